@@ -1,0 +1,64 @@
+// Package runtime is the small library that dlc's generated code imports:
+// data loading, batching, seeded randomness, metrics and the training loop
+// of the trainer binary. It never imports the compiler.
+package runtime
+
+// Spec describes a generated model to the trainer: everything the training
+// loop needs to know that the model file fixed at compile time.
+type Spec struct {
+	Name       string
+	InputShape []int // shape of one sample, such as [784] or [1 28 28]
+	Classes    int   // number of classes for a class label; 0 for regression
+	Targets    int   // real-valued targets per sample for regression; 0 for classification
+	Batch      int   // static batch size
+	Epochs     int   // default number of epochs
+	Seed       uint64
+	Split      float64 // fraction of the training set held out for validation
+	Data       string  // default data source ("mnist" or a folder)
+}
+
+// InputSize is the number of floats in one sample.
+func (s Spec) InputSize() int {
+	n := 1
+	for _, d := range s.InputShape {
+		n *= d
+	}
+	return n
+}
+
+// Batch is one batch of samples, padded to the model's static batch size.
+// Only the first N rows are real; the rest are zero and must not count in
+// any metric.
+type Batch struct {
+	X      []float32 // Batch × InputSize, row-major
+	Class  []int32   // class labels, Batch long (classification)
+	Target []float32 // Batch × Targets (regression)
+	N      int
+}
+
+// Model is what the generated code implements and the trainer drives.
+type Model interface {
+	Spec() Spec
+	// Init sets every parameter from seed (each parameter's stream derived
+	// from the seed and its name) and clears optimizer state.
+	Init(seed uint64)
+	// TrainStep runs forward, backward and the optimizer update on a full
+	// batch and returns the mean loss over it.
+	TrainStep(b *Batch) float64
+	// EvalStep runs the inference forward pass and returns the summed loss
+	// and the number of correct predictions over the first b.N rows
+	// (correct is 0 for regression).
+	EvalStep(b *Batch) (lossSum float64, correct int)
+	// Params returns every parameter, named as in the model file. The
+	// slices alias the model's storage.
+	Params() []Tensor
+}
+
+// Tensor is a named view of a parameter. Exactly one of F32 and F64 is set,
+// by the dtype the model was compiled for.
+type Tensor struct {
+	Name  string
+	Shape []int
+	F32   []float32
+	F64   []float64
+}

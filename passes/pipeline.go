@@ -1,0 +1,79 @@
+// Package passes is dlc's compiler pipeline: a list of named passes that
+// turn a forward graph into a complete training (or prediction) graph. Each
+// pass lives in its own file.
+package passes
+
+import (
+	"fmt"
+
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// Pass is one step of the pipeline.
+type Pass struct {
+	Name string
+	Run  func(g *ir.Graph, opt *Options) error
+	// Training passes run only in training builds.
+	Training bool
+}
+
+// Options select what the pipeline builds.
+type Options struct {
+	// Inference builds for prediction only: no autodiff, no optimizer.
+	Inference bool
+	// Verify runs ir.Verify on the input and after every pass.
+	Verify bool
+}
+
+// Pipeline is the list of passes, in the order they run.
+var Pipeline = []Pass{
+	{Name: "shapes", Run: checkShapes},
+	{Name: "autodiff", Run: autodiff, Training: true},
+	{Name: "optimizer", Run: addOptimizer, Training: true},
+	{Name: "dce", Run: eliminateDeadCode},
+}
+
+// Run runs the pipeline over g, in place. Problems in the model are returned
+// as *ir.Error; a graph that fails verification after a pass is a compiler
+// bug and is reported as "after pass <name>: ...".
+func Run(g *ir.Graph, opt Options) error {
+	if opt.Verify {
+		if err := ir.Verify(g); err != nil {
+			return fmt.Errorf("before pass %s: %w", Pipeline[0].Name, err)
+		}
+	}
+	for _, p := range Pipeline {
+		if p.Training && opt.Inference {
+			continue
+		}
+		if err := runPass(p, g, &opt); err != nil {
+			return err
+		}
+		if opt.Verify {
+			if err := ir.Verify(g); err != nil {
+				return fmt.Errorf("after pass %s: %w", p.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// runPass runs one pass, turning a panic (an op rule's broken invariant)
+// into an error so that no stack trace reaches the user.
+func runPass(p Pass, g *ir.Graph, opt *Options) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal compiler error in pass %s: %v", p.Name, r)
+		}
+	}()
+	return p.Run(g, opt)
+}
+
+// describe names a node's op and layer for error messages:
+// `op "matmul" (layer fc1)`.
+func describe(n *ir.Node) string {
+	if n.Layer == "" {
+		return fmt.Sprintf("op %q", n.Op)
+	}
+	return fmt.Sprintf("op %q (layer %s)", n.Op, n.Layer)
+}

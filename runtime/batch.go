@@ -1,0 +1,106 @@
+package runtime
+
+import "strconv"
+
+// Batcher cuts a subset into batches of the model's static size, filling
+// one reusable Batch so that a pass over the data allocates nothing.
+//
+// Each pass starts with TrainOrder or EvalOrder:
+//
+//   - TrainOrder shuffles the samples, the order fixed by the seed and the
+//     epoch number, and yields only full batches: the last Len mod size
+//     samples are skipped that epoch. The order changes every epoch, so
+//     every sample is still trained on, and no step sees a padded batch
+//     whose mean loss would weigh its samples differently.
+//   - EvalOrder visits the samples in subset order and yields every one;
+//     the final batch is zero-padded and its N is below the batch size.
+type Batcher struct {
+	sub        Subset
+	size       int
+	sampleSize int
+	targets    int
+	order      []int // positions in sub.Idx, in visiting order
+	next       int   // index in order of the next sample to deliver
+	fullOnly   bool
+	batch      Batch
+}
+
+// NewBatcher returns a batcher of size samples per batch over sub, ready for
+// an EvalOrder pass.
+func NewBatcher(sub Subset, size int) *Batcher {
+	ds := sub.DS
+	b := &Batcher{
+		sub:        sub,
+		size:       size,
+		sampleSize: ds.SampleSize(),
+		targets:    ds.TargetsPerSample(),
+		order:      make([]int, sub.Len()),
+	}
+	b.batch.X = make([]float32, size*b.sampleSize)
+	if ds.Class != nil {
+		b.batch.Class = make([]int32, size)
+	} else {
+		b.batch.Target = make([]float32, size*b.targets)
+	}
+	b.EvalOrder()
+	return b
+}
+
+// TrainOrder starts a shuffled pass of full batches for the given epoch.
+func (b *Batcher) TrainOrder(seed uint64, epoch int) {
+	NewRNG(seed).Derive("shuffle/" + strconv.Itoa(epoch)).Perm(b.order)
+	b.next = 0
+	b.fullOnly = true
+}
+
+// EvalOrder starts a sequential pass over every sample.
+func (b *Batcher) EvalOrder() {
+	for i := range b.order {
+		b.order[i] = i
+	}
+	b.next = 0
+	b.fullOnly = false
+}
+
+// Batches is the number of batches the current pass yields.
+func (b *Batcher) Batches() int {
+	if b.fullOnly {
+		return len(b.order) / b.size
+	}
+	return (len(b.order) + b.size - 1) / b.size
+}
+
+// Next fills the batch with the next samples of the pass and returns it,
+// or returns false when the pass is over. The batch is overwritten by the
+// following call.
+func (b *Batcher) Next() (*Batch, bool) {
+	n := min(b.size, len(b.order)-b.next)
+	if n <= 0 || (b.fullOnly && n < b.size) {
+		return nil, false
+	}
+	ds := b.sub.DS
+	for row := range n {
+		i := b.sub.Idx[b.order[b.next+row]]
+		copy(b.batch.X[row*b.sampleSize:(row+1)*b.sampleSize], ds.X[i*b.sampleSize:(i+1)*b.sampleSize])
+		if b.batch.Class != nil {
+			b.batch.Class[row] = ds.Class[i]
+		} else {
+			copy(b.batch.Target[row*b.targets:(row+1)*b.targets], ds.Target[i*b.targets:(i+1)*b.targets])
+		}
+	}
+	b.padFrom(n)
+	b.next += n
+	b.batch.N = n
+	return &b.batch, true
+}
+
+// padFrom zeroes the rows from n on, so that padding never carries a
+// previous batch's samples into the model.
+func (b *Batcher) padFrom(n int) {
+	clear(b.batch.X[n*b.sampleSize:])
+	if b.batch.Class != nil {
+		clear(b.batch.Class[n:])
+	} else {
+		clear(b.batch.Target[n*b.targets:])
+	}
+}

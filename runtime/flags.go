@@ -1,0 +1,76 @@
+package runtime
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+)
+
+// options are a run's settings: the model's defaults overridden by flags.
+type options struct {
+	epochs      int
+	seed        uint64
+	dataDir     string
+	metricsPath string
+	quiet       bool
+}
+
+// errHelp reports that -h was answered with the usage and nothing should run.
+var errHelp = errors.New("help requested")
+
+// parseFlags reads args over the defaults of spec. Usage goes to stdout for
+// -h and to stderr after a mistake.
+func parseFlags(spec Spec, args []string, stdout, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet(spec.Name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned, usage printed below
+	fs.IntVar(&o.epochs, "epochs", spec.Epochs, "number of `N` passes over the training set")
+	fs.Uint64Var(&o.seed, "seed", spec.Seed, "`S` fixes initialisation, the validation split and shuffling")
+	fs.StringVar(&o.dataDir, "data", defaultDataDir(spec), "`DIR` holding the data set (MNIST files, plain or .gz)")
+	fs.StringVar(&o.metricsPath, "metrics", "", "write one JSON line of metrics per epoch to `FILE`")
+	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
+
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(fs, stdout)
+		return o, errHelp
+	case err != nil:
+		printUsage(fs, stderr)
+		return o, err
+	case fs.NArg() > 0:
+		printUsage(fs, stderr)
+		return o, fmt.Errorf("unexpected argument %q: every setting is a flag", fs.Arg(0))
+	}
+	return o, o.validate(spec)
+}
+
+// defaultDataDir is the model's data source when it names a folder; a named
+// data set ("mnist") has no folder the trainer could know.
+func defaultDataDir(spec Spec) string {
+	if spec.Data == "mnist" {
+		return ""
+	}
+	return spec.Data
+}
+
+func (o options) validate(spec Spec) error {
+	if o.epochs < 1 {
+		return fmt.Errorf("-epochs must be at least 1, got %d", o.epochs)
+	}
+	if o.dataDir == "" {
+		if spec.Data == "mnist" {
+			return errors.New("no data folder: pass -data DIR (dlc train finds MNIST by itself)")
+		}
+		return errors.New("no data folder: pass -data DIR")
+	}
+	return nil
+}
+
+func printUsage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprintf(w, "Usage: %s [flags]\n\nTrains model %s and reports loss and accuracy after every epoch.\n\nFlags:\n", fs.Name(), fs.Name())
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}

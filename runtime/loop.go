@@ -1,0 +1,130 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// epochHook is told each epoch's metrics once the epoch is complete: the
+// console report and the metrics file are hooks, and so will checkpoints
+// and early stopping be.
+type epochHook func(EpochMetrics) error
+
+// trainer runs the epochs of one training run.
+type trainer struct {
+	model  Model
+	spec   Spec
+	opts   options
+	trainB *Batcher
+	valB   *Batcher // nil when nothing is held out
+	testB  *Batcher // nil when the data has no test set
+	step   int      // optimizer steps taken so far
+	hooks  []epochHook
+}
+
+func newTrainer(m Model, spec Spec, opts options, data splits) *trainer {
+	t := &trainer{
+		model:  m,
+		spec:   spec,
+		opts:   opts,
+		trainB: NewBatcher(data.train, spec.Batch),
+	}
+	if data.val.DS != nil && data.val.Len() > 0 {
+		t.valB = NewBatcher(data.val, spec.Batch)
+	}
+	if data.test.DS != nil && data.test.Len() > 0 {
+		t.testB = NewBatcher(data.test, spec.Batch)
+	}
+	return t
+}
+
+// run initialises the model and trains it for the configured epochs.
+func (t *trainer) run() error {
+	t.model.Init(t.opts.seed)
+	for epoch := 1; epoch <= t.opts.epochs; epoch++ {
+		m, err := t.runEpoch(epoch)
+		if err != nil {
+			return err
+		}
+		for _, hook := range t.hooks {
+			if err := hook(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// runEpoch trains on every full batch once, then evaluates.
+func (t *trainer) runEpoch(epoch int) (EpochMetrics, error) {
+	m := EpochMetrics{Epoch: epoch, HasAcc: t.spec.Classes > 0}
+	start := time.Now()
+	trainLoss, samples, err := t.trainEpoch(epoch)
+	if err != nil {
+		return m, err
+	}
+	m.Seconds = time.Since(start).Seconds()
+	m.TrainLoss = trainLoss
+	m.Step = t.step
+	if m.Seconds > 0 {
+		m.SamplesPerSec = float64(samples) / m.Seconds
+	}
+	if t.valB != nil {
+		m.HasVal = true
+		m.ValLoss, m.ValAcc = t.evaluate(t.valB)
+		if err := checkFinite(m.ValLoss, "validation loss", epoch); err != nil {
+			return m, err
+		}
+	}
+	if t.testB != nil {
+		m.HasTest = true
+		m.TestLoss, m.TestAcc = t.evaluate(t.testB)
+		if err := checkFinite(m.TestLoss, "test loss", epoch); err != nil {
+			return m, err
+		}
+	}
+	return m, nil
+}
+
+// trainEpoch takes one optimizer step per full batch and returns the mean
+// training loss and the number of samples trained on.
+func (t *trainer) trainEpoch(epoch int) (meanLoss float64, samples int, err error) {
+	b := t.trainB
+	b.TrainOrder(t.opts.seed, epoch)
+	var sum float64
+	steps := 0
+	for batch, ok := b.Next(); ok; batch, ok = b.Next() {
+		loss := t.model.TrainStep(batch)
+		t.step++
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return 0, 0, fmt.Errorf("training diverged: loss is %v at epoch %d, step %d; try a smaller learning rate",
+				loss, epoch, t.step)
+		}
+		sum += loss
+		steps++
+	}
+	return sum / float64(steps), steps * t.spec.Batch, nil
+}
+
+// evaluate returns the mean loss and the accuracy (0 for regression) over
+// every sample of b's subset.
+func (t *trainer) evaluate(b *Batcher) (meanLoss, accuracy float64) {
+	b.EvalOrder()
+	var lossSum float64
+	correct, n := 0, 0
+	for batch, ok := b.Next(); ok; batch, ok = b.Next() {
+		l, c := t.model.EvalStep(batch)
+		lossSum += l
+		correct += c
+		n += batch.N
+	}
+	return lossSum / float64(n), float64(correct) / float64(n)
+}
+
+func checkFinite(loss float64, what string, epoch int) error {
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return fmt.Errorf("training diverged: %s is %v at epoch %d; try a smaller learning rate", what, loss, epoch)
+	}
+	return nil
+}

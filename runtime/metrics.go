@@ -1,0 +1,118 @@
+package runtime
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+)
+
+// EpochMetrics is the record of one epoch. Losses are means per sample;
+// accuracies are fractions in [0,1]. Seconds and SamplesPerSec cover the
+// epoch's training steps only, not evaluation.
+type EpochMetrics struct {
+	Epoch         int
+	Step          int // optimizer steps since the start of training
+	TrainLoss     float64
+	ValLoss       float64
+	ValAcc        float64
+	TestLoss      float64
+	TestAcc       float64
+	SamplesPerSec float64
+	Seconds       float64
+
+	HasVal  bool // a validation set was evaluated
+	HasTest bool // a test set was evaluated
+	HasAcc  bool // the model is a classifier, so accuracies mean something
+}
+
+// MarshalJSON writes the record with the fields epoch, step, train_loss,
+// val_loss, val_acc, test_loss, test_acc, samples_per_sec and seconds,
+// leaving out those that do not apply (accuracies of a regression model,
+// validation figures when nothing was held out).
+func (m EpochMetrics) MarshalJSON() ([]byte, error) {
+	type record struct {
+		Epoch         int      `json:"epoch"`
+		Step          int      `json:"step"`
+		TrainLoss     float64  `json:"train_loss"`
+		ValLoss       *float64 `json:"val_loss,omitempty"`
+		ValAcc        *float64 `json:"val_acc,omitempty"`
+		TestLoss      *float64 `json:"test_loss,omitempty"`
+		TestAcc       *float64 `json:"test_acc,omitempty"`
+		SamplesPerSec float64  `json:"samples_per_sec"`
+		Seconds       float64  `json:"seconds"`
+	}
+	r := record{
+		Epoch:         m.Epoch,
+		Step:          m.Step,
+		TrainLoss:     m.TrainLoss,
+		SamplesPerSec: m.SamplesPerSec,
+		Seconds:       m.Seconds,
+	}
+	if m.HasVal {
+		r.ValLoss = &m.ValLoss
+		if m.HasAcc {
+			r.ValAcc = &m.ValAcc
+		}
+	}
+	if m.HasTest {
+		r.TestLoss = &m.TestLoss
+		if m.HasAcc {
+			r.TestAcc = &m.TestAcc
+		}
+	}
+	return json.Marshal(r)
+}
+
+// MetricsWriter writes one JSON object per epoch, one per line, flushing
+// each so that the file can be followed while training runs.
+type MetricsWriter struct {
+	w      *bufio.Writer
+	closer io.Closer
+	name   string
+}
+
+// CreateMetricsFile creates (or truncates) the file at path.
+func CreateMetricsFile(path string) (*MetricsWriter, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("metrics file: %v", err)
+	}
+	mw := NewMetricsWriter(f)
+	mw.closer, mw.name = f, path
+	return mw, nil
+}
+
+// NewMetricsWriter writes to w; Close does not close w.
+func NewMetricsWriter(w io.Writer) *MetricsWriter {
+	return &MetricsWriter{w: bufio.NewWriter(w), name: "metrics"}
+}
+
+// Write appends one epoch's record and flushes it.
+func (mw *MetricsWriter) Write(m EpochMetrics) error {
+	line, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("%s: epoch %d: %v", mw.name, m.Epoch, err)
+	}
+	mw.w.Write(line)
+	mw.w.WriteByte('\n')
+	if err := mw.w.Flush(); err != nil {
+		return fmt.Errorf("%s: %v", mw.name, err)
+	}
+	return nil
+}
+
+// Close flushes and closes the file created by CreateMetricsFile.
+func (mw *MetricsWriter) Close() error {
+	err := mw.w.Flush()
+	if mw.closer != nil {
+		if cerr := mw.closer.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %v", mw.name, err)
+	}
+	return nil
+}

@@ -1,0 +1,100 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Main is the whole main function of a generated trainer: it runs with the
+// command-line arguments and, on failure, prints "<program>: <message>" to
+// stderr and exits with status 1.
+func Main(m Model) {
+	if err := Run(m, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
+		os.Exit(1)
+	}
+}
+
+// Run parses the trainer's flags from args, loads and checks the data,
+// trains m and reports each epoch to stdout (and, with -metrics, to a
+// JSON-lines file). Usage goes to stdout for -h and to stderr after a flag
+// mistake. Every failure is returned as an error.
+func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
+	defer func() {
+		// A fault in generated code must reach the user as a message, not
+		// as a stack trace.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error (a bug in dlc or in the generated model): %v", p)
+		}
+	}()
+	spec := m.Spec()
+	if err := checkSpec(spec); err != nil {
+		return err
+	}
+	opts, err := parseFlags(spec, args, stdout, stderr)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	train, test, err := loadData(opts.dataDir)
+	if err != nil {
+		return err
+	}
+	data, err := prepareData(spec, opts.seed, train, test)
+	if err != nil {
+		return err
+	}
+	return trainModel(m, spec, opts, data, stdout)
+}
+
+// trainModel sets up the reports and runs the training loop on data that
+// has already been checked against the model.
+func trainModel(m Model, spec Spec, opts options, data splits, stdout io.Writer) (err error) {
+	t := newTrainer(m, spec, opts, data)
+	if !opts.quiet {
+		fmt.Fprintln(stdout, describeRun(spec, opts, data))
+		t.hooks = append(t.hooks, consoleHook(stdout, opts.epochs))
+	}
+	if opts.metricsPath != "" {
+		mw, err := CreateMetricsFile(opts.metricsPath)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := mw.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		t.hooks = append(t.hooks, mw.Write)
+	}
+	return t.run()
+}
+
+// checkSpec refuses a model description the loop cannot run; only a bug in
+// code generation produces one.
+func checkSpec(s Spec) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("model %s: invalid description: "+format, append([]any{s.Name}, args...)...)
+	}
+	for _, d := range s.InputShape {
+		if d < 1 {
+			return bad("input shape %s", formatShape(s.InputShape))
+		}
+	}
+	switch {
+	case len(s.InputShape) == 0:
+		return bad("no input shape")
+	case s.Batch < 1:
+		return bad("batch size %d", s.Batch)
+	case s.Classes < 0 || s.Targets < 0 || (s.Classes > 0) == (s.Targets > 0):
+		return bad("%d classes and %d targets (exactly one must be set)", s.Classes, s.Targets)
+	case !(s.Split >= 0 && s.Split < 1):
+		return bad("validation split %v is not in [0, 1)", s.Split)
+	}
+	return nil
+}

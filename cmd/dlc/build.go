@@ -1,0 +1,95 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+
+	"github.com/dlc-dev/dlc"
+	"github.com/dlc-dev/dlc/codegen"
+	"github.com/dlc-dev/dlc/internal/build"
+	"github.com/dlc-dev/dlc/internal/compiler"
+)
+
+func runBuild(args []string, stdout, stderr io.Writer) error {
+	flags := newFlags("build", stderr)
+	out := flags.String("o", "", "write the trainer to `BIN` (default: the model's name, in the current folder)")
+	f64 := flags.Bool("f64", false, "compute in float64 (for gradient checks)")
+	work := flags.String("work", "", "lay out the trainer's Go module in `DIR` and keep it")
+	model, err := parseInterleaved(flags, args)
+	if err != nil {
+		return err
+	}
+	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64)})
+	if err != nil {
+		return err
+	}
+	bin := *out
+	if bin == "" {
+		bin = res.Pkg
+	}
+	if err := buildTrainer(res, bin, *work); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "built %s\n", bin)
+	return nil
+}
+
+// buildTrainer builds the trainer binary for a compiled model.
+func buildTrainer(res *compiler.Result, bin, work string) error {
+	mainFile, err := codegen.Main(build.ImportPath(res.Pkg), res.Pkg, codegen.Options{Package: res.Pkg})
+	if err != nil {
+		return err
+	}
+	return build.Trainer(res.Pkg, res.Files, mainFile, build.Options{Output: bin, WorkDir: work})
+}
+
+// cachedTrainer returns the path of a trainer binary for res, building it
+// only when no trainer for exactly this generated code (and this dlc and Go
+// toolchain) is cached yet.
+func cachedTrainer(res *compiler.Result) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s %s/%s\n", version(), goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
+	// A changed dlc may carry a different runtime: key on its sources too.
+	err := fs.WalkDir(dlc.Source, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := dlc.Source.ReadFile(name)
+		fmt.Fprintf(h, "%s %d\n", name, len(data))
+		h.Write(data)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, f := range res.Files {
+		fmt.Fprintf(h, "%s %d\n", f.Name, len(f.Data))
+		h.Write(f.Data)
+	}
+	key := hex.EncodeToString(h.Sum(nil))[:20]
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "dlc", "trainers", key)
+	bin := filepath.Join(dir, res.Pkg)
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	// Build beside the final name and rename, so that an interrupted build
+	// never leaves a half-written binary in the cache.
+	tmp := bin + ".tmp"
+	if err := buildTrainer(res, tmp, ""); err != nil {
+		return "", err
+	}
+	return bin, os.Rename(tmp, bin)
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/dlc-dev/dlc/dsl"
+	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/ir"
+)
+
+func runIR(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("ir", stderr)
+	stage := fs.String("stage", "final", "`stage` to print: lowered (forward graph from the model file) or final (after every pass)")
+	f64 := fs.Bool("f64", false, "compute in float64")
+	model, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	src, err := os.ReadFile(model)
+	if err != nil {
+		return err
+	}
+	opt := compiler.Options{DType: dtype(*f64)}
+	var g *ir.Graph
+	switch *stage {
+	case "lowered":
+		g, err = dsl.Compile(model, src, dsl.LowerOptions{DType: opt.DType})
+		if err != nil {
+			err = &compiler.Error{Err: err, Src: src}
+		}
+	case "final":
+		g, err = compiler.Graph(model, src, opt)
+	default:
+		return usageError{fmt.Sprintf("unknown stage %q (want lowered or final)", *stage)}
+	}
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, ir.Dump(g))
+	return err
+}
+
+func dtype(f64 bool) ir.DType {
+	if f64 {
+		return ir.F64
+	}
+	return ir.F32
+}

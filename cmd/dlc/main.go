@@ -1,0 +1,140 @@
+// Command dlc compiles a model file into a standalone Go trainer.
+//
+//	dlc build MODEL.dl [-o BIN]        compile to a trainer binary
+//	dlc train MODEL.dl [trainer flags] compile, then train
+//	dlc ir MODEL.dl                    print the IR after the passes
+//	dlc version                        print dlc's version
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// command is one dlc subcommand.
+type command struct {
+	name  string
+	args  string // argument synopsis for usage
+	short string
+	run   func(args []string, stdout, stderr io.Writer) error
+}
+
+// commands is filled in init: the commands' run functions read the table
+// (for their usage text), so it cannot be a plain initialised variable.
+var commands []command
+
+func init() {
+	commands = []command{
+		{"build", "MODEL.dl [-o BIN] [-f64] [-work DIR]", "compile a model file into a trainer binary", runBuild},
+		{"train", "[-f64] MODEL.dl [trainer flags]", "compile a model file and train it (MNIST is found automatically)", runTrain},
+		{"ir", "MODEL.dl [-stage lowered|final] [-f64]", "print the model's IR", runIR},
+		{"version", "", "print dlc's version", runVersion},
+	}
+}
+
+// exitError carries a process exit status without printing anything more
+// (the trainer already spoke).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// usageError is a mistake in how dlc was called: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes dlc with args and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) (status int) {
+	defer func() {
+		// A panic is a dlc bug; the user gets one line, not a stack trace.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "dlc: internal error: %v\nThis is a bug in dlc; please report it with the model file.\n", r)
+			status = 3
+		}
+	}()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(args[1:], stdout, stderr)
+		var ee exitError
+		var ue usageError
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, &ee):
+			return ee.code
+		case errors.As(err, &ue):
+			fmt.Fprintf(stderr, "dlc %s: %s\nusage: dlc %s %s\n", c.name, ue.msg, c.name, c.args)
+			return 2
+		default:
+			fmt.Fprintf(stderr, "%s\n", err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "dlc: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "dlc compiles a deep-learning model file into a standalone Go trainer.\n\nUsage:\n")
+	cs := append([]command(nil), commands...)
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  dlc %-8s %-40s %s\n", c.name, c.args, c.short)
+	}
+	fmt.Fprintf(w, "\nRun 'dlc COMMAND -h' for a command's flags.\n")
+}
+
+// newFlags returns a flag set for a subcommand that reports errors instead
+// of exiting and prints its usage to stderr on -h.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("dlc "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, c := range commands {
+		if c.name == name {
+			fs.Usage = func() {
+				fmt.Fprintf(stderr, "usage: dlc %s %s\n\n%s.\n\nFlags:\n", c.name, c.args, c.short)
+				fs.PrintDefaults()
+			}
+		}
+	}
+	return fs
+}
+
+// parseInterleaved parses flags that may come before or after the one
+// positional argument (the model file), and returns that argument.
+func parseInterleaved(fs *flag.FlagSet, args []string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if fs.NArg() == 0 {
+		return "", usageError{"missing model file"}
+	}
+	model := fs.Arg(0)
+	if err := fs.Parse(fs.Args()[1:]); err != nil {
+		return "", err
+	}
+	if fs.NArg() > 0 {
+		return "", usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return model, nil
+}

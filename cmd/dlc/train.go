@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/internal/mnist"
+)
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", stderr)
+	f64 := fs.Bool("f64", false, "compute in float64")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError{"missing model file"}
+	}
+	model, trainerArgs := fs.Arg(0), fs.Args()[1:]
+	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64)})
+	if err != nil {
+		return err
+	}
+	if res.Graph.Train.Data == "mnist" && !hasFlag(trainerArgs, "data") && !hasFlag(trainerArgs, "h") && !hasFlag(trainerArgs, "help") {
+		dir, err := mnist.Dir()
+		if err != nil {
+			return fmt.Errorf("dlc train: %w (or pass -data DIR)", err)
+		}
+		trainerArgs = append([]string{"-data", dir}, trainerArgs...)
+	}
+	bin, err := cachedTrainer(res)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, trainerArgs...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return exitError{ee.ExitCode()}
+		}
+		return fmt.Errorf("dlc train: running the trainer: %w", err)
+	}
+	return nil
+}
+
+// hasFlag reports whether args set the named flag (-name, --name, -name=v).
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,211 @@
+package codegen
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/dlc-dev/dlc/runtime"
+)
+
+// The driver is a small program built next to the generated packages: it
+// reads a request (model, parameters, batches) as JSON on stdin, trains and
+// evaluates, and prints what it saw as JSON.
+
+type driverBatch struct {
+	X      []float32
+	Class  []int32
+	Target []float32
+	N      int
+}
+
+type driverRequest struct {
+	Model    string
+	InitSeed uint64
+	Steps    int
+	Params   map[string][]float64
+	Train    driverBatch
+	Evals    []driverBatch
+}
+
+type driverEval struct {
+	LossSum float64
+	Correct int
+}
+
+type driverReply struct {
+	Spec       runtime.Spec
+	InitParams map[string][]float64 // after Init(InitSeed)
+	Losses     []float64
+	Params     map[string][]float64
+	Evals      []driverEval
+	// Losses again after a second Init and the same parameters: Init
+	// must reset the optimizer state and step.
+	LossesAfterReinit []float64
+	Allocs            float64 // heap allocations per TrainStep + EvalStep
+}
+
+// driverSource returns the driver's main.go for the given generated
+// packages (directories of the test module).
+func driverSource(pkgs []string) []byte {
+	var imports, table strings.Builder
+	for _, p := range pkgs {
+		fmt.Fprintf(&imports, "\t%q\n", testModule+"/"+p)
+		fmt.Fprintf(&table, "\t%q: func() runtime.Model { return %s.New() },\n", p, p)
+	}
+	return []byte(`package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/dlc-dev/dlc/runtime"
+` + imports.String() + `)
+
+var models = map[string]func() runtime.Model{
+` + table.String() + `}
+
+type batch struct {
+	X      []float32
+	Class  []int32
+	Target []float32
+	N      int
+}
+
+type request struct {
+	Model    string
+	InitSeed uint64
+	Steps    int
+	Params   map[string][]float64
+	Train    batch
+	Evals    []batch
+}
+
+type eval struct {
+	LossSum float64
+	Correct int
+}
+
+type reply struct {
+	Spec              runtime.Spec
+	InitParams        map[string][]float64
+	Losses            []float64
+	Params            map[string][]float64
+	Evals             []eval
+	LossesAfterReinit []float64
+	Allocs            float64
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var req request
+	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
+		return err
+	}
+	newModel, ok := models[req.Model]
+	if !ok {
+		return fmt.Errorf("no model %q", req.Model)
+	}
+	m := newModel()
+	var out reply
+	out.Spec = m.Spec()
+	m.Init(req.InitSeed)
+	out.InitParams = params(m)
+	if err := setParams(m, req.Params); err != nil {
+		return err
+	}
+	train := toBatch(req.Train)
+	for range req.Steps {
+		out.Losses = append(out.Losses, m.TrainStep(&train))
+	}
+	out.Params = params(m)
+	for _, b := range req.Evals {
+		rb := toBatch(b)
+		loss, correct := m.EvalStep(&rb)
+		out.Evals = append(out.Evals, eval{loss, correct})
+	}
+	m.Init(req.InitSeed)
+	if err := setParams(m, req.Params); err != nil {
+		return err
+	}
+	for range req.Steps {
+		out.LossesAfterReinit = append(out.LossesAfterReinit, m.TrainStep(&train))
+	}
+	evalBatch := toBatch(req.Evals[0])
+	out.Allocs = testing.AllocsPerRun(3, func() {
+		m.TrainStep(&train)
+		m.EvalStep(&evalBatch)
+	})
+	return json.NewEncoder(os.Stdout).Encode(out)
+}
+
+func setParams(m runtime.Model, values map[string][]float64) error {
+	for _, p := range m.Params() {
+		v, ok := values[p.Name]
+		if !ok {
+			return fmt.Errorf("no value for parameter %q", p.Name)
+		}
+		if len(v) != len(p.F32)+len(p.F64) {
+			return fmt.Errorf("parameter %q has %d elements, got %d", p.Name, len(p.F32)+len(p.F64), len(v))
+		}
+		for i, x := range v {
+			if p.F64 != nil {
+				p.F64[i] = x
+			} else {
+				p.F32[i] = float32(x)
+			}
+		}
+	}
+	return nil
+}
+
+func params(m runtime.Model) map[string][]float64 {
+	out := map[string][]float64{}
+	for _, p := range m.Params() {
+		v := append([]float64(nil), p.F64...)
+		for _, x := range p.F32 {
+			v = append(v, float64(x))
+		}
+		out[p.Name] = v
+	}
+	return out
+}
+
+func toBatch(b batch) runtime.Batch {
+	return runtime.Batch{X: b.X, Class: b.Class, Target: b.Target, N: b.N}
+}
+`)
+}
+
+// runDriver sends req to the driver binary and decodes its reply.
+func runDriver(t *testing.T, bin string, req driverRequest) driverReply {
+	t.Helper()
+	in, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin)
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("driver for %s: %v\n%s", req.Model, err, stderr.Bytes())
+	}
+	var rep driverReply
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("driver for %s printed %q: %v", req.Model, out, err)
+	}
+	return rep
+}

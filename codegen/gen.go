@@ -1,0 +1,74 @@
+package codegen
+
+import (
+	"fmt"
+
+	"github.com/dlc-dev/dlc/internal/ops"
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// gen is one code generation: the graph, the decisions derived from it and
+// the kernels collected while emitting calls.
+type gen struct {
+	g   *ir.Graph
+	opt Options
+	pkg string
+
+	input *ir.Node // the one input, filled from Batch.X
+	label *ir.Node // the loss's label, filled from Batch.Class or Batch.Target
+
+	bufs    []*ir.Node // nodes that own a buffer, in field and arena order
+	names   map[*ir.Node]string
+	layout  arenaLayout
+	kernels *kernelSet
+}
+
+func newGen(g *ir.Graph, opt Options) (*gen, error) {
+	if g == nil {
+		return nil, fmt.Errorf("codegen: no graph")
+	}
+	if opt.Package == "" {
+		opt.Package = g.Name
+	}
+	if err := packageName(opt.Package); err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	if err := checkGraph(g); err != nil {
+		return nil, err
+	}
+	c := &gen{g: g, opt: opt, pkg: opt.Package, input: g.Inputs[0], label: g.Labels[0], kernels: newKernelSet()}
+	c.bufs = bufferOrder(g)
+	c.names = fieldNames(g, c.bufs)
+	c.layout = planArena(c.bufs)
+	return c, nil
+}
+
+// bufferOrder lists the nodes that own a buffer: everything but optimizer
+// updates, which write into their operands. Storage comes first, grouped by
+// role (inputs, labels, params, their gradients, optimizer state), then the
+// computed nodes in graph order.
+func bufferOrder(g *ir.Graph) []*ir.Node {
+	var bufs []*ir.Node
+	seen := map[*ir.Node]bool{}
+	add := func(n *ir.Node) {
+		if n == nil || seen[n] || ops.Lookup(n.Op).Kind == ops.Updater {
+			return
+		}
+		seen[n] = true
+		bufs = append(bufs, n)
+	}
+	for _, group := range [][]*ir.Node{g.Inputs, g.Labels, g.Params} {
+		for _, n := range group {
+			add(n)
+		}
+	}
+	for _, p := range g.Params {
+		add(g.Grads[p])
+	}
+	for _, group := range [][]*ir.Node{g.State, g.Nodes} {
+		for _, n := range group {
+			add(n)
+		}
+	}
+	return bufs
+}

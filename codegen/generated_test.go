@@ -1,0 +1,306 @@
+package codegen
+
+import (
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"math"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/dlc-dev/dlc/internal/interp"
+	"github.com/dlc-dev/dlc/internal/ops"
+	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/runtime"
+)
+
+// modelCase is one generated package checked against the interpreter.
+type modelCase struct {
+	pkg   string
+	build func(testing.TB, ir.DType) *ir.Graph
+	dtype ir.DType
+	tol   float64 // largest error allowed, relative to the largest value
+}
+
+var modelCases = []modelCase{
+	{"mlp64", mlpGraph, ir.F64, 1e-12},
+	{"mlp32", mlpGraph, ir.F32, 1e-4},
+	{"reg64", regressionGraph, ir.F64, 1e-12},
+	{"reg32", regressionGraph, ir.F32, 1e-4},
+	{"matmuls64", matmulGraph, ir.F64, 1e-12},
+	{"matmuls32", matmulGraph, ir.F32, 1e-4},
+	{"channels64", channelGraph, ir.F64, 1e-12},
+}
+
+const trainSteps = 3
+
+// TestGeneratedModels builds generated packages in a throwaway module, vets
+// and type-checks them, and runs each through a driver: three training
+// steps and two evaluations must agree with the float64 interpreter.
+func TestGeneratedModels(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds generated code with the go command")
+	}
+	dir := newModule(t)
+	var pkgs []string
+	for _, mc := range modelCases {
+		files, err := Generate(mc.build(t, mc.dtype), Options{Package: mc.pkg, Source: "models/" + mc.pkg + ".dl"})
+		if err != nil {
+			t.Fatalf("%s: %v", mc.pkg, err)
+		}
+		writePackage(t, dir, mc.pkg, files)
+		pkgs = append(pkgs, mc.pkg)
+	}
+	mainFile, err := Main(testModule+"/mlp32", "mlp32", Options{Source: "models/mlp32.dl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePackage(t, dir, "trainer", []File{mainFile})
+	writeFile(t, filepath.Join(dir, "driver", "main.go"), driverSource(pkgs))
+
+	bin := filepath.Join(dir, "driver.bin")
+	goCmd(t, dir, "build", "-o", bin, "./driver")
+	goCmd(t, dir, "build", "./...")
+	goCmd(t, dir, "vet", "./...")
+	typeCheck(t, dir)
+
+	for _, mc := range modelCases {
+		t.Run(mc.pkg, func(t *testing.T) { checkAgainstInterp(t, bin, mc) })
+	}
+}
+
+// typeCheck type-checks every generated package with go/types, importing
+// the runtime and the standard library from source, and fails on any error.
+// (golang.org/x/tools/go/packages would need modules that are not in dlc's
+// go.sum.)
+func typeCheck(t *testing.T, dir string) {
+	t.Helper()
+	t.Setenv("GOWORK", "off")
+	t.Setenv("GOFLAGS", "-mod=mod")
+	fset := token.NewFileSet()
+	imp := importer.ForCompiler(fset, "source", nil)
+	for _, mc := range modelCases {
+		pkgDir := filepath.Join(dir, mc.pkg)
+		names, err := filepath.Glob(filepath.Join(pkgDir, "*.go"))
+		if err != nil || len(names) == 0 {
+			t.Fatalf("no Go files in %s: %v", pkgDir, err)
+		}
+		var files []*ast.File
+		for _, name := range names {
+			f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, f)
+		}
+		conf := types.Config{Importer: imp}
+		if _, err := conf.Check(testModule+"/"+mc.pkg, fset, files, nil); err != nil {
+			t.Errorf("type-checking %s: %v", mc.pkg, err)
+		}
+	}
+}
+
+// checkAgainstInterp runs the generated model and the interpreter from the
+// same parameters and data and compares losses, parameters and evaluation.
+func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
+	g := mc.build(t, ir.F64)
+	env := interp.Random(g, 11)
+	input, label := g.Inputs[0], g.Labels[0]
+	roundToFloat32(env[input].Data)
+	roundToFloat32(env[label].Data)
+
+	req := driverRequest{Model: mc.pkg, InitSeed: 5, Steps: trainSteps, Params: map[string][]float64{}}
+	for _, p := range g.Params {
+		req.Params[p.Name] = append([]float64(nil), env[p].Data...)
+	}
+	req.Train = toDriverBatch(env[input], env[label], g.Batch, g.Batch)
+
+	var wantLosses []float64
+	for step := 1; step <= trainSteps; step++ {
+		if err := interp.Run(g, env, &ops.EvalCtx{Step: step, Training: true}); err != nil {
+			t.Fatal(err)
+		}
+		wantLosses = append(wantLosses, env[g.Loss].Data[0])
+	}
+
+	// Two evaluation batches share their first n rows and differ in the
+	// padding, which must not count.
+	n := g.Batch/2 + 1
+	real := interp.Random(g, 12)
+	padA, padB := interp.Random(g, 13), interp.Random(g, 14)
+	for _, pad := range []interp.Env{padA, padB} {
+		copy(pad[input].Data, real[input].Data[:n*rowSize(input)])
+		copy(pad[label].Data, real[label].Data[:n*rowSize(label)])
+		roundToFloat32(pad[input].Data)
+		roundToFloat32(pad[label].Data)
+		scale(pad[input].Data[n*rowSize(input):], 50)
+		req.Evals = append(req.Evals, toDriverBatch(pad[input], pad[label], g.Batch, n))
+	}
+	wantLoss, wantCorrect := referenceEval(t, g, env, padA[input], padA[label], n)
+
+	got := runDriver(t, bin, req)
+	checkSpec(t, g, got.Spec)
+	checkInitParams(t, g, mc.dtype, req.InitSeed, got.InitParams)
+	assertClose(t, "losses", got.Losses, wantLosses, mc.tol)
+	if !slices.Equal(got.LossesAfterReinit, got.Losses) {
+		t.Errorf("after Init and the same parameters, losses are %v, first time %v", got.LossesAfterReinit, got.Losses)
+	}
+	if got.Allocs != 0 {
+		t.Errorf("TrainStep and EvalStep allocate %v times per call, want 0", got.Allocs)
+	}
+	for _, p := range g.Params {
+		assertClose(t, "parameter "+p.Name, got.Params[p.Name], env[p].Data, mc.tol)
+	}
+	if len(got.Evals) != 2 {
+		t.Fatalf("driver returned %d evaluations, want 2", len(got.Evals))
+	}
+	if got.Evals[0] != got.Evals[1] {
+		t.Errorf("EvalStep depends on padding rows: %+v with one padding, %+v with another", got.Evals[0], got.Evals[1])
+	}
+	assertClose(t, "eval loss sum", []float64{got.Evals[0].LossSum}, []float64{wantLoss}, mc.tol)
+	if got.Evals[0].Correct != wantCorrect {
+		t.Errorf("eval correct = %d, want %d", got.Evals[0].Correct, wantCorrect)
+	}
+}
+
+// checkSpec compares the model's Spec with the graph it came from.
+func checkSpec(t *testing.T, g *ir.Graph, got runtime.Spec) {
+	t.Helper()
+	want := runtime.Spec{
+		Name: g.Name, InputShape: g.Inputs[0].Shape[1:],
+		Batch: g.Batch, Epochs: g.Train.Epochs, Seed: g.Train.Seed, Split: g.Train.Split, Data: g.Train.Data,
+	}
+	if c := g.Labels[0].Attrs.Int("classes", 0); c > 0 {
+		want.Classes = c
+	} else {
+		want.Targets = rowSize(g.Labels[0])
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Spec() = %+v, want %+v", got, want)
+	}
+}
+
+// checkInitParams compares parameters after Init(seed) with the runtime's own
+// initialisation of each from the seed and its name.
+func checkInitParams(t *testing.T, g *ir.Graph, dtype ir.DType, seed uint64, got map[string][]float64) {
+	t.Helper()
+	for _, p := range g.Params {
+		kind, fanIn, fanOut := p.Attrs.Str("init"), p.Attrs.Int("fan_in", 0), p.Attrs.Int("fan_out", 0)
+		rng := runtime.NewRNG(seed).Derive(p.Name)
+		want := make([]float64, p.Shape.Size())
+		if dtype == ir.F32 {
+			w32 := make([]float32, len(want))
+			if err := runtime.InitParam(w32, kind, fanIn, fanOut, rng); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range w32 {
+				want[i] = float64(v)
+			}
+		} else if err := runtime.InitParam(want, kind, fanIn, fanOut, rng); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got[p.Name], want) {
+			t.Errorf("after Init(%d), %s (%s) is not what runtime.InitParam draws for it", seed, p.Name, kind)
+		}
+	}
+}
+
+// referenceEval runs the interpreter's forward pass on a batch and sums the
+// per-row loss over its first n rows: cross-entropy and arg-max hits for a
+// class label, the row's mean squared error for targets.
+func referenceEval(t *testing.T, g *ir.Graph, env interp.Env, x, y *ops.Tensor, n int) (float64, int) {
+	t.Helper()
+	env[g.Inputs[0]], env[g.Labels[0]] = x, y
+	if err := interp.RunUpTo(g, env, &ops.EvalCtx{Step: trainSteps}, ir.Forward); err != nil {
+		t.Fatal(err)
+	}
+	out := env[g.Output]
+	width := rowSize(g.Output)
+	var lossSum float64
+	correct := 0
+	for r := range n {
+		row := out.Data[r*width : (r+1)*width]
+		if g.Loss.Op == "mse" {
+			var s float64
+			for j, v := range row {
+				d := v - y.Data[r*width+j]
+				s += d * d
+			}
+			lossSum += s / float64(width)
+			continue
+		}
+		label, best, top := int(y.Data[r]), 0, math.Inf(-1)
+		var sum float64
+		for j, v := range row {
+			if v > top {
+				best, top = j, v
+			}
+		}
+		for _, v := range row {
+			sum += math.Exp(v - top)
+		}
+		lossSum += top + math.Log(sum) - row[label]
+		if best == label {
+			correct++
+		}
+	}
+	return lossSum, correct
+}
+
+// toDriverBatch converts interpreter tensors into a batch of n real rows.
+func toDriverBatch(x, y *ops.Tensor, batch, n int) driverBatch {
+	b := driverBatch{N: n}
+	for _, v := range x.Data {
+		b.X = append(b.X, float32(v))
+	}
+	if len(y.Shape) == 1 {
+		for _, v := range y.Data {
+			b.Class = append(b.Class, int32(v))
+		}
+	} else {
+		for _, v := range y.Data {
+			b.Target = append(b.Target, float32(v))
+		}
+	}
+	return b
+}
+
+func rowSize(n *ir.Node) int { return n.Shape[1:].Size() }
+
+func roundToFloat32(v []float64) {
+	for i, x := range v {
+		v[i] = float64(float32(x))
+	}
+}
+
+func scale(v []float64, by float64) {
+	for i := range v {
+		v[i] = float64(float32(v[i] * by))
+	}
+}
+
+// assertClose checks that got matches want to within tol of want's largest
+// magnitude.
+func assertClose(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: got %d values, want %d", what, len(got), len(want))
+		return
+	}
+	var maxAbs, maxErr float64
+	worst := 0
+	for i := range want {
+		maxAbs = max(maxAbs, math.Abs(want[i]))
+		if e := math.Abs(got[i] - want[i]); e > maxErr || math.IsNaN(e) {
+			maxErr, worst = e, i
+		}
+	}
+	if !(maxErr <= tol*max(maxAbs, 1e-300)) {
+		t.Errorf("%s: element %d is %.17g, want %.17g (error %.3g relative to %.3g; tolerance %g)",
+			what, worst, got[worst], want[worst], maxErr, maxAbs, tol)
+	}
+}

@@ -1,0 +1,173 @@
+package codegen
+
+import (
+	"testing"
+
+	"github.com/dlc-dev/dlc/internal/ops"
+	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/passes"
+)
+
+// Small models built as the front end would build them, each layer on its
+// own line of a pretend model file, then run through the pass pipeline.
+
+// net builds a forward graph one layer at a time.
+type net struct {
+	t    testing.TB
+	g    *ir.Graph
+	b    *ops.Builder
+	line int
+}
+
+func newNet(t testing.TB, name string, dtype ir.DType, batch int) *net {
+	g := ir.NewGraph(name, dtype, batch)
+	g.Train = ir.TrainConfig{Data: "synthetic", Split: 0.25, Batch: batch, Epochs: 2, Seed: 7}
+	return &net{t: t, g: g, b: &ops.Builder{G: g, Phase: ir.Forward}}
+}
+
+// layer places the following nodes on the next line, in the named layer.
+func (nb *net) layer(name string) {
+	nb.line++
+	nb.b.Loc = ir.Loc{File: "net.dl", Line: nb.line, Col: 3}
+	nb.b.Layer = name
+}
+
+func (nb *net) op(op string, attrs ir.Attrs, in ...*ir.Node) *ir.Node {
+	nb.t.Helper()
+	n, err := nb.b.Op(op, attrs, in...)
+	if err != nil {
+		nb.t.Fatalf("building %s: %v", op, err)
+	}
+	return n
+}
+
+func (nb *net) input(name string, sample ...int) *ir.Node {
+	nb.layer("")
+	return nb.b.Source("input", name, append(ir.Shape{nb.g.Batch}, sample...), nil)
+}
+
+func (nb *net) classLabel(name string, classes int) *ir.Node {
+	nb.layer("")
+	return nb.b.Source("label", name, ir.Shape{nb.g.Batch}, ir.Attrs{"classes": classes})
+}
+
+func (nb *net) target(name string, k int) *ir.Node {
+	nb.layer("")
+	return nb.b.Source("label", name, ir.Shape{nb.g.Batch, k}, nil)
+}
+
+func (nb *net) param(name, init string, shape ...int) *ir.Node {
+	return nb.b.Source("param", name, shape, ir.Attrs{"init": init, "fan_in": shape[0], "fan_out": shape[len(shape)-1]})
+}
+
+// dense is x·W + b, as lowering produces it.
+func (nb *net) dense(name string, x *ir.Node, out int) *ir.Node {
+	nb.layer(name)
+	w := nb.param(name+".w", "he_normal", x.Shape[1], out)
+	bias := nb.param(name+".b", "zeros", out)
+	return nb.named(name, nb.op("bias_add", nil, nb.op("matmul", nil, x, w), bias))
+}
+
+func (nb *net) relu(name string, x *ir.Node) *ir.Node {
+	nb.layer(name)
+	return nb.named(name, nb.op("relu", nil, x))
+}
+
+func (nb *net) named(name string, n *ir.Node) *ir.Node {
+	n.Name = name
+	return n
+}
+
+// finish sets the output, the loss and the optimizer and runs the passes.
+func (nb *net) finish(output, loss *ir.Node, opt ir.Optimizer) *ir.Graph {
+	nb.t.Helper()
+	nb.g.Output, nb.g.Loss = output, loss
+	nb.g.Train.Optimizer = opt
+	if err := passes.Run(nb.g, passes.Options{Verify: true}); err != nil {
+		nb.t.Fatalf("passes: %v", err)
+	}
+	return nb.g
+}
+
+var (
+	adam        = ir.Optimizer{Kind: "adam", LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	sgdMomentum = ir.Optimizer{Kind: "sgd", LR: 0.05, Momentum: 0.9, WeightDecay: 0.001}
+	sgdNesterov = ir.Optimizer{Kind: "sgd", LR: 0.02, Momentum: 0.8, Nesterov: true}
+	sgdPlain    = ir.Optimizer{Kind: "sgd", LR: 0.01}
+)
+
+// mlpGraph is a two-layer classifier trained with Adam.
+func mlpGraph(t testing.TB, dtype ir.DType) *ir.Graph {
+	nb := newNet(t, "mlp", dtype, 6)
+	x := nb.input("image", 7)
+	y := nb.classLabel("label", 3)
+	h := nb.relu("h1.act", nb.dense("h1", x, 5))
+	logits := nb.dense("out", h, 3)
+	nb.layer("loss")
+	loss := nb.named("loss", nb.op("softmax_xent", nil, logits, y))
+	return nb.finish(logits, loss, adam)
+}
+
+// regressionGraph is a two-layer regressor with mse, trained with SGD and
+// momentum.
+func regressionGraph(t testing.TB, dtype ir.DType) *ir.Graph {
+	nb := newNet(t, "reg", dtype, 5)
+	x := nb.input("x", 4)
+	y := nb.target("y", 2)
+	h := nb.relu("hidden", nb.dense("hidden", x, 6))
+	pred := nb.dense("pred", h, 2)
+	nb.layer("loss")
+	loss := nb.op("mse", nil, pred, y)
+	return nb.finish(pred, loss, sgdMomentum)
+}
+
+// matmulGraph exercises all four transpose combinations of matmul, forward
+// and backward, on shapes that leave partial blocks everywhere: 10 rows (two
+// blocks of four and two left over), 300 inner (past one block of b) and
+// 130 columns (past one block of columns).
+func matmulGraph(t testing.TB, dtype ir.DType) *ir.Graph {
+	const rows, inner, cols = 10, 300, 130
+	nb := newNet(t, "matmuls", dtype, rows)
+	x := nb.input("x", inner)
+	y := nb.target("y", cols)
+	nb.layer("mix")
+	w := nb.param("mix.w", "xavier_uniform", inner, cols)
+	wt := nb.param("mix.wt", "xavier_uniform", cols, inner)
+	p := nb.param("mix.p", "xavier_normal", inner, rows)
+	nn := nb.op("matmul", nil, x, w)
+	nt := nb.op("matmul", ir.Attrs{"tb": true}, x, wt)
+	tn := nb.op("matmul", ir.Attrs{"ta": true}, p, w)
+	tt := nb.op("matmul", ir.Attrs{"ta": true, "tb": true}, p, wt)
+	sum := nb.named("mix", nb.op("add", nil, nb.op("add", nil, nn, nt), nb.op("add", nil, tn, tt)))
+	nb.layer("loss")
+	loss := nb.op("mse", nil, sum, y)
+	return nb.finish(sum, loss, sgdNesterov)
+}
+
+// channelGraph adds a per-channel bias to a [batch, 3, 2, 2] input, so that
+// bias_add and bias_grad run with elements after the channel axis.
+func channelGraph(t testing.TB, dtype ir.DType) *ir.Graph {
+	nb := newNet(t, "channels", dtype, 4)
+	x := nb.input("x", 3, 2, 2)
+	nb.layer("")
+	y := nb.b.Source("label", "y", ir.Shape{4, 3, 2, 2}, nil)
+	nb.layer("shift")
+	b := nb.param("shift.b", "ones", 3)
+	out := nb.relu("out", nb.op("bias_add", nil, x, b))
+	nb.layer("loss")
+	loss := nb.op("mse", nil, out, y)
+	return nb.finish(out, loss, sgdPlain)
+}
+
+// mnistGraph is a full-size MNIST classifier, 784-512-256-10 with batch 128.
+func mnistGraph(t testing.TB, dtype ir.DType) *ir.Graph {
+	nb := newNet(t, "mnist", dtype, 128)
+	x := nb.input("image", 784)
+	y := nb.classLabel("label", 10)
+	h1 := nb.relu("h1.act", nb.dense("h1", x, 512))
+	h2 := nb.relu("h2.act", nb.dense("h2", h1, 256))
+	logits := nb.dense("out", h2, 10)
+	nb.layer("loss")
+	loss := nb.named("loss", nb.op("softmax_xent", nil, logits, y))
+	return nb.finish(logits, loss, adam)
+}

@@ -1,0 +1,139 @@
+package codegen
+
+import (
+	"fmt"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dlc-dev/dlc/internal/ops"
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// elementwiseKernel is one loop over the elements applying the op's Emit
+// rule: y[i] = f(x0[i], x1[i], ...).
+func elementwiseKernel(c *gen, n *ir.Node) kernel {
+	size := n.Shape.Size()
+	return kernel{
+		key:  c.kernelKey(n),
+		base: camel(n.Op) + "_" + dims(n.Shape),
+		decl: func(name string) jen.Code {
+			params := []jen.Code{jen.Id("y")}
+			operands := make([]jen.Code, len(n.Inputs))
+			body := []jen.Code{jen.Const().Id("n").Op("=").Lit(size), reslice("y", jen.Id("n"))}
+			for i := range n.Inputs {
+				x := fmt.Sprintf("x%d", i)
+				params = append(params, jen.Id(x))
+				operands[i] = jen.Id(x).Index(jen.Id("i"))
+				body = append(body, reslice(x, jen.Id("n")))
+			}
+			rule := ops.Lookup(n.Op).Emit(n, jen.Id("y").Index(jen.Id("i")), operands)
+			body = append(body, jen.For(jen.Id("i").Op(":=").Range().Id("y")).Block(rule))
+			return doc("%s computes %s over %d elements.", name, n.Op, size).
+				Func().Id(name).Params(jen.List(params...).Add(floats())).Block(body...)
+		},
+	}
+}
+
+// fillKernel sets every element to the constant attrs "value".
+func fillKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
+	v := n.Attrs.Float("value", 0)
+	return kernel{
+		key:  c.kernelKey(n),
+		base: "fill_" + dims(n.Shape),
+		decl: func(name string) jen.Code {
+			return doc("%s sets all %d elements to %v.", name, n.Shape.Size(), v).
+				Func().Id(name).Params(jen.Id("y").Add(floats())).Block(
+				reslice("y", jen.Lit(n.Shape.Size())),
+				jen.For(jen.Id("i").Op(":=").Range().Id("y")).Block(
+					jen.Id("y").Index(jen.Id("i")).Op("=").Lit(v),
+				),
+			)
+		},
+	}, nil
+}
+
+// biasShape splits a bias_add shape into rows (axis 0), channels (axis 1,
+// the bias) and the elements per channel after it.
+func biasShape(s ir.Shape) (rows, channels, inner int) {
+	return s[0], s[1], s[2:].Size()
+}
+
+// biasAddKernel is y = x + b with b broadcast along axis 1.
+func biasAddKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
+	rows, ch, inner := biasShape(n.Shape)
+	return kernel{
+		key:  c.kernelKey(n),
+		base: "biasAdd_" + dims(n.Shape),
+		decl: func(name string) jen.Code {
+			body := []jen.Code{
+				jen.Const().Id("rows").Op(",").Id("channels").Op(",").Id("inner").Op("=").List(jen.Lit(rows), jen.Lit(ch), jen.Lit(inner)),
+				reslice("y", expr("rows*channels*inner")),
+				reslice("x", expr("rows*channels*inner")),
+				reslice("b", jen.Id("channels")),
+			}
+			if inner == 1 {
+				// One row at a time: the bias is read contiguously.
+				body = append(body, jen.For(jen.Id("r").Op(":=").Lit(0), jen.Id("r").Op("<").Id("rows"), jen.Id("r").Op("++")).Block(
+					jen.Id("yr").Op(":=").Add(sub("y", expr("r*channels"), jen.Id("channels"))),
+					jen.Id("xr").Op(":=").Add(sub("x", expr("r*channels"), jen.Id("channels"))),
+					jen.For(jen.List(jen.Id("j"), jen.Id("bj")).Op(":=").Range().Id("b")).Block(
+						jen.Id("yr").Index(jen.Id("j")).Op("=").Id("xr").Index(jen.Id("j")).Op("+").Id("bj"),
+					),
+				))
+			} else {
+				body = append(body, jen.For(jen.Id("r").Op(":=").Lit(0), jen.Id("r").Op("<").Id("rows"), jen.Id("r").Op("++")).Block(
+					jen.For(jen.List(jen.Id("j"), jen.Id("bj")).Op(":=").Range().Id("b")).Block(
+						jen.Id("off").Op(":=").Add(expr("(r*channels + j) * inner")),
+						jen.Id("yr").Op(":=").Add(sub("y", jen.Id("off"), jen.Id("inner"))),
+						jen.Id("xr").Op(":=").Add(sub("x", jen.Id("off"), jen.Id("inner"))),
+						jen.For(jen.Id("i").Op(":=").Range().Id("yr")).Block(
+							jen.Id("yr").Index(jen.Id("i")).Op("=").Id("xr").Index(jen.Id("i")).Op("+").Id("bj"),
+						),
+					),
+				))
+			}
+			return doc("%s adds the bias b[%d] to axis 1 of x%s.", name, ch, n.Shape).
+				Func().Id(name).Params(jen.List(jen.Id("y"), jen.Id("x"), jen.Id("b")).Add(floats())).Block(body...)
+		},
+	}, nil
+}
+
+// biasGradKernel is db[c] = the sum of dy over every axis but 1. Each
+// channel sums its rows in order, as the reference does.
+func biasGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
+	dy := n.Inputs[0].Shape
+	rows, ch, inner := biasShape(dy)
+	return kernel{
+		key:  c.kernelKey(n),
+		base: "biasGrad_" + dims(dy),
+		decl: func(name string) jen.Code {
+			body := []jen.Code{
+				jen.Const().Id("rows").Op(",").Id("channels").Op(",").Id("inner").Op("=").List(jen.Lit(rows), jen.Lit(ch), jen.Lit(inner)),
+				reslice("db", jen.Id("channels")),
+				reslice("dy", expr("rows*channels*inner")),
+				jen.Clear(jen.Id("db")),
+			}
+			if inner == 1 {
+				body = append(body, jen.For(jen.Id("r").Op(":=").Lit(0), jen.Id("r").Op("<").Id("rows"), jen.Id("r").Op("++")).Block(
+					jen.Id("dr").Op(":=").Add(sub("dy", expr("r*channels"), jen.Id("channels"))),
+					jen.For(jen.List(jen.Id("j"), jen.Id("v")).Op(":=").Range().Id("dr")).Block(
+						jen.Id("db").Index(jen.Id("j")).Op("+=").Id("v"),
+					),
+				))
+			} else {
+				body = append(body, jen.For(jen.Id("r").Op(":=").Lit(0), jen.Id("r").Op("<").Id("rows"), jen.Id("r").Op("++")).Block(
+					jen.For(jen.Id("j").Op(":=").Range().Id("db")).Block(
+						jen.Id("off").Op(":=").Add(expr("(r*channels + j) * inner")),
+						jen.Id("s").Op(":=").Id("db").Index(jen.Id("j")),
+						jen.For(jen.List(jen.Id("_"), jen.Id("v")).Op(":=").Range().Add(sub("dy", jen.Id("off"), jen.Id("inner")))).Block(
+							jen.Id("s").Op("+=").Id("v"),
+						),
+						jen.Id("db").Index(jen.Id("j")).Op("=").Id("s"),
+					),
+				))
+			}
+			return doc("%s sums dy%s over every axis but 1 into db[%d].", name, dy, ch).
+				Func().Id(name).Params(jen.List(jen.Id("db"), jen.Id("dy")).Add(floats())).Block(body...)
+		},
+	}, nil
+}

@@ -1,0 +1,218 @@
+package codegen
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dlc-dev/dlc/internal/ops"
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// kernel is one function of the generated kernels.go.
+type kernel struct {
+	// key identifies the code: two kernels with one key are the same
+	// function, emitted once.
+	key string
+	// base is the readable name (such as "matmulNN_128x784x512"); a
+	// suffix is added if a kernel with another key already took it.
+	base string
+	// decl returns the commented function declaration under name.
+	decl func(name string) jen.Code
+}
+
+// kernelSet collects kernels in order of first use.
+type kernelSet struct {
+	byKey map[string]string
+	taken map[string]bool
+	decls []jen.Code
+}
+
+func newKernelSet() *kernelSet {
+	// The package's other top-level names are never kernel names.
+	taken := map[string]bool{"Model": true, "New": true, "Float": true, "Batch": true}
+	return &kernelSet{byKey: map[string]string{}, taken: taken}
+}
+
+// use returns the name of k's function, adding it on first use.
+func (ks *kernelSet) use(k kernel) string {
+	if name, ok := ks.byKey[k.key]; ok {
+		return name
+	}
+	name := k.base
+	for i := 2; ks.taken[name]; i++ {
+		name = fmt.Sprintf("%s_%d", k.base, i)
+	}
+	ks.byKey[k.key], ks.taken[name] = name, true
+	ks.decls = append(ks.decls, k.decl(name))
+	return name
+}
+
+// kernelsFile renders every kernel used so far.
+func (c *gen) kernelsFile() *jen.File {
+	f := c.newFile()
+	for _, d := range c.kernels.decls {
+		f.Add(d)
+		f.Line()
+	}
+	return f
+}
+
+// opKernel says how to compute one op.
+type opKernel struct {
+	// label is the operand that holds class labels ([]int32), or -1.
+	label int
+	// build returns the kernel for n and any call arguments that follow
+	// the buffers.
+	build func(c *gen, n *ir.Node) (kernel, []jen.Code)
+}
+
+// opKernels are the ops with hand-written kernel emitters; elementwise ops
+// are built from their Emit rule instead.
+var opKernels = map[string]opKernel{
+	"matmul":            {label: -1, build: matmulKernel},
+	"bias_add":          {label: -1, build: biasAddKernel},
+	"bias_grad":         {label: -1, build: biasGradKernel},
+	"fill":              {label: -1, build: fillKernel},
+	"softmax_xent":      {label: 1, build: softmaxXentKernel},
+	"softmax_xent_grad": {label: 1, build: softmaxXentGradKernel},
+	"mse":               {label: -1, build: mseKernel},
+	"mse_grad":          {label: -1, build: mseGradKernel},
+	"sgd_update":        {label: -1, build: sgdUpdateKernel},
+	"adam_update":       {label: -1, build: adamUpdateKernel},
+}
+
+// hasKernel reports whether the generator can compute n.
+func hasKernel(n *ir.Node) bool {
+	if _, ok := opKernels[n.Op]; ok {
+		return true
+	}
+	d := ops.Lookup(n.Op)
+	return d != nil && d.Kind == ops.Elementwise && d.Emit != nil
+}
+
+// labelOperand is the operand of n that the kernel reads as class labels,
+// or -1.
+func labelOperand(n *ir.Node) int {
+	if k, ok := opKernels[n.Op]; ok {
+		return k.label
+	}
+	return -1
+}
+
+// kernelCall returns the statement computing n: its kernel called with
+// its own buffer (unless it is an update, which writes its operands), the
+// operands' buffers and any extra arguments.
+func (c *gen) kernelCall(n *ir.Node) jen.Code {
+	var k kernel
+	var extra []jen.Code
+	if op, found := opKernels[n.Op]; found {
+		k, extra = op.build(c, n)
+	} else {
+		k = elementwiseKernel(c, n)
+	}
+	var args []jen.Code
+	if ops.Lookup(n.Op).Kind != ops.Updater {
+		args = append(args, c.field(n))
+	}
+	for _, in := range n.Inputs {
+		args = append(args, c.field(in))
+	}
+	args = append(args, extra...)
+	return jen.Id(c.kernels.use(k)).Call(args...)
+}
+
+// field is the expression for n's buffer.
+func (c *gen) field(n *ir.Node) *jen.Statement { return jen.Id("m").Dot(c.names[n]) }
+
+// dims names a shape in kernel names: "128x784", or "scalar".
+func dims(s ir.Shape) string {
+	if len(s) == 0 {
+		return "scalar"
+	}
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = fmt.Sprint(d)
+	}
+	return strings.Join(parts, "x")
+}
+
+// kernelKey identifies a kernel by everything its code depends on: op,
+// operand and result shapes, attributes and the element type.
+func (c *gen) kernelKey(n *ir.Node) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s/%s/%s", n.Op, c.g.DType, n.Shape)
+	for _, in := range n.Inputs {
+		fmt.Fprintf(&b, "/%s", in.Shape)
+	}
+	keys := make([]string, 0, len(n.Attrs))
+	for k := range n.Attrs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "/%s=%#v", k, n.Attrs[k])
+	}
+	return b.String()
+}
+
+// camel turns an op name such as "softmax_xent_grad" into "softmaxXentGrad".
+func camel(op string) string { return goIdent(op) }
+
+// Small jennifer helpers shared by the kernel emitters.
+
+// floats is the type []Float.
+func floats() *jen.Statement { return jen.Index().Id("Float") }
+
+// reslice is `v = v[:n]`: it fixes v's length to a constant so that the
+// compiler can drop bounds checks in loops over it.
+func reslice(v string, n jen.Code) jen.Code {
+	return jen.Id(v).Op("=").Id(v).Index(jen.Empty(), n)
+}
+
+// wide converts a Float expression to float64 (a no-op for float64 models,
+// so it is left out there).
+func (c *gen) wide(x jen.Code) *jen.Statement {
+	if c.g.DType == ir.F64 {
+		return jen.Add(x)
+	}
+	return jen.Float64().Call(x)
+}
+
+// narrow converts a float64 expression to Float.
+func (c *gen) narrow(x jen.Code) *jen.Statement {
+	if c.g.DType == ir.F64 {
+		return jen.Add(x)
+	}
+	return jen.Id("Float").Call(x)
+}
+
+// sub is `s[off : off+size]` for expressions off and size.
+func sub(s string, off, size jen.Code) *jen.Statement {
+	return jen.Id(s).Index(off, jen.Add(off).Op("+").Add(size))
+}
+
+// expr is a Go expression over a kernel's local names, written as text
+// where building it token by token would only obscure it ("r*channels").
+func expr(s string) *jen.Statement { return jen.Id(s) }
+
+// doc is a doc comment wrapped to lines of at most 80 columns, followed by
+// a new line, ready for the declaration it documents.
+func doc(format string, args ...any) *jen.Statement {
+	const width = 77 // 80 less "// "
+	s := &jen.Statement{}
+	line := ""
+	for _, word := range strings.Fields(fmt.Sprintf(format, args...)) {
+		if line != "" && len(line)+1+len(word) > width {
+			s.Comment(line).Line()
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	return s.Comment(line).Line()
+}

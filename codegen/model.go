@@ -1,0 +1,274 @@
+package codegen
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// modelFile emits the Model type with its buffers and the runtime.Model
+// methods.
+func (c *gen) modelFile() *jen.File {
+	f := c.newFile()
+	f.PackageComment(fmt.Sprintf("Package %s is the model %q compiled by dlc into a trainer for the dlc runtime.", c.pkg, c.g.Name))
+	floatType := jen.Float32()
+	if c.g.DType == ir.F64 {
+		floatType = jen.Float64()
+	}
+	f.Comment("Float is the element type every tensor is computed in.")
+	f.Type().Id("Float").Op("=").Add(floatType)
+	f.Comment("Batch is the static batch size: every activation's first dimension.")
+	f.Const().Id("Batch").Op("=").Lit(c.g.Batch)
+	c.modelType(f)
+	f.Var().Id("_").Qual(runtimePath, "Model").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
+	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.loadMethod, c.trainStepMethod, c.evalStepMethod} {
+		f.Line()
+		method(f)
+	}
+	return f
+}
+
+// modelType declares the Model struct: bookkeeping fields, then one slice
+// per buffer with a comment saying what it holds.
+func (c *gen) modelType(f *jen.File) {
+	fields := []jen.Code{
+		jen.Id("arena").Add(floats()).Comment("every Float buffer below is a slice of it"),
+	}
+	if c.layout.intsSize > 0 {
+		fields = append(fields, jen.Id("labels").Add(labels()).Comment("the class-label buffer lives here"))
+	}
+	fields = append(fields, jen.Id("step").Int().Comment("optimizer steps taken"), jen.Line())
+	for _, n := range c.bufs {
+		typ := floats()
+		if isClassLabel(n) {
+			typ = labels()
+		}
+		fields = append(fields, jen.Id(c.names[n]).Add(typ).Comment(oneLine(c.fieldComment(n))))
+	}
+	f.Comment("Model holds every buffer of one training step: parameters, gradients,")
+	f.Comment("optimizer state, activations, the input and the label.")
+	f.Type().Id("Model").Struct(fields...)
+}
+
+// fieldComment says what a buffer holds.
+func (c *gen) fieldComment(n *ir.Node) string {
+	var what string
+	switch {
+	case n.Op == "param":
+		what = fmt.Sprintf("parameter %s%s, %s", n.Name, n.Shape, n.Attrs.Str("init"))
+	case c.gradOf(n) != nil:
+		what = fmt.Sprintf("gradient of %s", c.gradOf(n).Name)
+	case n.Op == "state" || n.Op == "input" || n.Op == "label":
+		what = fmt.Sprintf("%s %s%s", n.Op, n.Name, n.Shape)
+	default:
+		what = fmt.Sprintf("%s %s of %s", n.Phase, n.Op, layerOf(n))
+	}
+	if n.Op != "param" && n.Op != "input" && n.Op != "label" && n.Op != "state" {
+		what += " " + n.Shape.String()
+	}
+	if pos := c.position(n.Loc); pos != "" {
+		what += " (" + pos + ")"
+	}
+	return what
+}
+
+func layerOf(n *ir.Node) string {
+	if n.Layer != "" {
+		return n.Layer
+	}
+	return n.Label()
+}
+
+// gradOf returns the parameter whose gradient n is, or nil.
+func (c *gen) gradOf(n *ir.Node) *ir.Node {
+	for _, p := range c.g.Params {
+		if c.g.Grads[p] == n {
+			return p
+		}
+	}
+	return nil
+}
+
+func (c *gen) receiver() *jen.Statement { return jen.Params(jen.Id("m").Op("*").Id("Model")) }
+
+// newFunc allocates the arena once and hands out every buffer's range.
+func (c *gen) newFunc(f *jen.File) {
+	body := []jen.Code{
+		jen.Id("arena").Op(":=").Make(floats(), jen.Lit(c.layout.floatSize)),
+		jen.Id("m").Op(":=").Op("&").Id("Model").Values(jen.Dict{jen.Id("arena"): jen.Id("arena")}),
+	}
+	if c.layout.intsSize > 0 {
+		body = append(body, jen.Id("m").Dot("labels").Op("=").Make(labels(), jen.Lit(c.layout.intsSize)))
+	}
+	for _, n := range c.bufs {
+		arena, s := jen.Id("arena"), c.layout.floats[n]
+		if isClassLabel(n) {
+			arena, s = jen.Id("m").Dot("labels"), c.layout.ints[n]
+		}
+		end := jen.Lit(s.off + s.size)
+		body = append(body, c.field(n).Op("=").Add(arena).Index(jen.Lit(s.off), end, end))
+	}
+	body = append(body, jen.Id("m").Dot("Init").Call(c.seedLit()), jen.Return(jen.Id("m")))
+	f.Comment("New returns a model with its buffers allocated, all in one arena, and its")
+	f.Comment("parameters initialised from the model file's seed.")
+	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
+}
+
+func (c *gen) seedLit() jen.Code { return expr(strconv.FormatUint(c.g.Train.Seed, 10)) }
+
+// specMethod reports what the model file fixed at compile time.
+func (c *gen) specMethod(f *jen.File) {
+	t := c.g.Train
+	sample := c.input.Shape[1:]
+	shape := make([]jen.Code, len(sample))
+	for i, d := range sample {
+		shape[i] = jen.Lit(d)
+	}
+	kv := func(k string, v jen.Code) jen.Code { return jen.Line().Id(k).Op(":").Add(v) }
+	values := []jen.Code{
+		kv("Name", jen.Lit(c.g.Name)),
+		kv("InputShape", jen.Index().Int().Values(shape...)),
+	}
+	if classes := c.label.Attrs.Int("classes", 0); classes > 0 {
+		values = append(values, kv("Classes", jen.Lit(classes)))
+	} else {
+		_, targets := regressionDims(c.label.Shape)
+		values = append(values, kv("Targets", jen.Lit(targets)))
+	}
+	values = append(values,
+		kv("Batch", jen.Id("Batch")),
+		kv("Epochs", jen.Lit(t.Epochs)),
+		kv("Seed", c.seedLit()),
+		kv("Split", jen.Lit(t.Split)),
+		kv("Data", jen.Lit(t.Data)),
+		jen.Line(),
+	)
+	f.Comment("Spec describes the model to the trainer.")
+	f.Func().Add(c.receiver()).Id("Spec").Params().Qual(runtimePath, "Spec").Block(
+		jen.Return(jen.Qual(runtimePath, "Spec").Values(values...)),
+	)
+}
+
+// initMethod draws every parameter from its own stream, derived from the
+// seed and its name, in the model file's order, and clears the state.
+func (c *gen) initMethod(f *jen.File) {
+	var body []jen.Code
+	if len(c.g.Params) > 0 {
+		body = append(body,
+			jen.Id("rng").Op(":=").Qual(runtimePath, "NewRNG").Call(jen.Id("seed")),
+			jen.Comment("InitParam fails only on an unknown scheme, and every scheme was checked"),
+			jen.Comment("when the model was compiled."),
+		)
+	}
+	for _, p := range c.g.Params {
+		body = append(body, jen.Id("_").Op("=").Qual(runtimePath, "InitParam").Call(
+			c.field(p), jen.Lit(p.Attrs.Str("init")), jen.Lit(p.Attrs.Int("fan_in", 0)), jen.Lit(p.Attrs.Int("fan_out", 0)),
+			jen.Id("rng").Dot("Derive").Call(jen.Lit(p.Name)),
+		))
+	}
+	for _, s := range c.g.State {
+		body = append(body, jen.Clear(c.field(s)))
+	}
+	body = append(body, jen.Id("m").Dot("step").Op("=").Lit(0))
+	f.Comment("Init sets every parameter from seed and clears the optimizer state.")
+	f.Func().Add(c.receiver()).Id("Init").Params(jen.Id("seed").Uint64()).Block(body...)
+}
+
+// paramsMethod lists the parameters under their model-file names.
+func (c *gen) paramsMethod(f *jen.File) {
+	dtypeField := "F32"
+	if c.g.DType == ir.F64 {
+		dtypeField = "F64"
+	}
+	list := make([]jen.Code, 0, len(c.g.Params)+1)
+	for _, p := range c.g.Params {
+		shape := make([]jen.Code, len(p.Shape))
+		for i, d := range p.Shape {
+			shape[i] = jen.Lit(d)
+		}
+		list = append(list, jen.Line().Values(
+			jen.Id("Name").Op(":").Lit(p.Name),
+			jen.Id("Shape").Op(":").Index().Int().Values(shape...),
+			jen.Id(dtypeField).Op(":").Add(c.field(p)),
+		))
+	}
+	list = append(list, jen.Line())
+	f.Comment("Params returns the parameters, named as in the model file. The slices alias")
+	f.Comment("the model's storage.")
+	f.Func().Add(c.receiver()).Id("Params").Params().Index().Qual(runtimePath, "Tensor").Block(
+		jen.Return(jen.Index().Qual(runtimePath, "Tensor").Values(list...)),
+	)
+}
+
+// loadMethod copies a batch into the input and label buffers.
+func (c *gen) loadMethod(f *jen.File) {
+	body := []jen.Code{c.copyIn(c.field(c.input), jen.Id("b").Dot("X"))}
+	if isClassLabel(c.label) {
+		body = append(body, jen.Copy(c.field(c.label), jen.Id("b").Dot("Class")))
+	} else {
+		body = append(body, c.copyIn(c.field(c.label), jen.Id("b").Dot("Target")))
+	}
+	f.Comment("load copies a batch into the input and label buffers, converting to Float.")
+	f.Func().Add(c.receiver()).Id("load").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch")).Block(body...)
+}
+
+// copyIn copies a []float32 from the batch into a Float buffer.
+func (c *gen) copyIn(dst, src jen.Code) jen.Code {
+	if c.g.DType == ir.F32 {
+		return jen.Copy(dst, src)
+	}
+	return jen.Id(c.kernels.use(c.loadFloatsKernel())).Call(dst, src)
+}
+
+// loadFloatsKernel converts batch data to a wider Float.
+func (c *gen) loadFloatsKernel() kernel {
+	return kernel{
+		key:  "loadFloats",
+		base: "loadFloats",
+		decl: func(name string) jen.Code {
+			return doc("%s copies src into dst, converting to Float, as far as both reach.", name).
+				Func().Id(name).Params(jen.Id("dst").Add(floats()), jen.Id("src").Index().Float32()).Block(
+				jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("src").Index(jen.Empty(), jen.Min(jen.Len(jen.Id("src")), jen.Len(jen.Id("dst"))))).Block(
+					jen.Id("dst").Index(jen.Id("i")).Op("=").Id("Float").Call(jen.Id("v")),
+				),
+			)
+		},
+	}
+}
+
+// trainStepMethod: load, forward, backward, update; the mean loss.
+func (c *gen) trainStepMethod(f *jen.File) {
+	f.Comment("TrainStep runs forward, backward and the optimizer update on a full batch")
+	f.Comment("and returns the mean loss over it.")
+	f.Func().Add(c.receiver()).Id("TrainStep").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch")).Float64().Block(
+		jen.Id("m").Dot("load").Call(jen.Id("b")),
+		jen.Id("m").Dot("forward").Call(jen.True()),
+		jen.Id("m").Dot("backward").Call(),
+		jen.Comment("Every gradient is complete here, and no update has begun."),
+		jen.Id("m").Dot("update").Call(),
+		jen.Return(jen.Float64().Call(c.field(c.g.Loss).Index(jen.Lit(0)))),
+	)
+}
+
+// evalStepMethod: the inference forward pass, then the per-row loss and
+// correctness over the batch's real rows.
+func (c *gen) evalStepMethod(f *jen.File) {
+	eval := c.kernels.use(c.evalKernel())
+	body := []jen.Code{
+		jen.Id("m").Dot("load").Call(jen.Id("b")),
+		jen.Id("m").Dot("forward").Call(jen.False()),
+	}
+	if isClassLabel(c.label) {
+		body = append(body, jen.Return(jen.Id(eval).Call(c.field(c.g.Output), c.field(c.label), jen.Id("b").Dot("N"))))
+	} else {
+		body = append(body, jen.Return(jen.Id(eval).Call(c.field(c.g.Output), c.field(c.label), jen.Id("b").Dot("N")), jen.Lit(0)))
+	}
+	f.Comment("EvalStep runs the inference forward pass and returns the summed loss and the")
+	f.Comment("number of correct predictions over the first b.N rows; padding rows do not")
+	f.Comment("count.")
+	f.Func().Add(c.receiver()).Id("EvalStep").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch")).
+		Params(jen.Id("lossSum").Float64(), jen.Id("correct").Int()).Block(body...)
+}

@@ -1,0 +1,94 @@
+package codegen
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// A throwaway Go module that generated packages are built in, depending on
+// this repository through a replace directive.
+
+const testModule = "dlctest"
+
+// repoRoot finds the repository root (the directory holding dlc's go.mod)
+// from the test's working directory.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(data, []byte("module github.com/dlc-dev/dlc\n")) {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("cannot find the dlc repository root above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// newModule lays out an empty module in a temporary directory and returns
+// its path.
+func newModule(t testing.TB) string {
+	t.Helper()
+	root := repoRoot(t)
+	dir := t.TempDir()
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goLine := regexp.MustCompile(`(?m)^go \S+$`).Find(gomod)
+	mod := "module " + testModule + "\n\n" + string(goLine) + "\n\nrequire github.com/dlc-dev/dlc v0.0.0\n\nreplace github.com/dlc-dev/dlc => " + root + "\n"
+	writeFile(t, filepath.Join(dir, "go.mod"), []byte(mod))
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "go.sum"), sum)
+	return dir
+}
+
+// writePackage writes generated files into dir/sub.
+func writePackage(t testing.TB, dir, sub string, files []File) {
+	t.Helper()
+	for _, f := range files {
+		writeFile(t, filepath.Join(dir, sub, f.Name), f.Data)
+	}
+}
+
+func writeFile(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// goEnv is the environment for the go command in a test module: module
+// mode, no workspace, go.mod and go.sum completed as needed.
+func goEnv() []string {
+	return append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+}
+
+// goCmd runs the go command in dir and fails the test with its output if
+// it fails.
+func goCmd(t testing.TB, dir string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = goEnv()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %v: %v\n%s", args, err, out)
+	}
+	return out
+}

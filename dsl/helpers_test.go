@@ -1,0 +1,36 @@
+package dsl
+
+import (
+	"errors"
+	"os"
+	"testing"
+)
+
+// readExample reads a model file that must exist for the tests to mean
+// anything.
+func readExample(t testing.TB, path string) []byte {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading example: %v", err)
+	}
+	return src
+}
+
+// dslErrors unpacks an error from Parse or Lower into its *Error parts.
+func dslErrors(t testing.TB, err error) []*Error {
+	t.Helper()
+	var out []*Error
+	for _, e := range flatten(err) {
+		var de *Error
+		if !errors.As(e, &de) {
+			t.Fatalf("error %v (%T) is not a *dsl.Error", e, e)
+		}
+		out = append(out, de)
+	}
+	return out
+}
+
+// header declares a model, an image input and a 10-class label, so tests
+// can state just the lines they are about.
+const header = "model m\ninput image: [784]\nlabel digit: class(10)\n"

@@ -1,0 +1,34 @@
+package dsl
+
+import "github.com/dlc-dev/dlc/ir"
+
+// dense(x, units): a fully connected layer, y = x·w + b, on [batch, features].
+func init() {
+	defineOp(&surfaceOp{
+		signature: signature{name: "dense", params: []param{
+			{name: "x", kind: tensorArg},
+			{name: "units", kind: countArg},
+			{name: "bias", kind: boolArg, def: defBool(true)},
+			{name: "init", kind: stringArg, def: defString("he_normal"), check: checkInit},
+		}},
+		summary: "fully connected layer on [batch, features]: x·w + b, w of shape [features, units]",
+		layer:   true,
+		lower:   lowerDense,
+	})
+}
+
+func lowerDense(c *opCall) (*ir.Node, error) {
+	x := c.tensor("x")
+	if len(x.Shape) != 2 {
+		return nil, c.errorf("x", "dense needs an input of shape [batch, features], got %s of shape %s",
+			x.Label(), x.Shape)
+	}
+	in, units := x.Shape[1], c.count("units")
+	w := c.param("w", ir.Shape{in, units}, ir.Attrs{"init": c.str("init"), "fan_in": in, "fan_out": units})
+	y, err := c.b.Op("matmul", nil, x, w)
+	if err != nil || !c.flag("bias") {
+		return y, err
+	}
+	b := c.param("b", ir.Shape{units}, ir.Attrs{"init": "zeros", "fan_in": in, "fan_out": units})
+	return c.b.Op("bias_add", nil, y, b)
+}

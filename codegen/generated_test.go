@@ -143,7 +143,7 @@ func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
 	wantLoss, wantCorrect := referenceEval(t, g, env, padA[input], padA[label], n)
 
 	got := runDriver(t, bin, req)
-	checkSpec(t, g, got.Spec)
+	checkSpec(t, mc.build(t, mc.dtype), got.Spec)
 	checkInitParams(t, g, mc.dtype, req.InitSeed, got.InitParams)
 	assertClose(t, "losses", got.Losses, wantLosses, mc.tol)
 	if !slices.Equal(got.LossesAfterReinit, got.Losses) {
@@ -173,6 +173,7 @@ func checkSpec(t *testing.T, g *ir.Graph, got runtime.Spec) {
 	want := runtime.Spec{
 		Name: g.Name, InputShape: g.Inputs[0].Shape[1:],
 		Batch: g.Batch, Epochs: g.Train.Epochs, Seed: g.Train.Seed, Split: g.Train.Split, Data: g.Train.Data,
+		OutputSize: g.Output.Shape[1:].Size(), Hash: ir.Fingerprint(g),
 	}
 	if c := g.Labels[0].Attrs.Int("classes", 0); c > 0 {
 		want.Classes = c

@@ -24,7 +24,7 @@ func (c *gen) modelFile() *jen.File {
 	f.Const().Id("Batch").Op("=").Lit(c.g.Batch)
 	c.modelType(f)
 	f.Var().Id("_").Qual(runtimePath, "Model").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
-	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.loadMethod, c.trainStepMethod, c.evalStepMethod} {
+	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.stateMethod, c.gradsMethod, c.activationsMethod, c.stepMethods, c.loadMethod, c.trainStepMethod, c.evalStepMethod, c.predictMethod} {
 		f.Line()
 		method(f)
 	}
@@ -40,7 +40,10 @@ func (c *gen) modelType(f *jen.File) {
 	if c.layout.intsSize > 0 {
 		fields = append(fields, jen.Id("labels").Add(labels()).Comment("the class-label buffer lives here"))
 	}
-	fields = append(fields, jen.Id("step").Int().Comment("optimizer steps taken"), jen.Line())
+	fields = append(fields,
+		jen.Id("step").Int().Comment("optimizer steps taken"),
+		jen.Id("rng").Op("*").Qual(runtimePath, "RNG").Comment("the model's own random stream (dropout)"),
+		jen.Line())
 	for _, n := range c.bufs {
 		typ := floats()
 		if isClassLabel(n) {
@@ -144,6 +147,8 @@ func (c *gen) specMethod(f *jen.File) {
 		kv("Seed", c.seedLit()),
 		kv("Split", jen.Lit(t.Split)),
 		kv("Data", jen.Lit(t.Data)),
+		kv("OutputSize", jen.Lit(c.g.Output.Shape[1:].Size())),
+		kv("Hash", jen.Lit(ir.Fingerprint(c.g))),
 		jen.Line(),
 	)
 	f.Comment("Spec describes the model to the trainer.")
@@ -172,35 +177,13 @@ func (c *gen) initMethod(f *jen.File) {
 	for _, s := range c.g.State {
 		body = append(body, jen.Clear(c.field(s)))
 	}
-	body = append(body, jen.Id("m").Dot("step").Op("=").Lit(0))
-	f.Comment("Init sets every parameter from seed and clears the optimizer state.")
-	f.Func().Add(c.receiver()).Id("Init").Params(jen.Id("seed").Uint64()).Block(body...)
-}
-
-// paramsMethod lists the parameters under their model-file names.
-func (c *gen) paramsMethod(f *jen.File) {
-	dtypeField := "F32"
-	if c.g.DType == ir.F64 {
-		dtypeField = "F64"
-	}
-	list := make([]jen.Code, 0, len(c.g.Params)+1)
-	for _, p := range c.g.Params {
-		shape := make([]jen.Code, len(p.Shape))
-		for i, d := range p.Shape {
-			shape[i] = jen.Lit(d)
-		}
-		list = append(list, jen.Line().Values(
-			jen.Id("Name").Op(":").Lit(p.Name),
-			jen.Id("Shape").Op(":").Index().Int().Values(shape...),
-			jen.Id(dtypeField).Op(":").Add(c.field(p)),
-		))
-	}
-	list = append(list, jen.Line())
-	f.Comment("Params returns the parameters, named as in the model file. The slices alias")
-	f.Comment("the model's storage.")
-	f.Func().Add(c.receiver()).Id("Params").Params().Index().Qual(runtimePath, "Tensor").Block(
-		jen.Return(jen.Index().Qual(runtimePath, "Tensor").Values(list...)),
+	body = append(body,
+		jen.Id("m").Dot("step").Op("=").Lit(0),
+		jen.Id("m").Dot("rng").Op("=").Qual(runtimePath, "NewRNG").Call(jen.Id("seed")).Dot("Derive").Call(jen.Lit("model")),
 	)
+	f.Comment("Init sets every parameter from seed, clears the optimizer state and restarts")
+	f.Comment("the model's random stream.")
+	f.Func().Add(c.receiver()).Id("Init").Params(jen.Id("seed").Uint64()).Block(body...)
 }
 
 // loadMethod copies a batch into the input and label buffers.

@@ -1,6 +1,8 @@
 package ir
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -87,4 +89,24 @@ func formatAttrs(a Attrs) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// Fingerprint identifies a graph's architecture: the ops, operands, shapes,
+// attributes and names of its forward nodes, and its dtype. Source positions
+// and the training recipe do not count, so moving a line or changing the
+// learning rate keeps the fingerprint; adding a layer changes it.
+func Fingerprint(g *Graph) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s %d\n", g.Name, g.DType, g.Batch)
+	for _, n := range g.Nodes {
+		if n.Phase != Forward {
+			continue
+		}
+		fmt.Fprintf(h, "%d %s", n.ID, n.Op)
+		for _, in := range n.Inputs {
+			fmt.Fprintf(h, " %d", in.ID)
+		}
+		fmt.Fprintf(h, " %s {%s} %q\n", n.Shape, formatAttrs(n.Attrs), n.Name)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }

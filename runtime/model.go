@@ -15,6 +15,10 @@ type Spec struct {
 	Seed       uint64
 	Split      float64 // fraction of the training set held out for validation
 	Data       string  // default data source ("mnist" or a folder)
+	OutputSize int     // floats per sample of the model's output (logits or regression values)
+	// Hash identifies the model's architecture (ops, shapes, parameter
+	// names), so that a checkpoint of another model is refused.
+	Hash string
 }
 
 // InputSize is the number of floats in one sample.
@@ -49,12 +53,33 @@ type Model interface {
 	// and the number of correct predictions over the first b.N rows
 	// (correct is 0 for regression).
 	EvalStep(b *Batch) (lossSum float64, correct int)
+	// Predict runs the inference forward pass and writes the model's
+	// output (logits, or regression values) for the first b.N rows into
+	// out, OutputSize floats per row.
+	Predict(b *Batch, out []float32)
 	// Params returns every parameter, named as in the model file. The
 	// slices alias the model's storage.
 	Params() []Tensor
+	// State returns the optimizer state and running statistics, named
+	// "<param>.<role>"; the slices alias the model's storage.
+	State() []Tensor
+	// Grads returns each parameter's gradient from the last TrainStep, in
+	// Params order, named "<param>.grad".
+	Grads() []Tensor
+	// Activations returns the forward activations of the last step in the
+	// order they were computed, named by layer, for finding where a
+	// non-finite value first appeared.
+	Activations() []Tensor
+	// Step is the number of optimizer steps taken; SetStep restores it
+	// from a checkpoint.
+	Step() int
+	SetStep(step int)
+	// RNG is the generator behind the model's own randomness (dropout);
+	// checkpoints save and restore its state.
+	RNG() *RNG
 }
 
-// Tensor is a named view of a parameter. Exactly one of F32 and F64 is set,
+// Tensor is a named view of a model tensor. Exactly one of F32 and F64 is set,
 // by the dtype the model was compiled for.
 type Tensor struct {
 	Name  string

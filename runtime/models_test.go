@@ -13,6 +13,9 @@ type softmaxModel struct {
 	w      []float32 // inputs × classes
 	b      []float32
 	logits []float64
+	gw, gb []float32 // gradients of the last step
+	step   int
+	rng    *RNG
 	// what the loop fed the model, for assertions
 	trainBatchSizes []int
 	paddingDirty    bool
@@ -20,7 +23,8 @@ type softmaxModel struct {
 
 func newSoftmaxModel(spec Spec, lr float64) *softmaxModel {
 	in, k := spec.InputSize(), spec.Classes
-	return &softmaxModel{spec: spec, lr: lr, w: make([]float32, in*k), b: make([]float32, k), logits: make([]float64, k)}
+	return &softmaxModel{spec: spec, lr: lr, w: make([]float32, in*k), b: make([]float32, k), logits: make([]float64, k),
+		gw: make([]float32, in*k), gb: make([]float32, k), rng: NewRNG(0)}
 }
 
 func (m *softmaxModel) Spec() Spec { return m.spec }
@@ -81,11 +85,14 @@ func (m *softmaxModel) TrainStep(b *Batch) float64 {
 		}
 	}
 	for i := range gw {
+		m.gw[i] = float32(gw[i])
 		m.w[i] -= float32(m.lr * gw[i])
 	}
 	for c := range gb {
+		m.gb[c] = float32(gb[c])
 		m.b[c] -= float32(m.lr * gb[c])
 	}
+	m.step++
 	return loss / float64(rows)
 }
 
@@ -115,6 +122,30 @@ func (m *softmaxModel) Params() []Tensor {
 		{Name: "fc.b", Shape: []int{m.spec.Classes}, F32: m.b},
 	}
 }
+
+func (m *softmaxModel) Predict(b *Batch, out []float32) {
+	in, k := m.spec.InputSize(), m.spec.Classes
+	for i := range b.N {
+		m.probs(b.X[i*in : (i+1)*in])
+		for c := range k {
+			out[i*k+c] = float32(math.Log(m.logits[c]))
+		}
+	}
+}
+
+func (m *softmaxModel) State() []Tensor { return nil }
+
+func (m *softmaxModel) Grads() []Tensor {
+	return []Tensor{
+		{Name: "fc.w.grad", Shape: []int{m.spec.InputSize(), m.spec.Classes}, F32: m.gw},
+		{Name: "fc.b.grad", Shape: []int{m.spec.Classes}, F32: m.gb},
+	}
+}
+
+func (m *softmaxModel) Activations() []Tensor { return nil }
+func (m *softmaxModel) Step() int             { return m.step }
+func (m *softmaxModel) SetStep(step int)      { m.step = step }
+func (m *softmaxModel) RNG() *RNG             { return m.rng }
 
 func argmax(v []float64) int {
 	best := 0
@@ -229,3 +260,12 @@ func (m *linearModel) Params() []Tensor {
 		{Name: "out.b", Shape: []int{m.spec.Targets}, F64: m.b},
 	}
 }
+
+// The introspection methods the trainer does not use with this model.
+func (m *linearModel) Predict(b *Batch, out []float32) {}
+func (m *linearModel) State() []Tensor                 { return nil }
+func (m *linearModel) Grads() []Tensor                 { return nil }
+func (m *linearModel) Activations() []Tensor           { return nil }
+func (m *linearModel) Step() int                       { return 0 }
+func (m *linearModel) SetStep(int)                     {}
+func (m *linearModel) RNG() *RNG                       { return nil }

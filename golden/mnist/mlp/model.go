@@ -14,9 +14,10 @@ const Batch = 128
 // Model holds every buffer of one training step: parameters, gradients,
 // optimizer state, activations, the input and the label.
 type Model struct {
-	arena  []Float // every Float buffer below is a slice of it
-	labels []int32 // the class-label buffer lives here
-	step   int     // optimizer steps taken
+	arena  []Float      // every Float buffer below is a slice of it
+	labels []int32      // the class-label buffer lives here
+	step   int          // optimizer steps taken
+	rng    *runtime.RNG // the model's own random stream (dropout)
 
 	image                  []Float // input image[128,784] (examples/mnist/mlp.dl:4:7)
 	digit                  []int32 // label digit[128] (examples/mnist/mlp.dl:5:7)
@@ -125,10 +126,13 @@ func (m *Model) Spec() runtime.Spec {
 		Seed:       1,
 		Split:      0.1,
 		Data:       "mnist",
+		OutputSize: 10,
+		Hash:       "2a301f3b465a72f0",
 	}
 }
 
-// Init sets every parameter from seed and clears the optimizer state.
+// Init sets every parameter from seed, clears the optimizer state and restarts
+// the model's random stream.
 func (m *Model) Init(seed uint64) {
 	rng := runtime.NewRNG(seed)
 	// InitParam fails only on an unknown scheme, and every scheme was checked
@@ -152,6 +156,7 @@ func (m *Model) Init(seed uint64) {
 	clear(m.logitsBAdamM)
 	clear(m.logitsBAdamV)
 	m.step = 0
+	m.rng = runtime.NewRNG(seed).Derive("model")
 }
 
 // Params returns the parameters, named as in the model file. The slices alias
@@ -165,6 +170,69 @@ func (m *Model) Params() []runtime.Tensor {
 		{Name: "logits.w", Shape: []int{512, 10}, F32: m.logitsW},
 		{Name: "logits.b", Shape: []int{10}, F32: m.logitsB},
 	}
+}
+
+// State returns the optimizer state and running statistics, named after their
+// parameters. The slices alias the model's storage.
+func (m *Model) State() []runtime.Tensor {
+	return []runtime.Tensor{
+		{Name: "h1.w.adam_m", Shape: []int{784, 512}, F32: m.h1WAdamM},
+		{Name: "h1.w.adam_v", Shape: []int{784, 512}, F32: m.h1WAdamV},
+		{Name: "h1.b.adam_m", Shape: []int{512}, F32: m.h1BAdamM},
+		{Name: "h1.b.adam_v", Shape: []int{512}, F32: m.h1BAdamV},
+		{Name: "h2.w.adam_m", Shape: []int{512, 512}, F32: m.h2WAdamM},
+		{Name: "h2.w.adam_v", Shape: []int{512, 512}, F32: m.h2WAdamV},
+		{Name: "h2.b.adam_m", Shape: []int{512}, F32: m.h2BAdamM},
+		{Name: "h2.b.adam_v", Shape: []int{512}, F32: m.h2BAdamV},
+		{Name: "logits.w.adam_m", Shape: []int{512, 10}, F32: m.logitsWAdamM},
+		{Name: "logits.w.adam_v", Shape: []int{512, 10}, F32: m.logitsWAdamV},
+		{Name: "logits.b.adam_m", Shape: []int{10}, F32: m.logitsBAdamM},
+		{Name: "logits.b.adam_v", Shape: []int{10}, F32: m.logitsBAdamV},
+	}
+}
+
+// Grads returns each parameter's gradient from the last TrainStep, in Params
+// order.
+func (m *Model) Grads() []runtime.Tensor {
+	return []runtime.Tensor{
+		{Name: "h1.w.grad", Shape: []int{784, 512}, F32: m.dH1W},
+		{Name: "h1.b.grad", Shape: []int{512}, F32: m.dH1B},
+		{Name: "h2.w.grad", Shape: []int{512, 512}, F32: m.dH2W},
+		{Name: "h2.b.grad", Shape: []int{512}, F32: m.dH2B},
+		{Name: "logits.w.grad", Shape: []int{512, 10}, F32: m.dLogitsW},
+		{Name: "logits.b.grad", Shape: []int{10}, F32: m.dLogitsB},
+	}
+}
+
+// Activations returns the forward activations of the last step in the order
+// they were computed, named by layer.
+func (m *Model) Activations() []runtime.Tensor {
+	return []runtime.Tensor{
+		{Name: "h1.matmul3", Shape: []int{128, 512}, F32: m.h1Matmul},
+		{Name: "h1.bias_add5", Shape: []int{128, 512}, F32: m.h1BiasAdd},
+		{Name: "h1", Shape: []int{128, 512}, F32: m.h1},
+		{Name: "h2.matmul8", Shape: []int{128, 512}, F32: m.h2Matmul},
+		{Name: "h2.bias_add10", Shape: []int{128, 512}, F32: m.h2BiasAdd},
+		{Name: "h2", Shape: []int{128, 512}, F32: m.h2},
+		{Name: "logits.matmul13", Shape: []int{128, 10}, F32: m.logitsMatmul},
+		{Name: "logits", Shape: []int{128, 10}, F32: m.logits},
+		{Name: "loss", Shape: []int{}, F32: m.loss},
+	}
+}
+
+// Step returns the number of optimizer steps taken.
+func (m *Model) Step() int {
+	return m.step
+}
+
+// SetStep restores the optimizer step count from a checkpoint.
+func (m *Model) SetStep(step int) {
+	m.step = step
+}
+
+// RNG returns the generator behind the model's own randomness.
+func (m *Model) RNG() *runtime.RNG {
+	return m.rng
 }
 
 // load copies a batch into the input and label buffers, converting to Float.
@@ -191,4 +259,12 @@ func (m *Model) EvalStep(b *runtime.Batch) (lossSum float64, correct int) {
 	m.load(b)
 	m.forward(false)
 	return evalSoftmaxXent_128x10(m.logits, m.digit, b.N)
+}
+
+// Predict runs the inference forward pass and writes the output of the first
+// b.N rows into out.
+func (m *Model) Predict(b *runtime.Batch, out []float32) {
+	m.load(b)
+	m.forward(false)
+	copy(out, m.logits[:b.N*10])
 }

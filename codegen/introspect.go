@@ -1,0 +1,123 @@
+package codegen
+
+import (
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// The methods through which the trainer looks inside a model: for
+// checkpoints (parameters, state, step, RNG), gradient-health reports
+// (gradients), finding where a NaN began (activations), and prediction.
+
+// tensorList emits a method returning named views of the given buffers.
+func (c *gen) tensorList(f *jen.File, method string, comment []string, nodes []*ir.Node, name func(*ir.Node) string) {
+	dtypeField := "F32"
+	if c.g.DType == ir.F64 {
+		dtypeField = "F64"
+	}
+	list := make([]jen.Code, 0, len(nodes)+1)
+	for _, n := range nodes {
+		shape := make([]jen.Code, len(n.Shape))
+		for i, d := range n.Shape {
+			shape[i] = jen.Lit(d)
+		}
+		list = append(list, jen.Line().Values(
+			jen.Id("Name").Op(":").Lit(name(n)),
+			jen.Id("Shape").Op(":").Index().Int().Values(shape...),
+			jen.Id(dtypeField).Op(":").Add(c.field(n)),
+		))
+	}
+	if len(list) > 0 {
+		list = append(list, jen.Line())
+	}
+	for _, line := range comment {
+		f.Comment(line)
+	}
+	f.Func().Add(c.receiver()).Id(method).Params().Index().Qual(runtimePath, "Tensor").Block(
+		jen.Return(jen.Index().Qual(runtimePath, "Tensor").Values(list...)),
+	)
+}
+
+func tensorName(n *ir.Node) string { return n.Name }
+
+// paramsMethod lists the parameters under their model-file names.
+func (c *gen) paramsMethod(f *jen.File) {
+	c.tensorList(f, "Params", []string{
+		"Params returns the parameters, named as in the model file. The slices alias",
+		"the model's storage.",
+	}, c.g.Params, tensorName)
+}
+
+// stateMethod lists optimizer state and running statistics.
+func (c *gen) stateMethod(f *jen.File) {
+	c.tensorList(f, "State", []string{
+		"State returns the optimizer state and running statistics, named after their",
+		"parameters. The slices alias the model's storage.",
+	}, c.g.State, tensorName)
+}
+
+// gradsMethod lists every parameter's gradient, in Params order.
+func (c *gen) gradsMethod(f *jen.File) {
+	grads := make([]*ir.Node, len(c.g.Params))
+	for i, p := range c.g.Params {
+		grads[i] = c.g.Grads[p]
+	}
+	byParam := map[*ir.Node]string{}
+	for _, p := range c.g.Params {
+		byParam[c.g.Grads[p]] = p.Name + ".grad"
+	}
+	c.tensorList(f, "Grads", []string{
+		"Grads returns each parameter's gradient from the last TrainStep, in Params",
+		"order.",
+	}, grads, func(n *ir.Node) string { return byParam[n] })
+}
+
+// activationsMethod lists the forward activations in the order they are
+// computed.
+func (c *gen) activationsMethod(f *jen.File) {
+	var acts []*ir.Node
+	for _, n := range c.bufs {
+		if n.Phase == ir.Forward && n.Op != "input" && n.Op != "label" && n.Op != "param" && n.Op != "state" {
+			acts = append(acts, n)
+		}
+	}
+	c.tensorList(f, "Activations", []string{
+		"Activations returns the forward activations of the last step in the order",
+		"they were computed, named by layer.",
+	}, acts, func(n *ir.Node) string { return n.Label() })
+}
+
+// stepMethods let a checkpoint save and restore the optimizer step and the
+// model's random stream.
+func (c *gen) stepMethods(f *jen.File) {
+	f.Comment("Step returns the number of optimizer steps taken.")
+	f.Func().Add(c.receiver()).Id("Step").Params().Int().Block(jen.Return(jen.Id("m").Dot("step")))
+	f.Line()
+	f.Comment("SetStep restores the optimizer step count from a checkpoint.")
+	f.Func().Add(c.receiver()).Id("SetStep").Params(jen.Id("step").Int()).Block(jen.Id("m").Dot("step").Op("=").Id("step"))
+	f.Line()
+	f.Comment("RNG returns the generator behind the model's own randomness.")
+	f.Func().Add(c.receiver()).Id("RNG").Params().Op("*").Qual(runtimePath, "RNG").Block(jen.Return(jen.Id("m").Dot("rng")))
+}
+
+// predictMethod runs inference and copies the output rows out.
+func (c *gen) predictMethod(f *jen.File) {
+	width := c.g.Output.Shape[1:].Size()
+	out := c.field(c.g.Output).Index(jen.Empty(), jen.Id("b").Dot("N").Op("*").Lit(width))
+	var cp jen.Code
+	if c.g.DType == ir.F32 {
+		cp = jen.Copy(jen.Id("out"), out)
+	} else {
+		cp = jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Add(out)).Block(
+			jen.Id("out").Index(jen.Id("i")).Op("=").Float32().Call(jen.Id("v")),
+		)
+	}
+	f.Comment("Predict runs the inference forward pass and writes the output of the first")
+	f.Comment("b.N rows into out.")
+	f.Func().Add(c.receiver()).Id("Predict").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch"), jen.Id("out").Index().Float32()).Block(
+		jen.Id("m").Dot("load").Call(jen.Id("b")),
+		jen.Id("m").Dot("forward").Call(jen.False()),
+		cp,
+	)
+}

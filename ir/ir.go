@@ -177,6 +177,9 @@ type Graph struct {
 
 	Train TrainConfig
 
+	// Mem is the arena plan, filled by the memory-planning pass.
+	Mem *MemPlan
+
 	nextID int
 }
 

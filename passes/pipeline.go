@@ -31,6 +31,7 @@ var Pipeline = []Pass{
 	{Name: "autodiff", Run: autodiff, Training: true},
 	{Name: "optimizer", Run: addOptimizer, Training: true},
 	{Name: "dce", Run: eliminateDeadCode},
+	{Name: "memplan", Run: planMemory},
 }
 
 // Run runs the pipeline over g, in place. Problems in the model are returned

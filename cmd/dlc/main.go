@@ -32,6 +32,7 @@ func init() {
 		{"build", "MODEL.dl [-o BIN] [-f64] [-work DIR]", "compile a model file into a trainer binary", runBuild},
 		{"train", "[-f64] MODEL.dl [trainer flags]", "compile a model file and train it (MNIST is found automatically)", runTrain},
 		{"ir", "MODEL.dl [-stage lowered|final] [-f64]", "print the model's IR", runIR},
+		{"plan", "MODEL.dl [-json]", "print the memory plans of the training and inference builds", runPlan},
 		{"version", "", "print dlc's version", runVersion},
 	}
 }

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// planReport is `dlc plan -json`: the memory plans of the training and
+// inference builds, in bytes.
+type planReport struct {
+	Model string `json:"model"`
+	DType string `json:"dtype"`
+	Batch int    `json:"batch"`
+
+	TrainNaive      int64  `json:"train_naive_bytes"`
+	TrainPlanned    int64  `json:"train_planned_bytes"`
+	TrainPersistent int64  `json:"train_persistent_bytes"`
+	TrainPeak       int64  `json:"train_peak_live_bytes"`
+	TrainPeakAt     string `json:"train_peak_at"`
+
+	InferNaive   int64  `json:"infer_naive_bytes"`
+	InferPlanned int64  `json:"infer_planned_bytes"`
+	InferPeak    int64  `json:"infer_peak_live_bytes"`
+	InferPeakAt  string `json:"infer_peak_at"`
+}
+
+func runPlan(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("plan", stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	f64 := fs.Bool("f64", false, "compute in float64")
+	model, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	src, err := os.ReadFile(model)
+	if err != nil {
+		return err
+	}
+	train, err := compiler.Graph(model, src, compiler.Options{DType: dtype(*f64)})
+	if err != nil {
+		return err
+	}
+	infer, err := compiler.Graph(model, src, compiler.Options{DType: dtype(*f64), Inference: true})
+	if err != nil {
+		return err
+	}
+	elem := int64(4)
+	if train.DType == ir.F64 {
+		elem = 8
+	}
+	tm, im := train.Mem, infer.Mem
+	r := planReport{
+		Model: train.Name, DType: train.DType.String(), Batch: train.Batch,
+		TrainNaive: int64(tm.Naive) * elem, TrainPlanned: int64(tm.Arena) * elem,
+		TrainPersistent: int64(tm.Persist) * elem, TrainPeak: int64(tm.Peak) * elem,
+		TrainPeakAt: stepName(train, tm.PeakAt),
+		InferNaive:  int64(im.Naive) * elem, InferPlanned: int64(im.Arena) * elem,
+		InferPeak: int64(im.Peak) * elem, InferPeakAt: stepName(infer, im.PeakAt),
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	fmt.Fprintf(stdout, "model %s (%s, batch %d): memory of one step\n\n", r.Model, r.DType, r.Batch)
+	fmt.Fprintf(stdout, "%-10s %12s %12s %12s   %s\n", "build", "naive", "planned", "persistent", "largest live set")
+	fmt.Fprintf(stdout, "%-10s %12s %12s %12s   %s at %s\n", "training", mib(r.TrainNaive), mib(r.TrainPlanned),
+		mib(r.TrainPersistent), mib(r.TrainPeak), r.TrainPeakAt)
+	fmt.Fprintf(stdout, "%-10s %12s %12s %12s   %s at %s\n", "inference", mib(r.InferNaive), mib(r.InferPlanned),
+		mib(int64(im.Persist)*elem), mib(r.InferPeak), r.InferPeakAt)
+	fmt.Fprintf(stdout, "\nnaive: every buffer its own allocation; planned: one arena, buffers reused once dead;\n")
+	fmt.Fprintf(stdout, "persistent: parameters, optimizer state, gradients and inputs, which live throughout.\n")
+	return nil
+}
+
+// stepName describes the node at a step for the plan report.
+func stepName(g *ir.Graph, step int) string {
+	n := g.Nodes[step]
+	s := fmt.Sprintf("step %d (%s %s", step, n, n.Op)
+	if n.Layer != "" {
+		s += ", layer " + n.Layer
+	}
+	return s + ")"
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.2f MiB", float64(b)/(1<<20)) }

@@ -1,0 +1,186 @@
+package passes
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/dlc-dev/dlc/internal/ops"
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// planMemory places every buffer of the graph in one arena (g.Mem), so that
+// the trainer allocates once and a step allocates nothing.
+//
+// Liveness follows the node order, which is the order the code generator
+// runs the nodes in: a buffer is live from the step that writes it to the
+// step of its last reader. Persistent buffers (inputs, parameters, optimizer
+// state and parameter gradients, which the trainer reads between steps)
+// live throughout and sit at the front of the arena. The loss and the
+// output are read after the step, so they live to its end.
+//
+// An elementwise node whose operand dies at it writes in place into that
+// operand's buffer. The other buffers are placed greedily, largest first,
+// each into the smallest gap left by the buffers it is live with (best
+// fit); a brute-force checker in the tests verifies that no value is
+// overwritten while it still has readers.
+func planMemory(g *ir.Graph, _ *Options) error {
+	g.Mem = PlanMemory(g)
+	return nil
+}
+
+// PlanMemory computes the arena plan of a graph.
+func PlanMemory(g *ir.Graph) *ir.MemPlan {
+	step := make(map[*ir.Node]int, len(g.Nodes))
+	for i, n := range g.Nodes {
+		step[n] = i
+	}
+	last := len(g.Nodes) - 1
+	lastUse := make(map[*ir.Node]int, len(g.Nodes))
+	for i, n := range g.Nodes {
+		lastUse[n] = i
+		for _, in := range n.Inputs {
+			lastUse[in] = max(lastUse[in], i)
+		}
+	}
+	for _, n := range []*ir.Node{g.Loss, g.Output} {
+		if n != nil {
+			lastUse[n] = last
+		}
+	}
+	persistent := map[*ir.Node]bool{}
+	for _, d := range g.Grads {
+		persistent[d] = true
+	}
+
+	plan := &ir.MemPlan{ByNode: map[*ir.Node]*ir.Buffer{}}
+	for i, n := range g.Nodes {
+		if !needsBuffer(n) {
+			continue
+		}
+		size := n.Shape.Size()
+		plan.Naive += size
+		if buf := inPlaceTarget(n, plan, lastUse, i); buf != nil && !persistent[n] {
+			buf.Sharers = append(buf.Sharers, n)
+			buf.End = max(buf.End, lastUse[n])
+			plan.ByNode[n] = buf
+			continue
+		}
+		buf := &ir.Buffer{Node: n, Size: size, Start: i, End: lastUse[n],
+			Persistent: persistent[n] || isStorage(n)}
+		plan.Buffers = append(plan.Buffers, buf)
+		plan.ByNode[n] = buf
+	}
+	placeBuffers(plan)
+	plan.Peak, plan.PeakAt = peakLive(plan, len(g.Nodes))
+	return plan
+}
+
+// needsBuffer reports whether n writes a Float buffer of its own: updates
+// write into their parameter, and class labels live in an int32 buffer.
+func needsBuffer(n *ir.Node) bool {
+	if d := ops.Lookup(n.Op); d != nil && d.Kind == ops.Updater {
+		return false
+	}
+	return !(n.Op == "label" && n.Attrs.Int("classes", 0) > 0)
+}
+
+// isStorage reports whether n is filled from outside the step.
+func isStorage(n *ir.Node) bool {
+	switch n.Op {
+	case "input", "label", "param", "state":
+		return true
+	}
+	return false
+}
+
+// inPlaceTarget returns the buffer an elementwise node at step i may
+// overwrite: that of an operand of the same size whose last reader is this
+// node and that is not persistent.
+func inPlaceTarget(n *ir.Node, plan *ir.MemPlan, lastUse map[*ir.Node]int, i int) *ir.Buffer {
+	if d := ops.Lookup(n.Op); d == nil || d.Kind != ops.Elementwise {
+		return nil
+	}
+	for _, in := range n.Inputs {
+		buf := plan.ByNode[in]
+		if buf == nil || buf.Persistent || buf.Size != n.Shape.Size() || lastUse[in] != i || buf.End != i {
+			continue
+		}
+		return buf
+	}
+	return nil
+}
+
+// placeBuffers gives persistent buffers the front of the arena in
+// definition order, then places the others after them, largest first, each
+// in the best-fitting gap.
+func placeBuffers(plan *ir.MemPlan) {
+	var transient []*ir.Buffer
+	for _, b := range plan.Buffers {
+		if b.Persistent {
+			b.Offset = plan.Persist
+			plan.Persist += b.Size
+		} else {
+			transient = append(transient, b)
+		}
+	}
+	slices.SortStableFunc(transient, func(a, b *ir.Buffer) int {
+		return cmp.Or(cmp.Compare(b.Size, a.Size), cmp.Compare(a.Start, b.Start))
+	})
+	// Offsets are first computed within the transient region.
+	var placed []*ir.Buffer
+	top := 0
+	for _, b := range transient {
+		b.Offset = bestFit(b, placed)
+		placed = append(placed, b)
+		top = max(top, b.Offset+b.Size)
+	}
+	for _, b := range transient {
+		b.Offset += plan.Persist
+	}
+	plan.Arena = plan.Persist + top
+}
+
+// bestFit returns the offset of the smallest gap, between the placed
+// buffers live at the same time as b, that holds b; or, when none does, the
+// end of the highest of them.
+func bestFit(b *ir.Buffer, placed []*ir.Buffer) int {
+	var live []*ir.Buffer
+	for _, p := range placed {
+		if p.Overlaps(b) {
+			live = append(live, p)
+		}
+	}
+	slices.SortFunc(live, func(x, y *ir.Buffer) int { return cmp.Compare(x.Offset, y.Offset) })
+	best, bestSlack, at := -1, 0, 0
+	for _, p := range live {
+		if gap := p.Offset - at; gap >= b.Size && (best < 0 || gap-b.Size < bestSlack) {
+			best, bestSlack = at, gap-b.Size
+		}
+		at = max(at, p.Offset+p.Size)
+	}
+	if best >= 0 {
+		return best
+	}
+	return at
+}
+
+// peakLive returns the most elements live at one step and that step.
+func peakLive(plan *ir.MemPlan, steps int) (peak, at int) {
+	live := make([]int, steps+1)
+	for _, b := range plan.Buffers {
+		if b.Persistent {
+			continue
+		}
+		live[b.Start] += b.Size
+		live[b.End+1] -= b.Size
+	}
+	sum := 0
+	peak = plan.Persist
+	for s := 0; s < steps; s++ {
+		sum += live[s]
+		if plan.Persist+sum > peak {
+			peak, at = plan.Persist+sum, s
+		}
+	}
+	return peak, at
+}

@@ -177,6 +177,11 @@ type Graph struct {
 
 	Train TrainConfig
 
+	// Groups are the fused kernels chosen by the fusion pass; GroupOf maps
+	// each member to its group.
+	Groups  []*Group
+	GroupOf map[*Node]*Group
+
 	// Mem is the arena plan, filled by the memory-planning pass.
 	Mem *MemPlan
 

@@ -34,12 +34,20 @@ func PlanMemory(g *ir.Graph) *ir.MemPlan {
 	for i, n := range g.Nodes {
 		step[n] = i
 	}
+	// A fused group's kernel runs where its last node stands, so every
+	// member reads its operands at that step.
+	exec := func(n *ir.Node) int {
+		if gr := g.GroupOf[n]; gr != nil {
+			return step[gr.Last()]
+		}
+		return step[n]
+	}
 	last := len(g.Nodes) - 1
 	lastUse := make(map[*ir.Node]int, len(g.Nodes))
 	for i, n := range g.Nodes {
-		lastUse[n] = i
+		lastUse[n] = max(lastUse[n], i)
 		for _, in := range n.Inputs {
-			lastUse[in] = max(lastUse[in], i)
+			lastUse[in] = max(lastUse[in], exec(n))
 		}
 	}
 	for _, n := range []*ir.Node{g.Loss, g.Output} {
@@ -54,12 +62,12 @@ func PlanMemory(g *ir.Graph) *ir.MemPlan {
 
 	plan := &ir.MemPlan{ByNode: map[*ir.Node]*ir.Buffer{}}
 	for i, n := range g.Nodes {
-		if !needsBuffer(n) {
+		if !needsBuffer(n) || g.Interior(n) {
 			continue
 		}
 		size := n.Shape.Size()
 		plan.Naive += size
-		if buf := inPlaceTarget(n, plan, lastUse, i); buf != nil && !persistent[n] {
+		if buf := inPlaceTarget(g, n, plan, lastUse, i); buf != nil && !persistent[n] {
 			buf.Sharers = append(buf.Sharers, n)
 			buf.End = max(buf.End, lastUse[n])
 			plan.ByNode[n] = buf
@@ -95,12 +103,19 @@ func isStorage(n *ir.Node) bool {
 
 // inPlaceTarget returns the buffer an elementwise node at step i may
 // overwrite: that of an operand of the same size whose last reader is this
-// node and that is not persistent.
-func inPlaceTarget(n *ir.Node, plan *ir.MemPlan, lastUse map[*ir.Node]int, i int) *ir.Buffer {
+// node and that is not persistent. An epilogue group reads its anchor's
+// operands whole, so its last node never writes over them.
+func inPlaceTarget(g *ir.Graph, n *ir.Node, plan *ir.MemPlan, lastUse map[*ir.Node]int, i int) *ir.Buffer {
 	if d := ops.Lookup(n.Op); d == nil || d.Kind != ops.Elementwise {
 		return nil
 	}
+	if gr := g.GroupOf[n]; gr != nil && gr.Kind != "elementwise" {
+		return nil
+	}
 	for _, in := range n.Inputs {
+		if g.GroupOf[in] != nil && g.GroupOf[in] == g.GroupOf[n] {
+			continue
+		}
 		buf := plan.ByNode[in]
 		if buf == nil || buf.Persistent || buf.Size != n.Shape.Size() || lastUse[in] != i || buf.End != i {
 			continue

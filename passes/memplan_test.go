@@ -28,9 +28,24 @@ func checkPlan(t *testing.T, g *ir.Graph, plan *ir.MemPlan) {
 		return true
 	}
 	for i, n := range g.Nodes {
-		for _, in := range n.Inputs {
-			if plan.ByNode[in] != nil && !holds(in) {
-				t.Fatalf("step %d (%s): operand %s was overwritten", i, ir.FormatNode(n), in)
+		if g.Interior(n) {
+			if plan.ByNode[n] != nil {
+				t.Fatalf("%s is inside a fused group but has a buffer", n)
+			}
+			continue // it runs with its group's last node
+		}
+		members := []*ir.Node{n}
+		if gr := g.GroupOf[n]; gr != nil {
+			members = gr.Nodes
+		}
+		for _, m := range members {
+			for _, in := range m.Inputs {
+				if g.GroupOf[in] != nil && g.GroupOf[in] == g.GroupOf[m] {
+					continue
+				}
+				if plan.ByNode[in] != nil && !holds(in) {
+					t.Fatalf("step %d (%s): operand %s was overwritten", i, ir.FormatNode(m), in)
+				}
 			}
 		}
 		buf := plan.ByNode[n]

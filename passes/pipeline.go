@@ -23,6 +23,9 @@ type Options struct {
 	Inference bool
 	// Verify runs ir.Verify on the input and after every pass.
 	Verify bool
+	// NoFuse turns fusion off (every op its own kernel), to compare fused
+	// and unfused builds.
+	NoFuse bool
 }
 
 // Pipeline is the list of passes, in the order they run.
@@ -31,6 +34,7 @@ var Pipeline = []Pass{
 	{Name: "autodiff", Run: autodiff, Training: true},
 	{Name: "optimizer", Run: addOptimizer, Training: true},
 	{Name: "dce", Run: eliminateDeadCode},
+	{Name: "fuse", Run: fuse},
 	{Name: "memplan", Run: planMemory},
 }
 

@@ -32,7 +32,8 @@ func init() {
 		{"build", "MODEL.dl [-o BIN] [-f64] [-work DIR]", "compile a model file into a trainer binary", runBuild},
 		{"train", "[-f64] MODEL.dl [trainer flags]", "compile a model file and train it (MNIST is found automatically)", runTrain},
 		{"ir", "MODEL.dl [-stage lowered|final] [-f64]", "print the model's IR", runIR},
-		{"plan", "MODEL.dl [-json]", "print the memory plans of the training and inference builds", runPlan},
+		{"plan", "MODEL.dl [-json]", "print the fused kernels and the memory plans of the training and inference builds", runPlan},
+		{"graph", "MODEL.dl", "print the forward and backward graphs as Graphviz DOT, fused kernels as clusters", runGraph},
 		{"version", "", "print dlc's version", runVersion},
 	}
 }

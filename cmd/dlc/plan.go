@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/dlc-dev/dlc/internal/compiler"
 	"github.com/dlc-dev/dlc/ir"
@@ -27,6 +28,8 @@ type planReport struct {
 	InferPlanned int64  `json:"infer_planned_bytes"`
 	InferPeak    int64  `json:"infer_peak_live_bytes"`
 	InferPeakAt  string `json:"infer_peak_at"`
+
+	Fused []string `json:"fused_kernels"`
 }
 
 func runPlan(args []string, stdout, stderr io.Writer) error {
@@ -62,12 +65,22 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 		InferNaive:  int64(im.Naive) * elem, InferPlanned: int64(im.Arena) * elem,
 		InferPeak: int64(im.Peak) * elem, InferPeakAt: stepName(infer, im.PeakAt),
 	}
+	for _, gr := range train.Groups {
+		r.Fused = append(r.Fused, groupLine(gr))
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	fmt.Fprintf(stdout, "model %s (%s, batch %d): memory of one step\n\n", r.Model, r.DType, r.Batch)
+	fmt.Fprintf(stdout, "model %s (%s, batch %d)\n\nfused kernels of the training step:\n", r.Model, r.DType, r.Batch)
+	for _, line := range r.Fused {
+		fmt.Fprintf(stdout, "  %s\n", line)
+	}
+	if len(r.Fused) == 0 {
+		fmt.Fprintf(stdout, "  (none)\n")
+	}
+	fmt.Fprintf(stdout, "\nmemory of one step:\n")
 	fmt.Fprintf(stdout, "%-10s %12s %12s %12s   %s\n", "build", "naive", "planned", "persistent", "largest live set")
 	fmt.Fprintf(stdout, "%-10s %12s %12s %12s   %s at %s\n", "training", mib(r.TrainNaive), mib(r.TrainPlanned),
 		mib(r.TrainPersistent), mib(r.TrainPeak), r.TrainPeakAt)
@@ -86,6 +99,19 @@ func stepName(g *ir.Graph, step int) string {
 		s += ", layer " + n.Layer
 	}
 	return s + ")"
+}
+
+// groupLine describes a fused group: its ops, nodes and layers.
+func groupLine(gr *ir.Group) string {
+	parts := make([]string, len(gr.Nodes))
+	for i, n := range gr.Nodes {
+		parts[i] = fmt.Sprintf("%s %s", n, n.Op)
+	}
+	layer := gr.Nodes[0].Layer
+	if last := gr.Last().Layer; last != layer {
+		layer += " → " + last
+	}
+	return fmt.Sprintf("%-11s %s   (%s, %s)", gr.Kind, strings.Join(parts, " → "), layer, gr.Last().Phase)
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.2f MiB", float64(b)/(1<<20)) }

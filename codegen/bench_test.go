@@ -27,7 +27,7 @@ var benchKernels = []struct{ name, m, k, n string }{
 // The timing is the inner benchmark's own, single-threaded.
 func BenchmarkGeneratedMatmul(b *testing.B) {
 	dir := newModule(b)
-	files, err := Generate(mnistGraph(b, ir.F32), Options{Source: "mnist.dl"})
+	files, err := generateGraphs(mnistGraph(b, ir.F32), Options{Source: "mnist.dl"})
 	if err != nil {
 		b.Fatal(err)
 	}

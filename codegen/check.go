@@ -49,8 +49,8 @@ func checkRoles(g *ir.Graph) error {
 		return fmt.Errorf("codegen: the graph has no output for EvalStep to score")
 	}
 	loss := g.Loss
-	if loss.Op != "softmax_xent" && loss.Op != "mse" {
-		return ir.Errorf(loss.Loc, "codegen: loss %s is not supported; generated trainers support softmax_xent and mse", loss.Op)
+	if loss.Op != "softmax_xent" && loss.Op != "mse" && loss.Op != "bce_with_logits" {
+		return ir.Errorf(loss.Loc, "codegen: loss %s is not supported; generated trainers support softmax_xent, mse and bce_with_logits", loss.Op)
 	}
 	if len(g.Labels) != 1 || loss.Inputs[1] != g.Labels[0] {
 		return ir.Errorf(loss.Loc, "codegen: the loss must read the model's only label (the model has %d labels)", len(g.Labels))
@@ -66,7 +66,7 @@ func checkRoles(g *ir.Graph) error {
 		}
 	} else {
 		if isClassLabel(label) {
-			return ir.Errorf(label.Loc, "codegen: mse needs a real-valued target, but %s is a class label", label.Label())
+			return ir.Errorf(label.Loc, "codegen: %s needs a real-valued target, but %s is a class label", loss.Op, label.Label())
 		}
 		if !out.Shape.Equal(label.Shape) {
 			return ir.Errorf(out.Loc, "codegen: output %s has shape %s but target %s has shape %s", out.Label(), out.Shape, label.Label(), label.Shape)
@@ -90,8 +90,13 @@ func checkNode(g *ir.Graph, n *ir.Node, readers []*ir.Node) error {
 	}
 	switch def.Kind {
 	case ops.Source:
-		if n.Op == "param" {
+		switch n.Op {
+		case "param":
 			return checkInit(n)
+		case "state":
+			if init := n.Attrs.Str("init"); init != "" && init != "zeros" && init != "ones" {
+				return ir.Errorf(n.Loc, "codegen: state %s: init %q; state starts at zeros or ones", n.Label(), init)
+			}
 		}
 		return nil
 	case ops.Updater:
@@ -101,6 +106,14 @@ func checkNode(g *ir.Graph, n *ir.Node, readers []*ir.Node) error {
 	}
 	if !hasKernel(n) {
 		return ir.Errorf(n.Loc, "codegen: %s: no kernel for op %q", n.Label(), n.Op)
+	}
+	// Kernel emitters derive their loops from the operands' shapes.
+	s, err := ops.InferShape(n)
+	if err != nil {
+		return fmt.Errorf("codegen: %s: %w", n.Label(), err)
+	}
+	if !s.Equal(n.Shape) {
+		return ir.Errorf(n.Loc, "codegen: %s: %s has shape %s, but its operands give %s", n.Label(), n.Op, n.Shape, s)
 	}
 	for i, in := range n.Inputs {
 		if isClassLabel(in) != (labelOperand(n) == i) {

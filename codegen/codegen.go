@@ -1,12 +1,15 @@
-// Package codegen turns a final dlc graph (forward, backward and update
-// nodes, after the pass pipeline) into a standalone Go package implementing
-// runtime.Model. Code is built with jennifer and comes out gofmt-formatted;
-// the same graph always yields the same bytes.
+// Package codegen turns a model's two final dlc graphs into a standalone Go
+// package implementing runtime.Model: the training graph (forward, backward
+// and update nodes, after the pass pipeline) and the inference graph (the
+// forward pass in evaluation mode). The two share parameter, state and
+// input buffers by name; each has its own activations. Code is built with
+// jennifer and comes out gofmt-formatted; the same graphs always yield the
+// same bytes.
 //
 // The generated package has three files: model.go (the Model type, its
-// buffers and the runtime.Model methods), steps.go (forward, backward and
-// update, one commented kernel call per node) and kernels.go (the
-// shape-specialised kernels those calls use).
+// buffers and the runtime.Model methods), steps.go (forward, infer,
+// backward and update, one commented kernel call per node) and kernels.go
+// (the shape-specialised kernels those calls use).
 package codegen
 
 import (
@@ -31,6 +34,10 @@ type Options struct {
 	// Source is the model file name as the user gave it (such as
 	// "mnist/mlp.dl"), used in headers and comments.
 	Source string
+	// Infer is the inference graph of the same model, lowered with
+	// dsl.LowerOptions.Inference and run through the inference pipeline.
+	// Required: EvalStep and Predict run it.
+	Infer *ir.Graph
 }
 
 // File is one generated Go source file.
@@ -39,7 +46,8 @@ type File struct {
 	Data []byte
 }
 
-// Generate returns the generated model package's files, sorted by name.
+// Generate returns the generated model package's files, sorted by name. g
+// is the training graph; opt.Infer the inference graph.
 func Generate(g *ir.Graph, opt Options) ([]File, error) {
 	c, err := newGen(g, opt)
 	if err != nil {

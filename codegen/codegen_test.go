@@ -12,9 +12,9 @@ import (
 	"github.com/dlc-dev/dlc/ir"
 )
 
-func generate(t *testing.T, g *ir.Graph, opt Options) map[string]string {
+func generate(t *testing.T, gs graphs, opt Options) map[string]string {
 	t.Helper()
-	files, err := Generate(g, opt)
+	files, err := generateGraphs(gs, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,12 +55,12 @@ func TestGeneratedFilesAreMarkedGenerated(t *testing.T) {
 
 func TestGenerateIsDeterministic(t *testing.T) {
 	opt := Options{Source: "mnist.dl"}
-	first, err := Generate(mnistGraph(t, ir.F32), opt)
+	first, err := generateGraphs(mnistGraph(t, ir.F32), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
-		again, err := Generate(mnistGraph(t, ir.F32), opt)
+		again, err := generateGraphs(mnistGraph(t, ir.F32), opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +93,7 @@ func TestGeneratedCodeReadsWell(t *testing.T) {
 	for _, want := range []string{
 		"// h1 (mnist.dl:3:3): matmul image[128,784] · h1.w[784,512] → [128,512]\n\tmatmulNN_128x784x512(",
 		"matmulTN_784x128x512(m.dH1W, m.image, ",
-		"adamUpdate_784x512(m.h1W, m.dH1W, m.h1WAdamM, m.h1WAdamV, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))",
+		"adamUpdate_784x512(m.h1W, m.dH1W, m.h1WAdamM, m.h1WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))",
 	} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("steps.go lacks %q", want)

@@ -167,6 +167,16 @@ func setParams(m runtime.Model, values map[string][]float64) error {
 			}
 		}
 	}
+	// State given by name (a fitted input transform) is set as well.
+	for _, s := range m.State() {
+		for i, x := range values[s.Name] {
+			if s.F64 != nil {
+				s.F64[i] = x
+			} else {
+				s.F32[i] = float32(x)
+			}
+		}
+	}
 	return nil
 }
 

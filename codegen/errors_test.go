@@ -47,11 +47,11 @@ func TestGenerateRejects(t *testing.T) {
 		}, want: "updates produce no tensor", atLine: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g := mlpGraph(t, ir.F64)
+			gs := mlpGraph(t, ir.F64)
 			if tc.breaks != nil {
-				tc.breaks(g)
+				tc.breaks(gs.train)
 			}
-			_, err := Generate(g, tc.opt)
+			_, err := generateGraphs(gs, tc.opt)
 			if err == nil {
 				t.Fatalf("Generate accepted the graph")
 			}

@@ -2,25 +2,29 @@ package codegen
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
 )
 
-// gen is one code generation: the graph, the decisions derived from it and
-// the kernels collected while emitting calls.
+// gen is one code generation: the graphs, the decisions derived from them
+// and the kernels collected while emitting calls.
 type gen struct {
-	g   *ir.Graph
+	g   *ir.Graph // the training graph
+	inf *ir.Graph // the inference graph
 	opt Options
 	pkg string
 
 	input *ir.Node // the one input, filled from Batch.X
 	label *ir.Node // the loss's label, filled from Batch.Class or Batch.Target
 
-	bufs    []*ir.Node // nodes that own a buffer, in field and arena order
-	names   map[*ir.Node]string
-	layout  arenaLayout
-	kernels *kernelSet
+	bufs       []*ir.Node // training nodes that own a buffer, in field and arena order
+	inferBufs  []*ir.Node // inference nodes that own a buffer, placed after bufs
+	inferOwned map[*ir.Node]bool
+	names      map[*ir.Node]string
+	layout     arenaLayout
+	kernels    *kernelSet
 }
 
 func newGen(g *ir.Graph, opt Options) (*gen, error) {
@@ -36,10 +40,20 @@ func newGen(g *ir.Graph, opt Options) (*gen, error) {
 	if err := checkGraph(g); err != nil {
 		return nil, err
 	}
-	c := &gen{g: g, opt: opt, pkg: opt.Package, input: g.Inputs[0], label: g.Labels[0], kernels: newKernelSet()}
+	if err := checkInference(opt.Infer, g); err != nil {
+		return nil, err
+	}
+	twins, _ := storageTwins(opt.Infer, g) // checked above
+	c := &gen{g: g, inf: opt.Infer, opt: opt, pkg: opt.Package, input: g.Inputs[0], label: g.Labels[0], kernels: newKernelSet()}
 	c.bufs = bufferOrder(g)
+	c.inferBufs = inferBufferOrder(c.inf)
+	c.inferOwned = make(map[*ir.Node]bool, len(c.inferBufs))
+	for _, n := range c.inferBufs {
+		c.inferOwned[n] = true
+	}
 	c.names = fieldNames(g, c.bufs)
-	c.layout = planArena(c.bufs)
+	nameInference(c.names, twins, c.inferBufs)
+	c.layout = planArena(append(slices.Clone(c.bufs), c.inferBufs...))
 	return c, nil
 }
 

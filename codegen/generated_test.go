@@ -21,7 +21,7 @@ import (
 // modelCase is one generated package checked against the interpreter.
 type modelCase struct {
 	pkg   string
-	build func(testing.TB, ir.DType) *ir.Graph
+	build func(testing.TB, ir.DType) graphs
 	dtype ir.DType
 	tol   float64 // largest error allowed, relative to the largest value
 }
@@ -48,7 +48,7 @@ func TestGeneratedModels(t *testing.T) {
 	dir := newModule(t)
 	var pkgs []string
 	for _, mc := range modelCases {
-		files, err := Generate(mc.build(t, mc.dtype), Options{Package: mc.pkg, Source: "models/" + mc.pkg + ".dl"})
+		files, err := generateGraphs(mc.build(t, mc.dtype), Options{Package: mc.pkg, Source: "models/" + mc.pkg + ".dl"})
 		if err != nil {
 			t.Fatalf("%s: %v", mc.pkg, err)
 		}
@@ -107,7 +107,8 @@ func typeCheck(t *testing.T, dir string) {
 // checkAgainstInterp runs the generated model and the interpreter from the
 // same parameters and data and compares losses, parameters and evaluation.
 func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
-	g := mc.build(t, ir.F64)
+	gs := mc.build(t, ir.F64)
+	g := gs.train
 	env := interp.Random(g, 11)
 	input, label := g.Inputs[0], g.Labels[0]
 	roundToFloat32(env[input].Data)
@@ -117,11 +118,14 @@ func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
 	for _, p := range g.Params {
 		req.Params[p.Name] = append([]float64(nil), env[p].Data...)
 	}
+	fitPreprocessing(t, g, env, req.Params)
 	req.Train = toDriverBatch(env[input], env[label], g.Batch, g.Batch)
 
 	var wantLosses []float64
+	// The model's own random stream (dropout), as Init(InitSeed) starts it.
+	rng := runtime.NewRNG(req.InitSeed).Derive("model")
 	for step := 1; step <= trainSteps; step++ {
-		if err := interp.Run(g, env, &ops.EvalCtx{Step: step, Training: true}); err != nil {
+		if err := interp.Run(g, env, &ops.EvalCtx{Step: step, Training: true, RNG: rng, LR: scheduledLR(g, step)}); err != nil {
 			t.Fatal(err)
 		}
 		wantLosses = append(wantLosses, env[g.Loss].Data[0])
@@ -140,10 +144,10 @@ func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
 		scale(pad[input].Data[n*rowSize(input):], 50)
 		req.Evals = append(req.Evals, toDriverBatch(pad[input], pad[label], g.Batch, n))
 	}
-	wantLoss, wantCorrect := referenceEval(t, g, env, padA[input], padA[label], n)
+	wantLoss, wantCorrect := referenceEval(t, gs, env, padA[input], padA[label], n)
 
 	got := runDriver(t, bin, req)
-	checkSpec(t, mc.build(t, mc.dtype), got.Spec)
+	checkSpec(t, mc.build(t, mc.dtype).train, got.Spec)
 	checkInitParams(t, g, mc.dtype, req.InitSeed, got.InitParams)
 	assertClose(t, "losses", got.Losses, wantLosses, mc.tol)
 	if !slices.Equal(got.LossesAfterReinit, got.Losses) {
@@ -210,22 +214,39 @@ func checkInitParams(t *testing.T, g *ir.Graph, dtype ir.DType, seed uint64, got
 	}
 }
 
-// referenceEval runs the interpreter's forward pass on a batch and sums the
+// referenceEval runs the interpreter's inference pass on a batch, with the
+// parameters and state of the training environment env, and sums the
 // per-row loss over its first n rows: cross-entropy and arg-max hits for a
-// class label, the row's mean squared error for targets.
-func referenceEval(t *testing.T, g *ir.Graph, env interp.Env, x, y *ops.Tensor, n int) (float64, int) {
+// class label, the row's mean squared error or mean binary cross-entropy for
+// targets.
+func referenceEval(t *testing.T, gs graphs, env interp.Env, x, y *ops.Tensor, n int) (float64, int) {
 	t.Helper()
-	env[g.Inputs[0]], env[g.Labels[0]] = x, y
-	if err := interp.RunUpTo(g, env, &ops.EvalCtx{Step: trainSteps}, ir.Forward); err != nil {
+	g := gs.infer
+	inferEnv := interp.Env{}
+	for _, group := range [][]*ir.Node{g.Params, g.State} {
+		for _, s := range group {
+			inferEnv[s] = env[storageNamed(t, gs.train, s)]
+		}
+	}
+	inferEnv[g.Inputs[0]] = x
+	if err := interp.RunUpTo(g, inferEnv, &ops.EvalCtx{Step: trainSteps}, ir.Forward); err != nil {
 		t.Fatal(err)
 	}
-	out := env[g.Output]
+	out := inferEnv[g.Output]
 	width := rowSize(g.Output)
 	var lossSum float64
 	correct := 0
 	for r := range n {
 		row := out.Data[r*width : (r+1)*width]
-		if g.Loss.Op == "mse" {
+		if gs.train.Loss.Op == "bce_with_logits" {
+			var s float64
+			for j, v := range row {
+				s += ops.BCEWithLogits(v, y.Data[r*width+j])
+			}
+			lossSum += s / float64(width)
+			continue
+		}
+		if gs.train.Loss.Op == "mse" {
 			var s float64
 			for j, v := range row {
 				d := v - y.Data[r*width+j]
@@ -250,6 +271,18 @@ func referenceEval(t *testing.T, g *ir.Graph, env interp.Env, x, y *ops.Tensor, 
 		}
 	}
 	return lossSum, correct
+}
+
+// storageNamed returns the storage node of g with n's op and name.
+func storageNamed(t *testing.T, g *ir.Graph, n *ir.Node) *ir.Node {
+	t.Helper()
+	for _, m := range g.Nodes {
+		if m.Op == n.Op && m.Name == n.Name {
+			return m
+		}
+	}
+	t.Fatalf("the training graph has no %s %s", n.Op, n.Name)
+	return nil
 }
 
 // toDriverBatch converts interpreter tensors into a batch of n real rows.

@@ -103,8 +103,8 @@ func (c *gen) stepMethods(f *jen.File) {
 
 // predictMethod runs inference and copies the output rows out.
 func (c *gen) predictMethod(f *jen.File) {
-	width := c.g.Output.Shape[1:].Size()
-	out := c.field(c.g.Output).Index(jen.Empty(), jen.Id("b").Dot("N").Op("*").Lit(width))
+	width := c.inf.Output.Shape[1:].Size()
+	out := c.field(c.inf.Output).Index(jen.Empty(), jen.Id("b").Dot("N").Op("*").Lit(width))
 	var cp jen.Code
 	if c.g.DType == ir.F32 {
 		cp = jen.Copy(jen.Id("out"), out)
@@ -117,7 +117,7 @@ func (c *gen) predictMethod(f *jen.File) {
 	f.Comment("b.N rows into out.")
 	f.Func().Add(c.receiver()).Id("Predict").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch"), jen.Id("out").Index().Float32()).Block(
 		jen.Id("m").Dot("load").Call(jen.Id("b")),
-		jen.Id("m").Dot("forward").Call(jen.False()),
+		jen.Id("m").Dot("infer").Call(),
 		cp,
 	)
 }

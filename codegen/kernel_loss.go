@@ -161,6 +161,9 @@ func (c *gen) evalKernel() kernel {
 	if c.g.Loss.Op == "softmax_xent" {
 		return c.evalClassKernel()
 	}
+	if c.g.Loss.Op == "bce_with_logits" {
+		return c.evalBCEKernel()
+	}
 	return c.evalRegressionKernel()
 }
 

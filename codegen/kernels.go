@@ -82,6 +82,37 @@ var opKernels = map[string]opKernel{
 	"mse_grad":          {label: -1, build: mseGradKernel},
 	"sgd_update":        {label: -1, build: sgdUpdateKernel},
 	"adam_update":       {label: -1, build: adamUpdateKernel},
+	"adagrad_update":    {label: -1, build: adagradUpdateKernel},
+	"rmsprop_update":    {label: -1, build: rmspropUpdateKernel},
+	"clip_grad_norm":    {label: -1, build: clipGradNormKernel},
+	"feature_affine":    {label: -1, build: featureAffineKernel},
+
+	"conv2d":               {label: -1, build: conv2dKernel},
+	"conv2d_grad_input":    {label: -1, build: conv2dGradInputKernel},
+	"conv2d_grad_weight":   {label: -1, build: conv2dGradWeightKernel},
+	"maxpool2d":            {label: -1, build: maxpoolKernel},
+	"maxpool2d_grad":       {label: -1, build: maxpoolGradKernel},
+	"avgpool2d":            {label: -1, build: avgpoolKernel},
+	"avgpool2d_grad":       {label: -1, build: avgpoolGradKernel},
+	"global_avgpool":       {label: -1, build: globalAvgpoolKernel},
+	"global_avgpool_grad":  {label: -1, build: globalAvgpoolGradKernel},
+	"flatten":              {label: -1, build: viewCopyKernel},
+	"reshape":              {label: -1, build: viewCopyKernel},
+	"softmax":              {label: -1, build: softmaxKernel},
+	"softmax_grad":         {label: -1, build: softmaxGradKernel},
+	"bce_with_logits":      {label: -1, build: bceKernel},
+	"bce_with_logits_grad": {label: -1, build: bceGradKernel},
+
+	"batchnorm":            {label: -1, build: batchnormKernel},
+	"batchnorm_grad":       {label: -1, build: batchnormGradKernel},
+	"batchnorm_gamma_grad": {label: -1, build: batchnormGammaGradKernel},
+	"batchnorm_eval":       {label: -1, build: batchnormEvalKernel},
+	"batchnorm_running":    {label: -1, build: batchnormRunningKernel},
+	"layernorm":            {label: -1, build: layernormKernel},
+	"layernorm_grad":       {label: -1, build: layernormGradKernel},
+	"layernorm_gamma_grad": {label: -1, build: layernormGammaGradKernel},
+	"batch_sum":            {label: -1, build: batchSumKernel},
+	"dropout_mask":         {label: -1, build: dropoutMaskKernel},
 }
 
 // hasKernel reports whether the generator can compute n.
@@ -106,6 +137,9 @@ func labelOperand(n *ir.Node) int {
 // its own buffer (unless it is an update, which writes its operands), the
 // operands' buffers and any extra arguments.
 func (c *gen) kernelCall(n *ir.Node) jen.Code {
+	if c.layout.shares(n) {
+		return jen.Comment("(a view of " + c.tensorLabel(n.Inputs[0]) + "'s buffer: nothing to compute)")
+	}
 	var k kernel
 	var extra []jen.Code
 	if op, found := opKernels[n.Op]; found {

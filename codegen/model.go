@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/dave/jennifer/jen"
@@ -24,7 +25,7 @@ func (c *gen) modelFile() *jen.File {
 	f.Const().Id("Batch").Op("=").Lit(c.g.Batch)
 	c.modelType(f)
 	f.Var().Id("_").Qual(runtimePath, "Model").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
-	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.stateMethod, c.gradsMethod, c.activationsMethod, c.stepMethods, c.loadMethod, c.trainStepMethod, c.evalStepMethod, c.predictMethod} {
+	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.stateMethod, c.gradsMethod, c.activationsMethod, c.stepMethods, c.loadMethod, c.trainStepMethod, c.evalStepMethod, c.predictMethod, c.recipeMethods} {
 		f.Line()
 		method(f)
 	}
@@ -42,8 +43,9 @@ func (c *gen) modelType(f *jen.File) {
 	}
 	fields = append(fields,
 		jen.Id("step").Int().Comment("optimizer steps taken"),
-		jen.Id("rng").Op("*").Qual(runtimePath, "RNG").Comment("the model's own random stream (dropout)"),
-		jen.Line())
+		jen.Id("rng").Op("*").Qual(runtimePath, "RNG").Comment("the model's own random stream (dropout)"))
+	fields = append(fields, c.recipeFields()...)
+	fields = append(fields, jen.Line())
 	for _, n := range c.bufs {
 		typ := floats()
 		if isClassLabel(n) {
@@ -51,8 +53,15 @@ func (c *gen) modelType(f *jen.File) {
 		}
 		fields = append(fields, jen.Id(c.names[n]).Add(typ).Comment(oneLine(c.fieldComment(n))))
 	}
-	f.Comment("Model holds every buffer of one training step: parameters, gradients,")
-	f.Comment("optimizer state, activations, the input and the label.")
+	if len(c.inferBufs) > 0 {
+		fields = append(fields, jen.Line(), jen.Comment("The inference pass's own activations."))
+	}
+	for _, n := range c.inferBufs {
+		fields = append(fields, jen.Id(c.names[n]).Add(floats()).Comment(oneLine(c.fieldComment(n))))
+	}
+	f.Comment("Model holds every buffer of one training step (parameters, gradients,")
+	f.Comment("optimizer state, activations, the input and the label) and the activations")
+	f.Comment("of the inference pass.")
 	f.Type().Id("Model").Struct(fields...)
 }
 
@@ -66,6 +75,8 @@ func (c *gen) fieldComment(n *ir.Node) string {
 		what = fmt.Sprintf("gradient of %s", c.gradOf(n).Name)
 	case n.Op == "state" || n.Op == "input" || n.Op == "label":
 		what = fmt.Sprintf("%s %s%s", n.Op, n.Name, n.Shape)
+	case c.inferOwned[n]:
+		what = fmt.Sprintf("inference %s of %s", n.Op, layerOf(n))
 	default:
 		what = fmt.Sprintf("%s %s of %s", n.Phase, n.Op, layerOf(n))
 	}
@@ -106,7 +117,7 @@ func (c *gen) newFunc(f *jen.File) {
 	if c.layout.intsSize > 0 {
 		body = append(body, jen.Id("m").Dot("labels").Op("=").Make(labels(), jen.Lit(c.layout.intsSize)))
 	}
-	for _, n := range c.bufs {
+	for _, n := range slices.Concat(c.bufs, c.inferBufs) {
 		arena, s := jen.Id("arena"), c.layout.floats[n]
 		if isClassLabel(n) {
 			arena, s = jen.Id("m").Dot("labels"), c.layout.ints[n]
@@ -149,8 +160,9 @@ func (c *gen) specMethod(f *jen.File) {
 		kv("Data", jen.Lit(t.Data)),
 		kv("OutputSize", jen.Lit(c.g.Output.Shape[1:].Size())),
 		kv("Hash", jen.Lit(ir.Fingerprint(c.g))),
-		jen.Line(),
 	)
+	values = append(values, c.dataSpec(kv)...)
+	values = append(values, jen.Line())
 	f.Comment("Spec describes the model to the trainer.")
 	f.Func().Add(c.receiver()).Id("Spec").Params().Qual(runtimePath, "Spec").Block(
 		jen.Return(jen.Qual(runtimePath, "Spec").Values(values...)),
@@ -175,15 +187,26 @@ func (c *gen) initMethod(f *jen.File) {
 		))
 	}
 	for _, s := range c.g.State {
-		body = append(body, jen.Clear(c.field(s)))
+		body = append(body, c.initState(s))
 	}
 	body = append(body,
 		jen.Id("m").Dot("step").Op("=").Lit(0),
 		jen.Id("m").Dot("rng").Op("=").Qual(runtimePath, "NewRNG").Call(jen.Id("seed")).Dot("Derive").Call(jen.Lit("model")),
 	)
-	f.Comment("Init sets every parameter from seed, clears the optimizer state and restarts")
-	f.Comment("the model's random stream.")
+	f.Comment("Init sets every parameter from seed, resets the optimizer state and running")
+	f.Comment("statistics and restarts the model's random stream.")
 	f.Func().Add(c.receiver()).Id("Init").Params(jen.Id("seed").Uint64()).Block(body...)
+}
+
+// initState resets a state buffer to its starting value: zero, or one where
+// the state's init attribute says "ones" (a running variance).
+func (c *gen) initState(s *ir.Node) jen.Code {
+	if s.Attrs.Str("init") != "ones" {
+		return jen.Clear(c.field(s))
+	}
+	return jen.For(jen.Id("i").Op(":=").Range().Add(c.field(s))).Block(
+		c.field(s).Index(jen.Id("i")).Op("=").Lit(1),
+	)
 }
 
 // loadMethod copies a batch into the input and label buffers.
@@ -228,7 +251,7 @@ func (c *gen) trainStepMethod(f *jen.File) {
 	f.Comment("and returns the mean loss over it.")
 	f.Func().Add(c.receiver()).Id("TrainStep").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch")).Float64().Block(
 		jen.Id("m").Dot("load").Call(jen.Id("b")),
-		jen.Id("m").Dot("forward").Call(jen.True()),
+		jen.Id("m").Dot("forward").Call(),
 		jen.Id("m").Dot("backward").Call(),
 		jen.Comment("Every gradient is complete here, and no update has begun."),
 		jen.Id("m").Dot("update").Call(),
@@ -242,12 +265,12 @@ func (c *gen) evalStepMethod(f *jen.File) {
 	eval := c.kernels.use(c.evalKernel())
 	body := []jen.Code{
 		jen.Id("m").Dot("load").Call(jen.Id("b")),
-		jen.Id("m").Dot("forward").Call(jen.False()),
+		jen.Id("m").Dot("infer").Call(),
 	}
 	if isClassLabel(c.label) {
-		body = append(body, jen.Return(jen.Id(eval).Call(c.field(c.g.Output), c.field(c.label), jen.Id("b").Dot("N"))))
+		body = append(body, jen.Return(jen.Id(eval).Call(c.field(c.inf.Output), c.field(c.label), jen.Id("b").Dot("N"))))
 	} else {
-		body = append(body, jen.Return(jen.Id(eval).Call(c.field(c.g.Output), c.field(c.label), jen.Id("b").Dot("N")), jen.Lit(0)))
+		body = append(body, jen.Return(jen.Id(eval).Call(c.field(c.inf.Output), c.field(c.label), jen.Id("b").Dot("N")), jen.Lit(0)))
 	}
 	f.Comment("EvalStep runs the inference forward pass and returns the summed loss and the")
 	f.Comment("number of correct predictions over the first b.N rows; padding rows do not")

@@ -11,8 +11,8 @@ import (
 // reservedFields are identifiers a buffer field may not take: the Model's
 // own fields and unexported methods (fields and methods share a namespace).
 var reservedFields = map[string]bool{
-	"arena": true, "labels": true, "step": true,
-	"forward": true, "backward": true, "update": true, "load": true,
+	"arena": true, "labels": true, "step": true, "rng": true, "runLength": true,
+	"forward": true, "infer": true, "backward": true, "update": true, "load": true,
 }
 
 // fieldNames gives every node that needs a Model field a Go identifier

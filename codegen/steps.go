@@ -10,14 +10,15 @@ import (
 	"github.com/dlc-dev/dlc/ir"
 )
 
-// stepsFile emits forward, backward and update: one kernel call per node of
-// each phase, in graph order, each under a comment naming the layer and the
-// model line it comes from.
+// stepsFile emits forward, infer, backward and update: one kernel call per
+// node of each phase (and of the inference graph), in graph order, each
+// under a comment naming the layer and the model line it comes from.
 func (c *gen) stepsFile() *jen.File {
 	f := c.newFile()
 	phases := map[ir.Phase][]jen.Code{}
 	phases[ir.Update] = []jen.Code{
 		jen.Id("m").Dot("step").Op("++").Comment("steps count from 1, for Adam's bias correction"),
+		c.learningRate(),
 	}
 	for _, n := range c.g.Nodes {
 		if ops.Lookup(n.Op).Kind == ops.Source {
@@ -25,9 +26,19 @@ func (c *gen) stepsFile() *jen.File {
 		}
 		phases[n.Phase] = append(phases[n.Phase], jen.Comment(c.opComment(n)), c.kernelCall(n))
 	}
-	f.Comment("forward computes every forward node, from the input to the loss. training")
-	f.Comment("selects training-mode behaviour for ops that have one.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("forward").Params(jen.Id("training").Bool()).Block(phases[ir.Forward]...)
+	var infer []jen.Code
+	for _, n := range c.inf.Nodes {
+		if ops.Lookup(n.Op).Kind != ops.Source {
+			infer = append(infer, jen.Comment(c.opComment(n)), c.kernelCall(n))
+		}
+	}
+	f.Comment("forward computes the training forward pass, from the input to the loss, with")
+	f.Comment("training-mode behaviour (batch statistics, dropout).")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("forward").Params().Block(phases[ir.Forward]...)
+	f.Line()
+	f.Comment("infer computes the inference forward pass, from the input to the output, in")
+	f.Comment("evaluation mode (running statistics, no dropout), into its own activations.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("infer").Params().Block(infer...)
 	f.Line()
 	f.Comment("backward computes every gradient, reading the activations forward left.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("backward").Params().Block(phases[ir.Backward]...)

@@ -64,7 +64,7 @@ func (c *checker) collectBlocks() {
 		switch prev := c.blocks[b.Name.Name]; {
 		case prev != nil:
 			c.errs.add(b.Name.Pos, "duplicate block %s: already declared on line %d", b.Name.Name, prev.Pos.Line)
-		case surfaceOps[b.Name.Name] != nil:
+		case surfaceOps[b.Name.Name] != nil || b.Name.Name == perCopyName:
 			c.errs.add(b.Name.Pos, "block %s has the name of a built-in op: choose another name", b.Name.Name)
 		default:
 			c.blocks[b.Name.Name] = b
@@ -225,6 +225,10 @@ func (c *checker) expr(e Expr, scope map[string]string, lossOK, inBlock bool) {
 		c.expr(e.X, scope, false, inBlock)
 		c.expr(e.Y, scope, false, inBlock)
 	case *Call:
+		if _, ok := perCopyCall(e); ok {
+			c.misplacedPerCopy(e)
+			return
+		}
 		c.call(e, lossOK)
 		for _, a := range e.Args {
 			c.expr(a.Value, scope, false, inBlock)
@@ -232,6 +236,10 @@ func (c *checker) expr(e Expr, scope map[string]string, lossOK, inBlock bool) {
 	case *Repeat:
 		c.repeat(e)
 		for _, a := range e.Call.Args {
+			if pc, ok := perCopyCall(a.Value); ok {
+				c.perCopyArg(pc, scope, inBlock)
+				continue
+			}
 			c.expr(a.Value, scope, false, inBlock)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 func fuzzSeeds(f *testing.F) {
 	f.Add(readExample(f, "../examples/mnist/mlp.dl"))
 	f.Add(readExample(f, "testdata/resmlp.dl"))
+	f.Add(readExample(f, "../examples/mnist/lenet.dl"))
 	for _, s := range []string{
 		"",
 		header + "block r(x, w) {\n  y = dense(x, w) |> relu\n  return x + dense(y, w)\n}\nh = dense(image, 8)\nh = h |> repeat 3 r(8)\nloss = cross_entropy(dense(h, 10), digit)\n",

@@ -12,6 +12,12 @@ type LowerOptions struct {
 	// DType is the element type of the graph: ir.F32 (the zero value) for
 	// training, ir.F64 for gradient checks.
 	DType ir.DType
+	// Inference lowers the graph that predicts rather than the one that
+	// trains: the same parameters and state, with the same names and
+	// shapes, but ops that behave differently in training take their
+	// evaluation form (batchnorm reads its running statistics; dropout and
+	// drop_path pass their input through).
+	Inference bool
 }
 
 // Compile parses and lowers one model file.
@@ -41,9 +47,10 @@ func Lower(f *File, opt LowerOptions) (*ir.Graph, error) {
 		return nil, errs.err()
 	}
 	l := &lowerer{
-		g:      ir.NewGraph(f.Model.Name.Name, opt.DType, train.Batch),
-		errs:   &errs,
-		blocks: map[string]*BlockDecl{},
+		g:         ir.NewGraph(f.Model.Name.Name, opt.DType, train.Batch),
+		errs:      &errs,
+		blocks:    map[string]*BlockDecl{},
+		inference: opt.Inference,
 	}
 	l.g.Train = train
 	for _, s := range f.Stmts {
@@ -76,6 +83,9 @@ type lowerer struct {
 	names  namer
 	depth  int // block copies being expanded, one inside another
 	copies int // block copies expanded so far
+	// inference selects the evaluation form of ops that differ between
+	// training and inference.
+	inference bool
 }
 
 // scope holds the values of names: the file's, or one block copy's.
@@ -97,6 +107,7 @@ func (l *lowerer) topStmt(sc *scope, s Stmt) {
 			shape = append(shape, int(d.Value))
 		}
 		l.declare(sc, s.Name, "input", shape, nil)
+		l.preprocessInput(sc, s.Name)
 	case *LabelDecl:
 		if s.Kind.Name == "class" {
 			l.declare(sc, s.Name, "label", ir.Shape{l.g.Batch}, ir.Attrs{"classes": int(s.Size.Value)})

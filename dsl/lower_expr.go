@@ -56,7 +56,15 @@ func (l *lowerer) add(sc *scope, st *stmtNames, e *Binary) value {
 			return poison
 		}
 	}
-	n, err := l.builder(e.OpPos, st.home).Op("add", nil, x.node, y.node)
+	left := x.node
+	if !left.Shape.Equal(y.node.Shape) {
+		var err error
+		if left, err = l.project(st, e.OpPos, left, y.node.Shape); err != nil {
+			l.errs.addAny(e.OpPos, err)
+			return poison
+		}
+	}
+	n, err := l.builder(e.OpPos, st.home).Op("add", nil, left, y.node)
 	if err != nil {
 		l.errs.addAny(e.OpPos, err)
 		return poison
@@ -75,13 +83,13 @@ func (l *lowerer) callOp(st *stmtNames, c *Call, vals []value) value {
 	if !ok {
 		return poison
 	}
-	oc := &opCall{op: op, args: make([]value, len(op.params)), argPos: make([]Pos, len(op.params)), claim: l.names.claim}
+	oc := &opCall{op: op, args: make([]value, len(op.params)), argPos: make([]Pos, len(op.params)), claim: l.names.claim, inference: l.inference}
 	for i, p := range op.params {
 		v, pos := value{}, c.Func.Pos
 		if argOf[i] >= 0 {
 			v, pos = vals[argOf[i]], ExprPos(c.Args[argOf[i]].Value)
 		} else {
-			v = *p.def
+			v = l.defaultArg(p)
 		}
 		if v.kind == vPoison {
 			return poison
@@ -128,13 +136,26 @@ func (l *lowerer) repeat(sc *scope, st *stmtNames, r *Repeat) value {
 	if !ok {
 		return poison
 	}
-	vals := l.args(sc, st, r.Call)
+	vals, peaks, ok := l.repeatArgs(sc, st, r.Call)
+	if !ok {
+		return poison
+	}
+	if _, first := peaks[argOf[0]]; first {
+		l.errs.addErr(firstPerCopy(r.Call.Args[argOf[0]].Value.(*Call)))
+		return poison
+	}
 	args := make([]value, len(argOf))
 	for i, a := range argOf {
 		args[i] = vals[a]
 	}
 	base := l.copyBase(st, b.Name.Name)
-	for i := range int(r.Count.Value) {
+	copies := int(r.Count.Value)
+	for i := range copies {
+		for param, a := range argOf {
+			if peak, perCopy := peaks[a]; perCopy {
+				args[param] = perCopyValue(peak, i, copies)
+			}
+		}
 		out := l.instantiate(b, l.names.claimPrefix(base+"."+strconv.Itoa(i)), args, r.Call.Func.Pos)
 		if out.kind == vPoison {
 			return poison

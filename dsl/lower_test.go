@@ -232,29 +232,42 @@ loss = cross_entropy(dense(z, 10), digit)
 	}
 }
 
-func TestLowerResMLPReportsUnknownOps(t *testing.T) {
+// The residual MLP lowers in both modes to graphs with the same
+// parameters and state; only the training graph draws dropout masks and
+// updates running statistics.
+func TestLowerResMLP(t *testing.T) {
 	src := readExample(t, "testdata/resmlp.dl")
-	_, err := Compile("resmlp.dl", src, LowerOptions{})
-	errs := dslErrors(t, err)
-	if len(errs) != 2 {
-		t.Fatalf("got %d errors, want 2:\n%s", len(errs), FormatError(err, src))
+	train := mustCompile(t, string(src), LowerOptions{})
+	infer := mustCompile(t, string(src), LowerOptions{Inference: true})
+	for _, g := range []*ir.Graph{train, infer} {
+		checkGraph(t, g)
 	}
-	for i, want := range []struct {
-		line, col int
-		op        string
-	}{{6, 26, "batchnorm"}, {6, 47, "dropout"}} {
-		e := errs[i]
-		if e.Pos.Line != want.line || e.Pos.Col != want.col || !strings.Contains(e.Msg, `unknown op "`+want.op+`"`) ||
-			!strings.Contains(e.Msg, "known ops: cross_entropy, dense, mse, relu") {
-			t.Errorf("error %d = %v, want unknown op %s at %d:%d", i, e, want.op, want.line, want.col)
+	if train.Param("h.3.out.w") == nil || train.Param("h.4.r.w") != nil || train.Param("h.2.r.batchnorm.gamma") == nil {
+		t.Errorf("repeat 4 made the wrong copies:\n%s", ir.Dump(train))
+	}
+	storage := func(g *ir.Graph) (names []string) {
+		for _, n := range append(slices.Clone(g.Params), g.State...) {
+			names = append(names, n.Name+n.Shape.String())
 		}
+		return names
 	}
-	// Without the ops not yet registered, the same model lowers.
-	fixed := strings.NewReplacer(" |> batchnorm", "", " |> dropout(0.1)", "").Replace(string(src))
-	g := mustCompile(t, fixed, LowerOptions{})
-	checkGraph(t, g)
-	if g.Param("h.3.out.w") == nil || g.Param("h.4.r.w") != nil {
-		t.Errorf("repeat 4 made the wrong copies:\n%s", ir.Dump(g))
+	if a, b := storage(train), storage(infer); !slices.Equal(a, b) {
+		t.Errorf("training storage %v\ninference storage %v", a, b)
+	}
+	count := func(g *ir.Graph) map[string]int {
+		ops := map[string]int{}
+		for _, n := range g.Nodes {
+			ops[n.Op]++
+		}
+		return ops
+	}
+	tc, ic := count(train), count(infer)
+	for op, want := range map[string][2]int{
+		"batchnorm": {4, 0}, "batchnorm_running": {4, 0}, "dropout_mask": {4, 0}, "mul": {4, 0}, "batchnorm_eval": {0, 4}, "matmul": {10, 10},
+	} {
+		if tc[op] != want[0] || ic[op] != want[1] {
+			t.Errorf("%s: %d in training and %d in inference, want %d and %d", op, tc[op], ic[op], want[0], want[1])
+		}
 	}
 }
 

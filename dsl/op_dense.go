@@ -1,6 +1,10 @@
 package dsl
 
-import "github.com/dlc-dev/dlc/ir"
+import (
+	"fmt"
+
+	"github.com/dlc-dev/dlc/ir"
+)
 
 // dense(x, units): a fully connected layer, y = x·w + b, on [batch, features].
 func init() {
@@ -20,8 +24,12 @@ func init() {
 func lowerDense(c *opCall) (*ir.Node, error) {
 	x := c.tensor("x")
 	if len(x.Shape) != 2 {
-		return nil, c.errorf("x", "dense needs an input of shape [batch, features], got %s of shape %s",
-			x.Label(), x.Shape)
+		hint := ""
+		if len(x.Shape) > 2 {
+			hint = fmt.Sprintf("; flatten it first, as in flatten(x) |> dense(%d)", c.count("units"))
+		}
+		return nil, c.errorf("x", "dense needs an input of shape [batch, features], got %s of shape %s%s",
+			x.Label(), x.Shape, hint)
 	}
 	in, units := x.Shape[1], c.count("units")
 	w := c.param("w", ir.Shape{in, units}, ir.Attrs{"init": c.str("init"), "fan_in": in, "fan_out": units})

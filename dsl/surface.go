@@ -57,6 +57,9 @@ type opCall struct {
 	args   []value // one per parameter, defaults filled in
 	argPos []Pos   // where each argument was written (the call, when defaulted)
 	claim  func(name string) string
+	// inference asks for the op's evaluation form, in a graph that only
+	// predicts.
+	inference bool
 }
 
 func (c *opCall) arg(name string) value {

@@ -25,23 +25,6 @@ func defaultTrain() ir.TrainConfig {
 type trainKey func(t *ir.TrainConfig, v Expr) string
 
 var trainKeys = map[string]trainKey{
-	"data": func(t *ir.TrainConfig, v Expr) string {
-		switch v := v.(type) {
-		case *Ident:
-			if v.Name.Name == "mnist" {
-				t.Data = "mnist"
-				return ""
-			}
-			return fmt.Sprintf("unknown data set %s: use mnist or a quoted folder path, as in data \"digits/\"", v.Name.Name)
-		case *StringLit:
-			if v.Value == "" {
-				return "data path is empty"
-			}
-			t.Data = v.Value
-			return ""
-		}
-		return "data must be mnist or a quoted folder path"
-	},
 	"split": func(t *ir.TrainConfig, v Expr) string {
 		n, ok := v.(*NumberLit)
 		if !ok || n.Value < 0 || n.Value >= 1 {
@@ -50,6 +33,7 @@ var trainKeys = map[string]trainKey{
 		t.Split = n.Value
 		return ""
 	},
+	"by":     lowerSplitBy,
 	"batch":  wholeKey("batch", 1, maxBatch, func(t *ir.TrainConfig, n int) { t.Batch = n }),
 	"epochs": wholeKey("epochs", 1, maxEpochs, func(t *ir.TrainConfig, n int) { t.Epochs = n }),
 	"seed": func(t *ir.TrainConfig, v Expr) string {
@@ -61,14 +45,6 @@ var trainKeys = map[string]trainKey{
 		if !ok || err != nil {
 			return fmt.Sprintf("seed must be a whole number from 0 to %d, got %s", uint64(math.MaxUint64), exprText(v))
 		}
-		return ""
-	},
-	"weight_decay": func(t *ir.TrainConfig, v Expr) string {
-		n, ok := v.(*NumberLit)
-		if !ok || n.Value < 0 {
-			return "weight_decay must be a number ≥ 0, got " + exprText(v)
-		}
-		t.Optimizer.WeightDecay = n.Value
 		return ""
 	},
 }
@@ -85,7 +61,7 @@ func wholeKey(key string, lo, hi int, set func(*ir.TrainConfig, int)) trainKey {
 }
 
 // trainKeyNames lists the keys in the order the documentation gives them.
-var trainKeyNames = []string{"data", "split", "batch", "epochs", "optimizer", "weight_decay", "seed"}
+var trainKeyNames = []string{"data", "split", "by", "batch", "epochs", "optimizer", "weight_decay", "seed"}
 
 // lowerTrain validates the train section and returns the recipe.
 func lowerTrain(s *TrainSection, errs *errorList) ir.TrainConfig {
@@ -101,11 +77,19 @@ func lowerTrain(s *TrainSection, errs *errorList) ir.TrainConfig {
 			continue
 		}
 		seen[key] = e.Key.Pos
+		if key == "data" {
+			lowerData(&t, e.Value, errs)
+			continue
+		}
 		if key == "optimizer" {
 			if o, ok := lowerOptimizer(e.Value, errs); ok {
-				o.WeightDecay = t.Optimizer.WeightDecay // set by its own key, before or after
+				keepDecay(&o, t.Optimizer) // set by its own key, before or after
 				t.Optimizer = o
 			}
+			continue
+		}
+		if set := recipeKeys[key]; set != nil {
+			set(&t, e.Value, errs)
 			continue
 		}
 		set := trainKeys[key]
@@ -118,6 +102,8 @@ func lowerTrain(s *TrainSection, errs *errorList) ir.TrainConfig {
 			errs.add(ExprPos(e.Value), "%s", msg)
 		}
 	}
+	checkDataKeys(s, t, errs)
+	checkRecipeKeys(s, t, errs)
 	return t
 }
 
@@ -145,13 +131,13 @@ func lowerOptimizer(v Expr, errs *errorList) (ir.Optimizer, bool) {
 	case *Ident:
 		call = &Call{Func: v.Name}
 	default:
-		errs.add(ExprPos(v), "optimizer must be sgd(lr = ...) or adam(lr = ...), got %s", exprText(v))
+		errs.add(ExprPos(v), "optimizer must be %s, got %s", optimizerUsage, exprText(v))
 		return ir.Optimizer{}, false
 	}
 	sig := optimizers[call.Func.Name]
 	if sig == nil {
-		errs.add(call.Func.Pos, "unknown optimizer %s%s; use sgd(lr = ...) or adam(lr = ...)", call.Func.Name,
-			didYouMean(call.Func.Name, slices.Collect(maps.Keys(optimizers))))
+		errs.add(call.Func.Pos, "unknown optimizer %s%s; use %s", call.Func.Name,
+			didYouMean(call.Func.Name, slices.Collect(maps.Keys(optimizers))), optimizerUsage)
 		return ir.Optimizer{}, false
 	}
 	argOf, ok := sig.bind(call, errs)
@@ -186,6 +172,8 @@ func lowerOptimizer(v Expr, errs *errorList) (ir.Optimizer, bool) {
 		}
 	case "adam":
 		o.Beta1, o.Beta2, o.Eps = vals["beta1"].num, vals["beta2"].num, vals["eps"].num
+	default:
+		setOptimizerArgs(&o, vals)
 	}
 	return o, ok
 }

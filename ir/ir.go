@@ -253,24 +253,30 @@ func (g *Graph) Retain(keep func(*Node) bool) {
 
 // TrainConfig is the training recipe from the model file.
 type TrainConfig struct {
-	Data      string  // data source: "mnist" or a folder of IDX files
-	Split     float64 // fraction of the training set held out for validation
+	Data      string    // data source: "mnist" or a folder of IDX files; "" when Files names them
+	Files     DataFiles // CSV or NPY files
+	Split     float64   // fraction of the training set held out for validation
+	SplitBy   string    // SplitRandom, SplitClass or SplitGroup
 	Batch     int
 	Epochs    int
 	Seed      uint64
 	Optimizer Optimizer
+	Recipe    Recipe // schedule, clipping, preprocessing, default init (ir/recipe.go)
 }
 
 // Optimizer names an update rule and its hyperparameters.
 type Optimizer struct {
-	Kind        string // "sgd" or "adam"
+	Kind        string // "sgd", "adam", "adamw", "adagrad" or "rmsprop"
 	LR          float64
-	Momentum    float64 // sgd
+	Momentum    float64 // sgd, rmsprop
 	Nesterov    bool    // sgd
-	Beta1       float64 // adam
-	Beta2       float64 // adam
-	Eps         float64 // adam
+	Beta1       float64 // adam, adamw
+	Beta2       float64 // adam, adamw
+	Eps         float64 // adam, adamw, adagrad, rmsprop
+	Alpha       float64 // rmsprop
+	Centered    bool    // rmsprop
 	WeightDecay float64
+	Decay       DecayRule // how WeightDecay applies (ir/recipe.go)
 }
 
 // Error is a compile error attached to a source position: the shape pass,

@@ -98,7 +98,10 @@ func TestOptimizerRejectsBadSettings(t *testing.T) {
 		opt  ir.Optimizer
 		want string
 	}{
-		{ir.Optimizer{Kind: "rmsprop", LR: 0.1}, `unknown optimizer "rmsprop"`},
+		{ir.Optimizer{Kind: "lion", LR: 0.1}, `unknown optimizer "lion"`},
+		{ir.Optimizer{Kind: "rmsprop", LR: 0.1, Alpha: 1}, "alpha 1 is not in [0, 1)"},
+		{ir.Optimizer{Kind: "adagrad", LR: 0.1, Eps: -1}, "eps -1 is negative"},
+		{ir.Optimizer{Kind: "adamw", LR: 0.1, Beta1: 0.9, Beta2: 1}, "beta2 1 is not in [0, 1)"},
 		{ir.Optimizer{}, "no optimizer"},
 		{ir.Optimizer{Kind: "sgd", LR: -1}, "learning rate -1 is negative"},
 		{ir.Optimizer{Kind: "sgd", LR: math.NaN()}, "learning rate NaN"},

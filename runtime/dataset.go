@@ -9,13 +9,16 @@ import (
 // Dataset is a set of samples held in memory. Sample i is
 // X[i*S : (i+1)*S] with S the product of SampleShape. A classification
 // dataset sets Class (N labels); a regression dataset sets Target
-// (N × targets per sample).
+// (N × targets per sample). Groups, when the source has them, gives each
+// sample's group id (0, 1, ... in order of first appearance), for splits
+// that keep a group on one side.
 type Dataset struct {
 	Name        string
 	X           []float32
 	SampleShape []int
 	Class       []int32
 	Target      []float32
+	Groups      []int
 	N           int
 }
 

@@ -14,6 +14,8 @@ type options struct {
 	dataDir     string
 	metricsPath string
 	quiet       bool
+	ckpt        checkpointOptions
+	view        viewOptions
 }
 
 // errHelp reports that -h was answered with the usage and nothing should run.
@@ -27,9 +29,11 @@ func parseFlags(spec Spec, args []string, stdout, stderr io.Writer) (options, er
 	fs.SetOutput(io.Discard) // errors are returned, usage printed below
 	fs.IntVar(&o.epochs, "epochs", spec.Epochs, "number of `N` passes over the training set")
 	fs.Uint64Var(&o.seed, "seed", spec.Seed, "`S` fixes initialisation, the validation split and shuffling")
-	fs.StringVar(&o.dataDir, "data", defaultDataDir(spec), "`DIR` holding the data set (MNIST files, plain or .gz)")
+	fs.StringVar(&o.dataDir, "data", defaultDataDir(spec), dataFlagUsage(spec))
 	fs.StringVar(&o.metricsPath, "metrics", "", "write one JSON line of metrics per epoch to `FILE`")
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
+	o.ckpt.register(fs)
+	o.view.register(fs)
 
 	err := fs.Parse(args)
 	switch {
@@ -49,6 +53,9 @@ func parseFlags(spec Spec, args []string, stdout, stderr io.Writer) (options, er
 // defaultDataDir is the model's data source when it names a folder; a named
 // data set ("mnist") has no folder the trainer could know.
 func defaultDataDir(spec Spec) string {
+	if spec.Files.Format != "" {
+		return "." // the model's files are named relative to a folder
+	}
 	if spec.Data == "mnist" {
 		return ""
 	}
@@ -56,6 +63,9 @@ func defaultDataDir(spec Spec) string {
 }
 
 func (o options) validate(spec Spec) error {
+	if err := o.ckpt.validate(); err != nil {
+		return err
+	}
 	if o.epochs < 1 {
 		return fmt.Errorf("-epochs must be at least 1, got %d", o.epochs)
 	}
@@ -69,7 +79,7 @@ func (o options) validate(spec Spec) error {
 }
 
 func printUsage(fs *flag.FlagSet, w io.Writer) {
-	fmt.Fprintf(w, "Usage: %s [flags]\n\nTrains model %s and reports loss and accuracy after every epoch.\n\nFlags:\n", fs.Name(), fs.Name())
+	fmt.Fprintf(w, "Usage: %s [flags]\n\nTrains model %s and reports loss and accuracy after every epoch.\n%s\nFlags:\n", fs.Name(), fs.Name(), subcommandUsage(fs.Name()))
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -21,7 +22,30 @@ type trainer struct {
 	testB  *Batcher // nil when the data has no test set
 	step   int      // optimizer steps taken so far
 	hooks  []epochHook
+	// stepHooks run after every optimizer step (checkpoints, signals).
+	stepHooks []stepHook
+	// start is where training begins: the zero position for a fresh run,
+	// a checkpoint's on resume (whose tensors are then already restored).
+	start    position
+	restored bool
+	// watch stops training at a non-finite loss or gradient and measures
+	// gradient health and the training-sample figures.
+	watch *watcher
 }
+
+// position is a point in training: epochs complete, then batches of the
+// next epoch trained, whose training losses sum to lossSum.
+type position struct {
+	epoch, batch int
+	lossSum      float64
+}
+
+// stepHook is told the position after each optimizer step.
+type stepHook func(position) error
+
+// errStopTraining, returned by an epoch hook, ends training after that
+// epoch's hooks have all run (early stopping).
+var errStopTraining = errors.New("stop training")
 
 func newTrainer(m Model, spec Spec, opts options, data splits) *trainer {
 	t := &trainer{
@@ -36,21 +60,36 @@ func newTrainer(m Model, spec Spec, opts options, data splits) *trainer {
 	if data.test.DS != nil && data.test.Len() > 0 {
 		t.testB = NewBatcher(data.test, spec.Batch)
 	}
+	t.watch = newWatcher(m)
 	return t
 }
 
 // run initialises the model and trains it for the configured epochs.
 func (t *trainer) run() error {
-	t.model.Init(t.opts.seed)
-	for epoch := 1; epoch <= t.opts.epochs; epoch++ {
+	if !t.restored {
+		t.model.Init(t.opts.seed)
+	}
+	if err := t.prepareRecipe(); err != nil {
+		return err
+	}
+	for epoch := t.start.epoch + 1; epoch <= t.opts.epochs; epoch++ {
 		m, err := t.runEpoch(epoch)
 		if err != nil {
 			return err
 		}
+		stop := false
 		for _, hook := range t.hooks {
-			if err := hook(m); err != nil {
+			err := hook(m)
+			if errors.Is(err, errStopTraining) {
+				stop = true
+				continue
+			}
+			if err != nil {
 				return err
 			}
+		}
+		if stop {
+			return nil
 		}
 	}
 	return nil
@@ -84,6 +123,9 @@ func (t *trainer) runEpoch(epoch int) (EpochMetrics, error) {
 			return m, err
 		}
 	}
+	if err := t.watch.endEpoch(t, &m); err != nil {
+		return m, err
+	}
 	return m, nil
 }
 
@@ -93,18 +135,30 @@ func (t *trainer) trainEpoch(epoch int) (meanLoss float64, samples int, err erro
 	b := t.trainB
 	b.TrainOrder(t.opts.seed, epoch)
 	var sum float64
-	steps := 0
+	steps, resumed := 0, 0
+	if epoch == t.start.epoch+1 && t.start.batch > 0 {
+		// Resuming mid-epoch: the shuffle is fixed by seed and epoch, so
+		// skipping the batches already trained continues the same pass.
+		for range t.start.batch {
+			b.Next()
+		}
+		sum, steps, resumed = t.start.lossSum, t.start.batch, t.start.batch
+	}
 	for batch, ok := b.Next(); ok; batch, ok = b.Next() {
 		loss := t.model.TrainStep(batch)
 		t.step++
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return 0, 0, fmt.Errorf("training diverged: loss is %v at epoch %d, step %d; try a smaller learning rate",
-				loss, epoch, t.step)
+		if err := t.watch.afterStep(loss, batch, epoch, t.step); err != nil {
+			return 0, 0, err
 		}
 		sum += loss
 		steps++
+		for _, hook := range t.stepHooks {
+			if err := hook(position{epoch: epoch - 1, batch: steps, lossSum: sum}); err != nil {
+				return 0, 0, err
+			}
+		}
 	}
-	return sum / float64(steps), steps * t.spec.Batch, nil
+	return sum / float64(steps), (steps - resumed) * t.spec.Batch, nil
 }
 
 // evaluate returns the mean loss and the accuracy (0 for regression) over

@@ -21,27 +21,41 @@ type EpochMetrics struct {
 	TestAcc       float64
 	SamplesPerSec float64
 	Seconds       float64
+	// TrainEvalLoss and TrainAcc are measured like the validation figures
+	// (inference mode, after the epoch) on a fixed sample of the training
+	// set, so that train − val is a fair gap.
+	TrainEvalLoss float64
+	TrainAcc      float64
+	Layers        []LayerHealth // gradient health per layer
 
-	HasVal  bool // a validation set was evaluated
-	HasTest bool // a test set was evaluated
-	HasAcc  bool // the model is a classifier, so accuracies mean something
+	HasVal       bool // a validation set was evaluated
+	HasTest      bool // a test set was evaluated
+	HasAcc       bool // the model is a classifier, so accuracies mean something
+	HasTrainEval bool // the training sample was evaluated
 }
 
 // MarshalJSON writes the record with the fields epoch, step, train_loss,
-// val_loss, val_acc, test_loss, test_acc, samples_per_sec and seconds,
-// leaving out those that do not apply (accuracies of a regression model,
-// validation figures when nothing was held out).
+// train_eval_loss, train_acc, val_loss, val_acc, loss_gap (train_eval_loss
+// − val_loss), acc_gap (train_acc − val_acc), test_loss, test_acc,
+// samples_per_sec, seconds and layers (gradient health), leaving out those
+// that do not apply (accuracies of a regression model, validation figures
+// when nothing was held out).
 func (m EpochMetrics) MarshalJSON() ([]byte, error) {
 	type record struct {
-		Epoch         int      `json:"epoch"`
-		Step          int      `json:"step"`
-		TrainLoss     float64  `json:"train_loss"`
-		ValLoss       *float64 `json:"val_loss,omitempty"`
-		ValAcc        *float64 `json:"val_acc,omitempty"`
-		TestLoss      *float64 `json:"test_loss,omitempty"`
-		TestAcc       *float64 `json:"test_acc,omitempty"`
-		SamplesPerSec float64  `json:"samples_per_sec"`
-		Seconds       float64  `json:"seconds"`
+		Epoch         int           `json:"epoch"`
+		Step          int           `json:"step"`
+		TrainLoss     float64       `json:"train_loss"`
+		TrainEvalLoss *float64      `json:"train_eval_loss,omitempty"`
+		TrainAcc      *float64      `json:"train_acc,omitempty"`
+		ValLoss       *float64      `json:"val_loss,omitempty"`
+		ValAcc        *float64      `json:"val_acc,omitempty"`
+		LossGap       *float64      `json:"loss_gap,omitempty"`
+		AccGap        *float64      `json:"acc_gap,omitempty"`
+		TestLoss      *float64      `json:"test_loss,omitempty"`
+		TestAcc       *float64      `json:"test_acc,omitempty"`
+		SamplesPerSec float64       `json:"samples_per_sec"`
+		Seconds       float64       `json:"seconds"`
+		Layers        []LayerHealth `json:"layers,omitempty"`
 	}
 	r := record{
 		Epoch:         m.Epoch,
@@ -49,6 +63,21 @@ func (m EpochMetrics) MarshalJSON() ([]byte, error) {
 		TrainLoss:     m.TrainLoss,
 		SamplesPerSec: m.SamplesPerSec,
 		Seconds:       m.Seconds,
+		Layers:        m.Layers,
+	}
+	if m.HasTrainEval {
+		r.TrainEvalLoss = &m.TrainEvalLoss
+		if m.HasAcc {
+			r.TrainAcc = &m.TrainAcc
+		}
+	}
+	if m.HasTrainEval && m.HasVal {
+		lossGap := m.TrainEvalLoss - m.ValLoss
+		r.LossGap = &lossGap
+		if m.HasAcc {
+			accGap := m.TrainAcc - m.ValAcc
+			r.AccGap = &accGap
+		}
 	}
 	if m.HasVal {
 		r.ValLoss = &m.ValLoss

@@ -19,6 +19,11 @@ type Spec struct {
 	// Hash identifies the model's architecture (ops, shapes, parameter
 	// names), so that a checkpoint of another model is refused.
 	Hash string
+	// Files names the data set's CSV or NPY files when Data is "".
+	Files DataFiles
+	// SplitBy is how validation is held out: SplitRandom, SplitClass or
+	// SplitGroup.
+	SplitBy string
 }
 
 // InputSize is the number of floats in one sample.

@@ -10,19 +10,25 @@ import (
 
 // describeRun is the line printed before training starts.
 func describeRun(spec Spec, opts options, data splits) string {
-	return fmt.Sprintf("training %s: train %s  val %s  test %s  batch %d  epochs %d  seed %d",
-		spec.Name, formatCount(data.train.Len()), formatCount(data.val.Len()), formatCount(data.test.Len()),
-		spec.Batch, opts.epochs, opts.seed)
+	return fmt.Sprintf("training %s: train %s  val %s%s  test %s  batch %d  epochs %d  seed %d",
+		spec.Name, formatCount(data.train.Len()), formatCount(data.val.Len()), describeSplit(spec, data.val),
+		formatCount(data.test.Len()), spec.Batch, opts.epochs, opts.seed)
 }
 
 // formatEpoch is the readable one-line summary of an epoch.
 func formatEpoch(m EpochMetrics, epochs int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "epoch %d/%d  train_loss %.4f", m.Epoch, epochs, m.TrainLoss)
+	if m.HasTrainEval && m.HasAcc {
+		fmt.Fprintf(&b, "  train_acc %.2f%%", 100*m.TrainAcc)
+	}
 	if m.HasVal {
 		fmt.Fprintf(&b, "  val_loss %.4f", m.ValLoss)
 		if m.HasAcc {
 			fmt.Fprintf(&b, "  val_acc %.2f%%", 100*m.ValAcc)
+		}
+		if m.HasTrainEval && m.HasAcc {
+			fmt.Fprintf(&b, " (gap %+.2f)", 100*(m.TrainAcc-m.ValAcc))
 		}
 	}
 	if m.HasTest {
@@ -59,4 +65,19 @@ func formatCount(n int) string {
 		b.WriteRune(c)
 	}
 	return sign + b.String()
+}
+
+// describeSplit says how validation was held out, when not at random.
+func describeSplit(spec Spec, val Subset) string {
+	switch spec.SplitBy {
+	case SplitClass:
+		return " (stratified by class)"
+	case SplitGroup:
+		groups := map[int]bool{}
+		for _, i := range val.Idx {
+			groups[val.DS.Groups[i]] = true
+		}
+		return fmt.Sprintf(" (%s whole groups)", formatCount(len(groups)))
+	}
+	return ""
 }

@@ -1,6 +1,31 @@
 package runtime
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// DataFiles names the files of a CSV or NumPy data set, as the model file
+// gave them. Relative paths are looked up in the data folder (the trainer's
+// -data flag, by default the working folder).
+type DataFiles struct {
+	Format string // "csv" or "npy"; "" when Spec.Data names MNIST or an IDX folder
+
+	// CSV: the training and optional test file. Label and Features are
+	// column names separated by commas; no Features means every other
+	// numeric column. Group names the column that groups samples.
+	Train, Test     string
+	Label, Features string
+	Group           string
+
+	// NPY: the sample and label arrays, an optional group array and an
+	// optional test pair.
+	X, Y, Groups string
+	TestX, TestY string
+}
 
 // splits are the sample sets of one run. A set that a data source lacks
 // has a nil DS and is skipped.
@@ -8,10 +33,167 @@ type splits struct {
 	train, val, test Subset
 }
 
-// loadData reads the data set in dir. MNIST is the only format so far;
-// other formats (CSV, NPY) will be recognised here by the files present.
-func loadData(dir string) (train, test *Dataset, err error) {
-	return LoadMNIST(dir)
+// loadData reads the data set the model names, from the data path given
+// with -data: for MNIST or IDX data, the folder of the four files; for CSV
+// or NPY data, the folder the model's relative file names are in, or, for
+// CSV, the training file itself.
+func loadData(spec Spec, dataPath string) (train, test *Dataset, err error) {
+	switch spec.Files.Format {
+	case "":
+		return LoadMNIST(dataPath)
+	case "csv":
+		return loadCSV(spec, dataPath)
+	case "npy":
+		return loadNPY(spec, dataPath)
+	}
+	return nil, nil, fmt.Errorf("model %s: unknown data format %q", spec.Name, spec.Files.Format)
+}
+
+// dataFlagUsage describes -data for the model's kind of data.
+func dataFlagUsage(spec Spec) string {
+	switch spec.Files.Format {
+	case "csv":
+		return "`PATH`: the folder the model's CSV files are in, or the training CSV file itself"
+	case "npy":
+		return "`DIR`: the folder the model's .npy files are in"
+	}
+	return "`DIR` holding the data set (MNIST files, plain or .gz)"
+}
+
+// dataFolder returns the folder relative names resolve in, and the file
+// that replaces the model's main file when dataPath names a file.
+func dataFolder(dataPath string) (dir, file string, err error) {
+	info, err := os.Stat(dataPath)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "", "", fmt.Errorf("data path %s does not exist", dataPath)
+	case err != nil:
+		return "", "", err
+	case info.IsDir():
+		return dataPath, "", nil
+	}
+	return filepath.Dir(dataPath), dataPath, nil
+}
+
+// inFolder resolves a model-file path against the data folder.
+func inFolder(dir, name string) string {
+	if name == "" || filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(dir, filepath.FromSlash(name))
+}
+
+// columns splits a comma-separated column list.
+func columns(s string) []string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p)
+	}
+	return parts
+}
+
+func loadCSV(spec Spec, dataPath string) (train, test *Dataset, err error) {
+	f := spec.Files
+	dir, file, err := dataFolder(dataPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	trainPath := inFolder(dir, f.Train)
+	if file != "" {
+		trainPath = file
+	}
+	opt := CSVOptions{Label: columns(f.Label), Features: columns(f.Features), Group: f.Group, Classes: spec.Classes}
+	if spec.Classes > 0 && len(opt.Label) != 1 {
+		return nil, nil, fmt.Errorf("model %s is a classifier but its data names %d label columns (%s); name one", spec.Name, len(opt.Label), f.Label)
+	}
+	if spec.Targets > 0 && len(opt.Label) != spec.Targets {
+		return nil, nil, fmt.Errorf("model %s predicts %d targets but its data names %d label columns (%s)", spec.Name, spec.Targets, len(opt.Label), f.Label)
+	}
+	train, features, err := readCSV(trainPath, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(features) != spec.InputSize() {
+		return nil, nil, fmt.Errorf("%s: %d feature columns (%s) but model %s takes %d inputs (shape %s); choose them with csv(..., features = \"a,b,...\")",
+			trainPath, len(features), strings.Join(features, ", "), spec.Name, spec.InputSize(), formatShape(spec.InputShape))
+	}
+	if f.Test == "" {
+		return train, nil, nil
+	}
+	opt.Features, opt.Group = features, ""
+	test, _, err = readCSV(inFolder(dir, f.Test), opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
+}
+
+func loadNPY(spec Spec, dataPath string) (train, test *Dataset, err error) {
+	f := spec.Files
+	dir, file, err := dataFolder(dataPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if file != "" {
+		return nil, nil, fmt.Errorf("-data %s is a file, but NPY data needs the folder its arrays are in", dataPath)
+	}
+	train, err = npyDataset(spec, inFolder(dir, f.X), inFolder(dir, f.Y), inFolder(dir, f.Groups))
+	if err != nil || f.TestX == "" {
+		return train, nil, err
+	}
+	test, err = npyDataset(spec, inFolder(dir, f.TestX), inFolder(dir, f.TestY), "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
+}
+
+// npyDataset reads a sample array, its labels and, if named, its groups.
+func npyDataset(spec Spec, xPath, yPath, groupsPath string) (*Dataset, error) {
+	x, n, sampleShape, err := readNPYFeatures(xPath)
+	if err != nil {
+		return nil, err
+	}
+	ds := &Dataset{Name: xPath, X: x, SampleShape: sampleShape, N: n}
+	y, yShape, err := readNPYValues(yPath)
+	if err != nil {
+		return nil, err
+	}
+	if yShape[0] != ds.N {
+		return nil, fmt.Errorf("%s holds %d samples but %s holds %d labels", xPath, ds.N, yPath, yShape[0])
+	}
+	if spec.Classes > 0 {
+		if ds.Class, err = npyClasses(yPath, y, yShape, spec.Classes); err != nil {
+			return nil, err
+		}
+	} else {
+		per := product(yShape[1:])
+		if per != spec.Targets {
+			return nil, fmt.Errorf("%s has %d targets per sample (shape %s) but model %s predicts %d",
+				yPath, per, formatShape(yShape), spec.Name, spec.Targets)
+		}
+		ds.Target = make([]float32, len(y))
+		for i, v := range y {
+			ds.Target[i] = float32(v)
+		}
+	}
+	if groupsPath == "" {
+		return ds, nil
+	}
+	g, gShape, err := readNPYValues(groupsPath)
+	if err != nil {
+		return nil, err
+	}
+	if gShape[0] != ds.N {
+		return nil, fmt.Errorf("%s holds %d samples but %s holds %d groups", xPath, ds.N, groupsPath, gShape[0])
+	}
+	if ds.Groups, err = npyGroups(groupsPath, g, gShape); err != nil {
+		return nil, err
+	}
+	return ds, nil
 }
 
 // prepareData checks the data sets against the model and holds out the
@@ -26,7 +208,11 @@ func prepareData(spec Spec, seed uint64, train, test *Dataset) (splits, error) {
 		}
 	}
 	var s splits
-	s.train, s.val = Split(train, spec.Split, seed)
+	var err error
+	s.train, s.val, err = SplitBy(train, spec.SplitBy, spec.Split, seed)
+	if err != nil {
+		return splits{}, err
+	}
 	if test != nil {
 		s.test = All(test)
 	}

@@ -10,11 +10,12 @@ import (
 
 // Main is the whole main function of a generated trainer: it runs with the
 // command-line arguments and, on failure, prints "<program>: <message>" to
-// stderr and exits with status 1.
+// stderr and exits with status 1 (130 or 143 when stopped by SIGINT or
+// SIGTERM).
 func Main(m Model) {
 	if err := Run(m, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
 }
 
@@ -34,6 +35,15 @@ func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
 	if err := checkSpec(spec); err != nil {
 		return err
 	}
+	if len(args) > 0 {
+		if sub, ok := subcommands[args[0]]; ok {
+			err := sub(m, args[1:], stdout, stderr)
+			if errors.Is(err, errHelp) {
+				return nil
+			}
+			return err
+		}
+	}
 	opts, err := parseFlags(spec, args, stdout, stderr)
 	if errors.Is(err, errHelp) {
 		return nil
@@ -41,7 +51,7 @@ func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	train, test, err := loadData(opts.dataDir)
+	train, test, err := loadData(spec, opts.dataDir)
 	if err != nil {
 		return err
 	}
@@ -56,12 +66,20 @@ func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
 // has already been checked against the model.
 func trainModel(m Model, spec Spec, opts options, data splits, stdout io.Writer) (err error) {
 	t := newTrainer(m, spec, opts, data)
+	ckpt, err := newCheckpointer(t, data, stdout)
+	if err != nil {
+		return err
+	}
 	if !opts.quiet {
 		fmt.Fprintln(stdout, describeRun(spec, opts, data))
 		t.hooks = append(t.hooks, consoleHook(stdout, opts.epochs))
 	}
+	if more, err := ckpt.resume(); err != nil || !more {
+		return err
+	}
 	if opts.metricsPath != "" {
-		mw, err := CreateMetricsFile(opts.metricsPath)
+		// On resume, the file keeps the epochs the checkpoint has done.
+		mw, err := openMetricsFile(opts.metricsPath, t.start.epoch)
 		if err != nil {
 			return err
 		}
@@ -72,6 +90,10 @@ func trainModel(m Model, spec Spec, opts options, data splits, stdout io.Writer)
 		}()
 		t.hooks = append(t.hooks, mw.Write)
 	}
+	views := installViews(t, stdout)
+	defer views.finish(&err)
+	ckpt.install() // after the reports: an epoch is reported before it is saved
+	defer ckpt.stop()
 	return t.run()
 }
 

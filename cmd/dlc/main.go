@@ -3,6 +3,8 @@
 //	dlc build MODEL.dl [-o BIN]        compile to a trainer binary
 //	dlc train MODEL.dl [trainer flags] compile, then train
 //	dlc ir MODEL.dl                    print the IR after the passes
+//	dlc check MODEL.dl                 check every gradient against finite differences
+//	dlc gen -pkg P [-o DIR] MODEL.dl   write the model package P into DIR
 //	dlc version                        print dlc's version
 package main
 
@@ -32,6 +34,8 @@ func init() {
 		{"build", "MODEL.dl [-o BIN] [-f64] [-work DIR]", "compile a model file into a trainer binary", runBuild},
 		{"train", "[-f64] MODEL.dl [trainer flags]", "compile a model file and train it (MNIST is found automatically)", runTrain},
 		{"ir", "MODEL.dl [-stage lowered|final] [-f64]", "print the model's IR", runIR},
+		{"check", "MODEL.dl [-samples N] [-batch B]", "check every gradient against finite differences", runCheck},
+		{"gen", "-pkg NAME [-o DIR] [-f64] MODEL.dl", "write the generated model package into DIR (for go generate)", runGen},
 		{"plan", "MODEL.dl [-json]", "print the fused kernels and the memory plans of the training and inference builds", runPlan},
 		{"graph", "MODEL.dl", "print the forward and backward graphs as Graphviz DOT, fused kernels as clusters", runGraph},
 		{"version", "", "print dlc's version", runVersion},

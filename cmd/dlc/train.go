@@ -33,13 +33,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		trainerArgs = append([]string{"-data", dir}, trainerArgs...)
 	}
+	trainerArgs = withModelDataFolder(res.Graph.Train, model, trainerArgs)
 	bin, err := cachedTrainer(res)
 	if err != nil {
 		return err
 	}
 	cmd := exec.Command(bin, trainerArgs...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
-	if err := cmd.Run(); err != nil {
+	if err := runForwardingSignals(cmd); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return exitError{ee.ExitCode()}

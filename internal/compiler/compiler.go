@@ -15,13 +15,16 @@ import (
 
 // Options select what to build.
 type Options struct {
-	DType     ir.DType // ir.F32 (default) or ir.F64
-	Inference bool     // prediction-only build
+	DType ir.DType // ir.F32 (default) or ir.F64
+	// Inference makes Graph return the inference graph instead of the
+	// training graph. Compile always builds both.
+	Inference bool
 }
 
 // Result is a compiled model.
 type Result struct {
-	Graph *ir.Graph
+	Graph *ir.Graph      // the training graph: forward, backward and update
+	Infer *ir.Graph      // the inference graph: forward in evaluation mode
 	Files []codegen.File // the generated model package
 	Pkg   string         // its package name
 }
@@ -36,30 +39,57 @@ type Error struct {
 func (e *Error) Error() string { return dsl.FormatError(e.Err, e.Src) }
 func (e *Error) Unwrap() error { return e.Err }
 
-// Graph parses and lowers a model file and runs the pass pipeline.
-func Graph(filename string, src []byte, opt Options) (*ir.Graph, error) {
-	g, err := dsl.Compile(filename, src, dsl.LowerOptions{DType: opt.DType})
+// Graphs parses the model file, lowers it twice (for training and for
+// inference) and runs the pass pipeline on each.
+func Graphs(filename string, src []byte, opt Options) (train, infer *ir.Graph, err error) {
+	f, err := dsl.Parse(filename, src)
 	if err != nil {
-		return nil, &Error{Err: err, Src: src}
+		return nil, nil, &Error{Err: err, Src: src}
 	}
-	if err := passes.Run(g, passes.Options{Inference: opt.Inference, Verify: true}); err != nil {
-		return nil, &Error{Err: err, Src: src}
+	lower := func(inference bool) (*ir.Graph, error) {
+		g, err := dsl.Lower(f, dsl.LowerOptions{DType: opt.DType, Inference: inference})
+		if err != nil {
+			return nil, &Error{Err: err, Src: src}
+		}
+		if err := passes.Run(g, passes.Options{Inference: inference, Verify: true}); err != nil {
+			return nil, &Error{Err: err, Src: src}
+		}
+		return g, nil
 	}
-	return g, nil
+	if train, err = lower(false); err != nil {
+		return nil, nil, err
+	}
+	if infer, err = lower(true); err != nil {
+		return nil, nil, err
+	}
+	return train, infer, nil
+}
+
+// Graph returns the training graph of a model file, or its inference graph
+// with opt.Inference.
+func Graph(filename string, src []byte, opt Options) (*ir.Graph, error) {
+	train, infer, err := Graphs(filename, src, opt)
+	switch {
+	case err != nil:
+		return nil, err
+	case opt.Inference:
+		return infer, nil
+	}
+	return train, nil
 }
 
 // Compile runs the whole compiler on one model file's source. filename is
 // used in messages and generated comments as given.
 func Compile(filename string, src []byte, opt Options) (*Result, error) {
-	g, err := Graph(filename, src, opt)
+	train, infer, err := Graphs(filename, src, opt)
 	if err != nil {
 		return nil, err
 	}
-	files, err := codegen.Generate(g, codegen.Options{Package: g.Name, Source: filename})
+	files, err := codegen.Generate(train, codegen.Options{Package: train.Name, Source: filename, Infer: infer})
 	if err != nil {
 		return nil, fmt.Errorf("generating code for %s: %w", filename, err)
 	}
-	return &Result{Graph: g, Files: files, Pkg: g.Name}, nil
+	return &Result{Graph: train, Infer: infer, Files: files, Pkg: train.Name}, nil
 }
 
 // CompileFile reads and compiles a model file.

@@ -45,7 +45,8 @@ func goldenDir(example string) string {
 	return filepath.Join(repoRoot, "golden", filepath.FromSlash(rel))
 }
 
-// TestGolden compiles every example and compares its final IR dump and its
+// TestGolden compiles every example and compares its final IR dumps (the
+// training graph in ir.txt, the inference graph in ir_infer.txt) and its
 // generated Go package with the files under golden/. Run with -update to
 // rewrite them; then read the diff as a code change.
 func TestGolden(t *testing.T) {
@@ -59,7 +60,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("compile: %v", err)
 			}
-			want := map[string][]byte{"ir.txt": []byte(ir.Dump(res.Graph))}
+			want := map[string][]byte{"ir.txt": []byte(ir.Dump(res.Graph)), "ir_infer.txt": []byte(ir.Dump(res.Infer))}
 			for _, f := range res.Files {
 				want[f.Name] = f.Data
 			}

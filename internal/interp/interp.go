@@ -52,7 +52,7 @@ func eval(env Env, ctx *ops.EvalCtx, n *ir.Node) (err error) {
 	if d.Eval == nil {
 		return fmt.Errorf("op %q has no reference evaluation", n.Op)
 	}
-	if d.Kind == ops.Updater && ctx.Step < 1 {
+	if d.Kind == ops.Updater && n.Phase == ir.Update && ctx.Step < 1 {
 		return fmt.Errorf("optimizer step is %d; steps are counted from 1", ctx.Step)
 	}
 	args := make([]*ops.Tensor, len(n.Inputs))

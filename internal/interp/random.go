@@ -34,7 +34,8 @@ func Classes(s ir.Shape, classes int, r *rand.Rand) *ops.Tensor {
 
 // Random returns an environment holding every storage node of g, drawn
 // from a generator seeded with seed: inputs and real-valued targets are
-// N(0, 1), class labels uniform, parameters N(0, 1/fan_in) and state zero.
+// N(0, 1), class labels uniform, parameters N(0, 1/fan_in) and state at its
+// starting value (zero, or one where its init attribute says "ones").
 // Parameters ignore their init attribute so that gradient checks never start
 // from a degenerate point such as all-zero biases.
 func Random(g *ir.Graph, seed uint64) Env {
@@ -59,6 +60,11 @@ func Random(g *ir.Graph, seed uint64) Env {
 	}
 	for _, n := range g.State {
 		env[n] = ops.NewTensor(n.Shape)
+		if n.Attrs.Str("init") == "ones" { // a running variance
+			for i := range env[n].Data {
+				env[n].Data[i] = 1
+			}
+		}
 	}
 	return env
 }

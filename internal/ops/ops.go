@@ -168,7 +168,17 @@ func NewTensor(s ir.Shape) *Tensor {
 type EvalCtx struct {
 	Step     int  // 1-based optimizer step, for bias correction
 	Training bool // training mode (dropout, batch statistics)
+	// LR is this step's learning rate from the schedule; 0 means the
+	// update's own lr attribute (the schedule's base rate).
+	LR float64
+	// RNG is the model's own random stream, which ops that draw (dropout
+	// masks) read in graph order; a *runtime.RNG seeded as the generated
+	// model's gives the generated model's draws.
+	RNG Rand
 }
+
+// Rand is a source of uniform numbers in [0, 1).
+type Rand interface{ Float64() float64 }
 
 // shapeErr builds a shape-rule error message.
 func shapeErr(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -423,10 +423,9 @@ func biasCorrection(beta float64, step int) Float {
 
 // adamUpdate_784x512 takes one Adam step on a parameter of 401408 elements; c1
 // and c2 are the step's bias corrections.
-func adamUpdate_784x512(p, g, m, v []Float, c1, c2 Float) {
+func adamUpdate_784x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 401408
-		lr            = 0.001
 		beta1         = 0.9
 		beta2         = 0.999
 		eps           = 1e-08
@@ -437,20 +436,20 @@ func adamUpdate_784x512(p, g, m, v []Float, c1, c2 Float) {
 	g = g[:n]
 	m = m[:n]
 	v = v[:n]
+	rate := Float(lr)
 	for i := range p {
 		gi := g[i]
 		m[i] = beta1*m[i] + oneMinusBeta1*gi
 		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= lr * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
+		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
 	}
 }
 
 // adamUpdate_512 takes one Adam step on a parameter of 512 elements; c1 and c2
 // are the step's bias corrections.
-func adamUpdate_512(p, g, m, v []Float, c1, c2 Float) {
+func adamUpdate_512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 512
-		lr            = 0.001
 		beta1         = 0.9
 		beta2         = 0.999
 		eps           = 1e-08
@@ -461,20 +460,20 @@ func adamUpdate_512(p, g, m, v []Float, c1, c2 Float) {
 	g = g[:n]
 	m = m[:n]
 	v = v[:n]
+	rate := Float(lr)
 	for i := range p {
 		gi := g[i]
 		m[i] = beta1*m[i] + oneMinusBeta1*gi
 		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= lr * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
+		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
 	}
 }
 
 // adamUpdate_512x512 takes one Adam step on a parameter of 262144 elements; c1
 // and c2 are the step's bias corrections.
-func adamUpdate_512x512(p, g, m, v []Float, c1, c2 Float) {
+func adamUpdate_512x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 262144
-		lr            = 0.001
 		beta1         = 0.9
 		beta2         = 0.999
 		eps           = 1e-08
@@ -485,20 +484,20 @@ func adamUpdate_512x512(p, g, m, v []Float, c1, c2 Float) {
 	g = g[:n]
 	m = m[:n]
 	v = v[:n]
+	rate := Float(lr)
 	for i := range p {
 		gi := g[i]
 		m[i] = beta1*m[i] + oneMinusBeta1*gi
 		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= lr * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
+		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
 	}
 }
 
 // adamUpdate_512x10 takes one Adam step on a parameter of 5120 elements; c1 and
 // c2 are the step's bias corrections.
-func adamUpdate_512x10(p, g, m, v []Float, c1, c2 Float) {
+func adamUpdate_512x10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 5120
-		lr            = 0.001
 		beta1         = 0.9
 		beta2         = 0.999
 		eps           = 1e-08
@@ -509,20 +508,20 @@ func adamUpdate_512x10(p, g, m, v []Float, c1, c2 Float) {
 	g = g[:n]
 	m = m[:n]
 	v = v[:n]
+	rate := Float(lr)
 	for i := range p {
 		gi := g[i]
 		m[i] = beta1*m[i] + oneMinusBeta1*gi
 		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= lr * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
+		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
 	}
 }
 
 // adamUpdate_10 takes one Adam step on a parameter of 10 elements; c1 and c2
 // are the step's bias corrections.
-func adamUpdate_10(p, g, m, v []Float, c1, c2 Float) {
+func adamUpdate_10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 10
-		lr            = 0.001
 		beta1         = 0.9
 		beta2         = 0.999
 		eps           = 1e-08
@@ -533,11 +532,12 @@ func adamUpdate_10(p, g, m, v []Float, c1, c2 Float) {
 	g = g[:n]
 	m = m[:n]
 	v = v[:n]
+	rate := Float(lr)
 	for i := range p {
 		gi := g[i]
 		m[i] = beta1*m[i] + oneMinusBeta1*gi
 		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= lr * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
+		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
 	}
 }
 

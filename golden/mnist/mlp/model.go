@@ -11,13 +11,15 @@ type Float = float32
 // Batch is the static batch size: every activation's first dimension.
 const Batch = 128
 
-// Model holds every buffer of one training step: parameters, gradients,
-// optimizer state, activations, the input and the label.
+// Model holds every buffer of one training step (parameters, gradients,
+// optimizer state, activations, the input and the label) and the activations
+// of the inference pass.
 type Model struct {
-	arena  []Float      // every Float buffer below is a slice of it
-	labels []int32      // the class-label buffer lives here
-	step   int          // optimizer steps taken
-	rng    *runtime.RNG // the model's own random stream (dropout)
+	arena     []Float           // every Float buffer below is a slice of it
+	labels    []int32           // the class-label buffer lives here
+	step      int               // optimizer steps taken
+	rng       *runtime.RNG      // the model's own random stream (dropout)
+	runLength runtime.RunLength // the run's length, for the learning-rate schedule
 
 	image                  []Float // input image[128,784] (examples/mnist/mlp.dl:4:7)
 	digit                  []int32 // label digit[128] (examples/mnist/mlp.dl:5:7)
@@ -60,6 +62,16 @@ type Model struct {
 	h2BwdReluGrad          []Float // backward relu_grad of h2 [128,512] (examples/mnist/mlp.dl:8:24)
 	h2BwdMatmul            []Float // backward matmul of h2 [128,512] (examples/mnist/mlp.dl:8:6)
 	h1BwdReluGrad          []Float // backward relu_grad of h1 [128,512] (examples/mnist/mlp.dl:7:27)
+
+	// The inference pass's own activations.
+	inferH1Matmul     []Float // inference matmul of h1 [128,512] (examples/mnist/mlp.dl:7:6)
+	inferH1BiasAdd    []Float // inference bias_add of h1 [128,512] (examples/mnist/mlp.dl:7:6)
+	inferH1           []Float // inference relu of h1 [128,512] (examples/mnist/mlp.dl:7:27)
+	inferH2Matmul     []Float // inference matmul of h2 [128,512] (examples/mnist/mlp.dl:8:6)
+	inferH2BiasAdd    []Float // inference bias_add of h2 [128,512] (examples/mnist/mlp.dl:8:6)
+	inferH2           []Float // inference relu of h2 [128,512] (examples/mnist/mlp.dl:8:24)
+	inferLogitsMatmul []Float // inference matmul of logits [128,10] (examples/mnist/mlp.dl:9:10)
+	inferLogits       []Float // inference bias_add of logits [128,10] (examples/mnist/mlp.dl:9:10)
 }
 
 var _ runtime.Model = (*Model)(nil)
@@ -67,7 +79,7 @@ var _ runtime.Model = (*Model)(nil)
 // New returns a model with its buffers allocated, all in one arena, and its
 // parameters initialised from the model file's seed.
 func New() *Model {
-	arena := make([]Float, 3438378)
+	arena := make([]Float, 3834154)
 	m := &Model{arena: arena}
 	m.labels = make([]int32, 128)
 	m.image = arena[0:100352:100352]
@@ -111,6 +123,14 @@ func New() *Model {
 	m.h2BwdReluGrad = arena[3241770:3307306:3307306]
 	m.h2BwdMatmul = arena[3307306:3372842:3372842]
 	m.h1BwdReluGrad = arena[3372842:3438378:3438378]
+	m.inferH1Matmul = arena[3438378:3503914:3503914]
+	m.inferH1BiasAdd = arena[3503914:3569450:3569450]
+	m.inferH1 = arena[3569450:3634986:3634986]
+	m.inferH2Matmul = arena[3634986:3700522:3700522]
+	m.inferH2BiasAdd = arena[3700522:3766058:3766058]
+	m.inferH2 = arena[3766058:3831594:3831594]
+	m.inferLogitsMatmul = arena[3831594:3832874:3832874]
+	m.inferLogits = arena[3832874:3834154:3834154]
 	m.Init(1)
 	return m
 }
@@ -131,8 +151,8 @@ func (m *Model) Spec() runtime.Spec {
 	}
 }
 
-// Init sets every parameter from seed, clears the optimizer state and restarts
-// the model's random stream.
+// Init sets every parameter from seed, resets the optimizer state and running
+// statistics and restarts the model's random stream.
 func (m *Model) Init(seed uint64) {
 	rng := runtime.NewRNG(seed)
 	// InitParam fails only on an unknown scheme, and every scheme was checked
@@ -245,7 +265,7 @@ func (m *Model) load(b *runtime.Batch) {
 // and returns the mean loss over it.
 func (m *Model) TrainStep(b *runtime.Batch) float64 {
 	m.load(b)
-	m.forward(true)
+	m.forward()
 	m.backward()
 	// Every gradient is complete here, and no update has begun.
 	m.update()
@@ -257,14 +277,25 @@ func (m *Model) TrainStep(b *runtime.Batch) float64 {
 // count.
 func (m *Model) EvalStep(b *runtime.Batch) (lossSum float64, correct int) {
 	m.load(b)
-	m.forward(false)
-	return evalSoftmaxXent_128x10(m.logits, m.digit, b.N)
+	m.infer()
+	return evalSoftmaxXent_128x10(m.inferLogits, m.digit, b.N)
 }
 
 // Predict runs the inference forward pass and writes the output of the first
 // b.N rows into out.
 func (m *Model) Predict(b *runtime.Batch, out []float32) {
 	m.load(b)
-	m.forward(false)
-	copy(out, m.logits[:b.N*10])
+	m.infer()
+	copy(out, m.inferLogits[:b.N*10])
+}
+
+// lrSchedule gives the learning rate of every optimizer step.
+var lrSchedule = runtime.Schedule{
+	Base: 0.001,
+	Kind: "constant",
+}
+
+// SetRunLength tells the learning-rate schedule how long the run is.
+func (m *Model) SetRunLength(r runtime.RunLength) {
+	m.runLength = r
 }

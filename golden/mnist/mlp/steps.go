@@ -2,9 +2,9 @@
 
 package mlp
 
-// forward computes every forward node, from the input to the loss. training
-// selects training-mode behaviour for ops that have one.
-func (m *Model) forward(training bool) {
+// forward computes the training forward pass, from the input to the loss, with
+// training-mode behaviour (batch statistics, dropout).
+func (m *Model) forward() {
 	// h1 (examples/mnist/mlp.dl:7:6): matmul image[128,784] · h1.w[784,512] → [128,512]
 	matmulNN_128x784x512(m.h1Matmul, m.image, m.h1W)
 	// h1 (examples/mnist/mlp.dl:7:6): bias_add h1Matmul[128,512], h1.b[512] → [128,512]
@@ -23,6 +23,27 @@ func (m *Model) forward(training bool) {
 	biasAdd_128x10(m.logits, m.logitsMatmul, m.logitsB)
 	// loss (examples/mnist/mlp.dl:10:8): softmax_xent logits[128,10], digit[128] → []
 	softmaxXent_128x10(m.loss, m.logits, m.digit)
+}
+
+// infer computes the inference forward pass, from the input to the output, in
+// evaluation mode (running statistics, no dropout), into its own activations.
+func (m *Model) infer() {
+	// h1 (examples/mnist/mlp.dl:7:6): matmul image[128,784] · h1.w[784,512] → [128,512]
+	matmulNN_128x784x512(m.inferH1Matmul, m.image, m.h1W)
+	// h1 (examples/mnist/mlp.dl:7:6): bias_add inferH1Matmul[128,512], h1.b[512] → [128,512]
+	biasAdd_128x512(m.inferH1BiasAdd, m.inferH1Matmul, m.h1B)
+	// h1 (examples/mnist/mlp.dl:7:27): relu inferH1BiasAdd[128,512] → [128,512]
+	relu_128x512(m.inferH1, m.inferH1BiasAdd)
+	// h2 (examples/mnist/mlp.dl:8:6): matmul h1[128,512] · h2.w[512,512] → [128,512]
+	matmulNN_128x512x512(m.inferH2Matmul, m.inferH1, m.h2W)
+	// h2 (examples/mnist/mlp.dl:8:6): bias_add inferH2Matmul[128,512], h2.b[512] → [128,512]
+	biasAdd_128x512(m.inferH2BiasAdd, m.inferH2Matmul, m.h2B)
+	// h2 (examples/mnist/mlp.dl:8:24): relu inferH2BiasAdd[128,512] → [128,512]
+	relu_128x512(m.inferH2, m.inferH2BiasAdd)
+	// logits (examples/mnist/mlp.dl:9:10): matmul h2[128,512] · logits.w[512,10] → [128,10]
+	matmulNN_128x512x10(m.inferLogitsMatmul, m.inferH2, m.logitsW)
+	// logits (examples/mnist/mlp.dl:9:10): bias_add inferLogitsMatmul[128,10], logits.b[10] → [128,10]
+	biasAdd_128x10(m.inferLogits, m.inferLogitsMatmul, m.logitsB)
 }
 
 // backward computes every gradient, reading the activations forward left.
@@ -56,17 +77,18 @@ func (m *Model) backward() {
 // update takes one optimizer step, changing parameters and optimizer state in
 // place. It runs after backward, when every gradient is complete.
 func (m *Model) update() {
-	m.step++ // steps count from 1, for Adam's bias correction
+	m.step++                                 // steps count from 1, for Adam's bias correction
+	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
 	// h1 (examples/mnist/mlp.dl:7:6): adam_update h1.w[784,512], h1.w.grad[784,512], h1.w.adam_m[784,512], h1.w.adam_v[784,512]
-	adamUpdate_784x512(m.h1W, m.dH1W, m.h1WAdamM, m.h1WAdamV, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
+	adamUpdate_784x512(m.h1W, m.dH1W, m.h1WAdamM, m.h1WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h1 (examples/mnist/mlp.dl:7:6): adam_update h1.b[512], h1.b.grad[512], h1.b.adam_m[512], h1.b.adam_v[512]
-	adamUpdate_512(m.h1B, m.dH1B, m.h1BAdamM, m.h1BAdamV, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
+	adamUpdate_512(m.h1B, m.dH1B, m.h1BAdamM, m.h1BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h2 (examples/mnist/mlp.dl:8:6): adam_update h2.w[512,512], h2.w.grad[512,512], h2.w.adam_m[512,512], h2.w.adam_v[512,512]
-	adamUpdate_512x512(m.h2W, m.dH2W, m.h2WAdamM, m.h2WAdamV, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
+	adamUpdate_512x512(m.h2W, m.dH2W, m.h2WAdamM, m.h2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h2 (examples/mnist/mlp.dl:8:6): adam_update h2.b[512], h2.b.grad[512], h2.b.adam_m[512], h2.b.adam_v[512]
-	adamUpdate_512(m.h2B, m.dH2B, m.h2BAdamM, m.h2BAdamV, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
+	adamUpdate_512(m.h2B, m.dH2B, m.h2BAdamM, m.h2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits (examples/mnist/mlp.dl:9:10): adam_update logits.w[512,10], logits.w.grad[512,10], logits.w.adam_m[512,10], logits.w.adam_v[512,10]
-	adamUpdate_512x10(m.logitsW, m.dLogitsW, m.logitsWAdamM, m.logitsWAdamV, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
+	adamUpdate_512x10(m.logitsW, m.dLogitsW, m.logitsWAdamM, m.logitsWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits (examples/mnist/mlp.dl:9:10): adam_update logits.b[10], logits.b.grad[10], logits.b.adam_m[10], logits.b.adam_v[10]
-	adamUpdate_10(m.logitsB, m.dLogitsB, m.logitsBAdamM, m.logitsBAdamV, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
+	adamUpdate_10(m.logitsB, m.dLogitsB, m.logitsBAdamM, m.logitsBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 }

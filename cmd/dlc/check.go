@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/dlc-dev/dlc/dsl"
+	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/passes"
+)
+
+// runCheck is `dlc check MODEL.dl`: a gradient check of the whole model.
+// The model is compiled in float64 at a small batch, its parameters and
+// inputs drawn at random, and every parameter's gradient compared with
+// central finite differences of the loss, both through the interpreter.
+func runCheck(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check", stderr)
+	seed := fs.Uint64("seed", 1, "`S` draws the parameters, the data and the elements checked")
+	samples := fs.Int("samples", 50, "check up to `N` random elements of each parameter (all of smaller ones)")
+	batch := fs.Int("batch", 4, "check on a batch of at most `B` random samples (the model's batch when smaller)")
+	model, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if *samples < 1 || *batch < 1 {
+		return usageError{"-samples and -batch must be at least 1"}
+	}
+	src, err := os.ReadFile(model)
+	if err != nil {
+		return err
+	}
+	g, err := checkGraph(model, src, *batch)
+	if err != nil {
+		return err
+	}
+	results, floor, err := gradCheck{seed: *seed, samples: *samples}.run(g)
+	if err != nil {
+		return fmt.Errorf("dlc check: %w", err)
+	}
+	fmt.Fprintf(stdout, "dlc check %s: float64 gradients against central finite differences\n", model)
+	fmt.Fprintf(stdout, "  at random parameters (N(0, 1/fan_in)), on a batch of %d random samples,\n", g.Batch)
+	fmt.Fprintf(stdout, "  for up to %d random elements of each parameter (all of smaller ones).\n", *samples)
+	fmt.Fprintf(stdout, "  error = |autodiff − numeric| / the tensor's largest gradient among them\n")
+	fmt.Fprintf(stdout, "  (at least %.1e: finite differences cannot resolve smaller ones);\n", floor)
+	fmt.Fprintf(stdout, "  a parameter fails above %g.\n", checkThreshold)
+	failed := 0
+	for _, r := range results {
+		fmt.Fprintln(stdout, r.describe())
+		if !r.ok() {
+			failed++
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(stdout, "%d of %d parameters FAIL the gradient check\n", failed, len(results))
+		return exitError{1}
+	}
+	fmt.Fprintf(stdout, "all %d parameters pass\n", len(results))
+	return nil
+}
+
+// checkGraph compiles the training graph of a model file in float64, with
+// its batch lowered to at most batch samples: the check's cost grows with
+// the batch and its meaning does not.
+func checkGraph(filename string, src []byte, batch int) (*ir.Graph, error) {
+	f, err := dsl.Parse(filename, src)
+	if err != nil {
+		return nil, &compiler.Error{Err: err, Src: src}
+	}
+	limitBatch(f, batch)
+	g, err := dsl.Lower(f, dsl.LowerOptions{DType: ir.F64})
+	if err != nil {
+		return nil, &compiler.Error{Err: err, Src: src}
+	}
+	if err := passes.Run(g, passes.Options{Verify: true}); err != nil {
+		return nil, &compiler.Error{Err: err, Src: src}
+	}
+	return g, nil
+}
+
+// limitBatch sets the train section's batch to at most batch.
+func limitBatch(f *dsl.File, batch int) {
+	if f.Train == nil {
+		f.Train = &dsl.TrainSection{Pos: f.Model.Pos}
+	}
+	lit := &dsl.NumberLit{Text: strconv.Itoa(batch), Value: float64(batch)}
+	for i, e := range f.Train.Entries {
+		if e.Key.Name != "batch" {
+			continue
+		}
+		if n, ok := e.Value.(*dsl.NumberLit); ok && n.Value <= float64(batch) {
+			return
+		}
+		lit.Pos = dsl.ExprPos(e.Value)
+		f.Train.Entries[i].Value = lit
+		return
+	}
+	lit.Pos = f.Train.Pos
+	f.Train.Entries = append(f.Train.Entries, dsl.TrainEntry{Key: dsl.Name{Name: "batch", Pos: f.Train.Pos}, Value: lit})
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/dlc-dev/dlc/dsl"
+	"github.com/dlc-dev/dlc/internal/ops"
+	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/passes"
+)
+
+// double is y = 2x, registered twice for the tests: with its true gradient
+// and with one that forgets the factor 2, which the check must catch.
+func init() {
+	for _, d := range []struct {
+		name  string
+		right bool
+	}{{"test_double", true}, {"test_double_wrong_grad", false}} {
+		ops.Register(&ops.Def{
+			Name:  d.name,
+			Kind:  ops.Compute,
+			Arity: 1,
+			Shape: func(n *ir.Node) (ir.Shape, error) { return n.Inputs[0].Shape.Clone(), nil },
+			Eval: func(_ *ops.EvalCtx, n *ir.Node, args []*ops.Tensor) *ops.Tensor {
+				out := ops.NewTensor(n.Shape)
+				for i, v := range args[0].Data {
+					out.Data[i] = 2 * v
+				}
+				return out
+			},
+			Grad: func(b *ops.Builder, n *ir.Node, dy *ir.Node) ([]*ir.Node, error) {
+				if !d.right {
+					return []*ir.Node{dy}, nil
+				}
+				twice, err := b.Op("add", nil, dy, dy)
+				return []*ir.Node{twice}, err
+			},
+		})
+	}
+}
+
+// doubledGraph is mse(double(x·w1)·w2, y) with the given double op.
+func doubledGraph(t *testing.T, double string) *ir.Graph {
+	g := ir.NewGraph("doubled", ir.F64, 3)
+	g.Train.Optimizer = ir.Optimizer{Kind: "sgd", LR: 0.1}
+	b := &ops.Builder{G: g}
+	x := b.Source("input", "x", ir.Shape{3, 4}, nil)
+	y := b.Source("label", "y", ir.Shape{3, 2}, nil)
+	w1 := b.Source("param", "a.w", ir.Shape{4, 5}, ir.Attrs{"fan_in": 4})
+	w2 := b.Source("param", "b.w", ir.Shape{5, 2}, ir.Attrs{"fan_in": 5})
+	must := func(n *ir.Node, err error) *ir.Node {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	h := must(b.Op(double, nil, must(b.Op("matmul", nil, x, w1))))
+	out := must(b.Op("matmul", nil, h, w2))
+	g.Output, g.Loss = out, must(b.Op("mse", nil, out, y))
+	if err := passes.Run(g, passes.Options{Verify: true}); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func TestGradCheckCatchesAWrongGradient(t *testing.T) {
+	for _, tc := range []struct {
+		op   string
+		fail []string // parameters that must fail
+	}{
+		{"test_double", nil},
+		{"test_double_wrong_grad", []string{"a.w"}}, // only what flows back through the op is wrong
+	} {
+		results, _, err := gradCheck{seed: 3, samples: 50}.run(doubledGraph(t, tc.op))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var failed []string
+		for _, r := range results {
+			if !r.ok() {
+				failed = append(failed, r.name)
+				if r.worst < 0.1 {
+					t.Errorf("%s: %s fails by only %g; a missing factor 2 is an error of about 0.5", tc.op, r.name, r.worst)
+				}
+			}
+		}
+		if strings.Join(failed, ",") != strings.Join(tc.fail, ",") {
+			t.Errorf("%s: failing parameters %v, want %v", tc.op, failed, tc.fail)
+		}
+	}
+}
+
+func TestCheckCommand(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", "-samples", "20", "testdata/tiny.dl"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("dlc check exited %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"on a batch of 4 random samples,\n  for up to 20 random elements of each parameter",
+		"a parameter fails above 1e-06",
+		"all 4 parameters pass",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	line := regexp.MustCompile(`(?m)^ok   hidden\.w\s+\[64,16\]\s+20 of 1024\s+max rel err \S+\s+\(largest \|grad\| \S+\)$`)
+	if !line.MatchString(out) {
+		t.Errorf("no report line for hidden.w in:\n%s", out)
+	}
+	if n := strings.Count(out, "\nok   "); n != 4 {
+		t.Errorf("%d parameter lines, want 4:\n%s", n, out)
+	}
+}
+
+func TestCheckCommandErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.dl")
+	if err := os.WriteFile(bad, []byte("model m\ninput x: [3]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"check"}, 2, "missing model file"},
+		{[]string{"check", "-samples", "0", "testdata/tiny.dl"}, 2, "-samples and -batch must be at least 1"},
+		{[]string{"check", bad}, 1, "bad.dl"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(tc.args, &stdout, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr.String(), tc.code, tc.msg)
+		}
+	}
+}
+
+func TestLimitBatch(t *testing.T) {
+	for _, tc := range []struct {
+		train string
+		want  int
+	}{
+		{"train { batch 128 }", 4},
+		{"train { batch 2 }", 2},
+		{"train { epochs 3 }", 4},
+		{"", 4},
+	} {
+		src := "model m\ninput x: [3]\nlabel y: class(2)\nloss = cross_entropy(dense(x, 2), y)\n" + tc.train + "\n"
+		f, err := dsl.Parse("m.dl", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		limitBatch(f, 4)
+		g, err := dsl.Lower(f, dsl.LowerOptions{})
+		if err != nil {
+			t.Fatalf("%q: %v", tc.train, err)
+		}
+		if g.Batch != tc.want {
+			t.Errorf("%q: batch %d, want %d", tc.train, g.Batch, tc.want)
+		}
+	}
+}

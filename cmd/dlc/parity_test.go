@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dlc-dev/dlc/runtime"
+)
+
+// writeTestNPY writes a version 1.0 .npy file of little-endian values (a
+// []float32 or []int64) with the given shape.
+func writeTestNPY(t *testing.T, path string, shape []int, values any) {
+	t.Helper()
+	descr := map[string]string{"[]float32": "<f4", "[]int64": "<i8"}[fmt.Sprintf("%T", values)]
+	dims := ""
+	for _, d := range shape {
+		dims += fmt.Sprintf("%d, ", d)
+	}
+	header := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, strings.TrimSuffix(dims, " "))
+	header += strings.Repeat(" ", 63-(10+len(header))%64) + "\n" // data starts 64-byte aligned
+	var b bytes.Buffer
+	b.WriteString("\x93NUMPY\x01\x00")
+	binary.Write(&b, binary.LittleEndian, uint16(len(header)))
+	b.WriteString(header)
+	binary.Write(&b, binary.LittleEndian, values)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mlpTensors are examples/mnist/mlp.dl's parameters and Adam state, as dlc
+// names and lays them out.
+var mlpTensors = []struct {
+	name  string
+	shape []int
+}{
+	{"h1.w", []int{784, 512}}, {"h1.b", []int{512}},
+	{"h2.w", []int{512, 512}}, {"h2.b", []int{512}},
+	{"logits.w", []int{512, 10}}, {"logits.b", []int{10}},
+}
+
+// parityWeights draws weights at He scale and an Adam state as if some
+// steps had been taken: first moments around zero, second moments positive.
+func parityWeights(r *runtime.RNG) []runtime.Tensor {
+	var out []runtime.Tensor
+	for _, p := range mlpTensors {
+		n := 1
+		for _, d := range p.shape {
+			n *= d
+		}
+		w, m, v := make([]float32, n), make([]float32, n), make([]float32, n)
+		scale := math.Sqrt(2 / float64(p.shape[0]))
+		for i := range w {
+			w[i] = float32(scale * r.NormFloat64())
+			m[i] = float32(1e-3 * r.NormFloat64())
+			v[i] = float32(1e-6 * (0.5 + r.Float64()))
+		}
+		out = append(out,
+			runtime.Tensor{Name: p.name, Shape: p.shape, F32: w},
+			runtime.Tensor{Name: p.name + ".adam_m", Shape: p.shape, F32: m},
+			runtime.Tensor{Name: p.name + ".adam_v", Shape: p.shape, F32: v})
+	}
+	return out
+}
+
+// TestStepMatchesPyTorch runs one Adam step of the MNIST MLP in a dlc
+// trainer (its step subcommand) and in PyTorch from the same weights,
+// optimizer state and batch, and compares the loss, every gradient, every
+// updated weight and the Adam moments tensor by tensor.
+func TestStepMatchesPyTorch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a trainer binary and runs PyTorch")
+	}
+	const python = "/usr/bin/python3"
+	if out, err := exec.Command(python, "-c", "import torch").CombinedOutput(); err != nil {
+		t.Skipf("%s cannot import torch (%v: %s): skipping the PyTorch parity test", python, err, strings.TrimSpace(string(out)))
+	}
+	dir := t.TempDir()
+	bin := buildTestTrainer(t, "../../examples/mnist/mlp.dl", dir)
+
+	r := runtime.NewRNG(77)
+	weights := parityWeights(r)
+	x := make([]float32, 128*784)
+	for i := range x {
+		x[i] = float32(r.Float64())
+	}
+	y := make([]int64, 128)
+	for i := range y {
+		y[i] = int64(r.Intn(10))
+	}
+	wPath, xPath, yPath := filepath.Join(dir, "w.safetensors"), filepath.Join(dir, "x.npy"), filepath.Join(dir, "y.npy")
+	var buf bytes.Buffer
+	// Three steps taken already: Adam's bias corrections are not trivial.
+	if err := runtime.WriteSafetensors(&buf, weights, map[string]string{"step": "3"}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(wPath, buf.Bytes(), 0o644)
+	writeTestNPY(t, xPath, []int{128, 784}, x)
+	writeTestNPY(t, yPath, []int{128}, y)
+
+	dlcOut, torchOut := filepath.Join(dir, "dlc.safetensors"), filepath.Join(dir, "torch.safetensors")
+	trainer(t, bin, "step", "-init", wPath, "-inputs", xPath, "-labels", yPath, "-dump", dlcOut)
+	if out, err := exec.Command(python, "testdata/torch_mlp_step.py", wPath, xPath, yPath, torchOut).CombinedOutput(); err != nil {
+		t.Fatalf("PyTorch step: %v\n%s", err, out)
+	}
+	got, want := readTensors(t, dlcOut), readTensors(t, torchOut)
+	if len(got) != len(want) {
+		t.Errorf("dlc wrote %d tensors, PyTorch %d", len(got), len(want))
+	}
+	initial := map[string][]float32{}
+	for _, w := range weights {
+		initial[w.Name] = w.F32
+	}
+	const rtol = 1e-4
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		w := want[name]
+		g, ok := got[name]
+		if !ok {
+			t.Errorf("dlc did not write %s", name)
+			continue
+		}
+		worst, at := closeness(g, w)
+		t.Logf("%-18s worst relative difference %.2g", name, worst)
+		if worst > rtol {
+			t.Errorf("%s: element %d is %v in dlc and %v in PyTorch (relative difference %.2g > %g)", name, at, g[at], w[at], worst, rtol)
+		}
+		if start, ok := initial[name]; ok && !strings.HasSuffix(name, ".adam_v") {
+			// The update itself, not only the updated value, must agree.
+			// Float32 weights resolve a change only to their ulp: compare
+			// the changes to a looser tolerance.
+			if worst, at := closeness(subtract(g, start), subtract(w, start)); worst > 1e-3 {
+				t.Errorf("%s: the step changed element %d by %v in dlc and %v in PyTorch", name, at, g[at]-float64(start[at]), w[at]-float64(start[at]))
+			}
+		}
+	}
+}
+
+// readTensors reads a safetensors file into float64 slices by name.
+func readTensors(t *testing.T, path string) map[string][]float64 {
+	t.Helper()
+	content, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := runtime.ReadSafetensors(content)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	out := map[string][]float64{}
+	for _, ten := range st.Tensors {
+		v := ten.F64
+		if ten.F32 != nil {
+			v = make([]float64, len(ten.F32))
+			for i, f := range ten.F32 {
+				v[i] = float64(f)
+			}
+		}
+		out[ten.Name] = v
+	}
+	return out
+}
+
+// closeness returns the largest difference between a and b relative to
+// the larger magnitude of the pair, and where it occurs. Magnitudes below
+// the tensor's root mean square count as that: a float32 sum of hundreds of
+// products places a result near zero only to within a few ulps of its
+// terms, so small elements are compared at the tensor's typical scale.
+func closeness(a, b []float64) (worst float64, at int) {
+	if len(a) != len(b) {
+		return math.Inf(1), 0
+	}
+	var squares float64
+	for _, v := range b {
+		squares += v * v
+	}
+	rms := math.Sqrt(squares / float64(len(b)))
+	for i := range a {
+		scale := math.Max(math.Max(math.Abs(a[i]), math.Abs(b[i])), rms)
+		if scale == 0 {
+			continue
+		}
+		if d := math.Abs(a[i]-b[i]) / scale; d > worst || math.IsNaN(d) {
+			worst, at = d, i
+		}
+	}
+	return worst, at
+}
+
+func subtract(a []float64, b []float32) []float64 {
+	out := make([]float64, len(a))
+	for i := range a {
+		out[i] = a[i] - float64(b[i])
+	}
+	return out
+}

@@ -1,0 +1,162 @@
+package codegen
+
+import (
+	"testing"
+
+	"github.com/dlc-dev/dlc/internal/ops"
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// Convolutional models and the activations and loss added with them,
+// checked against the interpreter by TestGeneratedModels.
+func init() {
+	modelCases = append(modelCases,
+		modelCase{"conv64", convGraph, ir.F64, 1e-12},
+		modelCase{"conv32", convGraph, ir.F32, 1e-4},
+		modelCase{"convdirect64", directConvGraph, ir.F64, 1e-12},
+		modelCase{"activations64", activationGraph, ir.F64, 1e-12},
+		modelCase{"activations32", activationGraph, ir.F32, 1e-4},
+	)
+}
+
+// conv is conv2d(x, w) + b with k×k kernels, as lowering produces it.
+func (nb *net) conv(name string, x *ir.Node, out, k, stride, pad int) *ir.Node {
+	nb.layer(name)
+	in := x.Shape[1]
+	fans := ir.Attrs{"fan_in": in * k * k, "fan_out": out * k * k}
+	w := nb.source("param", name+".w", ir.Shape{out, in, k, k}, ir.Attrs{"init": "he_normal", "fan_in": fans["fan_in"], "fan_out": fans["fan_out"]})
+	b := nb.source("param", name+".b", ir.Shape{out}, ir.Attrs{"init": "zeros", "fan_in": fans["fan_in"], "fan_out": fans["fan_out"]})
+	y := nb.op("conv2d", ir.Attrs{"kernel": k, "stride": stride, "pad": pad}, x, w)
+	return nb.named(name, nb.op("bias_add", nil, y, b))
+}
+
+// then applies a parameterless op in the layer named.
+func (nb *net) then(name, op string, attrs ir.Attrs, x *ir.Node) *ir.Node {
+	nb.layer(name)
+	return nb.named(name, nb.op(op, attrs, x))
+}
+
+// convGraph is a small LeNet: padded and strided convolutions (the im2col
+// kernels), max and average pooling with and without overlap, and a
+// flatten (a view) into dense layers. Sizes are odd and unequal so that a
+// swapped axis shows.
+func convGraph(t testing.TB, dtype ir.DType) graphs {
+	nb := newNet(t, "conv", dtype, 3)
+	x := nb.input("image", 2, 11, 9)
+	y := nb.classLabel("digit", 4)
+	h := nb.relu("c1.act", nb.conv("c1", x, 3, 3, 1, 1))                  // [3,3,11,9]
+	h = nb.then("p1", "maxpool2d", ir.Attrs{"kernel": 2, "stride": 2}, h) // [3,3,5,4]
+	h = nb.relu("c2.act", nb.conv("c2", h, 4, 2, 2, 1))                   // [3,4,3,3]
+	h = nb.then("p2", "maxpool2d", ir.Attrs{"kernel": 2, "stride": 1}, h) // [3,4,2,2], overlapping
+	h = nb.conv("c3", h, 5, 1, 1, 0)                                      // [3,5,2,2]
+	h = nb.then("p3", "avgpool2d", ir.Attrs{"kernel": 2, "stride": 1}, h) // [3,5,1,1]
+	h = nb.then("flat", "flatten", nil, h)
+	h = nb.relu("fc.act", nb.dense("fc", h, 6))
+	logits := nb.dense("out", h, 4)
+	nb.layer("loss")
+	loss := nb.named("loss", nb.op("softmax_xent", nil, logits, y))
+	return nb.finish(logits, loss, adam)
+}
+
+// directConvGraph has convolutions whose im2col scratch would not fit on
+// the stack in float64, so that the direct kernels run: stride 1 and
+// stride 2, both padded, the first behind a per-channel shift so that its
+// input gradient is needed.
+func directConvGraph(t testing.TB, dtype ir.DType) graphs {
+	nb := newNet(t, "convdirect", dtype, 2)
+	x := nb.input("image", 1, 61, 67)
+	y := nb.classLabel("digit", 3)
+	nb.layer("shift")
+	h := nb.named("shift", nb.op("bias_add", nil, x, nb.param("shift.b", "ones", 1)))
+	h = nb.relu("c1.act", nb.conv("c1", h, 2, 3, 1, 1)) // taps·positions = 9·4087
+	h = nb.relu("c2.act", nb.conv("c2", h, 2, 4, 2, 1)) // 32·990
+	h = nb.then("pool", "global_avgpool", nil, h)
+	logits := nb.dense("out", h, 3)
+	nb.layer("loss")
+	loss := nb.named("loss", nb.op("softmax_xent", nil, logits, y))
+	return nb.finish(logits, loss, sgdMomentum)
+}
+
+// activationGraph chains every new activation and a softmax layer into
+// binary cross-entropy against real targets. It flattens its input, which
+// in the inference graph has no buffer of its own, so that the view is
+// copied there rather than shared.
+func activationGraph(t testing.TB, dtype ir.DType) graphs {
+	nb := newNet(t, "activations", dtype, 5)
+	x := nb.input("x", 3, 2, 3)
+	y := nb.target("y", 3)
+	h := nb.then("flat", "flatten", nil, x)
+	h = nb.then("a1", "gelu", nil, nb.dense("d1", h, 7))
+	h = nb.then("a2", "tanh", nil, nb.dense("d2", h, 7))
+	h = nb.then("a3", "leaky_relu", ir.Attrs{"slope": 0.1}, nb.dense("d3", h, 6))
+	h = nb.then("a4", "sigmoid", nil, nb.dense("d4", h, 5))
+	h = nb.then("a5", "softmax", nil, h)
+	logits := nb.dense("out", h, 3)
+	nb.layer("loss")
+	loss := nb.named("loss", nb.op("bce_with_logits", nil, logits, y))
+	return nb.finish(logits, loss, adam)
+}
+
+// The test models above cover both convolution algorithms and both ways of
+// giving a view its buffer.
+func TestCNNModelsCoverEveryPath(t *testing.T) {
+	generate := func(gs graphs) *gen {
+		c, err := newGen(gs.train, gs.options(Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	algorithms := func(c *gen) map[string]bool {
+		seen := map[string]bool{}
+		for _, n := range c.g.Nodes {
+			if n.Op == "conv2d" || n.Op == "conv2d_grad_input" || n.Op == "conv2d_grad_weight" {
+				seen[n.Op+"/"+c.convAlgorithm(ops.WindowOf(n))] = true
+			}
+		}
+		return seen
+	}
+	for _, want := range []struct {
+		build func(testing.TB, ir.DType) graphs
+		algo  string
+	}{{convGraph, "im2col"}, {directConvGraph, "direct"}} {
+		got := algorithms(generate(want.build(t, ir.F64)))
+		for _, op := range []string{"conv2d", "conv2d_grad_input", "conv2d_grad_weight"} {
+			if !got[op+"/"+want.algo] {
+				t.Errorf("no %s computed by %s in %v", op, want.algo, got)
+			}
+		}
+	}
+
+	c := generate(activationGraph(t, ir.F64))
+	views := 0
+	for _, g := range []*ir.Graph{c.g, c.inf} {
+		for _, n := range g.Nodes {
+			if !isView(n) {
+				continue
+			}
+			views++
+			root := viewRoot(n)
+			_, rooted := c.layout.floats[root]
+			if c.layout.shares(n) != rooted {
+				t.Errorf("%s of %s: shares its root's buffer = %v, but the root has a buffer = %v", n.Op, root.Label(), c.layout.shares(n), rooted)
+			}
+			if rooted && c.layout.floats[n] != c.layout.floats[root] {
+				t.Errorf("%s has span %v, its root %v", n.Op, c.layout.floats[n], c.layout.floats[root])
+			}
+		}
+	}
+	if views < 2 || !c.layout.shares(viewIn(c.g)) || c.layout.shares(viewIn(c.inf)) {
+		t.Errorf("want a shared view in training and a copied one in inference (%d views)", views)
+	}
+}
+
+// viewIn returns g's first view.
+func viewIn(g *ir.Graph) *ir.Node {
+	for _, n := range g.Nodes {
+		if isView(n) {
+			return n
+		}
+	}
+	return nil
+}

@@ -1,0 +1,85 @@
+package codegen
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// An inference graph that does not fit the training graph is refused with
+// a message saying why.
+func TestGenerateRejectsInferenceGraphs(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		breaks func(gs *graphs)
+		want   string
+	}{
+		{"missing", func(gs *graphs) { gs.infer = nil }, "no inference graph"},
+		{"state init", func(gs *graphs) {
+			gs.train.Add(&ir.Node{Op: "state", Name: "odd", Shape: ir.Shape{2}, Attrs: ir.Attrs{"init": "he_normal"}})
+		}, `state odd: init "he_normal"`},
+		{"other batch", func(gs *graphs) { gs.infer.Batch = 7 }, "batch 7"},
+		{"parameter shape", func(gs *graphs) { gs.infer.Params[0].Shape = ir.Shape{7, 4} }, "no counterpart of that name and shape"},
+		{"unknown state", func(gs *graphs) {
+			gs.infer.Add(&ir.Node{Op: "state", Name: "bn.running_mean", Shape: ir.Shape{5}})
+		}, "no counterpart"},
+		{"updater", func(gs *graphs) {
+			p := gs.infer.Params[0]
+			gs.infer.Add(&ir.Node{Op: "sgd_update", Inputs: []*ir.Node{p, p}, Shape: p.Shape.Clone(), Attrs: ir.Attrs{"lr": 0.1}})
+		}, "must not change the model"},
+		{"output shape", func(gs *graphs) {
+			for _, n := range gs.infer.Nodes {
+				if n.Op == "relu" {
+					gs.infer.Output = n
+				}
+			}
+		}, "the inference output"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gs := mlpGraph(t, ir.F64)
+			tc.breaks(&gs)
+			_, err := generateGraphs(gs, Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// The inference pass has its own function and activations; evaluation
+// and prediction run it, and Init starts a running variance at one.
+func TestGeneratedInferencePass(t *testing.T) {
+	src := generate(t, normGraph(t, ir.F64), Options{Source: "norm.dl"})
+	model, steps := src["model.go"], src["steps.go"]
+	for _, want := range []string{
+		"func (m *Model) forward() {",
+		"func (m *Model) infer() {",
+		"dropoutMask_6x7(m.h1DropDropoutMask, m.rng)",
+		"dropPathMask_6x7(m.resDropDropoutMask, m.rng)",
+		"batchnormRunning_6x7(m.h1BnRunningMean, m.h1BnRunningVar, ",
+		"batchnormEval_6x7(m.inferH1Bn, ",
+	} {
+		if !strings.Contains(steps, want) {
+			t.Errorf("steps.go lacks %q", want)
+		}
+	}
+	infer := steps[strings.Index(steps, "func (m *Model) infer() {"):]
+	infer = infer[:strings.Index(infer, "\n}\n")]
+	for _, bad := range []string{"Mask_", "batchnorm_6x7(", "batchnormRunning", "m.h1Bn,", "m.rng"} {
+		if strings.Contains(infer, bad) {
+			t.Errorf("infer() contains %q:\n%s", bad, infer)
+		}
+	}
+	for _, want := range []string{
+		"inferH1Bn ", "// inference batchnorm_eval of h1.bn [6,7]",
+		"for i := range m.h1BnRunningVar {\n\t\tm.h1BnRunningVar[i] = 1\n\t}",
+		"clear(m.h1BnRunningMean)",
+		"m.infer()\n\treturn evalSoftmaxXent_6x3(m.inferOut, m.label, b.N)",
+		"m.infer()\n\tfor i, v := range m.inferOut[:b.N*3] {",
+	} {
+		if !strings.Contains(model, want) {
+			t.Errorf("model.go lacks %q", want)
+		}
+	}
+}

@@ -1,0 +1,34 @@
+package ops
+
+import (
+	"math"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// tanh(x): the hyperbolic tangent, computed in float64.
+// tanh_grad(y, dy): dy·(1 − y²), from the output, so that the input need
+// not be kept for backward.
+func init() {
+	registerElementwise(&Def{
+		Name:   "tanh",
+		Arity:  1,
+		Scalar: func(_ *ir.Node, x []float64) float64 { return math.Tanh(x[0]) },
+		Emit: func(_ *ir.Node, dst jen.Code, x []jen.Code) jen.Code {
+			return jen.Add(dst).Op("=").Id("Float").Call(jen.Qual("math", "Tanh").Call(jen.Float64().Call(x[0])))
+		},
+		Grad: func(b *Builder, n *ir.Node, dy *ir.Node) ([]*ir.Node, error) {
+			return []*ir.Node{must(b.Op("tanh_grad", nil, n, dy))}, nil
+		},
+	})
+	registerElementwise(&Def{
+		Name:   "tanh_grad",
+		Arity:  2,
+		Scalar: func(_ *ir.Node, x []float64) float64 { return x[1] * (1 - x[0]*x[0]) },
+		Emit: func(_ *ir.Node, dst jen.Code, x []jen.Code) jen.Code {
+			return jen.Add(dst).Op("=").Add(x[1]).Op("*").Parens(jen.Lit(1).Op("-").Add(x[0]).Op("*").Add(x[0]))
+		},
+	})
+}

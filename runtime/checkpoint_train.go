@@ -1,0 +1,218 @@
+package runtime
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"strings"
+)
+
+// checkpointOptions are the trainer's checkpoint, resume and early-stopping
+// flags.
+type checkpointOptions struct {
+	path     string
+	resume   bool
+	patience int
+	every    int
+}
+
+func (c *checkpointOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.path, "checkpoint", "", "save the training state to `FILE` (safetensors) after every epoch")
+	fs.BoolVar(&c.resume, "resume", false, "continue from the -checkpoint file when it exists (bit-identical to an uninterrupted run)")
+	fs.IntVar(&c.patience, "patience", 0, "stop after `N` epochs without a lower validation loss (0: never); the best epoch is kept as NAME.best.safetensors beside -checkpoint")
+	fs.IntVar(&c.every, "checkpoint-every", 0, "also save the checkpoint every `N` optimizer steps (0: after each epoch only)")
+}
+
+func (c checkpointOptions) validate() error {
+	switch {
+	case c.patience < 0:
+		return fmt.Errorf("-patience must be 0 (off) or more, got %d", c.patience)
+	case c.every < 0:
+		return fmt.Errorf("-checkpoint-every must be 0 (off) or more, got %d", c.every)
+	case c.path == "" && c.resume:
+		return errors.New("-resume needs -checkpoint FILE: the checkpoint to continue from")
+	case c.path == "" && c.every > 0:
+		return errors.New("-checkpoint-every needs -checkpoint FILE")
+	}
+	return nil
+}
+
+// bestPath is where the best epoch's checkpoint is kept: beside path, with
+// ".best" before the extension.
+func bestPath(path string) string {
+	if base, ok := strings.CutSuffix(path, ".safetensors"); ok {
+		return base + ".best.safetensors"
+	}
+	return path + ".best"
+}
+
+// checkpointer saves checkpoints as training goes, stops training early,
+// and stops it on SIGINT or SIGTERM.
+type checkpointer struct {
+	t       *trainer
+	opts    checkpointOptions
+	early   earlyStop
+	data    dataSummary
+	signals *signalWatcher
+	stdout  io.Writer // io.Discard when quiet
+}
+
+func newCheckpointer(t *trainer, data splits, stdout io.Writer) (*checkpointer, error) {
+	if t.opts.ckpt.patience > 0 && data.val.Len() == 0 {
+		return nil, fmt.Errorf("-patience watches the validation loss, but model %s holds out no validation set (its split is %g)", t.spec.Name, t.spec.Split)
+	}
+	if t.opts.quiet {
+		stdout = io.Discard
+	}
+	return &checkpointer{
+		t:      t,
+		opts:   t.opts.ckpt,
+		early:  earlyStop{BestLoss: math.Inf(1)},
+		data:   dataSummary{Train: data.train.Len(), Val: data.val.Len()},
+		stdout: stdout,
+	}, nil
+}
+
+// resume restores the trainer from the checkpoint when -resume asks for it
+// and the file exists. It returns false when training is already complete.
+func (c *checkpointer) resume() (more bool, err error) {
+	if !c.opts.resume {
+		return true, nil
+	}
+	path := c.opts.path
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(c.stdout, "no checkpoint %s yet: starting from the beginning\n", path)
+		return true, nil
+	}
+	ck, err := ReadCheckpoint(path)
+	if err != nil {
+		return false, err
+	}
+	if err := c.fits(ck); err != nil {
+		return false, fmt.Errorf("checkpoint %s: %v", path, err)
+	}
+	if err := ck.Restore(c.t.model); err != nil {
+		return false, fmt.Errorf("checkpoint %s: %v", path, err)
+	}
+	t := c.t
+	t.start = position{epoch: ck.Epoch, batch: ck.EpochBatches, lossSum: ck.EpochLossSum}
+	t.restored = true
+	t.step = ck.Epoch*c.stepsPerEpoch() + ck.EpochBatches
+	c.early = ck.Early
+	switch {
+	case c.opts.patience > 0 && c.early.Bad >= c.opts.patience:
+		fmt.Fprintf(c.stdout, "checkpoint %s: training already stopped early at epoch %d (best validation loss %.4f at epoch %d)\n",
+			path, ck.Epoch, c.early.BestLoss, c.early.BestEpoch)
+		return false, nil
+	case ck.Epoch >= t.opts.epochs:
+		fmt.Fprintf(c.stdout, "checkpoint %s: all %d epochs are trained; nothing to do (raise -epochs to train longer)\n", path, ck.Epoch)
+		return false, nil
+	}
+	fmt.Fprintf(c.stdout, "resuming from %s: %d epochs and %d batches done, step %d\n", path, ck.Epoch, ck.EpochBatches, t.step)
+	return true, nil
+}
+
+func (c *checkpointer) stepsPerEpoch() int { return c.data.Train / c.t.spec.Batch }
+
+// fits refuses a checkpoint of a run that this one cannot continue
+// identically: another seed or other data.
+func (c *checkpointer) fits(ck *Checkpoint) error {
+	seed := c.t.opts.seed
+	switch {
+	case ck.Seed != seed || ck.SplitSeed != seed:
+		return fmt.Errorf("it was trained with seed %d, this run has seed %d: pass -seed %d to continue it", ck.Seed, seed, ck.Seed)
+	case ck.Data != c.data:
+		return fmt.Errorf("it was trained on %d samples with %d held out for validation, but this data gives %d and %d: resume with the same data",
+			ck.Data.Train, ck.Data.Val, c.data.Train, c.data.Val)
+	case ck.EpochBatches > c.stepsPerEpoch():
+		return fmt.Errorf("it records %d batches into an epoch of %d", ck.EpochBatches, c.stepsPerEpoch())
+	}
+	return nil
+}
+
+// install adds the checkpointer's hooks to the trainer and starts catching
+// signals; the caller must call stop.
+func (c *checkpointer) install() {
+	c.signals = watchSignals()
+	c.t.stepHooks = append(c.t.stepHooks, c.afterStep)
+	c.t.hooks = append(c.t.hooks, c.afterEpoch)
+}
+
+func (c *checkpointer) stop() { c.signals.stop() }
+
+// afterStep saves every -checkpoint-every steps, and stops on a signal.
+func (c *checkpointer) afterStep(pos position) error {
+	sig := c.signals.received()
+	every := c.opts.every > 0 && c.t.step%c.opts.every == 0
+	if c.opts.path != "" && (sig != nil || every) {
+		if err := c.save(c.opts.path, pos); err != nil {
+			return err
+		}
+	}
+	if sig != nil {
+		return c.interrupted(sig, pos.epoch+1)
+	}
+	return nil
+}
+
+// afterEpoch keeps the early-stopping record, saves the checkpoint (and the
+// best one), and ends training on a signal or when patience runs out.
+func (c *checkpointer) afterEpoch(m EpochMetrics) error {
+	improved := false
+	if c.opts.patience > 0 && m.HasVal {
+		if m.ValLoss < c.early.BestLoss {
+			c.early = earlyStop{BestLoss: m.ValLoss, BestEpoch: m.Epoch}
+			improved = true
+		} else {
+			c.early.Bad++
+		}
+	}
+	pos := position{epoch: m.Epoch}
+	if c.opts.path != "" {
+		if err := c.save(c.opts.path, pos); err != nil {
+			return err
+		}
+		if improved {
+			if err := c.save(bestPath(c.opts.path), pos); err != nil {
+				return err
+			}
+		}
+	}
+	if sig := c.signals.received(); sig != nil {
+		return c.interrupted(sig, m.Epoch)
+	}
+	if c.opts.patience > 0 && c.early.Bad >= c.opts.patience {
+		fmt.Fprintf(c.stdout, "early stopping: no lower validation loss for %d epochs; the best, %.4f, was at epoch %d%s\n",
+			c.early.Bad, c.early.BestLoss, c.early.BestEpoch, c.bestNote())
+		return errStopTraining
+	}
+	return nil
+}
+
+func (c *checkpointer) bestNote() string {
+	if c.opts.path == "" {
+		return ""
+	}
+	return " (saved in " + bestPath(c.opts.path) + ")"
+}
+
+// save writes the model's checkpoint at pos to path.
+func (c *checkpointer) save(path string, pos position) error {
+	ck := captureCheckpoint(c.t.model)
+	ck.Epoch, ck.EpochBatches, ck.EpochLossSum = pos.epoch, pos.batch, pos.lossSum
+	ck.Seed, ck.SplitSeed = c.t.opts.seed, c.t.opts.seed
+	ck.Early, ck.Data = c.early, c.data
+	return SaveCheckpoint(path, ck)
+}
+
+func (c *checkpointer) interrupted(sig os.Signal, epoch int) error {
+	saved := ""
+	if c.opts.path != "" {
+		saved = c.opts.path
+	}
+	return &interruptedError{sig: sig, epoch: epoch, step: c.t.step, savedTo: saved}
+}

@@ -18,9 +18,43 @@ test: fmt-check vet
 golden:
 	$(GO) test ./internal/compiler -run TestGolden -update
 
+# Vet twice: the SIMD kernels (runtime/kernels) build only with
+# GOEXPERIMENT=simd, their portable twins only without it.
 vet:
 	$(GO) vet ./...
+	GOEXPERIMENT=simd $(GO) vet ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# dlc against PyTorch on the MNIST models, alternating, medians of three
+# rounds: training and inference throughput, peak memory, GEMM kernels
+# against OpenBLAS, test accuracy after 3 epochs. Slow (20 to 40 minutes);
+# needs PyTorch, a C compiler and libopenblas-dev. Writes docs/benchmarks.md.
+bench:
+	$(GO) run ./bench/run -out docs/benchmarks.md -accuracy-epochs 3
+
+# One round of the MLP alone, printed, not written (under two minutes).
+.PHONY: bench-quick
+bench-quick:
+	$(GO) run ./bench/run -rounds 1 -models mlp -gemm=false -steps 20
+
+# Fuzz each target for FUZZTIME (default 3m, e.g. `make fuzz FUZZTIME=30s`):
+# the parser, the front end, the whole compile, and the whole compile of
+# generated shapes. A crashing input is saved under the package's
+# testdata/fuzz/ and from then on runs with the normal tests.
+FUZZTIME ?= 3m
+.PHONY: fuzz
+fuzz:
+	$(GO) test ./dsl -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./dsl -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/compiler -run '^$$' -fuzz '^FuzzCompileAll$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/compiler -run '^$$' -fuzz '^FuzzCompileShapes$$' -fuzztime $(FUZZTIME)
+
+# Train thousands of steps of each load-test model, checking that a step
+# allocates nothing and that memory stays flat (minutes; DLC_SOAK_STEPS and
+# DLC_SOAK_MODELS override the defaults). See docs/reliability.md.
+.PHONY: soak
+soak:
+	DLC_SOAK=1 $(GO) test ./cmd/dlc -run '^TestSoak$$' -v -timeout 60m

@@ -6,7 +6,8 @@ package dlc
 
 import "embed"
 
-// Source holds go.mod, go.sum and the runtime package's Go files.
+// Source holds go.mod, go.sum and the Go files of the runtime package and of
+// runtime/kernels, the hand-written half of the generated matrix products.
 //
-//go:embed go.mod go.sum runtime/*.go
+//go:embed go.mod go.sum runtime/*.go runtime/kernels/*.go
 var Source embed.FS

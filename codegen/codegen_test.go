@@ -24,8 +24,12 @@ func generate(t *testing.T, gs graphs, opt Options) map[string]string {
 		out[f.Name] = string(f.Data)
 		names = append(names, f.Name)
 	}
-	if got := strings.Join(names, " "); got != "kernels.go model.go steps.go" {
-		t.Fatalf("files %s, want kernels.go model.go steps.go in that order", got)
+	want := "kernels.go model.go steps.go"
+	if gs.train.DType == ir.F32 {
+		want = "kernels.go kernels_generic.go kernels_simd.go model.go steps.go" // SIMD and portable matmul parts
+	}
+	if got := strings.Join(names, " "); got != want {
+		t.Fatalf("files %s, want %s in that order", got, want)
 	}
 	return out
 }
@@ -91,7 +95,8 @@ func TestGeneratedCodeReadsWell(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"// h1 (mnist.dl:3:3): matmul image[128,784] · h1.w[784,512] → [128,512]\n\tmatmulNN_128x784x512(",
+		"// h1 (mnist.dl:3:3): matmul image[128,784] · h1.w[784,512] → [128,512]\n\t// (computed in the fused kernel of h1.act below)",
+		"// h1.act (mnist.dl:4:3): relu h1[128,512] → [128,512]\n\tmatmulNN_128x784x512_biasAdd_relu(m.h1Act, m.image, m.h1W, m.h1B)",
 		"matmulTN_784x128x512(m.dH1W, m.image, ",
 		"adamUpdate_784x512(m.h1W, m.dH1W, m.h1WAdamM, m.h1WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))",
 	} {
@@ -100,7 +105,7 @@ func TestGeneratedCodeReadsWell(t *testing.T) {
 		}
 	}
 	// Ops of one shape share one kernel.
-	for _, decl := range []string{"func relu_128x512(", "func biasAdd_128x512(", "func logSumExp("} {
+	for _, decl := range []string{"func adamUpdate_512(", "func biasCorrection(", "func logSumExp("} {
 		if n := strings.Count(kernels, decl); n != 1 {
 			t.Errorf("kernels.go declares %s %d times, want once", decl, n)
 		}
@@ -152,12 +157,23 @@ func TestMainFile(t *testing.T) {
 func TestMatmulModelCoversEveryVariant(t *testing.T) {
 	kernels := generate(t, matmulGraph(t, ir.F64), Options{})["kernels.go"]
 	for _, want := range []string{
-		"func matmulNN_10x300x130(", "func matmulNT_10x300x130(", "func matmulTN_10x300x130(", "func matmulTT_10x300x130(",
-		"for i := 8; i < M; i++ {", // two rows after the blocks of four
-		"const kb, nb = 256, 128",  // 300 inner and 130 columns leave partial blocks
+		"func matmulNN_10x300x130_add_add(", "func matmulNT_10x300x130(", "func matmulTN_10x300x130_add(", "func matmulTT_10x300x130(",
+		"for ; i < i1; i++ {",     // two rows after the blocks of four
+		"const kb, nb = 256, 128", // 300 inner and 130 columns leave partial blocks
 	} {
 		if !strings.Contains(kernels, want) {
 			t.Errorf("kernels.go lacks %q", want)
+		}
+	}
+	simd := generate(t, matmulGraph(t, ir.F32), Options{})["kernels_simd.go"]
+	for _, want := range []string{
+		"func matmulTT_10x300x130_avx512_k2x32(", // the two rows after the 4-row tiles
+		"func matmulTT_10x300x130_avx512_k4x2(",  // 130 columns: the right edge of 2
+		"func matmulTT_10x300x130_avx2_k2x2(",    // both at once, 16-wide panels
+		"kernels.PackT16(",                       // b transposed, AVX-512
+	} {
+		if !strings.Contains(simd, want) {
+			t.Errorf("kernels_simd.go lacks %q", want)
 		}
 	}
 }

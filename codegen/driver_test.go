@@ -29,6 +29,9 @@ type driverRequest struct {
 	Params   map[string][]float64
 	Train    driverBatch
 	Evals    []driverBatch
+	// Poison names a parameter to set to the largest Float at the end,
+	// for one more step, which must diverge.
+	Poison string
 }
 
 type driverEval struct {
@@ -46,6 +49,27 @@ type driverReply struct {
 	// must reset the optimizer state and step.
 	LossesAfterReinit []float64
 	Allocs            float64 // heap allocations per TrainStep + EvalStep
+	ArenaFloats       int     // the generated constant
+	NewBytes          uint64  // bytes New allocates
+	// Trace is what Trace showed on the training batch after the steps;
+	// TraceStopped the visits when visit returns false at the second; and
+	// TraceKeepsModel whether the parameters and the random stream are
+	// as Trace found them.
+	Trace           []driverTensor
+	TraceStopped    int
+	TraceKeepsModel bool
+	// After the poisoned step: its loss, whether it left the parameters
+	// alone, and the first value Trace shows that is not finite.
+	PoisonLoss     string
+	PoisonKept     bool
+	FirstNonFinite string
+}
+
+// driverTensor is a tensor Trace showed, converted to float64.
+type driverTensor struct {
+	Name  string
+	Shape []int
+	Data  []float64
 }
 
 // driverSource returns the driver's main.go for the given generated
@@ -54,20 +78,28 @@ func driverSource(pkgs []string) []byte {
 	var imports, table strings.Builder
 	for _, p := range pkgs {
 		fmt.Fprintf(&imports, "\t%q\n", testModule+"/"+p)
-		fmt.Fprintf(&table, "\t%q: func() runtime.Model { return %s.New() },\n", p, p)
+		fmt.Fprintf(&table, "\t%q: {func() runtime.Model { return %s.New() }, %s.ArenaFloats},\n", p, p, p)
 	}
 	return []byte(`package main
 
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
+	goruntime "runtime"
+	"slices"
 	"testing"
 
 	"github.com/dlc-dev/dlc/runtime"
 ` + imports.String() + `)
 
-var models = map[string]func() runtime.Model{
+type entry struct {
+	new   func() runtime.Model
+	arena int
+}
+
+var models = map[string]entry{
 ` + table.String() + `}
 
 type batch struct {
@@ -84,6 +116,7 @@ type request struct {
 	Params   map[string][]float64
 	Train    batch
 	Evals    []batch
+	Poison   string
 }
 
 type eval struct {
@@ -99,6 +132,20 @@ type reply struct {
 	Evals             []eval
 	LossesAfterReinit []float64
 	Allocs            float64
+	ArenaFloats       int
+	NewBytes          uint64
+	Trace             []tensor
+	TraceStopped      int
+	TraceKeepsModel   bool
+	PoisonLoss        string
+	PoisonKept        bool
+	FirstNonFinite    string
+}
+
+type tensor struct {
+	Name  string
+	Shape []int
+	Data  []float64
 }
 
 func main() {
@@ -113,12 +160,16 @@ func run() error {
 	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
 		return err
 	}
-	newModel, ok := models[req.Model]
+	model, ok := models[req.Model]
 	if !ok {
 		return fmt.Errorf("no model %q", req.Model)
 	}
-	m := newModel()
 	var out reply
+	var before, after goruntime.MemStats
+	goruntime.ReadMemStats(&before)
+	m := model.new()
+	goruntime.ReadMemStats(&after)
+	out.ArenaFloats, out.NewBytes = model.arena, after.TotalAlloc-before.TotalAlloc
 	out.Spec = m.Spec()
 	m.Init(req.InitSeed)
 	out.InitParams = params(m)
@@ -130,6 +181,16 @@ func run() error {
 		out.Losses = append(out.Losses, m.TrainStep(&train))
 	}
 	out.Params = params(m)
+	rng := *m.RNG()
+	m.Trace(&train, func(t runtime.Tensor) bool {
+		out.Trace = append(out.Trace, tensor{t.Name, t.Shape, values(t)})
+		return true
+	})
+	m.Trace(&train, func(runtime.Tensor) bool {
+		out.TraceStopped++
+		return out.TraceStopped < 2
+	})
+	out.TraceKeepsModel = *m.RNG() == rng && equalParams(params(m), out.Params)
 	for _, b := range req.Evals {
 		rb := toBatch(b)
 		loss, correct := m.EvalStep(&rb)
@@ -147,7 +208,37 @@ func run() error {
 		m.TrainStep(&train)
 		m.EvalStep(&evalBatch)
 	})
+	if req.Poison != "" {
+		poison(m, req.Poison)
+		before := params(m)
+		out.PoisonLoss = fmt.Sprint(m.TrainStep(&train))
+		out.PoisonKept = equalParams(params(m), before)
+		m.Trace(&train, func(t runtime.Tensor) bool {
+			for _, v := range values(t) {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					out.FirstNonFinite = t.Name
+					return false
+				}
+			}
+			return true
+		})
+	}
 	return json.NewEncoder(os.Stdout).Encode(out)
+}
+
+// poison sets every element of the named parameter to the largest Float.
+func poison(m runtime.Model, name string) {
+	for _, p := range m.Params() {
+		if p.Name != name {
+			continue
+		}
+		for i := range p.F32 {
+			p.F32[i] = math.MaxFloat32
+		}
+		for i := range p.F64 {
+			p.F64[i] = math.MaxFloat64
+		}
+	}
 }
 
 func setParams(m runtime.Model, values map[string][]float64) error {
@@ -183,13 +274,26 @@ func setParams(m runtime.Model, values map[string][]float64) error {
 func params(m runtime.Model) map[string][]float64 {
 	out := map[string][]float64{}
 	for _, p := range m.Params() {
-		v := append([]float64(nil), p.F64...)
-		for _, x := range p.F32 {
-			v = append(v, float64(x))
-		}
-		out[p.Name] = v
+		out[p.Name] = values(p)
 	}
 	return out
+}
+
+func values(t runtime.Tensor) []float64 {
+	v := append([]float64(nil), t.F64...)
+	for _, x := range t.F32 {
+		v = append(v, float64(x))
+	}
+	return v
+}
+
+func equalParams(a, b map[string][]float64) bool {
+	for name, v := range a {
+		if !slices.Equal(v, b[name]) {
+			return false
+		}
+	}
+	return len(a) == len(b)
 }
 
 func toBatch(b batch) runtime.Batch {

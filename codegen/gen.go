@@ -19,12 +19,14 @@ type gen struct {
 	input *ir.Node // the one input, filled from Batch.X
 	label *ir.Node // the loss's label, filled from Batch.Class or Batch.Target
 
-	bufs       []*ir.Node // training nodes that own a buffer, in field and arena order
-	inferBufs  []*ir.Node // inference nodes that own a buffer, placed after bufs
+	bufs       []*ir.Node // training nodes with a buffer (a field), in field order
+	inferBufs  []*ir.Node // inference nodes with a field of their own, after bufs
 	inferOwned map[*ir.Node]bool
 	names      map[*ir.Node]string
+	mem        *Memory // the memory plan of both graphs
 	layout     arenaLayout
 	kernels    *kernelSet
+	simd       *simdCode // the SIMD files' code, collected with the kernels (simd_files.go)
 }
 
 func newGen(g *ir.Graph, opt Options) (*gen, error) {
@@ -44,23 +46,30 @@ func newGen(g *ir.Graph, opt Options) (*gen, error) {
 		return nil, err
 	}
 	twins, _ := storageTwins(opt.Infer, g) // checked above
-	c := &gen{g: g, inf: opt.Infer, opt: opt, pkg: opt.Package, input: g.Inputs[0], label: g.Labels[0], kernels: newKernelSet()}
-	c.bufs = bufferOrder(g)
-	c.inferBufs = inferBufferOrder(c.inf)
+	mem, err := PlanMemory(g, opt.Infer)
+	if err != nil {
+		return nil, err
+	}
+	c := &gen{g: g, inf: opt.Infer, opt: opt, pkg: opt.Package, input: g.Inputs[0], label: g.Labels[0], mem: mem, kernels: newKernelSet()}
+	c.layout = layoutArena(mem, twins)
+	hasBuffer := func(n *ir.Node) bool { return c.layout.hasFloats(n) || isClassLabel(n) }
+	c.bufs = slices.DeleteFunc(bufferOrder(g), func(n *ir.Node) bool { return !hasBuffer(n) })
+	c.layout.placeLabels(c.bufs)
+	c.inferBufs = slices.DeleteFunc(inferBufferOrder(c.inf), func(n *ir.Node) bool { return !hasBuffer(n) })
 	c.inferOwned = make(map[*ir.Node]bool, len(c.inferBufs))
 	for _, n := range c.inferBufs {
 		c.inferOwned[n] = true
 	}
 	c.names = fieldNames(g, c.bufs)
 	nameInference(c.names, twins, c.inferBufs)
-	c.layout = planArena(append(slices.Clone(c.bufs), c.inferBufs...))
 	return c, nil
 }
 
-// bufferOrder lists the nodes that own a buffer: everything but optimizer
-// updates, which write into their operands. Storage comes first, grouped by
-// role (inputs, labels, params, their gradients, optimizer state), then the
-// computed nodes in graph order.
+// bufferOrder lists the nodes that may own a buffer: everything but
+// optimizer updates, which write into their operands. Storage comes first,
+// grouped by role (inputs, labels, params, their gradients, optimizer
+// state), then the computed nodes in graph order. newGen keeps those the
+// memory plan gives a buffer.
 func bufferOrder(g *ir.Graph) []*ir.Node {
 	var bufs []*ir.Node
 	seen := map[*ir.Node]bool{}

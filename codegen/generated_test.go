@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"go/ast"
+	"go/build"
 	"go/importer"
 	"go/parser"
 	"go/token"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/interp"
@@ -24,6 +26,14 @@ type modelCase struct {
 	build func(testing.TB, ir.DType) graphs
 	dtype ir.DType
 	tol   float64 // largest error allowed, relative to the largest value
+}
+
+// poisoned are the models whose driver, at the end, overflows a parameter
+// of a late layer (key) and takes one more step, which must diverge there
+// (value: the layer).
+var poisoned = map[string][2]string{
+	"mlp64": {"out.w", "out"},
+	"mlp32": {"out.w", "out"},
 }
 
 var modelCases = []modelCase{
@@ -91,6 +101,10 @@ func typeCheck(t *testing.T, dir string) {
 		}
 		var files []*ast.File
 		for _, name := range names {
+			// The build constraints pick kernels_simd.go or kernels_generic.go.
+			if ok, err := build.Default.MatchFile(pkgDir, filepath.Base(name)); err != nil || !ok {
+				continue
+			}
 			f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
 			if err != nil {
 				t.Fatal(err)
@@ -114,7 +128,7 @@ func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
 	roundToFloat32(env[input].Data)
 	roundToFloat32(env[label].Data)
 
-	req := driverRequest{Model: mc.pkg, InitSeed: 5, Steps: trainSteps, Params: map[string][]float64{}}
+	req := driverRequest{Model: mc.pkg, InitSeed: 5, Steps: trainSteps, Params: map[string][]float64{}, Poison: poisoned[mc.pkg][0]}
 	for _, p := range g.Params {
 		req.Params[p.Name] = append([]float64(nil), env[p].Data...)
 	}
@@ -124,7 +138,9 @@ func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
 	var wantLosses []float64
 	// The model's own random stream (dropout), as Init(InitSeed) starts it.
 	rng := runtime.NewRNG(req.InitSeed).Derive("model")
+	var lastStepRNG runtime.RNG // as the last step found it
 	for step := 1; step <= trainSteps; step++ {
+		lastStepRNG = *rng
 		if err := interp.Run(g, env, &ops.EvalCtx{Step: step, Training: true, RNG: rng, LR: scheduledLR(g, step)}); err != nil {
 			t.Fatal(err)
 		}
@@ -168,6 +184,90 @@ func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
 	assertClose(t, "eval loss sum", []float64{got.Evals[0].LossSum}, []float64{wantLoss}, mc.tol)
 	if got.Evals[0].Correct != wantCorrect {
 		t.Errorf("eval correct = %d, want %d", got.Evals[0].Correct, wantCorrect)
+	}
+	checkArena(t, mc, got)
+	checkTrace(t, gs, env, &lastStepRNG, got, mc.tol)
+	if p, ok := poisoned[mc.pkg]; ok {
+		checkDivergence(t, p[0], p[1], got)
+	}
+}
+
+// checkDivergence checks the step taken after overflowing a parameter of
+// a late layer: its loss is not finite, it leaves the parameters as they
+// were, and Trace then finds the first non-finite value in that layer, not
+// in an earlier one that only a careless update would have spoilt.
+func checkDivergence(t *testing.T, param, wantLayer string, got driverReply) {
+	t.Helper()
+	if got.PoisonLoss != "NaN" && got.PoisonLoss != "+Inf" && got.PoisonLoss != "-Inf" {
+		t.Fatalf("the loss after setting %s to the largest Float is %s, want it not finite", param, got.PoisonLoss)
+	}
+	if !got.PoisonKept {
+		t.Errorf("a step whose loss is %s changed the parameters", got.PoisonLoss)
+	}
+	if layer, _, _ := strings.Cut(got.FirstNonFinite, "."); layer != wantLayer {
+		t.Errorf("Trace first found a non-finite value in %q, want it in layer %s", got.FirstNonFinite, wantLayer)
+	}
+}
+
+// checkArena holds the generated arena to the memory plan: ArenaFloats is
+// the plan's size, and New allocates it and little else.
+func checkArena(t *testing.T, mc modelCase, got driverReply) {
+	t.Helper()
+	gs := mc.build(t, mc.dtype)
+	mem, err := PlanMemory(gs.train, gs.infer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ArenaFloats != mem.Floats {
+		t.Errorf("ArenaFloats = %d, but the memory plan needs %d", got.ArenaFloats, mem.Floats)
+	}
+	elem := uint64(4)
+	if mc.dtype == ir.F64 {
+		elem = 8
+	}
+	// The arena and the matrix products' workspace.
+	arena := uint64(mem.Floats+workspaceFloats(gs.train, gs.infer)) * elem
+	const others = 16 << 10 // the Model, its random streams, the labels of a small batch
+	if got.NewBytes < arena || got.NewBytes > arena+others {
+		t.Errorf("New allocated %d bytes; the arena is %d", got.NewBytes, arena)
+	}
+}
+
+// checkTrace compares what Trace showed after the training steps with the
+// interpreter's forward pass on the same batch, parameters and random
+// draws: every forward value with a buffer, in order, intact, and a visit
+// returning false ends the trace. Trace must leave the model as it was.
+func checkTrace(t *testing.T, gs graphs, env interp.Env, rng *runtime.RNG, got driverReply, tol float64) {
+	t.Helper()
+	g := gs.train
+	if _, err := PlanMemory(g, gs.infer); err != nil {
+		t.Fatal(err)
+	}
+	if err := interp.RunUpTo(g, env, &ops.EvalCtx{Step: trainSteps + 1, Training: true, RNG: rng}, ir.Forward); err != nil {
+		t.Fatal(err)
+	}
+	var want []*ir.Node
+	for _, n := range g.Nodes {
+		if n.Phase == ir.Forward && g.Mem.ByNode[n] != nil && ops.Lookup(n.Op).Kind != ops.Source {
+			want = append(want, n)
+		}
+	}
+	if len(got.Trace) != len(want) {
+		t.Fatalf("Trace showed %d values, want %d", len(got.Trace), len(want))
+	}
+	for i, n := range want {
+		tr := got.Trace[i]
+		if tr.Name != n.Label() || !slices.Equal(tr.Shape, n.Shape) {
+			t.Errorf("Trace value %d is %s%v, want %s%v", i, tr.Name, tr.Shape, n.Label(), n.Shape)
+			continue
+		}
+		assertClose(t, "traced "+tr.Name, tr.Data, env[n].Data, tol)
+	}
+	if want := min(2, len(want)); got.TraceStopped != want {
+		t.Errorf("visit returned false at value 2 but Trace showed %d", got.TraceStopped)
+	}
+	if !got.TraceKeepsModel {
+		t.Errorf("Trace changed the parameters or the model's random stream")
 	}
 }
 

@@ -9,9 +9,9 @@ import (
 
 // The inference graph. It runs in the same Model as the training graph:
 // its storage nodes (input, parameters, state) are the training graph's
-// buffers, matched by name, and its computed nodes get buffers of their
-// own, so that evaluating never overwrites what the last training step
-// left for Activations and Grads.
+// buffers, matched by name, and its computed nodes have fields of their
+// own, placed by the memory plan in the region the training pass's
+// activations also use (PlanMemory).
 
 // checkInference checks the inference graph against the training graph
 // train, which has passed checkGraph: same model, dtype and batch, an

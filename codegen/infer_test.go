@@ -48,7 +48,9 @@ func TestGenerateRejectsInferenceGraphs(t *testing.T) {
 }
 
 // The inference pass has its own function and activations; evaluation
-// and prediction run it, and Init starts a running variance at one.
+// and prediction run it, and Init starts a running variance at one. Its
+// batch norm is folded into the layer before it, by prepare(), which
+// infer() runs first when the parameters may have changed.
 func TestGeneratedInferencePass(t *testing.T) {
 	src := generate(t, normGraph(t, ir.F64), Options{Source: "norm.dl"})
 	model, steps := src["model.go"], src["steps.go"]
@@ -58,7 +60,10 @@ func TestGeneratedInferencePass(t *testing.T) {
 		"dropoutMask_6x7(m.h1DropDropoutMask, m.rng)",
 		"dropPathMask_6x7(m.resDropDropoutMask, m.rng)",
 		"batchnormRunning_6x7(m.h1BnRunningMean, m.h1BnRunningVar, ",
-		"batchnormEval_6x7(m.inferH1Bn, ",
+		"if !m.prepared {\n\t\tm.prepare()\n\t}\n",
+		"func (m *Model) prepare() {",
+		"bnFoldWeight_5x7(m.inferH1WFolded, m.h1W, m.h1BnGamma, m.h1BnRunningVar)",
+		"matmulNN_6x5x7_biasAdd_relu(m.inferH1Act, m.image, m.inferH1WFolded, m.inferH1BFolded)",
 	} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("steps.go lacks %q", want)
@@ -66,13 +71,13 @@ func TestGeneratedInferencePass(t *testing.T) {
 	}
 	infer := steps[strings.Index(steps, "func (m *Model) infer() {"):]
 	infer = infer[:strings.Index(infer, "\n}\n")]
-	for _, bad := range []string{"Mask_", "batchnorm_6x7(", "batchnormRunning", "m.h1Bn,", "m.rng"} {
+	for _, bad := range []string{"Mask_", "batchnorm_6x7(", "batchnormRunning", "batchnormEval", "bnFold", "m.h1Bn,", "m.rng"} {
 		if strings.Contains(infer, bad) {
 			t.Errorf("infer() contains %q:\n%s", bad, infer)
 		}
 	}
 	for _, want := range []string{
-		"inferH1Bn ", "// inference batchnorm_eval of h1.bn [6,7]",
+		"inferH1Act ", "// inference bn_fold_weight of h1.bn [5,7]",
 		"for i := range m.h1BnRunningVar {\n\t\tm.h1BnRunningVar[i] = 1\n\t}",
 		"clear(m.h1BnRunningMean)",
 		"m.infer()\n\treturn evalSoftmaxXent_6x3(m.inferOut, m.label, b.N)",

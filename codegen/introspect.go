@@ -8,10 +8,12 @@ import (
 
 // The methods through which the trainer looks inside a model: for
 // checkpoints (parameters, state, step, RNG), gradient-health reports
-// (gradients), finding where a NaN began (activations), and prediction.
+// (gradients) and prediction. Trace, for finding where a NaN began, is in
+// trace.go.
 
-// tensorList emits a method returning named views of the given buffers.
-func (c *gen) tensorList(f *jen.File, method string, comment []string, nodes []*ir.Node, name func(*ir.Node) string) {
+// tensorList emits a method returning named views of the given buffers,
+// after the statements pre.
+func (c *gen) tensorList(f *jen.File, method string, comment []string, nodes []*ir.Node, name func(*ir.Node) string, pre ...jen.Code) {
 	dtypeField := "F32"
 	if c.g.DType == ir.F64 {
 		dtypeField = "F64"
@@ -35,7 +37,7 @@ func (c *gen) tensorList(f *jen.File, method string, comment []string, nodes []*
 		f.Comment(line)
 	}
 	f.Func().Add(c.receiver()).Id(method).Params().Index().Qual(runtimePath, "Tensor").Block(
-		jen.Return(jen.Index().Qual(runtimePath, "Tensor").Values(list...)),
+		append(pre, jen.Return(jen.Index().Qual(runtimePath, "Tensor").Values(list...)))...,
 	)
 }
 
@@ -46,7 +48,7 @@ func (c *gen) paramsMethod(f *jen.File) {
 	c.tensorList(f, "Params", []string{
 		"Params returns the parameters, named as in the model file. The slices alias",
 		"the model's storage.",
-	}, c.g.Params, tensorName)
+	}, c.g.Params, tensorName, c.invalidate()...)
 }
 
 // stateMethod lists optimizer state and running statistics.
@@ -54,7 +56,7 @@ func (c *gen) stateMethod(f *jen.File) {
 	c.tensorList(f, "State", []string{
 		"State returns the optimizer state and running statistics, named after their",
 		"parameters. The slices alias the model's storage.",
-	}, c.g.State, tensorName)
+	}, c.g.State, tensorName, c.invalidate()...)
 }
 
 // gradsMethod lists every parameter's gradient, in Params order.
@@ -73,21 +75,6 @@ func (c *gen) gradsMethod(f *jen.File) {
 	}, grads, func(n *ir.Node) string { return byParam[n] })
 }
 
-// activationsMethod lists the forward activations in the order they are
-// computed.
-func (c *gen) activationsMethod(f *jen.File) {
-	var acts []*ir.Node
-	for _, n := range c.bufs {
-		if n.Phase == ir.Forward && n.Op != "input" && n.Op != "label" && n.Op != "param" && n.Op != "state" {
-			acts = append(acts, n)
-		}
-	}
-	c.tensorList(f, "Activations", []string{
-		"Activations returns the forward activations of the last step in the order",
-		"they were computed, named by layer.",
-	}, acts, func(n *ir.Node) string { return n.Label() })
-}
-
 // stepMethods let a checkpoint save and restore the optimizer step and the
 // model's random stream.
 func (c *gen) stepMethods(f *jen.File) {
@@ -95,7 +82,9 @@ func (c *gen) stepMethods(f *jen.File) {
 	f.Func().Add(c.receiver()).Id("Step").Params().Int().Block(jen.Return(jen.Id("m").Dot("step")))
 	f.Line()
 	f.Comment("SetStep restores the optimizer step count from a checkpoint.")
-	f.Func().Add(c.receiver()).Id("SetStep").Params(jen.Id("step").Int()).Block(jen.Id("m").Dot("step").Op("=").Id("step"))
+	f.Func().Add(c.receiver()).Id("SetStep").Params(jen.Id("step").Int()).Block(
+		append(c.invalidate(), jen.Id("m").Dot("step").Op("=").Id("step"))...,
+	)
 	f.Line()
 	f.Comment("RNG returns the generator behind the model's own randomness.")
 	f.Func().Add(c.receiver()).Id("RNG").Params().Op("*").Qual(runtimePath, "RNG").Block(jen.Return(jen.Id("m").Dot("rng")))

@@ -8,7 +8,7 @@ import (
 	"github.com/dlc-dev/dlc/ir"
 )
 
-// The matmul kernel is cache-blocked scalar code: for each block of nb
+// The scalar matmul is cache-blocked portable code: for each block of nb
 // columns of c and kb rows of op(b), it walks c four rows at a time, keeps
 // the four a values of one k in registers and streams one contiguous row of
 // the b block through all four rows of c (i-k-j order). When b is
@@ -16,8 +16,9 @@ import (
 // transposed, into a panel on the stack. Every c element still sums its k
 // terms in increasing order, as the reference does.
 //
-// This file is the only one that knows how a matmul is computed: a faster
-// kernel for some shapes replaces matmulKernel alone.
+// It is the whole of a float64 product and the fallback of a float32 one
+// (see simd_gemm.go), over any range of rows and columns so that a call
+// can be split; convolutions (matmulFor) call it over the whole output.
 
 const (
 	matmulRows  = 4    // rows of c updated together (a values held in registers)
@@ -36,17 +37,13 @@ func matmulDims(n *ir.Node) (m, k, nn int) {
 	return n.Shape[0], k, n.Shape[1]
 }
 
-// matmulKernel builds the kernel for one matmul node.
+// matmulKernel builds the plain kernel c = op(a)·op(b) over the whole
+// output, with no workspace: the kernel convolutions call.
 func matmulKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 	ta, tb := n.Attrs.Bool("ta"), n.Attrs.Bool("tb")
 	m, k, nn := matmulDims(n)
 	variant := transposeTag(ta) + transposeTag(tb)
-	mm := matmulPlan{m: m, k: k, n: nn, ta: ta, tb: tb}
-	mm.nb = min(nn, matmulNB)
-	mm.kb = min(k, matmulKB)
-	if tb {
-		mm.kb = min(k, max(1, matmulPanel/mm.nb))
-	}
+	mm := newMatmulPlan(m, k, nn, ta, tb)
 	return kernel{
 		key:  fmt.Sprintf("matmul/%s/%s/%dx%dx%d", variant, c.g.DType, m, k, nn),
 		base: fmt.Sprintf("matmul%s_%dx%dx%d", variant, m, k, nn),
@@ -68,7 +65,18 @@ type matmulPlan struct {
 	kb, nb  int
 }
 
-func (p matmulPlan) decl(name string) jen.Code {
+func newMatmulPlan(m, k, n int, ta, tb bool) matmulPlan {
+	p := matmulPlan{m: m, k: k, n: n, ta: ta, tb: tb}
+	p.nb = min(n, matmulNB)
+	p.kb = min(k, matmulKB)
+	if tb {
+		p.kb = min(k, max(1, matmulPanel/p.nb))
+	}
+	return p
+}
+
+// shapes describes the operands: "a[128,784]", "bᵀ[512,784]".
+func (p matmulPlan) shapes() (string, string) {
 	aShape, bShape := ir.Shape{p.m, p.k}, ir.Shape{p.k, p.n}
 	opA, opB := "a", "b"
 	if p.ta {
@@ -77,85 +85,107 @@ func (p matmulPlan) decl(name string) jen.Code {
 	if p.tb {
 		bShape, opB = ir.Shape{p.n, p.k}, "bᵀ"
 	}
-	body := []jen.Code{
-		jen.Const().List(jen.Id("M"), jen.Id("K"), jen.Id("N")).Op("=").List(jen.Lit(p.m), jen.Lit(p.k), jen.Lit(p.n)),
-		jen.Const().List(jen.Id("kb"), jen.Id("nb")).Op("=").List(jen.Lit(p.kb), jen.Lit(p.nb)).
-			Comment("block of b: rows, columns"),
+	return opA + aShape.String(), opB + bShape.String()
+}
+
+func (p matmulPlan) decl(name string) jen.Code {
+	body := append(p.consts(),
 		reslice("c", expr("M*N")),
 		reslice("a", expr("M*K")),
 		reslice("b", expr("K*N")),
+		jen.List(jen.Id("i0"), jen.Id("i1"), jen.Id("j0"), jen.Id("j1")).Op(":=").List(jen.Lit(0), jen.Id("M"), jen.Lit(0), jen.Id("N")),
+	)
+	a, b := p.shapes()
+	return doc("%s computes c[%d,%d] = %s · %s.", name, p.m, p.n, a, b).
+		Func().Id(name).Params(jen.List(jen.Id("c"), jen.Id("a"), jen.Id("b")).Add(floats())).Block(append(body, p.rangeBody(nil)...)...)
+}
+
+// consts declares the shape and the block sizes.
+func (p matmulPlan) consts() []jen.Code {
+	return []jen.Code{
+		jen.Const().List(jen.Id("M"), jen.Id("K"), jen.Id("N")).Op("=").List(jen.Lit(p.m), jen.Lit(p.k), jen.Lit(p.n)),
+		jen.Const().List(jen.Id("kb"), jen.Id("nb")).Op("=").List(jen.Lit(p.kb), jen.Lit(p.nb)).
+			Comment("block of b: rows, columns"),
 	}
+}
+
+// rangeBody computes rows [i0,i1) and columns [j0,j1) of c from a and b
+// (slices of the whole operands), under the constants of consts; after
+// each block of columns is complete, it runs the statements after(jb, je),
+// if any.
+func (p matmulPlan) rangeBody(after func(jb, je jen.Code) []jen.Code) []jen.Code {
+	var body []jen.Code
 	if p.tb {
 		body = append(body, jen.Var().Id("panel").Index(expr("kb*nb")).Id("Float").
 			Comment("the current block of b, transposed to rows of nb"))
 	}
-	body = append(body,
-		jen.Clear(jen.Id("c")),
-		jen.For(jen.Id("j0").Op(":=").Lit(0), jen.Id("j0").Op("<").Id("N"), jen.Id("j0").Op("+=").Id("nb")).Block(
-			jen.Id("j1").Op(":=").Min(expr("j0+nb"), jen.Id("N")),
-			jen.For(jen.Id("k0").Op(":=").Lit(0), jen.Id("k0").Op("<").Id("K"), jen.Id("k0").Op("+=").Id("kb")).Block(
-				p.blockBody()...,
-			),
+	block := []jen.Code{
+		jen.Id("je").Op(":=").Min(expr("jb+nb"), jen.Id("j1")),
+		jen.For(jen.Id("i").Op(":=").Id("i0"), jen.Id("i").Op("<").Id("i1"), jen.Id("i").Op("++")).Block(
+			jen.Clear(jen.Id("c").Index(expr("i*N+jb"), expr("i*N+je"))),
 		),
-	)
-	return doc("%s computes c[%d,%d] = %s%s · %s%s.", name, p.m, p.n, opA, aShape, opB, bShape).
-		Func().Id(name).Params(jen.List(jen.Id("c"), jen.Id("a"), jen.Id("b")).Add(floats())).Block(body...)
+		jen.For(jen.Id("k0").Op(":=").Lit(0), jen.Id("k0").Op("<").Id("K"), jen.Id("k0").Op("+=").Id("kb")).Block(
+			p.blockBody()...,
+		),
+	}
+	if after != nil {
+		block = append(block, after(jen.Id("jb"), jen.Id("je"))...)
+	}
+	return append(body, jen.For(jen.Id("jb").Op(":=").Id("j0"), jen.Id("jb").Op("<").Id("j1"), jen.Id("jb").Op("+=").Id("nb")).Block(block...))
 }
 
-// blockBody is the work for one (j0, k0) block: pack it if b is transposed,
+// blockBody is the work for one (jb, k0) block: pack it if b is transposed,
 // then four rows of c at a time, then the leftover rows one by one.
 func (p matmulPlan) blockBody() []jen.Code {
 	body := []jen.Code{jen.Id("k1").Op(":=").Min(expr("k0+kb"), jen.Id("K"))}
 	if p.tb {
-		body = append(body, jen.For(jen.Id("j").Op(":=").Id("j0"), jen.Id("j").Op("<").Id("j1"), jen.Id("j").Op("++")).Block(
+		body = append(body, jen.For(jen.Id("j").Op(":=").Id("jb"), jen.Id("j").Op("<").Id("je"), jen.Id("j").Op("++")).Block(
 			jen.Id("src").Op(":=").Id("b").Index(expr("j*K+k0"), expr("j*K+k1")),
 			jen.For(jen.List(jen.Id("q"), jen.Id("v")).Op(":=").Range().Id("src")).Block(
-				jen.Id("panel").Index(expr("q*nb+j-j0")).Op("=").Id("v"),
+				jen.Id("panel").Index(expr("q*nb+j-jb")).Op("=").Id("v"),
 			),
 		))
 	}
-	whole := p.m / matmulRows * matmulRows
-	if whole > 0 {
-		rows := make([]jen.Code, 0, 2*matmulRows+2)
-		loads := make([]jen.Code, matmulRows)
-		names := make([]jen.Code, matmulRows)
-		updates := make([]jen.Code, matmulRows)
-		for r := range matmulRows {
-			ci := fmt.Sprintf("c%d", r)
-			row := "i"
-			if r > 0 {
-				row = fmt.Sprintf("(i+%d)", r)
-			}
-			slice := jen.Id("c").Index(expr(row+"*N+j0"), expr(row+"*N+j1"))
-			if r > 0 {
-				// Same length as c0, so that the compiler drops bounds checks.
-				slice = slice.Index(jen.Empty(), jen.Len(jen.Id("c0")))
-			}
-			rows = append(rows, jen.Id(ci).Op(":=").Add(slice))
-			names[r] = jen.Id(fmt.Sprintf("a%d", r))
-			loads[r] = p.aAt(row)
-			updates[r] = jen.Id(ci).Index(jen.Id("j")).Op("+=").Id(fmt.Sprintf("a%d", r)).Op("*").Id("bv")
+	rows := make([]jen.Code, 0, 2*matmulRows+2)
+	loads := make([]jen.Code, matmulRows)
+	names := make([]jen.Code, matmulRows)
+	updates := make([]jen.Code, matmulRows)
+	for r := range matmulRows {
+		ci := fmt.Sprintf("c%d", r)
+		row := "i"
+		if r > 0 {
+			row = fmt.Sprintf("(i+%d)", r)
 		}
-		rows = append(rows, jen.For(jen.Id("q").Op(":=").Id("k0"), jen.Id("q").Op("<").Id("k1"), jen.Id("q").Op("++")).Block(
-			jen.List(names...).Op(":=").List(loads...),
-			jen.Id("bq").Op(":=").Add(p.bRow("c0")),
-			jen.For(jen.List(jen.Id("j"), jen.Id("bv")).Op(":=").Range().Id("bq")).Block(updates...),
-		))
-		body = append(body, jen.For(jen.Id("i").Op(":=").Lit(0), jen.Id("i").Op("<").Lit(whole), jen.Id("i").Op("+=").Lit(matmulRows)).Block(rows...))
+		slice := jen.Id("c").Index(expr(row+"*N+jb"), expr(row+"*N+je"))
+		if r > 0 {
+			// Same length as c0, so that the compiler drops bounds checks.
+			slice = slice.Index(jen.Empty(), jen.Len(jen.Id("c0")))
+		}
+		rows = append(rows, jen.Id(ci).Op(":=").Add(slice))
+		names[r] = jen.Id(fmt.Sprintf("a%d", r))
+		loads[r] = p.aAt(row)
+		updates[r] = jen.Id(ci).Index(jen.Id("j")).Op("+=").Id(fmt.Sprintf("a%d", r)).Op("*").Id("bv")
 	}
-	if whole < p.m {
-		body = append(body, jen.Comment("The rows left over from the blocks of four."),
-			jen.For(jen.Id("i").Op(":=").Lit(whole), jen.Id("i").Op("<").Id("M"), jen.Id("i").Op("++")).Block(
-				jen.Id("ci").Op(":=").Id("c").Index(expr("i*N+j0"), expr("i*N+j1")),
-				jen.For(jen.Id("q").Op(":=").Id("k0"), jen.Id("q").Op("<").Id("k1"), jen.Id("q").Op("++")).Block(
-					jen.Id("ai").Op(":=").Add(p.aAt("i")),
-					jen.Id("bq").Op(":=").Add(p.bRow("ci")),
-					jen.For(jen.List(jen.Id("j"), jen.Id("bv")).Op(":=").Range().Id("bq")).Block(
-						jen.Id("ci").Index(jen.Id("j")).Op("+=").Id("ai").Op("*").Id("bv"),
-					),
+	rows = append(rows, jen.For(jen.Id("q").Op(":=").Id("k0"), jen.Id("q").Op("<").Id("k1"), jen.Id("q").Op("++")).Block(
+		jen.List(names...).Op(":=").List(loads...),
+		jen.Id("bq").Op(":=").Add(p.bRow("c0")),
+		jen.For(jen.List(jen.Id("j"), jen.Id("bv")).Op(":=").Range().Id("bq")).Block(updates...),
+	))
+	body = append(body,
+		jen.Id("i").Op(":=").Id("i0"),
+		jen.For(jen.Empty(), expr("i+4 <= i1"), jen.Id("i").Op("+=").Lit(matmulRows)).Block(rows...),
+		jen.Comment("The rows left over from the blocks of four."),
+		jen.For(jen.Empty(), jen.Id("i").Op("<").Id("i1"), jen.Id("i").Op("++")).Block(
+			jen.Id("ci").Op(":=").Id("c").Index(expr("i*N+jb"), expr("i*N+je")),
+			jen.For(jen.Id("q").Op(":=").Id("k0"), jen.Id("q").Op("<").Id("k1"), jen.Id("q").Op("++")).Block(
+				jen.Id("ai").Op(":=").Add(p.aAt("i")),
+				jen.Id("bq").Op(":=").Add(p.bRow("ci")),
+				jen.For(jen.List(jen.Id("j"), jen.Id("bv")).Op(":=").Range().Id("bq")).Block(
+					jen.Id("ci").Index(jen.Id("j")).Op("+=").Id("ai").Op("*").Id("bv"),
 				),
-			))
-	}
+			),
+		),
+	)
 	return body
 }
 
@@ -172,5 +202,5 @@ func (p matmulPlan) bRow(crow string) jen.Code {
 	if p.tb {
 		return jen.Id("panel").Index(expr("(q-k0)*nb"), expr("(q-k0)*nb+len("+crow+")"))
 	}
-	return jen.Id("b").Index(expr("q*N+j0"), expr("q*N+j1")).Index(jen.Empty(), jen.Len(jen.Id(crow)))
+	return jen.Id("b").Index(expr("q*N+jb"), expr("q*N+je")).Index(jen.Empty(), jen.Len(jen.Id(crow)))
 }

@@ -7,10 +7,9 @@ import (
 )
 
 // Views: flatten and reshape keep their operand's elements in order, so
-// planArena gives their result the operand's buffer and nothing runs. The
-// copy kernel below serves only a view whose operand has no buffer of its
-// own in the arena (an inference input, whose buffer is the training
-// graph's).
+// the memory plan gives their result the operand's buffer and nothing runs.
+// The copy kernel below serves only a view whose operand has no Float
+// buffer to share, which no graph the front end builds has.
 
 // viewCopyKernel copies the operand's elements.
 func viewCopyKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {

@@ -32,7 +32,7 @@ type kernelSet struct {
 
 func newKernelSet() *kernelSet {
 	// The package's other top-level names are never kernel names.
-	taken := map[string]bool{"Model": true, "New": true, "Float": true, "Batch": true}
+	taken := map[string]bool{"Model": true, "New": true, "Float": true, "Batch": true, "ArenaFloats": true}
 	return &kernelSet{byKey: map[string]string{}, taken: taken}
 }
 
@@ -72,7 +72,7 @@ type opKernel struct {
 // opKernels are the ops with hand-written kernel emitters; elementwise ops
 // are built from their Emit rule instead.
 var opKernels = map[string]opKernel{
-	"matmul":            {label: -1, build: matmulKernel},
+	"matmul":            {label: -1, build: gemmKernel},
 	"bias_add":          {label: -1, build: biasAddKernel},
 	"bias_grad":         {label: -1, build: biasGradKernel},
 	"fill":              {label: -1, build: fillKernel},
@@ -80,8 +80,8 @@ var opKernels = map[string]opKernel{
 	"softmax_xent_grad": {label: 1, build: softmaxXentGradKernel},
 	"mse":               {label: -1, build: mseKernel},
 	"mse_grad":          {label: -1, build: mseGradKernel},
-	"sgd_update":        {label: -1, build: sgdUpdateKernel},
-	"adam_update":       {label: -1, build: adamUpdateKernel},
+	"sgd_update":        {label: -1, build: simdSGDUpdateKernel},
+	"adam_update":       {label: -1, build: simdAdamUpdateKernel},
 	"adagrad_update":    {label: -1, build: adagradUpdateKernel},
 	"rmsprop_update":    {label: -1, build: rmspropUpdateKernel},
 	"clip_grad_norm":    {label: -1, build: clipGradNormKernel},
@@ -139,6 +139,9 @@ func labelOperand(n *ir.Node) int {
 func (c *gen) kernelCall(n *ir.Node) jen.Code {
 	if c.layout.shares(n) {
 		return jen.Comment("(a view of " + c.tensorLabel(n.Inputs[0]) + "'s buffer: nothing to compute)")
+	}
+	if call, fused := c.fusedCall(n); fused {
+		return call
 	}
 	var k kernel
 	var extra []jen.Code

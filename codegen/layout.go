@@ -1,59 +1,48 @@
 package codegen
 
-import "github.com/dlc-dev/dlc/ir"
+import (
+	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/passes"
+)
 
 // span is a buffer's range in an arena.
 type span struct{ off, size int }
 
-// arenaLayout places every buffer: Float buffers in one Float arena, class
-// labels in one int32 arena.
+// arenaLayout places every buffer of both graphs: Float buffers in one Float
+// arena, class labels in one int32 arena. The inference graph's storage
+// nodes are placed too, at their training twins' spans.
 type arenaLayout struct {
-	floats, ints        map[*ir.Node]span
-	floatSize, intsSize int
+	floats, ints map[*ir.Node]span
+	intsSize     int
 }
 
-// planArena gives each buffer its own range, in the order given. It is the
-// one place that decides offsets, so that a planner reusing the memory of
-// dead activations can replace it without touching the emitters.
-//
-// A view (flatten, reshape: see isView) gets the range of the buffer it
-// views and computes nothing. A planner must treat a view and its root as
-// one buffer, live until the last reader of either; no kernel writes a
-// view, so sharing is safe while every buffer is written once per pass.
-// A view whose root is not among bufs keeps a range of its own and is
-// copied.
-func planArena(bufs []*ir.Node) arenaLayout {
+// layoutArena turns the memory plan into spans, giving the inference
+// graph's storage nodes their training twins' spans.
+func layoutArena(mem *Memory, twins map[*ir.Node]*ir.Node) arenaLayout {
 	l := arenaLayout{floats: map[*ir.Node]span{}, ints: map[*ir.Node]span{}}
-	for _, n := range bufs {
-		size := n.Shape.Size()
-		switch {
-		case isView(n):
-			continue // placed below, once its root is
-		case isClassLabel(n):
-			l.ints[n] = span{l.intsSize, size}
-			l.intsSize += size
-			continue
-		}
-		l.floats[n] = span{l.floatSize, size}
-		l.floatSize += size
+	for n, off := range mem.offset {
+		l.floats[n] = span{off, n.Shape.Size()}
 	}
-	for _, n := range bufs {
-		if !isView(n) {
-			continue
-		}
-		if s, ok := l.floats[viewRoot(n)]; ok {
-			l.floats[n] = s
-			continue
-		}
-		l.floats[n] = span{l.floatSize, n.Shape.Size()}
-		l.floatSize += n.Shape.Size()
+	for n, t := range twins {
+		l.floats[n] = l.floats[t]
 	}
 	return l
 }
 
+// placeLabels gives each class label a range of the int32 arena, in the
+// order given.
+func (l *arenaLayout) placeLabels(bufs []*ir.Node) {
+	for _, n := range bufs {
+		if isClassLabel(n) {
+			l.ints[n] = span{l.intsSize, n.Shape.Size()}
+			l.intsSize += n.Shape.Size()
+		}
+	}
+}
+
 // isView reports whether n's result is its operand's elements, in order,
-// under another shape.
-func isView(n *ir.Node) bool { return n.Op == "flatten" || n.Op == "reshape" }
+// under another shape. The memory plan gives it its operand's buffer.
+func isView(n *ir.Node) bool { return passes.IsView(n) }
 
 // viewRoot follows views down to the buffer they all view.
 func viewRoot(n *ir.Node) *ir.Node {
@@ -71,6 +60,14 @@ func (l arenaLayout) shares(n *ir.Node) bool {
 	}
 	root, ok := l.floats[viewRoot(n)]
 	return ok && l.floats[n] == root
+}
+
+// hasFloats reports whether n owns (or shares) a Float buffer: everything
+// but optimizer updates, class labels and the interior members of fused
+// groups.
+func (l arenaLayout) hasFloats(n *ir.Node) bool {
+	_, ok := l.floats[n]
+	return ok
 }
 
 // isClassLabel reports whether n holds class indices (int32 in the

@@ -23,9 +23,10 @@ func (c *gen) modelFile() *jen.File {
 	f.Type().Id("Float").Op("=").Add(floatType)
 	f.Comment("Batch is the static batch size: every activation's first dimension.")
 	f.Const().Id("Batch").Op("=").Lit(c.g.Batch)
+	c.arenaConst(f)
 	c.modelType(f)
 	f.Var().Id("_").Qual(runtimePath, "Model").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
-	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.stateMethod, c.gradsMethod, c.activationsMethod, c.stepMethods, c.loadMethod, c.trainStepMethod, c.evalStepMethod, c.predictMethod, c.recipeMethods} {
+	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.stateMethod, c.gradsMethod, c.traceMethod, c.stepMethods, c.loadMethod, c.trainStepMethod, c.evalStepMethod, c.predictMethod, c.recipeMethods} {
 		f.Line()
 		method(f)
 	}
@@ -43,8 +44,11 @@ func (c *gen) modelType(f *jen.File) {
 	}
 	fields = append(fields,
 		jen.Id("step").Int().Comment("optimizer steps taken"),
-		jen.Id("rng").Op("*").Qual(runtimePath, "RNG").Comment("the model's own random stream (dropout)"))
+		jen.Id("rng").Op("*").Qual(runtimePath, "RNG").Comment("the model's own random stream (dropout)"),
+		jen.Id("stepRNG").Qual(runtimePath, "RNG").Comment("rng as the last TrainStep found it, for Trace"))
 	fields = append(fields, c.recipeFields()...)
+	fields = append(fields, c.prepareFields()...)
+	fields = append(fields, c.panelsFields()...)
 	fields = append(fields, jen.Line())
 	for _, n := range c.bufs {
 		typ := floats()
@@ -54,14 +58,17 @@ func (c *gen) modelType(f *jen.File) {
 		fields = append(fields, jen.Id(c.names[n]).Add(typ).Comment(oneLine(c.fieldComment(n))))
 	}
 	if len(c.inferBufs) > 0 {
-		fields = append(fields, jen.Line(), jen.Comment("The inference pass's own activations."))
+		fields = append(fields, jen.Line(), jen.Comment("The inference pass's activations, in the same reused memory."))
 	}
 	for _, n := range c.inferBufs {
 		fields = append(fields, jen.Id(c.names[n]).Add(floats()).Comment(oneLine(c.fieldComment(n))))
 	}
 	f.Comment("Model holds every buffer of one training step (parameters, gradients,")
 	f.Comment("optimizer state, activations, the input and the label) and the activations")
-	f.Comment("of the inference pass.")
+	f.Comment("of the inference pass. Activations share memory: a buffer is reused once")
+	f.Comment("its value is dead, and the two passes reuse the same region, so after a")
+	f.Comment("step only the input, parameters, state, gradients and loss are sure to hold")
+	f.Comment("their values (Trace shows the others).")
 	f.Type().Id("Model").Struct(fields...)
 }
 
@@ -111,7 +118,7 @@ func (c *gen) receiver() *jen.Statement { return jen.Params(jen.Id("m").Op("*").
 // newFunc allocates the arena once and hands out every buffer's range.
 func (c *gen) newFunc(f *jen.File) {
 	body := []jen.Code{
-		jen.Id("arena").Op(":=").Make(floats(), jen.Lit(c.layout.floatSize)),
+		jen.Id("arena").Op(":=").Make(floats(), jen.Id("ArenaFloats")),
 		jen.Id("m").Op(":=").Op("&").Id("Model").Values(jen.Dict{jen.Id("arena"): jen.Id("arena")}),
 	}
 	if c.layout.intsSize > 0 {
@@ -125,9 +132,11 @@ func (c *gen) newFunc(f *jen.File) {
 		end := jen.Lit(s.off + s.size)
 		body = append(body, c.field(n).Op("=").Add(arena).Index(jen.Lit(s.off), end, end))
 	}
+	body = append(body, c.panelsAlloc()...)
 	body = append(body, jen.Id("m").Dot("Init").Call(c.seedLit()), jen.Return(jen.Id("m")))
-	f.Comment("New returns a model with its buffers allocated, all in one arena, and its")
-	f.Comment("parameters initialised from the model file's seed.")
+	f.Comment("New returns a model with its buffers allocated, all in one arena at the")
+	f.Comment("offsets of the memory plan, and its parameters initialised from the model")
+	f.Comment("file's seed.")
 	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
 }
 
@@ -192,7 +201,9 @@ func (c *gen) initMethod(f *jen.File) {
 	body = append(body,
 		jen.Id("m").Dot("step").Op("=").Lit(0),
 		jen.Id("m").Dot("rng").Op("=").Qual(runtimePath, "NewRNG").Call(jen.Id("seed")).Dot("Derive").Call(jen.Lit("model")),
+		jen.Id("m").Dot("stepRNG").Op("=").Op("*").Id("m").Dot("rng"),
 	)
+	body = append(body, c.invalidate()...)
 	f.Comment("Init sets every parameter from seed, resets the optimizer state and running")
 	f.Comment("statistics and restarts the model's random stream.")
 	f.Func().Add(c.receiver()).Id("Init").Params(jen.Id("seed").Uint64()).Block(body...)
@@ -247,15 +258,23 @@ func (c *gen) loadFloatsKernel() kernel {
 
 // trainStepMethod: load, forward, backward, update; the mean loss.
 func (c *gen) trainStepMethod(f *jen.File) {
+	loss := jen.Id("loss")
 	f.Comment("TrainStep runs forward, backward and the optimizer update on a full batch")
-	f.Comment("and returns the mean loss over it.")
+	f.Comment("and returns the mean loss over it. A step whose loss is not finite makes no")
+	f.Comment("update, so that Trace can re-run its forward pass as it was.")
 	f.Func().Add(c.receiver()).Id("TrainStep").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch")).Float64().Block(
+		jen.Add(c.invalidate()...),
 		jen.Id("m").Dot("load").Call(jen.Id("b")),
+		jen.Id("m").Dot("stepRNG").Op("=").Op("*").Id("m").Dot("rng"),
 		jen.Id("m").Dot("forward").Call(),
 		jen.Id("m").Dot("backward").Call(),
+		jen.Add(loss).Op(":=").Float64().Call(c.field(c.g.Loss).Index(jen.Lit(0))),
+		jen.If(jen.Qual("math", "IsNaN").Call(loss).Op("||").Qual("math", "IsInf").Call(loss, jen.Lit(0))).Block(
+			jen.Return(loss),
+		),
 		jen.Comment("Every gradient is complete here, and no update has begun."),
 		jen.Id("m").Dot("update").Call(),
-		jen.Return(jen.Float64().Call(c.field(c.g.Loss).Index(jen.Lit(0)))),
+		jen.Return(loss),
 	)
 }
 

@@ -11,8 +11,8 @@ import (
 // reservedFields are identifiers a buffer field may not take: the Model's
 // own fields and unexported methods (fields and methods share a namespace).
 var reservedFields = map[string]bool{
-	"arena": true, "labels": true, "step": true, "rng": true, "runLength": true,
-	"forward": true, "infer": true, "backward": true, "update": true, "load": true,
+	"arena": true, "labels": true, "step": true, "rng": true, "stepRNG": true, "runLength": true,
+	"forward": true, "infer": true, "backward": true, "update": true, "load": true, "panels": true,
 }
 
 // fieldNames gives every node that needs a Model field a Go identifier
@@ -114,8 +114,8 @@ func isASCIIAlnum(r rune) bool {
 // identifier that is not a keyword, not "main" (which cannot be imported)
 // and not the blank identifier.
 func packageName(name string) error {
-	if !token.IsIdentifier(name) || name == "_" || name == "main" {
-		return fmt.Errorf("%q cannot be the name of a generated Go package (use letters, digits and underscores, not starting with a digit, and not \"main\")", name)
+	if !token.IsIdentifier(name) || name == "_" || name == "main" || name == "init" {
+		return fmt.Errorf("%q cannot be the name of a generated Go package (use letters, digits and underscores, not starting with a digit, and not \"main\" or \"init\")", name)
 	}
 	return nil
 }

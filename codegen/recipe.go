@@ -101,6 +101,7 @@ func (c *gen) preprocessingMethod(f *jen.File) {
 	f.Comment("Preprocessing returns the input transform of the model file, its values")
 	f.Comment("aliasing the model's state, for the trainer to fit on the training split.")
 	f.Func().Add(c.receiver()).Id("Preprocessing").Params().Op("*").Qual(runtimePath, "Transform").Block(
+		jen.Add(c.invalidate()...),
 		jen.Return(jen.Op("&").Qual(runtimePath, "Transform").Values(
 			jen.Line().Id("Kind").Op(":").Lit(pre.Kind),
 			jen.Line().Id("Eps").Op(":").Lit(pre.Eps),

@@ -130,8 +130,9 @@ func TestGeneratedRecipeReadsWell(t *testing.T) {
 			"clipGradNorm_4(m.dHW, m.dHB, m.dLossDenseW, m.dLossDenseB)",
 		},
 		"kernels.go": {
-			"shrink := Float(1 - lr*weightDecay) // decoupled decay, in float64",
-			"p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)",
+			// float32 Adam runs in kernels.Adam, with decoupled decay
+			"Decay:         kernels.DecoupledDecay,",
+			"Shrink:        Float(1 - lr*weightDecay),",
 			"const maxNorm = 1",
 		},
 	} {

@@ -26,9 +26,9 @@ func (c *gen) stepsFile() *jen.File {
 		}
 		phases[n.Phase] = append(phases[n.Phase], jen.Comment(c.opComment(n)), c.kernelCall(n))
 	}
-	var infer []jen.Code
+	infer := c.prepareGuard()
 	for _, n := range c.inf.Nodes {
-		if ops.Lookup(n.Op).Kind != ops.Source {
+		if ops.Lookup(n.Op).Kind != ops.Source && !isDerived(n) {
 			infer = append(infer, jen.Comment(c.opComment(n)), c.kernelCall(n))
 		}
 	}
@@ -37,8 +37,10 @@ func (c *gen) stepsFile() *jen.File {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("forward").Params().Block(phases[ir.Forward]...)
 	f.Line()
 	f.Comment("infer computes the inference forward pass, from the input to the output, in")
-	f.Comment("evaluation mode (running statistics, no dropout), into its own activations.")
+	f.Comment("evaluation mode (running statistics, no dropout), reusing the memory of the")
+	f.Comment("training pass's activations.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("infer").Params().Block(infer...)
+	c.prepareFunc(f)
 	f.Line()
 	f.Comment("backward computes every gradient, reading the activations forward left.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("backward").Params().Block(phases[ir.Backward]...)

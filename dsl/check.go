@@ -89,6 +89,8 @@ func (c *checker) topStmt(s Stmt, scope map[string]string) {
 		}
 		c.expr(s.Value, scope, isLoss, false)
 		c.assign(s.Target, scope)
+	case *NormStmt:
+		c.normStmt(s)
 	}
 }
 
@@ -206,6 +208,8 @@ func (c *checker) blockBody(b *BlockDecl) {
 		case *ReturnStmt:
 			c.expr(s.Value, scope, false, true)
 			returned = true
+		case *NormStmt:
+			c.normStmt(s)
 		}
 	}
 	if !returned {

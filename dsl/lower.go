@@ -86,6 +86,9 @@ type lowerer struct {
 	// inference selects the evaluation form of ops that differ between
 	// training and inference.
 	inference bool
+	// norm is the batch norm the last norm statement in scope asks for
+	// after each dense and conv2d layer; nil for none.
+	norm *normSetting
 }
 
 // scope holds the values of names: the file's, or one block copy's.
@@ -124,6 +127,8 @@ func (l *lowerer) topStmt(sc *scope, s Stmt) {
 			l.g.Loss = v.node
 			l.g.Output = v.node.Inputs[0]
 		}
+	case *NormStmt:
+		l.setNorm(s)
 	}
 }
 

@@ -59,7 +59,7 @@ func (l *lowerer) add(sc *scope, st *stmtNames, e *Binary) value {
 	left := x.node
 	if !left.Shape.Equal(y.node.Shape) {
 		var err error
-		if left, err = l.project(st, e.OpPos, left, y.node.Shape); err != nil {
+		if left, err = l.project(st, e.OpPos, left, y.node); err != nil {
 			l.errs.addAny(e.OpPos, err)
 			return poison
 		}
@@ -83,7 +83,7 @@ func (l *lowerer) callOp(st *stmtNames, c *Call, vals []value) value {
 	if !ok {
 		return poison
 	}
-	oc := &opCall{op: op, args: make([]value, len(op.params)), argPos: make([]Pos, len(op.params)), claim: l.names.claim, inference: l.inference}
+	oc := &opCall{op: op, args: make([]value, len(op.params)), argPos: make([]Pos, len(op.params)), claim: l.names.claim, inference: l.inference, norm: l.norm}
 	for i, p := range op.params {
 		v, pos := value{}, c.Func.Pos
 		if argOf[i] >= 0 {
@@ -177,7 +177,8 @@ func (l *lowerer) instantiate(b *BlockDecl, prefix string, args []value, at Pos)
 		return poison // only a recursive block could get here, and the checker rejects those
 	}
 	l.depth++
-	defer func() { l.depth-- }()
+	// A copy starts with its caller's norm setting; its own end with it.
+	defer func(norm *normSetting) { l.depth--; l.norm = norm }(l.norm)
 	sc := &scope{prefix: prefix, vars: map[string]value{}}
 	for i, p := range b.Params {
 		sc.vars[p.Name] = args[i]
@@ -188,6 +189,8 @@ func (l *lowerer) instantiate(b *BlockDecl, prefix string, args []value, at Pos)
 			l.assign(sc, s)
 		case *ReturnStmt:
 			return l.stmtValue(sc, l.newStmt(prefix, "out", s.Value), s.Value)
+		case *NormStmt:
+			l.setNorm(s)
 		}
 	}
 	return poison

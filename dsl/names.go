@@ -34,6 +34,11 @@ func checkName(what, name string) string {
 		return fmt.Sprintf("%s name %q is a Go keyword, which generated code cannot use: choose another name", what, name)
 	case goPredeclared[name]:
 		return fmt.Sprintf("%s name %q is predeclared in Go, which generated code cannot shadow: choose another name", what, name)
+	case what == "model" && name == "main":
+		// The model name is the generated package's name.
+		return `model name "main" would make the generated package a command, which the trainer cannot import: choose another name`
+	case what == "model" && name == "init":
+		return `model name "init" cannot name a Go package that is imported (init must be a function): choose another name`
 	}
 	return ""
 }

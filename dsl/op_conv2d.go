@@ -54,6 +54,7 @@ func lowerConv2D(c *opCall) (*ir.Node, error) {
 	fanIn, fanOut := in*k*k, out*k*k
 	w := c.param("w", ir.Shape{out, in, k, k}, ir.Attrs{"init": c.str("init"), "fan_in": fanIn, "fan_out": fanOut})
 	y, err := c.b.Op("conv2d", ir.Attrs{"kernel": k, "stride": stride, "pad": pad}, x, w)
+	c.markNorm(y)
 	if err != nil || !c.flag("bias") {
 		return y, err
 	}

@@ -34,6 +34,7 @@ func lowerDense(c *opCall) (*ir.Node, error) {
 	in, units := x.Shape[1], c.count("units")
 	w := c.param("w", ir.Shape{in, units}, ir.Attrs{"init": c.str("init"), "fan_in": in, "fan_out": units})
 	y, err := c.b.Op("matmul", nil, x, w)
+	c.markNorm(y)
 	if err != nil || !c.flag("bias") {
 		return y, err
 	}

@@ -220,6 +220,8 @@ func (p *parser) parseStmt(inBlock bool) (Stmt, bool) {
 		p.next()
 		v, ok := p.parseExpr()
 		return &ReturnStmt{Pos: t.Pos, Value: v}, ok
+	case p.isNormStmt():
+		return p.parseNorm()
 	case t.Kind == tIdent:
 		return p.parseAssign()
 	}

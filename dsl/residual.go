@@ -3,6 +3,7 @@ package dsl
 import (
 	"fmt"
 
+	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
 )
 
@@ -20,9 +21,11 @@ import (
 // Both are initialised he_normal, as dense and conv2d are by default. Any
 // other pair of shapes is an error.
 
-// project returns the projection of x onto shape to, built at pos.
-func (l *lowerer) project(st *stmtNames, pos Pos, x *ir.Node, to ir.Shape) (*ir.Node, error) {
-	from := x.Shape
+// project returns the projection of x onto the shape of y, built at pos.
+func (l *lowerer) project(st *stmtNames, pos Pos, x, y *ir.Node) (*ir.Node, error) {
+	from, to := x.Shape, y.Shape
+	// Name where both operands come from: the + is rarely where a shape went wrong.
+	origins := fmt.Sprintf(" (left operand: %s; right operand: %s)", ops.Origin(x), ops.Origin(y))
 	b := l.builder(pos, st.home)
 	param := func(shape ir.Shape, fanIn, fanOut int) *ir.Node {
 		attrs := ir.Attrs{"init": "he_normal", "fan_in": fanIn, "fan_out": fanOut}
@@ -34,15 +37,15 @@ func (l *lowerer) project(st *stmtNames, pos Pos, x *ir.Node, to ir.Shape) (*ir.
 	case len(from) == 4 && len(to) == 4:
 		stride := projectionStride(from[2:], to[2:])
 		if stride == 0 {
-			return nil, &Error{Pos: pos, Msg: fmt.Sprintf("cannot add %s of shape %s to a tensor of shape %s: no strided 1×1 convolution takes its %d×%d positions to %d×%d",
-				x.Label(), from, to, from[2], from[3], to[2], to[3])}
+			return nil, &Error{Pos: pos, Msg: fmt.Sprintf("cannot add %s of shape %s to a tensor of shape %s: no strided 1×1 convolution takes its %d×%d positions to %d×%d%s",
+				x.Label(), from, to, from[2], from[3], to[2], to[3], origins)}
 		}
 		w := param(ir.Shape{to[1], from[1], 1, 1}, from[1], to[1])
 		return b.Op("conv2d", ir.Attrs{"kernel": 1, "stride": stride, "pad": 0}, x, w)
 	}
 	return nil, &Error{Pos: pos, Msg: fmt.Sprintf("cannot add %s of shape %s to a tensor of shape %s: a sum of differing shapes projects its left operand, "+
-		"and only from [batch, features] to [batch, features] or from [batch, channels, height, width] to [batch, channels, height, width]",
-		x.Label(), from, to)}
+		"and only from [batch, features] to [batch, features] or from [batch, channels, height, width] to [batch, channels, height, width]%s",
+		x.Label(), from, to, origins)}
 }
 
 // projectionStride returns the stride s with which a 1×1 convolution takes

@@ -182,7 +182,8 @@ type Graph struct {
 	Groups  []*Group
 	GroupOf map[*Node]*Group
 
-	// Mem is the arena plan, filled by the memory-planning pass.
+	// Mem is the arena plan, filled by codegen.PlanMemory (which knows the
+	// fused groups it emits) with passes.PlanMemory.
 	Mem *MemPlan
 
 	nextID int

@@ -11,6 +11,10 @@ type Recipe struct {
 	// layer's init argument, when left out, takes it ("" keeps each
 	// layer's own default).
 	Init string
+	// RematEvery, above 0, has the backward pass recompute forward values
+	// rather than keep them, keeping only every RematEvery-th layer
+	// boundary (passes/remat.go); 0 keeps every value backward reads.
+	RematEvery int
 }
 
 // Schedule is a learning-rate schedule. The learning rate of a step is

@@ -61,16 +61,18 @@ func TestFuseMLP(t *testing.T) {
 			}
 		}
 	}
-	checkPlan(t, g, g.Mem)
+	fused := PlanMemory(g, g.Groups)
+	checkPlan(t, g, g.Groups, fused)
 
 	plain := compileExample(t, "../examples/mnist/mlp.dl", Options{NoFuse: true})
 	if len(plain.Groups) != 0 {
 		t.Fatalf("NoFuse left %d groups", len(plain.Groups))
 	}
-	if g.Mem.Naive >= plain.Mem.Naive {
-		t.Errorf("fusion should remove buffers: naive %d fused vs %d unfused", g.Mem.Naive, plain.Mem.Naive)
+	unfused := PlanMemory(plain, nil)
+	if fused.Naive >= unfused.Naive {
+		t.Errorf("fusion should remove buffers: naive %d fused vs %d unfused", fused.Naive, unfused.Naive)
 	}
-	t.Logf("training arena: %d elements fused, %d unfused", g.Mem.Arena, plain.Mem.Arena)
+	t.Logf("training arena: %d elements fused, %d unfused", fused.Arena, unfused.Arena)
 }
 
 // TestFusedRandomGraphsPlanSafely fuses random graphs and checks their
@@ -90,7 +92,7 @@ func TestFusedRandomGraphsPlanSafely(t *testing.T) {
 				}
 			}
 		}
-		checkPlan(t, g, PlanMemory(g))
+		checkPlan(t, g, g.Groups, PlanMemory(g, g.Groups))
 		if t.Failed() {
 			t.Fatalf("seed %d:\n%s", seed, ir.Dump(g))
 		}

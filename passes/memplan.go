@@ -8,8 +8,13 @@ import (
 	"github.com/dlc-dev/dlc/ir"
 )
 
-// planMemory places every buffer of the graph in one arena (g.Mem), so that
-// the trainer allocates once and a step allocates nothing.
+// PlanMemory places every buffer of a graph in one arena, so that the
+// trainer allocates once and a step allocates nothing. fused are the groups
+// of g.Groups that the code generator emits as one kernel each: their
+// interior members get no buffer, and each member reads its operands where
+// the group's last node runs. Members of the other groups are ordinary ops.
+// The code generator calls it with the groups it fuses, so that the plan
+// describes exactly the code it emits.
 //
 // Liveness follows the node order, which is the order the code generator
 // runs the nodes in: a buffer is live from the step that writes it to the
@@ -18,18 +23,24 @@ import (
 // live throughout and sit at the front of the arena. The loss and the
 // output are read after the step, so they live to its end.
 //
-// An elementwise node whose operand dies at it writes in place into that
-// operand's buffer. The other buffers are placed greedily, largest first,
-// each into the smallest gap left by the buffers it is live with (best
-// fit); a brute-force checker in the tests verifies that no value is
-// overwritten while it still has readers.
-func planMemory(g *ir.Graph, _ *Options) error {
-	g.Mem = PlanMemory(g)
-	return nil
-}
-
-// PlanMemory computes the arena plan of a graph.
-func PlanMemory(g *ir.Graph) *ir.MemPlan {
+// A view (flatten, reshape: see IsView) computes nothing: it is its
+// operand's buffer under another shape, so the two are one buffer, live
+// until the last reader of either. An elementwise node whose operand dies
+// at it writes in place into that operand's buffer. The other buffers are
+// placed greedily, largest first, each into the smallest gap left by the
+// buffers it is live with (best fit); a brute-force checker in the tests
+// verifies that no value is overwritten while it still has readers.
+func PlanMemory(g *ir.Graph, fused []*ir.Group) *ir.MemPlan {
+	groupOf := map[*ir.Node]*ir.Group{}
+	for _, gr := range fused {
+		for _, n := range gr.Nodes {
+			groupOf[n] = gr
+		}
+	}
+	interior := func(n *ir.Node) bool {
+		gr := groupOf[n]
+		return gr != nil && gr.Last() != n
+	}
 	step := make(map[*ir.Node]int, len(g.Nodes))
 	for i, n := range g.Nodes {
 		step[n] = i
@@ -37,7 +48,7 @@ func PlanMemory(g *ir.Graph) *ir.MemPlan {
 	// A fused group's kernel runs where its last node stands, so every
 	// member reads its operands at that step.
 	exec := func(n *ir.Node) int {
-		if gr := g.GroupOf[n]; gr != nil {
+		if gr := groupOf[n]; gr != nil {
 			return step[gr.Last()]
 		}
 		return step[n]
@@ -61,16 +72,26 @@ func PlanMemory(g *ir.Graph) *ir.MemPlan {
 	}
 
 	plan := &ir.MemPlan{ByNode: map[*ir.Node]*ir.Buffer{}}
+	share := func(buf *ir.Buffer, n *ir.Node) {
+		buf.Sharers = append(buf.Sharers, n)
+		buf.End = max(buf.End, lastUse[n])
+		plan.ByNode[n] = buf
+	}
 	for i, n := range g.Nodes {
-		if !needsBuffer(n) || g.Interior(n) {
+		if !needsBuffer(n) || interior(n) {
+			continue
+		}
+		if buf := plan.ByNode[viewOperand(n)]; buf != nil {
+			// A gradient that is a view keeps its operand's memory
+			// for the whole run.
+			buf.Persistent = buf.Persistent || persistent[n]
+			share(buf, n)
 			continue
 		}
 		size := n.Shape.Size()
 		plan.Naive += size
-		if buf := inPlaceTarget(g, n, plan, lastUse, i); buf != nil && !persistent[n] {
-			buf.Sharers = append(buf.Sharers, n)
-			buf.End = max(buf.End, lastUse[n])
-			plan.ByNode[n] = buf
+		if buf := inPlaceTarget(n, groupOf, plan, lastUse, i); buf != nil && !persistent[n] {
+			share(buf, n)
 			continue
 		}
 		buf := &ir.Buffer{Node: n, Size: size, Start: i, End: lastUse[n],
@@ -83,6 +104,19 @@ func PlanMemory(g *ir.Graph) *ir.MemPlan {
 	return plan
 }
 
+// IsView reports whether n's result is its operand's elements, in order,
+// under another shape: such a node needs no memory of its own.
+func IsView(n *ir.Node) bool { return n.Op == "flatten" || n.Op == "reshape" }
+
+// viewOperand returns the operand whose buffer the view n shares, or nil
+// when n is not a view.
+func viewOperand(n *ir.Node) *ir.Node {
+	if !IsView(n) {
+		return nil
+	}
+	return n.Inputs[0]
+}
+
 // needsBuffer reports whether n writes a Float buffer of its own: updates
 // write into their parameter, and class labels live in an int32 buffer.
 func needsBuffer(n *ir.Node) bool {
@@ -92,28 +126,30 @@ func needsBuffer(n *ir.Node) bool {
 	return !(n.Op == "label" && n.Attrs.Int("classes", 0) > 0)
 }
 
-// isStorage reports whether n is filled from outside the step.
+// isStorage reports whether n is filled from outside the step. Derived
+// nodes (DerivedAttr) count: a prepare step fills them, and every step
+// reads them.
 func isStorage(n *ir.Node) bool {
 	switch n.Op {
 	case "input", "label", "param", "state":
 		return true
 	}
-	return false
+	return n.Attrs.Bool(DerivedAttr)
 }
 
 // inPlaceTarget returns the buffer an elementwise node at step i may
 // overwrite: that of an operand of the same size whose last reader is this
 // node and that is not persistent. An epilogue group reads its anchor's
 // operands whole, so its last node never writes over them.
-func inPlaceTarget(g *ir.Graph, n *ir.Node, plan *ir.MemPlan, lastUse map[*ir.Node]int, i int) *ir.Buffer {
+func inPlaceTarget(n *ir.Node, groupOf map[*ir.Node]*ir.Group, plan *ir.MemPlan, lastUse map[*ir.Node]int, i int) *ir.Buffer {
 	if d := ops.Lookup(n.Op); d == nil || d.Kind != ops.Elementwise {
 		return nil
 	}
-	if gr := g.GroupOf[n]; gr != nil && gr.Kind != "elementwise" {
+	if gr := groupOf[n]; gr != nil && gr.Kind != "elementwise" {
 		return nil
 	}
 	for _, in := range n.Inputs {
-		if g.GroupOf[in] != nil && g.GroupOf[in] == g.GroupOf[n] {
+		if groupOf[in] != nil && groupOf[in] == groupOf[n] {
 			continue
 		}
 		buf := plan.ByNode[in]

@@ -26,16 +26,24 @@ type Options struct {
 	// NoFuse turns fusion off (every op its own kernel), to compare fused
 	// and unfused builds.
 	NoFuse bool
+	// NoFoldBN keeps an inference build's batch norms as they are instead
+	// of folding them into the linear ops before them, to compare folded
+	// and unfolded builds.
+	NoFoldBN bool
 }
 
 // Pipeline is the list of passes, in the order they run.
 var Pipeline = []Pass{
 	{Name: "shapes", Run: checkShapes},
+	{Name: "placebn", Run: placeBatchNorm},
 	{Name: "autodiff", Run: autodiff, Training: true},
 	{Name: "optimizer", Run: addOptimizer, Training: true},
+	{Name: "foldbn", Run: foldBatchNorm}, // inference builds only
 	{Name: "dce", Run: eliminateDeadCode},
+	{Name: "remat", Run: rematerialise, Training: true},
 	{Name: "fuse", Run: fuse},
-	{Name: "memplan", Run: planMemory},
+	// Memory is planned by the code generator (PlanMemory), which alone
+	// knows which fused groups it emits as one kernel.
 }
 
 // Run runs the pipeline over g, in place. Problems in the model are returned

@@ -13,9 +13,10 @@ type DivergenceError struct {
 	Epoch, Step int
 	Loss        float64
 	// Where is the first tensor holding a non-finite value: forward
-	// activations in the order they were computed, then gradients in the
-	// order backpropagation computes them (last layer first), then
-	// parameters. Empty when only the loss itself is non-finite.
+	// activations in the order they were computed (when the loss is not
+	// finite), then gradients in the order backpropagation computes them
+	// (last layer first), then parameters. Empty when only the loss itself
+	// is non-finite.
 	Where     string
 	Layer     string
 	Phase     string // "forward", "backward", "parameters" or ""
@@ -57,30 +58,53 @@ func (e *DivergenceError) Error() string {
 const largeInput = 100
 
 // diagnose builds the divergence error for the state the model is in
-// right after a step whose loss or gradients are not finite.
+// right after a step whose loss or gradients are not finite, b being that
+// step's batch.
+//
+// Activations share memory, so the step left most of them overwritten:
+// when the loss is not finite, the model made no update, and tracing the
+// forward pass again on b shows each activation as the step computed it.
+// A finite loss says the forward pass was finite as far as it led to the
+// loss, and the update has since changed the parameters, so the search
+// starts at the gradients.
 func diagnose(m Model, grads, params []Tensor, loss float64, b *Batch, epoch, step int) error {
 	e := &DivergenceError{Epoch: epoch, Step: step, Loss: loss}
 	e.InputMin, e.InputMax = inputRange(m.Spec(), b)
+	found := func(phase, where string, t Tensor, bad int) {
+		e.Phase, e.Where, e.Bad, e.Size = phase, where, bad, tensorLen(t)
+		e.Layer = layerOf(where)
+	}
 	find := func(phase string, ts []Tensor, name func(Tensor) string) bool {
 		for _, t := range ts {
 			if bad := nonFinite(t); bad > 0 {
-				e.Phase, e.Where, e.Bad, e.Size = phase, name(t), bad, tensorLen(t)
-				e.Layer = layerOf(e.Where)
+				found(phase, name(t), t, bad)
 				return true
 			}
 		}
 		return false
 	}
-	plain := func(t Tensor) string { return t.Name }
+	if !isFinite(loss) && b != nil {
+		m.Trace(b, func(t Tensor) bool {
+			if bad := nonFinite(t); bad > 0 {
+				found("forward", t.Name, t, bad)
+				return false
+			}
+			return true
+		})
+		if e.Phase != "" {
+			return e
+		}
+	}
 	backward := make([]Tensor, len(grads))
 	for i, g := range grads {
 		backward[len(grads)-1-i] = g
 	}
-	_ = find("forward", m.Activations(), plain) ||
-		find("backward", backward, func(t Tensor) string { return strings.TrimSuffix(t.Name, ".grad") + " gradient" }) ||
-		find("parameters", params, plain)
+	_ = find("backward", backward, func(t Tensor) string { return strings.TrimSuffix(t.Name, ".grad") + " gradient" }) ||
+		find("parameters", params, func(t Tensor) string { return t.Name })
 	return e
 }
+
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // inputRange is the smallest and largest input value of the batch's real
 // rows.

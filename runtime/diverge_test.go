@@ -4,18 +4,25 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// faultyModel trains like softmaxModel and shows three forward
-// activations; at step failAt a fault appears in the forward pass (from
-// activation badAct on) or, with badAct < 0, only in the gradients.
+// faultyModel trains like softmaxModel and has three forward activations;
+// at step failAt a fault appears in the forward pass (from activation
+// badAct on, so that the loss is NaN) or, with badAct < 0, only in the
+// gradients. Trace recomputes the activations, fault included, and records
+// what it was asked.
 type faultyModel struct {
 	*softmaxModel
 	failAt, steps int
 	badAct        int
+	faulty        bool
 	acts          []Tensor
+	failX         []float32   // the inputs of the step that failed
+	traced        [][]float32 // the inputs of each batch Trace ran on
+	visits        int         // activations handed to visit
 }
 
 func newFaultyModel(failAt, badAct int) *faultyModel {
@@ -26,7 +33,21 @@ func newFaultyModel(failAt, badAct int) *faultyModel {
 	return m
 }
 
-func (m *faultyModel) Activations() []Tensor { return m.acts }
+func (m *faultyModel) Trace(b *Batch, visit func(Tensor) bool) {
+	m.traced = append(m.traced, slices.Clone(b.X))
+	for i, a := range m.acts {
+		clear(a.F32)
+		if m.faulty && m.badAct >= 0 && i >= m.badAct {
+			for j := range 5 {
+				a.F32[j] = float32(math.NaN())
+			}
+		}
+		m.visits++
+		if !visit(a) {
+			return
+		}
+	}
+}
 
 func (m *faultyModel) TrainStep(b *Batch) float64 {
 	loss := m.softmaxModel.TrainStep(b)
@@ -34,17 +55,13 @@ func (m *faultyModel) TrainStep(b *Batch) float64 {
 	if m.steps < m.failAt {
 		return loss
 	}
+	m.faulty, m.failX = true, slices.Clone(b.X)
 	if m.badAct < 0 {
 		// Only the backward pass overflows: both gradients, fc.b's
 		// computed first.
 		m.gw[3] = float32(math.Inf(1))
 		m.gb[1] = float32(math.NaN())
 		return loss
-	}
-	for _, a := range m.acts[m.badAct:] {
-		for i := range 5 {
-			a.F32[i] = float32(math.NaN())
-		}
 	}
 	return math.NaN()
 }
@@ -85,6 +102,18 @@ func TestDivergenceNamesTheFirstLayer(t *testing.T) {
 		}
 		if c.m.steps != c.m.failAt {
 			t.Errorf("training went on for %d steps after the fault at step %d", c.m.steps-c.m.failAt, c.m.failAt)
+		}
+		// Only a non-finite loss says the model kept its parameters, so
+		// that tracing the step's batch again shows its activations.
+		if c.phase == "forward" {
+			if len(c.m.traced) != 1 || !slices.Equal(c.m.traced[0], c.m.failX) {
+				t.Fatalf("Trace ran on %d batches, want once on the diverging one", len(c.m.traced))
+			}
+			if c.m.visits != c.m.badAct+1 {
+				t.Errorf("Trace showed %d activations, want it stopped at the first bad one (%d)", c.m.visits, c.m.badAct+1)
+			}
+		} else if len(c.m.traced) != 0 {
+			t.Errorf("Trace ran although the loss was finite and the update had moved the parameters")
 		}
 	}
 }

@@ -14,6 +14,7 @@ type options struct {
 	dataDir     string
 	metricsPath string
 	quiet       bool
+	threads     int // goroutines per matrix product (runtime/kernels)
 	ckpt        checkpointOptions
 	view        viewOptions
 }
@@ -32,6 +33,7 @@ func parseFlags(spec Spec, args []string, stdout, stderr io.Writer) (options, er
 	fs.StringVar(&o.dataDir, "data", defaultDataDir(spec), dataFlagUsage(spec))
 	fs.StringVar(&o.metricsPath, "metrics", "", "write one JSON line of metrics per epoch to `FILE`")
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
+	fs.IntVar(&o.threads, "threads", 2, "run large matrix products on `N` goroutines: 2 uses a second core, 1 keeps to one (the results are the same)")
 	o.ckpt.register(fs)
 	o.view.register(fs)
 
@@ -68,6 +70,9 @@ func (o options) validate(spec Spec) error {
 	}
 	if o.epochs < 1 {
 		return fmt.Errorf("-epochs must be at least 1, got %d", o.epochs)
+	}
+	if o.threads != 1 && o.threads != 2 {
+		return fmt.Errorf("-threads must be 1 or 2, got %d", o.threads)
 	}
 	if o.dataDir == "" {
 		if spec.Data == "mnist" {

@@ -52,7 +52,8 @@ type Model interface {
 	// from the seed and its name) and clears optimizer state.
 	Init(seed uint64)
 	// TrainStep runs forward, backward and the optimizer update on a full
-	// batch and returns the mean loss over it.
+	// batch and returns the mean loss over it. A step whose loss is not
+	// finite makes no update, so that Trace can re-run its forward pass.
 	TrainStep(b *Batch) float64
 	// EvalStep runs the inference forward pass and returns the summed loss
 	// and the number of correct predictions over the first b.N rows
@@ -71,10 +72,14 @@ type Model interface {
 	// Grads returns each parameter's gradient from the last TrainStep, in
 	// Params order, named "<param>.grad".
 	Grads() []Tensor
-	// Activations returns the forward activations of the last step in the
-	// order they were computed, named by layer, for finding where a
-	// non-finite value first appeared.
-	Activations() []Tensor
+	// Trace runs the training forward pass again on b, with the current
+	// parameters and the random draws of the last TrainStep, and calls
+	// visit with each op's output (named by layer) as soon as it is
+	// computed; it stops when visit returns false. Activations share
+	// memory, so a tensor is valid only during its visit. Parameters,
+	// state, gradients and the random stream are left as they were. It
+	// serves to find where a non-finite value first appeared.
+	Trace(b *Batch, visit func(Tensor) bool)
 	// Step is the number of optimizer steps taken; SetStep restores it
 	// from a checkpoint.
 	Step() int

@@ -142,10 +142,10 @@ func (m *softmaxModel) Grads() []Tensor {
 	}
 }
 
-func (m *softmaxModel) Activations() []Tensor { return nil }
-func (m *softmaxModel) Step() int             { return m.step }
-func (m *softmaxModel) SetStep(step int)      { m.step = step }
-func (m *softmaxModel) RNG() *RNG             { return m.rng }
+func (m *softmaxModel) Trace(*Batch, func(Tensor) bool) {}
+func (m *softmaxModel) Step() int                       { return m.step }
+func (m *softmaxModel) SetStep(step int)                { m.step = step }
+func (m *softmaxModel) RNG() *RNG                       { return m.rng }
 
 func argmax(v []float64) int {
 	best := 0
@@ -265,7 +265,7 @@ func (m *linearModel) Params() []Tensor {
 func (m *linearModel) Predict(b *Batch, out []float32) {}
 func (m *linearModel) State() []Tensor                 { return nil }
 func (m *linearModel) Grads() []Tensor                 { return nil }
-func (m *linearModel) Activations() []Tensor           { return nil }
+func (m *linearModel) Trace(*Batch, func(Tensor) bool) {}
 func (m *linearModel) Step() int                       { return 0 }
 func (m *linearModel) SetStep(int)                     {}
 func (m *linearModel) RNG() *RNG                       { return nil }

@@ -12,6 +12,7 @@ import (
 var subcommands = map[string]func(m Model, args []string, stdout, stderr io.Writer) error{
 	"predict": runPredict,
 	"step":    runStep,
+	"bench":   runBench, // for make bench; documented in docs/benchmarks.md, not in the usage
 }
 
 // subcommandFlags is the flag set of a subcommand; parseSubcommand prints

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/dlc-dev/dlc/runtime/kernels"
 )
 
 // Main is the whole main function of a generated trainer: it runs with the
@@ -51,6 +53,7 @@ func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
+	kernels.SetThreads(opts.threads)
 	train, test, err := loadData(spec, opts.dataDir)
 	if err != nil {
 		return err

@@ -21,11 +21,12 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	out := flags.String("o", "", "write the trainer to `BIN` (default: the model's name, in the current folder)")
 	f64 := flags.Bool("f64", false, "compute in float64 (for gradient checks)")
 	work := flags.String("work", "", "lay out the trainer's Go module in `DIR` and keep it")
+	maxMemory := maxMemoryFlag(flags)
 	model, err := parseInterleaved(flags, args)
 	if err != nil {
 		return err
 	}
-	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64)})
+	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes()})
 	if err != nil {
 		return err
 	}

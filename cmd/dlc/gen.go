@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/dlc-dev/dlc/codegen"
 	"github.com/dlc-dev/dlc/internal/compiler"
@@ -23,6 +24,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	pkg := flags.String("pkg", "", "the Go package `NAME` of the generated code (required)")
 	out := flags.String("o", ".", "write the package's files into `DIR`")
 	f64 := flags.Bool("f64", false, "compute in float64")
+	maxMemory := maxMemoryFlag(flags)
 	model, err := parseInterleaved(flags, args)
 	if err != nil {
 		return err
@@ -30,7 +32,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	if err := checkPackageName(*pkg); err != nil {
 		return err
 	}
-	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64)})
+	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes()})
 	if err != nil {
 		return err
 	}
@@ -53,10 +55,13 @@ func checkPackageName(name string) error {
 		return usageError{"-pkg NAME is required: the Go package name of the generated code"}
 	case token.IsKeyword(name):
 		return usageError{fmt.Sprintf("-pkg %q is a Go keyword, which cannot name a package", name)}
-	case !token.IsIdentifier(name) || name == "_":
-		return usageError{fmt.Sprintf("-pkg %q is not a Go identifier (letters, digits and underscores, not starting with a digit)", name)}
+	case !token.IsIdentifier(name) || name == "_" || strings.ContainsFunc(name, func(r rune) bool { return r > unicode.MaxASCII }):
+		// ASCII only: a look-alike letter would make a package that reads as another.
+		return usageError{fmt.Sprintf("-pkg %q is not a Go identifier of ASCII letters, digits and underscores, not starting with a digit", name)}
 	case name == "main":
 		return usageError{"-pkg main would make a command, not a package the trainer can import; choose another name"}
+	case name == "init":
+		return usageError{"-pkg init cannot be imported (init must be a function); choose another name"}
 	}
 	return nil
 }

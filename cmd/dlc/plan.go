@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/dlc-dev/dlc/codegen"
 	"github.com/dlc-dev/dlc/internal/compiler"
 	"github.com/dlc-dev/dlc/ir"
 )
@@ -29,7 +30,19 @@ type planReport struct {
 	InferPeak    int64  `json:"infer_peak_live_bytes"`
 	InferPeakAt  string `json:"infer_peak_at"`
 
-	Fused []string `json:"fused_kernels"`
+	// ModelArena is what the generated model allocates: the training
+	// graph's persistent buffers, then one transient region both passes
+	// reuse (its ArenaFloats, in bytes).
+	ModelArena int64 `json:"model_arena_bytes"`
+
+	// Fused are the fusion pass's groups; FusedEmitted how many of them
+	// the generated code computes as one kernel.
+	Fused        []string `json:"fused_kernels"`
+	FusedEmitted int      `json:"fused_kernels_emitted"`
+
+	// TrainRecompute is the share of a training step's FLOPs that
+	// recomputation (remat) adds; 0 without it.
+	TrainRecompute float64 `json:"train_recompute_fraction"`
 }
 
 func runPlan(args []string, stdout, stderr io.Writer) error {
@@ -44,11 +57,13 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	train, err := compiler.Graph(model, src, compiler.Options{DType: dtype(*f64)})
+	train, infer, err := compiler.Graphs(model, src, compiler.Options{DType: dtype(*f64)})
 	if err != nil {
 		return err
 	}
-	infer, err := compiler.Graph(model, src, compiler.Options{DType: dtype(*f64), Inference: true})
+	// The plan of the code the generator emits (also in train.Mem and
+	// infer.Mem).
+	mem, err := codegen.PlanMemory(train, infer)
 	if err != nil {
 		return err
 	}
@@ -64,16 +79,20 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 		TrainPeakAt: stepName(train, tm.PeakAt),
 		InferNaive:  int64(im.Naive) * elem, InferPlanned: int64(im.Arena) * elem,
 		InferPeak: int64(im.Peak) * elem, InferPeakAt: stepName(infer, im.PeakAt),
+		ModelArena: int64(mem.Floats) * elem, FusedEmitted: len(codegen.FusedGroups(train)),
 	}
 	for _, gr := range train.Groups {
 		r.Fused = append(r.Fused, groupLine(gr))
 	}
+	var rematLine string
+	r.TrainRecompute, rematLine = rematSummary(train)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	fmt.Fprintf(stdout, "model %s (%s, batch %d)\n\nfused kernels of the training step:\n", r.Model, r.DType, r.Batch)
+	fmt.Fprintf(stdout, "model %s (%s, batch %d)\n\nfused kernels of the training step (%d of %d emitted as one kernel):\n",
+		r.Model, r.DType, r.Batch, r.FusedEmitted, len(r.Fused))
 	for _, line := range r.Fused {
 		fmt.Fprintf(stdout, "  %s\n", line)
 	}
@@ -86,8 +105,14 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 		mib(r.TrainPersistent), mib(r.TrainPeak), r.TrainPeakAt)
 	fmt.Fprintf(stdout, "%-10s %12s %12s %12s   %s at %s\n", "inference", mib(r.InferNaive), mib(r.InferPlanned),
 		mib(int64(im.Persist)*elem), mib(r.InferPeak), r.InferPeakAt)
+	fmt.Fprintf(stdout, "%-10s %12s %12s %12s   both builds in one arena, reusing one region\n", "model", "",
+		mib(r.ModelArena), mib(int64(mem.Persist)*elem))
 	fmt.Fprintf(stdout, "\nnaive: every buffer its own allocation; planned: one arena, buffers reused once dead;\n")
-	fmt.Fprintf(stdout, "persistent: parameters, optimizer state, gradients and inputs, which live throughout.\n")
+	fmt.Fprintf(stdout, "persistent: parameters, optimizer state, gradients and inputs, which live throughout;\n")
+	fmt.Fprintf(stdout, "model: what the generated trainer allocates (its ArenaFloats), for both passes.\n")
+	if rematLine != "" {
+		fmt.Fprintf(stdout, "\n%s\n", rematLine)
+	}
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", stderr)
 	f64 := fs.Bool("f64", false, "compute in float64")
+	maxMemory := maxMemoryFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -22,7 +23,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usageError{"missing model file"}
 	}
 	model, trainerArgs := fs.Arg(0), fs.Args()[1:]
-	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64)})
+	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes()})
 	if err != nil {
 		return err
 	}

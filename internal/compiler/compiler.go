@@ -19,6 +19,9 @@ type Options struct {
 	// Inference makes Graph return the inference graph instead of the
 	// training graph. Compile always builds both.
 	Inference bool
+	// MaxMemory is the most bytes the training arena may take in Compile:
+	// 0 means DefaultMaxMemory, a negative value no limit.
+	MaxMemory int64
 }
 
 // Result is a compiled model.
@@ -40,7 +43,8 @@ func (e *Error) Error() string { return dsl.FormatError(e.Err, e.Src) }
 func (e *Error) Unwrap() error { return e.Err }
 
 // Graphs parses the model file, lowers it twice (for training and for
-// inference) and runs the pass pipeline on each.
+// inference), runs the pass pipeline on each and plans their memory (each
+// graph's Mem), as the code generator will lay it out.
 func Graphs(filename string, src []byte, opt Options) (train, infer *ir.Graph, err error) {
 	f, err := dsl.Parse(filename, src)
 	if err != nil {
@@ -60,6 +64,9 @@ func Graphs(filename string, src []byte, opt Options) (train, infer *ir.Graph, e
 		return nil, nil, err
 	}
 	if infer, err = lower(true); err != nil {
+		return nil, nil, err
+	}
+	if _, err := codegen.PlanMemory(train, infer); err != nil {
 		return nil, nil, err
 	}
 	return train, infer, nil
@@ -84,6 +91,9 @@ func Compile(filename string, src []byte, opt Options) (*Result, error) {
 	train, infer, err := Graphs(filename, src, opt)
 	if err != nil {
 		return nil, err
+	}
+	if err := checkMemory(train, opt.MaxMemory); err != nil {
+		return nil, &Error{Err: err, Src: src}
 	}
 	files, err := codegen.Generate(train, codegen.Options{Package: train.Name, Source: filename, Infer: infer})
 	if err != nil {

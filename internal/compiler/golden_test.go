@@ -20,7 +20,7 @@ const repoRoot = "../.."
 
 // examples returns every model file under examples/, relative to the repo
 // root, with forward slashes.
-func examples(t *testing.T) []string {
+func examples(t testing.TB) []string {
 	t.Helper()
 	var paths []string
 	err := filepath.WalkDir(filepath.Join(repoRoot, "examples"), func(p string, d os.DirEntry, err error) error {

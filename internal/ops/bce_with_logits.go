@@ -70,7 +70,8 @@ func BCEWithLogits(x, t float64) float64 {
 func checkBinaryLoss(n *ir.Node) error {
 	p, t := n.Inputs[0], n.Inputs[1]
 	if !p.Shape.Equal(t.Shape) {
-		return shapeErr("bce_with_logits: logits have shape %s but target %s has shape %s", p.Shape, t.Label(), t.Shape)
+		return shapeErr("bce_with_logits: logits have shape %s but target %s has shape %s (the logits come from %s, the target is the %s)",
+			p.Shape, t.Label(), t.Shape, Origin(p), Origin(t))
 	}
 	return nil
 }

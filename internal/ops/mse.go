@@ -58,7 +58,8 @@ func init() {
 func checkRegressionLoss(n *ir.Node) error {
 	p, t := n.Inputs[0], n.Inputs[1]
 	if !p.Shape.Equal(t.Shape) {
-		return shapeErr("mse: prediction has shape %s but target %s has shape %s", p.Shape, t.Label(), t.Shape)
+		return shapeErr("mse: prediction has shape %s but target %s has shape %s (the prediction comes from %s, the target is the %s)",
+			p.Shape, t.Label(), t.Shape, Origin(p), Origin(t))
 	}
 	return nil
 }

@@ -81,8 +81,8 @@ func checkClassLoss(n *ir.Node) error {
 		return shapeErr("cross_entropy: logits have batch %d but labels have batch %d", logits.Shape[0], labels.Shape[0])
 	}
 	if c := labels.Attrs.Int("classes", 0); c != logits.Shape[1] {
-		return shapeErr("cross_entropy: label %s has %d classes but the logits have %d columns (shape %s)",
-			labels.Label(), c, logits.Shape[1], logits.Shape)
+		return shapeErr("cross_entropy: label %s has %d classes but the logits have %d columns (shape %s); the logits come from %s, the label is the %s",
+			labels.Label(), c, logits.Shape[1], logits.Shape, Origin(logits), Origin(labels))
 	}
 	return nil
 }

@@ -2,7 +2,10 @@
 
 package lenet
 
-import "math"
+import (
+	kernels "github.com/dlc-dev/dlc/runtime/kernels"
+	"math"
+)
 
 // im2col_1x28x28_k5s1p2 unrolls the 5×5 patches of one [1,28,28] sample
 // (stride 1, padding 2) into col[25,784]: row (c, kh, kw) holds the input
@@ -52,19 +55,23 @@ func matmulNN_6x25x784(c, a, b []Float) {
 	c = c[:M*N]
 	a = a[:M*K]
 	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	i0, i1, j0, j1 := 0, M, 0, N
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 4; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
@@ -74,11 +81,11 @@ func matmulNN_6x25x784(c, a, b []Float) {
 				}
 			}
 			// The rows left over from the blocks of four.
-			for i := 4; i < M; i++ {
-				ci := c[i*N+j0 : i*N+j1]
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
 				for q := k0; q < k1; q++ {
 					ai := a[i*K+q]
-					bq := b[q*N+j0 : q*N+j1][:len(ci)]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
 					for j, bv := range bq {
 						ci[j] += ai * bv
 					}
@@ -196,24 +203,39 @@ func matmulNN_16x150x100(c, a, b []Float) {
 	c = c[:M*N]
 	a = a[:M*K]
 	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	i0, i1, j0, j1 := 0, M, 0, N
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 16; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
 						c2[j] += a2 * bv
 						c3[j] += a3 * bv
+					}
+				}
+			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
 					}
 				}
 			}
@@ -296,26 +318,48 @@ func maxpool2d_128x16x10x10_k2s2p0(y, x []Float) {
 	}
 }
 
-// matmulNN_128x400x120 computes c[128,120] = a[128,400] · b[400,120].
-func matmulNN_128x400x120(c, a, b []Float) {
+// matmulNN_128x400x120_biasAdd_relu computes c[128,120] = relu(a[128,400] ·
+// b[400,120] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
+// which take chunks of 64 columns in turn; the result is the same either way.
+// ws holds the packed panels of b, 25600 floats.
+func matmulNN_128x400x120_biasAdd_relu(c, a, b, bias, ws []Float) {
+	kernels.Run2(matmulNN_128x400x120_biasAdd_relu_part, kernels.Args[Float]{
+		A:    a,
+		B:    b,
+		Bias: bias,
+		C:    c,
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    120,
+		Rows:    128,
+		Scratch: 12800,
+	})
+}
+
+// matmulNN_128x400x120_biasAdd_relu_scalar computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_128x400x120_biasAdd_relu in portable Go; ws is unused.
+func matmulNN_128x400x120_biasAdd_relu_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	const M, K, N = 128, 400, 120
 	const kb, nb = 256, 120 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	_ = ws
+	c, a, b := x.C[:15360], x.A[:51200], x.B[:48000]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
@@ -324,55 +368,75 @@ func matmulNN_128x400x120(c, a, b []Float) {
 					}
 				}
 			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+		matmulNN_128x400x120_biasAdd_relu_epilogue(x, i0, i1, jb, je)
+	}
+}
+
+// matmulNN_128x400x120_biasAdd_relu_epilogue applies the bias and the
+// elementwise tail of matmulNN_128x400x120_biasAdd_relu to rows [i0,i1) and
+// columns [j0,j1) of the stored product, in place.
+func matmulNN_128x400x120_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 120
+	c := x.C[:15360]
+	bias := x.Bias[:N]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx] + bias[j]
+			var v1 Float
+			v1 = max(v0, 0)
+			c[idx] = v1
 		}
 	}
 }
 
-// biasAdd_128x120 adds the bias b[120] to axis 1 of x[128,120].
-func biasAdd_128x120(y, x, b []Float) {
-	const rows, channels, inner = 128, 120, 1
-	y = y[:rows*channels*inner]
-	x = x[:rows*channels*inner]
-	b = b[:channels]
-	for r := 0; r < rows; r++ {
-		yr := y[r*channels : r*channels+channels]
-		xr := x[r*channels : r*channels+channels]
-		for j, bj := range b {
-			yr[j] = xr[j] + bj
-		}
-	}
+// matmulNN_128x120x84_biasAdd_relu computes c[128,84] = relu(a[128,120] ·
+// b[120,84] + bias). At 2580480 FLOP it runs on one goroutine: waking a second
+// would cost more than it saves. ws holds the packed panels of b, 3840 floats.
+func matmulNN_128x120x84_biasAdd_relu(c, a, b, bias, ws []Float) {
+	matmulNN_128x120x84_biasAdd_relu_part(kernels.Args[Float]{
+		A:    a,
+		B:    b,
+		Bias: bias,
+		C:    c,
+	}, ws, 0, 128, 0, 84)
 }
 
-// relu_128x120 computes relu over 15360 elements.
-func relu_128x120(y, x0 []Float) {
-	const n = 15360
-	y = y[:n]
-	x0 = x0[:n]
-	for i := range y {
-		y[i] = max(x0[i], 0)
-	}
-}
-
-// matmulNN_128x120x84 computes c[128,84] = a[128,120] · b[120,84].
-func matmulNN_128x120x84(c, a, b []Float) {
+// matmulNN_128x120x84_biasAdd_relu_scalar computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_128x120x84_biasAdd_relu in portable Go; ws is unused.
+func matmulNN_128x120x84_biasAdd_relu_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	const M, K, N = 128, 120, 84
 	const kb, nb = 120, 84 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	_ = ws
+	c, a, b := x.C[:10752], x.A[:15360], x.B[:10080]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
@@ -381,55 +445,75 @@ func matmulNN_128x120x84(c, a, b []Float) {
 					}
 				}
 			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+		matmulNN_128x120x84_biasAdd_relu_epilogue(x, i0, i1, jb, je)
+	}
+}
+
+// matmulNN_128x120x84_biasAdd_relu_epilogue applies the bias and the
+// elementwise tail of matmulNN_128x120x84_biasAdd_relu to rows [i0,i1) and
+// columns [j0,j1) of the stored product, in place.
+func matmulNN_128x120x84_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 84
+	c := x.C[:10752]
+	bias := x.Bias[:N]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx] + bias[j]
+			var v1 Float
+			v1 = max(v0, 0)
+			c[idx] = v1
 		}
 	}
 }
 
-// biasAdd_128x84 adds the bias b[84] to axis 1 of x[128,84].
-func biasAdd_128x84(y, x, b []Float) {
-	const rows, channels, inner = 128, 84, 1
-	y = y[:rows*channels*inner]
-	x = x[:rows*channels*inner]
-	b = b[:channels]
-	for r := 0; r < rows; r++ {
-		yr := y[r*channels : r*channels+channels]
-		xr := x[r*channels : r*channels+channels]
-		for j, bj := range b {
-			yr[j] = xr[j] + bj
-		}
-	}
+// matmulNN_128x84x10_biasAdd computes c[128,10] = a[128,84] · b[84,10] + bias.
+// At 215040 FLOP it runs on one goroutine: waking a second would cost more than
+// it saves. ws holds the packed panels of b, 2688 floats.
+func matmulNN_128x84x10_biasAdd(c, a, b, bias, ws []Float) {
+	matmulNN_128x84x10_biasAdd_part(kernels.Args[Float]{
+		A:    a,
+		B:    b,
+		Bias: bias,
+		C:    c,
+	}, ws, 0, 128, 0, 10)
 }
 
-// relu_128x84 computes relu over 10752 elements.
-func relu_128x84(y, x0 []Float) {
-	const n = 10752
-	y = y[:n]
-	x0 = x0[:n]
-	for i := range y {
-		y[i] = max(x0[i], 0)
-	}
-}
-
-// matmulNN_128x84x10 computes c[128,10] = a[128,84] · b[84,10].
-func matmulNN_128x84x10(c, a, b []Float) {
+// matmulNN_128x84x10_biasAdd_scalar computes rows [i0,i1) and columns [j0,j1)
+// of matmulNN_128x84x10_biasAdd in portable Go; ws is unused.
+func matmulNN_128x84x10_biasAdd_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	const M, K, N = 128, 84, 10
 	const kb, nb = 84, 10 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	_ = ws
+	c, a, b := x.C[:1280], x.A[:10752], x.B[:840]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
@@ -438,21 +522,34 @@ func matmulNN_128x84x10(c, a, b []Float) {
 					}
 				}
 			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
 		}
+		matmulNN_128x84x10_biasAdd_epilogue(x, i0, i1, jb, je)
 	}
 }
 
-// biasAdd_128x10 adds the bias b[10] to axis 1 of x[128,10].
-func biasAdd_128x10(y, x, b []Float) {
-	const rows, channels, inner = 128, 10, 1
-	y = y[:rows*channels*inner]
-	x = x[:rows*channels*inner]
-	b = b[:channels]
-	for r := 0; r < rows; r++ {
-		yr := y[r*channels : r*channels+channels]
-		xr := x[r*channels : r*channels+channels]
-		for j, bj := range b {
-			yr[j] = xr[j] + bj
+// matmulNN_128x84x10_biasAdd_epilogue applies the bias and the elementwise tail
+// of matmulNN_128x84x10_biasAdd to rows [i0,i1) and columns [j0,j1) of the
+// stored product, in place.
+func matmulNN_128x84x10_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 10
+	c := x.C[:1280]
+	bias := x.Bias[:N]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx] + bias[j]
+			c[idx] = v0
 		}
 	}
 }
@@ -529,30 +626,102 @@ func biasGrad_128x10(db, dy []Float) {
 	}
 }
 
-// matmulNT_128x10x84 computes c[128,84] = a[128,10] · bᵀ[84,10].
-func matmulNT_128x10x84(c, a, b []Float) {
-	const M, K, N = 128, 10, 84
-	const kb, nb = 10, 84 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+// matmulTN_84x128x10 computes c[84,10] = aᵀ[128,84] · b[128,10]. At 215040
+// FLOP it runs on one goroutine: waking a second would cost more than it saves.
+// ws holds the packed panels of b, 4096 floats.
+func matmulTN_84x128x10(c, a, b, ws []Float) {
+	matmulTN_84x128x10_part(kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+	}, ws, 0, 84, 0, 10)
+}
+
+// matmulTN_84x128x10_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulTN_84x128x10 in portable Go; ws is unused.
+func matmulTN_84x128x10_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 84, 128, 10
+	const kb, nb = 128, 10 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:840], x.A[:10752], x.B[:1280]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for j := j0; j < j1; j++ {
-				src := b[j*K+k0 : j*K+k1]
-				for q, v := range src {
-					panel[q*nb+j-j0] = v
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
+				for q := k0; q < k1; q++ {
+					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
+					for j, bv := range bq {
+						c0[j] += a0 * bv
+						c1[j] += a1 * bv
+						c2[j] += a2 * bv
+						c3[j] += a3 * bv
+					}
 				}
 			}
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[q*M+i]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+	}
+}
+
+// matmulNT_128x10x84_reluGrad computes c[128,84] = relu_grad(x0, a[128,10] ·
+// bᵀ[84,10]). At 215040 FLOP it runs on one goroutine: waking a second would
+// cost more than it saves. ws holds the packed panels of b, 320 floats.
+func matmulNT_128x10x84_reluGrad(c, a, b, x0, ws []Float) {
+	matmulNT_128x10x84_reluGrad_part(kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+		X: [kernels.MaxExtra][]Float{x0},
+	}, ws, 0, 128, 0, 84)
+}
+
+// matmulNT_128x10x84_reluGrad_scalar computes rows [i0,i1) and columns [j0,j1)
+// of matmulNT_128x10x84_reluGrad in portable Go; ws is unused.
+func matmulNT_128x10x84_reluGrad_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 128, 10, 84
+	const kb, nb = 10, 84 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:10752], x.A[:1280], x.B[:840]
+	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
+		for k0 := 0; k0 < K; k0 += kb {
+			k1 := min(k0+kb, K)
+			for j := jb; j < je; j++ {
+				src := b[j*K+k0 : j*K+k1]
+				for q, v := range src {
+					panel[q*nb+j-jb] = v
+				}
+			}
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
 					bq := panel[(q-k0)*nb : (q-k0)*nb+len(c0)]
@@ -564,53 +733,40 @@ func matmulNT_128x10x84(c, a, b []Float) {
 					}
 				}
 			}
-		}
-	}
-}
-
-// matmulTN_84x128x10 computes c[84,10] = aᵀ[128,84] · b[128,10].
-func matmulTN_84x128x10(c, a, b []Float) {
-	const M, K, N = 84, 128, 10
-	const kb, nb = 128, 10 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
-		for k0 := 0; k0 < K; k0 += kb {
-			k1 := min(k0+kb, K)
-			for i := 0; i < 84; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
 				for q := k0; q < k1; q++ {
-					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					ai := a[i*K+q]
+					bq := panel[(q-k0)*nb : (q-k0)*nb+len(ci)]
 					for j, bv := range bq {
-						c0[j] += a0 * bv
-						c1[j] += a1 * bv
-						c2[j] += a2 * bv
-						c3[j] += a3 * bv
+						ci[j] += ai * bv
 					}
 				}
 			}
 		}
+		matmulNT_128x10x84_reluGrad_epilogue(x, i0, i1, jb, je)
 	}
 }
 
-// reluGrad_128x84 computes relu_grad over 10752 elements.
-func reluGrad_128x84(y, x0, x1 []Float) {
-	const n = 10752
-	y = y[:n]
-	x0 = x0[:n]
-	x1 = x1[:n]
-	for i := range y {
-		if x0[i] > 0 {
-			y[i] = x1[i]
-		} else {
-			y[i] = 0
+// matmulNT_128x10x84_reluGrad_epilogue applies the elementwise ops the vector
+// registers did not of matmulNT_128x10x84_reluGrad to rows [i0,i1) and columns
+// [j0,j1) of the stored product, in place.
+func matmulNT_128x10x84_reluGrad_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 84
+	c := x.C[:10752]
+	x0 := x.X[0][:10752]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx]
+			var v1 Float
+			if x0[idx] > 0 {
+				v1 = v0
+			} else {
+				v1 = 0
+			}
+			c[idx] = v1
 		}
 	}
 }
@@ -629,30 +785,102 @@ func biasGrad_128x84(db, dy []Float) {
 	}
 }
 
-// matmulNT_128x84x120 computes c[128,120] = a[128,84] · bᵀ[120,84].
-func matmulNT_128x84x120(c, a, b []Float) {
-	const M, K, N = 128, 84, 120
-	const kb, nb = 68, 120 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+// matmulTN_120x128x84 computes c[120,84] = aᵀ[128,120] · b[128,84]. At
+// 2580480 FLOP it runs on one goroutine: waking a second would cost more than
+// it saves. ws holds the packed panels of b, 4096 floats.
+func matmulTN_120x128x84(c, a, b, ws []Float) {
+	matmulTN_120x128x84_part(kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+	}, ws, 0, 120, 0, 84)
+}
+
+// matmulTN_120x128x84_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulTN_120x128x84 in portable Go; ws is unused.
+func matmulTN_120x128x84_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 120, 128, 84
+	const kb, nb = 128, 84 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:10080], x.A[:15360], x.B[:10752]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for j := j0; j < j1; j++ {
-				src := b[j*K+k0 : j*K+k1]
-				for q, v := range src {
-					panel[q*nb+j-j0] = v
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
+				for q := k0; q < k1; q++ {
+					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
+					for j, bv := range bq {
+						c0[j] += a0 * bv
+						c1[j] += a1 * bv
+						c2[j] += a2 * bv
+						c3[j] += a3 * bv
+					}
 				}
 			}
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[q*M+i]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+	}
+}
+
+// matmulNT_128x84x120_reluGrad computes c[128,120] = relu_grad(x0, a[128,84] ·
+// bᵀ[120,84]). At 2580480 FLOP it runs on one goroutine: waking a second
+// would cost more than it saves. ws holds the packed panels of b, 2688 floats.
+func matmulNT_128x84x120_reluGrad(c, a, b, x0, ws []Float) {
+	matmulNT_128x84x120_reluGrad_part(kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+		X: [kernels.MaxExtra][]Float{x0},
+	}, ws, 0, 128, 0, 120)
+}
+
+// matmulNT_128x84x120_reluGrad_scalar computes rows [i0,i1) and columns [j0,j1)
+// of matmulNT_128x84x120_reluGrad in portable Go; ws is unused.
+func matmulNT_128x84x120_reluGrad_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 128, 84, 120
+	const kb, nb = 68, 120 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:15360], x.A[:10752], x.B[:10080]
+	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
+		for k0 := 0; k0 < K; k0 += kb {
+			k1 := min(k0+kb, K)
+			for j := jb; j < je; j++ {
+				src := b[j*K+k0 : j*K+k1]
+				for q, v := range src {
+					panel[q*nb+j-jb] = v
+				}
+			}
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
 					bq := panel[(q-k0)*nb : (q-k0)*nb+len(c0)]
@@ -664,53 +892,40 @@ func matmulNT_128x84x120(c, a, b []Float) {
 					}
 				}
 			}
-		}
-	}
-}
-
-// matmulTN_120x128x84 computes c[120,84] = aᵀ[128,120] · b[128,84].
-func matmulTN_120x128x84(c, a, b []Float) {
-	const M, K, N = 120, 128, 84
-	const kb, nb = 128, 84 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
-		for k0 := 0; k0 < K; k0 += kb {
-			k1 := min(k0+kb, K)
-			for i := 0; i < 120; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
 				for q := k0; q < k1; q++ {
-					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					ai := a[i*K+q]
+					bq := panel[(q-k0)*nb : (q-k0)*nb+len(ci)]
 					for j, bv := range bq {
-						c0[j] += a0 * bv
-						c1[j] += a1 * bv
-						c2[j] += a2 * bv
-						c3[j] += a3 * bv
+						ci[j] += ai * bv
 					}
 				}
 			}
 		}
+		matmulNT_128x84x120_reluGrad_epilogue(x, i0, i1, jb, je)
 	}
 }
 
-// reluGrad_128x120 computes relu_grad over 15360 elements.
-func reluGrad_128x120(y, x0, x1 []Float) {
-	const n = 15360
-	y = y[:n]
-	x0 = x0[:n]
-	x1 = x1[:n]
-	for i := range y {
-		if x0[i] > 0 {
-			y[i] = x1[i]
-		} else {
-			y[i] = 0
+// matmulNT_128x84x120_reluGrad_epilogue applies the elementwise ops the vector
+// registers did not of matmulNT_128x84x120_reluGrad to rows [i0,i1) and columns
+// [j0,j1) of the stored product, in place.
+func matmulNT_128x84x120_reluGrad_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 120
+	c := x.C[:15360]
+	x0 := x.X[0][:15360]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx]
+			var v1 Float
+			if x0[idx] > 0 {
+				v1 = v0
+			} else {
+				v1 = 0
+			}
+			c[idx] = v1
 		}
 	}
 }
@@ -730,29 +945,50 @@ func biasGrad_128x120(db, dy []Float) {
 }
 
 // matmulNT_128x120x400 computes c[128,400] = a[128,120] · bᵀ[400,120].
-func matmulNT_128x120x400(c, a, b []Float) {
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
+// 64 columns in turn; the result is the same either way. ws holds the packed
+// panels of b, 7680 floats.
+func matmulNT_128x120x400(c, a, b, ws []Float) {
+	kernels.Run2(matmulNT_128x120x400_part, kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    400,
+		Rows:    128,
+		Scratch: 3840,
+	})
+}
+
+// matmulNT_128x120x400_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulNT_128x120x400 in portable Go; ws is unused.
+func matmulNT_128x120x400_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	const M, K, N = 128, 120, 400
 	const kb, nb = 64, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
+	_ = ws
+	c, a, b := x.C[:51200], x.A[:15360], x.B[:48000]
 	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for j := j0; j < j1; j++ {
+			for j := jb; j < je; j++ {
 				src := b[j*K+k0 : j*K+k1]
 				for q, v := range src {
-					panel[q*nb+j-j0] = v
+					panel[q*nb+j-jb] = v
 				}
 			}
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
 					bq := panel[(q-k0)*nb : (q-k0)*nb+len(c0)]
@@ -764,35 +1000,78 @@ func matmulNT_128x120x400(c, a, b []Float) {
 					}
 				}
 			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := panel[(q-k0)*nb : (q-k0)*nb+len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
 		}
 	}
 }
 
 // matmulTN_400x128x120 computes c[400,120] = aᵀ[128,400] · b[128,120].
-func matmulTN_400x128x120(c, a, b []Float) {
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
+// 64 columns in turn; the result is the same either way. ws holds the packed
+// panels of b, 8192 floats.
+func matmulTN_400x128x120(c, a, b, ws []Float) {
+	kernels.Run2(matmulTN_400x128x120_part, kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    120,
+		Rows:    400,
+		Scratch: 4096,
+	})
+}
+
+// matmulTN_400x128x120_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulTN_400x128x120 in portable Go; ws is unused.
+func matmulTN_400x128x120_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	const M, K, N = 400, 128, 120
 	const kb, nb = 128, 120 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	_ = ws
+	c, a, b := x.C[:48000], x.A[:51200], x.B[:15360]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 400; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
 						c2[j] += a2 * bv
 						c3[j] += a3 * bv
+					}
+				}
+			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[q*M+i]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
 					}
 				}
 			}
@@ -906,19 +1185,23 @@ func matmulTN_150x16x100(c, a, b []Float) {
 	c = c[:M*N]
 	a = a[:M*K]
 	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	i0, i1, j0, j1 := 0, M, 0, N
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 148; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
@@ -928,11 +1211,11 @@ func matmulTN_150x16x100(c, a, b []Float) {
 				}
 			}
 			// The rows left over from the blocks of four.
-			for i := 148; i < M; i++ {
-				ci := c[i*N+j0 : i*N+j1]
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
 				for q := k0; q < k1; q++ {
 					ai := a[q*M+i]
-					bq := b[q*N+j0 : q*N+j1][:len(ci)]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
 					for j, bv := range bq {
 						ci[j] += ai * bv
 					}
@@ -966,23 +1249,27 @@ func matmulNT_16x100x150(c, a, b []Float) {
 	c = c[:M*N]
 	a = a[:M*K]
 	b = b[:K*N]
+	i0, i1, j0, j1 := 0, M, 0, N
 	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for j := j0; j < j1; j++ {
+			for j := jb; j < je; j++ {
 				src := b[j*K+k0 : j*K+k1]
 				for q, v := range src {
-					panel[q*nb+j-j0] = v
+					panel[q*nb+j-jb] = v
 				}
 			}
-			for i := 0; i < 16; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
 					bq := panel[(q-k0)*nb : (q-k0)*nb+len(c0)]
@@ -991,6 +1278,17 @@ func matmulNT_16x100x150(c, a, b []Float) {
 						c1[j] += a1 * bv
 						c2[j] += a2 * bv
 						c3[j] += a3 * bv
+					}
+				}
+			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := panel[(q-k0)*nb : (q-k0)*nb+len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
 					}
 				}
 			}
@@ -1094,23 +1392,27 @@ func matmulNT_6x784x25(c, a, b []Float) {
 	c = c[:M*N]
 	a = a[:M*K]
 	b = b[:K*N]
+	i0, i1, j0, j1 := 0, M, 0, N
 	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for j := j0; j < j1; j++ {
+			for j := jb; j < je; j++ {
 				src := b[j*K+k0 : j*K+k1]
 				for q, v := range src {
-					panel[q*nb+j-j0] = v
+					panel[q*nb+j-jb] = v
 				}
 			}
-			for i := 0; i < 4; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
 					bq := panel[(q-k0)*nb : (q-k0)*nb+len(c0)]
@@ -1123,8 +1425,8 @@ func matmulNT_6x784x25(c, a, b []Float) {
 				}
 			}
 			// The rows left over from the blocks of four.
-			for i := 4; i < M; i++ {
-				ci := c[i*N+j0 : i*N+j1]
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
 				for q := k0; q < k1; q++ {
 					ai := a[i*K+q]
 					bq := panel[(q-k0)*nb : (q-k0)*nb+len(ci)]
@@ -1166,7 +1468,8 @@ func biasCorrection(beta float64, step int) Float {
 }
 
 // adamUpdate_6x1x5x5 takes one Adam step on a parameter of 150 elements; c1 and
-// c2 are the step's bias corrections.
+// c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_6x1x5x5(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 150
@@ -1176,21 +1479,21 @@ func adamUpdate_6x1x5x5(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_6 takes one Adam step on a parameter of 6 elements; c1 and c2 are
-// the step's bias corrections.
+// the step's bias corrections. kernels.Adam runs the loop in vector registers.
 func adamUpdate_6(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 6
@@ -1200,21 +1503,22 @@ func adamUpdate_6(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_16x6x5x5 takes one Adam step on a parameter of 2400 elements; c1
-// and c2 are the step's bias corrections.
+// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_16x6x5x5(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 2400
@@ -1224,21 +1528,22 @@ func adamUpdate_16x6x5x5(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_16 takes one Adam step on a parameter of 16 elements; c1 and c2
-// are the step's bias corrections.
+// are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_16(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 16
@@ -1248,21 +1553,22 @@ func adamUpdate_16(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_400x120 takes one Adam step on a parameter of 48000 elements; c1
-// and c2 are the step's bias corrections.
+// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_400x120(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 48000
@@ -1272,21 +1578,22 @@ func adamUpdate_400x120(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_120 takes one Adam step on a parameter of 120 elements; c1 and c2
-// are the step's bias corrections.
+// are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_120(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 120
@@ -1296,21 +1603,22 @@ func adamUpdate_120(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_120x84 takes one Adam step on a parameter of 10080 elements; c1
-// and c2 are the step's bias corrections.
+// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_120x84(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 10080
@@ -1320,21 +1628,22 @@ func adamUpdate_120x84(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_84 takes one Adam step on a parameter of 84 elements; c1 and c2
-// are the step's bias corrections.
+// are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_84(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 84
@@ -1344,21 +1653,22 @@ func adamUpdate_84(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_84x10 takes one Adam step on a parameter of 840 elements; c1 and
-// c2 are the step's bias corrections.
+// c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_84x10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 840
@@ -1368,21 +1678,22 @@ func adamUpdate_84x10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_10 takes one Adam step on a parameter of 10 elements; c1 and c2
-// are the step's bias corrections.
+// are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 10
@@ -1392,17 +1703,17 @@ func adamUpdate_10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // evalSoftmaxXent_128x10 sums the cross-entropy of the first n rows and counts

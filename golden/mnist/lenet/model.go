@@ -3,7 +3,10 @@
 // Package lenet is the model "lenet" compiled by dlc into a trainer for the dlc runtime.
 package lenet
 
-import "github.com/dlc-dev/dlc/runtime"
+import (
+	"github.com/dlc-dev/dlc/runtime"
+	"math"
+)
 
 // Float is the element type every tensor is computed in.
 type Float = float32
@@ -11,15 +14,25 @@ type Float = float32
 // Batch is the static batch size: every activation's first dimension.
 const Batch = 128
 
+// ArenaFloats is the size of the arena every Float buffer lives in: parameters,
+// gradients, optimizer state and the input, then the activations of whichever
+// pass runs, reusing the memory of values no longer needed.
+const ArenaFloats = 1703209
+
 // Model holds every buffer of one training step (parameters, gradients,
 // optimizer state, activations, the input and the label) and the activations
-// of the inference pass.
+// of the inference pass. Activations share memory: a buffer is reused once
+// its value is dead, and the two passes reuse the same region, so after a
+// step only the input, parameters, state, gradients and loss are sure to hold
+// their values (Trace shows the others).
 type Model struct {
 	arena     []Float           // every Float buffer below is a slice of it
 	labels    []int32           // the class-label buffer lives here
 	step      int               // optimizer steps taken
 	rng       *runtime.RNG      // the model's own random stream (dropout)
+	stepRNG   runtime.RNG       // rng as the last TrainStep found it, for Trace
 	runLength runtime.RunLength // the run's length, for the learning-rate schedule
+	panels    []Float           // the matrix products' packed panels of b: one per goroutine
 
 	image                  []Float // input image[128,1,28,28] (examples/mnist/lenet.dl:5:7)
 	digit                  []int32 // label digit[128] (examples/mnist/lenet.dl:6:7)
@@ -72,20 +85,13 @@ type Model struct {
 	c2Relu                 []Float // forward relu of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:27)
 	c2                     []Float // forward maxpool2d of c2 [128,16,5,5] (examples/mnist/lenet.dl:9:35)
 	h1Flatten              []Float // forward flatten of h1 [128,400] (examples/mnist/lenet.dl:10:6)
-	h1Matmul               []Float // forward matmul of h1 [128,120] (examples/mnist/lenet.dl:10:21)
-	h1BiasAdd              []Float // forward bias_add of h1 [128,120] (examples/mnist/lenet.dl:10:21)
 	h1                     []Float // forward relu of h1 [128,120] (examples/mnist/lenet.dl:10:35)
-	h2Matmul               []Float // forward matmul of h2 [128,84] (examples/mnist/lenet.dl:11:6)
-	h2BiasAdd              []Float // forward bias_add of h2 [128,84] (examples/mnist/lenet.dl:11:6)
 	h2                     []Float // forward relu of h2 [128,84] (examples/mnist/lenet.dl:11:23)
-	logitsMatmul           []Float // forward matmul of logits [128,10] (examples/mnist/lenet.dl:12:10)
 	logits                 []Float // forward bias_add of logits [128,10] (examples/mnist/lenet.dl:12:10)
 	loss                   []Float // forward softmax_xent of loss [] (examples/mnist/lenet.dl:13:8)
 	lossBwdFill            []Float // backward fill of loss [] (examples/mnist/lenet.dl:13:8)
 	lossBwdSoftmaxXentGrad []Float // backward softmax_xent_grad of loss [128,10] (examples/mnist/lenet.dl:13:8)
-	logitsBwdMatmul        []Float // backward matmul of logits [128,84] (examples/mnist/lenet.dl:12:10)
 	h2BwdReluGrad          []Float // backward relu_grad of h2 [128,84] (examples/mnist/lenet.dl:11:23)
-	h2BwdMatmul            []Float // backward matmul of h2 [128,120] (examples/mnist/lenet.dl:11:6)
 	h1BwdReluGrad          []Float // backward relu_grad of h1 [128,120] (examples/mnist/lenet.dl:10:35)
 	h1BwdMatmul            []Float // backward matmul of h1 [128,400] (examples/mnist/lenet.dl:10:21)
 	h1BwdReshape           []Float // backward reshape of h1 [128,16,5,5] (examples/mnist/lenet.dl:10:6)
@@ -95,32 +101,28 @@ type Model struct {
 	c1BwdMaxpool2dGrad     []Float // backward maxpool2d_grad of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:50)
 	c1BwdReluGrad          []Float // backward relu_grad of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:42)
 
-	// The inference pass's own activations.
-	inferC1Conv2d     []Float // inference conv2d of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:6)
-	inferC1BiasAdd    []Float // inference bias_add of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:6)
-	inferC1Relu       []Float // inference relu of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:42)
-	inferC1           []Float // inference maxpool2d of c1 [128,6,14,14] (examples/mnist/lenet.dl:8:50)
-	inferC2Conv2d     []Float // inference conv2d of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:6)
-	inferC2BiasAdd    []Float // inference bias_add of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:6)
-	inferC2Relu       []Float // inference relu of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:27)
-	inferC2           []Float // inference maxpool2d of c2 [128,16,5,5] (examples/mnist/lenet.dl:9:35)
-	inferH1Flatten    []Float // inference flatten of h1 [128,400] (examples/mnist/lenet.dl:10:6)
-	inferH1Matmul     []Float // inference matmul of h1 [128,120] (examples/mnist/lenet.dl:10:21)
-	inferH1BiasAdd    []Float // inference bias_add of h1 [128,120] (examples/mnist/lenet.dl:10:21)
-	inferH1           []Float // inference relu of h1 [128,120] (examples/mnist/lenet.dl:10:35)
-	inferH2Matmul     []Float // inference matmul of h2 [128,84] (examples/mnist/lenet.dl:11:6)
-	inferH2BiasAdd    []Float // inference bias_add of h2 [128,84] (examples/mnist/lenet.dl:11:6)
-	inferH2           []Float // inference relu of h2 [128,84] (examples/mnist/lenet.dl:11:23)
-	inferLogitsMatmul []Float // inference matmul of logits [128,10] (examples/mnist/lenet.dl:12:10)
-	inferLogits       []Float // inference bias_add of logits [128,10] (examples/mnist/lenet.dl:12:10)
+	// The inference pass's activations, in the same reused memory.
+	inferC1Conv2d  []Float // inference conv2d of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:6)
+	inferC1BiasAdd []Float // inference bias_add of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:6)
+	inferC1Relu    []Float // inference relu of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:42)
+	inferC1        []Float // inference maxpool2d of c1 [128,6,14,14] (examples/mnist/lenet.dl:8:50)
+	inferC2Conv2d  []Float // inference conv2d of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:6)
+	inferC2BiasAdd []Float // inference bias_add of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:6)
+	inferC2Relu    []Float // inference relu of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:27)
+	inferC2        []Float // inference maxpool2d of c2 [128,16,5,5] (examples/mnist/lenet.dl:9:35)
+	inferH1Flatten []Float // inference flatten of h1 [128,400] (examples/mnist/lenet.dl:10:6)
+	inferH1        []Float // inference relu of h1 [128,120] (examples/mnist/lenet.dl:10:35)
+	inferH2        []Float // inference relu of h2 [128,84] (examples/mnist/lenet.dl:11:23)
+	inferLogits    []Float // inference bias_add of logits [128,10] (examples/mnist/lenet.dl:12:10)
 }
 
 var _ runtime.Model = (*Model)(nil)
 
-// New returns a model with its buffers allocated, all in one arena, and its
-// parameters initialised from the model file's seed.
+// New returns a model with its buffers allocated, all in one arena at the
+// offsets of the memory plan, and its parameters initialised from the model
+// file's seed.
 func New() *Model {
-	arena := make([]Float, 7622954)
+	arena := make([]Float, ArenaFloats)
 	m := &Model{arena: arena}
 	m.labels = make([]int32, 128)
 	m.image = arena[0:100352:100352]
@@ -135,16 +137,16 @@ func New() *Model {
 	m.h2B = arena[161124:161208:161208]
 	m.logitsW = arena[161208:162048:162048]
 	m.logitsB = arena[162048:162058:162058]
-	m.dC1W = arena[162058:162208:162208]
-	m.dC1B = arena[162208:162214:162214]
-	m.dC2W = arena[162214:164614:164614]
-	m.dC2B = arena[164614:164630:164630]
-	m.dH1W = arena[164630:212630:212630]
-	m.dH1B = arena[212630:212750:212750]
-	m.dH2W = arena[212750:222830:222830]
-	m.dH2B = arena[222830:222914:222914]
-	m.dLogitsW = arena[222914:223754:223754]
-	m.dLogitsB = arena[223754:223764:223764]
+	m.dC1W = arena[223614:223764:223764]
+	m.dC1B = arena[223608:223614:223614]
+	m.dC2W = arena[221208:223608:223608]
+	m.dC2B = arena[221192:221208:221208]
+	m.dH1W = arena[173192:221192:221192]
+	m.dH1B = arena[173072:173192:173192]
+	m.dH2W = arena[162992:173072:173072]
+	m.dH2B = arena[162908:162992:162992]
+	m.dLogitsW = arena[162068:162908:162908]
+	m.dLogitsB = arena[162058:162068:162068]
 	m.c1WAdamM = arena[223764:223914:223914]
 	m.c1WAdamV = arena[223914:224064:224064]
 	m.c1BAdamM = arena[224064:224070:224070]
@@ -167,52 +169,41 @@ func New() *Model {
 	m.logitsBAdamV = arena[347166:347176:347176]
 	m.c1Conv2d = arena[347176:949288:949288]
 	m.c1BiasAdd = arena[949288:1551400:1551400]
-	m.c1Relu = arena[1551400:2153512:2153512]
-	m.c1 = arena[2153512:2304040:2304040]
-	m.c2Conv2d = arena[2304040:2508840:2508840]
-	m.c2BiasAdd = arena[2508840:2713640:2713640]
-	m.c2Relu = arena[2713640:2918440:2918440]
-	m.c2 = arena[2918440:2969640:2969640]
-	m.h1Flatten = arena[2918440:2969640:2969640]
-	m.h1Matmul = arena[2969640:2985000:2985000]
-	m.h1BiasAdd = arena[2985000:3000360:3000360]
-	m.h1 = arena[3000360:3015720:3015720]
-	m.h2Matmul = arena[3015720:3026472:3026472]
-	m.h2BiasAdd = arena[3026472:3037224:3037224]
-	m.h2 = arena[3037224:3047976:3047976]
-	m.logitsMatmul = arena[3047976:3049256:3049256]
-	m.logits = arena[3049256:3050536:3050536]
-	m.loss = arena[3050536:3050537:3050537]
-	m.lossBwdFill = arena[3050537:3050538:3050538]
-	m.lossBwdSoftmaxXentGrad = arena[3050538:3051818:3051818]
-	m.logitsBwdMatmul = arena[3051818:3062570:3062570]
-	m.h2BwdReluGrad = arena[3062570:3073322:3073322]
-	m.h2BwdMatmul = arena[3073322:3088682:3088682]
-	m.h1BwdReluGrad = arena[3088682:3104042:3104042]
-	m.h1BwdMatmul = arena[3104042:3155242:3155242]
-	m.h1BwdReshape = arena[3104042:3155242:3155242]
-	m.c2BwdMaxpool2dGrad = arena[3155242:3360042:3360042]
-	m.c2BwdReluGrad = arena[3360042:3564842:3564842]
-	m.c2BwdConv2dGradInput = arena[3564842:3715370:3715370]
-	m.c1BwdMaxpool2dGrad = arena[3715370:4317482:4317482]
-	m.c1BwdReluGrad = arena[4317482:4919594:4919594]
-	m.inferC1Conv2d = arena[4919594:5521706:5521706]
-	m.inferC1BiasAdd = arena[5521706:6123818:6123818]
-	m.inferC1Relu = arena[6123818:6725930:6725930]
-	m.inferC1 = arena[6725930:6876458:6876458]
-	m.inferC2Conv2d = arena[6876458:7081258:7081258]
-	m.inferC2BiasAdd = arena[7081258:7286058:7286058]
-	m.inferC2Relu = arena[7286058:7490858:7490858]
-	m.inferC2 = arena[7490858:7542058:7542058]
-	m.inferH1Flatten = arena[7490858:7542058:7542058]
-	m.inferH1Matmul = arena[7542058:7557418:7557418]
-	m.inferH1BiasAdd = arena[7557418:7572778:7572778]
-	m.inferH1 = arena[7572778:7588138:7588138]
-	m.inferH2Matmul = arena[7588138:7598890:7598890]
-	m.inferH2BiasAdd = arena[7598890:7609642:7609642]
-	m.inferH2 = arena[7609642:7620394:7620394]
-	m.inferLogitsMatmul = arena[7620394:7621674:7621674]
-	m.inferLogits = arena[7621674:7622954:7622954]
+	m.c1Relu = arena[949288:1551400:1551400]
+	m.c1 = arena[756776:907304:907304]
+	m.c2Conv2d = arena[347176:551976:551976]
+	m.c2BiasAdd = arena[551976:756776:756776]
+	m.c2Relu = arena[551976:756776:756776]
+	m.c2 = arena[347176:398376:398376]
+	m.h1Flatten = arena[347176:398376:398376]
+	m.h1 = arena[907304:922664:922664]
+	m.h2 = arena[922664:933416:933416]
+	m.logits = arena[1701928:1703208:1703208]
+	m.loss = arena[1703208:1703209:1703209]
+	m.lossBwdFill = arena[934696:934697:934697]
+	m.lossBwdSoftmaxXentGrad = arena[933416:934696:934696]
+	m.h2BwdReluGrad = arena[938024:948776:948776]
+	m.h1BwdReluGrad = arena[922664:938024:938024]
+	m.h1BwdMatmul = arena[1551400:1602600:1602600]
+	m.h1BwdReshape = arena[1551400:1602600:1602600]
+	m.c2BwdMaxpool2dGrad = arena[347176:551976:551976]
+	m.c2BwdReluGrad = arena[551976:756776:756776]
+	m.c2BwdConv2dGradInput = arena[1551400:1701928:1701928]
+	m.c1BwdMaxpool2dGrad = arena[347176:949288:949288]
+	m.c1BwdReluGrad = arena[949288:1551400:1551400]
+	m.inferC1Conv2d = arena[347176:949288:949288]
+	m.inferC1BiasAdd = arena[949288:1551400:1551400]
+	m.inferC1Relu = arena[949288:1551400:1551400]
+	m.inferC1 = arena[551976:702504:702504]
+	m.inferC2Conv2d = arena[347176:551976:551976]
+	m.inferC2BiasAdd = arena[551976:756776:756776]
+	m.inferC2Relu = arena[551976:756776:756776]
+	m.inferC2 = arena[347176:398376:398376]
+	m.inferH1Flatten = arena[347176:398376:398376]
+	m.inferH1 = arena[398376:413736:413736]
+	m.inferH2 = arena[347176:357928:357928]
+	m.inferLogits = arena[357928:359208:359208]
+	m.panels = make([]Float, 25600)
 	m.Init(1)
 	return m
 }
@@ -271,6 +262,7 @@ func (m *Model) Init(seed uint64) {
 	clear(m.logitsBAdamV)
 	m.step = 0
 	m.rng = runtime.NewRNG(seed).Derive("model")
+	m.stepRNG = *m.rng
 }
 
 // Params returns the parameters, named as in the model file. The slices alias
@@ -334,28 +326,93 @@ func (m *Model) Grads() []runtime.Tensor {
 	}
 }
 
-// Activations returns the forward activations of the last step in the order
-// they were computed, named by layer.
-func (m *Model) Activations() []runtime.Tensor {
-	return []runtime.Tensor{
-		{Name: "c1.conv2d3", Shape: []int{128, 6, 28, 28}, F32: m.c1Conv2d},
-		{Name: "c1.bias_add5", Shape: []int{128, 6, 28, 28}, F32: m.c1BiasAdd},
-		{Name: "c1.relu6", Shape: []int{128, 6, 28, 28}, F32: m.c1Relu},
-		{Name: "c1", Shape: []int{128, 6, 14, 14}, F32: m.c1},
-		{Name: "c2.conv2d9", Shape: []int{128, 16, 10, 10}, F32: m.c2Conv2d},
-		{Name: "c2.bias_add11", Shape: []int{128, 16, 10, 10}, F32: m.c2BiasAdd},
-		{Name: "c2.relu12", Shape: []int{128, 16, 10, 10}, F32: m.c2Relu},
-		{Name: "c2", Shape: []int{128, 16, 5, 5}, F32: m.c2},
-		{Name: "h1.flatten14", Shape: []int{128, 400}, F32: m.h1Flatten},
-		{Name: "h1.matmul16", Shape: []int{128, 120}, F32: m.h1Matmul},
-		{Name: "h1.bias_add18", Shape: []int{128, 120}, F32: m.h1BiasAdd},
-		{Name: "h1", Shape: []int{128, 120}, F32: m.h1},
-		{Name: "h2.matmul21", Shape: []int{128, 84}, F32: m.h2Matmul},
-		{Name: "h2.bias_add23", Shape: []int{128, 84}, F32: m.h2BiasAdd},
-		{Name: "h2", Shape: []int{128, 84}, F32: m.h2},
-		{Name: "logits.matmul26", Shape: []int{128, 10}, F32: m.logitsMatmul},
-		{Name: "logits", Shape: []int{128, 10}, F32: m.logits},
-		{Name: "loss", Shape: []int{}, F32: m.loss},
+// Trace runs the training forward pass again on b, with the current parameters
+// and the random draws of the last TrainStep, and calls visit with each op's
+// output as soon as it is computed, while it is intact: later ops reuse its
+// memory, so a tensor is valid only during its visit. It stops when visit
+// returns false. Parameters, state, gradients and the random stream are left
+// as they were.
+func (m *Model) Trace(b *runtime.Batch, visit func(runtime.Tensor) bool) {
+	current := *m.rng
+	*m.rng = m.stepRNG
+	defer func() {
+		*m.rng = current
+	}()
+	m.load(b)
+	// c1 (examples/mnist/lenet.dl:8:6): conv2d image[128,1,28,28], c1.w[6,1,5,5] → [128,6,28,28]
+	conv2d_128x1x28x28_6x28x28_k5s1p2(m.c1Conv2d, m.image, m.c1W)
+	if !visit(runtime.Tensor{Name: "c1.conv2d3", Shape: []int{128, 6, 28, 28}, F32: m.c1Conv2d}) {
+		return
+	}
+	// c1 (examples/mnist/lenet.dl:8:6): bias_add c1Conv2d[128,6,28,28], c1.b[6] → [128,6,28,28]
+	biasAdd_128x6x28x28(m.c1BiasAdd, m.c1Conv2d, m.c1B)
+	if !visit(runtime.Tensor{Name: "c1.bias_add5", Shape: []int{128, 6, 28, 28}, F32: m.c1BiasAdd}) {
+		return
+	}
+	// c1 (examples/mnist/lenet.dl:8:42): relu c1BiasAdd[128,6,28,28] → [128,6,28,28]
+	relu_128x6x28x28(m.c1Relu, m.c1BiasAdd)
+	if !visit(runtime.Tensor{Name: "c1.relu6", Shape: []int{128, 6, 28, 28}, F32: m.c1Relu}) {
+		return
+	}
+	// c1 (examples/mnist/lenet.dl:8:50): maxpool2d c1Relu[128,6,28,28] → [128,6,14,14]
+	maxpool2d_128x6x28x28_k2s2p0(m.c1, m.c1Relu)
+	if !visit(runtime.Tensor{Name: "c1", Shape: []int{128, 6, 14, 14}, F32: m.c1}) {
+		return
+	}
+	// c2 (examples/mnist/lenet.dl:9:6): conv2d c1[128,6,14,14], c2.w[16,6,5,5] → [128,16,10,10]
+	conv2d_128x6x14x14_16x10x10_k5s1p0(m.c2Conv2d, m.c1, m.c2W)
+	if !visit(runtime.Tensor{Name: "c2.conv2d9", Shape: []int{128, 16, 10, 10}, F32: m.c2Conv2d}) {
+		return
+	}
+	// c2 (examples/mnist/lenet.dl:9:6): bias_add c2Conv2d[128,16,10,10], c2.b[16] → [128,16,10,10]
+	biasAdd_128x16x10x10(m.c2BiasAdd, m.c2Conv2d, m.c2B)
+	if !visit(runtime.Tensor{Name: "c2.bias_add11", Shape: []int{128, 16, 10, 10}, F32: m.c2BiasAdd}) {
+		return
+	}
+	// c2 (examples/mnist/lenet.dl:9:27): relu c2BiasAdd[128,16,10,10] → [128,16,10,10]
+	relu_128x16x10x10(m.c2Relu, m.c2BiasAdd)
+	if !visit(runtime.Tensor{Name: "c2.relu12", Shape: []int{128, 16, 10, 10}, F32: m.c2Relu}) {
+		return
+	}
+	// c2 (examples/mnist/lenet.dl:9:35): maxpool2d c2Relu[128,16,10,10] → [128,16,5,5]
+	maxpool2d_128x16x10x10_k2s2p0(m.c2, m.c2Relu)
+	if !visit(runtime.Tensor{Name: "c2", Shape: []int{128, 16, 5, 5}, F32: m.c2}) {
+		return
+	}
+	// h1 (examples/mnist/lenet.dl:10:6): flatten c2[128,16,5,5] → [128,400]
+	// (a view of c2's buffer: nothing to compute)
+	if !visit(runtime.Tensor{Name: "h1.flatten14", Shape: []int{128, 400}, F32: m.h1Flatten}) {
+		return
+	}
+	// h1 (examples/mnist/lenet.dl:10:21): matmul h1Flatten[128,400] · h1.w[400,120] → [128,120]
+	// (computed in the fused kernel of h1 below)
+	// h1 (examples/mnist/lenet.dl:10:21): bias_add h1.matmul16[128,120], h1.b[120] → [128,120]
+	// (computed in the fused kernel of h1 below)
+	// h1 (examples/mnist/lenet.dl:10:35): relu h1.bias_add18[128,120] → [128,120]
+	matmulNN_128x400x120_biasAdd_relu(m.h1, m.h1Flatten, m.h1W, m.h1B, m.panels)
+	if !visit(runtime.Tensor{Name: "h1", Shape: []int{128, 120}, F32: m.h1}) {
+		return
+	}
+	// h2 (examples/mnist/lenet.dl:11:6): matmul h1[128,120] · h2.w[120,84] → [128,84]
+	// (computed in the fused kernel of h2 below)
+	// h2 (examples/mnist/lenet.dl:11:6): bias_add h2.matmul21[128,84], h2.b[84] → [128,84]
+	// (computed in the fused kernel of h2 below)
+	// h2 (examples/mnist/lenet.dl:11:23): relu h2.bias_add23[128,84] → [128,84]
+	matmulNN_128x120x84_biasAdd_relu(m.h2, m.h1, m.h2W, m.h2B, m.panels)
+	if !visit(runtime.Tensor{Name: "h2", Shape: []int{128, 84}, F32: m.h2}) {
+		return
+	}
+	// logits (examples/mnist/lenet.dl:12:10): matmul h2[128,84] · logits.w[84,10] → [128,10]
+	// (computed in the fused kernel of logits below)
+	// logits (examples/mnist/lenet.dl:12:10): bias_add logits.matmul26[128,10], logits.b[10] → [128,10]
+	matmulNN_128x84x10_biasAdd(m.logits, m.h2, m.logitsW, m.logitsB, m.panels)
+	if !visit(runtime.Tensor{Name: "logits", Shape: []int{128, 10}, F32: m.logits}) {
+		return
+	}
+	// loss (examples/mnist/lenet.dl:13:8): softmax_xent logits[128,10], digit[128] → []
+	softmaxXent_128x10(m.loss, m.logits, m.digit)
+	if !visit(runtime.Tensor{Name: "loss", Shape: []int{}, F32: m.loss}) {
+		return
 	}
 }
 
@@ -381,14 +438,20 @@ func (m *Model) load(b *runtime.Batch) {
 }
 
 // TrainStep runs forward, backward and the optimizer update on a full batch
-// and returns the mean loss over it.
+// and returns the mean loss over it. A step whose loss is not finite makes no
+// update, so that Trace can re-run its forward pass as it was.
 func (m *Model) TrainStep(b *runtime.Batch) float64 {
 	m.load(b)
+	m.stepRNG = *m.rng
 	m.forward()
 	m.backward()
+	loss := float64(m.loss[0])
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss
+	}
 	// Every gradient is complete here, and no update has begun.
 	m.update()
-	return float64(m.loss[0])
+	return loss
 }
 
 // EvalStep runs the inference forward pass and returns the summed loss and the

@@ -24,27 +24,28 @@ func (m *Model) forward() {
 	// h1 (examples/mnist/lenet.dl:10:6): flatten c2[128,16,5,5] → [128,400]
 	// (a view of c2's buffer: nothing to compute)
 	// h1 (examples/mnist/lenet.dl:10:21): matmul h1Flatten[128,400] · h1.w[400,120] → [128,120]
-	matmulNN_128x400x120(m.h1Matmul, m.h1Flatten, m.h1W)
-	// h1 (examples/mnist/lenet.dl:10:21): bias_add h1Matmul[128,120], h1.b[120] → [128,120]
-	biasAdd_128x120(m.h1BiasAdd, m.h1Matmul, m.h1B)
-	// h1 (examples/mnist/lenet.dl:10:35): relu h1BiasAdd[128,120] → [128,120]
-	relu_128x120(m.h1, m.h1BiasAdd)
+	// (computed in the fused kernel of h1 below)
+	// h1 (examples/mnist/lenet.dl:10:21): bias_add h1.matmul16[128,120], h1.b[120] → [128,120]
+	// (computed in the fused kernel of h1 below)
+	// h1 (examples/mnist/lenet.dl:10:35): relu h1.bias_add18[128,120] → [128,120]
+	matmulNN_128x400x120_biasAdd_relu(m.h1, m.h1Flatten, m.h1W, m.h1B, m.panels)
 	// h2 (examples/mnist/lenet.dl:11:6): matmul h1[128,120] · h2.w[120,84] → [128,84]
-	matmulNN_128x120x84(m.h2Matmul, m.h1, m.h2W)
-	// h2 (examples/mnist/lenet.dl:11:6): bias_add h2Matmul[128,84], h2.b[84] → [128,84]
-	biasAdd_128x84(m.h2BiasAdd, m.h2Matmul, m.h2B)
-	// h2 (examples/mnist/lenet.dl:11:23): relu h2BiasAdd[128,84] → [128,84]
-	relu_128x84(m.h2, m.h2BiasAdd)
+	// (computed in the fused kernel of h2 below)
+	// h2 (examples/mnist/lenet.dl:11:6): bias_add h2.matmul21[128,84], h2.b[84] → [128,84]
+	// (computed in the fused kernel of h2 below)
+	// h2 (examples/mnist/lenet.dl:11:23): relu h2.bias_add23[128,84] → [128,84]
+	matmulNN_128x120x84_biasAdd_relu(m.h2, m.h1, m.h2W, m.h2B, m.panels)
 	// logits (examples/mnist/lenet.dl:12:10): matmul h2[128,84] · logits.w[84,10] → [128,10]
-	matmulNN_128x84x10(m.logitsMatmul, m.h2, m.logitsW)
-	// logits (examples/mnist/lenet.dl:12:10): bias_add logitsMatmul[128,10], logits.b[10] → [128,10]
-	biasAdd_128x10(m.logits, m.logitsMatmul, m.logitsB)
+	// (computed in the fused kernel of logits below)
+	// logits (examples/mnist/lenet.dl:12:10): bias_add logits.matmul26[128,10], logits.b[10] → [128,10]
+	matmulNN_128x84x10_biasAdd(m.logits, m.h2, m.logitsW, m.logitsB, m.panels)
 	// loss (examples/mnist/lenet.dl:13:8): softmax_xent logits[128,10], digit[128] → []
 	softmaxXent_128x10(m.loss, m.logits, m.digit)
 }
 
 // infer computes the inference forward pass, from the input to the output, in
-// evaluation mode (running statistics, no dropout), into its own activations.
+// evaluation mode (running statistics, no dropout), reusing the memory of the
+// training pass's activations.
 func (m *Model) infer() {
 	// c1 (examples/mnist/lenet.dl:8:6): conv2d image[128,1,28,28], c1.w[6,1,5,5] → [128,6,28,28]
 	conv2d_128x1x28x28_6x28x28_k5s1p2(m.inferC1Conv2d, m.image, m.c1W)
@@ -65,21 +66,21 @@ func (m *Model) infer() {
 	// h1 (examples/mnist/lenet.dl:10:6): flatten c2[128,16,5,5] → [128,400]
 	// (a view of c2's buffer: nothing to compute)
 	// h1 (examples/mnist/lenet.dl:10:21): matmul inferH1Flatten[128,400] · h1.w[400,120] → [128,120]
-	matmulNN_128x400x120(m.inferH1Matmul, m.inferH1Flatten, m.h1W)
-	// h1 (examples/mnist/lenet.dl:10:21): bias_add inferH1Matmul[128,120], h1.b[120] → [128,120]
-	biasAdd_128x120(m.inferH1BiasAdd, m.inferH1Matmul, m.h1B)
-	// h1 (examples/mnist/lenet.dl:10:35): relu inferH1BiasAdd[128,120] → [128,120]
-	relu_128x120(m.inferH1, m.inferH1BiasAdd)
+	// (computed in the fused kernel of h1 below)
+	// h1 (examples/mnist/lenet.dl:10:21): bias_add h1.matmul16[128,120], h1.b[120] → [128,120]
+	// (computed in the fused kernel of h1 below)
+	// h1 (examples/mnist/lenet.dl:10:35): relu h1.bias_add18[128,120] → [128,120]
+	matmulNN_128x400x120_biasAdd_relu(m.inferH1, m.inferH1Flatten, m.h1W, m.h1B, m.panels)
 	// h2 (examples/mnist/lenet.dl:11:6): matmul h1[128,120] · h2.w[120,84] → [128,84]
-	matmulNN_128x120x84(m.inferH2Matmul, m.inferH1, m.h2W)
-	// h2 (examples/mnist/lenet.dl:11:6): bias_add inferH2Matmul[128,84], h2.b[84] → [128,84]
-	biasAdd_128x84(m.inferH2BiasAdd, m.inferH2Matmul, m.h2B)
-	// h2 (examples/mnist/lenet.dl:11:23): relu inferH2BiasAdd[128,84] → [128,84]
-	relu_128x84(m.inferH2, m.inferH2BiasAdd)
+	// (computed in the fused kernel of h2 below)
+	// h2 (examples/mnist/lenet.dl:11:6): bias_add h2.matmul21[128,84], h2.b[84] → [128,84]
+	// (computed in the fused kernel of h2 below)
+	// h2 (examples/mnist/lenet.dl:11:23): relu h2.bias_add23[128,84] → [128,84]
+	matmulNN_128x120x84_biasAdd_relu(m.inferH2, m.inferH1, m.h2W, m.h2B, m.panels)
 	// logits (examples/mnist/lenet.dl:12:10): matmul h2[128,84] · logits.w[84,10] → [128,10]
-	matmulNN_128x84x10(m.inferLogitsMatmul, m.inferH2, m.logitsW)
-	// logits (examples/mnist/lenet.dl:12:10): bias_add inferLogitsMatmul[128,10], logits.b[10] → [128,10]
-	biasAdd_128x10(m.inferLogits, m.inferLogitsMatmul, m.logitsB)
+	// (computed in the fused kernel of logits below)
+	// logits (examples/mnist/lenet.dl:12:10): bias_add logits.matmul26[128,10], logits.b[10] → [128,10]
+	matmulNN_128x84x10_biasAdd(m.inferLogits, m.inferH2, m.logitsW, m.logitsB, m.panels)
 }
 
 // backward computes every gradient, reading the activations forward left.
@@ -91,25 +92,25 @@ func (m *Model) backward() {
 	// logits (examples/mnist/lenet.dl:12:10): bias_grad lossBwdSoftmaxXentGrad[128,10] → [10]
 	biasGrad_128x10(m.dLogitsB, m.lossBwdSoftmaxXentGrad)
 	// logits (examples/mnist/lenet.dl:12:10): matmul lossBwdSoftmaxXentGrad[128,10] · logits.w[84,10]ᵀ → [128,84]
-	matmulNT_128x10x84(m.logitsBwdMatmul, m.lossBwdSoftmaxXentGrad, m.logitsW)
+	// (computed in the fused kernel of h2BwdReluGrad below)
 	// logits (examples/mnist/lenet.dl:12:10): matmul h2[128,84]ᵀ · lossBwdSoftmaxXentGrad[128,10] → [84,10]
-	matmulTN_84x128x10(m.dLogitsW, m.h2, m.lossBwdSoftmaxXentGrad)
-	// h2 (examples/mnist/lenet.dl:11:23): relu_grad h2[128,84], logitsBwdMatmul[128,84] → [128,84]
-	reluGrad_128x84(m.h2BwdReluGrad, m.h2, m.logitsBwdMatmul)
+	matmulTN_84x128x10(m.dLogitsW, m.h2, m.lossBwdSoftmaxXentGrad, m.panels)
+	// h2 (examples/mnist/lenet.dl:11:23): relu_grad h2[128,84], logits.matmul33[128,84] → [128,84]
+	matmulNT_128x10x84_reluGrad(m.h2BwdReluGrad, m.lossBwdSoftmaxXentGrad, m.logitsW, m.h2, m.panels)
 	// h2 (examples/mnist/lenet.dl:11:6): bias_grad h2BwdReluGrad[128,84] → [84]
 	biasGrad_128x84(m.dH2B, m.h2BwdReluGrad)
 	// h2 (examples/mnist/lenet.dl:11:6): matmul h2BwdReluGrad[128,84] · h2.w[120,84]ᵀ → [128,120]
-	matmulNT_128x84x120(m.h2BwdMatmul, m.h2BwdReluGrad, m.h2W)
+	// (computed in the fused kernel of h1BwdReluGrad below)
 	// h2 (examples/mnist/lenet.dl:11:6): matmul h1[128,120]ᵀ · h2BwdReluGrad[128,84] → [120,84]
-	matmulTN_120x128x84(m.dH2W, m.h1, m.h2BwdReluGrad)
-	// h1 (examples/mnist/lenet.dl:10:35): relu_grad h1[128,120], h2BwdMatmul[128,120] → [128,120]
-	reluGrad_128x120(m.h1BwdReluGrad, m.h1, m.h2BwdMatmul)
+	matmulTN_120x128x84(m.dH2W, m.h1, m.h2BwdReluGrad, m.panels)
+	// h1 (examples/mnist/lenet.dl:10:35): relu_grad h1[128,120], h2.matmul37[128,120] → [128,120]
+	matmulNT_128x84x120_reluGrad(m.h1BwdReluGrad, m.h2BwdReluGrad, m.h2W, m.h1, m.panels)
 	// h1 (examples/mnist/lenet.dl:10:21): bias_grad h1BwdReluGrad[128,120] → [120]
 	biasGrad_128x120(m.dH1B, m.h1BwdReluGrad)
 	// h1 (examples/mnist/lenet.dl:10:21): matmul h1BwdReluGrad[128,120] · h1.w[400,120]ᵀ → [128,400]
-	matmulNT_128x120x400(m.h1BwdMatmul, m.h1BwdReluGrad, m.h1W)
+	matmulNT_128x120x400(m.h1BwdMatmul, m.h1BwdReluGrad, m.h1W, m.panels)
 	// h1 (examples/mnist/lenet.dl:10:21): matmul h1Flatten[128,400]ᵀ · h1BwdReluGrad[128,120] → [400,120]
-	matmulTN_400x128x120(m.dH1W, m.h1Flatten, m.h1BwdReluGrad)
+	matmulTN_400x128x120(m.dH1W, m.h1Flatten, m.h1BwdReluGrad, m.panels)
 	// h1 (examples/mnist/lenet.dl:10:6): reshape h1BwdMatmul[128,400] → [128,16,5,5]
 	// (a view of h1BwdMatmul's buffer: nothing to compute)
 	// c2 (examples/mnist/lenet.dl:9:35): maxpool2d_grad c2Relu[128,16,10,10], h1BwdReshape[128,16,5,5] → [128,16,10,10]

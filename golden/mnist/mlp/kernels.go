@@ -2,28 +2,53 @@
 
 package mlp
 
-import "math"
+import (
+	kernels "github.com/dlc-dev/dlc/runtime/kernels"
+	"math"
+)
 
-// matmulNN_128x784x512 computes c[128,512] = a[128,784] · b[784,512].
-func matmulNN_128x784x512(c, a, b []Float) {
+// matmulNN_128x784x512_biasAdd_relu computes c[128,512] = relu(a[128,784] ·
+// b[784,512] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
+// which take chunks of 64 columns in turn; the result is the same either way.
+// ws holds the packed panels of b, 50176 floats.
+func matmulNN_128x784x512_biasAdd_relu(c, a, b, bias, ws []Float) {
+	kernels.Run2(matmulNN_128x784x512_biasAdd_relu_part, kernels.Args[Float]{
+		A:    a,
+		B:    b,
+		Bias: bias,
+		C:    c,
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    512,
+		Rows:    128,
+		Scratch: 25088,
+	})
+}
+
+// matmulNN_128x784x512_biasAdd_relu_scalar computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_128x784x512_biasAdd_relu in portable Go; ws is unused.
+func matmulNN_128x784x512_biasAdd_relu_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	const M, K, N = 128, 784, 512
 	const kb, nb = 256, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	_ = ws
+	c, a, b := x.C[:65536], x.A[:100352], x.B[:401408]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
@@ -32,55 +57,82 @@ func matmulNN_128x784x512(c, a, b []Float) {
 					}
 				}
 			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+		matmulNN_128x784x512_biasAdd_relu_epilogue(x, i0, i1, jb, je)
+	}
+}
+
+// matmulNN_128x784x512_biasAdd_relu_epilogue applies the bias and the
+// elementwise tail of matmulNN_128x784x512_biasAdd_relu to rows [i0,i1) and
+// columns [j0,j1) of the stored product, in place.
+func matmulNN_128x784x512_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 512
+	c := x.C[:65536]
+	bias := x.Bias[:N]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx] + bias[j]
+			var v1 Float
+			v1 = max(v0, 0)
+			c[idx] = v1
 		}
 	}
 }
 
-// biasAdd_128x512 adds the bias b[512] to axis 1 of x[128,512].
-func biasAdd_128x512(y, x, b []Float) {
-	const rows, channels, inner = 128, 512, 1
-	y = y[:rows*channels*inner]
-	x = x[:rows*channels*inner]
-	b = b[:channels]
-	for r := 0; r < rows; r++ {
-		yr := y[r*channels : r*channels+channels]
-		xr := x[r*channels : r*channels+channels]
-		for j, bj := range b {
-			yr[j] = xr[j] + bj
-		}
-	}
+// matmulNN_128x512x512_biasAdd_relu computes c[128,512] = relu(a[128,512] ·
+// b[512,512] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
+// which take chunks of 64 columns in turn; the result is the same either way.
+// ws holds the packed panels of b, 32768 floats.
+func matmulNN_128x512x512_biasAdd_relu(c, a, b, bias, ws []Float) {
+	kernels.Run2(matmulNN_128x512x512_biasAdd_relu_part, kernels.Args[Float]{
+		A:    a,
+		B:    b,
+		Bias: bias,
+		C:    c,
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    512,
+		Rows:    128,
+		Scratch: 16384,
+	})
 }
 
-// relu_128x512 computes relu over 65536 elements.
-func relu_128x512(y, x0 []Float) {
-	const n = 65536
-	y = y[:n]
-	x0 = x0[:n]
-	for i := range y {
-		y[i] = max(x0[i], 0)
-	}
-}
-
-// matmulNN_128x512x512 computes c[128,512] = a[128,512] · b[512,512].
-func matmulNN_128x512x512(c, a, b []Float) {
+// matmulNN_128x512x512_biasAdd_relu_scalar computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_128x512x512_biasAdd_relu in portable Go; ws is unused.
+func matmulNN_128x512x512_biasAdd_relu_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	const M, K, N = 128, 512, 512
 	const kb, nb = 256, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	_ = ws
+	c, a, b := x.C[:65536], x.A[:65536], x.B[:262144]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
@@ -89,30 +141,75 @@ func matmulNN_128x512x512(c, a, b []Float) {
 					}
 				}
 			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+		matmulNN_128x512x512_biasAdd_relu_epilogue(x, i0, i1, jb, je)
+	}
+}
+
+// matmulNN_128x512x512_biasAdd_relu_epilogue applies the bias and the
+// elementwise tail of matmulNN_128x512x512_biasAdd_relu to rows [i0,i1) and
+// columns [j0,j1) of the stored product, in place.
+func matmulNN_128x512x512_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 512
+	c := x.C[:65536]
+	bias := x.Bias[:N]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx] + bias[j]
+			var v1 Float
+			v1 = max(v0, 0)
+			c[idx] = v1
 		}
 	}
 }
 
-// matmulNN_128x512x10 computes c[128,10] = a[128,512] · b[512,10].
-func matmulNN_128x512x10(c, a, b []Float) {
+// matmulNN_128x512x10_biasAdd computes c[128,10] = a[128,512] · b[512,10] +
+// bias. At 1310720 FLOP it runs on one goroutine: waking a second would cost
+// more than it saves. ws holds the packed panels of b, 16384 floats.
+func matmulNN_128x512x10_biasAdd(c, a, b, bias, ws []Float) {
+	matmulNN_128x512x10_biasAdd_part(kernels.Args[Float]{
+		A:    a,
+		B:    b,
+		Bias: bias,
+		C:    c,
+	}, ws, 0, 128, 0, 10)
+}
+
+// matmulNN_128x512x10_biasAdd_scalar computes rows [i0,i1) and columns [j0,j1)
+// of matmulNN_128x512x10_biasAdd in portable Go; ws is unused.
+func matmulNN_128x512x10_biasAdd_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	const M, K, N = 128, 512, 10
 	const kb, nb = 256, 10 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	_ = ws
+	c, a, b := x.C[:1280], x.A[:65536], x.B[:5120]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
@@ -121,21 +218,34 @@ func matmulNN_128x512x10(c, a, b []Float) {
 					}
 				}
 			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
 		}
+		matmulNN_128x512x10_biasAdd_epilogue(x, i0, i1, jb, je)
 	}
 }
 
-// biasAdd_128x10 adds the bias b[10] to axis 1 of x[128,10].
-func biasAdd_128x10(y, x, b []Float) {
-	const rows, channels, inner = 128, 10, 1
-	y = y[:rows*channels*inner]
-	x = x[:rows*channels*inner]
-	b = b[:channels]
-	for r := 0; r < rows; r++ {
-		yr := y[r*channels : r*channels+channels]
-		xr := x[r*channels : r*channels+channels]
-		for j, bj := range b {
-			yr[j] = xr[j] + bj
+// matmulNN_128x512x10_biasAdd_epilogue applies the bias and the elementwise
+// tail of matmulNN_128x512x10_biasAdd to rows [i0,i1) and columns [j0,j1) of
+// the stored product, in place.
+func matmulNN_128x512x10_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 10
+	c := x.C[:1280]
+	bias := x.Bias[:N]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx] + bias[j]
+			c[idx] = v0
 		}
 	}
 }
@@ -212,30 +322,102 @@ func biasGrad_128x10(db, dy []Float) {
 	}
 }
 
-// matmulNT_128x10x512 computes c[128,512] = a[128,10] · bᵀ[512,10].
-func matmulNT_128x10x512(c, a, b []Float) {
-	const M, K, N = 128, 10, 512
-	const kb, nb = 10, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+// matmulTN_512x128x10 computes c[512,10] = aᵀ[128,512] · b[128,10]. At
+// 1310720 FLOP it runs on one goroutine: waking a second would cost more than
+// it saves. ws holds the packed panels of b, 4096 floats.
+func matmulTN_512x128x10(c, a, b, ws []Float) {
+	matmulTN_512x128x10_part(kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+	}, ws, 0, 512, 0, 10)
+}
+
+// matmulTN_512x128x10_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulTN_512x128x10 in portable Go; ws is unused.
+func matmulTN_512x128x10_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 512, 128, 10
+	const kb, nb = 128, 10 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:5120], x.A[:65536], x.B[:1280]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for j := j0; j < j1; j++ {
-				src := b[j*K+k0 : j*K+k1]
-				for q, v := range src {
-					panel[q*nb+j-j0] = v
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
+				for q := k0; q < k1; q++ {
+					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
+					for j, bv := range bq {
+						c0[j] += a0 * bv
+						c1[j] += a1 * bv
+						c2[j] += a2 * bv
+						c3[j] += a3 * bv
+					}
 				}
 			}
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[q*M+i]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+	}
+}
+
+// matmulNT_128x10x512_reluGrad computes c[128,512] = relu_grad(x0, a[128,10] ·
+// bᵀ[512,10]). At 1310720 FLOP it runs on one goroutine: waking a second
+// would cost more than it saves. ws holds the packed panels of b, 320 floats.
+func matmulNT_128x10x512_reluGrad(c, a, b, x0, ws []Float) {
+	matmulNT_128x10x512_reluGrad_part(kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+		X: [kernels.MaxExtra][]Float{x0},
+	}, ws, 0, 128, 0, 512)
+}
+
+// matmulNT_128x10x512_reluGrad_scalar computes rows [i0,i1) and columns [j0,j1)
+// of matmulNT_128x10x512_reluGrad in portable Go; ws is unused.
+func matmulNT_128x10x512_reluGrad_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 128, 10, 512
+	const kb, nb = 10, 128 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:65536], x.A[:1280], x.B[:5120]
+	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
+		for k0 := 0; k0 < K; k0 += kb {
+			k1 := min(k0+kb, K)
+			for j := jb; j < je; j++ {
+				src := b[j*K+k0 : j*K+k1]
+				for q, v := range src {
+					panel[q*nb+j-jb] = v
+				}
+			}
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
 					bq := panel[(q-k0)*nb : (q-k0)*nb+len(c0)]
@@ -247,53 +429,40 @@ func matmulNT_128x10x512(c, a, b []Float) {
 					}
 				}
 			}
-		}
-	}
-}
-
-// matmulTN_512x128x10 computes c[512,10] = aᵀ[128,512] · b[128,10].
-func matmulTN_512x128x10(c, a, b []Float) {
-	const M, K, N = 512, 128, 10
-	const kb, nb = 128, 10 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
-		for k0 := 0; k0 < K; k0 += kb {
-			k1 := min(k0+kb, K)
-			for i := 0; i < 512; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
 				for q := k0; q < k1; q++ {
-					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					ai := a[i*K+q]
+					bq := panel[(q-k0)*nb : (q-k0)*nb+len(ci)]
 					for j, bv := range bq {
-						c0[j] += a0 * bv
-						c1[j] += a1 * bv
-						c2[j] += a2 * bv
-						c3[j] += a3 * bv
+						ci[j] += ai * bv
 					}
 				}
 			}
 		}
+		matmulNT_128x10x512_reluGrad_epilogue(x, i0, i1, jb, je)
 	}
 }
 
-// reluGrad_128x512 computes relu_grad over 65536 elements.
-func reluGrad_128x512(y, x0, x1 []Float) {
-	const n = 65536
-	y = y[:n]
-	x0 = x0[:n]
-	x1 = x1[:n]
-	for i := range y {
-		if x0[i] > 0 {
-			y[i] = x1[i]
-		} else {
-			y[i] = 0
+// matmulNT_128x10x512_reluGrad_epilogue applies the elementwise ops the vector
+// registers did not of matmulNT_128x10x512_reluGrad to rows [i0,i1) and columns
+// [j0,j1) of the stored product, in place.
+func matmulNT_128x10x512_reluGrad_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 512
+	c := x.C[:65536]
+	x0 := x.X[0][:65536]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx]
+			var v1 Float
+			if x0[idx] > 0 {
+				v1 = v0
+			} else {
+				v1 = 0
+			}
+			c[idx] = v1
 		}
 	}
 }
@@ -312,30 +481,116 @@ func biasGrad_128x512(db, dy []Float) {
 	}
 }
 
-// matmulNT_128x512x512 computes c[128,512] = a[128,512] · bᵀ[512,512].
-func matmulNT_128x512x512(c, a, b []Float) {
-	const M, K, N = 128, 512, 512
-	const kb, nb = 64, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+// matmulTN_512x128x512 computes c[512,512] = aᵀ[128,512] · b[128,512].
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
+// 64 columns in turn; the result is the same either way. ws holds the packed
+// panels of b, 8192 floats.
+func matmulTN_512x128x512(c, a, b, ws []Float) {
+	kernels.Run2(matmulTN_512x128x512_part, kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    512,
+		Rows:    512,
+		Scratch: 4096,
+	})
+}
+
+// matmulTN_512x128x512_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulTN_512x128x512 in portable Go; ws is unused.
+func matmulTN_512x128x512_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 512, 128, 512
+	const kb, nb = 128, 128 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:262144], x.A[:65536], x.B[:65536]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for j := j0; j < j1; j++ {
-				src := b[j*K+k0 : j*K+k1]
-				for q, v := range src {
-					panel[q*nb+j-j0] = v
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
+				for q := k0; q < k1; q++ {
+					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
+					for j, bv := range bq {
+						c0[j] += a0 * bv
+						c1[j] += a1 * bv
+						c2[j] += a2 * bv
+						c3[j] += a3 * bv
+					}
 				}
 			}
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[q*M+i]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+	}
+}
+
+// matmulNT_128x512x512_reluGrad computes c[128,512] = relu_grad(x0, a[128,512]
+// · bᵀ[512,512]). Unless kernels.Threads() is 1 it runs on two goroutines,
+// which take chunks of 64 columns in turn; the result is the same either way.
+// ws holds the packed panels of b, 32768 floats.
+func matmulNT_128x512x512_reluGrad(c, a, b, x0, ws []Float) {
+	kernels.Run2(matmulNT_128x512x512_reluGrad_part, kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+		X: [kernels.MaxExtra][]Float{x0},
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    512,
+		Rows:    128,
+		Scratch: 16384,
+	})
+}
+
+// matmulNT_128x512x512_reluGrad_scalar computes rows [i0,i1) and columns
+// [j0,j1) of matmulNT_128x512x512_reluGrad in portable Go; ws is unused.
+func matmulNT_128x512x512_reluGrad_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 128, 512, 512
+	const kb, nb = 64, 128 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:65536], x.A[:65536], x.B[:262144]
+	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
+		for k0 := 0; k0 < K; k0 += kb {
+			k1 := min(k0+kb, K)
+			for j := jb; j < je; j++ {
+				src := b[j*K+k0 : j*K+k1]
+				for q, v := range src {
+					panel[q*nb+j-jb] = v
+				}
+			}
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
 					bq := panel[(q-k0)*nb : (q-k0)*nb+len(c0)]
@@ -347,30 +602,85 @@ func matmulNT_128x512x512(c, a, b []Float) {
 					}
 				}
 			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := panel[(q-k0)*nb : (q-k0)*nb+len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+		matmulNT_128x512x512_reluGrad_epilogue(x, i0, i1, jb, je)
+	}
+}
+
+// matmulNT_128x512x512_reluGrad_epilogue applies the elementwise ops the vector
+// registers did not of matmulNT_128x512x512_reluGrad to rows [i0,i1) and
+// columns [j0,j1) of the stored product, in place.
+func matmulNT_128x512x512_reluGrad_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 512
+	c := x.C[:65536]
+	x0 := x.X[0][:65536]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx]
+			var v1 Float
+			if x0[idx] > 0 {
+				v1 = v0
+			} else {
+				v1 = 0
+			}
+			c[idx] = v1
 		}
 	}
 }
 
-// matmulTN_512x128x512 computes c[512,512] = aᵀ[128,512] · b[128,512].
-func matmulTN_512x128x512(c, a, b []Float) {
-	const M, K, N = 512, 128, 512
+// matmulTN_784x128x512 computes c[784,512] = aᵀ[128,784] · b[128,512].
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
+// 64 columns in turn; the result is the same either way. ws holds the packed
+// panels of b, 8192 floats.
+func matmulTN_784x128x512(c, a, b, ws []Float) {
+	kernels.Run2(matmulTN_784x128x512_part, kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    512,
+		Rows:    784,
+		Scratch: 4096,
+	})
+}
+
+// matmulTN_784x128x512_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulTN_784x128x512 in portable Go; ws is unused.
+func matmulTN_784x128x512_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 784, 128, 512
 	const kb, nb = 128, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	_ = ws
+	c, a, b := x.C[:401408], x.A[:100352], x.B[:65536]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 512; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
@@ -379,35 +689,14 @@ func matmulTN_512x128x512(c, a, b []Float) {
 					}
 				}
 			}
-		}
-	}
-}
-
-// matmulTN_784x128x512 computes c[784,512] = aᵀ[128,784] · b[128,512].
-func matmulTN_784x128x512(c, a, b []Float) {
-	const M, K, N = 784, 128, 512
-	const kb, nb = 128, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
-		for k0 := 0; k0 < K; k0 += kb {
-			k1 := min(k0+kb, K)
-			for i := 0; i < 784; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
 				for q := k0; q < k1; q++ {
-					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					ai := a[q*M+i]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
 					for j, bv := range bq {
-						c0[j] += a0 * bv
-						c1[j] += a1 * bv
-						c2[j] += a2 * bv
-						c3[j] += a3 * bv
+						ci[j] += ai * bv
 					}
 				}
 			}
@@ -422,7 +711,8 @@ func biasCorrection(beta float64, step int) Float {
 }
 
 // adamUpdate_784x512 takes one Adam step on a parameter of 401408 elements; c1
-// and c2 are the step's bias corrections.
+// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_784x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 401408
@@ -432,21 +722,22 @@ func adamUpdate_784x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_512 takes one Adam step on a parameter of 512 elements; c1 and c2
-// are the step's bias corrections.
+// are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 512
@@ -456,21 +747,22 @@ func adamUpdate_512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_512x512 takes one Adam step on a parameter of 262144 elements; c1
-// and c2 are the step's bias corrections.
+// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_512x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 262144
@@ -480,21 +772,22 @@ func adamUpdate_512x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_512x10 takes one Adam step on a parameter of 5120 elements; c1 and
-// c2 are the step's bias corrections.
+// c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_512x10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 5120
@@ -504,21 +797,22 @@ func adamUpdate_512x10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_10 takes one Adam step on a parameter of 10 elements; c1 and c2
-// are the step's bias corrections.
+// are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 10
@@ -528,17 +822,17 @@ func adamUpdate_10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // evalSoftmaxXent_128x10 sums the cross-entropy of the first n rows and counts

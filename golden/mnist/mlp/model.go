@@ -3,7 +3,10 @@
 // Package mlp is the model "mlp" compiled by dlc into a trainer for the dlc runtime.
 package mlp
 
-import "github.com/dlc-dev/dlc/runtime"
+import (
+	"github.com/dlc-dev/dlc/runtime"
+	"math"
+)
 
 // Float is the element type every tensor is computed in.
 type Float = float32
@@ -11,15 +14,25 @@ type Float = float32
 // Batch is the static batch size: every activation's first dimension.
 const Batch = 128
 
+// ArenaFloats is the size of the arena every Float buffer lives in: parameters,
+// gradients, optimizer state and the input, then the activations of whichever
+// pass runs, reusing the memory of values no longer needed.
+const ArenaFloats = 2978345
+
 // Model holds every buffer of one training step (parameters, gradients,
 // optimizer state, activations, the input and the label) and the activations
-// of the inference pass.
+// of the inference pass. Activations share memory: a buffer is reused once
+// its value is dead, and the two passes reuse the same region, so after a
+// step only the input, parameters, state, gradients and loss are sure to hold
+// their values (Trace shows the others).
 type Model struct {
 	arena     []Float           // every Float buffer below is a slice of it
 	labels    []int32           // the class-label buffer lives here
 	step      int               // optimizer steps taken
 	rng       *runtime.RNG      // the model's own random stream (dropout)
+	stepRNG   runtime.RNG       // rng as the last TrainStep found it, for Trace
 	runLength runtime.RunLength // the run's length, for the learning-rate schedule
+	panels    []Float           // the matrix products' packed panels of b: one per goroutine
 
 	image                  []Float // input image[128,784] (examples/mnist/mlp.dl:4:7)
 	digit                  []int32 // label digit[128] (examples/mnist/mlp.dl:5:7)
@@ -47,39 +60,28 @@ type Model struct {
 	logitsWAdamV           []Float // state logits.w.adam_v[512,10] (examples/mnist/mlp.dl:9:10)
 	logitsBAdamM           []Float // state logits.b.adam_m[10] (examples/mnist/mlp.dl:9:10)
 	logitsBAdamV           []Float // state logits.b.adam_v[10] (examples/mnist/mlp.dl:9:10)
-	h1Matmul               []Float // forward matmul of h1 [128,512] (examples/mnist/mlp.dl:7:6)
-	h1BiasAdd              []Float // forward bias_add of h1 [128,512] (examples/mnist/mlp.dl:7:6)
 	h1                     []Float // forward relu of h1 [128,512] (examples/mnist/mlp.dl:7:27)
-	h2Matmul               []Float // forward matmul of h2 [128,512] (examples/mnist/mlp.dl:8:6)
-	h2BiasAdd              []Float // forward bias_add of h2 [128,512] (examples/mnist/mlp.dl:8:6)
 	h2                     []Float // forward relu of h2 [128,512] (examples/mnist/mlp.dl:8:24)
-	logitsMatmul           []Float // forward matmul of logits [128,10] (examples/mnist/mlp.dl:9:10)
 	logits                 []Float // forward bias_add of logits [128,10] (examples/mnist/mlp.dl:9:10)
 	loss                   []Float // forward softmax_xent of loss [] (examples/mnist/mlp.dl:10:8)
 	lossBwdFill            []Float // backward fill of loss [] (examples/mnist/mlp.dl:10:8)
 	lossBwdSoftmaxXentGrad []Float // backward softmax_xent_grad of loss [128,10] (examples/mnist/mlp.dl:10:8)
-	logitsBwdMatmul        []Float // backward matmul of logits [128,512] (examples/mnist/mlp.dl:9:10)
 	h2BwdReluGrad          []Float // backward relu_grad of h2 [128,512] (examples/mnist/mlp.dl:8:24)
-	h2BwdMatmul            []Float // backward matmul of h2 [128,512] (examples/mnist/mlp.dl:8:6)
 	h1BwdReluGrad          []Float // backward relu_grad of h1 [128,512] (examples/mnist/mlp.dl:7:27)
 
-	// The inference pass's own activations.
-	inferH1Matmul     []Float // inference matmul of h1 [128,512] (examples/mnist/mlp.dl:7:6)
-	inferH1BiasAdd    []Float // inference bias_add of h1 [128,512] (examples/mnist/mlp.dl:7:6)
-	inferH1           []Float // inference relu of h1 [128,512] (examples/mnist/mlp.dl:7:27)
-	inferH2Matmul     []Float // inference matmul of h2 [128,512] (examples/mnist/mlp.dl:8:6)
-	inferH2BiasAdd    []Float // inference bias_add of h2 [128,512] (examples/mnist/mlp.dl:8:6)
-	inferH2           []Float // inference relu of h2 [128,512] (examples/mnist/mlp.dl:8:24)
-	inferLogitsMatmul []Float // inference matmul of logits [128,10] (examples/mnist/mlp.dl:9:10)
-	inferLogits       []Float // inference bias_add of logits [128,10] (examples/mnist/mlp.dl:9:10)
+	// The inference pass's activations, in the same reused memory.
+	inferH1     []Float // inference relu of h1 [128,512] (examples/mnist/mlp.dl:7:27)
+	inferH2     []Float // inference relu of h2 [128,512] (examples/mnist/mlp.dl:8:24)
+	inferLogits []Float // inference bias_add of logits [128,10] (examples/mnist/mlp.dl:9:10)
 }
 
 var _ runtime.Model = (*Model)(nil)
 
-// New returns a model with its buffers allocated, all in one arena, and its
-// parameters initialised from the model file's seed.
+// New returns a model with its buffers allocated, all in one arena at the
+// offsets of the memory plan, and its parameters initialised from the model
+// file's seed.
 func New() *Model {
-	arena := make([]Float, 3834154)
+	arena := make([]Float, ArenaFloats)
 	m := &Model{arena: arena}
 	m.labels = make([]int32, 128)
 	m.image = arena[0:100352:100352]
@@ -90,12 +92,12 @@ func New() *Model {
 	m.h2B = arena[764416:764928:764928]
 	m.logitsW = arena[764928:770048:770048]
 	m.logitsB = arena[770048:770058:770058]
-	m.dH1W = arena[770058:1171466:1171466]
-	m.dH1B = arena[1171466:1171978:1171978]
-	m.dH2W = arena[1171978:1434122:1434122]
-	m.dH2B = arena[1434122:1434634:1434634]
-	m.dLogitsW = arena[1434634:1439754:1439754]
-	m.dLogitsB = arena[1439754:1439764:1439764]
+	m.dH1W = arena[1038356:1439764:1439764]
+	m.dH1B = arena[1037844:1038356:1038356]
+	m.dH2W = arena[775700:1037844:1037844]
+	m.dH2B = arena[775188:775700:775700]
+	m.dLogitsW = arena[770068:775188:775188]
+	m.dLogitsB = arena[770058:770068:770068]
 	m.h1WAdamM = arena[1439764:1841172:1841172]
 	m.h1WAdamV = arena[1841172:2242580:2242580]
 	m.h1BAdamM = arena[2242580:2243092:2243092]
@@ -108,29 +110,18 @@ func New() *Model {
 	m.logitsWAdamV = arena[2774036:2779156:2779156]
 	m.logitsBAdamM = arena[2779156:2779166:2779166]
 	m.logitsBAdamV = arena[2779166:2779176:2779176]
-	m.h1Matmul = arena[2779176:2844712:2844712]
-	m.h1BiasAdd = arena[2844712:2910248:2910248]
-	m.h1 = arena[2910248:2975784:2975784]
-	m.h2Matmul = arena[2975784:3041320:3041320]
-	m.h2BiasAdd = arena[3041320:3106856:3106856]
-	m.h2 = arena[3106856:3172392:3172392]
-	m.logitsMatmul = arena[3172392:3173672:3173672]
-	m.logits = arena[3173672:3174952:3174952]
-	m.loss = arena[3174952:3174953:3174953]
-	m.lossBwdFill = arena[3174953:3174954:3174954]
-	m.lossBwdSoftmaxXentGrad = arena[3174954:3176234:3176234]
-	m.logitsBwdMatmul = arena[3176234:3241770:3241770]
-	m.h2BwdReluGrad = arena[3241770:3307306:3307306]
-	m.h2BwdMatmul = arena[3307306:3372842:3372842]
-	m.h1BwdReluGrad = arena[3372842:3438378:3438378]
-	m.inferH1Matmul = arena[3438378:3503914:3503914]
-	m.inferH1BiasAdd = arena[3503914:3569450:3569450]
-	m.inferH1 = arena[3569450:3634986:3634986]
-	m.inferH2Matmul = arena[3634986:3700522:3700522]
-	m.inferH2BiasAdd = arena[3700522:3766058:3766058]
-	m.inferH2 = arena[3766058:3831594:3831594]
-	m.inferLogitsMatmul = arena[3831594:3832874:3832874]
-	m.inferLogits = arena[3832874:3834154:3834154]
+	m.h1 = arena[2779176:2844712:2844712]
+	m.h2 = arena[2844712:2910248:2910248]
+	m.logits = arena[2975784:2977064:2977064]
+	m.loss = arena[2978344:2978345:2978345]
+	m.lossBwdFill = arena[2910248:2910249:2910249]
+	m.lossBwdSoftmaxXentGrad = arena[2977064:2978344:2978344]
+	m.h2BwdReluGrad = arena[2910248:2975784:2975784]
+	m.h1BwdReluGrad = arena[2844712:2910248:2910248]
+	m.inferH1 = arena[2779176:2844712:2844712]
+	m.inferH2 = arena[2844712:2910248:2910248]
+	m.inferLogits = arena[2779176:2780456:2780456]
+	m.panels = make([]Float, 50176)
 	m.Init(1)
 	return m
 }
@@ -177,6 +168,7 @@ func (m *Model) Init(seed uint64) {
 	clear(m.logitsBAdamV)
 	m.step = 0
 	m.rng = runtime.NewRNG(seed).Derive("model")
+	m.stepRNG = *m.rng
 }
 
 // Params returns the parameters, named as in the model file. The slices alias
@@ -224,19 +216,48 @@ func (m *Model) Grads() []runtime.Tensor {
 	}
 }
 
-// Activations returns the forward activations of the last step in the order
-// they were computed, named by layer.
-func (m *Model) Activations() []runtime.Tensor {
-	return []runtime.Tensor{
-		{Name: "h1.matmul3", Shape: []int{128, 512}, F32: m.h1Matmul},
-		{Name: "h1.bias_add5", Shape: []int{128, 512}, F32: m.h1BiasAdd},
-		{Name: "h1", Shape: []int{128, 512}, F32: m.h1},
-		{Name: "h2.matmul8", Shape: []int{128, 512}, F32: m.h2Matmul},
-		{Name: "h2.bias_add10", Shape: []int{128, 512}, F32: m.h2BiasAdd},
-		{Name: "h2", Shape: []int{128, 512}, F32: m.h2},
-		{Name: "logits.matmul13", Shape: []int{128, 10}, F32: m.logitsMatmul},
-		{Name: "logits", Shape: []int{128, 10}, F32: m.logits},
-		{Name: "loss", Shape: []int{}, F32: m.loss},
+// Trace runs the training forward pass again on b, with the current parameters
+// and the random draws of the last TrainStep, and calls visit with each op's
+// output as soon as it is computed, while it is intact: later ops reuse its
+// memory, so a tensor is valid only during its visit. It stops when visit
+// returns false. Parameters, state, gradients and the random stream are left
+// as they were.
+func (m *Model) Trace(b *runtime.Batch, visit func(runtime.Tensor) bool) {
+	current := *m.rng
+	*m.rng = m.stepRNG
+	defer func() {
+		*m.rng = current
+	}()
+	m.load(b)
+	// h1 (examples/mnist/mlp.dl:7:6): matmul image[128,784] · h1.w[784,512] → [128,512]
+	// (computed in the fused kernel of h1 below)
+	// h1 (examples/mnist/mlp.dl:7:6): bias_add h1.matmul3[128,512], h1.b[512] → [128,512]
+	// (computed in the fused kernel of h1 below)
+	// h1 (examples/mnist/mlp.dl:7:27): relu h1.bias_add5[128,512] → [128,512]
+	matmulNN_128x784x512_biasAdd_relu(m.h1, m.image, m.h1W, m.h1B, m.panels)
+	if !visit(runtime.Tensor{Name: "h1", Shape: []int{128, 512}, F32: m.h1}) {
+		return
+	}
+	// h2 (examples/mnist/mlp.dl:8:6): matmul h1[128,512] · h2.w[512,512] → [128,512]
+	// (computed in the fused kernel of h2 below)
+	// h2 (examples/mnist/mlp.dl:8:6): bias_add h2.matmul8[128,512], h2.b[512] → [128,512]
+	// (computed in the fused kernel of h2 below)
+	// h2 (examples/mnist/mlp.dl:8:24): relu h2.bias_add10[128,512] → [128,512]
+	matmulNN_128x512x512_biasAdd_relu(m.h2, m.h1, m.h2W, m.h2B, m.panels)
+	if !visit(runtime.Tensor{Name: "h2", Shape: []int{128, 512}, F32: m.h2}) {
+		return
+	}
+	// logits (examples/mnist/mlp.dl:9:10): matmul h2[128,512] · logits.w[512,10] → [128,10]
+	// (computed in the fused kernel of logits below)
+	// logits (examples/mnist/mlp.dl:9:10): bias_add logits.matmul13[128,10], logits.b[10] → [128,10]
+	matmulNN_128x512x10_biasAdd(m.logits, m.h2, m.logitsW, m.logitsB, m.panels)
+	if !visit(runtime.Tensor{Name: "logits", Shape: []int{128, 10}, F32: m.logits}) {
+		return
+	}
+	// loss (examples/mnist/mlp.dl:10:8): softmax_xent logits[128,10], digit[128] → []
+	softmaxXent_128x10(m.loss, m.logits, m.digit)
+	if !visit(runtime.Tensor{Name: "loss", Shape: []int{}, F32: m.loss}) {
+		return
 	}
 }
 
@@ -262,14 +283,20 @@ func (m *Model) load(b *runtime.Batch) {
 }
 
 // TrainStep runs forward, backward and the optimizer update on a full batch
-// and returns the mean loss over it.
+// and returns the mean loss over it. A step whose loss is not finite makes no
+// update, so that Trace can re-run its forward pass as it was.
 func (m *Model) TrainStep(b *runtime.Batch) float64 {
 	m.load(b)
+	m.stepRNG = *m.rng
 	m.forward()
 	m.backward()
+	loss := float64(m.loss[0])
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss
+	}
 	// Every gradient is complete here, and no update has begun.
 	m.update()
-	return float64(m.loss[0])
+	return loss
 }
 
 // EvalStep runs the inference forward pass and returns the summed loss and the

@@ -6,44 +6,45 @@ package mlp
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
 	// h1 (examples/mnist/mlp.dl:7:6): matmul image[128,784] · h1.w[784,512] → [128,512]
-	matmulNN_128x784x512(m.h1Matmul, m.image, m.h1W)
-	// h1 (examples/mnist/mlp.dl:7:6): bias_add h1Matmul[128,512], h1.b[512] → [128,512]
-	biasAdd_128x512(m.h1BiasAdd, m.h1Matmul, m.h1B)
-	// h1 (examples/mnist/mlp.dl:7:27): relu h1BiasAdd[128,512] → [128,512]
-	relu_128x512(m.h1, m.h1BiasAdd)
+	// (computed in the fused kernel of h1 below)
+	// h1 (examples/mnist/mlp.dl:7:6): bias_add h1.matmul3[128,512], h1.b[512] → [128,512]
+	// (computed in the fused kernel of h1 below)
+	// h1 (examples/mnist/mlp.dl:7:27): relu h1.bias_add5[128,512] → [128,512]
+	matmulNN_128x784x512_biasAdd_relu(m.h1, m.image, m.h1W, m.h1B, m.panels)
 	// h2 (examples/mnist/mlp.dl:8:6): matmul h1[128,512] · h2.w[512,512] → [128,512]
-	matmulNN_128x512x512(m.h2Matmul, m.h1, m.h2W)
-	// h2 (examples/mnist/mlp.dl:8:6): bias_add h2Matmul[128,512], h2.b[512] → [128,512]
-	biasAdd_128x512(m.h2BiasAdd, m.h2Matmul, m.h2B)
-	// h2 (examples/mnist/mlp.dl:8:24): relu h2BiasAdd[128,512] → [128,512]
-	relu_128x512(m.h2, m.h2BiasAdd)
+	// (computed in the fused kernel of h2 below)
+	// h2 (examples/mnist/mlp.dl:8:6): bias_add h2.matmul8[128,512], h2.b[512] → [128,512]
+	// (computed in the fused kernel of h2 below)
+	// h2 (examples/mnist/mlp.dl:8:24): relu h2.bias_add10[128,512] → [128,512]
+	matmulNN_128x512x512_biasAdd_relu(m.h2, m.h1, m.h2W, m.h2B, m.panels)
 	// logits (examples/mnist/mlp.dl:9:10): matmul h2[128,512] · logits.w[512,10] → [128,10]
-	matmulNN_128x512x10(m.logitsMatmul, m.h2, m.logitsW)
-	// logits (examples/mnist/mlp.dl:9:10): bias_add logitsMatmul[128,10], logits.b[10] → [128,10]
-	biasAdd_128x10(m.logits, m.logitsMatmul, m.logitsB)
+	// (computed in the fused kernel of logits below)
+	// logits (examples/mnist/mlp.dl:9:10): bias_add logits.matmul13[128,10], logits.b[10] → [128,10]
+	matmulNN_128x512x10_biasAdd(m.logits, m.h2, m.logitsW, m.logitsB, m.panels)
 	// loss (examples/mnist/mlp.dl:10:8): softmax_xent logits[128,10], digit[128] → []
 	softmaxXent_128x10(m.loss, m.logits, m.digit)
 }
 
 // infer computes the inference forward pass, from the input to the output, in
-// evaluation mode (running statistics, no dropout), into its own activations.
+// evaluation mode (running statistics, no dropout), reusing the memory of the
+// training pass's activations.
 func (m *Model) infer() {
 	// h1 (examples/mnist/mlp.dl:7:6): matmul image[128,784] · h1.w[784,512] → [128,512]
-	matmulNN_128x784x512(m.inferH1Matmul, m.image, m.h1W)
-	// h1 (examples/mnist/mlp.dl:7:6): bias_add inferH1Matmul[128,512], h1.b[512] → [128,512]
-	biasAdd_128x512(m.inferH1BiasAdd, m.inferH1Matmul, m.h1B)
-	// h1 (examples/mnist/mlp.dl:7:27): relu inferH1BiasAdd[128,512] → [128,512]
-	relu_128x512(m.inferH1, m.inferH1BiasAdd)
+	// (computed in the fused kernel of h1 below)
+	// h1 (examples/mnist/mlp.dl:7:6): bias_add h1.matmul3[128,512], h1.b[512] → [128,512]
+	// (computed in the fused kernel of h1 below)
+	// h1 (examples/mnist/mlp.dl:7:27): relu h1.bias_add5[128,512] → [128,512]
+	matmulNN_128x784x512_biasAdd_relu(m.inferH1, m.image, m.h1W, m.h1B, m.panels)
 	// h2 (examples/mnist/mlp.dl:8:6): matmul h1[128,512] · h2.w[512,512] → [128,512]
-	matmulNN_128x512x512(m.inferH2Matmul, m.inferH1, m.h2W)
-	// h2 (examples/mnist/mlp.dl:8:6): bias_add inferH2Matmul[128,512], h2.b[512] → [128,512]
-	biasAdd_128x512(m.inferH2BiasAdd, m.inferH2Matmul, m.h2B)
-	// h2 (examples/mnist/mlp.dl:8:24): relu inferH2BiasAdd[128,512] → [128,512]
-	relu_128x512(m.inferH2, m.inferH2BiasAdd)
+	// (computed in the fused kernel of h2 below)
+	// h2 (examples/mnist/mlp.dl:8:6): bias_add h2.matmul8[128,512], h2.b[512] → [128,512]
+	// (computed in the fused kernel of h2 below)
+	// h2 (examples/mnist/mlp.dl:8:24): relu h2.bias_add10[128,512] → [128,512]
+	matmulNN_128x512x512_biasAdd_relu(m.inferH2, m.inferH1, m.h2W, m.h2B, m.panels)
 	// logits (examples/mnist/mlp.dl:9:10): matmul h2[128,512] · logits.w[512,10] → [128,10]
-	matmulNN_128x512x10(m.inferLogitsMatmul, m.inferH2, m.logitsW)
-	// logits (examples/mnist/mlp.dl:9:10): bias_add inferLogitsMatmul[128,10], logits.b[10] → [128,10]
-	biasAdd_128x10(m.inferLogits, m.inferLogitsMatmul, m.logitsB)
+	// (computed in the fused kernel of logits below)
+	// logits (examples/mnist/mlp.dl:9:10): bias_add logits.matmul13[128,10], logits.b[10] → [128,10]
+	matmulNN_128x512x10_biasAdd(m.inferLogits, m.inferH2, m.logitsW, m.logitsB, m.panels)
 }
 
 // backward computes every gradient, reading the activations forward left.
@@ -55,23 +56,23 @@ func (m *Model) backward() {
 	// logits (examples/mnist/mlp.dl:9:10): bias_grad lossBwdSoftmaxXentGrad[128,10] → [10]
 	biasGrad_128x10(m.dLogitsB, m.lossBwdSoftmaxXentGrad)
 	// logits (examples/mnist/mlp.dl:9:10): matmul lossBwdSoftmaxXentGrad[128,10] · logits.w[512,10]ᵀ → [128,512]
-	matmulNT_128x10x512(m.logitsBwdMatmul, m.lossBwdSoftmaxXentGrad, m.logitsW)
+	// (computed in the fused kernel of h2BwdReluGrad below)
 	// logits (examples/mnist/mlp.dl:9:10): matmul h2[128,512]ᵀ · lossBwdSoftmaxXentGrad[128,10] → [512,10]
-	matmulTN_512x128x10(m.dLogitsW, m.h2, m.lossBwdSoftmaxXentGrad)
-	// h2 (examples/mnist/mlp.dl:8:24): relu_grad h2[128,512], logitsBwdMatmul[128,512] → [128,512]
-	reluGrad_128x512(m.h2BwdReluGrad, m.h2, m.logitsBwdMatmul)
+	matmulTN_512x128x10(m.dLogitsW, m.h2, m.lossBwdSoftmaxXentGrad, m.panels)
+	// h2 (examples/mnist/mlp.dl:8:24): relu_grad h2[128,512], logits.matmul20[128,512] → [128,512]
+	matmulNT_128x10x512_reluGrad(m.h2BwdReluGrad, m.lossBwdSoftmaxXentGrad, m.logitsW, m.h2, m.panels)
 	// h2 (examples/mnist/mlp.dl:8:6): bias_grad h2BwdReluGrad[128,512] → [512]
 	biasGrad_128x512(m.dH2B, m.h2BwdReluGrad)
 	// h2 (examples/mnist/mlp.dl:8:6): matmul h2BwdReluGrad[128,512] · h2.w[512,512]ᵀ → [128,512]
-	matmulNT_128x512x512(m.h2BwdMatmul, m.h2BwdReluGrad, m.h2W)
+	// (computed in the fused kernel of h1BwdReluGrad below)
 	// h2 (examples/mnist/mlp.dl:8:6): matmul h1[128,512]ᵀ · h2BwdReluGrad[128,512] → [512,512]
-	matmulTN_512x128x512(m.dH2W, m.h1, m.h2BwdReluGrad)
-	// h1 (examples/mnist/mlp.dl:7:27): relu_grad h1[128,512], h2BwdMatmul[128,512] → [128,512]
-	reluGrad_128x512(m.h1BwdReluGrad, m.h1, m.h2BwdMatmul)
+	matmulTN_512x128x512(m.dH2W, m.h1, m.h2BwdReluGrad, m.panels)
+	// h1 (examples/mnist/mlp.dl:7:27): relu_grad h1[128,512], h2.matmul24[128,512] → [128,512]
+	matmulNT_128x512x512_reluGrad(m.h1BwdReluGrad, m.h2BwdReluGrad, m.h2W, m.h1, m.panels)
 	// h1 (examples/mnist/mlp.dl:7:6): bias_grad h1BwdReluGrad[128,512] → [512]
 	biasGrad_128x512(m.dH1B, m.h1BwdReluGrad)
 	// h1 (examples/mnist/mlp.dl:7:6): matmul image[128,784]ᵀ · h1BwdReluGrad[128,512] → [784,512]
-	matmulTN_784x128x512(m.dH1W, m.image, m.h1BwdReluGrad)
+	matmulTN_784x128x512(m.dH1W, m.image, m.h1BwdReluGrad, m.panels)
 }
 
 // update takes one optimizer step, changing parameters and optimizer state in

@@ -4,29 +4,52 @@ package resmlp
 
 import (
 	"github.com/dlc-dev/dlc/runtime"
+	kernels "github.com/dlc-dev/dlc/runtime/kernels"
 	"math"
 )
 
-// matmulNN_128x784x256 computes c[128,256] = a[128,784] · b[784,256].
-func matmulNN_128x784x256(c, a, b []Float) {
+// matmulNN_128x784x256_biasAdd_relu computes c[128,256] = relu(a[128,784] ·
+// b[784,256] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
+// which take chunks of 64 columns in turn; the result is the same either way.
+// ws holds the packed panels of b, 50176 floats.
+func matmulNN_128x784x256_biasAdd_relu(c, a, b, bias, ws []Float) {
+	kernels.Run2(matmulNN_128x784x256_biasAdd_relu_part, kernels.Args[Float]{
+		A:    a,
+		B:    b,
+		Bias: bias,
+		C:    c,
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    256,
+		Rows:    128,
+		Scratch: 25088,
+	})
+}
+
+// matmulNN_128x784x256_biasAdd_relu_scalar computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_128x784x256_biasAdd_relu in portable Go; ws is unused.
+func matmulNN_128x784x256_biasAdd_relu_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	const M, K, N = 128, 784, 256
 	const kb, nb = 256, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	_ = ws
+	c, a, b := x.C[:32768], x.A[:100352], x.B[:200704]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
@@ -35,55 +58,82 @@ func matmulNN_128x784x256(c, a, b []Float) {
 					}
 				}
 			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+		matmulNN_128x784x256_biasAdd_relu_epilogue(x, i0, i1, jb, je)
+	}
+}
+
+// matmulNN_128x784x256_biasAdd_relu_epilogue applies the bias and the
+// elementwise tail of matmulNN_128x784x256_biasAdd_relu to rows [i0,i1) and
+// columns [j0,j1) of the stored product, in place.
+func matmulNN_128x784x256_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 256
+	c := x.C[:32768]
+	bias := x.Bias[:N]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx] + bias[j]
+			var v1 Float
+			v1 = max(v0, 0)
+			c[idx] = v1
 		}
 	}
 }
 
-// biasAdd_128x256 adds the bias b[256] to axis 1 of x[128,256].
-func biasAdd_128x256(y, x, b []Float) {
-	const rows, channels, inner = 128, 256, 1
-	y = y[:rows*channels*inner]
-	x = x[:rows*channels*inner]
-	b = b[:channels]
-	for r := 0; r < rows; r++ {
-		yr := y[r*channels : r*channels+channels]
-		xr := x[r*channels : r*channels+channels]
-		for j, bj := range b {
-			yr[j] = xr[j] + bj
-		}
-	}
+// matmulNN_128x256x256_biasAdd computes c[128,256] = a[128,256] · b[256,256] +
+// bias. Unless kernels.Threads() is 1 it runs on two goroutines, which take
+// chunks of 64 columns in turn; the result is the same either way. ws holds the
+// packed panels of b, 16384 floats.
+func matmulNN_128x256x256_biasAdd(c, a, b, bias, ws []Float) {
+	kernels.Run2(matmulNN_128x256x256_biasAdd_part, kernels.Args[Float]{
+		A:    a,
+		B:    b,
+		Bias: bias,
+		C:    c,
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    256,
+		Rows:    128,
+		Scratch: 8192,
+	})
 }
 
-// relu_128x256 computes relu over 32768 elements.
-func relu_128x256(y, x0 []Float) {
-	const n = 32768
-	y = y[:n]
-	x0 = x0[:n]
-	for i := range y {
-		y[i] = max(x0[i], 0)
-	}
-}
-
-// matmulNN_128x256x256 computes c[128,256] = a[128,256] · b[256,256].
-func matmulNN_128x256x256(c, a, b []Float) {
+// matmulNN_128x256x256_biasAdd_scalar computes rows [i0,i1) and columns [j0,j1)
+// of matmulNN_128x256x256_biasAdd in portable Go; ws is unused.
+func matmulNN_128x256x256_biasAdd_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	const M, K, N = 128, 256, 256
 	const kb, nb = 256, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	_ = ws
+	c, a, b := x.C[:32768], x.A[:32768], x.B[:65536]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
@@ -92,6 +142,34 @@ func matmulNN_128x256x256(c, a, b []Float) {
 					}
 				}
 			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+		matmulNN_128x256x256_biasAdd_epilogue(x, i0, i1, jb, je)
+	}
+}
+
+// matmulNN_128x256x256_biasAdd_epilogue applies the bias and the elementwise
+// tail of matmulNN_128x256x256_biasAdd to rows [i0,i1) and columns [j0,j1) of
+// the stored product, in place.
+func matmulNN_128x256x256_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 256
+	c := x.C[:32768]
+	bias := x.Bias[:N]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx] + bias[j]
+			c[idx] = v0
 		}
 	}
 }
@@ -173,6 +251,16 @@ func batchnormRunning_128x256(runningMean, runningVar, x []Float) {
 	}
 }
 
+// relu_128x256 computes relu over 32768 elements.
+func relu_128x256(y, x0 []Float) {
+	const n = 32768
+	y = y[:n]
+	x0 = x0[:n]
+	for i := range y {
+		y[i] = max(x0[i], 0)
+	}
+}
+
 // dropoutMask_128x256 fills mask[128,256] with a dropout mask for each element:
 // 0 with probability 0.1, else 1/(1-p), one draw from rng each.
 func dropoutMask_128x256(mask []Float, rng *runtime.RNG) {
@@ -202,37 +290,49 @@ func mul_128x256(y, x0, x1 []Float) {
 	}
 }
 
-// add_128x256 computes add over 32768 elements.
-func add_128x256(y, x0, x1 []Float) {
-	const n = 32768
-	y = y[:n]
-	x0 = x0[:n]
-	x1 = x1[:n]
-	for i := range y {
-		y[i] = x0[i] + x1[i]
-	}
+// matmulNN_128x256x256_biasAdd_add computes c[128,256] = add(x0, a[128,256] ·
+// b[256,256] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
+// which take chunks of 64 columns in turn; the result is the same either way.
+// ws holds the packed panels of b, 16384 floats.
+func matmulNN_128x256x256_biasAdd_add(c, a, b, bias, x0, ws []Float) {
+	kernels.Run2(matmulNN_128x256x256_biasAdd_add_part, kernels.Args[Float]{
+		A:    a,
+		B:    b,
+		Bias: bias,
+		C:    c,
+		X:    [kernels.MaxExtra][]Float{x0},
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    256,
+		Rows:    128,
+		Scratch: 8192,
+	})
 }
 
-// matmulNN_128x256x10 computes c[128,10] = a[128,256] · b[256,10].
-func matmulNN_128x256x10(c, a, b []Float) {
-	const M, K, N = 128, 256, 10
-	const kb, nb = 256, 10 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+// matmulNN_128x256x256_biasAdd_add_scalar computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_128x256x256_biasAdd_add in portable Go; ws is unused.
+func matmulNN_128x256x256_biasAdd_add_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 128, 256, 256
+	const kb, nb = 256, 128 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:32768], x.A[:32768], x.B[:65536]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
@@ -241,21 +341,112 @@ func matmulNN_128x256x10(c, a, b []Float) {
 					}
 				}
 			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+		matmulNN_128x256x256_biasAdd_add_epilogue(x, i0, i1, jb, je)
+	}
+}
+
+// matmulNN_128x256x256_biasAdd_add_epilogue applies the bias and the
+// elementwise tail of matmulNN_128x256x256_biasAdd_add to rows [i0,i1) and
+// columns [j0,j1) of the stored product, in place.
+func matmulNN_128x256x256_biasAdd_add_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 256
+	c := x.C[:32768]
+	bias := x.Bias[:N]
+	x0 := x.X[0][:32768]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx] + bias[j]
+			var v1 Float
+			v1 = x0[idx] + v0
+			c[idx] = v1
 		}
 	}
 }
 
-// biasAdd_128x10 adds the bias b[10] to axis 1 of x[128,10].
-func biasAdd_128x10(y, x, b []Float) {
-	const rows, channels, inner = 128, 10, 1
-	y = y[:rows*channels*inner]
-	x = x[:rows*channels*inner]
-	b = b[:channels]
-	for r := 0; r < rows; r++ {
-		yr := y[r*channels : r*channels+channels]
-		xr := x[r*channels : r*channels+channels]
-		for j, bj := range b {
-			yr[j] = xr[j] + bj
+// matmulNN_128x256x10_biasAdd computes c[128,10] = a[128,256] · b[256,10] +
+// bias. At 655360 FLOP it runs on one goroutine: waking a second would cost
+// more than it saves. ws holds the packed panels of b, 8192 floats.
+func matmulNN_128x256x10_biasAdd(c, a, b, bias, ws []Float) {
+	matmulNN_128x256x10_biasAdd_part(kernels.Args[Float]{
+		A:    a,
+		B:    b,
+		Bias: bias,
+		C:    c,
+	}, ws, 0, 128, 0, 10)
+}
+
+// matmulNN_128x256x10_biasAdd_scalar computes rows [i0,i1) and columns [j0,j1)
+// of matmulNN_128x256x10_biasAdd in portable Go; ws is unused.
+func matmulNN_128x256x10_biasAdd_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 128, 256, 10
+	const kb, nb = 256, 10 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:1280], x.A[:32768], x.B[:2560]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
+		for k0 := 0; k0 < K; k0 += kb {
+			k1 := min(k0+kb, K)
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
+				for q := k0; q < k1; q++ {
+					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
+					for j, bv := range bq {
+						c0[j] += a0 * bv
+						c1[j] += a1 * bv
+						c2[j] += a2 * bv
+						c3[j] += a3 * bv
+					}
+				}
+			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+		matmulNN_128x256x10_biasAdd_epilogue(x, i0, i1, jb, je)
+	}
+}
+
+// matmulNN_128x256x10_biasAdd_epilogue applies the bias and the elementwise
+// tail of matmulNN_128x256x10_biasAdd to rows [i0,i1) and columns [j0,j1) of
+// the stored product, in place.
+func matmulNN_128x256x10_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 10
+	c := x.C[:1280]
+	bias := x.Bias[:N]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx] + bias[j]
+			c[idx] = v0
 		}
 	}
 }
@@ -332,30 +523,44 @@ func biasGrad_128x10(db, dy []Float) {
 	}
 }
 
-// matmulNT_128x10x256 computes c[128,256] = a[128,10] · bᵀ[256,10].
-func matmulNT_128x10x256(c, a, b []Float) {
+// matmulNT_128x10x256 computes c[128,256] = a[128,10] · bᵀ[256,10]. At
+// 655360 FLOP it runs on one goroutine: waking a second would cost more than it
+// saves. ws holds the packed panels of b, 320 floats.
+func matmulNT_128x10x256(c, a, b, ws []Float) {
+	matmulNT_128x10x256_part(kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+	}, ws, 0, 128, 0, 256)
+}
+
+// matmulNT_128x10x256_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulNT_128x10x256 in portable Go; ws is unused.
+func matmulNT_128x10x256_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	const M, K, N = 128, 10, 256
 	const kb, nb = 10, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
+	_ = ws
+	c, a, b := x.C[:32768], x.A[:1280], x.B[:2560]
 	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for j := j0; j < j1; j++ {
+			for j := jb; j < je; j++ {
 				src := b[j*K+k0 : j*K+k1]
 				for q, v := range src {
-					panel[q*nb+j-j0] = v
+					panel[q*nb+j-jb] = v
 				}
 			}
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
 					bq := panel[(q-k0)*nb : (q-k0)*nb+len(c0)]
@@ -367,35 +572,71 @@ func matmulNT_128x10x256(c, a, b []Float) {
 					}
 				}
 			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := panel[(q-k0)*nb : (q-k0)*nb+len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
 		}
 	}
 }
 
-// matmulTN_256x128x10 computes c[256,10] = aᵀ[128,256] · b[128,10].
-func matmulTN_256x128x10(c, a, b []Float) {
+// matmulTN_256x128x10 computes c[256,10] = aᵀ[128,256] · b[128,10]. At
+// 655360 FLOP it runs on one goroutine: waking a second would cost more than it
+// saves. ws holds the packed panels of b, 4096 floats.
+func matmulTN_256x128x10(c, a, b, ws []Float) {
+	matmulTN_256x128x10_part(kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+	}, ws, 0, 256, 0, 10)
+}
+
+// matmulTN_256x128x10_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulTN_256x128x10 in portable Go; ws is unused.
+func matmulTN_256x128x10_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	const M, K, N = 256, 128, 10
 	const kb, nb = 128, 10 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+	_ = ws
+	c, a, b := x.C[:2560], x.A[:32768], x.B[:1280]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 256; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
 						c2[j] += a2 * bv
 						c3[j] += a3 * bv
+					}
+				}
+			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[q*M+i]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
 					}
 				}
 			}
@@ -417,30 +658,116 @@ func biasGrad_128x256(db, dy []Float) {
 	}
 }
 
-// matmulNT_128x256x256 computes c[128,256] = a[128,256] · bᵀ[256,256].
-func matmulNT_128x256x256(c, a, b []Float) {
-	const M, K, N = 128, 256, 256
-	const kb, nb = 64, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+// matmulTN_256x128x256 computes c[256,256] = aᵀ[128,256] · b[128,256].
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
+// 64 columns in turn; the result is the same either way. ws holds the packed
+// panels of b, 8192 floats.
+func matmulTN_256x128x256(c, a, b, ws []Float) {
+	kernels.Run2(matmulTN_256x128x256_part, kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    256,
+		Rows:    256,
+		Scratch: 4096,
+	})
+}
+
+// matmulTN_256x128x256_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulTN_256x128x256 in portable Go; ws is unused.
+func matmulTN_256x128x256_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 256, 128, 256
+	const kb, nb = 128, 128 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:65536], x.A[:32768], x.B[:32768]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for j := j0; j < j1; j++ {
-				src := b[j*K+k0 : j*K+k1]
-				for q, v := range src {
-					panel[q*nb+j-j0] = v
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
+				for q := k0; q < k1; q++ {
+					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
+					for j, bv := range bq {
+						c0[j] += a0 * bv
+						c1[j] += a1 * bv
+						c2[j] += a2 * bv
+						c3[j] += a3 * bv
+					}
 				}
 			}
-			for i := 0; i < 128; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[q*M+i]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+	}
+}
+
+// matmulNT_128x256x256_mul_reluGrad computes c[128,256] = relu_grad(x1,
+// mul(a[128,256] · bᵀ[256,256], x0)). Unless kernels.Threads() is 1 it runs
+// on two goroutines, which take chunks of 64 columns in turn; the result is the
+// same either way. ws holds the packed panels of b, 16384 floats.
+func matmulNT_128x256x256_mul_reluGrad(c, a, b, x0, x1, ws []Float) {
+	kernels.Run2(matmulNT_128x256x256_mul_reluGrad_part, kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+		X: [kernels.MaxExtra][]Float{x0, x1},
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    256,
+		Rows:    128,
+		Scratch: 8192,
+	})
+}
+
+// matmulNT_128x256x256_mul_reluGrad_scalar computes rows [i0,i1) and columns
+// [j0,j1) of matmulNT_128x256x256_mul_reluGrad in portable Go; ws is unused.
+func matmulNT_128x256x256_mul_reluGrad_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 128, 256, 256
+	const kb, nb = 64, 128 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:32768], x.A[:32768], x.B[:65536]
+	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
+		for k0 := 0; k0 < K; k0 += kb {
+			k1 := min(k0+kb, K)
+			for j := jb; j < je; j++ {
+				src := b[j*K+k0 : j*K+k1]
+				for q, v := range src {
+					panel[q*nb+j-jb] = v
+				}
+			}
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
 					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
 					bq := panel[(q-k0)*nb : (q-k0)*nb+len(c0)]
@@ -452,53 +779,43 @@ func matmulNT_128x256x256(c, a, b []Float) {
 					}
 				}
 			}
-		}
-	}
-}
-
-// matmulTN_256x128x256 computes c[256,256] = aᵀ[128,256] · b[128,256].
-func matmulTN_256x128x256(c, a, b []Float) {
-	const M, K, N = 256, 128, 256
-	const kb, nb = 128, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
-		for k0 := 0; k0 < K; k0 += kb {
-			k1 := min(k0+kb, K)
-			for i := 0; i < 256; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
 				for q := k0; q < k1; q++ {
-					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					ai := a[i*K+q]
+					bq := panel[(q-k0)*nb : (q-k0)*nb+len(ci)]
 					for j, bv := range bq {
-						c0[j] += a0 * bv
-						c1[j] += a1 * bv
-						c2[j] += a2 * bv
-						c3[j] += a3 * bv
+						ci[j] += ai * bv
 					}
 				}
 			}
 		}
+		matmulNT_128x256x256_mul_reluGrad_epilogue(x, i0, i1, jb, je)
 	}
 }
 
-// reluGrad_128x256 computes relu_grad over 32768 elements.
-func reluGrad_128x256(y, x0, x1 []Float) {
-	const n = 32768
-	y = y[:n]
-	x0 = x0[:n]
-	x1 = x1[:n]
-	for i := range y {
-		if x0[i] > 0 {
-			y[i] = x1[i]
-		} else {
-			y[i] = 0
+// matmulNT_128x256x256_mul_reluGrad_epilogue applies the elementwise ops the
+// vector registers did not of matmulNT_128x256x256_mul_reluGrad to rows [i0,i1)
+// and columns [j0,j1) of the stored product, in place.
+func matmulNT_128x256x256_mul_reluGrad_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 256
+	c := x.C[:32768]
+	x0 := x.X[0][:32768]
+	x1 := x.X[1][:32768]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx]
+			var v1 Float
+			v1 = v0 * x0[idx]
+			var v2 Float
+			if x1[idx] > 0 {
+				v2 = v1
+			} else {
+				v2 = 0
+			}
+			c[idx] = v2
 		}
 	}
 }
@@ -559,31 +876,252 @@ func batchnormGammaGrad_128x256(dgamma, x, dy []Float) {
 	}
 }
 
-// matmulTN_784x128x256 computes c[784,256] = aᵀ[128,784] · b[128,256].
-func matmulTN_784x128x256(c, a, b []Float) {
-	const M, K, N = 784, 128, 256
-	const kb, nb = 128, 128 // block of b: rows, columns
-	c = c[:M*N]
-	a = a[:M*K]
-	b = b[:K*N]
-	clear(c)
-	for j0 := 0; j0 < N; j0 += nb {
-		j1 := min(j0+nb, N)
+// matmulNT_128x256x256_add computes c[128,256] = add(a[128,256] ·
+// bᵀ[256,256], x0). Unless kernels.Threads() is 1 it runs on two goroutines,
+// which take chunks of 64 columns in turn; the result is the same either way.
+// ws holds the packed panels of b, 16384 floats.
+func matmulNT_128x256x256_add(c, a, b, x0, ws []Float) {
+	kernels.Run2(matmulNT_128x256x256_add_part, kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+		X: [kernels.MaxExtra][]Float{x0},
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    256,
+		Rows:    128,
+		Scratch: 8192,
+	})
+}
+
+// matmulNT_128x256x256_add_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulNT_128x256x256_add in portable Go; ws is unused.
+func matmulNT_128x256x256_add_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 128, 256, 256
+	const kb, nb = 64, 128 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:32768], x.A[:32768], x.B[:65536]
+	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
 		for k0 := 0; k0 < K; k0 += kb {
 			k1 := min(k0+kb, K)
-			for i := 0; i < 784; i += 4 {
-				c0 := c[i*N+j0 : i*N+j1]
-				c1 := c[(i+1)*N+j0 : (i+1)*N+j1][:len(c0)]
-				c2 := c[(i+2)*N+j0 : (i+2)*N+j1][:len(c0)]
-				c3 := c[(i+3)*N+j0 : (i+3)*N+j1][:len(c0)]
+			for j := jb; j < je; j++ {
+				src := b[j*K+k0 : j*K+k1]
+				for q, v := range src {
+					panel[q*nb+j-jb] = v
+				}
+			}
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
 				for q := k0; q < k1; q++ {
-					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
-					bq := b[q*N+j0 : q*N+j1][:len(c0)]
+					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
+					bq := panel[(q-k0)*nb : (q-k0)*nb+len(c0)]
 					for j, bv := range bq {
 						c0[j] += a0 * bv
 						c1[j] += a1 * bv
 						c2[j] += a2 * bv
 						c3[j] += a3 * bv
+					}
+				}
+			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := panel[(q-k0)*nb : (q-k0)*nb+len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+		matmulNT_128x256x256_add_epilogue(x, i0, i1, jb, je)
+	}
+}
+
+// matmulNT_128x256x256_add_epilogue applies the elementwise ops the vector
+// registers did not of matmulNT_128x256x256_add to rows [i0,i1) and columns
+// [j0,j1) of the stored product, in place.
+func matmulNT_128x256x256_add_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 256
+	c := x.C[:32768]
+	x0 := x.X[0][:32768]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx]
+			var v1 Float
+			v1 = v0 + x0[idx]
+			c[idx] = v1
+		}
+	}
+}
+
+// matmulNT_128x256x256_add_reluGrad computes c[128,256] = relu_grad(x1,
+// add(a[128,256] · bᵀ[256,256], x0)). Unless kernels.Threads() is 1 it runs
+// on two goroutines, which take chunks of 64 columns in turn; the result is the
+// same either way. ws holds the packed panels of b, 16384 floats.
+func matmulNT_128x256x256_add_reluGrad(c, a, b, x0, x1, ws []Float) {
+	kernels.Run2(matmulNT_128x256x256_add_reluGrad_part, kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+		X: [kernels.MaxExtra][]Float{x0, x1},
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    256,
+		Rows:    128,
+		Scratch: 8192,
+	})
+}
+
+// matmulNT_128x256x256_add_reluGrad_scalar computes rows [i0,i1) and columns
+// [j0,j1) of matmulNT_128x256x256_add_reluGrad in portable Go; ws is unused.
+func matmulNT_128x256x256_add_reluGrad_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 128, 256, 256
+	const kb, nb = 64, 128 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:32768], x.A[:32768], x.B[:65536]
+	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
+		for k0 := 0; k0 < K; k0 += kb {
+			k1 := min(k0+kb, K)
+			for j := jb; j < je; j++ {
+				src := b[j*K+k0 : j*K+k1]
+				for q, v := range src {
+					panel[q*nb+j-jb] = v
+				}
+			}
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
+				for q := k0; q < k1; q++ {
+					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
+					bq := panel[(q-k0)*nb : (q-k0)*nb+len(c0)]
+					for j, bv := range bq {
+						c0[j] += a0 * bv
+						c1[j] += a1 * bv
+						c2[j] += a2 * bv
+						c3[j] += a3 * bv
+					}
+				}
+			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := panel[(q-k0)*nb : (q-k0)*nb+len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+		matmulNT_128x256x256_add_reluGrad_epilogue(x, i0, i1, jb, je)
+	}
+}
+
+// matmulNT_128x256x256_add_reluGrad_epilogue applies the elementwise ops the
+// vector registers did not of matmulNT_128x256x256_add_reluGrad to rows [i0,i1)
+// and columns [j0,j1) of the stored product, in place.
+func matmulNT_128x256x256_add_reluGrad_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 256
+	c := x.C[:32768]
+	x0 := x.X[0][:32768]
+	x1 := x.X[1][:32768]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx]
+			var v1 Float
+			v1 = v0 + x0[idx]
+			var v2 Float
+			if x1[idx] > 0 {
+				v2 = v1
+			} else {
+				v2 = 0
+			}
+			c[idx] = v2
+		}
+	}
+}
+
+// matmulTN_784x128x256 computes c[784,256] = aᵀ[128,784] · b[128,256].
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
+// 64 columns in turn; the result is the same either way. ws holds the packed
+// panels of b, 8192 floats.
+func matmulTN_784x128x256(c, a, b, ws []Float) {
+	kernels.Run2(matmulTN_784x128x256_part, kernels.Args[Float]{
+		A: a,
+		B: b,
+		C: c,
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    256,
+		Rows:    784,
+		Scratch: 4096,
+	})
+}
+
+// matmulTN_784x128x256_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulTN_784x128x256 in portable Go; ws is unused.
+func matmulTN_784x128x256_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 784, 128, 256
+	const kb, nb = 128, 128 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:200704], x.A[:100352], x.B[:32768]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
+		for k0 := 0; k0 < K; k0 += kb {
+			k1 := min(k0+kb, K)
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
+				for q := k0; q < k1; q++ {
+					a0, a1, a2, a3 := a[q*M+i], a[q*M+(i+1)], a[q*M+(i+2)], a[q*M+(i+3)]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
+					for j, bv := range bq {
+						c0[j] += a0 * bv
+						c1[j] += a1 * bv
+						c2[j] += a2 * bv
+						c3[j] += a3 * bv
+					}
+				}
+			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[q*M+i]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
 					}
 				}
 			}
@@ -598,7 +1136,8 @@ func biasCorrection(beta float64, step int) Float {
 }
 
 // adamUpdate_784x256 takes one Adam step on a parameter of 200704 elements; c1
-// and c2 are the step's bias corrections.
+// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_784x256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 200704
@@ -608,21 +1147,22 @@ func adamUpdate_784x256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_256 takes one Adam step on a parameter of 256 elements; c1 and c2
-// are the step's bias corrections.
+// are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 256
@@ -632,21 +1172,22 @@ func adamUpdate_256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_256x256 takes one Adam step on a parameter of 65536 elements; c1
-// and c2 are the step's bias corrections.
+// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_256x256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 65536
@@ -656,21 +1197,22 @@ func adamUpdate_256x256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_256x10 takes one Adam step on a parameter of 2560 elements; c1 and
-// c2 are the step's bias corrections.
+// c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_256x10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 2560
@@ -680,21 +1222,22 @@ func adamUpdate_256x10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
-	}
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
 }
 
 // adamUpdate_10 takes one Adam step on a parameter of 10 elements; c1 and c2
-// are the step's bias corrections.
+// are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 10
@@ -704,41 +1247,138 @@ func adamUpdate_10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	p = p[:n]
-	g = g[:n]
-	m = m[:n]
-	v = v[:n]
-	rate := Float(lr)
-	for i := range p {
-		gi := g[i]
-		m[i] = beta1*m[i] + oneMinusBeta1*gi
-		v[i] = beta2*v[i] + oneMinusBeta2*gi*gi
-		p[i] -= rate * (m[i] / c1) / (Float(math.Sqrt(float64(v[i]/c2))) + eps)
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+		Beta1:         beta1,
+		Beta2:         beta2,
+		C1:            c1,
+		C2:            c2,
+		Decay:         kernels.NoDecay,
+		Eps:           eps,
+		OneMinusBeta1: oneMinusBeta1,
+		OneMinusBeta2: oneMinusBeta2,
+		Rate:          Float(lr),
+	})
+}
+
+// matmulNN_128x256x256_biasAdd_relu computes c[128,256] = relu(a[128,256] ·
+// b[256,256] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
+// which take chunks of 64 columns in turn; the result is the same either way.
+// ws holds the packed panels of b, 16384 floats.
+func matmulNN_128x256x256_biasAdd_relu(c, a, b, bias, ws []Float) {
+	kernels.Run2(matmulNN_128x256x256_biasAdd_relu_part, kernels.Args[Float]{
+		A:    a,
+		B:    b,
+		Bias: bias,
+		C:    c,
+	}, ws, kernels.Split{
+		ByCols:  true,
+		Chunk:   64,
+		Cols:    256,
+		Rows:    128,
+		Scratch: 8192,
+	})
+}
+
+// matmulNN_128x256x256_biasAdd_relu_scalar computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_128x256x256_biasAdd_relu in portable Go; ws is unused.
+func matmulNN_128x256x256_biasAdd_relu_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 128, 256, 256
+	const kb, nb = 256, 128 // block of b: rows, columns
+	_ = ws
+	c, a, b := x.C[:32768], x.A[:32768], x.B[:65536]
+	for jb := j0; jb < j1; jb += nb {
+		je := min(jb+nb, j1)
+		for i := i0; i < i1; i++ {
+			clear(c[i*N+jb : i*N+je])
+		}
+		for k0 := 0; k0 < K; k0 += kb {
+			k1 := min(k0+kb, K)
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				c0 := c[i*N+jb : i*N+je]
+				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
+				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
+				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
+				for q := k0; q < k1; q++ {
+					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
+					bq := b[q*N+jb : q*N+je][:len(c0)]
+					for j, bv := range bq {
+						c0[j] += a0 * bv
+						c1[j] += a1 * bv
+						c2[j] += a2 * bv
+						c3[j] += a3 * bv
+					}
+				}
+			}
+			// The rows left over from the blocks of four.
+			for ; i < i1; i++ {
+				ci := c[i*N+jb : i*N+je]
+				for q := k0; q < k1; q++ {
+					ai := a[i*K+q]
+					bq := b[q*N+jb : q*N+je][:len(ci)]
+					for j, bv := range bq {
+						ci[j] += ai * bv
+					}
+				}
+			}
+		}
+		matmulNN_128x256x256_biasAdd_relu_epilogue(x, i0, i1, jb, je)
 	}
 }
 
-// batchnormEval_128x256 normalises each channel of x[128,256] with the running
-// mean and variance (eps 1e-05), then scales by gamma and shifts by beta.
-func batchnormEval_128x256(y, x, gamma, beta, mean, variance []Float) {
-	const rows, channels, inner = 128, 256, 1
+// matmulNN_128x256x256_biasAdd_relu_epilogue applies the bias and the
+// elementwise tail of matmulNN_128x256x256_biasAdd_relu to rows [i0,i1) and
+// columns [j0,j1) of the stored product, in place.
+func matmulNN_128x256x256_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+	const N = 256
+	c := x.C[:32768]
+	bias := x.Bias[:N]
+	for i := i0; i < i1; i++ {
+		for j := j0; j < j1; j++ {
+			idx := i*N + j
+			v0 := c[idx] + bias[j]
+			var v1 Float
+			v1 = max(v0, 0)
+			c[idx] = v1
+		}
+	}
+}
+
+// bnFoldWeight_256x256 scales the weights w[256,256] along axis 1 by
+// gamma/√(variance + 1e-05), folding a batch norm into the layer.
+func bnFoldWeight_256x256(wf, w, gamma, variance []Float) {
+	const outer, channels, inner = 256, 256, 1
 	const eps = 1e-05
-	y = y[:rows*channels*inner]
-	x = x[:rows*channels*inner]
+	wf = wf[:outer*channels*inner]
+	w = w[:outer*channels*inner]
+	gamma = gamma[:channels]
+	variance = variance[:channels]
+	for o := range outer {
+		for c := range channels {
+			s := float64(gamma[c]) * (1 / math.Sqrt(float64(variance[c])+eps))
+			off := (o*channels + c) * inner
+			for i := off; i < off+inner; i++ {
+				wf[i] = Float(float64(w[i]) * s)
+			}
+		}
+	}
+}
+
+// bnFoldBias_256 folds a batch norm (eps 1e-05) into the bias of the layer
+// before it: (b − mean)·gamma/√(variance + eps) + beta per channel.
+func bnFoldBias_256(bf, gamma, beta, mean, variance, b []Float) {
+	const channels = 256
+	const eps = 1e-05
+	bf = bf[:channels]
 	gamma = gamma[:channels]
 	beta = beta[:channels]
 	mean = mean[:channels]
 	variance = variance[:channels]
-	var invStd [256]float64
-	for c, v := range variance {
-		invStd[c] = 1 / math.Sqrt(float64(v)+eps)
-	}
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				y[i] = Float(float64(gamma[c])*(float64(x[i])-float64(mean[c]))*invStd[c] + float64(beta[c]))
-			}
-		}
+	b = b[:channels]
+	for c := range channels {
+		s := float64(gamma[c]) * (1 / math.Sqrt(float64(variance[c])+eps))
+		b := float64(b[c])
+		bf[c] = Float((b-float64(mean[c]))*s + float64(beta[c]))
 	}
 }
 

@@ -3,7 +3,10 @@
 // Package resmlp is the model "resmlp" compiled by dlc into a trainer for the dlc runtime.
 package resmlp
 
-import "github.com/dlc-dev/dlc/runtime"
+import (
+	"github.com/dlc-dev/dlc/runtime"
+	"math"
+)
 
 // Float is the element type every tensor is computed in.
 type Float = float32
@@ -11,15 +14,26 @@ type Float = float32
 // Batch is the static batch size: every activation's first dimension.
 const Batch = 128
 
+// ArenaFloats is the size of the arena every Float buffer lives in: parameters,
+// gradients, optimizer state and the input, then the activations of whichever
+// pass runs, reusing the memory of values no longer needed.
+const ArenaFloats = 4016681
+
 // Model holds every buffer of one training step (parameters, gradients,
 // optimizer state, activations, the input and the label) and the activations
-// of the inference pass.
+// of the inference pass. Activations share memory: a buffer is reused once
+// its value is dead, and the two passes reuse the same region, so after a
+// step only the input, parameters, state, gradients and loss are sure to hold
+// their values (Trace shows the others).
 type Model struct {
 	arena     []Float           // every Float buffer below is a slice of it
 	labels    []int32           // the class-label buffer lives here
 	step      int               // optimizer steps taken
 	rng       *runtime.RNG      // the model's own random stream (dropout)
+	stepRNG   runtime.RNG       // rng as the last TrainStep found it, for Trace
 	runLength runtime.RunLength // the run's length, for the learning-rate schedule
+	prepared  bool              // the derived buffers of inference match the parameters and state
+	panels    []Float           // the matrix products' packed panels of b: one per goroutine
 
 	image                        []Float // input image[128,784] (examples/mnist/resmlp.dl:2:8)
 	digit                        []int32 // label digit[128] (examples/mnist/resmlp.dl:3:8)
@@ -143,119 +157,77 @@ type Model struct {
 	lossDenseWAdamV              []Float // state loss.dense.w.adam_v[256,10] (examples/mnist/resmlp.dl:12:22)
 	lossDenseBAdamM              []Float // state loss.dense.b.adam_m[10] (examples/mnist/resmlp.dl:12:22)
 	lossDenseBAdamV              []Float // state loss.dense.b.adam_v[10] (examples/mnist/resmlp.dl:12:22)
-	hMatmul                      []Float // forward matmul of h [128,256] (examples/mnist/resmlp.dl:10:5)
-	hBiasAdd                     []Float // forward bias_add of h [128,256] (examples/mnist/resmlp.dl:10:5)
 	h                            []Float // forward relu of h [128,256] (examples/mnist/resmlp.dl:10:26)
-	h0RDenseMatmul               []Float // forward matmul of h.0.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
 	h0RDenseBiasAdd              []Float // forward bias_add of h.0.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
 	h0RBatchnormBatchnorm        []Float // forward batchnorm of h.0.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
 	h0RRelu                      []Float // forward relu of h.0.r [128,256] (examples/mnist/resmlp.dl:6:39)
 	h0RDropoutMask               []Float // forward dropout_mask of h.0.r [128,256] (examples/mnist/resmlp.dl:6:47)
 	h0R                          []Float // forward mul of h.0.r [128,256] (examples/mnist/resmlp.dl:6:47)
-	h0OutMatmul                  []Float // forward matmul of h.0.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	h0OutBiasAdd                 []Float // forward bias_add of h.0.out [128,256] (examples/mnist/resmlp.dl:7:14)
 	h0Out                        []Float // forward add of h.0.out [128,256] (examples/mnist/resmlp.dl:7:12)
-	h1RDenseMatmul               []Float // forward matmul of h.1.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
 	h1RDenseBiasAdd              []Float // forward bias_add of h.1.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
 	h1RBatchnormBatchnorm        []Float // forward batchnorm of h.1.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
 	h1RRelu                      []Float // forward relu of h.1.r [128,256] (examples/mnist/resmlp.dl:6:39)
 	h1RDropoutMask               []Float // forward dropout_mask of h.1.r [128,256] (examples/mnist/resmlp.dl:6:47)
 	h1R                          []Float // forward mul of h.1.r [128,256] (examples/mnist/resmlp.dl:6:47)
-	h1OutMatmul                  []Float // forward matmul of h.1.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	h1OutBiasAdd                 []Float // forward bias_add of h.1.out [128,256] (examples/mnist/resmlp.dl:7:14)
 	h1Out                        []Float // forward add of h.1.out [128,256] (examples/mnist/resmlp.dl:7:12)
-	h2RDenseMatmul               []Float // forward matmul of h.2.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
 	h2RDenseBiasAdd              []Float // forward bias_add of h.2.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
 	h2RBatchnormBatchnorm        []Float // forward batchnorm of h.2.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
 	h2RRelu                      []Float // forward relu of h.2.r [128,256] (examples/mnist/resmlp.dl:6:39)
 	h2RDropoutMask               []Float // forward dropout_mask of h.2.r [128,256] (examples/mnist/resmlp.dl:6:47)
 	h2R                          []Float // forward mul of h.2.r [128,256] (examples/mnist/resmlp.dl:6:47)
-	h2OutMatmul                  []Float // forward matmul of h.2.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	h2OutBiasAdd                 []Float // forward bias_add of h.2.out [128,256] (examples/mnist/resmlp.dl:7:14)
 	h2Out                        []Float // forward add of h.2.out [128,256] (examples/mnist/resmlp.dl:7:12)
-	h3RDenseMatmul               []Float // forward matmul of h.3.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
 	h3RDenseBiasAdd              []Float // forward bias_add of h.3.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
 	h3RBatchnormBatchnorm        []Float // forward batchnorm of h.3.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
 	h3RRelu                      []Float // forward relu of h.3.r [128,256] (examples/mnist/resmlp.dl:6:39)
 	h3RDropoutMask               []Float // forward dropout_mask of h.3.r [128,256] (examples/mnist/resmlp.dl:6:47)
 	h3R                          []Float // forward mul of h.3.r [128,256] (examples/mnist/resmlp.dl:6:47)
-	h3OutMatmul                  []Float // forward matmul of h.3.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	h3OutBiasAdd                 []Float // forward bias_add of h.3.out [128,256] (examples/mnist/resmlp.dl:7:14)
 	h2                           []Float // forward add of h.3.out [128,256] (examples/mnist/resmlp.dl:7:12)
-	lossDenseMatmul              []Float // forward matmul of loss.dense [128,10] (examples/mnist/resmlp.dl:12:22)
 	lossDenseBiasAdd             []Float // forward bias_add of loss.dense [128,10] (examples/mnist/resmlp.dl:12:22)
 	loss                         []Float // forward softmax_xent of loss [] (examples/mnist/resmlp.dl:12:8)
 	lossBwdFill                  []Float // backward fill of loss [] (examples/mnist/resmlp.dl:12:8)
 	lossBwdSoftmaxXentGrad       []Float // backward softmax_xent_grad of loss [128,10] (examples/mnist/resmlp.dl:12:8)
 	lossDenseBwdMatmul           []Float // backward matmul of loss.dense [128,256] (examples/mnist/resmlp.dl:12:22)
-	h3OutBwdMatmul               []Float // backward matmul of h.3.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	h3RBwdMul                    []Float // backward mul of h.3.r [128,256] (examples/mnist/resmlp.dl:6:47)
 	h3RBwdReluGrad               []Float // backward relu_grad of h.3.r [128,256] (examples/mnist/resmlp.dl:6:39)
 	h3RBatchnormBwdBatchnormGrad []Float // backward batchnorm_grad of h.3.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
-	h3RDenseBwdMatmul            []Float // backward matmul of h.3.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
 	h2OutBwdAdd                  []Float // backward add of h.2.out [128,256] (examples/mnist/resmlp.dl:7:12)
-	h2OutBwdMatmul               []Float // backward matmul of h.2.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	h2RBwdMul                    []Float // backward mul of h.2.r [128,256] (examples/mnist/resmlp.dl:6:47)
 	h2RBwdReluGrad               []Float // backward relu_grad of h.2.r [128,256] (examples/mnist/resmlp.dl:6:39)
 	h2RBatchnormBwdBatchnormGrad []Float // backward batchnorm_grad of h.2.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
-	h2RDenseBwdMatmul            []Float // backward matmul of h.2.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
 	h1OutBwdAdd                  []Float // backward add of h.1.out [128,256] (examples/mnist/resmlp.dl:7:12)
-	h1OutBwdMatmul               []Float // backward matmul of h.1.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	h1RBwdMul                    []Float // backward mul of h.1.r [128,256] (examples/mnist/resmlp.dl:6:47)
 	h1RBwdReluGrad               []Float // backward relu_grad of h.1.r [128,256] (examples/mnist/resmlp.dl:6:39)
 	h1RBatchnormBwdBatchnormGrad []Float // backward batchnorm_grad of h.1.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
-	h1RDenseBwdMatmul            []Float // backward matmul of h.1.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
 	h0OutBwdAdd                  []Float // backward add of h.0.out [128,256] (examples/mnist/resmlp.dl:7:12)
-	h0OutBwdMatmul               []Float // backward matmul of h.0.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	h0RBwdMul                    []Float // backward mul of h.0.r [128,256] (examples/mnist/resmlp.dl:6:47)
 	h0RBwdReluGrad               []Float // backward relu_grad of h.0.r [128,256] (examples/mnist/resmlp.dl:6:39)
 	h0RBatchnormBwdBatchnormGrad []Float // backward batchnorm_grad of h.0.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
-	h0RDenseBwdMatmul            []Float // backward matmul of h.0.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
-	hBwdAdd                      []Float // backward add of h [128,256] (examples/mnist/resmlp.dl:10:26)
 	hBwdReluGrad                 []Float // backward relu_grad of h [128,256] (examples/mnist/resmlp.dl:10:26)
 
-	// The inference pass's own activations.
-	inferHMatmul                   []Float // inference matmul of h [128,256] (examples/mnist/resmlp.dl:10:5)
-	inferHBiasAdd                  []Float // inference bias_add of h [128,256] (examples/mnist/resmlp.dl:10:5)
-	inferH                         []Float // inference relu of h [128,256] (examples/mnist/resmlp.dl:10:26)
-	inferH0RDenseMatmul            []Float // inference matmul of h.0.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
-	inferH0RDenseBiasAdd           []Float // inference bias_add of h.0.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
-	inferH0RBatchnormBatchnormEval []Float // inference batchnorm_eval of h.0.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
-	inferH0R                       []Float // inference relu of h.0.r [128,256] (examples/mnist/resmlp.dl:6:39)
-	inferH0OutMatmul               []Float // inference matmul of h.0.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	inferH0OutBiasAdd              []Float // inference bias_add of h.0.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	inferH0Out                     []Float // inference add of h.0.out [128,256] (examples/mnist/resmlp.dl:7:12)
-	inferH1RDenseMatmul            []Float // inference matmul of h.1.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
-	inferH1RDenseBiasAdd           []Float // inference bias_add of h.1.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
-	inferH1RBatchnormBatchnormEval []Float // inference batchnorm_eval of h.1.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
-	inferH1R                       []Float // inference relu of h.1.r [128,256] (examples/mnist/resmlp.dl:6:39)
-	inferH1OutMatmul               []Float // inference matmul of h.1.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	inferH1OutBiasAdd              []Float // inference bias_add of h.1.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	inferH1Out                     []Float // inference add of h.1.out [128,256] (examples/mnist/resmlp.dl:7:12)
-	inferH2RDenseMatmul            []Float // inference matmul of h.2.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
-	inferH2RDenseBiasAdd           []Float // inference bias_add of h.2.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
-	inferH2RBatchnormBatchnormEval []Float // inference batchnorm_eval of h.2.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
-	inferH2R                       []Float // inference relu of h.2.r [128,256] (examples/mnist/resmlp.dl:6:39)
-	inferH2OutMatmul               []Float // inference matmul of h.2.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	inferH2OutBiasAdd              []Float // inference bias_add of h.2.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	inferH2Out                     []Float // inference add of h.2.out [128,256] (examples/mnist/resmlp.dl:7:12)
-	inferH3RDenseMatmul            []Float // inference matmul of h.3.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
-	inferH3RDenseBiasAdd           []Float // inference bias_add of h.3.r.dense [128,256] (examples/mnist/resmlp.dl:6:7)
-	inferH3RBatchnormBatchnormEval []Float // inference batchnorm_eval of h.3.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
-	inferH3R                       []Float // inference relu of h.3.r [128,256] (examples/mnist/resmlp.dl:6:39)
-	inferH3OutMatmul               []Float // inference matmul of h.3.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	inferH3OutBiasAdd              []Float // inference bias_add of h.3.out [128,256] (examples/mnist/resmlp.dl:7:14)
-	inferH2                        []Float // inference add of h.3.out [128,256] (examples/mnist/resmlp.dl:7:12)
-	inferLossDenseMatmul           []Float // inference matmul of loss.dense [128,10] (examples/mnist/resmlp.dl:12:22)
-	inferLossDenseBiasAdd          []Float // inference bias_add of loss.dense [128,10] (examples/mnist/resmlp.dl:12:22)
+	// The inference pass's activations, in the same reused memory.
+	inferH                []Float // inference relu of h [128,256] (examples/mnist/resmlp.dl:10:26)
+	inferH0RDenseWFolded  []Float // inference bn_fold_weight of h.0.r.batchnorm [256,256] (examples/mnist/resmlp.dl:6:26)
+	inferH0RDenseBFolded  []Float // inference bn_fold_bias of h.0.r.batchnorm [256] (examples/mnist/resmlp.dl:6:26)
+	inferH0R              []Float // inference relu of h.0.r [128,256] (examples/mnist/resmlp.dl:6:39)
+	inferH0Out            []Float // inference add of h.0.out [128,256] (examples/mnist/resmlp.dl:7:12)
+	inferH1RDenseWFolded  []Float // inference bn_fold_weight of h.1.r.batchnorm [256,256] (examples/mnist/resmlp.dl:6:26)
+	inferH1RDenseBFolded  []Float // inference bn_fold_bias of h.1.r.batchnorm [256] (examples/mnist/resmlp.dl:6:26)
+	inferH1R              []Float // inference relu of h.1.r [128,256] (examples/mnist/resmlp.dl:6:39)
+	inferH1Out            []Float // inference add of h.1.out [128,256] (examples/mnist/resmlp.dl:7:12)
+	inferH2RDenseWFolded  []Float // inference bn_fold_weight of h.2.r.batchnorm [256,256] (examples/mnist/resmlp.dl:6:26)
+	inferH2RDenseBFolded  []Float // inference bn_fold_bias of h.2.r.batchnorm [256] (examples/mnist/resmlp.dl:6:26)
+	inferH2R              []Float // inference relu of h.2.r [128,256] (examples/mnist/resmlp.dl:6:39)
+	inferH2Out            []Float // inference add of h.2.out [128,256] (examples/mnist/resmlp.dl:7:12)
+	inferH3RDenseWFolded  []Float // inference bn_fold_weight of h.3.r.batchnorm [256,256] (examples/mnist/resmlp.dl:6:26)
+	inferH3RDenseBFolded  []Float // inference bn_fold_bias of h.3.r.batchnorm [256] (examples/mnist/resmlp.dl:6:26)
+	inferH3R              []Float // inference relu of h.3.r [128,256] (examples/mnist/resmlp.dl:6:39)
+	inferH2               []Float // inference add of h.3.out [128,256] (examples/mnist/resmlp.dl:7:12)
+	inferLossDenseBiasAdd []Float // inference bias_add of loss.dense [128,10] (examples/mnist/resmlp.dl:12:22)
 }
 
 var _ runtime.Model = (*Model)(nil)
 
-// New returns a model with its buffers allocated, all in one arena, and its
-// parameters initialised from the model file's seed.
+// New returns a model with its buffers allocated, all in one arena at the
+// offsets of the memory plan, and its parameters initialised from the model
+// file's seed.
 func New() *Model {
-	arena := make([]Float, 6182186)
+	arena := make([]Float, ArenaFloats)
 	m := &Model{arena: arena}
 	m.labels = make([]int32, 128)
 	m.image = arena[0:100352:100352]
@@ -266,64 +238,64 @@ func New() *Model {
 	m.h0RDenseB = arena[366848:367104:367104]
 	m.h0RBatchnormGamma = arena[367104:367360:367360]
 	m.h0RBatchnormBeta = arena[367360:367616:367616]
-	m.h0OutW = arena[367616:433152:433152]
-	m.h0OutB = arena[433152:433408:433408]
-	m.h1RDenseW = arena[433408:498944:498944]
-	m.h1RDenseB = arena[498944:499200:499200]
-	m.h1RBatchnormGamma = arena[499200:499456:499456]
-	m.h1RBatchnormBeta = arena[499456:499712:499712]
-	m.h1OutW = arena[499712:565248:565248]
-	m.h1OutB = arena[565248:565504:565504]
-	m.h2RDenseW = arena[565504:631040:631040]
-	m.h2RDenseB = arena[631040:631296:631296]
-	m.h2RBatchnormGamma = arena[631296:631552:631552]
-	m.h2RBatchnormBeta = arena[631552:631808:631808]
-	m.h2OutW = arena[631808:697344:697344]
-	m.h2OutB = arena[697344:697600:697600]
-	m.h3RDenseW = arena[697600:763136:763136]
-	m.h3RDenseB = arena[763136:763392:763392]
-	m.h3RBatchnormGamma = arena[763392:763648:763648]
-	m.h3RBatchnormBeta = arena[763648:763904:763904]
-	m.h3OutW = arena[763904:829440:829440]
-	m.h3OutB = arena[829440:829696:829696]
-	m.lossDenseW = arena[829696:832256:832256]
-	m.lossDenseB = arena[832256:832266:832266]
-	m.dHW = arena[832266:1032970:1032970]
-	m.dHB = arena[1032970:1033226:1033226]
-	m.dH0RDenseW = arena[1033226:1098762:1098762]
-	m.dH0RDenseB = arena[1098762:1099018:1099018]
-	m.dH0RBatchnormGamma = arena[1099018:1099274:1099274]
-	m.dH0RBatchnormBeta = arena[1099274:1099530:1099530]
-	m.dH0OutW = arena[1099530:1165066:1165066]
-	m.dH0OutB = arena[1165066:1165322:1165322]
-	m.dH1RDenseW = arena[1165322:1230858:1230858]
-	m.dH1RDenseB = arena[1230858:1231114:1231114]
-	m.dH1RBatchnormGamma = arena[1231114:1231370:1231370]
-	m.dH1RBatchnormBeta = arena[1231370:1231626:1231626]
-	m.dH1OutW = arena[1231626:1297162:1297162]
-	m.dH1OutB = arena[1297162:1297418:1297418]
-	m.dH2RDenseW = arena[1297418:1362954:1362954]
-	m.dH2RDenseB = arena[1362954:1363210:1363210]
-	m.dH2RBatchnormGamma = arena[1363210:1363466:1363466]
-	m.dH2RBatchnormBeta = arena[1363466:1363722:1363722]
-	m.dH2OutW = arena[1363722:1429258:1429258]
-	m.dH2OutB = arena[1429258:1429514:1429514]
-	m.dH3RDenseW = arena[1429514:1495050:1495050]
-	m.dH3RDenseB = arena[1495050:1495306:1495306]
-	m.dH3RBatchnormGamma = arena[1495306:1495562:1495562]
-	m.dH3RBatchnormBeta = arena[1495562:1495818:1495818]
-	m.dH3OutW = arena[1495818:1561354:1561354]
-	m.dH3OutB = arena[1561354:1561610:1561610]
-	m.dLossDenseW = arena[1561610:1564170:1564170]
-	m.dLossDenseB = arena[1564170:1564180:1564180]
-	m.h0RBatchnormRunningMean = arena[1564180:1564436:1564436]
-	m.h0RBatchnormRunningVar = arena[1564436:1564692:1564692]
-	m.h1RBatchnormRunningMean = arena[1564692:1564948:1564948]
-	m.h1RBatchnormRunningVar = arena[1564948:1565204:1565204]
-	m.h2RBatchnormRunningMean = arena[1565204:1565460:1565460]
-	m.h2RBatchnormRunningVar = arena[1565460:1565716:1565716]
-	m.h3RBatchnormRunningMean = arena[1565716:1565972:1565972]
-	m.h3RBatchnormRunningVar = arena[1565972:1566228:1566228]
+	m.h0OutW = arena[368128:433664:433664]
+	m.h0OutB = arena[433664:433920:433920]
+	m.h1RDenseW = arena[433920:499456:499456]
+	m.h1RDenseB = arena[499456:499712:499712]
+	m.h1RBatchnormGamma = arena[499712:499968:499968]
+	m.h1RBatchnormBeta = arena[499968:500224:500224]
+	m.h1OutW = arena[500736:566272:566272]
+	m.h1OutB = arena[566272:566528:566528]
+	m.h2RDenseW = arena[566528:632064:632064]
+	m.h2RDenseB = arena[632064:632320:632320]
+	m.h2RBatchnormGamma = arena[632320:632576:632576]
+	m.h2RBatchnormBeta = arena[632576:632832:632832]
+	m.h2OutW = arena[633344:698880:698880]
+	m.h2OutB = arena[698880:699136:699136]
+	m.h3RDenseW = arena[699136:764672:764672]
+	m.h3RDenseB = arena[764672:764928:764928]
+	m.h3RBatchnormGamma = arena[764928:765184:765184]
+	m.h3RBatchnormBeta = arena[765184:765440:765440]
+	m.h3OutW = arena[765952:831488:831488]
+	m.h3OutB = arena[831488:831744:831744]
+	m.lossDenseW = arena[831744:834304:834304]
+	m.lossDenseB = arena[834304:834314:834314]
+	m.dHW = arena[1365524:1566228:1566228]
+	m.dHB = arena[1365268:1365524:1365524]
+	m.dH0RDenseW = arena[1299732:1365268:1365268]
+	m.dH0RDenseB = arena[1299476:1299732:1299732]
+	m.dH0RBatchnormGamma = arena[1298964:1299220:1299220]
+	m.dH0RBatchnormBeta = arena[1299220:1299476:1299476]
+	m.dH0OutW = arena[1233428:1298964:1298964]
+	m.dH0OutB = arena[1233172:1233428:1233428]
+	m.dH1RDenseW = arena[1167636:1233172:1233172]
+	m.dH1RDenseB = arena[1167380:1167636:1167636]
+	m.dH1RBatchnormGamma = arena[1166868:1167124:1167124]
+	m.dH1RBatchnormBeta = arena[1167124:1167380:1167380]
+	m.dH1OutW = arena[1101332:1166868:1166868]
+	m.dH1OutB = arena[1101076:1101332:1101332]
+	m.dH2RDenseW = arena[1035540:1101076:1101076]
+	m.dH2RDenseB = arena[1035284:1035540:1035540]
+	m.dH2RBatchnormGamma = arena[1034772:1035028:1035028]
+	m.dH2RBatchnormBeta = arena[1035028:1035284:1035284]
+	m.dH2OutW = arena[969236:1034772:1034772]
+	m.dH2OutB = arena[968980:969236:969236]
+	m.dH3RDenseW = arena[903444:968980:968980]
+	m.dH3RDenseB = arena[903188:903444:903444]
+	m.dH3RBatchnormGamma = arena[902676:902932:902932]
+	m.dH3RBatchnormBeta = arena[902932:903188:903188]
+	m.dH3OutW = arena[837140:902676:902676]
+	m.dH3OutB = arena[836884:837140:837140]
+	m.dLossDenseW = arena[834324:836884:836884]
+	m.dLossDenseB = arena[834314:834324:834324]
+	m.h0RBatchnormRunningMean = arena[367616:367872:367872]
+	m.h0RBatchnormRunningVar = arena[367872:368128:368128]
+	m.h1RBatchnormRunningMean = arena[500224:500480:500480]
+	m.h1RBatchnormRunningVar = arena[500480:500736:500736]
+	m.h2RBatchnormRunningMean = arena[632832:633088:633088]
+	m.h2RBatchnormRunningVar = arena[633088:633344:633344]
+	m.h3RBatchnormRunningMean = arena[765440:765696:765696]
+	m.h3RBatchnormRunningVar = arena[765696:765952:765952]
 	m.hWAdamM = arena[1566228:1766932:1766932]
 	m.hWAdamV = arena[1766932:1967636:1967636]
 	m.hBAdamM = arena[1967636:1967892:1967892]
@@ -380,109 +352,67 @@ func New() *Model {
 	m.lossDenseWAdamV = arena[3027476:3030036:3030036]
 	m.lossDenseBAdamM = arena[3030036:3030046:3030046]
 	m.lossDenseBAdamV = arena[3030046:3030056:3030056]
-	m.hMatmul = arena[3030056:3062824:3062824]
-	m.hBiasAdd = arena[3062824:3095592:3095592]
-	m.h = arena[3095592:3128360:3128360]
-	m.h0RDenseMatmul = arena[3128360:3161128:3161128]
-	m.h0RDenseBiasAdd = arena[3161128:3193896:3193896]
-	m.h0RBatchnormBatchnorm = arena[3193896:3226664:3226664]
-	m.h0RRelu = arena[3226664:3259432:3259432]
-	m.h0RDropoutMask = arena[3259432:3292200:3292200]
-	m.h0R = arena[3292200:3324968:3324968]
-	m.h0OutMatmul = arena[3324968:3357736:3357736]
-	m.h0OutBiasAdd = arena[3357736:3390504:3390504]
-	m.h0Out = arena[3390504:3423272:3423272]
-	m.h1RDenseMatmul = arena[3423272:3456040:3456040]
-	m.h1RDenseBiasAdd = arena[3456040:3488808:3488808]
-	m.h1RBatchnormBatchnorm = arena[3488808:3521576:3521576]
-	m.h1RRelu = arena[3521576:3554344:3554344]
-	m.h1RDropoutMask = arena[3554344:3587112:3587112]
-	m.h1R = arena[3587112:3619880:3619880]
-	m.h1OutMatmul = arena[3619880:3652648:3652648]
-	m.h1OutBiasAdd = arena[3652648:3685416:3685416]
-	m.h1Out = arena[3685416:3718184:3718184]
-	m.h2RDenseMatmul = arena[3718184:3750952:3750952]
-	m.h2RDenseBiasAdd = arena[3750952:3783720:3783720]
-	m.h2RBatchnormBatchnorm = arena[3783720:3816488:3816488]
-	m.h2RRelu = arena[3816488:3849256:3849256]
-	m.h2RDropoutMask = arena[3849256:3882024:3882024]
-	m.h2R = arena[3882024:3914792:3914792]
-	m.h2OutMatmul = arena[3914792:3947560:3947560]
-	m.h2OutBiasAdd = arena[3947560:3980328:3980328]
-	m.h2Out = arena[3980328:4013096:4013096]
-	m.h3RDenseMatmul = arena[4013096:4045864:4045864]
-	m.h3RDenseBiasAdd = arena[4045864:4078632:4078632]
-	m.h3RBatchnormBatchnorm = arena[4078632:4111400:4111400]
-	m.h3RRelu = arena[4111400:4144168:4144168]
-	m.h3RDropoutMask = arena[4144168:4176936:4176936]
-	m.h3R = arena[4176936:4209704:4209704]
-	m.h3OutMatmul = arena[4209704:4242472:4242472]
-	m.h3OutBiasAdd = arena[4242472:4275240:4275240]
-	m.h2 = arena[4275240:4308008:4308008]
-	m.lossDenseMatmul = arena[4308008:4309288:4309288]
-	m.lossDenseBiasAdd = arena[4309288:4310568:4310568]
-	m.loss = arena[4310568:4310569:4310569]
-	m.lossBwdFill = arena[4310569:4310570:4310570]
-	m.lossBwdSoftmaxXentGrad = arena[4310570:4311850:4311850]
-	m.lossDenseBwdMatmul = arena[4311850:4344618:4344618]
-	m.h3OutBwdMatmul = arena[4344618:4377386:4377386]
-	m.h3RBwdMul = arena[4377386:4410154:4410154]
-	m.h3RBwdReluGrad = arena[4410154:4442922:4442922]
-	m.h3RBatchnormBwdBatchnormGrad = arena[4442922:4475690:4475690]
-	m.h3RDenseBwdMatmul = arena[4475690:4508458:4508458]
-	m.h2OutBwdAdd = arena[4508458:4541226:4541226]
-	m.h2OutBwdMatmul = arena[4541226:4573994:4573994]
-	m.h2RBwdMul = arena[4573994:4606762:4606762]
-	m.h2RBwdReluGrad = arena[4606762:4639530:4639530]
-	m.h2RBatchnormBwdBatchnormGrad = arena[4639530:4672298:4672298]
-	m.h2RDenseBwdMatmul = arena[4672298:4705066:4705066]
-	m.h1OutBwdAdd = arena[4705066:4737834:4737834]
-	m.h1OutBwdMatmul = arena[4737834:4770602:4770602]
-	m.h1RBwdMul = arena[4770602:4803370:4803370]
-	m.h1RBwdReluGrad = arena[4803370:4836138:4836138]
-	m.h1RBatchnormBwdBatchnormGrad = arena[4836138:4868906:4868906]
-	m.h1RDenseBwdMatmul = arena[4868906:4901674:4901674]
-	m.h0OutBwdAdd = arena[4901674:4934442:4934442]
-	m.h0OutBwdMatmul = arena[4934442:4967210:4967210]
-	m.h0RBwdMul = arena[4967210:4999978:4999978]
-	m.h0RBwdReluGrad = arena[4999978:5032746:5032746]
-	m.h0RBatchnormBwdBatchnormGrad = arena[5032746:5065514:5065514]
-	m.h0RDenseBwdMatmul = arena[5065514:5098282:5098282]
-	m.hBwdAdd = arena[5098282:5131050:5131050]
-	m.hBwdReluGrad = arena[5131050:5163818:5163818]
-	m.inferHMatmul = arena[5163818:5196586:5196586]
-	m.inferHBiasAdd = arena[5196586:5229354:5229354]
-	m.inferH = arena[5229354:5262122:5262122]
-	m.inferH0RDenseMatmul = arena[5262122:5294890:5294890]
-	m.inferH0RDenseBiasAdd = arena[5294890:5327658:5327658]
-	m.inferH0RBatchnormBatchnormEval = arena[5327658:5360426:5360426]
-	m.inferH0R = arena[5360426:5393194:5393194]
-	m.inferH0OutMatmul = arena[5393194:5425962:5425962]
-	m.inferH0OutBiasAdd = arena[5425962:5458730:5458730]
-	m.inferH0Out = arena[5458730:5491498:5491498]
-	m.inferH1RDenseMatmul = arena[5491498:5524266:5524266]
-	m.inferH1RDenseBiasAdd = arena[5524266:5557034:5557034]
-	m.inferH1RBatchnormBatchnormEval = arena[5557034:5589802:5589802]
-	m.inferH1R = arena[5589802:5622570:5622570]
-	m.inferH1OutMatmul = arena[5622570:5655338:5655338]
-	m.inferH1OutBiasAdd = arena[5655338:5688106:5688106]
-	m.inferH1Out = arena[5688106:5720874:5720874]
-	m.inferH2RDenseMatmul = arena[5720874:5753642:5753642]
-	m.inferH2RDenseBiasAdd = arena[5753642:5786410:5786410]
-	m.inferH2RBatchnormBatchnormEval = arena[5786410:5819178:5819178]
-	m.inferH2R = arena[5819178:5851946:5851946]
-	m.inferH2OutMatmul = arena[5851946:5884714:5884714]
-	m.inferH2OutBiasAdd = arena[5884714:5917482:5917482]
-	m.inferH2Out = arena[5917482:5950250:5950250]
-	m.inferH3RDenseMatmul = arena[5950250:5983018:5983018]
-	m.inferH3RDenseBiasAdd = arena[5983018:6015786:6015786]
-	m.inferH3RBatchnormBatchnormEval = arena[6015786:6048554:6048554]
-	m.inferH3R = arena[6048554:6081322:6081322]
-	m.inferH3OutMatmul = arena[6081322:6114090:6114090]
-	m.inferH3OutBiasAdd = arena[6114090:6146858:6146858]
-	m.inferH2 = arena[6146858:6179626:6179626]
-	m.inferLossDenseMatmul = arena[6179626:6180906:6180906]
-	m.inferLossDenseBiasAdd = arena[6180906:6182186:6182186]
+	m.h = arena[3293224:3325992:3325992]
+	m.h0RDenseBiasAdd = arena[3325992:3358760:3358760]
+	m.h0RBatchnormBatchnorm = arena[3358760:3391528:3391528]
+	m.h0RRelu = arena[3358760:3391528:3391528]
+	m.h0RDropoutMask = arena[3391528:3424296:3424296]
+	m.h0R = arena[3424296:3457064:3457064]
+	m.h0Out = arena[3457064:3489832:3489832]
+	m.h1RDenseBiasAdd = arena[3489832:3522600:3522600]
+	m.h1RBatchnormBatchnorm = arena[3522600:3555368:3555368]
+	m.h1RRelu = arena[3522600:3555368:3555368]
+	m.h1RDropoutMask = arena[3555368:3588136:3588136]
+	m.h1R = arena[3588136:3620904:3620904]
+	m.h1Out = arena[3620904:3653672:3653672]
+	m.h2RDenseBiasAdd = arena[3653672:3686440:3686440]
+	m.h2RBatchnormBatchnorm = arena[3686440:3719208:3719208]
+	m.h2RRelu = arena[3686440:3719208:3719208]
+	m.h2RDropoutMask = arena[3719208:3751976:3751976]
+	m.h2R = arena[3751976:3784744:3784744]
+	m.h2Out = arena[3784744:3817512:3817512]
+	m.h3RDenseBiasAdd = arena[3817512:3850280:3850280]
+	m.h3RBatchnormBatchnorm = arena[3850280:3883048:3883048]
+	m.h3RRelu = arena[3850280:3883048:3883048]
+	m.h3RDropoutMask = arena[3883048:3915816:3915816]
+	m.h3R = arena[3915816:3948584:3948584]
+	m.h2 = arena[3948584:3981352:3981352]
+	m.lossDenseBiasAdd = arena[4014120:4015400:4015400]
+	m.loss = arena[4016680:4016681:4016681]
+	m.lossBwdFill = arena[3981352:3981353:3981353]
+	m.lossBwdSoftmaxXentGrad = arena[4015400:4016680:4016680]
+	m.lossDenseBwdMatmul = arena[3981352:4014120:4014120]
+	m.h3RBwdReluGrad = arena[3915816:3948584:3948584]
+	m.h3RBatchnormBwdBatchnormGrad = arena[3948584:3981352:3981352]
+	m.h2OutBwdAdd = arena[3784744:3817512:3817512]
+	m.h2RBwdReluGrad = arena[3751976:3784744:3784744]
+	m.h2RBatchnormBwdBatchnormGrad = arena[3686440:3719208:3719208]
+	m.h1OutBwdAdd = arena[3620904:3653672:3653672]
+	m.h1RBwdReluGrad = arena[3588136:3620904:3620904]
+	m.h1RBatchnormBwdBatchnormGrad = arena[3522600:3555368:3555368]
+	m.h0OutBwdAdd = arena[3457064:3489832:3489832]
+	m.h0RBwdReluGrad = arena[3424296:3457064:3457064]
+	m.h0RBatchnormBwdBatchnormGrad = arena[3358760:3391528:3391528]
+	m.hBwdReluGrad = arena[3325992:3358760:3358760]
+	m.inferH = arena[3293224:3325992:3325992]
+	m.inferH0RDenseWFolded = arena[3030056:3095592:3095592]
+	m.inferH0RDenseBFolded = arena[3095592:3095848:3095848]
+	m.inferH0R = arena[3325992:3358760:3358760]
+	m.inferH0Out = arena[3358760:3391528:3391528]
+	m.inferH1RDenseWFolded = arena[3095848:3161384:3161384]
+	m.inferH1RDenseBFolded = arena[3161384:3161640:3161640]
+	m.inferH1R = arena[3293224:3325992:3325992]
+	m.inferH1Out = arena[3325992:3358760:3358760]
+	m.inferH2RDenseWFolded = arena[3161640:3227176:3227176]
+	m.inferH2RDenseBFolded = arena[3227176:3227432:3227432]
+	m.inferH2R = arena[3293224:3325992:3325992]
+	m.inferH2Out = arena[3358760:3391528:3391528]
+	m.inferH3RDenseWFolded = arena[3227432:3292968:3292968]
+	m.inferH3RDenseBFolded = arena[3292968:3293224:3293224]
+	m.inferH3R = arena[3293224:3325992:3325992]
+	m.inferH2 = arena[3325992:3358760:3358760]
+	m.inferLossDenseBiasAdd = arena[3293224:3294504:3294504]
+	m.panels = make([]Float, 50176)
 	m.Init(1)
 	return m
 }
@@ -611,11 +541,14 @@ func (m *Model) Init(seed uint64) {
 	clear(m.lossDenseBAdamV)
 	m.step = 0
 	m.rng = runtime.NewRNG(seed).Derive("model")
+	m.stepRNG = *m.rng
+	m.prepared = false // the parameters or state may change
 }
 
 // Params returns the parameters, named as in the model file. The slices alias
 // the model's storage.
 func (m *Model) Params() []runtime.Tensor {
+	m.prepared = false // the parameters or state may change
 	return []runtime.Tensor{
 		{Name: "h.w", Shape: []int{784, 256}, F32: m.hW},
 		{Name: "h.b", Shape: []int{256}, F32: m.hB},
@@ -651,6 +584,7 @@ func (m *Model) Params() []runtime.Tensor {
 // State returns the optimizer state and running statistics, named after their
 // parameters. The slices alias the model's storage.
 func (m *Model) State() []runtime.Tensor {
+	m.prepared = false // the parameters or state may change
 	return []runtime.Tensor{
 		{Name: "h.0.r.batchnorm.running_mean", Shape: []int{256}, F32: m.h0RBatchnormRunningMean},
 		{Name: "h.0.r.batchnorm.running_var", Shape: []int{256}, F32: m.h0RBatchnormRunningVar},
@@ -754,52 +688,183 @@ func (m *Model) Grads() []runtime.Tensor {
 	}
 }
 
-// Activations returns the forward activations of the last step in the order
-// they were computed, named by layer.
-func (m *Model) Activations() []runtime.Tensor {
-	return []runtime.Tensor{
-		{Name: "h.matmul3", Shape: []int{128, 256}, F32: m.hMatmul},
-		{Name: "h.bias_add5", Shape: []int{128, 256}, F32: m.hBiasAdd},
-		{Name: "h", Shape: []int{128, 256}, F32: m.h},
-		{Name: "h.0.r.dense.matmul8", Shape: []int{128, 256}, F32: m.h0RDenseMatmul},
-		{Name: "h.0.r.dense.bias_add10", Shape: []int{128, 256}, F32: m.h0RDenseBiasAdd},
-		{Name: "h.0.r.batchnorm.batchnorm15", Shape: []int{128, 256}, F32: m.h0RBatchnormBatchnorm},
-		{Name: "h.0.r.relu17", Shape: []int{128, 256}, F32: m.h0RRelu},
-		{Name: "h.0.r.dropout_mask18", Shape: []int{128, 256}, F32: m.h0RDropoutMask},
-		{Name: "h.0.r", Shape: []int{128, 256}, F32: m.h0R},
-		{Name: "h.0.out.matmul21", Shape: []int{128, 256}, F32: m.h0OutMatmul},
-		{Name: "h.0.out.bias_add23", Shape: []int{128, 256}, F32: m.h0OutBiasAdd},
-		{Name: "h.0.out", Shape: []int{128, 256}, F32: m.h0Out},
-		{Name: "h.1.r.dense.matmul26", Shape: []int{128, 256}, F32: m.h1RDenseMatmul},
-		{Name: "h.1.r.dense.bias_add28", Shape: []int{128, 256}, F32: m.h1RDenseBiasAdd},
-		{Name: "h.1.r.batchnorm.batchnorm33", Shape: []int{128, 256}, F32: m.h1RBatchnormBatchnorm},
-		{Name: "h.1.r.relu35", Shape: []int{128, 256}, F32: m.h1RRelu},
-		{Name: "h.1.r.dropout_mask36", Shape: []int{128, 256}, F32: m.h1RDropoutMask},
-		{Name: "h.1.r", Shape: []int{128, 256}, F32: m.h1R},
-		{Name: "h.1.out.matmul39", Shape: []int{128, 256}, F32: m.h1OutMatmul},
-		{Name: "h.1.out.bias_add41", Shape: []int{128, 256}, F32: m.h1OutBiasAdd},
-		{Name: "h.1.out", Shape: []int{128, 256}, F32: m.h1Out},
-		{Name: "h.2.r.dense.matmul44", Shape: []int{128, 256}, F32: m.h2RDenseMatmul},
-		{Name: "h.2.r.dense.bias_add46", Shape: []int{128, 256}, F32: m.h2RDenseBiasAdd},
-		{Name: "h.2.r.batchnorm.batchnorm51", Shape: []int{128, 256}, F32: m.h2RBatchnormBatchnorm},
-		{Name: "h.2.r.relu53", Shape: []int{128, 256}, F32: m.h2RRelu},
-		{Name: "h.2.r.dropout_mask54", Shape: []int{128, 256}, F32: m.h2RDropoutMask},
-		{Name: "h.2.r", Shape: []int{128, 256}, F32: m.h2R},
-		{Name: "h.2.out.matmul57", Shape: []int{128, 256}, F32: m.h2OutMatmul},
-		{Name: "h.2.out.bias_add59", Shape: []int{128, 256}, F32: m.h2OutBiasAdd},
-		{Name: "h.2.out", Shape: []int{128, 256}, F32: m.h2Out},
-		{Name: "h.3.r.dense.matmul62", Shape: []int{128, 256}, F32: m.h3RDenseMatmul},
-		{Name: "h.3.r.dense.bias_add64", Shape: []int{128, 256}, F32: m.h3RDenseBiasAdd},
-		{Name: "h.3.r.batchnorm.batchnorm69", Shape: []int{128, 256}, F32: m.h3RBatchnormBatchnorm},
-		{Name: "h.3.r.relu71", Shape: []int{128, 256}, F32: m.h3RRelu},
-		{Name: "h.3.r.dropout_mask72", Shape: []int{128, 256}, F32: m.h3RDropoutMask},
-		{Name: "h.3.r", Shape: []int{128, 256}, F32: m.h3R},
-		{Name: "h.3.out.matmul75", Shape: []int{128, 256}, F32: m.h3OutMatmul},
-		{Name: "h.3.out.bias_add77", Shape: []int{128, 256}, F32: m.h3OutBiasAdd},
-		{Name: "h", Shape: []int{128, 256}, F32: m.h2},
-		{Name: "loss.dense.matmul80", Shape: []int{128, 10}, F32: m.lossDenseMatmul},
-		{Name: "loss.dense.bias_add82", Shape: []int{128, 10}, F32: m.lossDenseBiasAdd},
-		{Name: "loss", Shape: []int{}, F32: m.loss},
+// Trace runs the training forward pass again on b, with the current parameters
+// and the random draws of the last TrainStep, and calls visit with each op's
+// output as soon as it is computed, while it is intact: later ops reuse its
+// memory, so a tensor is valid only during its visit. It stops when visit
+// returns false. Parameters, state, gradients and the random stream are left
+// as they were.
+func (m *Model) Trace(b *runtime.Batch, visit func(runtime.Tensor) bool) {
+	current := *m.rng
+	*m.rng = m.stepRNG
+	defer func() {
+		*m.rng = current
+	}()
+	m.load(b)
+	// h (examples/mnist/resmlp.dl:10:5): matmul image[128,784] · h.w[784,256] → [128,256]
+	// (computed in the fused kernel of h below)
+	// h (examples/mnist/resmlp.dl:10:5): bias_add h.matmul3[128,256], h.b[256] → [128,256]
+	// (computed in the fused kernel of h below)
+	// h (examples/mnist/resmlp.dl:10:26): relu h.bias_add5[128,256] → [128,256]
+	matmulNN_128x784x256_biasAdd_relu(m.h, m.image, m.hW, m.hB, m.panels)
+	if !visit(runtime.Tensor{Name: "h", Shape: []int{128, 256}, F32: m.h}) {
+		return
+	}
+	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): matmul h[128,256] · h.0.r.dense.w[256,256] → [128,256]
+	// (computed in the fused kernel of h0RDenseBiasAdd below)
+	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.0.r.dense.matmul8[128,256], h.0.r.dense.b[256] → [128,256]
+	matmulNN_128x256x256_biasAdd(m.h0RDenseBiasAdd, m.h, m.h0RDenseW, m.h0RDenseB, m.panels)
+	if !visit(runtime.Tensor{Name: "h.0.r.dense.bias_add10", Shape: []int{128, 256}, F32: m.h0RDenseBiasAdd}) {
+		return
+	}
+	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm h0RDenseBiasAdd[128,256], h.0.r.batchnorm.gamma[256], h.0.r.batchnorm.beta[256] → [128,256]
+	batchnorm_128x256(m.h0RBatchnormBatchnorm, m.h0RDenseBiasAdd, m.h0RBatchnormGamma, m.h0RBatchnormBeta)
+	if !visit(runtime.Tensor{Name: "h.0.r.batchnorm.batchnorm15", Shape: []int{128, 256}, F32: m.h0RBatchnormBatchnorm}) {
+		return
+	}
+	// h.0.r (examples/mnist/resmlp.dl:6:39): relu h0RBatchnormBatchnorm[128,256] → [128,256]
+	relu_128x256(m.h0RRelu, m.h0RBatchnormBatchnorm)
+	if !visit(runtime.Tensor{Name: "h.0.r.relu17", Shape: []int{128, 256}, F32: m.h0RRelu}) {
+		return
+	}
+	// h.0.r (examples/mnist/resmlp.dl:6:47): dropout_mask → [128,256]
+	dropoutMask_128x256(m.h0RDropoutMask, m.rng)
+	if !visit(runtime.Tensor{Name: "h.0.r.dropout_mask18", Shape: []int{128, 256}, F32: m.h0RDropoutMask}) {
+		return
+	}
+	// h.0.r (examples/mnist/resmlp.dl:6:47): mul h0RRelu[128,256], h0RDropoutMask[128,256] → [128,256]
+	mul_128x256(m.h0R, m.h0RRelu, m.h0RDropoutMask)
+	if !visit(runtime.Tensor{Name: "h.0.r", Shape: []int{128, 256}, F32: m.h0R}) {
+		return
+	}
+	// h.0.out (examples/mnist/resmlp.dl:7:14): matmul h.0.r[128,256] · h.0.out.w[256,256] → [128,256]
+	// (computed in the fused kernel of h.0.out below)
+	// h.0.out (examples/mnist/resmlp.dl:7:14): bias_add h.0.out.matmul21[128,256], h.0.out.b[256] → [128,256]
+	// (computed in the fused kernel of h.0.out below)
+	// h.0.out (examples/mnist/resmlp.dl:7:12): add h[128,256], h.0.out.bias_add23[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_add(m.h0Out, m.h0R, m.h0OutW, m.h0OutB, m.h, m.panels)
+	if !visit(runtime.Tensor{Name: "h.0.out", Shape: []int{128, 256}, F32: m.h0Out}) {
+		return
+	}
+	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.0.out[128,256] · h.1.r.dense.w[256,256] → [128,256]
+	// (computed in the fused kernel of h1RDenseBiasAdd below)
+	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.1.r.dense.matmul26[128,256], h.1.r.dense.b[256] → [128,256]
+	matmulNN_128x256x256_biasAdd(m.h1RDenseBiasAdd, m.h0Out, m.h1RDenseW, m.h1RDenseB, m.panels)
+	if !visit(runtime.Tensor{Name: "h.1.r.dense.bias_add28", Shape: []int{128, 256}, F32: m.h1RDenseBiasAdd}) {
+		return
+	}
+	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm h1RDenseBiasAdd[128,256], h.1.r.batchnorm.gamma[256], h.1.r.batchnorm.beta[256] → [128,256]
+	batchnorm_128x256(m.h1RBatchnormBatchnorm, m.h1RDenseBiasAdd, m.h1RBatchnormGamma, m.h1RBatchnormBeta)
+	if !visit(runtime.Tensor{Name: "h.1.r.batchnorm.batchnorm33", Shape: []int{128, 256}, F32: m.h1RBatchnormBatchnorm}) {
+		return
+	}
+	// h.1.r (examples/mnist/resmlp.dl:6:39): relu h1RBatchnormBatchnorm[128,256] → [128,256]
+	relu_128x256(m.h1RRelu, m.h1RBatchnormBatchnorm)
+	if !visit(runtime.Tensor{Name: "h.1.r.relu35", Shape: []int{128, 256}, F32: m.h1RRelu}) {
+		return
+	}
+	// h.1.r (examples/mnist/resmlp.dl:6:47): dropout_mask → [128,256]
+	dropoutMask_128x256(m.h1RDropoutMask, m.rng)
+	if !visit(runtime.Tensor{Name: "h.1.r.dropout_mask36", Shape: []int{128, 256}, F32: m.h1RDropoutMask}) {
+		return
+	}
+	// h.1.r (examples/mnist/resmlp.dl:6:47): mul h1RRelu[128,256], h1RDropoutMask[128,256] → [128,256]
+	mul_128x256(m.h1R, m.h1RRelu, m.h1RDropoutMask)
+	if !visit(runtime.Tensor{Name: "h.1.r", Shape: []int{128, 256}, F32: m.h1R}) {
+		return
+	}
+	// h.1.out (examples/mnist/resmlp.dl:7:14): matmul h.1.r[128,256] · h.1.out.w[256,256] → [128,256]
+	// (computed in the fused kernel of h.1.out below)
+	// h.1.out (examples/mnist/resmlp.dl:7:14): bias_add h.1.out.matmul39[128,256], h.1.out.b[256] → [128,256]
+	// (computed in the fused kernel of h.1.out below)
+	// h.1.out (examples/mnist/resmlp.dl:7:12): add h.0.out[128,256], h.1.out.bias_add41[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_add(m.h1Out, m.h1R, m.h1OutW, m.h1OutB, m.h0Out, m.panels)
+	if !visit(runtime.Tensor{Name: "h.1.out", Shape: []int{128, 256}, F32: m.h1Out}) {
+		return
+	}
+	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.1.out[128,256] · h.2.r.dense.w[256,256] → [128,256]
+	// (computed in the fused kernel of h2RDenseBiasAdd below)
+	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.2.r.dense.matmul44[128,256], h.2.r.dense.b[256] → [128,256]
+	matmulNN_128x256x256_biasAdd(m.h2RDenseBiasAdd, m.h1Out, m.h2RDenseW, m.h2RDenseB, m.panels)
+	if !visit(runtime.Tensor{Name: "h.2.r.dense.bias_add46", Shape: []int{128, 256}, F32: m.h2RDenseBiasAdd}) {
+		return
+	}
+	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm h2RDenseBiasAdd[128,256], h.2.r.batchnorm.gamma[256], h.2.r.batchnorm.beta[256] → [128,256]
+	batchnorm_128x256(m.h2RBatchnormBatchnorm, m.h2RDenseBiasAdd, m.h2RBatchnormGamma, m.h2RBatchnormBeta)
+	if !visit(runtime.Tensor{Name: "h.2.r.batchnorm.batchnorm51", Shape: []int{128, 256}, F32: m.h2RBatchnormBatchnorm}) {
+		return
+	}
+	// h.2.r (examples/mnist/resmlp.dl:6:39): relu h2RBatchnormBatchnorm[128,256] → [128,256]
+	relu_128x256(m.h2RRelu, m.h2RBatchnormBatchnorm)
+	if !visit(runtime.Tensor{Name: "h.2.r.relu53", Shape: []int{128, 256}, F32: m.h2RRelu}) {
+		return
+	}
+	// h.2.r (examples/mnist/resmlp.dl:6:47): dropout_mask → [128,256]
+	dropoutMask_128x256(m.h2RDropoutMask, m.rng)
+	if !visit(runtime.Tensor{Name: "h.2.r.dropout_mask54", Shape: []int{128, 256}, F32: m.h2RDropoutMask}) {
+		return
+	}
+	// h.2.r (examples/mnist/resmlp.dl:6:47): mul h2RRelu[128,256], h2RDropoutMask[128,256] → [128,256]
+	mul_128x256(m.h2R, m.h2RRelu, m.h2RDropoutMask)
+	if !visit(runtime.Tensor{Name: "h.2.r", Shape: []int{128, 256}, F32: m.h2R}) {
+		return
+	}
+	// h.2.out (examples/mnist/resmlp.dl:7:14): matmul h.2.r[128,256] · h.2.out.w[256,256] → [128,256]
+	// (computed in the fused kernel of h.2.out below)
+	// h.2.out (examples/mnist/resmlp.dl:7:14): bias_add h.2.out.matmul57[128,256], h.2.out.b[256] → [128,256]
+	// (computed in the fused kernel of h.2.out below)
+	// h.2.out (examples/mnist/resmlp.dl:7:12): add h.1.out[128,256], h.2.out.bias_add59[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_add(m.h2Out, m.h2R, m.h2OutW, m.h2OutB, m.h1Out, m.panels)
+	if !visit(runtime.Tensor{Name: "h.2.out", Shape: []int{128, 256}, F32: m.h2Out}) {
+		return
+	}
+	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.2.out[128,256] · h.3.r.dense.w[256,256] → [128,256]
+	// (computed in the fused kernel of h3RDenseBiasAdd below)
+	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.3.r.dense.matmul62[128,256], h.3.r.dense.b[256] → [128,256]
+	matmulNN_128x256x256_biasAdd(m.h3RDenseBiasAdd, m.h2Out, m.h3RDenseW, m.h3RDenseB, m.panels)
+	if !visit(runtime.Tensor{Name: "h.3.r.dense.bias_add64", Shape: []int{128, 256}, F32: m.h3RDenseBiasAdd}) {
+		return
+	}
+	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm h3RDenseBiasAdd[128,256], h.3.r.batchnorm.gamma[256], h.3.r.batchnorm.beta[256] → [128,256]
+	batchnorm_128x256(m.h3RBatchnormBatchnorm, m.h3RDenseBiasAdd, m.h3RBatchnormGamma, m.h3RBatchnormBeta)
+	if !visit(runtime.Tensor{Name: "h.3.r.batchnorm.batchnorm69", Shape: []int{128, 256}, F32: m.h3RBatchnormBatchnorm}) {
+		return
+	}
+	// h.3.r (examples/mnist/resmlp.dl:6:39): relu h3RBatchnormBatchnorm[128,256] → [128,256]
+	relu_128x256(m.h3RRelu, m.h3RBatchnormBatchnorm)
+	if !visit(runtime.Tensor{Name: "h.3.r.relu71", Shape: []int{128, 256}, F32: m.h3RRelu}) {
+		return
+	}
+	// h.3.r (examples/mnist/resmlp.dl:6:47): dropout_mask → [128,256]
+	dropoutMask_128x256(m.h3RDropoutMask, m.rng)
+	if !visit(runtime.Tensor{Name: "h.3.r.dropout_mask72", Shape: []int{128, 256}, F32: m.h3RDropoutMask}) {
+		return
+	}
+	// h.3.r (examples/mnist/resmlp.dl:6:47): mul h3RRelu[128,256], h3RDropoutMask[128,256] → [128,256]
+	mul_128x256(m.h3R, m.h3RRelu, m.h3RDropoutMask)
+	if !visit(runtime.Tensor{Name: "h.3.r", Shape: []int{128, 256}, F32: m.h3R}) {
+		return
+	}
+	// h.3.out (examples/mnist/resmlp.dl:7:14): matmul h.3.r[128,256] · h.3.out.w[256,256] → [128,256]
+	// (computed in the fused kernel of h below)
+	// h.3.out (examples/mnist/resmlp.dl:7:14): bias_add h.3.out.matmul75[128,256], h.3.out.b[256] → [128,256]
+	// (computed in the fused kernel of h below)
+	// h.3.out (examples/mnist/resmlp.dl:7:12): add h.2.out[128,256], h.3.out.bias_add77[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_add(m.h2, m.h3R, m.h3OutW, m.h3OutB, m.h2Out, m.panels)
+	if !visit(runtime.Tensor{Name: "h", Shape: []int{128, 256}, F32: m.h2}) {
+		return
+	}
+	// loss.dense (examples/mnist/resmlp.dl:12:22): matmul h[128,256] · loss.dense.w[256,10] → [128,10]
+	// (computed in the fused kernel of lossDenseBiasAdd below)
+	// loss.dense (examples/mnist/resmlp.dl:12:22): bias_add loss.dense.matmul80[128,10], loss.dense.b[10] → [128,10]
+	matmulNN_128x256x10_biasAdd(m.lossDenseBiasAdd, m.h2, m.lossDenseW, m.lossDenseB, m.panels)
+	if !visit(runtime.Tensor{Name: "loss.dense.bias_add82", Shape: []int{128, 10}, F32: m.lossDenseBiasAdd}) {
+		return
+	}
+	// loss (examples/mnist/resmlp.dl:12:8): softmax_xent lossDenseBiasAdd[128,10], digit[128] → []
+	softmaxXent_128x10(m.loss, m.lossDenseBiasAdd, m.digit)
+	if !visit(runtime.Tensor{Name: "loss", Shape: []int{}, F32: m.loss}) {
+		return
 	}
 }
 
@@ -810,6 +875,7 @@ func (m *Model) Step() int {
 
 // SetStep restores the optimizer step count from a checkpoint.
 func (m *Model) SetStep(step int) {
+	m.prepared = false // the parameters or state may change
 	m.step = step
 }
 
@@ -825,14 +891,21 @@ func (m *Model) load(b *runtime.Batch) {
 }
 
 // TrainStep runs forward, backward and the optimizer update on a full batch
-// and returns the mean loss over it.
+// and returns the mean loss over it. A step whose loss is not finite makes no
+// update, so that Trace can re-run its forward pass as it was.
 func (m *Model) TrainStep(b *runtime.Batch) float64 {
+	m.prepared = false // the parameters or state may change
 	m.load(b)
+	m.stepRNG = *m.rng
 	m.forward()
 	m.backward()
+	loss := float64(m.loss[0])
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss
+	}
 	// Every gradient is complete here, and no update has begun.
 	m.update()
-	return float64(m.loss[0])
+	return loss
 }
 
 // EvalStep runs the inference forward pass and returns the summed loss and the

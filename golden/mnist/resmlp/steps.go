@@ -6,15 +6,15 @@ package resmlp
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
 	// h (examples/mnist/resmlp.dl:10:5): matmul image[128,784] · h.w[784,256] → [128,256]
-	matmulNN_128x784x256(m.hMatmul, m.image, m.hW)
-	// h (examples/mnist/resmlp.dl:10:5): bias_add hMatmul[128,256], h.b[256] → [128,256]
-	biasAdd_128x256(m.hBiasAdd, m.hMatmul, m.hB)
-	// h (examples/mnist/resmlp.dl:10:26): relu hBiasAdd[128,256] → [128,256]
-	relu_128x256(m.h, m.hBiasAdd)
+	// (computed in the fused kernel of h below)
+	// h (examples/mnist/resmlp.dl:10:5): bias_add h.matmul3[128,256], h.b[256] → [128,256]
+	// (computed in the fused kernel of h below)
+	// h (examples/mnist/resmlp.dl:10:26): relu h.bias_add5[128,256] → [128,256]
+	matmulNN_128x784x256_biasAdd_relu(m.h, m.image, m.hW, m.hB, m.panels)
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): matmul h[128,256] · h.0.r.dense.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.h0RDenseMatmul, m.h, m.h0RDenseW)
-	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h0RDenseMatmul[128,256], h.0.r.dense.b[256] → [128,256]
-	biasAdd_128x256(m.h0RDenseBiasAdd, m.h0RDenseMatmul, m.h0RDenseB)
+	// (computed in the fused kernel of h0RDenseBiasAdd below)
+	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.0.r.dense.matmul8[128,256], h.0.r.dense.b[256] → [128,256]
+	matmulNN_128x256x256_biasAdd(m.h0RDenseBiasAdd, m.h, m.h0RDenseW, m.h0RDenseB, m.panels)
 	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm h0RDenseBiasAdd[128,256], h.0.r.batchnorm.gamma[256], h.0.r.batchnorm.beta[256] → [128,256]
 	batchnorm_128x256(m.h0RBatchnormBatchnorm, m.h0RDenseBiasAdd, m.h0RBatchnormGamma, m.h0RBatchnormBeta)
 	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_running h.0.r.batchnorm.running_mean[256], h.0.r.batchnorm.running_var[256], h0RDenseBiasAdd[128,256]
@@ -26,15 +26,15 @@ func (m *Model) forward() {
 	// h.0.r (examples/mnist/resmlp.dl:6:47): mul h0RRelu[128,256], h0RDropoutMask[128,256] → [128,256]
 	mul_128x256(m.h0R, m.h0RRelu, m.h0RDropoutMask)
 	// h.0.out (examples/mnist/resmlp.dl:7:14): matmul h.0.r[128,256] · h.0.out.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.h0OutMatmul, m.h0R, m.h0OutW)
-	// h.0.out (examples/mnist/resmlp.dl:7:14): bias_add h0OutMatmul[128,256], h.0.out.b[256] → [128,256]
-	biasAdd_128x256(m.h0OutBiasAdd, m.h0OutMatmul, m.h0OutB)
-	// h.0.out (examples/mnist/resmlp.dl:7:12): add h[128,256], h0OutBiasAdd[128,256] → [128,256]
-	add_128x256(m.h0Out, m.h, m.h0OutBiasAdd)
+	// (computed in the fused kernel of h.0.out below)
+	// h.0.out (examples/mnist/resmlp.dl:7:14): bias_add h.0.out.matmul21[128,256], h.0.out.b[256] → [128,256]
+	// (computed in the fused kernel of h.0.out below)
+	// h.0.out (examples/mnist/resmlp.dl:7:12): add h[128,256], h.0.out.bias_add23[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_add(m.h0Out, m.h0R, m.h0OutW, m.h0OutB, m.h, m.panels)
 	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.0.out[128,256] · h.1.r.dense.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.h1RDenseMatmul, m.h0Out, m.h1RDenseW)
-	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h1RDenseMatmul[128,256], h.1.r.dense.b[256] → [128,256]
-	biasAdd_128x256(m.h1RDenseBiasAdd, m.h1RDenseMatmul, m.h1RDenseB)
+	// (computed in the fused kernel of h1RDenseBiasAdd below)
+	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.1.r.dense.matmul26[128,256], h.1.r.dense.b[256] → [128,256]
+	matmulNN_128x256x256_biasAdd(m.h1RDenseBiasAdd, m.h0Out, m.h1RDenseW, m.h1RDenseB, m.panels)
 	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm h1RDenseBiasAdd[128,256], h.1.r.batchnorm.gamma[256], h.1.r.batchnorm.beta[256] → [128,256]
 	batchnorm_128x256(m.h1RBatchnormBatchnorm, m.h1RDenseBiasAdd, m.h1RBatchnormGamma, m.h1RBatchnormBeta)
 	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_running h.1.r.batchnorm.running_mean[256], h.1.r.batchnorm.running_var[256], h1RDenseBiasAdd[128,256]
@@ -46,15 +46,15 @@ func (m *Model) forward() {
 	// h.1.r (examples/mnist/resmlp.dl:6:47): mul h1RRelu[128,256], h1RDropoutMask[128,256] → [128,256]
 	mul_128x256(m.h1R, m.h1RRelu, m.h1RDropoutMask)
 	// h.1.out (examples/mnist/resmlp.dl:7:14): matmul h.1.r[128,256] · h.1.out.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.h1OutMatmul, m.h1R, m.h1OutW)
-	// h.1.out (examples/mnist/resmlp.dl:7:14): bias_add h1OutMatmul[128,256], h.1.out.b[256] → [128,256]
-	biasAdd_128x256(m.h1OutBiasAdd, m.h1OutMatmul, m.h1OutB)
-	// h.1.out (examples/mnist/resmlp.dl:7:12): add h.0.out[128,256], h1OutBiasAdd[128,256] → [128,256]
-	add_128x256(m.h1Out, m.h0Out, m.h1OutBiasAdd)
+	// (computed in the fused kernel of h.1.out below)
+	// h.1.out (examples/mnist/resmlp.dl:7:14): bias_add h.1.out.matmul39[128,256], h.1.out.b[256] → [128,256]
+	// (computed in the fused kernel of h.1.out below)
+	// h.1.out (examples/mnist/resmlp.dl:7:12): add h.0.out[128,256], h.1.out.bias_add41[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_add(m.h1Out, m.h1R, m.h1OutW, m.h1OutB, m.h0Out, m.panels)
 	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.1.out[128,256] · h.2.r.dense.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.h2RDenseMatmul, m.h1Out, m.h2RDenseW)
-	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h2RDenseMatmul[128,256], h.2.r.dense.b[256] → [128,256]
-	biasAdd_128x256(m.h2RDenseBiasAdd, m.h2RDenseMatmul, m.h2RDenseB)
+	// (computed in the fused kernel of h2RDenseBiasAdd below)
+	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.2.r.dense.matmul44[128,256], h.2.r.dense.b[256] → [128,256]
+	matmulNN_128x256x256_biasAdd(m.h2RDenseBiasAdd, m.h1Out, m.h2RDenseW, m.h2RDenseB, m.panels)
 	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm h2RDenseBiasAdd[128,256], h.2.r.batchnorm.gamma[256], h.2.r.batchnorm.beta[256] → [128,256]
 	batchnorm_128x256(m.h2RBatchnormBatchnorm, m.h2RDenseBiasAdd, m.h2RBatchnormGamma, m.h2RBatchnormBeta)
 	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_running h.2.r.batchnorm.running_mean[256], h.2.r.batchnorm.running_var[256], h2RDenseBiasAdd[128,256]
@@ -66,15 +66,15 @@ func (m *Model) forward() {
 	// h.2.r (examples/mnist/resmlp.dl:6:47): mul h2RRelu[128,256], h2RDropoutMask[128,256] → [128,256]
 	mul_128x256(m.h2R, m.h2RRelu, m.h2RDropoutMask)
 	// h.2.out (examples/mnist/resmlp.dl:7:14): matmul h.2.r[128,256] · h.2.out.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.h2OutMatmul, m.h2R, m.h2OutW)
-	// h.2.out (examples/mnist/resmlp.dl:7:14): bias_add h2OutMatmul[128,256], h.2.out.b[256] → [128,256]
-	biasAdd_128x256(m.h2OutBiasAdd, m.h2OutMatmul, m.h2OutB)
-	// h.2.out (examples/mnist/resmlp.dl:7:12): add h.1.out[128,256], h2OutBiasAdd[128,256] → [128,256]
-	add_128x256(m.h2Out, m.h1Out, m.h2OutBiasAdd)
+	// (computed in the fused kernel of h.2.out below)
+	// h.2.out (examples/mnist/resmlp.dl:7:14): bias_add h.2.out.matmul57[128,256], h.2.out.b[256] → [128,256]
+	// (computed in the fused kernel of h.2.out below)
+	// h.2.out (examples/mnist/resmlp.dl:7:12): add h.1.out[128,256], h.2.out.bias_add59[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_add(m.h2Out, m.h2R, m.h2OutW, m.h2OutB, m.h1Out, m.panels)
 	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.2.out[128,256] · h.3.r.dense.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.h3RDenseMatmul, m.h2Out, m.h3RDenseW)
-	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h3RDenseMatmul[128,256], h.3.r.dense.b[256] → [128,256]
-	biasAdd_128x256(m.h3RDenseBiasAdd, m.h3RDenseMatmul, m.h3RDenseB)
+	// (computed in the fused kernel of h3RDenseBiasAdd below)
+	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.3.r.dense.matmul62[128,256], h.3.r.dense.b[256] → [128,256]
+	matmulNN_128x256x256_biasAdd(m.h3RDenseBiasAdd, m.h2Out, m.h3RDenseW, m.h3RDenseB, m.panels)
 	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm h3RDenseBiasAdd[128,256], h.3.r.batchnorm.gamma[256], h.3.r.batchnorm.beta[256] → [128,256]
 	batchnorm_128x256(m.h3RBatchnormBatchnorm, m.h3RDenseBiasAdd, m.h3RBatchnormGamma, m.h3RBatchnormBeta)
 	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_running h.3.r.batchnorm.running_mean[256], h.3.r.batchnorm.running_var[256], h3RDenseBiasAdd[128,256]
@@ -86,88 +86,107 @@ func (m *Model) forward() {
 	// h.3.r (examples/mnist/resmlp.dl:6:47): mul h3RRelu[128,256], h3RDropoutMask[128,256] → [128,256]
 	mul_128x256(m.h3R, m.h3RRelu, m.h3RDropoutMask)
 	// h.3.out (examples/mnist/resmlp.dl:7:14): matmul h.3.r[128,256] · h.3.out.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.h3OutMatmul, m.h3R, m.h3OutW)
-	// h.3.out (examples/mnist/resmlp.dl:7:14): bias_add h3OutMatmul[128,256], h.3.out.b[256] → [128,256]
-	biasAdd_128x256(m.h3OutBiasAdd, m.h3OutMatmul, m.h3OutB)
-	// h.3.out (examples/mnist/resmlp.dl:7:12): add h.2.out[128,256], h3OutBiasAdd[128,256] → [128,256]
-	add_128x256(m.h2, m.h2Out, m.h3OutBiasAdd)
+	// (computed in the fused kernel of h below)
+	// h.3.out (examples/mnist/resmlp.dl:7:14): bias_add h.3.out.matmul75[128,256], h.3.out.b[256] → [128,256]
+	// (computed in the fused kernel of h below)
+	// h.3.out (examples/mnist/resmlp.dl:7:12): add h.2.out[128,256], h.3.out.bias_add77[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_add(m.h2, m.h3R, m.h3OutW, m.h3OutB, m.h2Out, m.panels)
 	// loss.dense (examples/mnist/resmlp.dl:12:22): matmul h[128,256] · loss.dense.w[256,10] → [128,10]
-	matmulNN_128x256x10(m.lossDenseMatmul, m.h2, m.lossDenseW)
-	// loss.dense (examples/mnist/resmlp.dl:12:22): bias_add lossDenseMatmul[128,10], loss.dense.b[10] → [128,10]
-	biasAdd_128x10(m.lossDenseBiasAdd, m.lossDenseMatmul, m.lossDenseB)
+	// (computed in the fused kernel of lossDenseBiasAdd below)
+	// loss.dense (examples/mnist/resmlp.dl:12:22): bias_add loss.dense.matmul80[128,10], loss.dense.b[10] → [128,10]
+	matmulNN_128x256x10_biasAdd(m.lossDenseBiasAdd, m.h2, m.lossDenseW, m.lossDenseB, m.panels)
 	// loss (examples/mnist/resmlp.dl:12:8): softmax_xent lossDenseBiasAdd[128,10], digit[128] → []
 	softmaxXent_128x10(m.loss, m.lossDenseBiasAdd, m.digit)
 }
 
 // infer computes the inference forward pass, from the input to the output, in
-// evaluation mode (running statistics, no dropout), into its own activations.
+// evaluation mode (running statistics, no dropout), reusing the memory of the
+// training pass's activations.
 func (m *Model) infer() {
+	if !m.prepared {
+		m.prepare()
+	}
 	// h (examples/mnist/resmlp.dl:10:5): matmul image[128,784] · h.w[784,256] → [128,256]
-	matmulNN_128x784x256(m.inferHMatmul, m.image, m.hW)
-	// h (examples/mnist/resmlp.dl:10:5): bias_add inferHMatmul[128,256], h.b[256] → [128,256]
-	biasAdd_128x256(m.inferHBiasAdd, m.inferHMatmul, m.hB)
-	// h (examples/mnist/resmlp.dl:10:26): relu inferHBiasAdd[128,256] → [128,256]
-	relu_128x256(m.inferH, m.inferHBiasAdd)
-	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): matmul h[128,256] · h.0.r.dense.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.inferH0RDenseMatmul, m.inferH, m.h0RDenseW)
-	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): bias_add inferH0RDenseMatmul[128,256], h.0.r.dense.b[256] → [128,256]
-	biasAdd_128x256(m.inferH0RDenseBiasAdd, m.inferH0RDenseMatmul, m.h0RDenseB)
-	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_eval inferH0RDenseBiasAdd[128,256], h.0.r.batchnorm.gamma[256], h.0.r.batchnorm.beta[256], h.0.r.batchnorm.running_mean[256], h.0.r.batchnorm.running_var[256] → [128,256]
-	batchnormEval_128x256(m.inferH0RBatchnormBatchnormEval, m.inferH0RDenseBiasAdd, m.h0RBatchnormGamma, m.h0RBatchnormBeta, m.h0RBatchnormRunningMean, m.h0RBatchnormRunningVar)
-	// h.0.r (examples/mnist/resmlp.dl:6:39): relu inferH0RBatchnormBatchnormEval[128,256] → [128,256]
-	relu_128x256(m.inferH0R, m.inferH0RBatchnormBatchnormEval)
+	// (computed in the fused kernel of h below)
+	// h (examples/mnist/resmlp.dl:10:5): bias_add h.matmul3[128,256], h.b[256] → [128,256]
+	// (computed in the fused kernel of h below)
+	// h (examples/mnist/resmlp.dl:10:26): relu h.bias_add5[128,256] → [128,256]
+	matmulNN_128x784x256_biasAdd_relu(m.inferH, m.image, m.hW, m.hB, m.panels)
+	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): matmul h[128,256] · h.0.r.dense.w.folded[256,256] → [128,256]
+	// (computed in the fused kernel of h.0.r below)
+	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.0.r.dense.matmul8[128,256], h.0.r.dense.b.folded[256] → [128,256]
+	// (computed in the fused kernel of h.0.r below)
+	// h.0.r (examples/mnist/resmlp.dl:6:39): relu h.0.r.dense.bias_add10[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_relu(m.inferH0R, m.inferH, m.inferH0RDenseWFolded, m.inferH0RDenseBFolded, m.panels)
 	// h.0.out (examples/mnist/resmlp.dl:7:14): matmul h.0.r[128,256] · h.0.out.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.inferH0OutMatmul, m.inferH0R, m.h0OutW)
-	// h.0.out (examples/mnist/resmlp.dl:7:14): bias_add inferH0OutMatmul[128,256], h.0.out.b[256] → [128,256]
-	biasAdd_128x256(m.inferH0OutBiasAdd, m.inferH0OutMatmul, m.h0OutB)
-	// h.0.out (examples/mnist/resmlp.dl:7:12): add h[128,256], inferH0OutBiasAdd[128,256] → [128,256]
-	add_128x256(m.inferH0Out, m.inferH, m.inferH0OutBiasAdd)
-	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.0.out[128,256] · h.1.r.dense.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.inferH1RDenseMatmul, m.inferH0Out, m.h1RDenseW)
-	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): bias_add inferH1RDenseMatmul[128,256], h.1.r.dense.b[256] → [128,256]
-	biasAdd_128x256(m.inferH1RDenseBiasAdd, m.inferH1RDenseMatmul, m.h1RDenseB)
-	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_eval inferH1RDenseBiasAdd[128,256], h.1.r.batchnorm.gamma[256], h.1.r.batchnorm.beta[256], h.1.r.batchnorm.running_mean[256], h.1.r.batchnorm.running_var[256] → [128,256]
-	batchnormEval_128x256(m.inferH1RBatchnormBatchnormEval, m.inferH1RDenseBiasAdd, m.h1RBatchnormGamma, m.h1RBatchnormBeta, m.h1RBatchnormRunningMean, m.h1RBatchnormRunningVar)
-	// h.1.r (examples/mnist/resmlp.dl:6:39): relu inferH1RBatchnormBatchnormEval[128,256] → [128,256]
-	relu_128x256(m.inferH1R, m.inferH1RBatchnormBatchnormEval)
+	// (computed in the fused kernel of h.0.out below)
+	// h.0.out (examples/mnist/resmlp.dl:7:14): bias_add h.0.out.matmul18[128,256], h.0.out.b[256] → [128,256]
+	// (computed in the fused kernel of h.0.out below)
+	// h.0.out (examples/mnist/resmlp.dl:7:12): add h[128,256], h.0.out.bias_add20[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_add(m.inferH0Out, m.inferH0R, m.h0OutW, m.h0OutB, m.inferH, m.panels)
+	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.0.out[128,256] · h.1.r.dense.w.folded[256,256] → [128,256]
+	// (computed in the fused kernel of h.1.r below)
+	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.1.r.dense.matmul23[128,256], h.1.r.dense.b.folded[256] → [128,256]
+	// (computed in the fused kernel of h.1.r below)
+	// h.1.r (examples/mnist/resmlp.dl:6:39): relu h.1.r.dense.bias_add25[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_relu(m.inferH1R, m.inferH0Out, m.inferH1RDenseWFolded, m.inferH1RDenseBFolded, m.panels)
 	// h.1.out (examples/mnist/resmlp.dl:7:14): matmul h.1.r[128,256] · h.1.out.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.inferH1OutMatmul, m.inferH1R, m.h1OutW)
-	// h.1.out (examples/mnist/resmlp.dl:7:14): bias_add inferH1OutMatmul[128,256], h.1.out.b[256] → [128,256]
-	biasAdd_128x256(m.inferH1OutBiasAdd, m.inferH1OutMatmul, m.h1OutB)
-	// h.1.out (examples/mnist/resmlp.dl:7:12): add h.0.out[128,256], inferH1OutBiasAdd[128,256] → [128,256]
-	add_128x256(m.inferH1Out, m.inferH0Out, m.inferH1OutBiasAdd)
-	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.1.out[128,256] · h.2.r.dense.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.inferH2RDenseMatmul, m.inferH1Out, m.h2RDenseW)
-	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): bias_add inferH2RDenseMatmul[128,256], h.2.r.dense.b[256] → [128,256]
-	biasAdd_128x256(m.inferH2RDenseBiasAdd, m.inferH2RDenseMatmul, m.h2RDenseB)
-	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_eval inferH2RDenseBiasAdd[128,256], h.2.r.batchnorm.gamma[256], h.2.r.batchnorm.beta[256], h.2.r.batchnorm.running_mean[256], h.2.r.batchnorm.running_var[256] → [128,256]
-	batchnormEval_128x256(m.inferH2RBatchnormBatchnormEval, m.inferH2RDenseBiasAdd, m.h2RBatchnormGamma, m.h2RBatchnormBeta, m.h2RBatchnormRunningMean, m.h2RBatchnormRunningVar)
-	// h.2.r (examples/mnist/resmlp.dl:6:39): relu inferH2RBatchnormBatchnormEval[128,256] → [128,256]
-	relu_128x256(m.inferH2R, m.inferH2RBatchnormBatchnormEval)
+	// (computed in the fused kernel of h.1.out below)
+	// h.1.out (examples/mnist/resmlp.dl:7:14): bias_add h.1.out.matmul33[128,256], h.1.out.b[256] → [128,256]
+	// (computed in the fused kernel of h.1.out below)
+	// h.1.out (examples/mnist/resmlp.dl:7:12): add h.0.out[128,256], h.1.out.bias_add35[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_add(m.inferH1Out, m.inferH1R, m.h1OutW, m.h1OutB, m.inferH0Out, m.panels)
+	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.1.out[128,256] · h.2.r.dense.w.folded[256,256] → [128,256]
+	// (computed in the fused kernel of h.2.r below)
+	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.2.r.dense.matmul38[128,256], h.2.r.dense.b.folded[256] → [128,256]
+	// (computed in the fused kernel of h.2.r below)
+	// h.2.r (examples/mnist/resmlp.dl:6:39): relu h.2.r.dense.bias_add40[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_relu(m.inferH2R, m.inferH1Out, m.inferH2RDenseWFolded, m.inferH2RDenseBFolded, m.panels)
 	// h.2.out (examples/mnist/resmlp.dl:7:14): matmul h.2.r[128,256] · h.2.out.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.inferH2OutMatmul, m.inferH2R, m.h2OutW)
-	// h.2.out (examples/mnist/resmlp.dl:7:14): bias_add inferH2OutMatmul[128,256], h.2.out.b[256] → [128,256]
-	biasAdd_128x256(m.inferH2OutBiasAdd, m.inferH2OutMatmul, m.h2OutB)
-	// h.2.out (examples/mnist/resmlp.dl:7:12): add h.1.out[128,256], inferH2OutBiasAdd[128,256] → [128,256]
-	add_128x256(m.inferH2Out, m.inferH1Out, m.inferH2OutBiasAdd)
-	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.2.out[128,256] · h.3.r.dense.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.inferH3RDenseMatmul, m.inferH2Out, m.h3RDenseW)
-	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): bias_add inferH3RDenseMatmul[128,256], h.3.r.dense.b[256] → [128,256]
-	biasAdd_128x256(m.inferH3RDenseBiasAdd, m.inferH3RDenseMatmul, m.h3RDenseB)
-	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_eval inferH3RDenseBiasAdd[128,256], h.3.r.batchnorm.gamma[256], h.3.r.batchnorm.beta[256], h.3.r.batchnorm.running_mean[256], h.3.r.batchnorm.running_var[256] → [128,256]
-	batchnormEval_128x256(m.inferH3RBatchnormBatchnormEval, m.inferH3RDenseBiasAdd, m.h3RBatchnormGamma, m.h3RBatchnormBeta, m.h3RBatchnormRunningMean, m.h3RBatchnormRunningVar)
-	// h.3.r (examples/mnist/resmlp.dl:6:39): relu inferH3RBatchnormBatchnormEval[128,256] → [128,256]
-	relu_128x256(m.inferH3R, m.inferH3RBatchnormBatchnormEval)
+	// (computed in the fused kernel of h.2.out below)
+	// h.2.out (examples/mnist/resmlp.dl:7:14): bias_add h.2.out.matmul48[128,256], h.2.out.b[256] → [128,256]
+	// (computed in the fused kernel of h.2.out below)
+	// h.2.out (examples/mnist/resmlp.dl:7:12): add h.1.out[128,256], h.2.out.bias_add50[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_add(m.inferH2Out, m.inferH2R, m.h2OutW, m.h2OutB, m.inferH1Out, m.panels)
+	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.2.out[128,256] · h.3.r.dense.w.folded[256,256] → [128,256]
+	// (computed in the fused kernel of h.3.r below)
+	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.3.r.dense.matmul53[128,256], h.3.r.dense.b.folded[256] → [128,256]
+	// (computed in the fused kernel of h.3.r below)
+	// h.3.r (examples/mnist/resmlp.dl:6:39): relu h.3.r.dense.bias_add55[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_relu(m.inferH3R, m.inferH2Out, m.inferH3RDenseWFolded, m.inferH3RDenseBFolded, m.panels)
 	// h.3.out (examples/mnist/resmlp.dl:7:14): matmul h.3.r[128,256] · h.3.out.w[256,256] → [128,256]
-	matmulNN_128x256x256(m.inferH3OutMatmul, m.inferH3R, m.h3OutW)
-	// h.3.out (examples/mnist/resmlp.dl:7:14): bias_add inferH3OutMatmul[128,256], h.3.out.b[256] → [128,256]
-	biasAdd_128x256(m.inferH3OutBiasAdd, m.inferH3OutMatmul, m.h3OutB)
-	// h.3.out (examples/mnist/resmlp.dl:7:12): add h.2.out[128,256], inferH3OutBiasAdd[128,256] → [128,256]
-	add_128x256(m.inferH2, m.inferH2Out, m.inferH3OutBiasAdd)
+	// (computed in the fused kernel of h below)
+	// h.3.out (examples/mnist/resmlp.dl:7:14): bias_add h.3.out.matmul63[128,256], h.3.out.b[256] → [128,256]
+	// (computed in the fused kernel of h below)
+	// h.3.out (examples/mnist/resmlp.dl:7:12): add h.2.out[128,256], h.3.out.bias_add65[128,256] → [128,256]
+	matmulNN_128x256x256_biasAdd_add(m.inferH2, m.inferH3R, m.h3OutW, m.h3OutB, m.inferH2Out, m.panels)
 	// loss.dense (examples/mnist/resmlp.dl:12:22): matmul h[128,256] · loss.dense.w[256,10] → [128,10]
-	matmulNN_128x256x10(m.inferLossDenseMatmul, m.inferH2, m.lossDenseW)
-	// loss.dense (examples/mnist/resmlp.dl:12:22): bias_add inferLossDenseMatmul[128,10], loss.dense.b[10] → [128,10]
-	biasAdd_128x10(m.inferLossDenseBiasAdd, m.inferLossDenseMatmul, m.lossDenseB)
+	// (computed in the fused kernel of inferLossDenseBiasAdd below)
+	// loss.dense (examples/mnist/resmlp.dl:12:22): bias_add loss.dense.matmul68[128,10], loss.dense.b[10] → [128,10]
+	matmulNN_128x256x10_biasAdd(m.inferLossDenseBiasAdd, m.inferH2, m.lossDenseW, m.lossDenseB, m.panels)
+}
+
+// prepare computes what inference derives from the parameters and state alone
+// (batch norm folded into the layer before it), once after they change rather
+// than for every batch.
+func (m *Model) prepare() {
+	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): bn_fold_weight h.0.r.dense.w[256,256], h.0.r.batchnorm.gamma[256], h.0.r.batchnorm.running_var[256] → [256,256]
+	bnFoldWeight_256x256(m.inferH0RDenseWFolded, m.h0RDenseW, m.h0RBatchnormGamma, m.h0RBatchnormRunningVar)
+	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): bn_fold_bias h.0.r.batchnorm.gamma[256], h.0.r.batchnorm.beta[256], h.0.r.batchnorm.running_mean[256], h.0.r.batchnorm.running_var[256], h.0.r.dense.b[256] → [256]
+	bnFoldBias_256(m.inferH0RDenseBFolded, m.h0RBatchnormGamma, m.h0RBatchnormBeta, m.h0RBatchnormRunningMean, m.h0RBatchnormRunningVar, m.h0RDenseB)
+	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): bn_fold_weight h.1.r.dense.w[256,256], h.1.r.batchnorm.gamma[256], h.1.r.batchnorm.running_var[256] → [256,256]
+	bnFoldWeight_256x256(m.inferH1RDenseWFolded, m.h1RDenseW, m.h1RBatchnormGamma, m.h1RBatchnormRunningVar)
+	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): bn_fold_bias h.1.r.batchnorm.gamma[256], h.1.r.batchnorm.beta[256], h.1.r.batchnorm.running_mean[256], h.1.r.batchnorm.running_var[256], h.1.r.dense.b[256] → [256]
+	bnFoldBias_256(m.inferH1RDenseBFolded, m.h1RBatchnormGamma, m.h1RBatchnormBeta, m.h1RBatchnormRunningMean, m.h1RBatchnormRunningVar, m.h1RDenseB)
+	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): bn_fold_weight h.2.r.dense.w[256,256], h.2.r.batchnorm.gamma[256], h.2.r.batchnorm.running_var[256] → [256,256]
+	bnFoldWeight_256x256(m.inferH2RDenseWFolded, m.h2RDenseW, m.h2RBatchnormGamma, m.h2RBatchnormRunningVar)
+	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): bn_fold_bias h.2.r.batchnorm.gamma[256], h.2.r.batchnorm.beta[256], h.2.r.batchnorm.running_mean[256], h.2.r.batchnorm.running_var[256], h.2.r.dense.b[256] → [256]
+	bnFoldBias_256(m.inferH2RDenseBFolded, m.h2RBatchnormGamma, m.h2RBatchnormBeta, m.h2RBatchnormRunningMean, m.h2RBatchnormRunningVar, m.h2RDenseB)
+	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): bn_fold_weight h.3.r.dense.w[256,256], h.3.r.batchnorm.gamma[256], h.3.r.batchnorm.running_var[256] → [256,256]
+	bnFoldWeight_256x256(m.inferH3RDenseWFolded, m.h3RDenseW, m.h3RBatchnormGamma, m.h3RBatchnormRunningVar)
+	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): bn_fold_bias h.3.r.batchnorm.gamma[256], h.3.r.batchnorm.beta[256], h.3.r.batchnorm.running_mean[256], h.3.r.batchnorm.running_var[256], h.3.r.dense.b[256] → [256]
+	bnFoldBias_256(m.inferH3RDenseBFolded, m.h3RBatchnormGamma, m.h3RBatchnormBeta, m.h3RBatchnormRunningMean, m.h3RBatchnormRunningVar, m.h3RDenseB)
+	m.prepared = true
 }
 
 // backward computes every gradient, reading the activations forward left.
@@ -179,19 +198,19 @@ func (m *Model) backward() {
 	// loss.dense (examples/mnist/resmlp.dl:12:22): bias_grad lossBwdSoftmaxXentGrad[128,10] → [10]
 	biasGrad_128x10(m.dLossDenseB, m.lossBwdSoftmaxXentGrad)
 	// loss.dense (examples/mnist/resmlp.dl:12:22): matmul lossBwdSoftmaxXentGrad[128,10] · loss.dense.w[256,10]ᵀ → [128,256]
-	matmulNT_128x10x256(m.lossDenseBwdMatmul, m.lossBwdSoftmaxXentGrad, m.lossDenseW)
+	matmulNT_128x10x256(m.lossDenseBwdMatmul, m.lossBwdSoftmaxXentGrad, m.lossDenseW, m.panels)
 	// loss.dense (examples/mnist/resmlp.dl:12:22): matmul h[128,256]ᵀ · lossBwdSoftmaxXentGrad[128,10] → [256,10]
-	matmulTN_256x128x10(m.dLossDenseW, m.h2, m.lossBwdSoftmaxXentGrad)
+	matmulTN_256x128x10(m.dLossDenseW, m.h2, m.lossBwdSoftmaxXentGrad, m.panels)
 	// h.3.out (examples/mnist/resmlp.dl:7:14): bias_grad lossDenseBwdMatmul[128,256] → [256]
 	biasGrad_128x256(m.dH3OutB, m.lossDenseBwdMatmul)
 	// h.3.out (examples/mnist/resmlp.dl:7:14): matmul lossDenseBwdMatmul[128,256] · h.3.out.w[256,256]ᵀ → [128,256]
-	matmulNT_128x256x256(m.h3OutBwdMatmul, m.lossDenseBwdMatmul, m.h3OutW)
+	// (computed in the fused kernel of h3RBwdReluGrad below)
 	// h.3.out (examples/mnist/resmlp.dl:7:14): matmul h.3.r[128,256]ᵀ · lossDenseBwdMatmul[128,256] → [256,256]
-	matmulTN_256x128x256(m.dH3OutW, m.h3R, m.lossDenseBwdMatmul)
-	// h.3.r (examples/mnist/resmlp.dl:6:47): mul h3OutBwdMatmul[128,256], h3RDropoutMask[128,256] → [128,256]
-	mul_128x256(m.h3RBwdMul, m.h3OutBwdMatmul, m.h3RDropoutMask)
-	// h.3.r (examples/mnist/resmlp.dl:6:39): relu_grad h3RRelu[128,256], h3RBwdMul[128,256] → [128,256]
-	reluGrad_128x256(m.h3RBwdReluGrad, m.h3RRelu, m.h3RBwdMul)
+	matmulTN_256x128x256(m.dH3OutW, m.h3R, m.lossDenseBwdMatmul, m.panels)
+	// h.3.r (examples/mnist/resmlp.dl:6:47): mul h.3.out.matmul90[128,256], h3RDropoutMask[128,256] → [128,256]
+	// (computed in the fused kernel of h3RBwdReluGrad below)
+	// h.3.r (examples/mnist/resmlp.dl:6:39): relu_grad h3RRelu[128,256], h.3.r.mul92[128,256] → [128,256]
+	matmulNT_128x256x256_mul_reluGrad(m.h3RBwdReluGrad, m.lossDenseBwdMatmul, m.h3OutW, m.h3RDropoutMask, m.h3RRelu, m.panels)
 	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_grad h3RDenseBiasAdd[128,256], h.3.r.batchnorm.gamma[256], h3RBwdReluGrad[128,256] → [128,256]
 	batchnormGrad_128x256(m.h3RBatchnormBwdBatchnormGrad, m.h3RDenseBiasAdd, m.h3RBatchnormGamma, m.h3RBwdReluGrad)
 	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_gamma_grad h3RDenseBiasAdd[128,256], h3RBwdReluGrad[128,256] → [256]
@@ -201,21 +220,21 @@ func (m *Model) backward() {
 	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): bias_grad h3RBatchnormBwdBatchnormGrad[128,256] → [256]
 	biasGrad_128x256(m.dH3RDenseB, m.h3RBatchnormBwdBatchnormGrad)
 	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): matmul h3RBatchnormBwdBatchnormGrad[128,256] · h.3.r.dense.w[256,256]ᵀ → [128,256]
-	matmulNT_128x256x256(m.h3RDenseBwdMatmul, m.h3RBatchnormBwdBatchnormGrad, m.h3RDenseW)
+	// (computed in the fused kernel of h2OutBwdAdd below)
 	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.2.out[128,256]ᵀ · h3RBatchnormBwdBatchnormGrad[128,256] → [256,256]
-	matmulTN_256x128x256(m.dH3RDenseW, m.h2Out, m.h3RBatchnormBwdBatchnormGrad)
-	// h.2.out (examples/mnist/resmlp.dl:7:12): add h3RDenseBwdMatmul[128,256], lossDenseBwdMatmul[128,256] → [128,256]
-	add_128x256(m.h2OutBwdAdd, m.h3RDenseBwdMatmul, m.lossDenseBwdMatmul)
+	matmulTN_256x128x256(m.dH3RDenseW, m.h2Out, m.h3RBatchnormBwdBatchnormGrad, m.panels)
+	// h.2.out (examples/mnist/resmlp.dl:7:12): add h.3.r.dense.matmul99[128,256], lossDenseBwdMatmul[128,256] → [128,256]
+	matmulNT_128x256x256_add(m.h2OutBwdAdd, m.h3RBatchnormBwdBatchnormGrad, m.h3RDenseW, m.lossDenseBwdMatmul, m.panels)
 	// h.2.out (examples/mnist/resmlp.dl:7:14): bias_grad h2OutBwdAdd[128,256] → [256]
 	biasGrad_128x256(m.dH2OutB, m.h2OutBwdAdd)
 	// h.2.out (examples/mnist/resmlp.dl:7:14): matmul h2OutBwdAdd[128,256] · h.2.out.w[256,256]ᵀ → [128,256]
-	matmulNT_128x256x256(m.h2OutBwdMatmul, m.h2OutBwdAdd, m.h2OutW)
+	// (computed in the fused kernel of h2RBwdReluGrad below)
 	// h.2.out (examples/mnist/resmlp.dl:7:14): matmul h.2.r[128,256]ᵀ · h2OutBwdAdd[128,256] → [256,256]
-	matmulTN_256x128x256(m.dH2OutW, m.h2R, m.h2OutBwdAdd)
-	// h.2.r (examples/mnist/resmlp.dl:6:47): mul h2OutBwdMatmul[128,256], h2RDropoutMask[128,256] → [128,256]
-	mul_128x256(m.h2RBwdMul, m.h2OutBwdMatmul, m.h2RDropoutMask)
-	// h.2.r (examples/mnist/resmlp.dl:6:39): relu_grad h2RRelu[128,256], h2RBwdMul[128,256] → [128,256]
-	reluGrad_128x256(m.h2RBwdReluGrad, m.h2RRelu, m.h2RBwdMul)
+	matmulTN_256x128x256(m.dH2OutW, m.h2R, m.h2OutBwdAdd, m.panels)
+	// h.2.r (examples/mnist/resmlp.dl:6:47): mul h.2.out.matmul103[128,256], h2RDropoutMask[128,256] → [128,256]
+	// (computed in the fused kernel of h2RBwdReluGrad below)
+	// h.2.r (examples/mnist/resmlp.dl:6:39): relu_grad h2RRelu[128,256], h.2.r.mul105[128,256] → [128,256]
+	matmulNT_128x256x256_mul_reluGrad(m.h2RBwdReluGrad, m.h2OutBwdAdd, m.h2OutW, m.h2RDropoutMask, m.h2RRelu, m.panels)
 	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_grad h2RDenseBiasAdd[128,256], h.2.r.batchnorm.gamma[256], h2RBwdReluGrad[128,256] → [128,256]
 	batchnormGrad_128x256(m.h2RBatchnormBwdBatchnormGrad, m.h2RDenseBiasAdd, m.h2RBatchnormGamma, m.h2RBwdReluGrad)
 	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_gamma_grad h2RDenseBiasAdd[128,256], h2RBwdReluGrad[128,256] → [256]
@@ -225,21 +244,21 @@ func (m *Model) backward() {
 	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): bias_grad h2RBatchnormBwdBatchnormGrad[128,256] → [256]
 	biasGrad_128x256(m.dH2RDenseB, m.h2RBatchnormBwdBatchnormGrad)
 	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): matmul h2RBatchnormBwdBatchnormGrad[128,256] · h.2.r.dense.w[256,256]ᵀ → [128,256]
-	matmulNT_128x256x256(m.h2RDenseBwdMatmul, m.h2RBatchnormBwdBatchnormGrad, m.h2RDenseW)
+	// (computed in the fused kernel of h1OutBwdAdd below)
 	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.1.out[128,256]ᵀ · h2RBatchnormBwdBatchnormGrad[128,256] → [256,256]
-	matmulTN_256x128x256(m.dH2RDenseW, m.h1Out, m.h2RBatchnormBwdBatchnormGrad)
-	// h.1.out (examples/mnist/resmlp.dl:7:12): add h2RDenseBwdMatmul[128,256], h2OutBwdAdd[128,256] → [128,256]
-	add_128x256(m.h1OutBwdAdd, m.h2RDenseBwdMatmul, m.h2OutBwdAdd)
+	matmulTN_256x128x256(m.dH2RDenseW, m.h1Out, m.h2RBatchnormBwdBatchnormGrad, m.panels)
+	// h.1.out (examples/mnist/resmlp.dl:7:12): add h.2.r.dense.matmul112[128,256], h2OutBwdAdd[128,256] → [128,256]
+	matmulNT_128x256x256_add(m.h1OutBwdAdd, m.h2RBatchnormBwdBatchnormGrad, m.h2RDenseW, m.h2OutBwdAdd, m.panels)
 	// h.1.out (examples/mnist/resmlp.dl:7:14): bias_grad h1OutBwdAdd[128,256] → [256]
 	biasGrad_128x256(m.dH1OutB, m.h1OutBwdAdd)
 	// h.1.out (examples/mnist/resmlp.dl:7:14): matmul h1OutBwdAdd[128,256] · h.1.out.w[256,256]ᵀ → [128,256]
-	matmulNT_128x256x256(m.h1OutBwdMatmul, m.h1OutBwdAdd, m.h1OutW)
+	// (computed in the fused kernel of h1RBwdReluGrad below)
 	// h.1.out (examples/mnist/resmlp.dl:7:14): matmul h.1.r[128,256]ᵀ · h1OutBwdAdd[128,256] → [256,256]
-	matmulTN_256x128x256(m.dH1OutW, m.h1R, m.h1OutBwdAdd)
-	// h.1.r (examples/mnist/resmlp.dl:6:47): mul h1OutBwdMatmul[128,256], h1RDropoutMask[128,256] → [128,256]
-	mul_128x256(m.h1RBwdMul, m.h1OutBwdMatmul, m.h1RDropoutMask)
-	// h.1.r (examples/mnist/resmlp.dl:6:39): relu_grad h1RRelu[128,256], h1RBwdMul[128,256] → [128,256]
-	reluGrad_128x256(m.h1RBwdReluGrad, m.h1RRelu, m.h1RBwdMul)
+	matmulTN_256x128x256(m.dH1OutW, m.h1R, m.h1OutBwdAdd, m.panels)
+	// h.1.r (examples/mnist/resmlp.dl:6:47): mul h.1.out.matmul116[128,256], h1RDropoutMask[128,256] → [128,256]
+	// (computed in the fused kernel of h1RBwdReluGrad below)
+	// h.1.r (examples/mnist/resmlp.dl:6:39): relu_grad h1RRelu[128,256], h.1.r.mul118[128,256] → [128,256]
+	matmulNT_128x256x256_mul_reluGrad(m.h1RBwdReluGrad, m.h1OutBwdAdd, m.h1OutW, m.h1RDropoutMask, m.h1RRelu, m.panels)
 	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_grad h1RDenseBiasAdd[128,256], h.1.r.batchnorm.gamma[256], h1RBwdReluGrad[128,256] → [128,256]
 	batchnormGrad_128x256(m.h1RBatchnormBwdBatchnormGrad, m.h1RDenseBiasAdd, m.h1RBatchnormGamma, m.h1RBwdReluGrad)
 	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_gamma_grad h1RDenseBiasAdd[128,256], h1RBwdReluGrad[128,256] → [256]
@@ -249,21 +268,21 @@ func (m *Model) backward() {
 	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): bias_grad h1RBatchnormBwdBatchnormGrad[128,256] → [256]
 	biasGrad_128x256(m.dH1RDenseB, m.h1RBatchnormBwdBatchnormGrad)
 	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): matmul h1RBatchnormBwdBatchnormGrad[128,256] · h.1.r.dense.w[256,256]ᵀ → [128,256]
-	matmulNT_128x256x256(m.h1RDenseBwdMatmul, m.h1RBatchnormBwdBatchnormGrad, m.h1RDenseW)
+	// (computed in the fused kernel of h0OutBwdAdd below)
 	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.0.out[128,256]ᵀ · h1RBatchnormBwdBatchnormGrad[128,256] → [256,256]
-	matmulTN_256x128x256(m.dH1RDenseW, m.h0Out, m.h1RBatchnormBwdBatchnormGrad)
-	// h.0.out (examples/mnist/resmlp.dl:7:12): add h1RDenseBwdMatmul[128,256], h1OutBwdAdd[128,256] → [128,256]
-	add_128x256(m.h0OutBwdAdd, m.h1RDenseBwdMatmul, m.h1OutBwdAdd)
+	matmulTN_256x128x256(m.dH1RDenseW, m.h0Out, m.h1RBatchnormBwdBatchnormGrad, m.panels)
+	// h.0.out (examples/mnist/resmlp.dl:7:12): add h.1.r.dense.matmul125[128,256], h1OutBwdAdd[128,256] → [128,256]
+	matmulNT_128x256x256_add(m.h0OutBwdAdd, m.h1RBatchnormBwdBatchnormGrad, m.h1RDenseW, m.h1OutBwdAdd, m.panels)
 	// h.0.out (examples/mnist/resmlp.dl:7:14): bias_grad h0OutBwdAdd[128,256] → [256]
 	biasGrad_128x256(m.dH0OutB, m.h0OutBwdAdd)
 	// h.0.out (examples/mnist/resmlp.dl:7:14): matmul h0OutBwdAdd[128,256] · h.0.out.w[256,256]ᵀ → [128,256]
-	matmulNT_128x256x256(m.h0OutBwdMatmul, m.h0OutBwdAdd, m.h0OutW)
+	// (computed in the fused kernel of h0RBwdReluGrad below)
 	// h.0.out (examples/mnist/resmlp.dl:7:14): matmul h.0.r[128,256]ᵀ · h0OutBwdAdd[128,256] → [256,256]
-	matmulTN_256x128x256(m.dH0OutW, m.h0R, m.h0OutBwdAdd)
-	// h.0.r (examples/mnist/resmlp.dl:6:47): mul h0OutBwdMatmul[128,256], h0RDropoutMask[128,256] → [128,256]
-	mul_128x256(m.h0RBwdMul, m.h0OutBwdMatmul, m.h0RDropoutMask)
-	// h.0.r (examples/mnist/resmlp.dl:6:39): relu_grad h0RRelu[128,256], h0RBwdMul[128,256] → [128,256]
-	reluGrad_128x256(m.h0RBwdReluGrad, m.h0RRelu, m.h0RBwdMul)
+	matmulTN_256x128x256(m.dH0OutW, m.h0R, m.h0OutBwdAdd, m.panels)
+	// h.0.r (examples/mnist/resmlp.dl:6:47): mul h.0.out.matmul129[128,256], h0RDropoutMask[128,256] → [128,256]
+	// (computed in the fused kernel of h0RBwdReluGrad below)
+	// h.0.r (examples/mnist/resmlp.dl:6:39): relu_grad h0RRelu[128,256], h.0.r.mul131[128,256] → [128,256]
+	matmulNT_128x256x256_mul_reluGrad(m.h0RBwdReluGrad, m.h0OutBwdAdd, m.h0OutW, m.h0RDropoutMask, m.h0RRelu, m.panels)
 	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_grad h0RDenseBiasAdd[128,256], h.0.r.batchnorm.gamma[256], h0RBwdReluGrad[128,256] → [128,256]
 	batchnormGrad_128x256(m.h0RBatchnormBwdBatchnormGrad, m.h0RDenseBiasAdd, m.h0RBatchnormGamma, m.h0RBwdReluGrad)
 	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_gamma_grad h0RDenseBiasAdd[128,256], h0RBwdReluGrad[128,256] → [256]
@@ -273,17 +292,17 @@ func (m *Model) backward() {
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): bias_grad h0RBatchnormBwdBatchnormGrad[128,256] → [256]
 	biasGrad_128x256(m.dH0RDenseB, m.h0RBatchnormBwdBatchnormGrad)
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): matmul h0RBatchnormBwdBatchnormGrad[128,256] · h.0.r.dense.w[256,256]ᵀ → [128,256]
-	matmulNT_128x256x256(m.h0RDenseBwdMatmul, m.h0RBatchnormBwdBatchnormGrad, m.h0RDenseW)
+	// (computed in the fused kernel of hBwdReluGrad below)
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): matmul h[128,256]ᵀ · h0RBatchnormBwdBatchnormGrad[128,256] → [256,256]
-	matmulTN_256x128x256(m.dH0RDenseW, m.h, m.h0RBatchnormBwdBatchnormGrad)
-	// h (examples/mnist/resmlp.dl:10:26): add h0RDenseBwdMatmul[128,256], h0OutBwdAdd[128,256] → [128,256]
-	add_128x256(m.hBwdAdd, m.h0RDenseBwdMatmul, m.h0OutBwdAdd)
-	// h (examples/mnist/resmlp.dl:10:26): relu_grad h[128,256], hBwdAdd[128,256] → [128,256]
-	reluGrad_128x256(m.hBwdReluGrad, m.h, m.hBwdAdd)
+	matmulTN_256x128x256(m.dH0RDenseW, m.h, m.h0RBatchnormBwdBatchnormGrad, m.panels)
+	// h (examples/mnist/resmlp.dl:10:26): add h.0.r.dense.matmul138[128,256], h0OutBwdAdd[128,256] → [128,256]
+	// (computed in the fused kernel of hBwdReluGrad below)
+	// h (examples/mnist/resmlp.dl:10:26): relu_grad h[128,256], h.add140[128,256] → [128,256]
+	matmulNT_128x256x256_add_reluGrad(m.hBwdReluGrad, m.h0RBatchnormBwdBatchnormGrad, m.h0RDenseW, m.h0OutBwdAdd, m.h, m.panels)
 	// h (examples/mnist/resmlp.dl:10:5): bias_grad hBwdReluGrad[128,256] → [256]
 	biasGrad_128x256(m.dHB, m.hBwdReluGrad)
 	// h (examples/mnist/resmlp.dl:10:5): matmul image[128,784]ᵀ · hBwdReluGrad[128,256] → [784,256]
-	matmulTN_784x128x256(m.dHW, m.image, m.hBwdReluGrad)
+	matmulTN_784x128x256(m.dHW, m.image, m.hBwdReluGrad, m.panels)
 }
 
 // update takes one optimizer step, changing parameters and optimizer state in

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/dlc-dev/dlc/runtime"
+)
+
+// buildDLC builds the dlc command from the repository into work, so that
+// trainers carry this checkout's runtime.
+func buildDLC(root, work string) (string, error) {
+	bin := filepath.Join(work, "dlc")
+	_, err := command{dir: root, name: "go", args: []string{"build", "-o", bin, "./cmd/dlc"}}.run()
+	return bin, err
+}
+
+// batchSetting is a train section's batch size in a model file.
+var batchSetting = regexp.MustCompile(`\bbatch\s+\d+\b`)
+
+// withBatch returns the model file src with its batch size set to batch:
+// dlc compiles shapes statically, so inference at another batch size is
+// another build of the same model.
+func withBatch(src []byte, batch int) ([]byte, error) {
+	if n := len(batchSetting.FindAll(src, -1)); n != 1 {
+		return nil, fmt.Errorf("expected one batch setting in the model file, found %d", n)
+	}
+	return batchSetting.ReplaceAll(src, []byte("batch "+strconv.Itoa(batch))), nil
+}
+
+// buildTrainer builds the trainer of m compiled for the given batch size
+// and returns its path.
+func buildTrainer(root, work, dlcBin string, m benchModel, batch int) (string, error) {
+	file := filepath.Join(root, m.file)
+	name := fmt.Sprintf("%s_b%d", m.name, batch)
+	if batch != m.batch {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			return "", err
+		}
+		variant, err := withBatch(src, batch)
+		if err != nil {
+			return "", fmt.Errorf("%s: %v", m.file, err)
+		}
+		file = filepath.Join(work, name+".dl")
+		if err := os.WriteFile(file, variant, 0o644); err != nil {
+			return "", err
+		}
+	}
+	bin := filepath.Join(work, name)
+	c := command{dir: work, name: dlcBin, args: []string{"build", file, "-o", bin}}
+	p, err := c.run()
+	if err != nil && p.exitCode == 1 && strings.Contains(firstLineOf(p.stderr), ".dl:") {
+		// A message at a model file position: the compiler refuses the model.
+		return "", compileRefusal{reason: positionless(firstLineOf(p.stderr)), err: err}
+	}
+	return bin, err
+}
+
+// compileRefusal is dlc refusing to compile a model file, with its reason.
+type compileRefusal struct {
+	reason string
+	err    error
+}
+
+func (e compileRefusal) Error() string { return e.err.Error() }
+
+func firstLineOf(b []byte) string {
+	s, _, _ := strings.Cut(string(b), "\n")
+	return s
+}
+
+// positionless is a dlc error line without its position prefix
+// ("FILE.dl:LINE:COL: ").
+func positionless(s string) string {
+	if i := strings.Index(s, ".dl:"); i >= 0 {
+		rest := s[i+len(".dl:"):]
+		for range 2 { // line and column
+			if _, after, ok := strings.Cut(rest, ":"); ok {
+				rest = after
+			}
+		}
+		s = rest
+	}
+	return strings.TrimSpace(s)
+}
+
+// dlcRun is one run of a trainer's bench subcommand.
+type dlcRun struct {
+	runtime.BenchResult
+	rssKiB int64
+}
+
+// runDLC runs the trainer bin's bench subcommand with GOMAXPROCS threads.
+func runDLC(bin, data string, threads, warmup, steps, infer int) (dlcRun, error) {
+	c := command{
+		env:  withEnv(os.Environ(), []string{"GOMAXPROCS=" + strconv.Itoa(threads)}),
+		name: bin,
+		args: []string{"bench", "-data", data, "-warmup", strconv.Itoa(warmup), "-steps", strconv.Itoa(steps), "-infer", strconv.Itoa(infer)},
+	}
+	p, err := c.run()
+	if err != nil {
+		return dlcRun{}, err
+	}
+	r := dlcRun{rssKiB: p.rssKiB}
+	if err := json.Unmarshal(p.stdout, &r.BenchResult); err != nil {
+		return dlcRun{}, fmt.Errorf("%s: unreadable result %q: %v", c, p.stdout, err)
+	}
+	return r, nil
+}

@@ -1,0 +1,39 @@
+package main
+
+// benchModel is one model of the benchmark: its dlc model file and the
+// same model in bench/torch_bench.py (which knows it by name).
+type benchModel struct {
+	name   string
+	file   string // relative to the repository root
+	recipe string // for the report: the layers and training recipe
+	batch  int    // the model file's batch size
+	steps  int    // timed training steps in a full run
+	warmup int    // untimed steps first
+}
+
+// models are every model `make bench` measures, in report order. Step
+// counts give each run a few seconds on an idle machine (LeNet's
+// convolutions are dlc's slowest kernels); both sides take as many steps.
+var models = []benchModel{
+	{name: "mlp", file: "examples/mnist/mlp.dl", recipe: "784-512-512-10 ReLU, Adam 1e-3, batch 128", batch: 128, steps: 80, warmup: 5},
+	{name: "mlp_small", file: "examples/mnist/mlp_small.dl", recipe: "784-128-10 ReLU, SGD 0.1, batch 32", batch: 32, steps: 400, warmup: 20},
+	{name: "resmlp", file: "examples/mnist/resmlp.dl", recipe: "784→256, 4 × (x + dense→BN→ReLU→dropout 0.1→dense), →10; Adam 1e-3, batch 128", batch: 128, steps: 80, warmup: 5},
+	{name: "lenet", file: "examples/mnist/lenet.dl", recipe: "LeNet-5 (conv 5×5 ×6 pad 2, pool, conv 5×5 ×16, pool, 120-84-10); Adam 1e-3, batch 128", batch: 128, steps: 40, warmup: 5},
+}
+
+// inferBatches are the inference batch sizes measured, with the number of
+// test samples predicted at each.
+var inferBatches = []struct{ batch, samples int }{
+	{128, 2560},
+	{1, 500},
+}
+
+// modelNamed returns the benchmark model called name.
+func modelNamed(name string) (benchModel, bool) {
+	for _, m := range models {
+		if m.name == name {
+			return m, true
+		}
+	}
+	return benchModel{}, false
+}

@@ -1,0 +1,213 @@
+package codegen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dlc-dev/dlc/internal/ops"
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// Fusion. The fuse pass proposes groups (g.Groups); the code generator
+// emits a group as one kernel when it can, and then the group's interior
+// members get no buffer: FusedGroups (memory.go) asks fusedGroups, so the
+// memory plan and the emitted code agree. Two kinds are emitted:
+//
+//   - a matmul epilogue, matmul → [bias_add] → elementwise ops, is one GEMM
+//     whose microkernels add the bias and apply the tail to each finished
+//     tile (simd_epilogue.go);
+//   - an elementwise chain is one loop computing every member per element.
+//
+// Either way each element goes through the same operations in the same
+// order as unfused, so fused and unfused builds agree.
+
+// maxExtra is kernels.MaxExtra: the most operands an epilogue's tail may
+// read besides the running value (a test holds the two equal).
+const maxExtra = 4
+
+// fusedGroups lists the groups of g emitted as one kernel each.
+func fusedGroups(g *ir.Graph) []*ir.Group {
+	var out []*ir.Group
+	for _, gr := range g.Groups {
+		if fusible(gr) {
+			out = append(out, gr)
+		}
+	}
+	return out
+}
+
+// fusible reports whether the generator emits gr as one kernel. Groups
+// with derived members (the prepare step's) are left alone, as are
+// convolution epilogues.
+func fusible(gr *ir.Group) bool {
+	for _, n := range gr.Nodes {
+		if isDerived(n) {
+			return false
+		}
+	}
+	switch gr.Kind {
+	case "epilogue":
+		_, _, ok := epilogueOf(gr)
+		return ok
+	case "elementwise":
+		for _, n := range gr.Nodes {
+			if d := ops.Lookup(n.Op); d == nil || d.Kind != ops.Elementwise || d.Emit == nil {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// epilogueOf describes a matmul epilogue group: the fused product and the
+// nodes its tail reads besides the running value (kernels.Args.X). ok is
+// false for any other group, or one whose tail reads too many.
+func epilogueOf(gr *ir.Group) (p gemm, extern []*ir.Node, ok bool) {
+	anchor := gr.Nodes[0]
+	if anchor.Op != "matmul" || len(gr.Nodes) < 2 {
+		return gemm{}, nil, false
+	}
+	tail := gr.Nodes[1:]
+	var epi epilogue
+	if tail[0].Op == "bias_add" {
+		if len(tail[0].Shape) != 2 || tail[0].Inputs[0] != anchor {
+			return gemm{}, nil, false
+		}
+		epi.bias = true
+		tail = tail[1:]
+	}
+	prev := gr.Nodes[len(gr.Nodes)-len(tail)-1]
+	epi.ops, extern = chainOps(tail, prev)
+	if epi.ops == nil || len(extern) > maxExtra {
+		return gemm{}, nil, false
+	}
+	epi.extra = len(extern)
+	epi.vec = countVectorOps(epi.ops)
+	return gemm{epi: epi}, extern, true
+}
+
+// chainOps turns consecutive elementwise nodes into tail ops: an operand
+// that is the node before (prev for the first) is the running value, any
+// other is an external operand, numbered in order of first use. It returns
+// nil ops if a node has no Emit rule.
+func chainOps(chain []*ir.Node, prev *ir.Node) ([]tailOp, []*ir.Node) {
+	var extern []*ir.Node
+	index := map[*ir.Node]int{}
+	tail := make([]tailOp, 0, len(chain))
+	for _, n := range chain {
+		if d := ops.Lookup(n.Op); d == nil || d.Kind != ops.Elementwise || d.Emit == nil {
+			return nil, nil
+		}
+		op := tailOp{node: n, args: make([]int, len(n.Inputs))}
+		for k, in := range n.Inputs {
+			if in == prev && prev != nil {
+				op.args[k] = chainArg
+				continue
+			}
+			i, seen := index[in]
+			if !seen {
+				i = len(extern)
+				index[in] = i
+				extern = append(extern, in)
+			}
+			op.args[k] = i
+		}
+		tail = append(tail, op)
+		prev = n
+	}
+	return tail, extern
+}
+
+// groupOf returns the fused group n belongs to in either graph, or nil.
+func (c *gen) groupOf(n *ir.Node) *ir.Group {
+	gr := c.g.GroupOf[n]
+	if gr == nil && c.inf != nil {
+		gr = c.inf.GroupOf[n]
+	}
+	if gr == nil || !fusible(gr) {
+		return nil
+	}
+	return gr
+}
+
+// fusedCall returns the statement for a member of a fused group: nothing
+// but a note for an interior member, and the group's kernel call for the
+// last one, which runs where the last member stands.
+func (c *gen) fusedCall(n *ir.Node) (jen.Code, bool) {
+	gr := c.groupOf(n)
+	if gr == nil {
+		return nil, false
+	}
+	if gr.Last() != n {
+		return jen.Comment(fmt.Sprintf("(computed in the fused kernel of %s below)", c.tensorLabel(gr.Last()))), true
+	}
+	if gr.Kind == "epilogue" {
+		return c.epilogueCall(gr), true
+	}
+	return c.chainCall(gr), true
+}
+
+// epilogueCall is the call of a fused matmul epilogue's kernel.
+func (c *gen) epilogueCall(gr *ir.Group) jen.Code {
+	anchor := gr.Nodes[0]
+	fused, extern, _ := epilogueOf(gr)
+	p := newGemm(c.g.DType, anchor)
+	p.epi = fused.epi
+	args := []jen.Code{c.field(gr.Last()), c.field(anchor.Inputs[0]), c.field(anchor.Inputs[1])}
+	if p.epi.bias {
+		args = append(args, c.field(gr.Nodes[1].Inputs[1]))
+	}
+	for _, x := range extern {
+		args = append(args, c.field(x))
+	}
+	args = append(args, c.workspaceArg(p)...)
+	return jen.Id(c.kernels.use(c.gemmEntry(p))).Call(args...)
+}
+
+// chainCall is the call of a fused elementwise chain's kernel.
+func (c *gen) chainCall(gr *ir.Group) jen.Code {
+	tail, extern := chainOps(gr.Nodes, nil)
+	args := []jen.Code{c.field(gr.Last())}
+	for _, x := range extern {
+		args = append(args, c.field(x))
+	}
+	return jen.Id(c.kernels.use(c.chainKernel(gr.Last().Shape, tail, len(extern)))).Call(args...)
+}
+
+// chainKernel is one loop over the elements computing every op of the
+// chain in registers: y[i] = f_n(...f_1(x...)...).
+func (c *gen) chainKernel(shape ir.Shape, tail []tailOp, extra int) kernel {
+	size := shape.Size()
+	var key, names, what strings.Builder
+	fmt.Fprintf(&key, "chain/%s/%s", c.g.DType, shape)
+	for i, op := range tail {
+		fmt.Fprintf(&key, "/%s%v", opKey(op.node), op.args)
+		if i > 0 {
+			names.WriteString("_")
+			what.WriteString(", then ")
+		}
+		names.WriteString(camel(op.node.Op))
+		what.WriteString(op.node.Op)
+	}
+	return kernel{
+		key:  key.String(),
+		base: names.String() + "_" + dims(shape),
+		decl: func(name string) jen.Code {
+			params := []jen.Code{jen.Id("y")}
+			body := []jen.Code{jen.Const().Id("n").Op("=").Lit(size), reslice("y", jen.Id("n"))}
+			for i := range extra {
+				x := fmt.Sprintf("x%d", i)
+				params = append(params, jen.Id(x))
+				body = append(body, reslice(x, jen.Id("n")))
+			}
+			loop := elementChain(tail, "v", func(k int) jen.Code { return jen.Id(fmt.Sprintf("x%d", k)).Index(jen.Id("i")) })
+			loop = append(loop, jen.Id("y").Index(jen.Id("i")).Op("=").Id(fmt.Sprintf("v%d", len(tail))))
+			body = append(body, jen.For(jen.Id("i").Op(":=").Range().Id("y")).Block(loop...))
+			return doc("%s computes %s over %d elements in one loop (a fused elementwise chain).", name, what.String(), size).
+				Func().Id(name).Params(jen.List(params...).Add(floats())).Block(body...)
+		},
+	}
+}

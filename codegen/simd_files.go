@@ -1,0 +1,69 @@
+package codegen
+
+import (
+	"github.com/dave/jennifer/jen"
+)
+
+// The generated package's SIMD files. kernels_simd.go holds the vector
+// kernels and is built only with GOEXPERIMENT=simd on amd64;
+// kernels_generic.go, built otherwise, gives the same functions scalar
+// bodies, so that the package always builds and computes the same thing.
+
+const simdBuild = "goexperiment.simd && amd64"
+
+// simdCode collects the declarations of the two files.
+type simdCode struct {
+	simd, generic []jen.Code
+}
+
+// simdCode returns the collector, created on first use.
+func (c *gen) simdCode() *simdCode {
+	if c.simd == nil {
+		c.simd = &simdCode{}
+	}
+	return c.simd
+}
+
+// addGemm adds the SIMD parts of the product p, whose entry point is named
+// kernel: its dispatcher and, per instruction set, microkernels, packer
+// and driver; and the dispatcher's scalar twin.
+func (s *simdCode) addGemm(p gemm, kernel string) {
+	s.simd = append(s.simd, p.dispatchDecl(kernel))
+	if p.epi.vec < len(p.epi.ops) {
+		s.simd = append(s.simd, p.tailDecl(kernel, true))
+	}
+	for _, v := range isas {
+		s.simd = append(s.simd, p.isaCode(kernel, v)...)
+	}
+	s.generic = append(s.generic, p.genericDispatchDecl(kernel))
+}
+
+// simdFiles renders kernels_simd.go and kernels_generic.go, or nothing if
+// no kernel has SIMD parts.
+func (c *gen) simdFiles() ([]File, error) {
+	if c.simd == nil || len(c.simd.simd) == 0 {
+		return nil, nil
+	}
+	var files []File
+	for _, f := range []struct {
+		name, build string
+		decls       []jen.Code
+	}{
+		{"kernels_generic.go", "!(" + simdBuild + ")", c.simd.generic},
+		{"kernels_simd.go", simdBuild, c.simd.simd},
+	} {
+		file := jen.NewFile(c.pkg)
+		file.HeaderComment(header(c.opt.Source))
+		file.HeaderComment("//go:build " + f.build)
+		for _, d := range f.decls {
+			file.Add(d)
+			file.Line()
+		}
+		data, err := render(file)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{Name: f.name, Data: data})
+	}
+	return files, nil
+}

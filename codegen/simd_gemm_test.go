@@ -1,0 +1,229 @@
+package codegen
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// gemmCase is one product the GEMM test generates, with its epilogue as
+// op names: "bias", then tail ops on the running value v (relu_grad reads
+// an extra operand x0 as relu_grad(x0, v), add as add(v, x0)).
+type gemmCase struct {
+	m, k, n int
+	ta, tb  bool
+	tail    []string
+}
+
+// gemmCases cover every form, the edges of both tiles (rows past a
+// multiple of 4, columns past 32 and 16, fewer columns than a vector),
+// K = 1, products split by columns and by rows, and each kind of
+// epilogue: in vector registers, over the stored tile, and both.
+var gemmCases = []gemmCase{
+	{m: 128, k: 784, n: 512},           // the MLP's first layer: split by columns
+	{m: 784, k: 128, n: 512, ta: true}, // its weight gradient
+	{m: 128, k: 512, n: 784, tb: true}, // an input gradient, b transposed: 16x16 transposes
+	{m: 37, k: 13, n: 7}, {m: 37, k: 13, n: 7, ta: true}, {m: 37, k: 13, n: 7, tb: true}, {m: 37, k: 13, n: 7, ta: true, tb: true},
+	{m: 10, k: 300, n: 130, ta: true, tb: true}, // edges of 2 rows and 2 columns
+	{m: 9, k: 1, n: 33},                         // one k step
+	{m: 3, k: 5, n: 70, tb: true},               // fewer rows than a tile
+	{m: 2048, k: 20, n: 40},                     // split by rows
+	{m: 130, k: 70, n: 100, tail: []string{"bias", "relu"}},
+	{m: 64, k: 64, n: 64, tb: true, tail: []string{"relu_grad"}},
+	{m: 33, k: 17, n: 50, tail: []string{"bias", "add", "sigmoid", "relu"}},
+	{m: 128, k: 256, n: 96, tail: []string{"sigmoid"}},
+}
+
+// epilogue builds the case's epilogue on stand-in nodes.
+func (gc gemmCase) epilogue() epilogue {
+	var e epilogue
+	for _, name := range gc.tail {
+		switch name {
+		case "bias":
+			e.bias = true
+		case "relu", "sigmoid":
+			e.ops = append(e.ops, tailOp{node: &ir.Node{Op: name}, args: []int{chainArg}})
+		case "relu_grad": // relu_grad(x0, v): the gradient passes where x0 > 0
+			e.ops = append(e.ops, tailOp{node: &ir.Node{Op: name}, args: []int{0, chainArg}})
+			e.extra = 1
+		case "add": // add(v, x0)
+			e.ops = append(e.ops, tailOp{node: &ir.Node{Op: name}, args: []int{chainArg, 0}})
+			e.extra = 1
+		}
+	}
+	e.vec = countVectorOps(e.ops)
+	return e
+}
+
+// TestGeneratedGemms generates the products of gemmCases into a package
+// with a test beside it, and runs that test with and without
+// GOEXPERIMENT=simd. For every product and every kernel family the CPU
+// has, on one goroutine and on two, it checks the output (pre-filled with
+// NaN) against a float64 product within float32 rounding, that two
+// goroutines give the bits of one, that nothing is written past the output
+// or the workspace, and that a call allocates nothing.
+func TestGeneratedGemms(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds generated code with the go command")
+	}
+	c := &gen{g: ir.NewGraph("gemmtest", ir.F32, 1), pkg: "gemmtest", kernels: newKernelSet()}
+	var table strings.Builder
+	for _, gc := range gemmCases {
+		p := gemm{m: gc.m, k: gc.k, n: gc.n, ta: gc.ta, tb: gc.tb, f32: true, epi: gc.epilogue()}
+		name := c.kernels.use(c.gemmEntry(p))
+		args := "c, a, b"
+		if p.epi.bias {
+			args += ", bias"
+		}
+		if p.epi.extra > 0 {
+			args += ", x0"
+		}
+		call := fmt.Sprintf("func(c, a, b, bias, x0, ws []Float) { %s(%s, ws) }", name, args)
+		fmt.Fprintf(&table, "\t{%q, %d, %d, %d, %v, %v, %q, %d, %s},\n", name, gc.m, gc.k, gc.n, gc.ta, gc.tb,
+			strings.Join(gc.tail, " "), p.workspace(), call)
+	}
+	files := []File{}
+	kernelsFile, err := render(c.kernelsFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, File{Name: "kernels.go", Data: kernelsFile}, File{Name: "float.go", Data: []byte("package gemmtest\n\ntype Float = float32\n")})
+	simdFiles, err := c.simdFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, simdFiles...)
+	dir := newModule(t)
+	writePackage(t, dir, "gemmtest", files)
+	writeFile(t, filepath.Join(dir, "gemmtest", "gemm_test.go"), []byte(strings.Replace(gemmTestSource, "\t// CASES\n", table.String(), 1)))
+	for _, env := range []string{"GOEXPERIMENT=simd", "GOEXPERIMENT="} {
+		goCmdWith(t, dir, []string{env}, "vet", "./gemmtest")
+		goCmdWith(t, dir, []string{env}, "test", "-count=1", "./gemmtest")
+	}
+}
+
+// gemmTestSource is the test run inside the generated package.
+const gemmTestSource = `package gemmtest
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/dlc-dev/dlc/runtime/kernels"
+)
+
+type gemmCase struct {
+	name     string
+	m, k, n  int
+	ta, tb   bool
+	epilogue string
+	ws       int
+	call     func(c, a, b, bias, x0, ws []Float)
+}
+
+var cases = []gemmCase{
+	// CASES
+}
+
+// values returns n floats of varied sign and size, different per seed.
+func values(n, seed int) []Float {
+	v := make([]Float, n)
+	for i := range v {
+		v[i] = Float(math.Sin(float64(i*31+seed*7)) * 2)
+	}
+	return v
+}
+
+// reference computes the case in float64, with each element's bound on
+// the float32 error: 2e-5 times the sum of the magnitudes of its terms.
+func reference(gc gemmCase, a, b, bias, x0 []Float) (want, bound []float64) {
+	want, bound = make([]float64, gc.m*gc.n), make([]float64, gc.m*gc.n)
+	for i := range gc.m {
+		for j := range gc.n {
+			var s, mag float64
+			for q := range gc.k {
+				av, bv := a[i*gc.k+q], b[q*gc.n+j]
+				if gc.ta {
+					av = a[q*gc.m+i]
+				}
+				if gc.tb {
+					bv = b[j*gc.k+q]
+				}
+				s += float64(av) * float64(bv)
+				mag += math.Abs(float64(av) * float64(bv))
+			}
+			for _, op := range strings.Fields(gc.epilogue) {
+				x := float64(x0[i*gc.n+j])
+				switch op {
+				case "bias":
+					s += float64(bias[j])
+					mag += math.Abs(float64(bias[j]))
+				case "relu":
+					s = max(s, 0)
+				case "relu_grad":
+					if x <= 0 {
+						s = 0
+					}
+				case "add":
+					s += x
+					mag += math.Abs(x)
+				case "sigmoid":
+					s, mag = 1/(1+math.Exp(-s)), mag+1
+				}
+			}
+			want[i*gc.n+j], bound[i*gc.n+j] = s, 2e-5*(mag+1e-30)
+		}
+	}
+	return want, bound
+}
+
+func TestGemms(t *testing.T) {
+	for _, gc := range cases {
+		a, b := values(gc.m*gc.k, 1), values(gc.k*gc.n, 2)
+		bias, x0 := values(gc.n, 3), values(gc.m*gc.n, 4)
+		want, bound := reference(gc, a, b, bias, x0)
+		for isa := kernels.Scalar; isa <= kernels.Best; isa++ {
+			old, _ := kernels.SetISA(isa)
+			var first []Float
+			for _, threads := range []int{1, 2} {
+				kernels.SetThreads(threads)
+				// One canary float past the output and past the workspace.
+				c := make([]Float, gc.m*gc.n+1)
+				for i := range c {
+					c[i] = Float(math.NaN())
+				}
+				c[gc.m*gc.n] = 12345
+				ws := make([]Float, gc.ws+1)
+				ws[gc.ws] = 54321
+				gc.call(c[:gc.m*gc.n], a, b, bias, x0, ws[:gc.ws])
+				if c[gc.m*gc.n] != 12345 || ws[gc.ws] != 54321 {
+					t.Errorf("%s %v threads %d: wrote past the output or the workspace", gc.name, isa, threads)
+				}
+				for i, w := range want {
+					if d := math.Abs(float64(c[i]) - w); !(d <= bound[i]) {
+						t.Fatalf("%s %v threads %d: c[%d,%d] = %v, want %v (bound %g)", gc.name, isa, threads, i/gc.n, i%gc.n, c[i], w, bound[i])
+					}
+				}
+				if first == nil {
+					first = c
+				} else {
+					for i := range first {
+						if math.Float32bits(float32(first[i])) != math.Float32bits(float32(c[i])) {
+							t.Fatalf("%s %v: two goroutines give c[%d] = %v, one gives %v", gc.name, isa, i, c[i], first[i])
+						}
+					}
+				}
+				if allocs := testing.AllocsPerRun(3, func() { gc.call(c[:gc.m*gc.n], a, b, bias, x0, ws[:gc.ws]) }); allocs != 0 {
+					t.Errorf("%s %v: a call allocates %v times", gc.name, isa, allocs)
+				}
+			}
+			kernels.SetThreads(2)
+			kernels.SetISA(old)
+		}
+	}
+}
+`

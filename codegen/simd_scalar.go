@@ -1,0 +1,29 @@
+package codegen
+
+import (
+	"github.com/dave/jennifer/jen"
+)
+
+// scalarDriver declares the portable driver of a product: the cache-blocked
+// scalar matmul (kernel_matmul.go) over a share of the output, each element
+// summing its K terms in order (no FMA), and the epilogue over each block
+// of columns once it is complete. It is the kernel of float64 models and of
+// builds without SIMD, and needs no workspace.
+func (p gemm) scalarDriver(name string) jen.Code {
+	mm := newMatmulPlan(p.m, p.k, p.n, p.ta, p.tb)
+	a, b, cc := p.operandSizes()
+	body := append(mm.consts(),
+		jen.Id("_").Op("=").Id("ws"),
+		jen.List(jen.Id("c"), jen.Id("a"), jen.Id("b")).Op(":=").List(
+			jen.Id("x").Dot("C").Index(jen.Empty(), jen.Lit(cc)), jen.Id("x").Dot("A").Index(jen.Empty(), jen.Lit(a)), jen.Id("x").Dot("B").Index(jen.Empty(), jen.Lit(b))),
+	)
+	var after func(jb, je jen.Code) []jen.Code
+	if p.epi.needsTail() {
+		after = func(jb, je jen.Code) []jen.Code {
+			return []jen.Code{jen.Id(tailName(name, false)).Call(jen.Id("x"), jen.Id("i0"), jen.Id("i1"), jb, je)}
+		}
+	}
+	body = append(body, mm.rangeBody(after)...)
+	return doc("%s_scalar computes rows [i0,i1) and columns [j0,j1) of %s in portable Go; ws is unused.", name, name).
+		Func().Id(name + "_scalar").Params(partParams()...).Block(body...)
+}

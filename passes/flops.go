@@ -1,0 +1,57 @@
+package passes
+
+import (
+	"github.com/dlc-dev/dlc/internal/ops"
+	"github.com/dlc-dev/dlc/ir"
+)
+
+// FLOPs estimates the floating-point operations of one node: two per
+// multiply-add for matrix products and convolutions (forward and both
+// gradients), and for every other op one per element it reads or writes,
+// whichever is more. Storage costs nothing. It is an estimate for
+// comparing builds of one model, such as the cost of recomputation.
+func FLOPs(n *ir.Node) float64 {
+	d := ops.Lookup(n.Op)
+	if d == nil || d.Kind == ops.Source {
+		return 0
+	}
+	switch n.Op {
+	case "matmul":
+		a := n.Inputs[0].Shape
+		k := a[1]
+		if n.Attrs.Bool("ta") {
+			k = a[0]
+		}
+		return 2 * float64(n.Shape.Size()) * float64(k)
+	case "conv2d", "conv2d_grad_input":
+		// Every output (or output gradient) element meets C·K·K weights.
+		w := n.Inputs[1].Shape
+		out := n.Shape
+		if n.Op == "conv2d_grad_input" {
+			out = n.Inputs[0].Shape
+		}
+		return 2 * float64(out.Size()) * float64(w[1]*w[2]*w[3])
+	case "conv2d_grad_weight":
+		w, dy := n.Shape, n.Inputs[1].Shape
+		return 2 * float64(dy.Size()) * float64(w[1]*w[2]*w[3])
+	}
+	in := 0
+	for _, x := range n.Inputs {
+		in += x.Shape.Size()
+	}
+	return float64(max(in, n.Shape.Size()))
+}
+
+// RematCost returns the FLOPs of the nodes the remat pass added to
+// recompute forward values, and of the rest of the graph: extra/step is the
+// fraction of a step that recomputation adds.
+func RematCost(g *ir.Graph) (extra, step float64) {
+	for _, n := range g.Nodes {
+		if n.Attrs.Bool(RematAttr) {
+			extra += FLOPs(n)
+		} else {
+			step += FLOPs(n)
+		}
+	}
+	return extra, step
+}

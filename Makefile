@@ -30,8 +30,9 @@ fmt-check:
 
 # dlc against PyTorch on the MNIST models, alternating, medians of three
 # rounds: training and inference throughput, peak memory, GEMM kernels
-# against OpenBLAS, test accuracy after 3 epochs. Slow (20 to 40 minutes);
-# needs PyTorch, a C compiler and libopenblas-dev. Writes docs/benchmarks.md.
+# against OpenBLAS, test accuracy after 3 epochs. Slow (10 to 40 minutes,
+# by the machine's load); needs PyTorch, a C compiler and libopenblas-dev.
+# Writes docs/benchmarks.md.
 bench:
 	$(GO) run ./bench/run -out docs/benchmarks.md -accuracy-epochs 3
 

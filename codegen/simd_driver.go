@@ -160,7 +160,13 @@ func (p gemm) dispatchDecl(kernel string) jen.Code {
 	args := []jen.Code{jen.Id("x"), jen.Id("ws"), jen.Id("i0"), jen.Id("i1"), jen.Id("j0"), jen.Id("j1")}
 	var cases []jen.Code
 	for _, v := range isas {
-		cases = append(cases, jen.Case(jen.Qual(kernelsPath, v.kind)).Block(jen.Id(kernel+"_"+v.name).Call(args...)))
+		// Go never clears the vector registers' upper halves after AVX
+		// code, and the scalar float code that follows a kernel then runs
+		// with false dependencies on them, several times slower.
+		cases = append(cases, jen.Case(jen.Qual(kernelsPath, v.kind)).Block(
+			jen.Id(kernel+"_"+v.name).Call(args...),
+			jen.Qual("simd/archsimd", "ClearAVXUpperBits").Call(),
+		))
 	}
 	cases = append(cases, jen.Default().Block(jen.Id(kernel+"_scalar").Call(args...)))
 	return doc("%s_part computes a share of %s with the kernels of kernels.ISA.", kernel, kernel).

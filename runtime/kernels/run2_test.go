@@ -25,8 +25,10 @@ func countingPart(count []int32, cols int) Part[float32] {
 
 func TestRun2ComputesEveryElementOnce(t *testing.T) {
 	for _, s := range []Split{
+		{Rows: 6, Cols: 80, ByCols: true, Chunk: 32, Scratch: 5},
+		{Rows: 10, Cols: 16, ByCols: false, Chunk: 4, Scratch: 3},
+		// Rows that are not whole vectors run on one goroutine.
 		{Rows: 6, Cols: 70, ByCols: true, Chunk: 32, Scratch: 5},
-		{Rows: 10, Cols: 9, ByCols: false, Chunk: 4, Scratch: 3},
 		{Rows: 4, Cols: 640, ByCols: true, Chunk: 64, Scratch: 2},
 	} {
 		for _, threads := range []int{1, 2} {
@@ -55,7 +57,7 @@ func TestRun2ComputesEveryElementOnce(t *testing.T) {
 					}
 				}
 			}
-			if calls := ws[0] + ws[s.Scratch]; calls != float32(max(s.chunks(), 1)) && !(threads == 1 || Threads() == 1) {
+			if calls := ws[0] + ws[s.Scratch]; calls != float32(max(s.chunks(), 1)) && !(threads == 1 || Threads() == 1 || s.Cols%16 != 0) {
 				t.Errorf("%+v: %v chunks computed, want %d", s, calls, s.chunks())
 			}
 		}

@@ -24,6 +24,10 @@ func Adam(p, g, m, v []float32, s AdamStep) {
 	case AVX2:
 		done = adam8(p, g, m, v, s)
 	}
+	// Scalar float code after AVX runs with false dependencies on the
+	// vector registers' upper halves unless they are cleared; Go does not
+	// clear them itself.
+	archsimd.ClearAVXUpperBits()
 	adamScalar(p[done:], g[done:], m[done:], v[done:], s)
 }
 
@@ -104,6 +108,7 @@ func SGD(p, g, v []float32, s SGDStep) {
 	case AVX2:
 		done = sgd8(p, g, v, s)
 	}
+	archsimd.ClearAVXUpperBits()
 	var vt []float32
 	if v != nil {
 		vt = v[done:]

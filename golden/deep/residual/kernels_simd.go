@@ -15,8 +15,10 @@ func matmulNN_128x784x64_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x784x64_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x784x64_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x784x64_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -240,8 +242,10 @@ func matmulNN_128x64x64_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0,
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x64x64_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x64x64_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x64x64_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -465,8 +469,10 @@ func matmulNN_128x64x64_biasAdd_add_part(x kernels.Args[Float], ws []Float, i0, 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x64x64_biasAdd_add_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x64x64_biasAdd_add_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x64x64_biasAdd_add_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -707,8 +713,10 @@ func matmulNN_128x64x10_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1, 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x64x10_biasAdd_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x64x10_biasAdd_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x64x10_biasAdd_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -892,8 +900,10 @@ func matmulNT_128x10x64_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x10x64_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x10x64_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x10x64_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1059,8 +1069,10 @@ func matmulTN_64x128x10_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_64x128x10_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_64x128x10_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_64x128x10_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1223,8 +1235,10 @@ func matmulTN_64x128x64_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_64x128x64_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_64x128x64_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_64x128x64_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1402,8 +1416,10 @@ func matmulNT_128x64x64_reluGrad_part(x kernels.Args[Float], ws []Float, i0, i1,
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x64x64_reluGrad_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x64x64_reluGrad_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x64x64_reluGrad_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1609,8 +1625,10 @@ func matmulNT_128x64x64_add_part(x kernels.Args[Float], ws []Float, i0, i1, j0, 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x64x64_add_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x64x64_add_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x64x64_add_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1812,8 +1830,10 @@ func matmulNT_128x64x64_add_reluGrad_part(x kernels.Args[Float], ws []Float, i0,
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x64x64_add_reluGrad_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x64x64_add_reluGrad_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x64x64_add_reluGrad_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -2057,8 +2077,10 @@ func matmulTN_784x128x64_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_784x128x64_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_784x128x64_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_784x128x64_scalar(x, ws, i0, i1, j0, j1)
 	}

@@ -15,8 +15,10 @@ func matmulNN_128x784x64_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x784x64_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x784x64_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x784x64_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -194,8 +196,10 @@ func matmulNN_128x64x64_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x64x64_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x64x64_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x64x64_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -373,8 +377,10 @@ func matmulNN_128x64x10_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1, 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x64x10_biasAdd_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x64x10_biasAdd_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x64x10_biasAdd_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -558,8 +564,10 @@ func matmulNT_128x10x64_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x10x64_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x10x64_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x10x64_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -725,8 +733,10 @@ func matmulTN_64x128x10_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_64x128x10_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_64x128x10_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_64x128x10_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -889,8 +899,10 @@ func matmulTN_64x128x64_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_64x128x64_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_64x128x64_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_64x128x64_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1068,8 +1080,10 @@ func matmulNT_128x64x64_reluGrad_part(x kernels.Args[Float], ws []Float, i0, i1,
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x64x64_reluGrad_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x64x64_reluGrad_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x64x64_reluGrad_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1275,8 +1289,10 @@ func matmulNT_128x64x64_add_part(x kernels.Args[Float], ws []Float, i0, i1, j0, 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x64x64_add_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x64x64_add_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x64x64_add_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1478,8 +1494,10 @@ func matmulNT_128x64x64_add_reluGrad_part(x kernels.Args[Float], ws []Float, i0,
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x64x64_add_reluGrad_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x64x64_add_reluGrad_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x64x64_add_reluGrad_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1723,8 +1741,10 @@ func matmulTN_784x128x64_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_784x128x64_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_784x128x64_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_784x128x64_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1902,8 +1922,10 @@ func matmulNN_128x784x64_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x784x64_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x784x64_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x784x64_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -2127,8 +2149,10 @@ func matmulNN_128x64x64_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0,
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x64x64_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x64x64_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x64x64_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -2352,8 +2376,10 @@ func matmulNN_128x64x64_biasAdd_add_part(x kernels.Args[Float], ws []Float, i0, 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x64x64_biasAdd_add_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x64x64_biasAdd_add_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x64x64_biasAdd_add_scalar(x, ws, i0, i1, j0, j1)
 	}

@@ -15,8 +15,10 @@ func matmulNN_128x400x120_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x400x120_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x400x120_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x400x120_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -390,8 +392,10 @@ func matmulNN_128x120x84_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x120x84_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x120x84_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x120x84_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -765,8 +769,10 @@ func matmulNN_128x84x10_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1, 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x84x10_biasAdd_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x84x10_biasAdd_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x84x10_biasAdd_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -950,8 +956,10 @@ func matmulTN_84x128x10_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_84x128x10_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_84x128x10_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_84x128x10_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1114,8 +1122,10 @@ func matmulNT_128x10x84_reluGrad_part(x kernels.Args[Float], ws []Float, i0, i1,
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x10x84_reluGrad_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x10x84_reluGrad_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x10x84_reluGrad_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1449,8 +1459,10 @@ func matmulTN_120x128x84_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_120x128x84_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_120x128x84_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_120x128x84_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1747,8 +1759,10 @@ func matmulNT_128x84x120_reluGrad_part(x kernels.Args[Float], ws []Float, i0, i1
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x84x120_reluGrad_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x84x120_reluGrad_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x84x120_reluGrad_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -2082,8 +2096,10 @@ func matmulNT_128x120x400_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x120x400_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x120x400_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x120x400_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -2292,8 +2308,10 @@ func matmulTN_400x128x120_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_400x128x120_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_400x128x120_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_400x128x120_scalar(x, ws, i0, i1, j0, j1)
 	}

@@ -15,8 +15,10 @@ func matmulNN_128x784x512_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x784x512_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x784x512_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x784x512_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -240,8 +242,10 @@ func matmulNN_128x512x512_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x512x512_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x512x512_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x512x512_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -465,8 +469,10 @@ func matmulNN_128x512x10_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1,
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x512x10_biasAdd_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x512x10_biasAdd_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x512x10_biasAdd_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -650,8 +656,10 @@ func matmulTN_512x128x10_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_512x128x10_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_512x128x10_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_512x128x10_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -814,8 +822,10 @@ func matmulNT_128x10x512_reluGrad_part(x kernels.Args[Float], ws []Float, i0, i1
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x10x512_reluGrad_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x10x512_reluGrad_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x10x512_reluGrad_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1021,8 +1031,10 @@ func matmulTN_512x128x512_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_512x128x512_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_512x128x512_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_512x128x512_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1200,8 +1212,10 @@ func matmulNT_128x512x512_reluGrad_part(x kernels.Args[Float], ws []Float, i0, i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x512x512_reluGrad_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x512x512_reluGrad_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x512x512_reluGrad_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1408,8 +1422,10 @@ func matmulTN_784x128x512_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_784x128x512_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_784x128x512_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_784x128x512_scalar(x, ws, i0, i1, j0, j1)
 	}

@@ -15,8 +15,10 @@ func matmulNN_32x784x128_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_32x784x128_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_32x784x128_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_32x784x128_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -240,8 +242,10 @@ func matmulNN_32x128x10_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1, 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_32x128x10_biasAdd_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_32x128x10_biasAdd_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_32x128x10_biasAdd_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -425,8 +429,10 @@ func matmulTN_128x32x10_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_128x32x10_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_128x32x10_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_128x32x10_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -589,8 +595,10 @@ func matmulNT_32x10x128_reluGrad_part(x kernels.Args[Float], ws []Float, i0, i1,
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_32x10x128_reluGrad_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_32x10x128_reluGrad_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_32x10x128_reluGrad_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -796,8 +804,10 @@ func matmulTN_784x32x128_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_784x32x128_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_784x32x128_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_784x32x128_scalar(x, ws, i0, i1, j0, j1)
 	}

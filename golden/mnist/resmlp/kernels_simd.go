@@ -15,8 +15,10 @@ func matmulNN_128x784x256_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x784x256_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x784x256_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x784x256_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -240,8 +242,10 @@ func matmulNN_128x256x256_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x256x256_biasAdd_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x256x256_biasAdd_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x256x256_biasAdd_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -445,8 +449,10 @@ func matmulNN_128x256x256_biasAdd_add_part(x kernels.Args[Float], ws []Float, i0
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x256x256_biasAdd_add_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x256x256_biasAdd_add_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x256x256_biasAdd_add_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -688,8 +694,10 @@ func matmulNN_128x256x10_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1,
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x256x10_biasAdd_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x256x10_biasAdd_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x256x10_biasAdd_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -873,8 +881,10 @@ func matmulNT_128x10x256_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x10x256_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x10x256_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x10x256_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1040,8 +1050,10 @@ func matmulTN_256x128x10_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_256x128x10_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_256x128x10_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_256x128x10_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1204,8 +1216,10 @@ func matmulTN_256x128x256_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_256x128x256_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_256x128x256_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_256x128x256_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1383,8 +1397,10 @@ func matmulNT_128x256x256_mul_reluGrad_part(x kernels.Args[Float], ws []Float, i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x256x256_mul_reluGrad_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x256x256_mul_reluGrad_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x256x256_mul_reluGrad_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1628,8 +1644,10 @@ func matmulNT_128x256x256_add_part(x kernels.Args[Float], ws []Float, i0, i1, j0
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x256x256_add_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x256x256_add_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x256x256_add_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -1833,8 +1851,10 @@ func matmulNT_128x256x256_add_reluGrad_part(x kernels.Args[Float], ws []Float, i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_128x256x256_add_reluGrad_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_128x256x256_add_reluGrad_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_128x256x256_add_reluGrad_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -2078,8 +2098,10 @@ func matmulTN_784x128x256_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_784x128x256_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_784x128x256_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_784x128x256_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -2257,8 +2279,10 @@ func matmulNN_128x256x256_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_128x256x256_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_128x256x256_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_128x256x256_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}

@@ -15,8 +15,10 @@ func matmulNN_32x8x16_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_32x8x16_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_32x8x16_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_32x8x16_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -215,8 +217,10 @@ func matmulNN_32x16x2_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1, j0
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNN_32x16x2_biasAdd_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNN_32x16x2_biasAdd_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNN_32x16x2_biasAdd_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -380,8 +384,10 @@ func matmulTN_16x32x2_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_16x32x2_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_16x32x2_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_16x32x2_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -529,8 +535,10 @@ func matmulNT_32x2x16_reluGrad_part(x kernels.Args[Float], ws []Float, i0, i1, j
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulNT_32x2x16_reluGrad_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulNT_32x2x16_reluGrad_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulNT_32x2x16_reluGrad_scalar(x, ws, i0, i1, j0, j1)
 	}
@@ -714,8 +722,10 @@ func matmulTN_8x32x16_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int
 	switch kernels.ISA {
 	case kernels.AVX512:
 		matmulTN_8x32x16_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
 		matmulTN_8x32x16_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
 	default:
 		matmulTN_8x32x16_scalar(x, ws, i0, i1, j0, j1)
 	}

@@ -44,19 +44,22 @@ func convNodes(tb testing.TB, l convBenchLayer) []*ir.Node {
 
 // convVariants are the two ways of computing each convolution op.
 var convVariants = map[string]map[string]func(*gen, *ir.Node, ops.Window) kernel{
-	"im2col": {"conv2d": im2colConv, "conv2d_grad_input": im2colConvGradInput, "conv2d_grad_weight": im2colConvGradWeight},
+	"im2col": {"conv2d": im2colGemmConv, "conv2d_grad_input": im2colGemmConv, "conv2d_grad_weight": im2colGemmConv},
 	"direct": {"conv2d": directConv, "conv2d_grad_input": directConvGradInput, "conv2d_grad_weight": directConvGradWeight},
 }
 
 // BenchmarkGeneratedConv measures both convolution algorithms on LeNet's
 // shapes in float32: every op of every layer, generated into a throwaway
-// module and timed there by its own benchmark, single-threaded.
+// module (with its SIMD files, built with GOEXPERIMENT=simd) and timed
+// there by its own benchmark, single-threaded; im2col also with two
+// threads (GOMAXPROCS 2).
 func BenchmarkGeneratedConv(b *testing.B) {
 	g := ir.NewGraph("convbench", ir.F32, 1)
 	c := &gen{g: g, pkg: "convbench", kernels: newKernelSet()}
 	var bench strings.Builder
 	bench.WriteString("package convbench\n\nimport \"testing\"\n\n")
-	bench.WriteString(`func benchKernel(b *testing.B, sizes [3]int, macs int, kernel func(a, x, y []Float)) {
+	bench.WriteString(`func benchKernel(b *testing.B, sizes [3]int, macs, workspace int, kernel func(a, x, y, ws []Float)) {
+	ws := make([]Float, workspace)
 	var bufs [3][]Float
 	for i, n := range sizes {
 		bufs[i] = make([]Float, n)
@@ -65,7 +68,7 @@ func BenchmarkGeneratedConv(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		kernel(bufs[0], bufs[1], bufs[2])
+		kernel(bufs[0], bufs[1], bufs[2], ws)
 	}
 	b.ReportMetric(2*float64(macs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
@@ -78,9 +81,12 @@ func BenchmarkGeneratedConv(b *testing.B) {
 			sizes := fmt.Sprintf("[3]int{%d, %d, %d}", n.Shape.Size(), n.Inputs[0].Shape.Size(), n.Inputs[1].Shape.Size())
 			for _, variant := range []string{"im2col", "direct"} {
 				fn := c.kernels.use(convVariants[variant][n.Op](c, n, w))
+				if variant == "direct" {
+					fn = fmt.Sprintf("func(a, x, y, _ []Float) { %s(a, x, y) }", fn)
+				}
 				name := fmt.Sprintf("%s_%s_%s", l.name, n.Op, variant)
 				names = append(names, name)
-				fmt.Fprintf(&bench, "\nfunc Benchmark_%s(b *testing.B) { benchKernel(b, %s, %d, %s) }\n", name, sizes, macs, fn)
+				fmt.Fprintf(&bench, "\nfunc Benchmark_%s(b *testing.B) { benchKernel(b, %s, %d, %d, %s) }\n", name, sizes, macs, convWorkspace(ir.F32, n), fn)
 			}
 		}
 	}
@@ -90,18 +96,28 @@ func BenchmarkGeneratedConv(b *testing.B) {
 		b.Fatal(err)
 	}
 	writeFile(b, filepath.Join(dir, "convbench", "kernels.go"), kernels)
+	simdFiles, err := c.simdFiles()
+	if err != nil {
+		b.Fatal(err)
+	}
+	writePackage(b, dir, "convbench", simdFiles)
 	writeFile(b, filepath.Join(dir, "convbench", "types.go"), []byte("package convbench\n\ntype Float = float32\n"))
 	writeFile(b, filepath.Join(dir, "convbench", "kernels_bench_test.go"), []byte(bench.String()))
-	out := goCmd(b, dir, "test", "-run=^$", "-bench=.", "-cpu=1", "./convbench")
+	out := goCmdOutput(b, dir, []string{"GOEXPERIMENT=simd"}, "test", "-run=^$", "-bench=.", "-cpu=1,2", "./convbench")
 	results := parseBench(b, out)
 	for _, name := range names {
-		b.Run(name, func(b *testing.B) {
-			r, ok := results["Benchmark_"+name]
-			if !ok {
-				b.Fatalf("no result for %s in:\n%s", name, out)
+		for _, cpus := range []string{"", "-2"} {
+			if cpus != "" && !strings.HasSuffix(name, "im2col") {
+				continue
 			}
-			b.ReportMetric(r["ns/op"], "ns/op")
-			b.ReportMetric(r["GFLOP/s"], "GFLOP/s")
-		})
+			b.Run(name+cpus, func(b *testing.B) {
+				r, ok := results["Benchmark_"+name+cpus]
+				if !ok {
+					b.Fatalf("no result for %s in:\n%s", name+cpus, out)
+				}
+				b.ReportMetric(r["ns/op"], "ns/op")
+				b.ReportMetric(r["GFLOP/s"], "GFLOP/s")
+			})
+		}
 	}
 }

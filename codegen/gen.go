@@ -22,6 +22,7 @@ type gen struct {
 	bufs       []*ir.Node // training nodes with a buffer (a field), in field order
 	inferBufs  []*ir.Node // inference nodes with a field of their own, after bufs
 	inferOwned map[*ir.Node]bool
+	chunk      map[*ir.Node]bool // inference nodes whose buffer is infer()'s argument (chunkViews)
 	names      map[*ir.Node]string
 	mem        *Memory // the memory plan of both graphs
 	layout     arenaLayout
@@ -55,7 +56,8 @@ func newGen(g *ir.Graph, opt Options) (*gen, error) {
 	hasBuffer := func(n *ir.Node) bool { return c.layout.hasFloats(n) || isClassLabel(n) }
 	c.bufs = slices.DeleteFunc(bufferOrder(g), func(n *ir.Node) bool { return !hasBuffer(n) })
 	c.layout.placeLabels(c.bufs)
-	c.inferBufs = slices.DeleteFunc(inferBufferOrder(c.inf), func(n *ir.Node) bool { return !hasBuffer(n) })
+	c.chunk = chunkViews(c.inf, c.layout)
+	c.inferBufs = slices.DeleteFunc(inferBufferOrder(c.inf), func(n *ir.Node) bool { return !hasBuffer(n) || c.chunk[n] })
 	c.inferOwned = make(map[*ir.Node]bool, len(c.inferBufs))
 	for _, n := range c.inferBufs {
 		c.inferOwned[n] = true

@@ -56,20 +56,20 @@ func TestGeneratedInferencePass(t *testing.T) {
 	model, steps := src["model.go"], src["steps.go"]
 	for _, want := range []string{
 		"func (m *Model) forward() {",
-		"func (m *Model) infer() {",
+		"func (m *Model) infer(x []Float) {",
 		"dropoutMask_6x7(m.h1DropDropoutMask, m.rng)",
 		"dropPathMask_6x7(m.resDropDropoutMask, m.rng)",
 		"batchnormRunning_6x7(m.h1BnRunningMean, m.h1BnRunningVar, ",
 		"if !m.prepared {\n\t\tm.prepare()\n\t}\n",
 		"func (m *Model) prepare() {",
 		"bnFoldWeight_5x7(m.inferH1WFolded, m.h1W, m.h1BnGamma, m.h1BnRunningVar)",
-		"matmulNN_6x5x7_biasAdd_relu(m.inferH1Act, m.image, m.inferH1WFolded, m.inferH1BFolded)",
+		"matmulNN_6x5x7_biasAdd_relu(m.inferH1Act, x, m.inferH1WFolded, m.inferH1BFolded)",
 	} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("steps.go lacks %q", want)
 		}
 	}
-	infer := steps[strings.Index(steps, "func (m *Model) infer() {"):]
+	infer := steps[strings.Index(steps, "func (m *Model) infer(x []Float) {"):]
 	infer = infer[:strings.Index(infer, "\n}\n")]
 	for _, bad := range []string{"Mask_", "batchnorm_6x7(", "batchnormRunning", "batchnormEval", "bnFold", "m.h1Bn,", "m.rng"} {
 		if strings.Contains(infer, bad) {
@@ -80,8 +80,8 @@ func TestGeneratedInferencePass(t *testing.T) {
 		"inferH1Act ", "// inference bn_fold_weight of h1.bn [5,7]",
 		"for i := range m.h1BnRunningVar {\n\t\tm.h1BnRunningVar[i] = 1\n\t}",
 		"clear(m.h1BnRunningMean)",
-		"m.infer()\n\treturn evalSoftmaxXent_6x3(m.inferOut, m.label, b.N)",
-		"m.infer()\n\tfor i, v := range m.inferOut[:b.N*3] {",
+		"m.infer(m.image[lo*5 : (lo+InferBatch)*5])\n\t\tchunkLoss, chunkCorrect := evalSoftmaxXent_6x3(m.inferOut, m.label[lo:lo+InferBatch], n-lo)",
+		"for i, v := range m.inferOut[:min(n-lo, InferBatch)*3] {\n\t\t\tout[lo*3+i] = float32(v)",
 	} {
 		if !strings.Contains(model, want) {
 			t.Errorf("model.go lacks %q", want)

@@ -1,6 +1,8 @@
 package codegen
 
 import (
+	"fmt"
+
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dlc-dev/dlc/ir"
@@ -90,23 +92,24 @@ func (c *gen) stepMethods(f *jen.File) {
 	f.Func().Add(c.receiver()).Id("RNG").Params().Op("*").Qual(runtimePath, "RNG").Block(jen.Return(jen.Id("m").Dot("rng")))
 }
 
-// predictMethod runs inference and copies the output rows out.
+// predictMethod runs inference over the chunks holding the batch's real
+// rows and copies each chunk's output rows to their place in out.
 func (c *gen) predictMethod(f *jen.File) {
 	width := c.inf.Output.Shape[1:].Size()
-	out := c.field(c.inf.Output).Index(jen.Empty(), jen.Id("b").Dot("N").Op("*").Lit(width))
+	dst := jen.Id("out").Index(expr(fmt.Sprintf("lo*%d", width)), expr(fmt.Sprintf("n*%d", width)))
 	var cp jen.Code
 	if c.g.DType == ir.F32 {
-		cp = jen.Copy(jen.Id("out"), out)
+		cp = jen.Copy(dst, c.field(c.inf.Output))
 	} else {
-		cp = jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Add(out)).Block(
-			jen.Id("out").Index(jen.Id("i")).Op("=").Float32().Call(jen.Id("v")),
+		rows := c.field(c.inf.Output).Index(jen.Empty(), expr(fmt.Sprintf("min(n-lo, InferBatch)*%d", width)))
+		cp = jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Add(rows)).Block(
+			jen.Id("out").Index(expr(fmt.Sprintf("lo*%d+i", width))).Op("=").Float32().Call(jen.Id("v")),
 		)
 	}
+	body := append([]jen.Code{
+		jen.Id("n").Op(":=").Min(jen.Id("b").Dot("N"), jen.Id("Batch"), jen.Len(jen.Id("out")).Op("/").Lit(width)),
+	}, c.chunkLoop(cp)...)
 	f.Comment("Predict runs the inference forward pass and writes the output of the first")
-	f.Comment("b.N rows into out.")
-	f.Func().Add(c.receiver()).Id("Predict").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch"), jen.Id("out").Index().Float32()).Block(
-		jen.Id("m").Dot("load").Call(jen.Id("b")),
-		jen.Id("m").Dot("infer").Call(),
-		cp,
-	)
+	f.Comment("b.N rows into out, running only the chunks of InferBatch rows that hold them.")
+	f.Func().Add(c.receiver()).Id("Predict").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch"), jen.Id("out").Index().Float32()).Block(body...)
 }

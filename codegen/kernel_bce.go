@@ -66,10 +66,10 @@ func bceGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 // evalBCEKernel sums, over the first n rows, each row's mean binary
 // cross-entropy over its targets.
 func (c *gen) evalBCEKernel() kernel {
-	rows, targets := regressionDims(c.g.Output.Shape)
+	rows, targets := regressionDims(c.inf.Output.Shape)
 	return kernel{
-		key:  "eval/bce_with_logits/" + c.g.Output.Shape.String(),
-		base: "evalBCEWithLogits_" + dims(c.g.Output.Shape),
+		key:  "eval/bce_with_logits/" + c.inf.Output.Shape.String(),
+		base: "evalBCEWithLogits_" + dims(c.inf.Output.Shape),
 		decl: func(name string) jen.Code {
 			return doc("%s sums, over the first n rows, each row's mean binary cross-entropy of sigmoid(logits) against its targets.", name).
 				Func().Id(name).Params(jen.List(jen.Id("logits"), jen.Id("target")).Add(floats()), jen.Id("n").Int()).

@@ -10,64 +10,66 @@ import (
 )
 
 // Convolution kernels. Two ways of computing each of conv2d and its two
-// gradients are emitted, chosen per shape by gen.convAlgorithm:
+// gradients are emitted, chosen per shape by convAlgorithmFor:
 //
 //   - im2col: per sample, the input patches are unrolled into a column
-//     matrix (a row per kernel tap, a column per output position) in a
-//     scratch array on the stack, and the convolution becomes one call of
-//     the matmul kernel, so that it runs as fast as matmul does.
+//     matrix (a row per kernel tap, a column per output position) in the
+//     model's workspace, and the convolution becomes one call of the GEMM
+//     entry point of that shape, SIMD for float32 (simd_conv.go).
 //   - direct: a loop nest over taps that streams whole rows of the input
 //     and the output, with no scratch memory.
 //
-// Both add each output's terms in the same order as the reference (input
-// channel, then kernel row, then kernel column), except that im2col's
-// weight gradient sums per sample first.
+// The direct kernels add each output's terms in the same order as the
+// reference (input channel, then kernel row, then kernel column); im2col
+// adds them in the product's order and sums the weight gradient per
+// group of samples first.
 
-// convAlgorithm picks how to compute a convolution of window w. im2col
-// was faster on every LeNet shape measured (BenchmarkGeneratedConv), so it
-// is used whenever its scratch arrays fit on the stack.
-func (c *gen) convAlgorithm(w ops.Window) string {
+// convAlgorithm picks how gen computes a convolution of window w.
+func (c *gen) convAlgorithm(w ops.Window) string { return convAlgorithmFor(c.g.DType, w) }
+
+// convAlgorithmFor picks how to compute a convolution of window w in a
+// graph of the given dtype. im2col is many times faster on every LeNet
+// shape measured (BenchmarkGeneratedConv), and is used whenever one
+// sample's column matrix fits in maxColumnBytes.
+func convAlgorithmFor(dtype ir.DType, w ops.Window) string {
 	elem := 4
-	if c.g.DType == ir.F64 {
+	if dtype == ir.F64 {
 		elem = 8
 	}
-	col, part := w.Taps()*w.OH*w.OW*elem, w.O*w.Taps()*elem
-	if col <= maxStackArray && part <= maxStackArray {
+	if w.Taps()*w.OH*w.OW*elem <= maxColumnBytes {
 		return "im2col"
 	}
 	return "direct"
 }
 
-// maxStackArray is the largest array, in bytes, that the Go compiler keeps
-// on the stack; a larger local array is allocated on the heap at every
-// call, which a training step must not do.
-const maxStackArray = 128 << 10
+// maxColumnBytes bounds one sample's column matrix, which each goroutine
+// keeps in its share of the workspace: at 128 KiB it stays in the L2
+// cache with the product's panels while the product reads it.
+const maxColumnBytes = 128 << 10
+
+// convKernel returns the kernel of convolution op n: on the product, with
+// the model's workspace as its last argument, or direct.
+func convKernel(c *gen, n *ir.Node, direct func(*gen, *ir.Node, ops.Window) kernel) (kernel, []jen.Code) {
+	w := ops.WindowOf(n)
+	if c.convAlgorithm(w) == "im2col" {
+		return im2colGemmConv(c, n, w), []jen.Code{jen.Id("m").Dot(panelsField)}
+	}
+	return direct(c, n, w), nil
+}
 
 // conv2dKernel computes y = conv2d(x, w).
 func conv2dKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
-	w := ops.WindowOf(n)
-	if c.convAlgorithm(w) == "im2col" {
-		return im2colConv(c, n, w), nil
-	}
-	return directConv(c, n, w), nil
+	return convKernel(c, n, directConv)
 }
 
 // conv2dGradInputKernel computes dx from dy and w.
 func conv2dGradInputKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
-	w := ops.WindowOf(n)
-	if c.convAlgorithm(w) == "im2col" {
-		return im2colConvGradInput(c, n, w), nil
-	}
-	return directConvGradInput(c, n, w), nil
+	return convKernel(c, n, directConvGradInput)
 }
 
 // conv2dGradWeightKernel computes dw from x and dy.
 func conv2dGradWeightKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
-	w := ops.WindowOf(n)
-	if c.convAlgorithm(w) == "im2col" {
-		return im2colConvGradWeight(c, n, w), nil
-	}
-	return directConvGradWeight(c, n, w), nil
+	return convKernel(c, n, directConvGradWeight)
 }
 
 // convName is a convolution kernel's readable name:
@@ -88,105 +90,6 @@ func convSizes(w ops.Window) []jen.Code {
 // sample is `s[n*size : (n+1)*size]`, sample n of a batch buffer.
 func sample(s, size string) *jen.Statement {
 	return jen.Id(s).Index(expr("n*"+size), expr("(n+1)*"+size))
-}
-
-// matmulFor returns the name of the matmul kernel for c[m,n] =
-// op(a)[m,k] · op(b)[k,n], the same kernel a matmul node of these shapes
-// gets, so that a faster matmul speeds convolutions up too.
-func matmulFor(c *gen, m, k, n int, ta, tb bool) string {
-	a, b := ir.Shape{m, k}, ir.Shape{k, n}
-	if ta {
-		a = ir.Shape{k, m}
-	}
-	if tb {
-		b = ir.Shape{n, k}
-	}
-	node := &ir.Node{Op: "matmul", Inputs: []*ir.Node{{Shape: a}, {Shape: b}}, Shape: ir.Shape{m, n}, Attrs: ir.Attrs{"ta": ta, "tb": tb}}
-	mk, _ := matmulKernel(c, node)
-	return c.kernels.use(mk)
-}
-
-// im2colConv: per sample, unroll the input into col[taps, positions] and
-// multiply: y_n[O, positions] = w[O, taps] · col.
-func im2colConv(c *gen, n *ir.Node, w ops.Window) kernel {
-	unroll := im2colKernel(c, w)
-	mm := matmulFor(c, w.O, w.Taps(), w.OH*w.OW, false, false)
-	return kernel{
-		key:  c.kernelKey(n) + "/im2col",
-		base: convName(n.Op, w),
-		decl: func(name string) jen.Code {
-			body := append(convSizes(w),
-				reslice("y", expr("N*outSize")),
-				reslice("x", expr("N*inSize")),
-				reslice("w", expr("O*taps")),
-				jen.Var().Id("col").Index(expr("taps*positions")).Id("Float").Comment("one sample's patches, a row per kernel tap"),
-				loop("n", jen.Id("N"),
-					jen.Id(unroll).Call(jen.Id("col").Index(jen.Empty(), jen.Empty()), sample("x", "inSize")),
-					jen.Id(mm).Call(sample("y", "outSize"), jen.Id("w"), jen.Id("col").Index(jen.Empty(), jen.Empty())),
-				),
-			)
-			return doc("%s computes y%s = conv2d(x%s, w%s) with stride %d and padding %d: each sample's patches are unrolled (im2col) and multiplied by w.",
-				name, w.Out(), w.In(), ir.Shape{w.O, w.C, w.K, w.K}, w.Stride, w.Pad).
-				Func().Id(name).Params(jen.List(jen.Id("y"), jen.Id("x"), jen.Id("w")).Add(floats())).Block(body...)
-		},
-	}
-}
-
-// im2colConvGradInput: per sample, dcol = wᵀ · dy_n, then fold dcol back
-// onto the input's positions (col2im).
-func im2colConvGradInput(c *gen, n *ir.Node, w ops.Window) kernel {
-	fold := col2imKernel(c, w)
-	mm := matmulFor(c, w.Taps(), w.O, w.OH*w.OW, true, false)
-	return kernel{
-		key:  c.kernelKey(n) + "/im2col",
-		base: convName(n.Op, w),
-		decl: func(name string) jen.Code {
-			body := append(convSizes(w),
-				reslice("dx", expr("N*inSize")),
-				reslice("dy", expr("N*outSize")),
-				reslice("w", expr("O*taps")),
-				jen.Var().Id("dcol").Index(expr("taps*positions")).Id("Float").Comment("the gradient of one sample's patches"),
-				loop("n", jen.Id("N"),
-					jen.Id(mm).Call(jen.Id("dcol").Index(jen.Empty(), jen.Empty()), jen.Id("w"), sample("dy", "outSize")),
-					jen.Id(fold).Call(sample("dx", "inSize"), jen.Id("dcol").Index(jen.Empty(), jen.Empty())),
-				),
-			)
-			return doc("%s computes dx%s, the gradient of conv2d with respect to its input, from dy%s and w: per sample, wᵀ·dy gives the patches' gradient, which col2im adds up at the input positions.",
-				name, w.In(), w.Out()).
-				Func().Id(name).Params(jen.List(jen.Id("dx"), jen.Id("dy"), jen.Id("w")).Add(floats())).Block(body...)
-		},
-	}
-}
-
-// im2colConvGradWeight: dw = Σ_n dy_n · col_nᵀ, one sample's product at a
-// time into part, added to dw.
-func im2colConvGradWeight(c *gen, n *ir.Node, w ops.Window) kernel {
-	unroll := im2colKernel(c, w)
-	mm := matmulFor(c, w.O, w.OH*w.OW, w.Taps(), false, true)
-	return kernel{
-		key:  c.kernelKey(n) + "/im2col",
-		base: convName(n.Op, w),
-		decl: func(name string) jen.Code {
-			body := append(convSizes(w),
-				reslice("dw", expr("O*taps")),
-				reslice("x", expr("N*inSize")),
-				reslice("dy", expr("N*outSize")),
-				jen.Var().Id("col").Index(expr("taps*positions")).Id("Float").Comment("one sample's patches"),
-				jen.Var().Id("part").Index(expr("O*taps")).Id("Float").Comment("one sample's share of dw"),
-				jen.Clear(jen.Id("dw")),
-				loop("n", jen.Id("N"),
-					jen.Id(unroll).Call(jen.Id("col").Index(jen.Empty(), jen.Empty()), sample("x", "inSize")),
-					jen.Id(mm).Call(jen.Id("part").Index(jen.Empty(), jen.Empty()), sample("dy", "outSize"), jen.Id("col").Index(jen.Empty(), jen.Empty())),
-					jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("part")).Block(
-						jen.Id("dw").Index(jen.Id("i")).Op("+=").Id("v"),
-					),
-				),
-			)
-			return doc("%s computes dw%s, the gradient of conv2d with respect to its weights, from x%s and dy%s: the sum over samples of dy·colᵀ, col the sample's unrolled patches.",
-				name, ir.Shape{w.O, w.C, w.K, w.K}, w.In(), w.Out()).
-				Func().Id(name).Params(jen.List(jen.Id("dw"), jen.Id("x"), jen.Id("dy")).Add(floats())).Block(body...)
-		},
-	}
 }
 
 // tapLoops wraps body in the loops over one sample's input channels and

@@ -40,11 +40,9 @@ func dropoutMaskKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 					jen.For(jen.Id("j").Op(":=").Range().Id("row")).Block(jen.Id("row").Index(jen.Id("j")).Op("=").Id("v")),
 				)
 			} else {
-				loop = jen.For(jen.Id("i").Op(":=").Range().Id("mask")).Block(
-					jen.Id("v").Op(":=").Id("Float").Call(jen.Lit(0)),
-					draw,
-					jen.Id("mask").Index(jen.Id("i")).Op("=").Id("v"),
-				)
+				// The same draws, with the generator's state in registers.
+				loop = jen.Qual(runtimePath, "DropoutMask").Call(jen.Id("rng"), jen.Id("mask"),
+					jen.Qual(runtimePath, "DropThreshold").Call(jen.Id("p")), jen.Id("Float").Call(jen.Id("keep")))
 			}
 			return doc("%s fills mask%s with a dropout mask for %s: 0 with probability %g, else 1/(1-p), one draw from rng each.", name, s, what, p).
 				Func().Id(name).Params(jen.Id("mask").Add(floats()), rng).Block(

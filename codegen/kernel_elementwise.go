@@ -111,17 +111,20 @@ func biasGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 				jen.Const().Id("rows").Op(",").Id("channels").Op(",").Id("inner").Op("=").List(jen.Lit(rows), jen.Lit(ch), jen.Lit(inner)),
 				reslice("db", jen.Id("channels")),
 				reslice("dy", expr("rows*channels*inner")),
-				jen.Clear(jen.Id("db")),
 			}
-			if inner == 1 {
-				body = append(body, jen.For(jen.Id("r").Op(":=").Lit(0), jen.Id("r").Op("<").Id("rows"), jen.Id("r").Op("++")).Block(
+			switch {
+			case inner == 1 && c.g.DType == ir.F32:
+				// The same sums, in vector registers a row at a time.
+				body = append(body, jen.Qual(kernelsPath, "ColumnSums").Call(jen.Id("db"), jen.Id("dy")))
+			case inner == 1:
+				body = append(body, jen.Clear(jen.Id("db")), jen.For(jen.Id("r").Op(":=").Lit(0), jen.Id("r").Op("<").Id("rows"), jen.Id("r").Op("++")).Block(
 					jen.Id("dr").Op(":=").Add(sub("dy", expr("r*channels"), jen.Id("channels"))),
 					jen.For(jen.List(jen.Id("j"), jen.Id("v")).Op(":=").Range().Id("dr")).Block(
 						jen.Id("db").Index(jen.Id("j")).Op("+=").Id("v"),
 					),
 				))
-			} else {
-				body = append(body, jen.For(jen.Id("r").Op(":=").Lit(0), jen.Id("r").Op("<").Id("rows"), jen.Id("r").Op("++")).Block(
+			default:
+				body = append(body, jen.Clear(jen.Id("db")), jen.For(jen.Id("r").Op(":=").Lit(0), jen.Id("r").Op("<").Id("rows"), jen.Id("r").Op("++")).Block(
 					jen.For(jen.Id("j").Op(":=").Range().Id("db")).Block(
 						jen.Id("off").Op(":=").Add(expr("(r*channels + j) * inner")),
 						jen.Id("s").Op(":=").Id("db").Index(jen.Id("j")),

@@ -168,11 +168,11 @@ func (c *gen) evalKernel() kernel {
 }
 
 func (c *gen) evalClassKernel() kernel {
-	rows, classes := c.g.Output.Shape[0], c.g.Output.Shape[1]
+	rows, classes := c.inf.Output.Shape[0], c.inf.Output.Shape[1]
 	lse := c.kernels.use(logSumExpKernel(c))
 	return kernel{
-		key:  "eval/softmax_xent/" + c.g.Output.Shape.String(),
-		base: "evalSoftmaxXent_" + dims(c.g.Output.Shape),
+		key:  "eval/softmax_xent/" + c.inf.Output.Shape.String(),
+		base: "evalSoftmaxXent_" + dims(c.inf.Output.Shape),
 		decl: func(name string) jen.Code {
 			return doc("%s sums the cross-entropy of the first n rows and counts those whose arg-max is the label (ties go to the lower class).", name).
 				Func().Id(name).Params(jen.Id("logits").Add(floats()), jen.Id("labels").Add(labels()), jen.Id("n").Int()).
@@ -196,10 +196,10 @@ func (c *gen) evalClassKernel() kernel {
 }
 
 func (c *gen) evalRegressionKernel() kernel {
-	rows, targets := regressionDims(c.g.Output.Shape)
+	rows, targets := regressionDims(c.inf.Output.Shape)
 	return kernel{
-		key:  "eval/mse/" + c.g.Output.Shape.String(),
-		base: "evalMse_" + dims(c.g.Output.Shape),
+		key:  "eval/mse/" + c.inf.Output.Shape.String(),
+		base: "evalMse_" + dims(c.inf.Output.Shape),
 		decl: func(name string) jen.Code {
 			return doc("%s sums, over the first n rows, each row's mean squared error over its targets.", name).
 				Func().Id(name).Params(jen.List(jen.Id("pred"), jen.Id("target")).Add(floats()), jen.Id("n").Int()).

@@ -18,7 +18,7 @@ import (
 //
 // It is the whole of a float64 product and the fallback of a float32 one
 // (see simd_gemm.go), over any range of rows and columns so that a call
-// can be split; convolutions (matmulFor) call it over the whole output.
+// can be split.
 
 const (
 	matmulRows  = 4    // rows of c updated together (a values held in registers)
@@ -35,20 +35,6 @@ func matmulDims(n *ir.Node) (m, k, nn int) {
 		k = a[0]
 	}
 	return n.Shape[0], k, n.Shape[1]
-}
-
-// matmulKernel builds the plain kernel c = op(a)·op(b) over the whole
-// output, with no workspace: the kernel convolutions call.
-func matmulKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
-	ta, tb := n.Attrs.Bool("ta"), n.Attrs.Bool("tb")
-	m, k, nn := matmulDims(n)
-	variant := transposeTag(ta) + transposeTag(tb)
-	mm := newMatmulPlan(m, k, nn, ta, tb)
-	return kernel{
-		key:  fmt.Sprintf("matmul/%s/%s/%dx%dx%d", variant, c.g.DType, m, k, nn),
-		base: fmt.Sprintf("matmul%s_%dx%dx%d", variant, m, k, nn),
-		decl: mm.decl,
-	}, nil
 }
 
 func transposeTag(t bool) string {

@@ -35,6 +35,18 @@ func channelLoop(body ...jen.Code) jen.Code {
 	)
 }
 
+// columnar reports whether batch norm over a tensor of shape s hands its
+// loops to the kernels package's vector helpers: float32 features laid
+// out [rows, channels] (a dense layer's output), which they stream a row
+// at a time with each channel's sums in the scalar loops' order.
+func (c *gen) columnar(s ir.Shape) bool {
+	_, _, inner := channelDims(s)
+	return c.g.DType == ir.F32 && inner == 1
+}
+
+// whole is the Go expression a[:] of a local array.
+func whole(a string) jen.Code { return jen.Id(a).Index(jen.Empty(), jen.Empty()) }
+
 // wideText is the Go text converting a Float expression to float64.
 func (c *gen) wideText(s string) string {
 	if c.g.DType == ir.F64 {
@@ -60,8 +72,16 @@ func (c *gen) channelStatsKernel(s ir.Shape) kernel {
 		key:  fmt.Sprintf("channelStats/%s/%s", c.g.DType, s),
 		base: "channelStats_" + dims(s),
 		decl: func(name string) jen.Code {
-			return doc("%s returns the mean and the biased variance of each channel (axis 1) of x%s, in float64.", name, s).
-				Func().Id(name).Params(jen.Id("x").Add(floats())).Params(jen.List(jen.Id("mean"), jen.Id("variance")).Add(arr)).Block(
+			sig := doc("%s returns the mean and the biased variance of each channel (axis 1) of x%s, in float64.", name, s).
+				Func().Id(name).Params(jen.Id("x").Add(floats())).Params(jen.List(jen.Id("mean"), jen.Id("variance")).Add(arr))
+			if c.columnar(s) {
+				return sig.Block(
+					channelConsts(s),
+					jen.Qual(kernelsPath, "ColumnMeanVar").Call(jen.Id("x").Index(jen.Empty(), expr("rows*channels")), whole("mean"), whole("variance")),
+					jen.Return(jen.Id("mean"), jen.Id("variance")),
+				)
+			}
+			return sig.Block(
 				channelConsts(s),
 				jen.Const().Id("count").Op("=").Add(expr("rows * inner")),
 				reslice("x", expr("rows*channels*inner")),
@@ -123,9 +143,13 @@ func batchnormKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 				reslice("y", expr("rows*channels*inner")),
 				reslice("gamma", jen.Id("channels")),
 				reslice("beta", jen.Id("channels")),
-				channelLoop(jen.Id("y").Index(jen.Id("i")).Op("=").Add(expr(c.narrowText(
-					c.wideText("gamma[c]")+"*("+c.wideText("x[i]")+"-mean[c])*invStd[c] + "+c.wideText("beta[c]"))))),
 			)
+			if c.columnar(s) {
+				body = append(body, jen.Qual(kernelsPath, "NormalizeColumns").Call(jen.Id("y"), jen.Id("x"), jen.Id("gamma"), jen.Id("beta"), whole("mean"), whole("invStd")))
+			} else {
+				body = append(body, channelLoop(jen.Id("y").Index(jen.Id("i")).Op("=").Add(expr(c.narrowText(
+					c.wideText("gamma[c]")+"*("+c.wideText("x[i]")+"-mean[c])*invStd[c] + "+c.wideText("beta[c]"))))))
+			}
 			return doc("%s normalises each channel of x%s with its batch mean and variance (eps %g), then scales by gamma and shifts by beta.", name, s, eps).
 				Func().Id(name).Params(jen.List(jen.Id("y"), jen.Id("x"), jen.Id("gamma"), jen.Id("beta")).Add(floats())).Block(body...)
 		},
@@ -148,21 +172,33 @@ func batchnormGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 				reslice("gamma", jen.Id("channels")),
 				jen.Const().Id("m").Op("=").Add(expr("float64(rows * inner)")),
 				jen.Var().List(jen.Id("sumDy"), jen.Id("sumDyXhat")).Index(jen.Lit(ch)).Float64(),
-				channelLoop(
-					jen.Id("g").Op(":=").Add(expr(c.wideText("dy[i]"))),
-					jen.Id("sumDy").Index(jen.Id("c")).Op("+=").Id("g"),
-					jen.Id("sumDyXhat").Index(jen.Id("c")).Op("+=").Add(expr("g * ("+c.wideText("x[i]")+" - mean[c]) * invStd[c]")),
-				),
-				channelLoop(
-					jen.Id("xhat").Op(":=").Add(expr("("+c.wideText("x[i]")+" - mean[c]) * invStd[c]")),
-					jen.Id("dx").Index(jen.Id("i")).Op("=").Add(expr(c.narrowText(
-						c.wideText("gamma[c]")+" * invStd[c] / m * (m*"+c.wideText("dy[i]")+" - sumDy[c] - xhat*sumDyXhat[c])"))),
-				),
 			)
+			if c.columnar(s) {
+				body = append(body, c.columnarNormGrad(ch)...)
+			} else {
+				body = append(body, c.scalarNormGrad()...)
+			}
 			return doc("%s is the gradient of batchnorm with respect to x%s, through the batch mean and variance.", name, s).
 				Func().Id(name).Params(jen.List(jen.Id("dx"), jen.Id("x"), jen.Id("gamma"), jen.Id("dy")).Add(floats())).Block(body...)
 		},
 	}, nil
+}
+
+// scalarNormGrad is batchnorm_grad's body after its sums are declared:
+// the sums over each channel, then dx.
+func (c *gen) scalarNormGrad() []jen.Code {
+	return []jen.Code{
+		channelLoop(
+			jen.Id("g").Op(":=").Add(expr(c.wideText("dy[i]"))),
+			jen.Id("sumDy").Index(jen.Id("c")).Op("+=").Id("g"),
+			jen.Id("sumDyXhat").Index(jen.Id("c")).Op("+=").Add(expr("g * ("+c.wideText("x[i]")+" - mean[c]) * invStd[c]")),
+		),
+		channelLoop(
+			jen.Id("xhat").Op(":=").Add(expr("("+c.wideText("x[i]")+" - mean[c]) * invStd[c]")),
+			jen.Id("dx").Index(jen.Id("i")).Op("=").Add(expr(c.narrowText(
+				c.wideText("gamma[c]")+" * invStd[c] / m * (m*"+c.wideText("dy[i]")+" - sumDy[c] - xhat*sumDyXhat[c])"))),
+		),
+	}
 }
 
 // batchnormGammaGradKernel is dgamma[c] = Σ dy·x̂ over the channel.
@@ -179,8 +215,16 @@ func batchnormGammaGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 				reslice("dy", expr("rows*channels*inner")),
 				reslice("dgamma", jen.Id("channels")),
 				jen.Var().Id("sum").Index(jen.Lit(ch)).Float64(),
-				channelLoop(jen.Id("sum").Index(jen.Id("c")).Op("+=").Add(expr(
-					c.wideText("dy[i]")+" * ("+c.wideText("x[i]")+" - mean[c]) * invStd[c]"))),
+			)
+			if c.columnar(s) {
+				body = append(body,
+					jen.Var().Id("sumDy").Index(jen.Lit(ch)).Float64().Comment("unused: the helper sums both"),
+					jen.Qual(kernelsPath, "ColumnGradSums").Call(jen.Id("x"), jen.Id("dy"), whole("mean"), whole("invStd"), whole("sumDy"), whole("sum")))
+			} else {
+				body = append(body, channelLoop(jen.Id("sum").Index(jen.Id("c")).Op("+=").Add(expr(
+					c.wideText("dy[i]")+" * ("+c.wideText("x[i]")+" - mean[c]) * invStd[c]"))))
+			}
+			body = append(body,
 				jen.For(jen.List(jen.Id("c"), jen.Id("v")).Op(":=").Range().Id("sum")).Block(
 					jen.Id("dgamma").Index(jen.Id("c")).Op("=").Add(c.narrow(jen.Id("v"))),
 				),
@@ -252,4 +296,22 @@ func batchnormRunningKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 			)
 		},
 	}, nil
+}
+
+// columnarNormGrad is batchnorm_grad's body after its sums are declared,
+// for columnar shapes: the sums, then each channel's factor gamma·invStd/m
+// (computed as the scalar loop computes it), then dx, all by the kernels
+// package's helpers.
+func (c *gen) columnarNormGrad(ch int) []jen.Code {
+	return []jen.Code{
+		jen.Qual(kernelsPath, "ColumnGradSums").Call(jen.Id("x"), jen.Id("dy"), whole("mean"), whole("invStd"), whole("sumDy"), whole("sumDyXhat")),
+		jen.Var().Id("scale").Index(jen.Lit(ch)).Float64(),
+		jen.For(jen.Id("c").Op(":=").Range().Id("scale")).Block(
+			jen.Id("scale").Index(jen.Id("c")).Op("=").Add(expr(c.wideText("gamma[c]") + " * invStd[c] / m")),
+		),
+		jen.Qual(kernelsPath, "NormalizeColumnsGrad").Call(jen.Id("dx"), jen.Id("x"), jen.Id("dy"), jen.Qual(kernelsPath, "NormGrad").Values(jen.Dict{
+			jen.Id("Mean"): whole("mean"), jen.Id("InvStd"): whole("invStd"), jen.Id("Scale"): whole("scale"),
+			jen.Id("SumDy"): whole("sumDy"), jen.Id("SumDyXhat"): whole("sumDyXhat"), jen.Id("M"): jen.Id("m"),
+		})),
+	}
 }

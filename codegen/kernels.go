@@ -9,6 +9,7 @@ import (
 
 	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/passes"
 )
 
 // kernel is one function of the generated kernels.go.
@@ -161,8 +162,14 @@ func (c *gen) kernelCall(n *ir.Node) jen.Code {
 	return jen.Id(c.kernels.use(k)).Call(args...)
 }
 
-// field is the expression for n's buffer.
-func (c *gen) field(n *ir.Node) *jen.Statement { return jen.Id("m").Dot(c.names[n]) }
+// field is the expression for n's buffer: a Model field, or infer()'s
+// argument for the inference input and its views.
+func (c *gen) field(n *ir.Node) *jen.Statement {
+	if c.chunk[n] {
+		return jen.Id(inferArg)
+	}
+	return jen.Id("m").Dot(c.names[n])
+}
 
 // dims names a shape in kernel names: "128x784", or "scalar".
 func dims(s ir.Shape) string {
@@ -177,7 +184,9 @@ func dims(s ir.Shape) string {
 }
 
 // kernelKey identifies a kernel by everything its code depends on: op,
-// operand and result shapes, attributes and the element type.
+// operand and result shapes, attributes and the element type. The remat
+// mark changes nothing in the code, so a recomputation shares the kernel
+// of the value it recomputes.
 func (c *gen) kernelKey(n *ir.Node) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s/%s/%s", n.Op, c.g.DType, n.Shape)
@@ -186,7 +195,9 @@ func (c *gen) kernelKey(n *ir.Node) string {
 	}
 	keys := make([]string, 0, len(n.Attrs))
 	for k := range n.Attrs {
-		keys = append(keys, k)
+		if k != passes.RematAttr {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
 	for _, k := range keys {

@@ -16,15 +16,20 @@ type arenaLayout struct {
 	intsSize     int
 }
 
-// layoutArena turns the memory plan into spans, giving the inference
-// graph's storage nodes their training twins' spans.
+// layoutArena turns the memory plan into spans, placing the inference
+// graph's storage nodes at their training twins' offsets. An inference
+// input of fewer rows than the training input spans its first chunk, so
+// that views of it share its span; infer() reads whichever chunk it is
+// given (chunkViews).
 func layoutArena(mem *Memory, twins map[*ir.Node]*ir.Node) arenaLayout {
 	l := arenaLayout{floats: map[*ir.Node]span{}, ints: map[*ir.Node]span{}}
 	for n, off := range mem.offset {
 		l.floats[n] = span{off, n.Shape.Size()}
 	}
 	for n, t := range twins {
-		l.floats[n] = l.floats[t]
+		if s, ok := l.floats[t]; ok {
+			l.floats[n] = span{s.off, n.Shape.Size()}
+		}
 	}
 	return l
 }

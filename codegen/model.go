@@ -23,10 +23,11 @@ func (c *gen) modelFile() *jen.File {
 	f.Type().Id("Float").Op("=").Add(floatType)
 	f.Comment("Batch is the static batch size: every activation's first dimension.")
 	f.Const().Id("Batch").Op("=").Lit(c.g.Batch)
+	c.inferBatchConst(f)
 	c.arenaConst(f)
 	c.modelType(f)
 	f.Var().Id("_").Qual(runtimePath, "Model").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
-	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.stateMethod, c.gradsMethod, c.traceMethod, c.stepMethods, c.loadMethod, c.trainStepMethod, c.evalStepMethod, c.predictMethod, c.recipeMethods} {
+	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.stateMethod, c.gradsMethod, c.traceMethod, c.stepMethods, c.loadMethods, c.trainStepMethod, c.evalStepMethod, c.predictMethod, c.recipeMethods} {
 		f.Line()
 		method(f)
 	}
@@ -220,18 +221,6 @@ func (c *gen) initState(s *ir.Node) jen.Code {
 	)
 }
 
-// loadMethod copies a batch into the input and label buffers.
-func (c *gen) loadMethod(f *jen.File) {
-	body := []jen.Code{c.copyIn(c.field(c.input), jen.Id("b").Dot("X"))}
-	if isClassLabel(c.label) {
-		body = append(body, jen.Copy(c.field(c.label), jen.Id("b").Dot("Class")))
-	} else {
-		body = append(body, c.copyIn(c.field(c.label), jen.Id("b").Dot("Target")))
-	}
-	f.Comment("load copies a batch into the input and label buffers, converting to Float.")
-	f.Func().Add(c.receiver()).Id("load").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch")).Block(body...)
-}
-
 // copyIn copies a []float32 from the batch into a Float buffer.
 func (c *gen) copyIn(dst, src jen.Code) jen.Code {
 	if c.g.DType == ir.F32 {
@@ -278,22 +267,29 @@ func (c *gen) trainStepMethod(f *jen.File) {
 	)
 }
 
-// evalStepMethod: the inference forward pass, then the per-row loss and
-// correctness over the batch's real rows.
+// evalStepMethod: the inference forward pass over the chunks holding the
+// batch's real rows, summing each chunk's loss and correct predictions
+// over its real rows.
 func (c *gen) evalStepMethod(f *jen.File) {
 	eval := c.kernels.use(c.evalKernel())
-	body := []jen.Code{
-		jen.Id("m").Dot("load").Call(jen.Id("b")),
-		jen.Id("m").Dot("infer").Call(),
-	}
+	args := []jen.Code{c.field(c.inf.Output), chunkRows(c.field(c.label), c.label.Shape[1:].Size()), expr("n-lo")}
+	var score []jen.Code
+	result := []jen.Code{jen.Id("lossSum"), jen.Lit(0)}
 	if isClassLabel(c.label) {
-		body = append(body, jen.Return(jen.Id(eval).Call(c.field(c.inf.Output), c.field(c.label), jen.Id("b").Dot("N"))))
+		score = []jen.Code{
+			jen.List(jen.Id("chunkLoss"), jen.Id("chunkCorrect")).Op(":=").Id(eval).Call(args...),
+			jen.Id("lossSum").Op("+=").Id("chunkLoss"),
+			jen.Id("correct").Op("+=").Id("chunkCorrect"),
+		}
+		result[1] = jen.Id("correct")
 	} else {
-		body = append(body, jen.Return(jen.Id(eval).Call(c.field(c.inf.Output), c.field(c.label), jen.Id("b").Dot("N")), jen.Lit(0)))
+		score = []jen.Code{jen.Id("lossSum").Op("+=").Id(eval).Call(args...)}
 	}
+	body := append([]jen.Code{jen.Id("n").Op(":=").Min(jen.Id("b").Dot("N"), jen.Id("Batch"))}, c.chunkLoop(score...)...)
+	body = append(body, jen.Return(result...))
 	f.Comment("EvalStep runs the inference forward pass and returns the summed loss and the")
 	f.Comment("number of correct predictions over the first b.N rows; padding rows do not")
-	f.Comment("count.")
+	f.Comment("count, and chunks of InferBatch rows holding only padding are not run.")
 	f.Func().Add(c.receiver()).Id("EvalStep").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch")).
 		Params(jen.Id("lossSum").Float64(), jen.Id("correct").Int()).Block(body...)
 }

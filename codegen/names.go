@@ -12,7 +12,7 @@ import (
 // own fields and unexported methods (fields and methods share a namespace).
 var reservedFields = map[string]bool{
 	"arena": true, "labels": true, "step": true, "rng": true, "stepRNG": true, "runLength": true,
-	"forward": true, "infer": true, "backward": true, "update": true, "load": true, "panels": true,
+	"forward": true, "infer": true, "backward": true, "update": true, "load": true, "loadRows": true, "panels": true,
 }
 
 // fieldNames gives every node that needs a Model field a Go identifier

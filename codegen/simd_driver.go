@@ -68,8 +68,7 @@ func (p gemm) driverDecl(kernel string, v isa) jen.Code {
 	nr := v.panel()
 	ar, _ := p.aStrides()
 	fullRows := p.m / tileRows * tileRows
-	body := p.boundsChecks("x")
-	body = append(body, jen.Id("_").Op("=").Id("ws").Index(jen.Lit(p.k*nr-1)))
+	body := p.boundsChecks(kernel+"_"+v.name, p.k*nr)
 	body = append(body, unsafePtrs(
 		[2]jen.Code{jen.Id("cp"), jen.Id("x").Dot("C")},
 		[2]jen.Code{jen.Id("ap"), jen.Id("x").Dot("A")},

@@ -237,28 +237,28 @@ func (p gemm) describe() string {
 // operandSizes are the element counts of a, b and c.
 func (p gemm) operandSizes() (a, b, c int) { return p.m * p.k, p.k * p.n, p.m * p.n }
 
-// boundsChecks are `_ = s[n-1]` for every operand, so that a driver that
-// reads through unsafe pointers is given slices long enough.
-func (p gemm) boundsChecks(x string) []jen.Code {
+// boundsChecks is one check, in the driver named kernel, that every
+// operand and the workspace (ws floats) are long enough for a driver that
+// reads through unsafe pointers. It compares lengths: `_ = s[n-1]` would
+// read the last element, which the other goroutine of a split call may be
+// writing at the time (a race the race detector reports).
+func (p gemm) boundsChecks(kernel string, ws int) []jen.Code {
 	a, b, cc := p.operandSizes()
-	sizes := []struct {
-		field string
-		n     int
-	}{{"C", cc}, {"A", a}, {"B", b}}
+	short := func(s jen.Code, n int) jen.Code { return jen.Len(s).Op("<").Lit(n) }
+	x := func(field string) *jen.Statement { return jen.Id("x").Dot(field) }
+	conds := []jen.Code{short(x("C"), cc), short(x("A"), a), short(x("B"), b)}
 	if p.epi.bias {
-		sizes = append(sizes, struct {
-			field string
-			n     int
-		}{"Bias", p.n})
-	}
-	var out []jen.Code
-	for _, s := range sizes {
-		out = append(out, jen.Id("_").Op("=").Id(x).Dot(s.field).Index(jen.Lit(s.n-1)))
+		conds = append(conds, short(x("Bias"), p.n))
 	}
 	for i := range p.epi.extra {
-		out = append(out, jen.Id("_").Op("=").Id(x).Dot("X").Index(jen.Lit(i)).Index(jen.Lit(cc-1)))
+		conds = append(conds, short(x("X").Index(jen.Lit(i)), cc))
 	}
-	return out
+	conds = append(conds, short(jen.Id("ws"), ws))
+	cond := jen.Add(conds[0])
+	for _, c := range conds[1:] {
+		cond = cond.Op("||").Add(c)
+	}
+	return []jen.Code{jen.If(cond).Block(jen.Panic(jen.Lit(kernel + ": an operand or the workspace is shorter than the product needs")))}
 }
 
 // argsType is kernels.Args[Float].
@@ -273,8 +273,9 @@ func partParams() []jen.Code {
 // gemmWorkspace is the size of the model's workspace, Model.panels.
 func (c *gen) gemmWorkspace() int { return workspaceFloats(c.g, c.inf) }
 
-// workspaceFloats is the workspace the products of the given graphs need:
-// the most any one call needs (they run one at a time). Computed from the
+// workspaceFloats is the workspace the products (matmuls and the
+// convolutions computed on them) of the given graphs need: the most any
+// one call needs (they run one at a time). Computed from the
 // graphs, it does not depend on the order in which kernels are emitted.
 func workspaceFloats(graphs ...*ir.Graph) int {
 	size := 0
@@ -286,6 +287,7 @@ func workspaceFloats(graphs ...*ir.Graph) int {
 			if n.Op == "matmul" {
 				size = max(size, newGemm(g.DType, n).workspace())
 			}
+			size = max(size, convWorkspace(g.DType, n))
 		}
 	}
 	return size

@@ -35,6 +35,15 @@ var gemmCases = []gemmCase{
 	{m: 64, k: 64, n: 64, tb: true, tail: []string{"relu_grad"}},
 	{m: 33, k: 17, n: 50, tail: []string{"bias", "add", "sigmoid", "relu"}},
 	{m: 128, k: 256, n: 96, tail: []string{"sigmoid"}},
+	// Rows that are not whole vectors (LeNet's 120-, 84- and 10-wide
+	// layers), split by columns and by rows, with each kind of epilogue.
+	{m: 128, k: 400, n: 120, tail: []string{"bias", "relu"}},
+	{m: 400, k: 128, n: 120, ta: true},
+	{m: 256, k: 84, n: 120, tb: true, tail: []string{"relu_grad"}},
+	{m: 128, k: 120, n: 84, tail: []string{"bias", "relu"}},
+	{m: 128, k: 84, n: 10, tail: []string{"bias"}},
+	{m: 200, k: 150, n: 90, tail: []string{"bias", "add", "sigmoid"}},
+	{m: 2048, k: 100, n: 24, tail: []string{"bias", "relu"}},
 }
 
 // epilogue builds the case's epilogue on stand-in nodes.
@@ -64,7 +73,9 @@ func (gc gemmCase) epilogue() epilogue {
 // has, on one goroutine and on two, it checks the output (pre-filled with
 // NaN) against a float64 product within float32 rounding, that two
 // goroutines give the bits of one, that nothing is written past the output
-// or the workspace, and that a call allocates nothing.
+// or the workspace, and that a call allocates nothing; and that each chunk
+// of the product's split stays within its share (chunkTestSource), also
+// under the race detector.
 func TestGeneratedGemms(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds generated code with the go command")
@@ -82,8 +93,10 @@ func TestGeneratedGemms(t *testing.T) {
 			args += ", x0"
 		}
 		call := fmt.Sprintf("func(c, a, b, bias, x0, ws []Float) { %s(%s, ws) }", name, args)
-		fmt.Fprintf(&table, "\t{%q, %d, %d, %d, %v, %v, %q, %d, %s},\n", name, gc.m, gc.k, gc.n, gc.ta, gc.tb,
-			strings.Join(gc.tail, " "), p.workspace(), call)
+		byCols, chunk := p.split()
+		split := fmt.Sprintf("kernels.Split{Rows: %d, Cols: %d, ByCols: %v, Chunk: %d, Scratch: %d}", p.m, p.n, byCols, chunk, p.scratch())
+		fmt.Fprintf(&table, "\t{%q, %d, %d, %d, %v, %v, %q, %d, %s, %s_part, %s},\n", name, gc.m, gc.k, gc.n, gc.ta, gc.tb,
+			strings.Join(gc.tail, " "), p.workspace(), call, name, split)
 	}
 	files := []File{}
 	kernelsFile, err := render(c.kernelsFile())
@@ -99,10 +112,15 @@ func TestGeneratedGemms(t *testing.T) {
 	dir := newModule(t)
 	writePackage(t, dir, "gemmtest", files)
 	writeFile(t, filepath.Join(dir, "gemmtest", "gemm_test.go"), []byte(strings.Replace(gemmTestSource, "\t// CASES\n", table.String(), 1)))
+	writeFile(t, filepath.Join(dir, "gemmtest", "chunks_test.go"), []byte(chunkTestSource))
 	for _, env := range []string{"GOEXPERIMENT=simd", "GOEXPERIMENT="} {
 		goCmdWith(t, dir, []string{env}, "vet", "./gemmtest")
 		goCmdWith(t, dir, []string{env}, "test", "-count=1", "./gemmtest")
 	}
+	// The race detector sees the scalar code and the partial-vector copies
+	// of the edge tiles (not whole-vector loads and stores): it catches a
+	// chunk touching an element of another's edge.
+	goCmdWith(t, dir, []string{"GOEXPERIMENT=simd", "CGO_ENABLED=1"}, "test", "-race", "-short", "-count=1", "-run", "^TestChunks$", "./gemmtest")
 }
 
 // gemmTestSource is the test run inside the generated package.
@@ -123,6 +141,8 @@ type gemmCase struct {
 	epilogue string
 	ws       int
 	call     func(c, a, b, bias, x0, ws []Float)
+	part     kernels.Part[Float] // the driver Run2 calls per chunk
+	split    kernels.Split       // the chunks, as if the call were split
 }
 
 var cases = []gemmCase{

@@ -46,7 +46,11 @@ func simdAdamUpdateKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 	a := n.Attrs
 	b1, b2, eps := a.Float("beta1", 0), a.Float("beta2", 0), a.Float("eps", 0)
 	size := n.Shape.Size()
+	split := c.splitsUpdate(size)
 	k.key += "/simd"
+	if split {
+		k.key += "/split"
+	}
 	k.decl = func(name string) jen.Code {
 		consts, step := c.decayStep(n)
 		consts = append([]jen.Code{jen.Id("n").Op("=").Lit(size)}, consts...)
@@ -62,17 +66,33 @@ func simdAdamUpdateKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 		}
 		step[jen.Id("Rate")] = c.narrow(jen.Id("lr"))
 		step[jen.Id("C1")], step[jen.Id("C2")] = jen.Id("c1"), jen.Id("c2")
-		return doc("%s takes one Adam step on a parameter of %s elements%s; c1 and c2 are the step's bias corrections. kernels.Adam runs the loop in vector registers.", name, strconv.Itoa(size), decayDoc(n)).
-			Func().Id(name).Params(jen.List(jen.Id("p"), jen.Id("g"), jen.Id("m"), jen.Id("v")).Add(floats()), jen.Id("lr").Float64(), jen.List(jen.Id("c1"), jen.Id("c2")).Id("Float")).Block(
+		params := []jen.Code{jen.List(jen.Id("p"), jen.Id("g"), jen.Id("m"), jen.Id("v")).Add(floats()), jen.Id("lr").Float64(), jen.List(jen.Id("c1"), jen.Id("c2")).Id("Float")}
+		args := []jen.Code{
+			jen.Id("p").Index(jen.Empty(), jen.Id("n")), jen.Id("g").Index(jen.Empty(), jen.Id("n")),
+			jen.Id("m").Index(jen.Empty(), jen.Id("n")), jen.Id("v").Index(jen.Empty(), jen.Id("n")),
+			jen.Qual(kernelsPath, "AdamStep").Values(step),
+		}
+		run, how := "Adam", "kernels.Adam runs the loop in vector registers."
+		if split {
+			run, how = "AdamSplit", "kernels.AdamSplit runs the loop in vector registers, on two goroutines."
+		}
+		return doc("%s takes one Adam step on a parameter of %s elements%s; c1 and c2 are the step's bias corrections. %s", name, strconv.Itoa(size), decayDoc(n), how).
+			Func().Id(name).Params(params...).Block(
 			jen.Const().Defs(consts...),
-			jen.Qual(kernelsPath, "Adam").Call(
-				jen.Id("p").Index(jen.Empty(), jen.Id("n")), jen.Id("g").Index(jen.Empty(), jen.Id("n")),
-				jen.Id("m").Index(jen.Empty(), jen.Id("n")), jen.Id("v").Index(jen.Empty(), jen.Id("n")),
-				jen.Qual(kernelsPath, "AdamStep").Values(step)),
+			jen.Qual(kernelsPath, run).Call(args...),
 		)
 	}
 	return k, extra
 }
+
+// splitUpdateMin is the fewest elements of an update that runs on two
+// goroutines: below it, handing half to the other core costs more than it
+// saves.
+const splitUpdateMin = 1 << 15
+
+// splitsUpdate reports whether a float32 update of size elements runs on
+// two goroutines.
+func (c *gen) splitsUpdate(size int) bool { return size >= splitUpdateMin }
 
 // simdSGDUpdateKernel is sgd_update's kernel builder.
 func simdSGDUpdateKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {

@@ -18,6 +18,10 @@ type LowerOptions struct {
 	// evaluation form (batchnorm reads its running statistics; dropout and
 	// drop_path pass their input through).
 	Inference bool
+	// Batch, when positive, is the graph's batch size in place of the
+	// train block's (which the graph's Train still records): the
+	// inference graph runs a batch in sub-batches of this many rows.
+	Batch int
 }
 
 // Compile parses and lowers one model file.
@@ -41,13 +45,21 @@ func Lower(f *File, opt LowerOptions) (*ir.Graph, error) {
 		errs.add(Pos{File: f.Filename}, "unknown dtype %d: use ir.F32 or ir.F64", int(opt.DType))
 		return nil, errs.err()
 	}
+	if opt.Batch < 0 {
+		errs.add(Pos{File: f.Filename}, "batch override %d: it must be positive (or 0 for the train block's batch)", opt.Batch)
+		return nil, errs.err()
+	}
 	check(f, &errs)
 	train := lowerTrain(f.Train, &errs)
 	if !errs.empty() {
 		return nil, errs.err()
 	}
+	batch := train.Batch
+	if opt.Batch > 0 {
+		batch = opt.Batch
+	}
 	l := &lowerer{
-		g:         ir.NewGraph(f.Model.Name.Name, opt.DType, train.Batch),
+		g:         ir.NewGraph(f.Model.Name.Name, opt.DType, batch),
 		errs:      &errs,
 		blocks:    map[string]*BlockDecl{},
 		inference: opt.Inference,

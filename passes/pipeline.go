@@ -30,6 +30,10 @@ type Options struct {
 	// of folding them into the linear ops before them, to compare folded
 	// and unfolded builds.
 	NoFoldBN bool
+	// NoRecompute keeps every forward value the backward pass reads
+	// instead of recomputing cheap elementwise ones (recompute.go), to
+	// compare the two.
+	NoRecompute bool
 }
 
 // Pipeline is the list of passes, in the order they run.
@@ -41,6 +45,7 @@ var Pipeline = []Pass{
 	{Name: "foldbn", Run: foldBatchNorm}, // inference builds only
 	{Name: "dce", Run: eliminateDeadCode},
 	{Name: "remat", Run: rematerialise, Training: true},
+	{Name: "recompute", Run: recomputeElementwise, Training: true},
 	{Name: "fuse", Run: fuse},
 	// Memory is planned by the code generator (PlanMemory), which alone
 	// knows which fused groups it emits as one kernel.

@@ -81,7 +81,7 @@ func (b *Batcher) Next() (*Batch, bool) {
 	ds := b.sub.DS
 	for row := range n {
 		i := b.sub.Idx[b.order[b.next+row]]
-		copy(b.batch.X[row*b.sampleSize:(row+1)*b.sampleSize], ds.X[i*b.sampleSize:(i+1)*b.sampleSize])
+		ds.CopySample(b.batch.X[row*b.sampleSize:(row+1)*b.sampleSize], i)
 		if b.batch.Class != nil {
 			b.batch.Class[row] = ds.Class[i]
 		} else {

@@ -14,8 +14,9 @@ const benchSynopsis = "-data PATH [-steps N] [-warmup W] [-infer S] [-seed S]"
 const benchAbout = `Measures speed for make bench: initialises the model as training does, takes
 W warm-up training steps, times the next N steps (batching, the step and the
 trainer's per-step gradient check, as in training), then times predictions
-for S test samples, and prints one JSON object. Nothing is saved; the
-weights are whatever N steps of training made of them.`
+for S test samples in full batches and up to 1000 predictions of one sample,
+and prints one JSON object. Nothing is saved; the weights are whatever N steps
+of training made of them.`
 
 // BenchResult is what the bench subcommand prints: the figures of one
 // timed run, for the benchmark driver to collect.
@@ -31,6 +32,8 @@ type BenchResult struct {
 	InferN      int     `json:"infer_samples"`
 	InferSecs   float64 `json:"infer_seconds"`
 	InferPerSec float64 `json:"infer_samples_per_sec"`
+	// PredictOneSecs is the latency of Predict on a batch of one real row.
+	PredictOneSecs float64 `json:"predict_one_seconds"`
 }
 
 // runBench is the trainer's bench subcommand.
@@ -172,5 +175,14 @@ func benchInference(m Model, data splits, n int, res *BenchResult) error {
 	if res.InferSecs > 0 {
 		res.InferPerSec = float64(done) / res.InferSecs
 	}
+	// A batch of one real row, as a single prediction sends it.
+	one := *next()
+	one.N = 1
+	reps := min(n, 1000)
+	start = time.Now()
+	for range reps {
+		m.Predict(&one, out)
+	}
+	res.PredictOneSecs = time.Since(start).Seconds() / float64(reps)
 	return nil
 }

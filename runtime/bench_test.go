@@ -48,11 +48,12 @@ func TestBenchTrainsAcrossEpochsAndTimesPredictions(t *testing.T) {
 	if res.LastLoss <= 0 || res.LastLoss > 1.0 {
 		t.Errorf("last loss %v: the timed steps did not train the model", res.LastLoss)
 	}
-	// 40 samples take three full batches; one more batch is the warm-up.
-	if res.InferN != 48 || m.predicted != 64 {
-		t.Errorf("timed %d predictions (%d in all), want 48 timed of 64", res.InferN, m.predicted)
+	// 40 samples take three full batches; one more batch is the warm-up;
+	// then 40 predictions of one sample each.
+	if res.InferN != 48 || m.predicted != 64+40 {
+		t.Errorf("timed %d predictions (%d in all), want 48 timed of 104", res.InferN, m.predicted)
 	}
-	if res.InferSecs <= 0 || res.InferPerSec <= 0 {
+	if res.InferSecs <= 0 || res.InferPerSec <= 0 || res.PredictOneSecs <= 0 {
 		t.Errorf("inference not timed: %+v", res)
 	}
 }

@@ -7,14 +7,19 @@ import (
 )
 
 // Dataset is a set of samples held in memory. Sample i is
-// X[i*S : (i+1)*S] with S the product of SampleShape. A classification
-// dataset sets Class (N labels); a regression dataset sets Target
-// (N × targets per sample). Groups, when the source has them, gives each
-// sample's group id (0, 1, ... in order of first appearance), for splits
-// that keep a group on one side.
+// X[i*S : (i+1)*S] with S the product of SampleShape, or, for image data
+// read from IDX files, Pixels[i*S : (i+1)*S]: exactly one of X and Pixels
+// is set, and CopySample reads either. A classification dataset sets Class
+// (N labels); a regression dataset sets Target (N × targets per sample).
+// Groups, when the source has them, gives each sample's group id (0, 1, ...
+// in order of first appearance), for splits that keep a group on one side.
 type Dataset struct {
-	Name        string
-	X           []float32
+	Name string
+	X    []float32
+	// Pixels holds image samples as the bytes they were read as, a
+	// quarter of X's memory; pixel p stands for float32(p)/255, the value
+	// CopySample writes.
+	Pixels      []byte
 	SampleShape []int
 	Class       []int32
 	Target      []float32

@@ -13,8 +13,9 @@ import (
 const mnistClasses = 10
 
 // LoadMNIST reads the four MNIST files from dir, each plain or gzipped
-// (train-images-idx3-ubyte or train-images-idx3-ubyte.gz, and so on), with
-// pixels scaled to [0,1].
+// (train-images-idx3-ubyte or train-images-idx3-ubyte.gz, and so on). The
+// pixels are held as bytes in Pixels; batches and CopySample scale them to
+// [0,1].
 func LoadMNIST(dir string) (train, test *Dataset, err error) {
 	if err := checkFolder(dir); err != nil {
 		return nil, nil, err
@@ -78,15 +79,15 @@ func loadMNISTPart(dir, name, imagesName, labelsName string) (*Dataset, error) {
 		return nil, fmt.Errorf("%s holds %d images but %s holds %d labels",
 			imagesPath, n, labelsPath, labels.Dims[0])
 	}
+	// The pixels stay bytes, as read: batches convert them to [0,1] as
+	// they are gathered, which keeps the data set a quarter of its float32
+	// size.
 	ds := &Dataset{
 		Name:        name,
-		X:           make([]float32, len(images.Data)),
+		Pixels:      images.Data,
 		SampleShape: slices.Clone(images.Dims[1:]),
 		Class:       make([]int32, n),
 		N:           n,
-	}
-	for i, p := range images.Data {
-		ds.X[i] = float32(p) / 255
 	}
 	for i, l := range labels.Data {
 		if l >= mnistClasses {

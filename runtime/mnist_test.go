@@ -26,12 +26,16 @@ func TestLoadMNIST(t *testing.T) {
 		if c.ds.Name != c.name || c.ds.N != n || formatShape(c.ds.SampleShape) != "[4,3]" {
 			t.Errorf("got %s with %d samples of %v, want %s with %d of [4,3]", c.ds.Name, c.ds.N, c.ds.SampleShape, c.name, n)
 		}
-		if len(c.ds.X) != n*12 || len(c.ds.Class) != n || c.ds.Target != nil {
-			t.Errorf("%s: %d pixels, %d labels, targets %v", c.name, len(c.ds.X), len(c.ds.Class), c.ds.Target)
+		if c.ds.X != nil || len(c.ds.Pixels) != n*12 || len(c.ds.Class) != n || c.ds.Target != nil {
+			t.Errorf("%s: %d floats, %d pixel bytes, %d labels, targets %v", c.name, len(c.ds.X), len(c.ds.Pixels), len(c.ds.Class), c.ds.Target)
 		}
+		sample := make([]float32, 12)
 		for i, p := range c.src.pixels {
-			if c.ds.X[i] != float32(p)/255 {
-				t.Fatalf("%s: pixel %d is %v, want %v", c.name, i, c.ds.X[i], float32(p)/255)
+			if i%12 == 0 {
+				c.ds.CopySample(sample, i/12)
+			}
+			if got := sample[i%12]; got != float32(p)/255 {
+				t.Fatalf("%s: pixel %d is %v, want %v", c.name, i, got, float32(p)/255)
 			}
 		}
 		for i, l := range c.src.labels {
@@ -40,8 +44,10 @@ func TestLoadMNIST(t *testing.T) {
 			}
 		}
 	}
-	if tr.X[0] != 0 || tr.X[1] != 0.2 || tr.X[2] != 1 {
-		t.Errorf("pixels 0, 51, 255 scaled to %v, want 0 0.2 1", tr.X[:3])
+	first := make([]float32, 12)
+	tr.CopySample(first, 0)
+	if first[0] != 0 || first[1] != 0.2 || first[2] != 1 {
+		t.Errorf("pixels 0, 51, 255 scaled to %v, want 0 0.2 1", first[:3])
 	}
 }
 

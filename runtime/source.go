@@ -38,6 +38,15 @@ type splits struct {
 // or NPY data, the folder the model's relative file names are in, or, for
 // CSV, the training file itself.
 func loadData(spec Spec, dataPath string) (train, test *Dataset, err error) {
+	err = withTightGC(func() error {
+		train, test, err = readData(spec, dataPath)
+		return err
+	})
+	return train, test, err
+}
+
+// readData reads the data set in the model's format.
+func readData(spec Spec, dataPath string) (train, test *Dataset, err error) {
 	switch spec.Files.Format {
 	case "":
 		return LoadMNIST(dataPath)

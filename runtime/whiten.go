@@ -53,6 +53,10 @@ func (t *Transform) Features() int { return numValues(t.Shift) }
 // Fit computes the transform from the samples of sub (the training split)
 // and stores it in Scale and Shift.
 func (t *Transform) Fit(sub Subset) error {
+	return withTightGC(func() error { return t.fit(sub) })
+}
+
+func (t *Transform) fit(sub Subset) error {
 	d := t.Features()
 	switch {
 	case sub.DS == nil || sub.Len() < 2:
@@ -201,11 +205,13 @@ func covariance(sub Subset, mean []float64) *mat.SymDense {
 	return cov
 }
 
-// forSamples calls f with every sample of the subset, in subset order.
+// forSamples calls f with every sample of the subset, in subset order, as
+// float32 values exactly as batches deliver them; x is reused between calls.
 func forSamples(sub Subset, f func(x []float32)) {
-	size := sub.DS.SampleSize()
+	x := make([]float32, sub.DS.SampleSize())
 	for _, i := range sub.Idx {
-		f(sub.DS.X[i*size : (i+1)*size])
+		sub.DS.CopySample(x, i)
+		f(x)
 	}
 }
 

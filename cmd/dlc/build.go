@@ -22,11 +22,12 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	f64 := flags.Bool("f64", false, "compute in float64 (for gradient checks)")
 	work := flags.String("work", "", "lay out the trainer's Go module in `DIR` and keep it")
 	maxMemory := maxMemoryFlag(flags)
+	inferRows := inferBatchFlag(flags)
 	model, err := parseInterleaved(flags, args)
 	if err != nil {
 		return err
 	}
-	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes()})
+	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows)})
 	if err != nil {
 		return err
 	}

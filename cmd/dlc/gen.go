@@ -25,6 +25,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	out := flags.String("o", ".", "write the package's files into `DIR`")
 	f64 := flags.Bool("f64", false, "compute in float64")
 	maxMemory := maxMemoryFlag(flags)
+	inferRows := inferBatchFlag(flags)
 	model, err := parseInterleaved(flags, args)
 	if err != nil {
 		return err
@@ -32,7 +33,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	if err := checkPackageName(*pkg); err != nil {
 		return err
 	}
-	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes()})
+	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows)})
 	if err != nil {
 		return err
 	}

@@ -25,10 +25,21 @@ type planReport struct {
 	TrainPeak       int64  `json:"train_peak_live_bytes"`
 	TrainPeakAt     string `json:"train_peak_at"`
 
+	// InferBatch is the sub-batch the inference pass runs at, a divisor
+	// of Batch; its plan is for that many rows.
+	InferBatch   int    `json:"infer_batch"`
 	InferNaive   int64  `json:"infer_naive_bytes"`
 	InferPlanned int64  `json:"infer_planned_bytes"`
 	InferPeak    int64  `json:"infer_peak_live_bytes"`
 	InferPeakAt  string `json:"infer_peak_at"`
+
+	// The transient part of each plan: activations, their gradients and
+	// workspace, which the planner places and reuses. The rest is
+	// persistent (parameters, their gradients, optimizer state, inputs)
+	// and the same in every plan of the model.
+	TrainActNaive   int64 `json:"train_activation_naive_bytes"`
+	TrainActPlanned int64 `json:"train_activation_planned_bytes"`
+	InferActPlanned int64 `json:"infer_activation_planned_bytes"`
 
 	// ModelArena is what the generated model allocates: the training
 	// graph's persistent buffers, then one transient region both passes
@@ -49,6 +60,7 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plan", stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	f64 := fs.Bool("f64", false, "compute in float64")
+	inferRows := inferBatchFlag(fs)
 	model, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -57,7 +69,7 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	train, infer, err := compiler.Graphs(model, src, compiler.Options{DType: dtype(*f64)})
+	train, infer, err := compiler.Graphs(model, src, compiler.Options{DType: dtype(*f64), InferBatch: int(*inferRows)})
 	if err != nil {
 		return err
 	}
@@ -77,9 +89,12 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 		TrainNaive: int64(tm.Naive) * elem, TrainPlanned: int64(tm.Arena) * elem,
 		TrainPersistent: int64(tm.Persist) * elem, TrainPeak: int64(tm.Peak) * elem,
 		TrainPeakAt: stepName(train, tm.PeakAt),
-		InferNaive:  int64(im.Naive) * elem, InferPlanned: int64(im.Arena) * elem,
+		InferBatch:  infer.Batch, InferNaive: int64(im.Naive) * elem, InferPlanned: int64(im.Arena) * elem,
 		InferPeak: int64(im.Peak) * elem, InferPeakAt: stepName(infer, im.PeakAt),
 		ModelArena: int64(mem.Floats) * elem, FusedEmitted: len(codegen.FusedGroups(train)),
+		TrainActNaive:   int64(tm.Naive-tm.Persist) * elem,
+		TrainActPlanned: int64(tm.Arena-tm.Persist) * elem,
+		InferActPlanned: int64(im.Arena-im.Persist) * elem,
 	}
 	for _, gr := range train.Groups {
 		r.Fused = append(r.Fused, groupLine(gr))
@@ -100,16 +115,24 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  (none)\n")
 	}
 	fmt.Fprintf(stdout, "\nmemory of one step:\n")
-	fmt.Fprintf(stdout, "%-10s %12s %12s %12s   %s\n", "build", "naive", "planned", "persistent", "largest live set")
-	fmt.Fprintf(stdout, "%-10s %12s %12s %12s   %s at %s\n", "training", mib(r.TrainNaive), mib(r.TrainPlanned),
+	inferLabel := fmt.Sprintf("inference (sub-batch %d of %d)", r.InferBatch, r.Batch)
+	w := len(inferLabel)
+	fmt.Fprintf(stdout, "%-*s %12s %12s %12s   %s\n", w, "build", "naive", "planned", "persistent", "largest live set")
+	fmt.Fprintf(stdout, "%-*s %12s %12s %12s   %s at %s\n", w, "training", mib(r.TrainNaive), mib(r.TrainPlanned),
 		mib(r.TrainPersistent), mib(r.TrainPeak), r.TrainPeakAt)
-	fmt.Fprintf(stdout, "%-10s %12s %12s %12s   %s at %s\n", "inference", mib(r.InferNaive), mib(r.InferPlanned),
+	fmt.Fprintf(stdout, "%-*s %12s %12s %12s   %s at %s\n", w, inferLabel, mib(r.InferNaive), mib(r.InferPlanned),
 		mib(int64(im.Persist)*elem), mib(r.InferPeak), r.InferPeakAt)
-	fmt.Fprintf(stdout, "%-10s %12s %12s %12s   both builds in one arena, reusing one region\n", "model", "",
+	fmt.Fprintf(stdout, "%-*s %12s %12s %12s   both builds in one arena, reusing one region\n", w, "model", "",
 		mib(r.ModelArena), mib(int64(mem.Persist)*elem))
 	fmt.Fprintf(stdout, "\nnaive: every buffer its own allocation; planned: one arena, buffers reused once dead;\n")
 	fmt.Fprintf(stdout, "persistent: parameters, optimizer state, gradients and inputs, which live throughout;\n")
-	fmt.Fprintf(stdout, "model: what the generated trainer allocates (its ArenaFloats), for both passes.\n")
+	fmt.Fprintf(stdout, "model: what the generated trainer allocates (its ArenaFloats), for both passes;\n")
+	fmt.Fprintf(stdout, "inference runs over a batch a sub-batch of rows at a time (-infer-batch).\n")
+	fmt.Fprintf(stdout, "\nactivation memory (planned minus persistent: activations, their gradients, workspace):\n")
+	fmt.Fprintf(stdout, "  training   %s naive → %s planned (%s)\n", mib(r.TrainActNaive), mib(r.TrainActPlanned),
+		percent(r.TrainActPlanned, r.TrainActNaive, "of naive"))
+	fmt.Fprintf(stdout, "  inference  %s planned (%s)\n", mib(r.InferActPlanned),
+		percent(r.InferActPlanned, r.TrainActPlanned, "of training's"))
 	if rematLine != "" {
 		fmt.Fprintf(stdout, "\n%s\n", rematLine)
 	}
@@ -137,6 +160,14 @@ func groupLine(gr *ir.Group) string {
 		layer += " → " + last
 	}
 	return fmt.Sprintf("%-11s %s   (%s, %s)", gr.Kind, strings.Join(parts, " → "), layer, gr.Last().Phase)
+}
+
+// percent is part/whole as a percentage, or "-" when whole is 0.
+func percent(part, whole int64, of string) string {
+	if whole == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%% %s", 100*float64(part)/float64(whole), of)
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.2f MiB", float64(b)/(1<<20)) }

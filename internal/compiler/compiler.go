@@ -22,6 +22,11 @@ type Options struct {
 	// MaxMemory is the most bytes the training arena may take in Compile:
 	// 0 means DefaultMaxMemory, a negative value no limit.
 	MaxMemory int64
+	// InferBatch is the sub-batch the inference graph is lowered at, a
+	// divisor of the training batch: EvalStep and Predict run it over a
+	// batch's real rows that many at a time. 0 lets
+	// codegen.ChooseInferBatch pick it.
+	InferBatch int
 }
 
 // Result is a compiled model.
@@ -44,14 +49,16 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Graphs parses the model file, lowers it twice (for training and for
 // inference), runs the pass pipeline on each and plans their memory (each
-// graph's Mem), as the code generator will lay it out.
+// graph's Mem), as the code generator will lay it out. The inference graph
+// is lowered at the sub-batch opt.InferBatch, or at the one
+// codegen.ChooseInferBatch picks from its plan at the full batch.
 func Graphs(filename string, src []byte, opt Options) (train, infer *ir.Graph, err error) {
 	f, err := dsl.Parse(filename, src)
 	if err != nil {
 		return nil, nil, &Error{Err: err, Src: src}
 	}
-	lower := func(inference bool) (*ir.Graph, error) {
-		g, err := dsl.Lower(f, dsl.LowerOptions{DType: opt.DType, Inference: inference})
+	lower := func(inference bool, batch int) (*ir.Graph, error) {
+		g, err := dsl.Lower(f, dsl.LowerOptions{DType: opt.DType, Inference: inference, Batch: batch})
 		if err != nil {
 			return nil, &Error{Err: err, Src: src}
 		}
@@ -60,10 +67,30 @@ func Graphs(filename string, src []byte, opt Options) (train, infer *ir.Graph, e
 		}
 		return g, nil
 	}
-	if train, err = lower(false); err != nil {
+	if train, err = lower(false, 0); err != nil {
 		return nil, nil, err
 	}
-	if infer, err = lower(true); err != nil {
+	batch := opt.InferBatch
+	if batch != 0 {
+		if err := codegen.CheckInferBatch(batch, train.Batch); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", filename, err)
+		}
+	}
+	if infer, err = lower(true, batch); err != nil {
+		return nil, nil, err
+	}
+	if _, err := codegen.PlanMemory(train, infer); err != nil {
+		return nil, nil, err
+	}
+	if batch != 0 {
+		return train, infer, nil
+	}
+	// Choose the sub-batch from the plan at the full batch, and lower again
+	// if it is smaller.
+	if batch = codegen.ChooseInferBatch(infer); batch == infer.Batch {
+		return train, infer, nil
+	}
+	if infer, err = lower(true, batch); err != nil {
 		return nil, nil, err
 	}
 	if _, err := codegen.PlanMemory(train, infer); err != nil {

@@ -23,7 +23,7 @@ import (
 // code does.
 func hostileModels() map[string]struct{ file, src string } {
 	names := []string{"m", "b", "out", "arena", "labels", "step", "rng", "forward", "infer", "backward", "update",
-		"load", "float", "batch", "spec", "x", "i", "j", "n", "dst", "src", "v", "w", "math", "runtime", "unsafe",
+		"load", "load_rows", "lo", "chunk_loss", "float", "batch", "spec", "x", "i", "j", "n", "dst", "src", "v", "w", "math", "runtime", "unsafe",
 		"os", "exec", "fmt", "sync", "kernels", "init", "main", "dw", "db", "m_w", "mw", "dmw", "t0", "ok", "err",
 		"self", "model_", "p", "y", "loss_2", "z" + strings.Repeat("a", 2000)}
 	lines := []string{"model tensors", "input image: [4]", "label digit: class(3)"}

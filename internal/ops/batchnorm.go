@@ -150,14 +150,15 @@ func channelOperands(n *ir.Node, perChannel ...int) (ir.Shape, error) {
 }
 
 // checkChannels checks that x has at least two dimensions and more than
-// one value per channel in the batch (a variance needs two), and that each
-// per-channel operand has shape [C].
+// one value per channel in the batch (a variance needs two; batchnorm_eval,
+// which reads running statistics, needs one), and that each per-channel
+// operand has shape [C].
 func checkChannels(op string, x ir.Shape, perChannel ...*ir.Node) error {
 	if len(x) < 2 {
 		return shapeErr("%s needs an input of shape [batch, channels, ...], got %s", op, x)
 	}
 	C, inner := axis1(x)
-	if m := x[0] * inner; m < 2 {
+	if m := x[0] * inner; m < 2 && op != "batchnorm_eval" {
 		return shapeErr("%s needs more than one value per channel in a batch to estimate a variance, but %s has %d", op, x, m)
 	}
 	for _, p := range perChannel {

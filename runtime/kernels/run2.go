@@ -17,11 +17,19 @@ const MaxExtra = 4
 type Args[F Float] struct {
 	C, A, B, Bias []F
 	X             [MaxExtra][]F
+	// Consts are a call's scalar constants (an optimizer step's rates and
+	// corrections), carried by value like the rest.
+	Consts [MaxConsts]F
 }
 
+// MaxConsts is how many scalar constants a call's Args carry.
+const MaxConsts = 12
+
 // Part computes rows [i0,i1) and columns [j0,j1) of a call's output, using
-// ws as its private scratch (packed panels). Generated drivers have this
-// type; Args travel by value, so that no call allocates.
+// ws as its private scratch (packed panels). It reads and writes no other
+// element of the output (not even to check its length), since Run2 runs
+// other shares at the same time. Generated drivers have this type; Args
+// travel by value, so that no call allocates.
 type Part[F Float] func(x Args[F], ws []F, i0, i1, j0, j1 int)
 
 // Split says how Run2 divides a call's output between two goroutines: in
@@ -35,8 +43,8 @@ type Split struct {
 	Scratch    int  // floats of ws each goroutine needs
 }
 
-// chunks is the number of chunks of s.
-func (s Split) chunks() int {
+// Chunks is the number of chunks of s.
+func (s Split) Chunks() int {
 	n := s.Rows
 	if s.ByCols {
 		n = s.Cols
@@ -44,8 +52,10 @@ func (s Split) chunks() int {
 	return (n + s.Chunk - 1) / s.Chunk
 }
 
-// bounds is chunk c's share of the output.
-func (s Split) bounds(c int) (i0, i1, j0, j1 int) {
+// Bounds is chunk c's share of the output: rows [i0,i1), columns [j0,j1).
+// A Part given it writes no element outside it (nor reads one that another
+// chunk writes), so the chunks may run on different goroutines.
+func (s Split) Bounds(c int) (i0, i1, j0, j1 int) {
 	lo := c * s.Chunk
 	if s.ByCols {
 		return 0, s.Rows, lo, min(lo+s.Chunk, s.Cols)
@@ -86,14 +96,6 @@ func Run2[F Float](part Part[F], x Args[F], ws []F, s Split) {
 		part(x, mine, 0, s.Rows, 0, s.Cols)
 		return
 	}
-	// An output whose rows are not whole vectors has partial-vector edges
-	// that the race detector catches touching the other goroutine's
-	// elements (LeNet's 120- and 84-wide layers); until that is mended,
-	// such calls run on one goroutine.
-	if s.Cols%16 != 0 {
-		part(x, mine, 0, s.Rows, 0, s.Cols)
-		return
-	}
 	h := helperFor[F]()
 	if !h.mu.TryLock() {
 		// Another model's call has the helper: this one runs alone.
@@ -101,7 +103,7 @@ func Run2[F Float](part Part[F], x Args[F], ws []F, s Split) {
 		return
 	}
 	gen := h.posted.Load() + 1
-	t := task[F]{gen: gen & tagMask, part: part, x: x, ws: ws[s.Scratch : 2*s.Scratch], split: s, chunks: s.chunks()}
+	t := task[F]{gen: gen & tagMask, part: part, x: x, ws: ws[s.Scratch : 2*s.Scratch], split: s, chunks: s.Chunks()}
 	h.tmu.Lock()
 	h.t = t
 	h.tmu.Unlock()
@@ -203,7 +205,7 @@ func (h *helper[F]) work(t task[F], ws []F) {
 		if !h.claim.CompareAndSwap(v, v+1) {
 			continue
 		}
-		i0, i1, j0, j1 := t.split.bounds(c)
+		i0, i1, j0, j1 := t.split.Bounds(c)
 		t.part(t.x, ws, i0, i1, j0, j1)
 		if h.finished.Add(1) == int64(t.chunks) && h.callerAsleep.Load() {
 			select {

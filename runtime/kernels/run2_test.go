@@ -27,9 +27,12 @@ func TestRun2ComputesEveryElementOnce(t *testing.T) {
 	for _, s := range []Split{
 		{Rows: 6, Cols: 80, ByCols: true, Chunk: 32, Scratch: 5},
 		{Rows: 10, Cols: 16, ByCols: false, Chunk: 4, Scratch: 3},
-		// Rows that are not whole vectors run on one goroutine.
 		{Rows: 6, Cols: 70, ByCols: true, Chunk: 32, Scratch: 5},
 		{Rows: 4, Cols: 640, ByCols: true, Chunk: 64, Scratch: 2},
+		// Rows that are not whole vectors, split like LeNet's 120-wide
+		// layer (by columns) and a narrow product (by rows).
+		{Rows: 128, Cols: 120, ByCols: true, Chunk: 64, Scratch: 4},
+		{Rows: 100, Cols: 24, ByCols: false, Chunk: 32, Scratch: 4},
 	} {
 		for _, threads := range []int{1, 2} {
 			old := SetThreads(threads)
@@ -57,9 +60,41 @@ func TestRun2ComputesEveryElementOnce(t *testing.T) {
 					}
 				}
 			}
-			if calls := ws[0] + ws[s.Scratch]; calls != float32(max(s.chunks(), 1)) && !(threads == 1 || Threads() == 1 || s.Cols%16 != 0) {
-				t.Errorf("%+v: %v chunks computed, want %d", s, calls, s.chunks())
+			if calls := ws[0] + ws[s.Scratch]; calls != float32(max(s.Chunks(), 1)) && !(threads == 1 || Threads() == 1) {
+				t.Errorf("%+v: %v chunks computed, want %d", s, calls, s.Chunks())
 			}
+		}
+	}
+}
+
+// The chunks of a split tile its output: in order, without gaps or
+// overlaps, the last one cut at the edge.
+func TestSplitBoundsTileTheOutput(t *testing.T) {
+	for _, s := range []Split{
+		{Rows: 128, Cols: 120, ByCols: true, Chunk: 64},
+		{Rows: 400, Cols: 120, ByCols: true, Chunk: 64},
+		{Rows: 2048, Cols: 24, ByCols: false, Chunk: 32},
+		{Rows: 37, Cols: 7, ByCols: false, Chunk: 32},
+		{Rows: 4, Cols: 640, ByCols: true, Chunk: 64},
+	} {
+		next := 0 // the first row (or column) no chunk has covered yet
+		for c := range s.Chunks() {
+			i0, i1, j0, j1 := s.Bounds(c)
+			lo, hi, whole := j0, j1, i0 == 0 && i1 == s.Rows
+			if !s.ByCols {
+				lo, hi, whole = i0, i1, j0 == 0 && j1 == s.Cols
+			}
+			if !whole || lo != next || hi <= lo || (hi-lo != s.Chunk && c != s.Chunks()-1) {
+				t.Fatalf("%+v: chunk %d is rows [%d,%d), columns [%d,%d)", s, c, i0, i1, j0, j1)
+			}
+			next = hi
+		}
+		end := s.Rows
+		if s.ByCols {
+			end = s.Cols
+		}
+		if next != end {
+			t.Errorf("%+v: the chunks end at %d, not %d", s, next, end)
 		}
 	}
 }

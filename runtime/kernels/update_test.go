@@ -100,3 +100,26 @@ func TestSGDMatchesScalar(t *testing.T) {
 		}
 	}
 }
+
+// Split across two goroutines, Adam gives the bits of one call, with each
+// kind of decay and a length that ends in a partial chunk and a scalar tail.
+func TestAdamSplitMatchesAdam(t *testing.T) {
+	defer SetThreads(SetThreads(2))
+	for _, decay := range []Decay{NoDecay, CoupledDecay, DecoupledDecay} {
+		const n = 5*updateChunk + 13
+		s := AdamStep{Beta1: 0.9, Beta2: 0.999, OneMinusBeta1: 0.1, OneMinusBeta2: 0.001, Eps: 1e-8,
+			Rate: 1e-3, C1: 0.19, C2: 0.002, Decay: decay, WeightDecay: 0.01, Shrink: 0.99999}
+		p, g, m, v := updateData(n, int(decay))
+		wp, wm, wv := slices.Clone(p), slices.Clone(m), slices.Clone(v)
+		for range 3 { // later steps start from the split's own results
+			AdamSplit(p, g, m, v, s)
+			Adam(wp, g, wm, wv, s)
+		}
+		if !slices.Equal(p, wp) || !slices.Equal(m, wm) || !slices.Equal(v, wv) {
+			t.Fatalf("decay %d: the split update differs from one call", decay)
+		}
+		if got := adamStepOf(s.consts()); got != s {
+			t.Fatalf("decay %d: the constants carry %+v, want %+v", decay, got, s)
+		}
+	}
+}

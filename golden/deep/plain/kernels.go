@@ -306,13 +306,7 @@ func biasGrad_128x10(db, dy []Float) {
 	const rows, channels, inner = 128, 10, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulTN_64x128x10 computes c[64,10] = aᵀ[128,64] · b[128,10]. At 163840
@@ -465,13 +459,7 @@ func biasGrad_128x64(db, dy []Float) {
 	const rows, channels, inner = 128, 64, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulTN_64x128x64 computes c[64,64] = aᵀ[128,64] · b[128,64]. At 1048576

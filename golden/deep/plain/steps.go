@@ -309,14 +309,15 @@ func (m *Model) forward() {
 
 // infer computes the inference forward pass, from the input to the output, in
 // evaluation mode (running statistics, no dropout), reusing the memory of the
-// training pass's activations.
-func (m *Model) infer() {
+// training pass's activations. x is the InferBatch rows of the input it
+// predicts from.
+func (m *Model) infer(x []Float) {
 	// h.0.out (examples/deep/plain.dl:13:10): matmul image[128,784] · h.0.out.w[784,64] → [128,64]
 	// (computed in the fused kernel of h.0.out below)
 	// h.0.out (examples/deep/plain.dl:13:10): bias_add h.0.out.matmul3[128,64], h.0.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.0.out below)
 	// h.0.out (examples/deep/plain.dl:13:29): relu h.0.out.bias_add5[128,64] → [128,64]
-	matmulNN_128x784x64_biasAdd_relu(m.inferH0Out, m.image, m.h0OutW, m.h0OutB, m.panels)
+	matmulNN_128x784x64_biasAdd_relu(m.inferH0Out, x, m.h0OutW, m.h0OutB, m.panels)
 	// h.1.out (examples/deep/plain.dl:13:10): matmul h.0.out[128,64] · h.1.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.1.out below)
 	// h.1.out (examples/deep/plain.dl:13:10): bias_add h.1.out.matmul8[128,64], h.1.out.b[64] → [128,64]

@@ -75,31 +75,7 @@ func matmulNN_128x784x64_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j
 // (axis 1) of x[128,64], in float64.
 func channelStats_128x64(x []Float) (mean, variance [64]float64) {
 	const rows, channels, inner = 128, 64, 1
-	const count = rows * inner
-	x = x[:rows*channels*inner]
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				mean[c] += float64(x[i])
-			}
-		}
-	}
-	for c := range mean {
-		mean[c] /= count
-	}
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				d := float64(x[i]) - mean[c]
-				variance[c] += d * d
-			}
-		}
-	}
-	for c := range variance {
-		variance[c] /= count
-	}
+	kernels.ColumnMeanVar(x[:rows*channels], mean[:], variance[:])
 	return mean, variance
 }
 
@@ -121,14 +97,7 @@ func batchnorm_128x64(y, x, gamma, beta []Float) {
 	y = y[:rows*channels*inner]
 	gamma = gamma[:channels]
 	beta = beta[:channels]
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				y[i] = Float(float64(gamma[c])*(float64(x[i])-mean[c])*invStd[c] + float64(beta[c]))
-			}
-		}
-	}
+	kernels.NormalizeColumns(y, x, gamma, beta, mean[:], invStd[:])
 }
 
 // batchnormRunning_128x64 updates the running mean and variance of each channel
@@ -353,13 +322,7 @@ func biasGrad_128x10(db, dy []Float) {
 	const rows, channels, inner = 128, 10, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulTN_64x128x10 computes c[64,10] = aᵀ[128,64] · b[128,10]. At 163840
@@ -519,25 +482,19 @@ func batchnormGrad_128x64(dx, x, gamma, dy []Float) {
 	gamma = gamma[:channels]
 	const m = float64(rows * inner)
 	var sumDy, sumDyXhat [64]float64
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				g := float64(dy[i])
-				sumDy[c] += g
-				sumDyXhat[c] += g * (float64(x[i]) - mean[c]) * invStd[c]
-			}
-		}
+	kernels.ColumnGradSums(x, dy, mean[:], invStd[:], sumDy[:], sumDyXhat[:])
+	var scale [64]float64
+	for c := range scale {
+		scale[c] = float64(gamma[c]) * invStd[c] / m
 	}
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				xhat := (float64(x[i]) - mean[c]) * invStd[c]
-				dx[i] = Float(float64(gamma[c]) * invStd[c] / m * (m*float64(dy[i]) - sumDy[c] - xhat*sumDyXhat[c]))
-			}
-		}
-	}
+	kernels.NormalizeColumnsGrad(dx, x, dy, kernels.NormGrad{
+		InvStd:    invStd[:],
+		M:         m,
+		Mean:      mean[:],
+		Scale:     scale[:],
+		SumDy:     sumDy[:],
+		SumDyXhat: sumDyXhat[:],
+	})
 }
 
 // batchnormGammaGrad_128x64 is the gradient of batchnorm with respect to gamma:
@@ -550,14 +507,8 @@ func batchnormGammaGrad_128x64(dgamma, x, dy []Float) {
 	dy = dy[:rows*channels*inner]
 	dgamma = dgamma[:channels]
 	var sum [64]float64
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				sum[c] += float64(dy[i]) * (float64(x[i]) - mean[c]) * invStd[c]
-			}
-		}
-	}
+	var sumDy [64]float64 // unused: the helper sums both
+	kernels.ColumnGradSums(x, dy, mean[:], invStd[:], sumDy[:], sum[:])
 	for c, v := range sum {
 		dgamma[c] = Float(v)
 	}
@@ -568,13 +519,7 @@ func biasGrad_128x64(db, dy []Float) {
 	const rows, channels, inner = 128, 64, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulTN_64x128x64 computes c[64,64] = aᵀ[128,64] · b[128,64]. At 1048576

@@ -92,10 +92,9 @@ func matmulNN_128x784x64_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x784x64 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 25088 floats.
 func matmulNN_128x784x64_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[100351]
-	_ = x.B[50175]
-	_ = ws[25087]
+	if len(x.C) < 8192 || len(x.A) < 100352 || len(x.B) < 50176 || len(ws) < 25088 {
+		panic("matmulNN_128x784x64_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -175,10 +174,9 @@ func matmulNN_128x784x64_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x784x64 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 12544 floats.
 func matmulNN_128x784x64_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[100351]
-	_ = x.B[50175]
-	_ = ws[12543]
+	if len(x.C) < 8192 || len(x.A) < 100352 || len(x.B) < 50176 || len(ws) < 12544 {
+		panic("matmulNN_128x784x64_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -273,10 +271,9 @@ func matmulNN_128x64x64_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x64x64 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 2048 floats.
 func matmulNN_128x64x64_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = ws[2047]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(ws) < 2048 {
+		panic("matmulNN_128x64x64_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -356,10 +353,9 @@ func matmulNN_128x64x64_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x64x64 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 16 (or N); ws holds one panel, 1024 floats.
 func matmulNN_128x64x64_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = ws[1023]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(ws) < 1024 {
+		panic("matmulNN_128x64x64_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -445,11 +441,9 @@ func matmulNN_128x64x10_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNN_128x64x10_biasAdd with avx512 kernels: i0 and i1 are multiples of
 // 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 2048 floats.
 func matmulNN_128x64x10_biasAdd_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[1279]
-	_ = x.A[8191]
-	_ = x.B[639]
-	_ = x.Bias[9]
-	_ = ws[2047]
+	if len(x.C) < 1280 || len(x.A) < 8192 || len(x.B) < 640 || len(x.Bias) < 10 || len(ws) < 2048 {
+		panic("matmulNN_128x64x10_biasAdd_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -541,11 +535,9 @@ func matmulNN_128x64x10_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x64x10_biasAdd with avx2 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 16 (or N); ws holds one panel, 1024 floats.
 func matmulNN_128x64x10_biasAdd_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[1279]
-	_ = x.A[8191]
-	_ = x.B[639]
-	_ = x.Bias[9]
-	_ = ws[1023]
+	if len(x.C) < 1280 || len(x.A) < 8192 || len(x.B) < 640 || len(x.Bias) < 10 || len(ws) < 1024 {
+		panic("matmulNN_128x64x10_biasAdd_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -626,10 +618,9 @@ func matmulTN_64x128x10_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_64x128x10 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_64x128x10_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[639]
-	_ = x.A[8191]
-	_ = x.B[1279]
-	_ = ws[4095]
+	if len(x.C) < 640 || len(x.A) < 8192 || len(x.B) < 1280 || len(ws) < 4096 {
+		panic("matmulTN_64x128x10_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 64)
 	j := j0
@@ -709,10 +700,9 @@ func matmulTN_64x128x10_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_64x128x10 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_64x128x10_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[639]
-	_ = x.A[8191]
-	_ = x.B[1279]
-	_ = ws[2047]
+	if len(x.C) < 640 || len(x.A) < 8192 || len(x.B) < 1280 || len(ws) < 2048 {
+		panic("matmulTN_64x128x10_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 64)
 	j := j0
@@ -819,11 +809,9 @@ func matmulNT_128x10x64_reluGrad_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNT_128x10x64_reluGrad with avx512 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 320 floats.
 func matmulNT_128x10x64_reluGrad_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[1279]
-	_ = x.B[639]
-	_ = x.X[0][8191]
-	_ = ws[319]
+	if len(x.C) < 8192 || len(x.A) < 1280 || len(x.B) < 640 || len(x.X[0]) < 8192 || len(ws) < 320 {
+		panic("matmulNT_128x10x64_reluGrad_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -916,11 +904,9 @@ func matmulNT_128x10x64_reluGrad_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x10x64_reluGrad with avx2 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 16 (or N); ws holds one panel, 160 floats.
 func matmulNT_128x10x64_reluGrad_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[1279]
-	_ = x.B[639]
-	_ = x.X[0][8191]
-	_ = ws[159]
+	if len(x.C) < 8192 || len(x.A) < 1280 || len(x.B) < 640 || len(x.X[0]) < 8192 || len(ws) < 160 {
+		panic("matmulNT_128x10x64_reluGrad_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1016,10 +1002,9 @@ func matmulTN_64x128x64_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_64x128x64 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_64x128x64_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[4095]
-	_ = x.A[8191]
-	_ = x.B[8191]
-	_ = ws[4095]
+	if len(x.C) < 4096 || len(x.A) < 8192 || len(x.B) < 8192 || len(ws) < 4096 {
+		panic("matmulTN_64x128x64_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 64)
 	j := j0
@@ -1099,10 +1084,9 @@ func matmulTN_64x128x64_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_64x128x64 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_64x128x64_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[4095]
-	_ = x.A[8191]
-	_ = x.B[8191]
-	_ = ws[2047]
+	if len(x.C) < 4096 || len(x.A) < 8192 || len(x.B) < 8192 || len(ws) < 2048 {
+		panic("matmulTN_64x128x64_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 64)
 	j := j0
@@ -1209,11 +1193,9 @@ func matmulNT_128x64x64_reluGrad_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNT_128x64x64_reluGrad with avx512 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 2048 floats.
 func matmulNT_128x64x64_reluGrad_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.X[0][8191]
-	_ = ws[2047]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.X[0]) < 8192 || len(ws) < 2048 {
+		panic("matmulNT_128x64x64_reluGrad_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1306,11 +1288,9 @@ func matmulNT_128x64x64_reluGrad_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x64x64_reluGrad with avx2 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 16 (or N); ws holds one panel, 1024 floats.
 func matmulNT_128x64x64_reluGrad_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.X[0][8191]
-	_ = ws[1023]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.X[0]) < 8192 || len(ws) < 1024 {
+		panic("matmulNT_128x64x64_reluGrad_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1406,10 +1386,9 @@ func matmulTN_784x128x64_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_784x128x64 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_784x128x64_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[50175]
-	_ = x.A[100351]
-	_ = x.B[8191]
-	_ = ws[4095]
+	if len(x.C) < 50176 || len(x.A) < 100352 || len(x.B) < 8192 || len(ws) < 4096 {
+		panic("matmulTN_784x128x64_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 784)
 	j := j0
@@ -1489,10 +1468,9 @@ func matmulTN_784x128x64_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_784x128x64 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_784x128x64_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[50175]
-	_ = x.A[100351]
-	_ = x.B[8191]
-	_ = ws[2047]
+	if len(x.C) < 50176 || len(x.A) < 100352 || len(x.B) < 8192 || len(ws) < 2048 {
+		panic("matmulTN_784x128x64_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 784)
 	j := j0
@@ -1608,11 +1586,9 @@ func matmulNN_128x784x64_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) 
 // are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 25088
 // floats.
 func matmulNN_128x784x64_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[100351]
-	_ = x.B[50175]
-	_ = x.Bias[63]
-	_ = ws[25087]
+	if len(x.C) < 8192 || len(x.A) < 100352 || len(x.B) < 50176 || len(x.Bias) < 64 || len(ws) < 25088 {
+		panic("matmulNN_128x784x64_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -1714,11 +1690,9 @@ func matmulNN_128x784x64_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 12544
 // floats.
 func matmulNN_128x784x64_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[100351]
-	_ = x.B[50175]
-	_ = x.Bias[63]
-	_ = ws[12543]
+	if len(x.C) < 8192 || len(x.A) < 100352 || len(x.B) < 50176 || len(x.Bias) < 64 || len(ws) < 12544 {
+		panic("matmulNN_128x784x64_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -1835,11 +1809,9 @@ func matmulNN_128x64x64_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 2048
 // floats.
 func matmulNN_128x64x64_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.Bias[63]
-	_ = ws[2047]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.Bias) < 64 || len(ws) < 2048 {
+		panic("matmulNN_128x64x64_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -1941,11 +1913,9 @@ func matmulNN_128x64x64_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 1024
 // floats.
 func matmulNN_128x64x64_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.Bias[63]
-	_ = ws[1023]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.Bias) < 64 || len(ws) < 1024 {
+		panic("matmulNN_128x64x64_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)

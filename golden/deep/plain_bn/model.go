@@ -14,6 +14,11 @@ type Float = float32
 // Batch is the static batch size: every activation's first dimension.
 const Batch = 128
 
+// InferBatch is the sub-batch the inference pass runs at: EvalStep and Predict
+// run it on a batch's real rows, InferBatch rows at a time, skipping the chunks
+// that hold only padding.
+const InferBatch = 128
+
 // ArenaFloats is the size of the arena every Float buffer lives in: parameters,
 // gradients, optimizer state and the input, then the activations of whichever
 // pass runs, reusing the memory of values no longer needed.
@@ -3811,8 +3816,14 @@ func (m *Model) RNG() *runtime.RNG {
 
 // load copies a batch into the input and label buffers, converting to Float.
 func (m *Model) load(b *runtime.Batch) {
-	copy(m.image, b.X)
-	copy(m.digit, b.Class)
+	m.loadRows(b, Batch)
+}
+
+// loadRows copies the first rows rows of a batch into the input and label
+// buffers, converting to Float.
+func (m *Model) loadRows(b *runtime.Batch, rows int) {
+	copy(m.image[:rows*784], b.X)
+	copy(m.digit[:rows], b.Class)
 }
 
 // TrainStep runs forward, backward and the optimizer update on a full batch
@@ -3835,19 +3846,28 @@ func (m *Model) TrainStep(b *runtime.Batch) float64 {
 
 // EvalStep runs the inference forward pass and returns the summed loss and the
 // number of correct predictions over the first b.N rows; padding rows do not
-// count.
+// count, and chunks of InferBatch rows holding only padding are not run.
 func (m *Model) EvalStep(b *runtime.Batch) (lossSum float64, correct int) {
-	m.load(b)
-	m.infer()
-	return evalSoftmaxXent_128x10(m.inferLossDenseBiasAdd, m.digit, b.N)
+	n := min(b.N, Batch)
+	m.loadRows(b, (n+InferBatch-1)/InferBatch*InferBatch)
+	for lo := 0; lo < n; lo += InferBatch {
+		m.infer(m.image[lo*784 : (lo+InferBatch)*784])
+		chunkLoss, chunkCorrect := evalSoftmaxXent_128x10(m.inferLossDenseBiasAdd, m.digit[lo:lo+InferBatch], n-lo)
+		lossSum += chunkLoss
+		correct += chunkCorrect
+	}
+	return lossSum, correct
 }
 
 // Predict runs the inference forward pass and writes the output of the first
-// b.N rows into out.
+// b.N rows into out, running only the chunks of InferBatch rows that hold them.
 func (m *Model) Predict(b *runtime.Batch, out []float32) {
-	m.load(b)
-	m.infer()
-	copy(out, m.inferLossDenseBiasAdd[:b.N*10])
+	n := min(b.N, Batch, len(out)/10)
+	m.loadRows(b, (n+InferBatch-1)/InferBatch*InferBatch)
+	for lo := 0; lo < n; lo += InferBatch {
+		m.infer(m.image[lo*784 : (lo+InferBatch)*784])
+		copy(out[lo*10:n*10], m.inferLossDenseBiasAdd)
+	}
 }
 
 // lrSchedule gives the learning rate of every optimizer step.

@@ -407,8 +407,9 @@ func (m *Model) forward() {
 
 // infer computes the inference forward pass, from the input to the output, in
 // evaluation mode (running statistics, no dropout), reusing the memory of the
-// training pass's activations.
-func (m *Model) infer() {
+// training pass's activations. x is the InferBatch rows of the input it
+// predicts from.
+func (m *Model) infer(x []Float) {
 	if !m.prepared {
 		m.prepare()
 	}
@@ -417,7 +418,7 @@ func (m *Model) infer() {
 	// h.0.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_add h.0.out.dense.matmul3[128,64], h.0.out.dense.b.folded[64] → [128,64]
 	// (computed in the fused kernel of h.0.out below)
 	// h.0.out (examples/deep/plain_bn.dl:12:56): relu h.0.out.batchnorm.bias_add401[128,64] → [128,64]
-	matmulNN_128x784x64_biasAdd_relu(m.inferH0Out, m.image, m.inferH0OutDenseWFolded, m.inferH0OutDenseBFolded, m.panels)
+	matmulNN_128x784x64_biasAdd_relu(m.inferH0Out, x, m.inferH0OutDenseWFolded, m.inferH0OutDenseBFolded, m.panels)
 	// h.1.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.0.out[128,64] · h.1.out.dense.w.folded[64,64] → [128,64]
 	// (computed in the fused kernel of h.1.out below)
 	// h.1.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_add h.1.out.dense.matmul11[128,64], h.1.out.dense.b.folded[64] → [128,64]

@@ -385,13 +385,7 @@ func biasGrad_128x10(db, dy []Float) {
 	const rows, channels, inner = 128, 10, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulNT_128x10x64 computes c[128,64] = a[128,10] · bᵀ[64,10]. At 163840
@@ -520,13 +514,7 @@ func biasGrad_128x64(db, dy []Float) {
 	const rows, channels, inner = 128, 64, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulTN_64x128x64 computes c[64,64] = aᵀ[128,64] · b[128,64]. At 1048576

@@ -309,14 +309,15 @@ func (m *Model) forward() {
 
 // infer computes the inference forward pass, from the input to the output, in
 // evaluation mode (running statistics, no dropout), reusing the memory of the
-// training pass's activations.
-func (m *Model) infer() {
+// training pass's activations. x is the InferBatch rows of the input it
+// predicts from.
+func (m *Model) infer(x []Float) {
 	// h (examples/deep/residual.dl:15:5): matmul image[128,784] · h.w[784,64] → [128,64]
 	// (computed in the fused kernel of h below)
 	// h (examples/deep/residual.dl:15:5): bias_add h.matmul3[128,64], h.b[64] → [128,64]
 	// (computed in the fused kernel of h below)
 	// h (examples/deep/residual.dl:15:28): relu h.bias_add5[128,64] → [128,64]
-	matmulNN_128x784x64_biasAdd_relu(m.inferH, m.image, m.hW, m.hB, m.panels)
+	matmulNN_128x784x64_biasAdd_relu(m.inferH, x, m.hW, m.hB, m.panels)
 	// h.0.r (examples/deep/residual.dl:11:7): matmul h[128,64] · h.0.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.0.r below)
 	// h.0.r (examples/deep/residual.dl:11:7): bias_add h.0.r.matmul8[128,64], h.0.r.b[64] → [128,64]

@@ -92,10 +92,9 @@ func matmulNN_128x784x64_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x784x64 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 25088 floats.
 func matmulNN_128x784x64_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[100351]
-	_ = x.B[50175]
-	_ = ws[25087]
+	if len(x.C) < 8192 || len(x.A) < 100352 || len(x.B) < 50176 || len(ws) < 25088 {
+		panic("matmulNN_128x784x64_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -175,10 +174,9 @@ func matmulNN_128x784x64_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x784x64 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 12544 floats.
 func matmulNN_128x784x64_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[100351]
-	_ = x.B[50175]
-	_ = ws[12543]
+	if len(x.C) < 8192 || len(x.A) < 100352 || len(x.B) < 50176 || len(ws) < 12544 {
+		panic("matmulNN_128x784x64_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -273,10 +271,9 @@ func matmulNN_128x64x64_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x64x64 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 2048 floats.
 func matmulNN_128x64x64_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = ws[2047]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(ws) < 2048 {
+		panic("matmulNN_128x64x64_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -356,10 +353,9 @@ func matmulNN_128x64x64_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x64x64 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 16 (or N); ws holds one panel, 1024 floats.
 func matmulNN_128x64x64_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = ws[1023]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(ws) < 1024 {
+		panic("matmulNN_128x64x64_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -445,11 +441,9 @@ func matmulNN_128x64x10_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNN_128x64x10_biasAdd with avx512 kernels: i0 and i1 are multiples of
 // 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 2048 floats.
 func matmulNN_128x64x10_biasAdd_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[1279]
-	_ = x.A[8191]
-	_ = x.B[639]
-	_ = x.Bias[9]
-	_ = ws[2047]
+	if len(x.C) < 1280 || len(x.A) < 8192 || len(x.B) < 640 || len(x.Bias) < 10 || len(ws) < 2048 {
+		panic("matmulNN_128x64x10_biasAdd_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -541,11 +535,9 @@ func matmulNN_128x64x10_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x64x10_biasAdd with avx2 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 16 (or N); ws holds one panel, 1024 floats.
 func matmulNN_128x64x10_biasAdd_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[1279]
-	_ = x.A[8191]
-	_ = x.B[639]
-	_ = x.Bias[9]
-	_ = ws[1023]
+	if len(x.C) < 1280 || len(x.A) < 8192 || len(x.B) < 640 || len(x.Bias) < 10 || len(ws) < 1024 {
+		panic("matmulNN_128x64x10_biasAdd_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -635,10 +627,9 @@ func matmulNT_128x10x64_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x10x64 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 320 floats.
 func matmulNT_128x10x64_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[1279]
-	_ = x.B[639]
-	_ = ws[319]
+	if len(x.C) < 8192 || len(x.A) < 1280 || len(x.B) < 640 || len(ws) < 320 {
+		panic("matmulNT_128x10x64_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -712,10 +703,9 @@ func matmulNT_128x10x64_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x10x64 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 16 (or N); ws holds one panel, 160 floats.
 func matmulNT_128x10x64_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[1279]
-	_ = x.B[639]
-	_ = ws[159]
+	if len(x.C) < 8192 || len(x.A) < 1280 || len(x.B) < 640 || len(ws) < 160 {
+		panic("matmulNT_128x10x64_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -795,10 +785,9 @@ func matmulTN_64x128x10_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_64x128x10 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_64x128x10_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[639]
-	_ = x.A[8191]
-	_ = x.B[1279]
-	_ = ws[4095]
+	if len(x.C) < 640 || len(x.A) < 8192 || len(x.B) < 1280 || len(ws) < 4096 {
+		panic("matmulTN_64x128x10_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 64)
 	j := j0
@@ -878,10 +867,9 @@ func matmulTN_64x128x10_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_64x128x10 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_64x128x10_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[639]
-	_ = x.A[8191]
-	_ = x.B[1279]
-	_ = ws[2047]
+	if len(x.C) < 640 || len(x.A) < 8192 || len(x.B) < 1280 || len(ws) < 2048 {
+		panic("matmulTN_64x128x10_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 64)
 	j := j0
@@ -976,10 +964,9 @@ func matmulTN_64x128x64_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_64x128x64 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_64x128x64_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[4095]
-	_ = x.A[8191]
-	_ = x.B[8191]
-	_ = ws[4095]
+	if len(x.C) < 4096 || len(x.A) < 8192 || len(x.B) < 8192 || len(ws) < 4096 {
+		panic("matmulTN_64x128x64_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 64)
 	j := j0
@@ -1059,10 +1046,9 @@ func matmulTN_64x128x64_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_64x128x64 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_64x128x64_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[4095]
-	_ = x.A[8191]
-	_ = x.B[8191]
-	_ = ws[2047]
+	if len(x.C) < 4096 || len(x.A) < 8192 || len(x.B) < 8192 || len(ws) < 2048 {
+		panic("matmulTN_64x128x64_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 64)
 	j := j0
@@ -1169,11 +1155,9 @@ func matmulNT_128x64x64_reluGrad_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNT_128x64x64_reluGrad with avx512 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 2048 floats.
 func matmulNT_128x64x64_reluGrad_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.X[0][8191]
-	_ = ws[2047]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.X[0]) < 8192 || len(ws) < 2048 {
+		panic("matmulNT_128x64x64_reluGrad_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1266,11 +1250,9 @@ func matmulNT_128x64x64_reluGrad_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x64x64_reluGrad with avx2 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 16 (or N); ws holds one panel, 1024 floats.
 func matmulNT_128x64x64_reluGrad_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.X[0][8191]
-	_ = ws[1023]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.X[0]) < 8192 || len(ws) < 1024 {
+		panic("matmulNT_128x64x64_reluGrad_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1376,11 +1358,9 @@ func matmulNT_128x64x64_add_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x64x64_add with avx512 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 32 (or N); ws holds one panel, 2048 floats.
 func matmulNT_128x64x64_add_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.X[0][8191]
-	_ = ws[2047]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.X[0]) < 8192 || len(ws) < 2048 {
+		panic("matmulNT_128x64x64_add_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1471,11 +1451,9 @@ func matmulNT_128x64x64_add_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x64x64_add with avx2 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 16 (or N); ws holds one panel, 1024 floats.
 func matmulNT_128x64x64_add_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.X[0][8191]
-	_ = ws[1023]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.X[0]) < 8192 || len(ws) < 1024 {
+		panic("matmulNT_128x64x64_add_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1600,12 +1578,9 @@ func matmulNT_128x64x64_add_reluGrad_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 2048
 // floats.
 func matmulNT_128x64x64_add_reluGrad_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.X[0][8191]
-	_ = x.X[1][8191]
-	_ = ws[2047]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.X[0]) < 8192 || len(x.X[1]) < 8192 || len(ws) < 2048 {
+		panic("matmulNT_128x64x64_add_reluGrad_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	x1p := unsafe.Pointer(&x.X[1][0])
@@ -1716,12 +1691,9 @@ func matmulNT_128x64x64_add_reluGrad_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 1024
 // floats.
 func matmulNT_128x64x64_add_reluGrad_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.X[0][8191]
-	_ = x.X[1][8191]
-	_ = ws[1023]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.X[0]) < 8192 || len(x.X[1]) < 8192 || len(ws) < 1024 {
+		panic("matmulNT_128x64x64_add_reluGrad_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	x1p := unsafe.Pointer(&x.X[1][0])
@@ -1818,10 +1790,9 @@ func matmulTN_784x128x64_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_784x128x64 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_784x128x64_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[50175]
-	_ = x.A[100351]
-	_ = x.B[8191]
-	_ = ws[4095]
+	if len(x.C) < 50176 || len(x.A) < 100352 || len(x.B) < 8192 || len(ws) < 4096 {
+		panic("matmulTN_784x128x64_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 784)
 	j := j0
@@ -1901,10 +1872,9 @@ func matmulTN_784x128x64_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_784x128x64 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_784x128x64_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[50175]
-	_ = x.A[100351]
-	_ = x.B[8191]
-	_ = ws[2047]
+	if len(x.C) < 50176 || len(x.A) < 100352 || len(x.B) < 8192 || len(ws) < 2048 {
+		panic("matmulTN_784x128x64_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 784)
 	j := j0
@@ -2020,11 +1990,9 @@ func matmulNN_128x784x64_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) 
 // are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 25088
 // floats.
 func matmulNN_128x784x64_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[100351]
-	_ = x.B[50175]
-	_ = x.Bias[63]
-	_ = ws[25087]
+	if len(x.C) < 8192 || len(x.A) < 100352 || len(x.B) < 50176 || len(x.Bias) < 64 || len(ws) < 25088 {
+		panic("matmulNN_128x784x64_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -2126,11 +2094,9 @@ func matmulNN_128x784x64_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 12544
 // floats.
 func matmulNN_128x784x64_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[100351]
-	_ = x.B[50175]
-	_ = x.Bias[63]
-	_ = ws[12543]
+	if len(x.C) < 8192 || len(x.A) < 100352 || len(x.B) < 50176 || len(x.Bias) < 64 || len(ws) < 12544 {
+		panic("matmulNN_128x784x64_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -2247,11 +2213,9 @@ func matmulNN_128x64x64_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 2048
 // floats.
 func matmulNN_128x64x64_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.Bias[63]
-	_ = ws[2047]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.Bias) < 64 || len(ws) < 2048 {
+		panic("matmulNN_128x64x64_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -2353,11 +2317,9 @@ func matmulNN_128x64x64_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 1024
 // floats.
 func matmulNN_128x64x64_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.Bias[63]
-	_ = ws[1023]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.Bias) < 64 || len(ws) < 1024 {
+		panic("matmulNN_128x64x64_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -2481,12 +2443,9 @@ func matmulNN_128x64x64_biasAdd_add_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 2048
 // floats.
 func matmulNN_128x64x64_biasAdd_add_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.Bias[63]
-	_ = x.X[0][8191]
-	_ = ws[2047]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.Bias) < 64 || len(x.X[0]) < 8192 || len(ws) < 2048 {
+		panic("matmulNN_128x64x64_biasAdd_add_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
@@ -2595,12 +2554,9 @@ func matmulNN_128x64x64_biasAdd_add_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNN_128x64x64_biasAdd_add with avx2 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 1024 floats.
 func matmulNN_128x64x64_biasAdd_add_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[8191]
-	_ = x.A[8191]
-	_ = x.B[4095]
-	_ = x.Bias[63]
-	_ = x.X[0][8191]
-	_ = ws[1023]
+	if len(x.C) < 8192 || len(x.A) < 8192 || len(x.B) < 4096 || len(x.Bias) < 64 || len(x.X[0]) < 8192 || len(ws) < 1024 {
+		panic("matmulNN_128x64x64_biasAdd_add_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	x0p := unsafe.Pointer(&x.X[0][0])

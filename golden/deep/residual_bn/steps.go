@@ -407,8 +407,9 @@ func (m *Model) forward() {
 
 // infer computes the inference forward pass, from the input to the output, in
 // evaluation mode (running statistics, no dropout), reusing the memory of the
-// training pass's activations.
-func (m *Model) infer() {
+// training pass's activations. x is the InferBatch rows of the input it
+// predicts from.
+func (m *Model) infer(x []Float) {
 	if !m.prepared {
 		m.prepare()
 	}
@@ -417,7 +418,7 @@ func (m *Model) infer() {
 	// h.batchnorm (examples/deep/residual_bn.dl:15:42): bias_add h.dense.matmul3[128,64], h.dense.b.folded[64] → [128,64]
 	// (computed in the fused kernel of h below)
 	// h (examples/deep/residual_bn.dl:15:55): relu h.batchnorm.bias_add401[128,64] → [128,64]
-	matmulNN_128x784x64_biasAdd_relu(m.inferH, m.image, m.inferHDenseWFolded, m.inferHDenseBFolded, m.panels)
+	matmulNN_128x784x64_biasAdd_relu(m.inferH, x, m.inferHDenseWFolded, m.inferHDenseBFolded, m.panels)
 	// h.0.r.dense (examples/deep/residual_bn.dl:11:7): matmul h[128,64] · h.0.r.dense.w.folded[64,64] → [128,64]
 	// (computed in the fused kernel of h.0.r below)
 	// h.0.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_add h.0.r.dense.matmul11[128,64], h.0.r.dense.b.folded[64] → [128,64]

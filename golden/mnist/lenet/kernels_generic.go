@@ -5,6 +5,18 @@ package lenet
 
 import kernels "github.com/dlc-dev/dlc/runtime/kernels"
 
+// matmulNN_6x25x784_part computes a share of matmulNN_6x25x784; without
+// GOEXPERIMENT=simd on amd64 that is the scalar driver.
+func matmulNN_6x25x784_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	matmulNN_6x25x784_scalar(x, ws, i0, i1, j0, j1)
+}
+
+// matmulNN_16x150x100_part computes a share of matmulNN_16x150x100; without
+// GOEXPERIMENT=simd on amd64 that is the scalar driver.
+func matmulNN_16x150x100_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	matmulNN_16x150x100_scalar(x, ws, i0, i1, j0, j1)
+}
+
 // matmulNN_128x400x120_biasAdd_relu_part computes a share of
 // matmulNN_128x400x120_biasAdd_relu; without GOEXPERIMENT=simd on amd64 that is
 // the scalar driver.
@@ -62,4 +74,42 @@ func matmulNT_128x120x400_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 // GOEXPERIMENT=simd on amd64 that is the scalar driver.
 func matmulTN_400x128x120_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	matmulTN_400x128x120_scalar(x, ws, i0, i1, j0, j1)
+}
+
+// matmulTN_150x16x100_part computes a share of matmulTN_150x16x100; without
+// GOEXPERIMENT=simd on amd64 that is the scalar driver.
+func matmulTN_150x16x100_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	matmulTN_150x16x100_scalar(x, ws, i0, i1, j0, j1)
+}
+
+// matmulNT_150x100x16_part computes a share of matmulNT_150x100x16; without
+// GOEXPERIMENT=simd on amd64 that is the scalar driver.
+func matmulNT_150x100x16_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	matmulNT_150x100x16_scalar(x, ws, i0, i1, j0, j1)
+}
+
+// matmulNT_6x784x25_part computes a share of matmulNT_6x784x25; without
+// GOEXPERIMENT=simd on amd64 that is the scalar driver.
+func matmulNT_6x784x25_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	matmulNT_6x784x25_scalar(x, ws, i0, i1, j0, j1)
+}
+
+// matmulNN_8x400x120_biasAdd_relu_part computes a share of
+// matmulNN_8x400x120_biasAdd_relu; without GOEXPERIMENT=simd on amd64 that is
+// the scalar driver.
+func matmulNN_8x400x120_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	matmulNN_8x400x120_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
+}
+
+// matmulNN_8x120x84_biasAdd_relu_part computes a share of
+// matmulNN_8x120x84_biasAdd_relu; without GOEXPERIMENT=simd on amd64 that is
+// the scalar driver.
+func matmulNN_8x120x84_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	matmulNN_8x120x84_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
+}
+
+// matmulNN_8x84x10_biasAdd_part computes a share of matmulNN_8x84x10_biasAdd;
+// without GOEXPERIMENT=simd on amd64 that is the scalar driver.
+func matmulNN_8x84x10_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	matmulNN_8x84x10_biasAdd_scalar(x, ws, i0, i1, j0, j1)
 }

@@ -9,6 +9,620 @@ import (
 	"unsafe"
 )
 
+// matmulNN_6x25x784_part computes a share of matmulNN_6x25x784 with the kernels
+// of kernels.ISA.
+func matmulNN_6x25x784_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	switch kernels.ISA {
+	case kernels.AVX512:
+		matmulNN_6x25x784_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	case kernels.AVX2:
+		matmulNN_6x25x784_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	default:
+		matmulNN_6x25x784_scalar(x, ws, i0, i1, j0, j1)
+	}
+}
+
+// matmulNN_6x25x784_avx512_k4x32 computes the 4x32 tile at c of
+// matmulNN_6x25x784: K=25 steps over the packed panel bp, a read in place.
+func matmulNN_6x25x784_avx512_k4x32(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x16
+	var c1_0, c1_1 archsimd.Float32x16
+	var c2_0, c2_1 archsimd.Float32x16
+	var c3_0, c3_1 archsimd.Float32x16
+	for n := 24; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 100)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 300)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 100)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 300)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[16]float32)(unsafe.Add(c, 64)))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 3136)))
+	c1_1.Store((*[16]float32)(unsafe.Add(c, 3200)))
+	c2_0.Store((*[16]float32)(unsafe.Add(c, 6272)))
+	c2_1.Store((*[16]float32)(unsafe.Add(c, 6336)))
+	c3_0.Store((*[16]float32)(unsafe.Add(c, 9408)))
+	c3_1.Store((*[16]float32)(unsafe.Add(c, 9472)))
+}
+
+// matmulNN_6x25x784_avx512_k4x16 computes the 4x16 tile at c of
+// matmulNN_6x25x784: K=25 steps over the packed panel bp, a read in place.
+func matmulNN_6x25x784_avx512_k4x16(a, bp, c unsafe.Pointer) {
+	var c0_0 archsimd.Float32x16
+	var c1_0 archsimd.Float32x16
+	var c2_0 archsimd.Float32x16
+	var c3_0 archsimd.Float32x16
+	for n := 24; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 100)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 300)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 100)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 300)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 3136)))
+	c2_0.Store((*[16]float32)(unsafe.Add(c, 6272)))
+	c3_0.Store((*[16]float32)(unsafe.Add(c, 9408)))
+}
+
+// matmulNN_6x25x784_avx512_k2x32 computes the 2x32 tile at c of
+// matmulNN_6x25x784: K=25 steps over the packed panel bp, a read in place.
+func matmulNN_6x25x784_avx512_k2x32(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x16
+	var c1_0, c1_1 archsimd.Float32x16
+	for n := 24; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 100)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 100)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[16]float32)(unsafe.Add(c, 64)))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 3136)))
+	c1_1.Store((*[16]float32)(unsafe.Add(c, 3200)))
+}
+
+// matmulNN_6x25x784_avx512_k2x16 computes the 2x16 tile at c of
+// matmulNN_6x25x784: K=25 steps over the packed panel bp, a read in place.
+func matmulNN_6x25x784_avx512_k2x16(a, bp, c unsafe.Pointer) {
+	var c0_0 archsimd.Float32x16
+	var c1_0 archsimd.Float32x16
+	for n := 24; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 100)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 100)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 3136)))
+}
+
+// matmulNN_6x25x784_avx512_pack packs columns [j0, j0+32) of op(b) (fewer at
+// the right edge) into ws as 25 rows of 32 floats.
+func matmulNN_6x25x784_avx512_pack(ws, b unsafe.Pointer, j0 int) {
+	src := unsafe.Add(b, j0*4)
+	so, wo := uintptr(0), uintptr(0)
+	if j0+32 <= 784 {
+		for k := 0; k < 25; k++ {
+			archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+0))).Store((*[16]float32)(unsafe.Add(ws, wo+0)))
+			archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+64))).Store((*[16]float32)(unsafe.Add(ws, wo+64)))
+			so += 3136
+			wo += 128
+		}
+		return
+	}
+	// the right edge: 16 columns
+	for k := 0; k < 25; k++ {
+		archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+0))).Store((*[16]float32)(unsafe.Add(ws, wo+0)))
+		so += 3136
+		wo += 128
+	}
+}
+
+// matmulNN_6x25x784_avx512 computes rows [i0,i1) and columns [j0,j1) of
+// matmulNN_6x25x784 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
+// j0 and j1 of 32 (or N); ws holds one panel, 800 floats.
+func matmulNN_6x25x784_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 4704 || len(x.A) < 150 || len(x.B) < 19600 || len(ws) < 800 {
+		panic("matmulNN_6x25x784_avx512: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	iEnd := min(i1, 4)
+	j := j0
+	for ; j+32 <= j1; j += 32 {
+		matmulNN_6x25x784_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_6x25x784_avx512_k4x32(unsafe.Add(ap, i*100), wp, unsafe.Add(cp, (i*784+j)*4))
+		}
+		if i1 == 6 {
+			matmulNN_6x25x784_avx512_k2x32(unsafe.Add(ap, 4*100), wp, unsafe.Add(cp, (4*784+j)*4))
+		} // the last 2 rows
+	}
+	if j < j1 {
+		matmulNN_6x25x784_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_6x25x784_avx512_k4x16(unsafe.Add(ap, i*100), wp, unsafe.Add(cp, (i*784+j)*4))
+		}
+		if i1 == 6 {
+			matmulNN_6x25x784_avx512_k2x16(unsafe.Add(ap, 4*100), wp, unsafe.Add(cp, (4*784+j)*4))
+		} // the last 2 rows
+	} // the right edge, 16 columns
+}
+
+// matmulNN_6x25x784_avx2_k4x16 computes the 4x16 tile at c of
+// matmulNN_6x25x784: K=25 steps over the packed panel bp, a read in place.
+func matmulNN_6x25x784_avx2_k4x16(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	var c2_0, c2_1 archsimd.Float32x8
+	var c3_0, c3_1 archsimd.Float32x8
+	for n := 24; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 100)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 300)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 100)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 300)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 3136)))
+	c1_1.Store((*[8]float32)(unsafe.Add(c, 3168)))
+	c2_0.Store((*[8]float32)(unsafe.Add(c, 6272)))
+	c2_1.Store((*[8]float32)(unsafe.Add(c, 6304)))
+	c3_0.Store((*[8]float32)(unsafe.Add(c, 9408)))
+	c3_1.Store((*[8]float32)(unsafe.Add(c, 9440)))
+}
+
+// matmulNN_6x25x784_avx2_k2x16 computes the 2x16 tile at c of
+// matmulNN_6x25x784: K=25 steps over the packed panel bp, a read in place.
+func matmulNN_6x25x784_avx2_k2x16(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	for n := 24; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 100)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 100)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 3136)))
+	c1_1.Store((*[8]float32)(unsafe.Add(c, 3168)))
+}
+
+// matmulNN_6x25x784_avx2_pack packs columns [j0, j0+16) of op(b) (fewer at the
+// right edge) into ws as 25 rows of 16 floats.
+func matmulNN_6x25x784_avx2_pack(ws, b unsafe.Pointer, j0 int) {
+	src := unsafe.Add(b, j0*4)
+	so, wo := uintptr(0), uintptr(0)
+	for k := 0; k < 25; k++ {
+		archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(src, so+0))).Store((*[8]float32)(unsafe.Add(ws, wo+0)))
+		archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(src, so+32))).Store((*[8]float32)(unsafe.Add(ws, wo+32)))
+		so += 3136
+		wo += 64
+	}
+}
+
+// matmulNN_6x25x784_avx2 computes rows [i0,i1) and columns [j0,j1) of
+// matmulNN_6x25x784 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
+// and j1 of 16 (or N); ws holds one panel, 400 floats.
+func matmulNN_6x25x784_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 4704 || len(x.A) < 150 || len(x.B) < 19600 || len(ws) < 400 {
+		panic("matmulNN_6x25x784_avx2: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	iEnd := min(i1, 4)
+	j := j0
+	for ; j+16 <= j1; j += 16 {
+		matmulNN_6x25x784_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_6x25x784_avx2_k4x16(unsafe.Add(ap, i*100), wp, unsafe.Add(cp, (i*784+j)*4))
+		}
+		if i1 == 6 {
+			matmulNN_6x25x784_avx2_k2x16(unsafe.Add(ap, 4*100), wp, unsafe.Add(cp, (4*784+j)*4))
+		} // the last 2 rows
+	}
+}
+
+// matmulNN_16x150x100_part computes a share of matmulNN_16x150x100 with the
+// kernels of kernels.ISA.
+func matmulNN_16x150x100_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	switch kernels.ISA {
+	case kernels.AVX512:
+		matmulNN_16x150x100_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	case kernels.AVX2:
+		matmulNN_16x150x100_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	default:
+		matmulNN_16x150x100_scalar(x, ws, i0, i1, j0, j1)
+	}
+}
+
+// matmulNN_16x150x100_avx512_k4x32 computes the 4x32 tile at c of
+// matmulNN_16x150x100: K=150 steps over the packed panel bp, a read in place.
+func matmulNN_16x150x100_avx512_k4x32(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x16
+	var c1_0, c1_1 archsimd.Float32x16
+	var c2_0, c2_1 archsimd.Float32x16
+	var c3_0, c3_1 archsimd.Float32x16
+	for n := 149; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[16]float32)(unsafe.Add(c, 64)))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 400)))
+	c1_1.Store((*[16]float32)(unsafe.Add(c, 464)))
+	c2_0.Store((*[16]float32)(unsafe.Add(c, 800)))
+	c2_1.Store((*[16]float32)(unsafe.Add(c, 864)))
+	c3_0.Store((*[16]float32)(unsafe.Add(c, 1200)))
+	c3_1.Store((*[16]float32)(unsafe.Add(c, 1264)))
+}
+
+// matmulNN_16x150x100_avx512_k4x4 computes the 4x4 tile at c of
+// matmulNN_16x150x100: K=150 steps over the packed panel bp, a read in place.
+func matmulNN_16x150x100_avx512_k4x4(a, bp, c unsafe.Pointer) {
+	var c0_0 archsimd.Float32x16
+	var c1_0 archsimd.Float32x16
+	var c2_0 archsimd.Float32x16
+	var c3_0 archsimd.Float32x16
+	for n := 149; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	kernels.StorePart16(c0_0, unsafe.Add(c, 0), 4)
+	kernels.StorePart16(c1_0, unsafe.Add(c, 400), 4)
+	kernels.StorePart16(c2_0, unsafe.Add(c, 800), 4)
+	kernels.StorePart16(c3_0, unsafe.Add(c, 1200), 4)
+}
+
+// matmulNN_16x150x100_avx512_pack packs columns [j0, j0+32) of op(b) (fewer at
+// the right edge) into ws as 150 rows of 32 floats.
+func matmulNN_16x150x100_avx512_pack(ws, b unsafe.Pointer, j0 int) {
+	src := unsafe.Add(b, j0*4)
+	so, wo := uintptr(0), uintptr(0)
+	if j0+32 <= 100 {
+		for k := 0; k < 150; k++ {
+			archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+0))).Store((*[16]float32)(unsafe.Add(ws, wo+0)))
+			archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+64))).Store((*[16]float32)(unsafe.Add(ws, wo+64)))
+			so += 400
+			wo += 128
+		}
+		return
+	}
+	// the right edge: 4 columns
+	for k := 0; k < 150; k++ {
+		kernels.LoadPart16(unsafe.Add(src, so+0), 4).Store((*[16]float32)(unsafe.Add(ws, wo+0)))
+		so += 400
+		wo += 128
+	}
+}
+
+// matmulNN_16x150x100_avx512 computes rows [i0,i1) and columns [j0,j1) of
+// matmulNN_16x150x100 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
+// j0 and j1 of 32 (or N); ws holds one panel, 4800 floats.
+func matmulNN_16x150x100_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 1600 || len(x.A) < 2400 || len(x.B) < 15000 || len(ws) < 4800 {
+		panic("matmulNN_16x150x100_avx512: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	iEnd := min(i1, 16)
+	j := j0
+	for ; j+32 <= j1; j += 32 {
+		matmulNN_16x150x100_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_16x150x100_avx512_k4x32(unsafe.Add(ap, i*600), wp, unsafe.Add(cp, (i*100+j)*4))
+		}
+	}
+	if j < j1 {
+		matmulNN_16x150x100_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_16x150x100_avx512_k4x4(unsafe.Add(ap, i*600), wp, unsafe.Add(cp, (i*100+j)*4))
+		}
+	} // the right edge, 4 columns
+}
+
+// matmulNN_16x150x100_avx2_k4x16 computes the 4x16 tile at c of
+// matmulNN_16x150x100: K=150 steps over the packed panel bp, a read in place.
+func matmulNN_16x150x100_avx2_k4x16(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	var c2_0, c2_1 archsimd.Float32x8
+	var c3_0, c3_1 archsimd.Float32x8
+	for n := 149; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 400)))
+	c1_1.Store((*[8]float32)(unsafe.Add(c, 432)))
+	c2_0.Store((*[8]float32)(unsafe.Add(c, 800)))
+	c2_1.Store((*[8]float32)(unsafe.Add(c, 832)))
+	c3_0.Store((*[8]float32)(unsafe.Add(c, 1200)))
+	c3_1.Store((*[8]float32)(unsafe.Add(c, 1232)))
+}
+
+// matmulNN_16x150x100_avx2_k4x4 computes the 4x4 tile at c of
+// matmulNN_16x150x100: K=150 steps over the packed panel bp, a read in place.
+func matmulNN_16x150x100_avx2_k4x4(a, bp, c unsafe.Pointer) {
+	var c0_0 archsimd.Float32x8
+	var c1_0 archsimd.Float32x8
+	var c2_0 archsimd.Float32x8
+	var c3_0 archsimd.Float32x8
+	for n := 149; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	kernels.StorePart8(c0_0, unsafe.Add(c, 0), 4)
+	kernels.StorePart8(c1_0, unsafe.Add(c, 400), 4)
+	kernels.StorePart8(c2_0, unsafe.Add(c, 800), 4)
+	kernels.StorePart8(c3_0, unsafe.Add(c, 1200), 4)
+}
+
+// matmulNN_16x150x100_avx2_pack packs columns [j0, j0+16) of op(b) (fewer at
+// the right edge) into ws as 150 rows of 16 floats.
+func matmulNN_16x150x100_avx2_pack(ws, b unsafe.Pointer, j0 int) {
+	src := unsafe.Add(b, j0*4)
+	so, wo := uintptr(0), uintptr(0)
+	if j0+16 <= 100 {
+		for k := 0; k < 150; k++ {
+			archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(src, so+0))).Store((*[8]float32)(unsafe.Add(ws, wo+0)))
+			archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(src, so+32))).Store((*[8]float32)(unsafe.Add(ws, wo+32)))
+			so += 400
+			wo += 64
+		}
+		return
+	}
+	// the right edge: 4 columns
+	for k := 0; k < 150; k++ {
+		kernels.LoadPart8(unsafe.Add(src, so+0), 4).Store((*[8]float32)(unsafe.Add(ws, wo+0)))
+		so += 400
+		wo += 64
+	}
+}
+
+// matmulNN_16x150x100_avx2 computes rows [i0,i1) and columns [j0,j1) of
+// matmulNN_16x150x100 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
+// j0 and j1 of 16 (or N); ws holds one panel, 2400 floats.
+func matmulNN_16x150x100_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 1600 || len(x.A) < 2400 || len(x.B) < 15000 || len(ws) < 2400 {
+		panic("matmulNN_16x150x100_avx2: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	iEnd := min(i1, 16)
+	j := j0
+	for ; j+16 <= j1; j += 16 {
+		matmulNN_16x150x100_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_16x150x100_avx2_k4x16(unsafe.Add(ap, i*600), wp, unsafe.Add(cp, (i*100+j)*4))
+		}
+	}
+	if j < j1 {
+		matmulNN_16x150x100_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_16x150x100_avx2_k4x4(unsafe.Add(ap, i*600), wp, unsafe.Add(cp, (i*100+j)*4))
+		}
+	} // the right edge, 4 columns
+}
+
 // matmulNN_128x400x120_biasAdd_relu_part computes a share of
 // matmulNN_128x400x120_biasAdd_relu with the kernels of kernels.ISA.
 func matmulNN_128x400x120_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
@@ -194,11 +808,9 @@ func matmulNN_128x400x120_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int)
 // are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 12800
 // floats.
 func matmulNN_128x400x120_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[15359]
-	_ = x.A[51199]
-	_ = x.B[47999]
-	_ = x.Bias[119]
-	_ = ws[12799]
+	if len(x.C) < 15360 || len(x.A) < 51200 || len(x.B) < 48000 || len(x.Bias) < 120 || len(ws) < 12800 {
+		panic("matmulNN_128x400x120_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -363,11 +975,9 @@ func matmulNN_128x400x120_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 6400
 // floats.
 func matmulNN_128x400x120_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[15359]
-	_ = x.A[51199]
-	_ = x.B[47999]
-	_ = x.Bias[119]
-	_ = ws[6399]
+	if len(x.C) < 15360 || len(x.A) < 51200 || len(x.B) < 48000 || len(x.Bias) < 120 || len(ws) < 6400 {
+		panic("matmulNN_128x400x120_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -571,11 +1181,9 @@ func matmulNN_128x120x84_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) 
 // are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 3840
 // floats.
 func matmulNN_128x120x84_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[10751]
-	_ = x.A[15359]
-	_ = x.B[10079]
-	_ = x.Bias[83]
-	_ = ws[3839]
+	if len(x.C) < 10752 || len(x.A) < 15360 || len(x.B) < 10080 || len(x.Bias) < 84 || len(ws) < 3840 {
+		panic("matmulNN_128x120x84_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -740,11 +1348,9 @@ func matmulNN_128x120x84_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 1920
 // floats.
 func matmulNN_128x120x84_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[10751]
-	_ = x.A[15359]
-	_ = x.B[10079]
-	_ = x.Bias[83]
-	_ = ws[1919]
+	if len(x.C) < 10752 || len(x.A) < 15360 || len(x.B) < 10080 || len(x.Bias) < 84 || len(ws) < 1920 {
+		panic("matmulNN_128x120x84_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -837,11 +1443,9 @@ func matmulNN_128x84x10_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNN_128x84x10_biasAdd with avx512 kernels: i0 and i1 are multiples of
 // 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 2688 floats.
 func matmulNN_128x84x10_biasAdd_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[1279]
-	_ = x.A[10751]
-	_ = x.B[839]
-	_ = x.Bias[9]
-	_ = ws[2687]
+	if len(x.C) < 1280 || len(x.A) < 10752 || len(x.B) < 840 || len(x.Bias) < 10 || len(ws) < 2688 {
+		panic("matmulNN_128x84x10_biasAdd_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -933,11 +1537,9 @@ func matmulNN_128x84x10_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x84x10_biasAdd with avx2 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 16 (or N); ws holds one panel, 1344 floats.
 func matmulNN_128x84x10_biasAdd_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[1279]
-	_ = x.A[10751]
-	_ = x.B[839]
-	_ = x.Bias[9]
-	_ = ws[1343]
+	if len(x.C) < 1280 || len(x.A) < 10752 || len(x.B) < 840 || len(x.Bias) < 10 || len(ws) < 1344 {
+		panic("matmulNN_128x84x10_biasAdd_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -1018,10 +1620,9 @@ func matmulTN_84x128x10_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_84x128x10 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_84x128x10_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[839]
-	_ = x.A[10751]
-	_ = x.B[1279]
-	_ = ws[4095]
+	if len(x.C) < 840 || len(x.A) < 10752 || len(x.B) < 1280 || len(ws) < 4096 {
+		panic("matmulTN_84x128x10_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 84)
 	j := j0
@@ -1101,10 +1702,9 @@ func matmulTN_84x128x10_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_84x128x10 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_84x128x10_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[839]
-	_ = x.A[10751]
-	_ = x.B[1279]
-	_ = ws[2047]
+	if len(x.C) < 840 || len(x.A) < 10752 || len(x.B) < 1280 || len(ws) < 2048 {
+		panic("matmulTN_84x128x10_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 84)
 	j := j0
@@ -1280,11 +1880,9 @@ func matmulNT_128x10x84_reluGrad_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNT_128x10x84_reluGrad with avx512 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 320 floats.
 func matmulNT_128x10x84_reluGrad_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[10751]
-	_ = x.A[1279]
-	_ = x.B[839]
-	_ = x.X[0][10751]
-	_ = ws[319]
+	if len(x.C) < 10752 || len(x.A) < 1280 || len(x.B) < 840 || len(x.X[0]) < 10752 || len(ws) < 320 {
+		panic("matmulNT_128x10x84_reluGrad_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1430,11 +2028,9 @@ func matmulNT_128x10x84_reluGrad_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x10x84_reluGrad with avx2 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 16 (or N); ws holds one panel, 160 floats.
 func matmulNT_128x10x84_reluGrad_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[10751]
-	_ = x.A[1279]
-	_ = x.B[839]
-	_ = x.X[0][10751]
-	_ = ws[159]
+	if len(x.C) < 10752 || len(x.A) < 1280 || len(x.B) < 840 || len(x.X[0]) < 10752 || len(ws) < 160 {
+		panic("matmulNT_128x10x84_reluGrad_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1597,10 +2193,9 @@ func matmulTN_120x128x84_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_120x128x84 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_120x128x84_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[10079]
-	_ = x.A[15359]
-	_ = x.B[10751]
-	_ = ws[4095]
+	if len(x.C) < 10080 || len(x.A) < 15360 || len(x.B) < 10752 || len(ws) < 4096 {
+		panic("matmulTN_120x128x84_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 120)
 	j := j0
@@ -1732,10 +2327,9 @@ func matmulTN_120x128x84_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_120x128x84 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_120x128x84_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[10079]
-	_ = x.A[15359]
-	_ = x.B[10751]
-	_ = ws[2047]
+	if len(x.C) < 10080 || len(x.A) < 15360 || len(x.B) < 10752 || len(ws) < 2048 {
+		panic("matmulTN_120x128x84_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 120)
 	j := j0
@@ -1917,11 +2511,9 @@ func matmulNT_128x84x120_reluGrad_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNT_128x84x120_reluGrad with avx512 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 2688 floats.
 func matmulNT_128x84x120_reluGrad_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[15359]
-	_ = x.A[10751]
-	_ = x.B[10079]
-	_ = x.X[0][15359]
-	_ = ws[2687]
+	if len(x.C) < 15360 || len(x.A) < 10752 || len(x.B) < 10080 || len(x.X[0]) < 15360 || len(ws) < 2688 {
+		panic("matmulNT_128x84x120_reluGrad_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -2067,11 +2659,9 @@ func matmulNT_128x84x120_reluGrad_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNT_128x84x120_reluGrad with avx2 kernels: i0 and i1 are multiples of
 // 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 1344 floats.
 func matmulNT_128x84x120_reluGrad_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[15359]
-	_ = x.A[10751]
-	_ = x.B[10079]
-	_ = x.X[0][15359]
-	_ = ws[1343]
+	if len(x.C) < 15360 || len(x.A) < 10752 || len(x.B) < 10080 || len(x.X[0]) < 15360 || len(ws) < 1344 {
+		panic("matmulNT_128x84x120_reluGrad_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -2204,10 +2794,9 @@ func matmulNT_128x120x400_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x120x400 with avx512 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 32 (or N); ws holds one panel, 3840 floats.
 func matmulNT_128x120x400_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[51199]
-	_ = x.A[15359]
-	_ = x.B[47999]
-	_ = ws[3839]
+	if len(x.C) < 51200 || len(x.A) < 15360 || len(x.B) < 48000 || len(ws) < 3840 {
+		panic("matmulNT_128x120x400_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -2287,10 +2876,9 @@ func matmulNT_128x120x400_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x120x400 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 1920 floats.
 func matmulNT_128x120x400_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[51199]
-	_ = x.A[15359]
-	_ = x.B[47999]
-	_ = ws[1919]
+	if len(x.C) < 51200 || len(x.A) < 15360 || len(x.B) < 48000 || len(ws) < 1920 {
+		panic("matmulNT_128x120x400_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -2446,10 +3034,9 @@ func matmulTN_400x128x120_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_400x128x120 with avx512 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_400x128x120_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[47999]
-	_ = x.A[51199]
-	_ = x.B[15359]
-	_ = ws[4095]
+	if len(x.C) < 48000 || len(x.A) < 51200 || len(x.B) < 15360 || len(ws) < 4096 {
+		panic("matmulTN_400x128x120_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 400)
 	j := j0
@@ -2581,10 +3168,9 @@ func matmulTN_400x128x120_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_400x128x120 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_400x128x120_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[47999]
-	_ = x.A[51199]
-	_ = x.B[15359]
-	_ = ws[2047]
+	if len(x.C) < 48000 || len(x.A) < 51200 || len(x.B) < 15360 || len(ws) < 2048 {
+		panic("matmulTN_400x128x120_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 400)
 	j := j0
@@ -2600,4 +3186,1892 @@ func matmulTN_400x128x120_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 			matmulTN_400x128x120_avx2_k4x8(unsafe.Add(ap, i*4), wp, unsafe.Add(cp, (i*120+j)*4))
 		}
 	} // the right edge, 8 columns
+}
+
+// matmulTN_150x16x100_part computes a share of matmulTN_150x16x100 with the
+// kernels of kernels.ISA.
+func matmulTN_150x16x100_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	switch kernels.ISA {
+	case kernels.AVX512:
+		matmulTN_150x16x100_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	case kernels.AVX2:
+		matmulTN_150x16x100_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	default:
+		matmulTN_150x16x100_scalar(x, ws, i0, i1, j0, j1)
+	}
+}
+
+// matmulTN_150x16x100_avx512_k4x32 computes the 4x32 tile at c of
+// matmulTN_150x16x100: K=16 steps over the packed panel bp, a read in place.
+func matmulTN_150x16x100_avx512_k4x32(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x16
+	var c1_0, c1_1 archsimd.Float32x16
+	var c2_0, c2_1 archsimd.Float32x16
+	var c3_0, c3_1 archsimd.Float32x16
+	for n := 15; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 8)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 12)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 600)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 8)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 12)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[16]float32)(unsafe.Add(c, 64)))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 400)))
+	c1_1.Store((*[16]float32)(unsafe.Add(c, 464)))
+	c2_0.Store((*[16]float32)(unsafe.Add(c, 800)))
+	c2_1.Store((*[16]float32)(unsafe.Add(c, 864)))
+	c3_0.Store((*[16]float32)(unsafe.Add(c, 1200)))
+	c3_1.Store((*[16]float32)(unsafe.Add(c, 1264)))
+}
+
+// matmulTN_150x16x100_avx512_k4x4 computes the 4x4 tile at c of
+// matmulTN_150x16x100: K=16 steps over the packed panel bp, a read in place.
+func matmulTN_150x16x100_avx512_k4x4(a, bp, c unsafe.Pointer) {
+	var c0_0 archsimd.Float32x16
+	var c1_0 archsimd.Float32x16
+	var c2_0 archsimd.Float32x16
+	var c3_0 archsimd.Float32x16
+	for n := 15; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 8)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 12)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		a = unsafe.Add(a, 600)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 8)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 12)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	kernels.StorePart16(c0_0, unsafe.Add(c, 0), 4)
+	kernels.StorePart16(c1_0, unsafe.Add(c, 400), 4)
+	kernels.StorePart16(c2_0, unsafe.Add(c, 800), 4)
+	kernels.StorePart16(c3_0, unsafe.Add(c, 1200), 4)
+}
+
+// matmulTN_150x16x100_avx512_k2x32 computes the 2x32 tile at c of
+// matmulTN_150x16x100: K=16 steps over the packed panel bp, a read in place.
+func matmulTN_150x16x100_avx512_k2x32(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x16
+	var c1_0, c1_1 archsimd.Float32x16
+	for n := 15; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a = unsafe.Add(a, 600)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[16]float32)(unsafe.Add(c, 64)))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 400)))
+	c1_1.Store((*[16]float32)(unsafe.Add(c, 464)))
+}
+
+// matmulTN_150x16x100_avx512_k2x4 computes the 2x4 tile at c of
+// matmulTN_150x16x100: K=16 steps over the packed panel bp, a read in place.
+func matmulTN_150x16x100_avx512_k2x4(a, bp, c unsafe.Pointer) {
+	var c0_0 archsimd.Float32x16
+	var c1_0 archsimd.Float32x16
+	for n := 15; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a = unsafe.Add(a, 600)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	kernels.StorePart16(c0_0, unsafe.Add(c, 0), 4)
+	kernels.StorePart16(c1_0, unsafe.Add(c, 400), 4)
+}
+
+// matmulTN_150x16x100_avx512_pack packs columns [j0, j0+32) of op(b) (fewer at
+// the right edge) into ws as 16 rows of 32 floats.
+func matmulTN_150x16x100_avx512_pack(ws, b unsafe.Pointer, j0 int) {
+	src := unsafe.Add(b, j0*4)
+	so, wo := uintptr(0), uintptr(0)
+	if j0+32 <= 100 {
+		for k := 0; k < 16; k++ {
+			archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+0))).Store((*[16]float32)(unsafe.Add(ws, wo+0)))
+			archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+64))).Store((*[16]float32)(unsafe.Add(ws, wo+64)))
+			so += 400
+			wo += 128
+		}
+		return
+	}
+	// the right edge: 4 columns
+	for k := 0; k < 16; k++ {
+		kernels.LoadPart16(unsafe.Add(src, so+0), 4).Store((*[16]float32)(unsafe.Add(ws, wo+0)))
+		so += 400
+		wo += 128
+	}
+}
+
+// matmulTN_150x16x100_avx512 computes rows [i0,i1) and columns [j0,j1) of
+// matmulTN_150x16x100 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
+// j0 and j1 of 32 (or N); ws holds one panel, 512 floats.
+func matmulTN_150x16x100_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 15000 || len(x.A) < 2400 || len(x.B) < 1600 || len(ws) < 512 {
+		panic("matmulTN_150x16x100_avx512: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	iEnd := min(i1, 148)
+	j := j0
+	for ; j+32 <= j1; j += 32 {
+		matmulTN_150x16x100_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulTN_150x16x100_avx512_k4x32(unsafe.Add(ap, i*4), wp, unsafe.Add(cp, (i*100+j)*4))
+		}
+		if i1 == 150 {
+			matmulTN_150x16x100_avx512_k2x32(unsafe.Add(ap, 148*4), wp, unsafe.Add(cp, (148*100+j)*4))
+		} // the last 2 rows
+	}
+	if j < j1 {
+		matmulTN_150x16x100_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulTN_150x16x100_avx512_k4x4(unsafe.Add(ap, i*4), wp, unsafe.Add(cp, (i*100+j)*4))
+		}
+		if i1 == 150 {
+			matmulTN_150x16x100_avx512_k2x4(unsafe.Add(ap, 148*4), wp, unsafe.Add(cp, (148*100+j)*4))
+		} // the last 2 rows
+	} // the right edge, 4 columns
+}
+
+// matmulTN_150x16x100_avx2_k4x16 computes the 4x16 tile at c of
+// matmulTN_150x16x100: K=16 steps over the packed panel bp, a read in place.
+func matmulTN_150x16x100_avx2_k4x16(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	var c2_0, c2_1 archsimd.Float32x8
+	var c3_0, c3_1 archsimd.Float32x8
+	for n := 15; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 8)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 12)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 600)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 8)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 12)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 400)))
+	c1_1.Store((*[8]float32)(unsafe.Add(c, 432)))
+	c2_0.Store((*[8]float32)(unsafe.Add(c, 800)))
+	c2_1.Store((*[8]float32)(unsafe.Add(c, 832)))
+	c3_0.Store((*[8]float32)(unsafe.Add(c, 1200)))
+	c3_1.Store((*[8]float32)(unsafe.Add(c, 1232)))
+}
+
+// matmulTN_150x16x100_avx2_k4x4 computes the 4x4 tile at c of
+// matmulTN_150x16x100: K=16 steps over the packed panel bp, a read in place.
+func matmulTN_150x16x100_avx2_k4x4(a, bp, c unsafe.Pointer) {
+	var c0_0 archsimd.Float32x8
+	var c1_0 archsimd.Float32x8
+	var c2_0 archsimd.Float32x8
+	var c3_0 archsimd.Float32x8
+	for n := 15; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 8)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 12)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		a = unsafe.Add(a, 600)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 8)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 12)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	kernels.StorePart8(c0_0, unsafe.Add(c, 0), 4)
+	kernels.StorePart8(c1_0, unsafe.Add(c, 400), 4)
+	kernels.StorePart8(c2_0, unsafe.Add(c, 800), 4)
+	kernels.StorePart8(c3_0, unsafe.Add(c, 1200), 4)
+}
+
+// matmulTN_150x16x100_avx2_k2x16 computes the 2x16 tile at c of
+// matmulTN_150x16x100: K=16 steps over the packed panel bp, a read in place.
+func matmulTN_150x16x100_avx2_k2x16(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	for n := 15; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a = unsafe.Add(a, 600)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 400)))
+	c1_1.Store((*[8]float32)(unsafe.Add(c, 432)))
+}
+
+// matmulTN_150x16x100_avx2_k2x4 computes the 2x4 tile at c of
+// matmulTN_150x16x100: K=16 steps over the packed panel bp, a read in place.
+func matmulTN_150x16x100_avx2_k2x4(a, bp, c unsafe.Pointer) {
+	var c0_0 archsimd.Float32x8
+	var c1_0 archsimd.Float32x8
+	for n := 15; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a = unsafe.Add(a, 600)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 4)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	kernels.StorePart8(c0_0, unsafe.Add(c, 0), 4)
+	kernels.StorePart8(c1_0, unsafe.Add(c, 400), 4)
+}
+
+// matmulTN_150x16x100_avx2_pack packs columns [j0, j0+16) of op(b) (fewer at
+// the right edge) into ws as 16 rows of 16 floats.
+func matmulTN_150x16x100_avx2_pack(ws, b unsafe.Pointer, j0 int) {
+	src := unsafe.Add(b, j0*4)
+	so, wo := uintptr(0), uintptr(0)
+	if j0+16 <= 100 {
+		for k := 0; k < 16; k++ {
+			archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(src, so+0))).Store((*[8]float32)(unsafe.Add(ws, wo+0)))
+			archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(src, so+32))).Store((*[8]float32)(unsafe.Add(ws, wo+32)))
+			so += 400
+			wo += 64
+		}
+		return
+	}
+	// the right edge: 4 columns
+	for k := 0; k < 16; k++ {
+		kernels.LoadPart8(unsafe.Add(src, so+0), 4).Store((*[8]float32)(unsafe.Add(ws, wo+0)))
+		so += 400
+		wo += 64
+	}
+}
+
+// matmulTN_150x16x100_avx2 computes rows [i0,i1) and columns [j0,j1) of
+// matmulTN_150x16x100 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
+// j0 and j1 of 16 (or N); ws holds one panel, 256 floats.
+func matmulTN_150x16x100_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 15000 || len(x.A) < 2400 || len(x.B) < 1600 || len(ws) < 256 {
+		panic("matmulTN_150x16x100_avx2: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	iEnd := min(i1, 148)
+	j := j0
+	for ; j+16 <= j1; j += 16 {
+		matmulTN_150x16x100_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulTN_150x16x100_avx2_k4x16(unsafe.Add(ap, i*4), wp, unsafe.Add(cp, (i*100+j)*4))
+		}
+		if i1 == 150 {
+			matmulTN_150x16x100_avx2_k2x16(unsafe.Add(ap, 148*4), wp, unsafe.Add(cp, (148*100+j)*4))
+		} // the last 2 rows
+	}
+	if j < j1 {
+		matmulTN_150x16x100_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulTN_150x16x100_avx2_k4x4(unsafe.Add(ap, i*4), wp, unsafe.Add(cp, (i*100+j)*4))
+		}
+		if i1 == 150 {
+			matmulTN_150x16x100_avx2_k2x4(unsafe.Add(ap, 148*4), wp, unsafe.Add(cp, (148*100+j)*4))
+		} // the last 2 rows
+	} // the right edge, 4 columns
+}
+
+// matmulNT_150x100x16_part computes a share of matmulNT_150x100x16 with the
+// kernels of kernels.ISA.
+func matmulNT_150x100x16_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	switch kernels.ISA {
+	case kernels.AVX512:
+		matmulNT_150x100x16_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	case kernels.AVX2:
+		matmulNT_150x100x16_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	default:
+		matmulNT_150x100x16_scalar(x, ws, i0, i1, j0, j1)
+	}
+}
+
+// matmulNT_150x100x16_avx512_k4x16 computes the 4x16 tile at c of
+// matmulNT_150x100x16: K=100 steps over the packed panel bp, a read in place.
+func matmulNT_150x100x16_avx512_k4x16(a, bp, c unsafe.Pointer) {
+	var c0_0 archsimd.Float32x16
+	var c1_0 archsimd.Float32x16
+	var c2_0 archsimd.Float32x16
+	var c3_0 archsimd.Float32x16
+	for n := 99; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 400)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 800)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1200)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 400)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 800)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1200)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 64)))
+	c2_0.Store((*[16]float32)(unsafe.Add(c, 128)))
+	c3_0.Store((*[16]float32)(unsafe.Add(c, 192)))
+}
+
+// matmulNT_150x100x16_avx512_k2x16 computes the 2x16 tile at c of
+// matmulNT_150x100x16: K=100 steps over the packed panel bp, a read in place.
+func matmulNT_150x100x16_avx512_k2x16(a, bp, c unsafe.Pointer) {
+	var c0_0 archsimd.Float32x16
+	var c1_0 archsimd.Float32x16
+	for n := 99; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 400)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 400)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 64)))
+}
+
+// matmulNT_150x100x16_avx512_pack packs columns [j0, j0+32) of op(b) (fewer at
+// the right edge) into ws as 100 rows of 32 floats.
+func matmulNT_150x100x16_avx512_pack(ws, b unsafe.Pointer, j0 int) {
+	w := min(16-j0, 32)
+	kernels.PackT16(ws, unsafe.Add(b, j0*400), w, 100, 100, 32)
+}
+
+// matmulNT_150x100x16_avx512 computes rows [i0,i1) and columns [j0,j1) of
+// matmulNT_150x100x16 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
+// j0 and j1 of 32 (or N); ws holds one panel, 3200 floats.
+func matmulNT_150x100x16_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 2400 || len(x.A) < 15000 || len(x.B) < 1600 || len(ws) < 3200 {
+		panic("matmulNT_150x100x16_avx512: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	iEnd := min(i1, 148)
+	j := j0
+	if j < j1 {
+		matmulNT_150x100x16_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNT_150x100x16_avx512_k4x16(unsafe.Add(ap, i*400), wp, unsafe.Add(cp, (i*16+j)*4))
+		}
+		if i1 == 150 {
+			matmulNT_150x100x16_avx512_k2x16(unsafe.Add(ap, 148*400), wp, unsafe.Add(cp, (148*16+j)*4))
+		} // the last 2 rows
+	} // the right edge, 16 columns
+}
+
+// matmulNT_150x100x16_avx2_k4x16 computes the 4x16 tile at c of
+// matmulNT_150x100x16: K=100 steps over the packed panel bp, a read in place.
+func matmulNT_150x100x16_avx2_k4x16(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	var c2_0, c2_1 archsimd.Float32x8
+	var c3_0, c3_1 archsimd.Float32x8
+	for n := 99; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 400)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 800)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1200)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 400)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 800)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1200)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 64)))
+	c1_1.Store((*[8]float32)(unsafe.Add(c, 96)))
+	c2_0.Store((*[8]float32)(unsafe.Add(c, 128)))
+	c2_1.Store((*[8]float32)(unsafe.Add(c, 160)))
+	c3_0.Store((*[8]float32)(unsafe.Add(c, 192)))
+	c3_1.Store((*[8]float32)(unsafe.Add(c, 224)))
+}
+
+// matmulNT_150x100x16_avx2_k2x16 computes the 2x16 tile at c of
+// matmulNT_150x100x16: K=100 steps over the packed panel bp, a read in place.
+func matmulNT_150x100x16_avx2_k2x16(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	for n := 99; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 400)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 400)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 64)))
+	c1_1.Store((*[8]float32)(unsafe.Add(c, 96)))
+}
+
+// matmulNT_150x100x16_avx2_pack packs columns [j0, j0+16) of op(b) (fewer at
+// the right edge) into ws as 100 rows of 16 floats.
+func matmulNT_150x100x16_avx2_pack(ws, b unsafe.Pointer, j0 int) {
+	w := min(16-j0, 16)
+	kernels.PackT(ws, unsafe.Add(b, j0*400), w, 100, 100, 16, 16)
+}
+
+// matmulNT_150x100x16_avx2 computes rows [i0,i1) and columns [j0,j1) of
+// matmulNT_150x100x16 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
+// j0 and j1 of 16 (or N); ws holds one panel, 1600 floats.
+func matmulNT_150x100x16_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 2400 || len(x.A) < 15000 || len(x.B) < 1600 || len(ws) < 1600 {
+		panic("matmulNT_150x100x16_avx2: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	iEnd := min(i1, 148)
+	j := j0
+	for ; j+16 <= j1; j += 16 {
+		matmulNT_150x100x16_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNT_150x100x16_avx2_k4x16(unsafe.Add(ap, i*400), wp, unsafe.Add(cp, (i*16+j)*4))
+		}
+		if i1 == 150 {
+			matmulNT_150x100x16_avx2_k2x16(unsafe.Add(ap, 148*400), wp, unsafe.Add(cp, (148*16+j)*4))
+		} // the last 2 rows
+	}
+}
+
+// matmulNT_6x784x25_part computes a share of matmulNT_6x784x25 with the kernels
+// of kernels.ISA.
+func matmulNT_6x784x25_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	switch kernels.ISA {
+	case kernels.AVX512:
+		matmulNT_6x784x25_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	case kernels.AVX2:
+		matmulNT_6x784x25_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	default:
+		matmulNT_6x784x25_scalar(x, ws, i0, i1, j0, j1)
+	}
+}
+
+// matmulNT_6x784x25_avx512_k4x25 computes the 4x25 tile at c of
+// matmulNT_6x784x25: K=784 steps over the packed panel bp, a read in place.
+func matmulNT_6x784x25_avx512_k4x25(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x16
+	var c1_0, c1_1 archsimd.Float32x16
+	var c2_0, c2_1 archsimd.Float32x16
+	var c3_0, c3_1 archsimd.Float32x16
+	for n := 783; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 3136)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 6272)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 9408)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 3136)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 6272)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 9408)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	kernels.StorePart16(c0_1, unsafe.Add(c, 64), 9)
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 100)))
+	kernels.StorePart16(c1_1, unsafe.Add(c, 164), 9)
+	c2_0.Store((*[16]float32)(unsafe.Add(c, 200)))
+	kernels.StorePart16(c2_1, unsafe.Add(c, 264), 9)
+	c3_0.Store((*[16]float32)(unsafe.Add(c, 300)))
+	kernels.StorePart16(c3_1, unsafe.Add(c, 364), 9)
+}
+
+// matmulNT_6x784x25_avx512_k2x25 computes the 2x25 tile at c of
+// matmulNT_6x784x25: K=784 steps over the packed panel bp, a read in place.
+func matmulNT_6x784x25_avx512_k2x25(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x16
+	var c1_0, c1_1 archsimd.Float32x16
+	for n := 783; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 3136)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 3136)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	kernels.StorePart16(c0_1, unsafe.Add(c, 64), 9)
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 100)))
+	kernels.StorePart16(c1_1, unsafe.Add(c, 164), 9)
+}
+
+// matmulNT_6x784x25_avx512_pack packs columns [j0, j0+32) of op(b) (fewer at
+// the right edge) into ws as 784 rows of 32 floats.
+func matmulNT_6x784x25_avx512_pack(ws, b unsafe.Pointer, j0 int) {
+	w := min(25-j0, 32)
+	kernels.PackT16(ws, unsafe.Add(b, j0*3136), w, 784, 784, 32)
+}
+
+// matmulNT_6x784x25_avx512 computes rows [i0,i1) and columns [j0,j1) of
+// matmulNT_6x784x25 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
+// j0 and j1 of 32 (or N); ws holds one panel, 25088 floats.
+func matmulNT_6x784x25_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 150 || len(x.A) < 4704 || len(x.B) < 19600 || len(ws) < 25088 {
+		panic("matmulNT_6x784x25_avx512: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	iEnd := min(i1, 4)
+	j := j0
+	if j < j1 {
+		matmulNT_6x784x25_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNT_6x784x25_avx512_k4x25(unsafe.Add(ap, i*3136), wp, unsafe.Add(cp, (i*25+j)*4))
+		}
+		if i1 == 6 {
+			matmulNT_6x784x25_avx512_k2x25(unsafe.Add(ap, 4*3136), wp, unsafe.Add(cp, (4*25+j)*4))
+		} // the last 2 rows
+	} // the right edge, 25 columns
+}
+
+// matmulNT_6x784x25_avx2_k4x16 computes the 4x16 tile at c of
+// matmulNT_6x784x25: K=784 steps over the packed panel bp, a read in place.
+func matmulNT_6x784x25_avx2_k4x16(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	var c2_0, c2_1 archsimd.Float32x8
+	var c3_0, c3_1 archsimd.Float32x8
+	for n := 783; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 6272)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 9408)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 6272)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 9408)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 100)))
+	c1_1.Store((*[8]float32)(unsafe.Add(c, 132)))
+	c2_0.Store((*[8]float32)(unsafe.Add(c, 200)))
+	c2_1.Store((*[8]float32)(unsafe.Add(c, 232)))
+	c3_0.Store((*[8]float32)(unsafe.Add(c, 300)))
+	c3_1.Store((*[8]float32)(unsafe.Add(c, 332)))
+}
+
+// matmulNT_6x784x25_avx2_k4x9 computes the 4x9 tile at c of matmulNT_6x784x25:
+// K=784 steps over the packed panel bp, a read in place.
+func matmulNT_6x784x25_avx2_k4x9(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	var c2_0, c2_1 archsimd.Float32x8
+	var c3_0, c3_1 archsimd.Float32x8
+	for n := 783; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 6272)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 9408)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 6272)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 9408)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	kernels.StorePart8(c0_1, unsafe.Add(c, 32), 1)
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 100)))
+	kernels.StorePart8(c1_1, unsafe.Add(c, 132), 1)
+	c2_0.Store((*[8]float32)(unsafe.Add(c, 200)))
+	kernels.StorePart8(c2_1, unsafe.Add(c, 232), 1)
+	c3_0.Store((*[8]float32)(unsafe.Add(c, 300)))
+	kernels.StorePart8(c3_1, unsafe.Add(c, 332), 1)
+}
+
+// matmulNT_6x784x25_avx2_k2x16 computes the 2x16 tile at c of
+// matmulNT_6x784x25: K=784 steps over the packed panel bp, a read in place.
+func matmulNT_6x784x25_avx2_k2x16(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	for n := 783; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 100)))
+	c1_1.Store((*[8]float32)(unsafe.Add(c, 132)))
+}
+
+// matmulNT_6x784x25_avx2_k2x9 computes the 2x9 tile at c of matmulNT_6x784x25:
+// K=784 steps over the packed panel bp, a read in place.
+func matmulNT_6x784x25_avx2_k2x9(a, bp, c unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	for n := 783; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	kernels.StorePart8(c0_1, unsafe.Add(c, 32), 1)
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 100)))
+	kernels.StorePart8(c1_1, unsafe.Add(c, 132), 1)
+}
+
+// matmulNT_6x784x25_avx2_pack packs columns [j0, j0+16) of op(b) (fewer at the
+// right edge) into ws as 784 rows of 16 floats.
+func matmulNT_6x784x25_avx2_pack(ws, b unsafe.Pointer, j0 int) {
+	w := min(25-j0, 16)
+	kernels.PackT(ws, unsafe.Add(b, j0*3136), w, 784, 784, 16, 16)
+}
+
+// matmulNT_6x784x25_avx2 computes rows [i0,i1) and columns [j0,j1) of
+// matmulNT_6x784x25 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
+// and j1 of 16 (or N); ws holds one panel, 12544 floats.
+func matmulNT_6x784x25_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 150 || len(x.A) < 4704 || len(x.B) < 19600 || len(ws) < 12544 {
+		panic("matmulNT_6x784x25_avx2: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	iEnd := min(i1, 4)
+	j := j0
+	for ; j+16 <= j1; j += 16 {
+		matmulNT_6x784x25_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNT_6x784x25_avx2_k4x16(unsafe.Add(ap, i*3136), wp, unsafe.Add(cp, (i*25+j)*4))
+		}
+		if i1 == 6 {
+			matmulNT_6x784x25_avx2_k2x16(unsafe.Add(ap, 4*3136), wp, unsafe.Add(cp, (4*25+j)*4))
+		} // the last 2 rows
+	}
+	if j < j1 {
+		matmulNT_6x784x25_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNT_6x784x25_avx2_k4x9(unsafe.Add(ap, i*3136), wp, unsafe.Add(cp, (i*25+j)*4))
+		}
+		if i1 == 6 {
+			matmulNT_6x784x25_avx2_k2x9(unsafe.Add(ap, 4*3136), wp, unsafe.Add(cp, (4*25+j)*4))
+		} // the last 2 rows
+	} // the right edge, 9 columns
+}
+
+// matmulNN_8x400x120_biasAdd_relu_part computes a share of
+// matmulNN_8x400x120_biasAdd_relu with the kernels of kernels.ISA.
+func matmulNN_8x400x120_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	switch kernels.ISA {
+	case kernels.AVX512:
+		matmulNN_8x400x120_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	case kernels.AVX2:
+		matmulNN_8x400x120_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	default:
+		matmulNN_8x400x120_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
+	}
+}
+
+// matmulNN_8x400x120_biasAdd_relu_avx512_k4x32 computes the 4x32 tile at c of
+// matmulNN_8x400x120_biasAdd_relu: K=400 steps over the packed panel bp, a read
+// in place.
+func matmulNN_8x400x120_biasAdd_relu_avx512_k4x32(a, bp, c, bias unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x16
+	var c1_0, c1_1 archsimd.Float32x16
+	var c2_0, c2_1 archsimd.Float32x16
+	var c3_0, c3_1 archsimd.Float32x16
+	for n := 399; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 3200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 4800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 3200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 4800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	zero := archsimd.LoadFloat32x16((*[16]float32)(kernels.Zeros[:]))
+	bias0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bias, 0)))
+	bias1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bias, 64)))
+	c0_0 = c0_0.Add(bias0)
+	c0_0 = zero.Merge(c0_0, c0_0.Less(zero))
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c0_1 = c0_1.Add(bias1)
+	c0_1 = zero.Merge(c0_1, c0_1.Less(zero))
+	c0_1.Store((*[16]float32)(unsafe.Add(c, 64)))
+	c1_0 = c1_0.Add(bias0)
+	c1_0 = zero.Merge(c1_0, c1_0.Less(zero))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 480)))
+	c1_1 = c1_1.Add(bias1)
+	c1_1 = zero.Merge(c1_1, c1_1.Less(zero))
+	c1_1.Store((*[16]float32)(unsafe.Add(c, 544)))
+	c2_0 = c2_0.Add(bias0)
+	c2_0 = zero.Merge(c2_0, c2_0.Less(zero))
+	c2_0.Store((*[16]float32)(unsafe.Add(c, 960)))
+	c2_1 = c2_1.Add(bias1)
+	c2_1 = zero.Merge(c2_1, c2_1.Less(zero))
+	c2_1.Store((*[16]float32)(unsafe.Add(c, 1024)))
+	c3_0 = c3_0.Add(bias0)
+	c3_0 = zero.Merge(c3_0, c3_0.Less(zero))
+	c3_0.Store((*[16]float32)(unsafe.Add(c, 1440)))
+	c3_1 = c3_1.Add(bias1)
+	c3_1 = zero.Merge(c3_1, c3_1.Less(zero))
+	c3_1.Store((*[16]float32)(unsafe.Add(c, 1504)))
+}
+
+// matmulNN_8x400x120_biasAdd_relu_avx512_k4x24 computes the 4x24 tile at c of
+// matmulNN_8x400x120_biasAdd_relu: K=400 steps over the packed panel bp, a read
+// in place.
+func matmulNN_8x400x120_biasAdd_relu_avx512_k4x24(a, bp, c, bias unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x16
+	var c1_0, c1_1 archsimd.Float32x16
+	var c2_0, c2_1 archsimd.Float32x16
+	var c3_0, c3_1 archsimd.Float32x16
+	for n := 399; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 3200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 4800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 3200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 4800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	zero := archsimd.LoadFloat32x16((*[16]float32)(kernels.Zeros[:]))
+	bias0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bias, 0)))
+	bias1 := kernels.LoadPart16(unsafe.Add(bias, 64), 8)
+	c0_0 = c0_0.Add(bias0)
+	c0_0 = zero.Merge(c0_0, c0_0.Less(zero))
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c0_1 = c0_1.Add(bias1)
+	c0_1 = zero.Merge(c0_1, c0_1.Less(zero))
+	kernels.StorePart16(c0_1, unsafe.Add(c, 64), 8)
+	c1_0 = c1_0.Add(bias0)
+	c1_0 = zero.Merge(c1_0, c1_0.Less(zero))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 480)))
+	c1_1 = c1_1.Add(bias1)
+	c1_1 = zero.Merge(c1_1, c1_1.Less(zero))
+	kernels.StorePart16(c1_1, unsafe.Add(c, 544), 8)
+	c2_0 = c2_0.Add(bias0)
+	c2_0 = zero.Merge(c2_0, c2_0.Less(zero))
+	c2_0.Store((*[16]float32)(unsafe.Add(c, 960)))
+	c2_1 = c2_1.Add(bias1)
+	c2_1 = zero.Merge(c2_1, c2_1.Less(zero))
+	kernels.StorePart16(c2_1, unsafe.Add(c, 1024), 8)
+	c3_0 = c3_0.Add(bias0)
+	c3_0 = zero.Merge(c3_0, c3_0.Less(zero))
+	c3_0.Store((*[16]float32)(unsafe.Add(c, 1440)))
+	c3_1 = c3_1.Add(bias1)
+	c3_1 = zero.Merge(c3_1, c3_1.Less(zero))
+	kernels.StorePart16(c3_1, unsafe.Add(c, 1504), 8)
+}
+
+// matmulNN_8x400x120_biasAdd_relu_avx512_pack packs columns [j0, j0+32) of
+// op(b) (fewer at the right edge) into ws as 400 rows of 32 floats.
+func matmulNN_8x400x120_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) {
+	src := unsafe.Add(b, j0*4)
+	so, wo := uintptr(0), uintptr(0)
+	if j0+32 <= 120 {
+		for k := 0; k < 400; k++ {
+			archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+0))).Store((*[16]float32)(unsafe.Add(ws, wo+0)))
+			archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+64))).Store((*[16]float32)(unsafe.Add(ws, wo+64)))
+			so += 480
+			wo += 128
+		}
+		return
+	}
+	// the right edge: 24 columns
+	for k := 0; k < 400; k++ {
+		archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+0))).Store((*[16]float32)(unsafe.Add(ws, wo+0)))
+		kernels.LoadPart16(unsafe.Add(src, so+64), 8).Store((*[16]float32)(unsafe.Add(ws, wo+64)))
+		so += 480
+		wo += 128
+	}
+}
+
+// matmulNN_8x400x120_biasAdd_relu_avx512 computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_8x400x120_biasAdd_relu with avx512 kernels: i0 and i1 are
+// multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 12800
+// floats.
+func matmulNN_8x400x120_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 960 || len(x.A) < 3200 || len(x.B) < 48000 || len(x.Bias) < 120 || len(ws) < 12800 {
+		panic("matmulNN_8x400x120_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	biasp := unsafe.Pointer(&x.Bias[0])
+	iEnd := min(i1, 8)
+	j := j0
+	for ; j+32 <= j1; j += 32 {
+		matmulNN_8x400x120_biasAdd_relu_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_8x400x120_biasAdd_relu_avx512_k4x32(unsafe.Add(ap, i*1600), wp, unsafe.Add(cp, (i*120+j)*4), unsafe.Add(biasp, j*4))
+		}
+	}
+	if j < j1 {
+		matmulNN_8x400x120_biasAdd_relu_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_8x400x120_biasAdd_relu_avx512_k4x24(unsafe.Add(ap, i*1600), wp, unsafe.Add(cp, (i*120+j)*4), unsafe.Add(biasp, j*4))
+		}
+	} // the right edge, 24 columns
+}
+
+// matmulNN_8x400x120_biasAdd_relu_avx2_k4x16 computes the 4x16 tile at c of
+// matmulNN_8x400x120_biasAdd_relu: K=400 steps over the packed panel bp, a read
+// in place.
+func matmulNN_8x400x120_biasAdd_relu_avx2_k4x16(a, bp, c, bias unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	var c2_0, c2_1 archsimd.Float32x8
+	var c3_0, c3_1 archsimd.Float32x8
+	for n := 399; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 4800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 4800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	zero := archsimd.LoadFloat32x8((*[8]float32)(kernels.Zeros[:]))
+	bias0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bias, 0)))
+	bias1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bias, 32)))
+	c0_0 = c0_0.Add(bias0)
+	c0_0 = zero.Merge(c0_0, c0_0.Less(zero))
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c0_1 = c0_1.Add(bias1)
+	c0_1 = zero.Merge(c0_1, c0_1.Less(zero))
+	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
+	c1_0 = c1_0.Add(bias0)
+	c1_0 = zero.Merge(c1_0, c1_0.Less(zero))
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 480)))
+	c1_1 = c1_1.Add(bias1)
+	c1_1 = zero.Merge(c1_1, c1_1.Less(zero))
+	c1_1.Store((*[8]float32)(unsafe.Add(c, 512)))
+	c2_0 = c2_0.Add(bias0)
+	c2_0 = zero.Merge(c2_0, c2_0.Less(zero))
+	c2_0.Store((*[8]float32)(unsafe.Add(c, 960)))
+	c2_1 = c2_1.Add(bias1)
+	c2_1 = zero.Merge(c2_1, c2_1.Less(zero))
+	c2_1.Store((*[8]float32)(unsafe.Add(c, 992)))
+	c3_0 = c3_0.Add(bias0)
+	c3_0 = zero.Merge(c3_0, c3_0.Less(zero))
+	c3_0.Store((*[8]float32)(unsafe.Add(c, 1440)))
+	c3_1 = c3_1.Add(bias1)
+	c3_1 = zero.Merge(c3_1, c3_1.Less(zero))
+	c3_1.Store((*[8]float32)(unsafe.Add(c, 1472)))
+}
+
+// matmulNN_8x400x120_biasAdd_relu_avx2_k4x8 computes the 4x8 tile at c of
+// matmulNN_8x400x120_biasAdd_relu: K=400 steps over the packed panel bp, a read
+// in place.
+func matmulNN_8x400x120_biasAdd_relu_avx2_k4x8(a, bp, c, bias unsafe.Pointer) {
+	var c0_0 archsimd.Float32x8
+	var c1_0 archsimd.Float32x8
+	var c2_0 archsimd.Float32x8
+	var c3_0 archsimd.Float32x8
+	for n := 399; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 4800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1600)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3200)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 4800)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	zero := archsimd.LoadFloat32x8((*[8]float32)(kernels.Zeros[:]))
+	bias0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bias, 0)))
+	c0_0 = c0_0.Add(bias0)
+	c0_0 = zero.Merge(c0_0, c0_0.Less(zero))
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c1_0 = c1_0.Add(bias0)
+	c1_0 = zero.Merge(c1_0, c1_0.Less(zero))
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 480)))
+	c2_0 = c2_0.Add(bias0)
+	c2_0 = zero.Merge(c2_0, c2_0.Less(zero))
+	c2_0.Store((*[8]float32)(unsafe.Add(c, 960)))
+	c3_0 = c3_0.Add(bias0)
+	c3_0 = zero.Merge(c3_0, c3_0.Less(zero))
+	c3_0.Store((*[8]float32)(unsafe.Add(c, 1440)))
+}
+
+// matmulNN_8x400x120_biasAdd_relu_avx2_pack packs columns [j0, j0+16) of op(b)
+// (fewer at the right edge) into ws as 400 rows of 16 floats.
+func matmulNN_8x400x120_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
+	src := unsafe.Add(b, j0*4)
+	so, wo := uintptr(0), uintptr(0)
+	if j0+16 <= 120 {
+		for k := 0; k < 400; k++ {
+			archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(src, so+0))).Store((*[8]float32)(unsafe.Add(ws, wo+0)))
+			archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(src, so+32))).Store((*[8]float32)(unsafe.Add(ws, wo+32)))
+			so += 480
+			wo += 64
+		}
+		return
+	}
+	// the right edge: 8 columns
+	for k := 0; k < 400; k++ {
+		archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(src, so+0))).Store((*[8]float32)(unsafe.Add(ws, wo+0)))
+		so += 480
+		wo += 64
+	}
+}
+
+// matmulNN_8x400x120_biasAdd_relu_avx2 computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_8x400x120_biasAdd_relu with avx2 kernels: i0 and i1 are
+// multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 6400
+// floats.
+func matmulNN_8x400x120_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 960 || len(x.A) < 3200 || len(x.B) < 48000 || len(x.Bias) < 120 || len(ws) < 6400 {
+		panic("matmulNN_8x400x120_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	biasp := unsafe.Pointer(&x.Bias[0])
+	iEnd := min(i1, 8)
+	j := j0
+	for ; j+16 <= j1; j += 16 {
+		matmulNN_8x400x120_biasAdd_relu_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_8x400x120_biasAdd_relu_avx2_k4x16(unsafe.Add(ap, i*1600), wp, unsafe.Add(cp, (i*120+j)*4), unsafe.Add(biasp, j*4))
+		}
+	}
+	if j < j1 {
+		matmulNN_8x400x120_biasAdd_relu_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_8x400x120_biasAdd_relu_avx2_k4x8(unsafe.Add(ap, i*1600), wp, unsafe.Add(cp, (i*120+j)*4), unsafe.Add(biasp, j*4))
+		}
+	} // the right edge, 8 columns
+}
+
+// matmulNN_8x120x84_biasAdd_relu_part computes a share of
+// matmulNN_8x120x84_biasAdd_relu with the kernels of kernels.ISA.
+func matmulNN_8x120x84_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	switch kernels.ISA {
+	case kernels.AVX512:
+		matmulNN_8x120x84_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	case kernels.AVX2:
+		matmulNN_8x120x84_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	default:
+		matmulNN_8x120x84_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
+	}
+}
+
+// matmulNN_8x120x84_biasAdd_relu_avx512_k4x32 computes the 4x32 tile at c of
+// matmulNN_8x120x84_biasAdd_relu: K=120 steps over the packed panel bp, a read
+// in place.
+func matmulNN_8x120x84_biasAdd_relu_avx512_k4x32(a, bp, c, bias unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x16
+	var c1_0, c1_1 archsimd.Float32x16
+	var c2_0, c2_1 archsimd.Float32x16
+	var c3_0, c3_1 archsimd.Float32x16
+	for n := 119; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 480)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 960)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1440)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 480)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 960)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1440)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	zero := archsimd.LoadFloat32x16((*[16]float32)(kernels.Zeros[:]))
+	bias0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bias, 0)))
+	bias1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bias, 64)))
+	c0_0 = c0_0.Add(bias0)
+	c0_0 = zero.Merge(c0_0, c0_0.Less(zero))
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c0_1 = c0_1.Add(bias1)
+	c0_1 = zero.Merge(c0_1, c0_1.Less(zero))
+	c0_1.Store((*[16]float32)(unsafe.Add(c, 64)))
+	c1_0 = c1_0.Add(bias0)
+	c1_0 = zero.Merge(c1_0, c1_0.Less(zero))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 336)))
+	c1_1 = c1_1.Add(bias1)
+	c1_1 = zero.Merge(c1_1, c1_1.Less(zero))
+	c1_1.Store((*[16]float32)(unsafe.Add(c, 400)))
+	c2_0 = c2_0.Add(bias0)
+	c2_0 = zero.Merge(c2_0, c2_0.Less(zero))
+	c2_0.Store((*[16]float32)(unsafe.Add(c, 672)))
+	c2_1 = c2_1.Add(bias1)
+	c2_1 = zero.Merge(c2_1, c2_1.Less(zero))
+	c2_1.Store((*[16]float32)(unsafe.Add(c, 736)))
+	c3_0 = c3_0.Add(bias0)
+	c3_0 = zero.Merge(c3_0, c3_0.Less(zero))
+	c3_0.Store((*[16]float32)(unsafe.Add(c, 1008)))
+	c3_1 = c3_1.Add(bias1)
+	c3_1 = zero.Merge(c3_1, c3_1.Less(zero))
+	c3_1.Store((*[16]float32)(unsafe.Add(c, 1072)))
+}
+
+// matmulNN_8x120x84_biasAdd_relu_avx512_k4x20 computes the 4x20 tile at c of
+// matmulNN_8x120x84_biasAdd_relu: K=120 steps over the packed panel bp, a read
+// in place.
+func matmulNN_8x120x84_biasAdd_relu_avx512_k4x20(a, bp, c, bias unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x16
+	var c1_0, c1_1 archsimd.Float32x16
+	var c2_0, c2_1 archsimd.Float32x16
+	var c3_0, c3_1 archsimd.Float32x16
+	for n := 119; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 480)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 960)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1440)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 480)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 960)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1440)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	zero := archsimd.LoadFloat32x16((*[16]float32)(kernels.Zeros[:]))
+	bias0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bias, 0)))
+	bias1 := kernels.LoadPart16(unsafe.Add(bias, 64), 4)
+	c0_0 = c0_0.Add(bias0)
+	c0_0 = zero.Merge(c0_0, c0_0.Less(zero))
+	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
+	c0_1 = c0_1.Add(bias1)
+	c0_1 = zero.Merge(c0_1, c0_1.Less(zero))
+	kernels.StorePart16(c0_1, unsafe.Add(c, 64), 4)
+	c1_0 = c1_0.Add(bias0)
+	c1_0 = zero.Merge(c1_0, c1_0.Less(zero))
+	c1_0.Store((*[16]float32)(unsafe.Add(c, 336)))
+	c1_1 = c1_1.Add(bias1)
+	c1_1 = zero.Merge(c1_1, c1_1.Less(zero))
+	kernels.StorePart16(c1_1, unsafe.Add(c, 400), 4)
+	c2_0 = c2_0.Add(bias0)
+	c2_0 = zero.Merge(c2_0, c2_0.Less(zero))
+	c2_0.Store((*[16]float32)(unsafe.Add(c, 672)))
+	c2_1 = c2_1.Add(bias1)
+	c2_1 = zero.Merge(c2_1, c2_1.Less(zero))
+	kernels.StorePart16(c2_1, unsafe.Add(c, 736), 4)
+	c3_0 = c3_0.Add(bias0)
+	c3_0 = zero.Merge(c3_0, c3_0.Less(zero))
+	c3_0.Store((*[16]float32)(unsafe.Add(c, 1008)))
+	c3_1 = c3_1.Add(bias1)
+	c3_1 = zero.Merge(c3_1, c3_1.Less(zero))
+	kernels.StorePart16(c3_1, unsafe.Add(c, 1072), 4)
+}
+
+// matmulNN_8x120x84_biasAdd_relu_avx512_pack packs columns [j0, j0+32) of op(b)
+// (fewer at the right edge) into ws as 120 rows of 32 floats.
+func matmulNN_8x120x84_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) {
+	src := unsafe.Add(b, j0*4)
+	so, wo := uintptr(0), uintptr(0)
+	if j0+32 <= 84 {
+		for k := 0; k < 120; k++ {
+			archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+0))).Store((*[16]float32)(unsafe.Add(ws, wo+0)))
+			archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+64))).Store((*[16]float32)(unsafe.Add(ws, wo+64)))
+			so += 336
+			wo += 128
+		}
+		return
+	}
+	// the right edge: 20 columns
+	for k := 0; k < 120; k++ {
+		archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(src, so+0))).Store((*[16]float32)(unsafe.Add(ws, wo+0)))
+		kernels.LoadPart16(unsafe.Add(src, so+64), 4).Store((*[16]float32)(unsafe.Add(ws, wo+64)))
+		so += 336
+		wo += 128
+	}
+}
+
+// matmulNN_8x120x84_biasAdd_relu_avx512 computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_8x120x84_biasAdd_relu with avx512 kernels: i0 and i1 are
+// multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 3840
+// floats.
+func matmulNN_8x120x84_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 672 || len(x.A) < 960 || len(x.B) < 10080 || len(x.Bias) < 84 || len(ws) < 3840 {
+		panic("matmulNN_8x120x84_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	biasp := unsafe.Pointer(&x.Bias[0])
+	iEnd := min(i1, 8)
+	j := j0
+	for ; j+32 <= j1; j += 32 {
+		matmulNN_8x120x84_biasAdd_relu_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_8x120x84_biasAdd_relu_avx512_k4x32(unsafe.Add(ap, i*480), wp, unsafe.Add(cp, (i*84+j)*4), unsafe.Add(biasp, j*4))
+		}
+	}
+	if j < j1 {
+		matmulNN_8x120x84_biasAdd_relu_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_8x120x84_biasAdd_relu_avx512_k4x20(unsafe.Add(ap, i*480), wp, unsafe.Add(cp, (i*84+j)*4), unsafe.Add(biasp, j*4))
+		}
+	} // the right edge, 20 columns
+}
+
+// matmulNN_8x120x84_biasAdd_relu_avx2_k4x16 computes the 4x16 tile at c of
+// matmulNN_8x120x84_biasAdd_relu: K=120 steps over the packed panel bp, a read
+// in place.
+func matmulNN_8x120x84_biasAdd_relu_avx2_k4x16(a, bp, c, bias unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	var c2_0, c2_1 archsimd.Float32x8
+	var c3_0, c3_1 archsimd.Float32x8
+	for n := 119; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 480)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 960)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1440)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 480)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 960)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1440)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	zero := archsimd.LoadFloat32x8((*[8]float32)(kernels.Zeros[:]))
+	bias0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bias, 0)))
+	bias1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bias, 32)))
+	c0_0 = c0_0.Add(bias0)
+	c0_0 = zero.Merge(c0_0, c0_0.Less(zero))
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c0_1 = c0_1.Add(bias1)
+	c0_1 = zero.Merge(c0_1, c0_1.Less(zero))
+	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
+	c1_0 = c1_0.Add(bias0)
+	c1_0 = zero.Merge(c1_0, c1_0.Less(zero))
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 336)))
+	c1_1 = c1_1.Add(bias1)
+	c1_1 = zero.Merge(c1_1, c1_1.Less(zero))
+	c1_1.Store((*[8]float32)(unsafe.Add(c, 368)))
+	c2_0 = c2_0.Add(bias0)
+	c2_0 = zero.Merge(c2_0, c2_0.Less(zero))
+	c2_0.Store((*[8]float32)(unsafe.Add(c, 672)))
+	c2_1 = c2_1.Add(bias1)
+	c2_1 = zero.Merge(c2_1, c2_1.Less(zero))
+	c2_1.Store((*[8]float32)(unsafe.Add(c, 704)))
+	c3_0 = c3_0.Add(bias0)
+	c3_0 = zero.Merge(c3_0, c3_0.Less(zero))
+	c3_0.Store((*[8]float32)(unsafe.Add(c, 1008)))
+	c3_1 = c3_1.Add(bias1)
+	c3_1 = zero.Merge(c3_1, c3_1.Less(zero))
+	c3_1.Store((*[8]float32)(unsafe.Add(c, 1040)))
+}
+
+// matmulNN_8x120x84_biasAdd_relu_avx2_k4x4 computes the 4x4 tile at c of
+// matmulNN_8x120x84_biasAdd_relu: K=120 steps over the packed panel bp, a read
+// in place.
+func matmulNN_8x120x84_biasAdd_relu_avx2_k4x4(a, bp, c, bias unsafe.Pointer) {
+	var c0_0 archsimd.Float32x8
+	var c1_0 archsimd.Float32x8
+	var c2_0 archsimd.Float32x8
+	var c3_0 archsimd.Float32x8
+	for n := 119; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 480)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 960)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1440)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 480)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 960)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1440)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	zero := archsimd.LoadFloat32x8((*[8]float32)(kernels.Zeros[:]))
+	bias0 := kernels.LoadPart8(unsafe.Add(bias, 0), 4)
+	c0_0 = c0_0.Add(bias0)
+	c0_0 = zero.Merge(c0_0, c0_0.Less(zero))
+	kernels.StorePart8(c0_0, unsafe.Add(c, 0), 4)
+	c1_0 = c1_0.Add(bias0)
+	c1_0 = zero.Merge(c1_0, c1_0.Less(zero))
+	kernels.StorePart8(c1_0, unsafe.Add(c, 336), 4)
+	c2_0 = c2_0.Add(bias0)
+	c2_0 = zero.Merge(c2_0, c2_0.Less(zero))
+	kernels.StorePart8(c2_0, unsafe.Add(c, 672), 4)
+	c3_0 = c3_0.Add(bias0)
+	c3_0 = zero.Merge(c3_0, c3_0.Less(zero))
+	kernels.StorePart8(c3_0, unsafe.Add(c, 1008), 4)
+}
+
+// matmulNN_8x120x84_biasAdd_relu_avx2_pack packs columns [j0, j0+16) of op(b)
+// (fewer at the right edge) into ws as 120 rows of 16 floats.
+func matmulNN_8x120x84_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
+	src := unsafe.Add(b, j0*4)
+	so, wo := uintptr(0), uintptr(0)
+	if j0+16 <= 84 {
+		for k := 0; k < 120; k++ {
+			archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(src, so+0))).Store((*[8]float32)(unsafe.Add(ws, wo+0)))
+			archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(src, so+32))).Store((*[8]float32)(unsafe.Add(ws, wo+32)))
+			so += 336
+			wo += 64
+		}
+		return
+	}
+	// the right edge: 4 columns
+	for k := 0; k < 120; k++ {
+		kernels.LoadPart8(unsafe.Add(src, so+0), 4).Store((*[8]float32)(unsafe.Add(ws, wo+0)))
+		so += 336
+		wo += 64
+	}
+}
+
+// matmulNN_8x120x84_biasAdd_relu_avx2 computes rows [i0,i1) and columns [j0,j1)
+// of matmulNN_8x120x84_biasAdd_relu with avx2 kernels: i0 and i1 are multiples
+// of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 1920 floats.
+func matmulNN_8x120x84_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 672 || len(x.A) < 960 || len(x.B) < 10080 || len(x.Bias) < 84 || len(ws) < 1920 {
+		panic("matmulNN_8x120x84_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	biasp := unsafe.Pointer(&x.Bias[0])
+	iEnd := min(i1, 8)
+	j := j0
+	for ; j+16 <= j1; j += 16 {
+		matmulNN_8x120x84_biasAdd_relu_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_8x120x84_biasAdd_relu_avx2_k4x16(unsafe.Add(ap, i*480), wp, unsafe.Add(cp, (i*84+j)*4), unsafe.Add(biasp, j*4))
+		}
+	}
+	if j < j1 {
+		matmulNN_8x120x84_biasAdd_relu_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_8x120x84_biasAdd_relu_avx2_k4x4(unsafe.Add(ap, i*480), wp, unsafe.Add(cp, (i*84+j)*4), unsafe.Add(biasp, j*4))
+		}
+	} // the right edge, 4 columns
+}
+
+// matmulNN_8x84x10_biasAdd_part computes a share of matmulNN_8x84x10_biasAdd
+// with the kernels of kernels.ISA.
+func matmulNN_8x84x10_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	switch kernels.ISA {
+	case kernels.AVX512:
+		matmulNN_8x84x10_biasAdd_avx512(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	case kernels.AVX2:
+		matmulNN_8x84x10_biasAdd_avx2(x, ws, i0, i1, j0, j1)
+		archsimd.ClearAVXUpperBits()
+	default:
+		matmulNN_8x84x10_biasAdd_scalar(x, ws, i0, i1, j0, j1)
+	}
+}
+
+// matmulNN_8x84x10_biasAdd_avx512_k4x10 computes the 4x10 tile at c of
+// matmulNN_8x84x10_biasAdd: K=84 steps over the packed panel bp, a read in
+// place.
+func matmulNN_8x84x10_biasAdd_avx512_k4x10(a, bp, c, bias unsafe.Pointer) {
+	var c0_0 archsimd.Float32x16
+	var c1_0 archsimd.Float32x16
+	var c2_0 archsimd.Float32x16
+	var c3_0 archsimd.Float32x16
+	for n := 83; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 336)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 672)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1008)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 128)
+	}
+	{
+		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
+		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 336)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 672)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 1008)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+	} // the last k step, peeled: a and bp stay within their operands
+	bias0 := kernels.LoadPart16(unsafe.Add(bias, 0), 10)
+	c0_0 = c0_0.Add(bias0)
+	kernels.StorePart16(c0_0, unsafe.Add(c, 0), 10)
+	c1_0 = c1_0.Add(bias0)
+	kernels.StorePart16(c1_0, unsafe.Add(c, 40), 10)
+	c2_0 = c2_0.Add(bias0)
+	kernels.StorePart16(c2_0, unsafe.Add(c, 80), 10)
+	c3_0 = c3_0.Add(bias0)
+	kernels.StorePart16(c3_0, unsafe.Add(c, 120), 10)
+}
+
+// matmulNN_8x84x10_biasAdd_avx512_pack packs columns [j0, j0+32) of op(b)
+// (fewer at the right edge) into ws as 84 rows of 32 floats.
+func matmulNN_8x84x10_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
+	src := unsafe.Add(b, j0*4)
+	so, wo := uintptr(0), uintptr(0)
+	for k := 0; k < 84; k++ {
+		kernels.LoadPart16(unsafe.Add(src, so+0), 10).Store((*[16]float32)(unsafe.Add(ws, wo+0)))
+		so += 40
+		wo += 128
+	}
+}
+
+// matmulNN_8x84x10_biasAdd_avx512 computes rows [i0,i1) and columns [j0,j1) of
+// matmulNN_8x84x10_biasAdd with avx512 kernels: i0 and i1 are multiples of 4
+// (or M), j0 and j1 of 32 (or N); ws holds one panel, 2688 floats.
+func matmulNN_8x84x10_biasAdd_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 80 || len(x.A) < 672 || len(x.B) < 840 || len(x.Bias) < 10 || len(ws) < 2688 {
+		panic("matmulNN_8x84x10_biasAdd_avx512: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	biasp := unsafe.Pointer(&x.Bias[0])
+	iEnd := min(i1, 8)
+	j := j0
+	if j < j1 {
+		matmulNN_8x84x10_biasAdd_avx512_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_8x84x10_biasAdd_avx512_k4x10(unsafe.Add(ap, i*336), wp, unsafe.Add(cp, (i*10+j)*4), unsafe.Add(biasp, j*4))
+		}
+	} // the right edge, 10 columns
+}
+
+// matmulNN_8x84x10_biasAdd_avx2_k4x10 computes the 4x10 tile at c of
+// matmulNN_8x84x10_biasAdd: K=84 steps over the packed panel bp, a read in
+// place.
+func matmulNN_8x84x10_biasAdd_avx2_k4x10(a, bp, c, bias unsafe.Pointer) {
+	var c0_0, c0_1 archsimd.Float32x8
+	var c1_0, c1_1 archsimd.Float32x8
+	var c2_0, c2_1 archsimd.Float32x8
+	var c3_0, c3_1 archsimd.Float32x8
+	for n := 83; n > 0; n-- {
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 336)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 672)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1008)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+		a = unsafe.Add(a, 4)
+		bp = unsafe.Add(bp, 64)
+	}
+	{
+		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
+		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
+		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
+		c0_0 = a0.MulAdd(b0, c0_0)
+		c0_1 = a0.MulAdd(b1, c0_1)
+		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 336)))
+		c1_0 = a1.MulAdd(b0, c1_0)
+		c1_1 = a1.MulAdd(b1, c1_1)
+		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 672)))
+		c2_0 = a2.MulAdd(b0, c2_0)
+		c2_1 = a2.MulAdd(b1, c2_1)
+		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 1008)))
+		c3_0 = a3.MulAdd(b0, c3_0)
+		c3_1 = a3.MulAdd(b1, c3_1)
+	} // the last k step, peeled: a and bp stay within their operands
+	bias0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bias, 0)))
+	bias1 := kernels.LoadPart8(unsafe.Add(bias, 32), 2)
+	c0_0 = c0_0.Add(bias0)
+	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
+	c0_1 = c0_1.Add(bias1)
+	kernels.StorePart8(c0_1, unsafe.Add(c, 32), 2)
+	c1_0 = c1_0.Add(bias0)
+	c1_0.Store((*[8]float32)(unsafe.Add(c, 40)))
+	c1_1 = c1_1.Add(bias1)
+	kernels.StorePart8(c1_1, unsafe.Add(c, 72), 2)
+	c2_0 = c2_0.Add(bias0)
+	c2_0.Store((*[8]float32)(unsafe.Add(c, 80)))
+	c2_1 = c2_1.Add(bias1)
+	kernels.StorePart8(c2_1, unsafe.Add(c, 112), 2)
+	c3_0 = c3_0.Add(bias0)
+	c3_0.Store((*[8]float32)(unsafe.Add(c, 120)))
+	c3_1 = c3_1.Add(bias1)
+	kernels.StorePart8(c3_1, unsafe.Add(c, 152), 2)
+}
+
+// matmulNN_8x84x10_biasAdd_avx2_pack packs columns [j0, j0+16) of op(b) (fewer
+// at the right edge) into ws as 84 rows of 16 floats.
+func matmulNN_8x84x10_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
+	src := unsafe.Add(b, j0*4)
+	so, wo := uintptr(0), uintptr(0)
+	for k := 0; k < 84; k++ {
+		archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(src, so+0))).Store((*[8]float32)(unsafe.Add(ws, wo+0)))
+		kernels.LoadPart8(unsafe.Add(src, so+32), 2).Store((*[8]float32)(unsafe.Add(ws, wo+32)))
+		so += 40
+		wo += 64
+	}
+}
+
+// matmulNN_8x84x10_biasAdd_avx2 computes rows [i0,i1) and columns [j0,j1) of
+// matmulNN_8x84x10_biasAdd with avx2 kernels: i0 and i1 are multiples of 4 (or
+// M), j0 and j1 of 16 (or N); ws holds one panel, 1344 floats.
+func matmulNN_8x84x10_biasAdd_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 80 || len(x.A) < 672 || len(x.B) < 840 || len(x.Bias) < 10 || len(ws) < 1344 {
+		panic("matmulNN_8x84x10_biasAdd_avx2: an operand or the workspace is shorter than the product needs")
+	}
+	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
+	biasp := unsafe.Pointer(&x.Bias[0])
+	iEnd := min(i1, 8)
+	j := j0
+	if j < j1 {
+		matmulNN_8x84x10_biasAdd_avx2_pack(wp, bs, j)
+		for i := i0; i < iEnd; i += 4 {
+			matmulNN_8x84x10_biasAdd_avx2_k4x10(unsafe.Add(ap, i*336), wp, unsafe.Add(cp, (i*10+j)*4), unsafe.Add(biasp, j*4))
+		}
+	} // the right edge, 10 columns
 }

@@ -14,6 +14,11 @@ type Float = float32
 // Batch is the static batch size: every activation's first dimension.
 const Batch = 128
 
+// InferBatch is the sub-batch the inference pass runs at: EvalStep and Predict
+// run it on a batch's real rows, InferBatch rows at a time, skipping the chunks
+// that hold only padding.
+const InferBatch = 8
+
 // ArenaFloats is the size of the arena every Float buffer lives in: parameters,
 // gradients, optimizer state and the input, then the activations of whichever
 // pass runs, reusing the memory of values no longer needed.
@@ -102,18 +107,18 @@ type Model struct {
 	c1BwdReluGrad          []Float // backward relu_grad of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:42)
 
 	// The inference pass's activations, in the same reused memory.
-	inferC1Conv2d  []Float // inference conv2d of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:6)
-	inferC1BiasAdd []Float // inference bias_add of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:6)
-	inferC1Relu    []Float // inference relu of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:42)
-	inferC1        []Float // inference maxpool2d of c1 [128,6,14,14] (examples/mnist/lenet.dl:8:50)
-	inferC2Conv2d  []Float // inference conv2d of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:6)
-	inferC2BiasAdd []Float // inference bias_add of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:6)
-	inferC2Relu    []Float // inference relu of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:27)
-	inferC2        []Float // inference maxpool2d of c2 [128,16,5,5] (examples/mnist/lenet.dl:9:35)
-	inferH1Flatten []Float // inference flatten of h1 [128,400] (examples/mnist/lenet.dl:10:6)
-	inferH1        []Float // inference relu of h1 [128,120] (examples/mnist/lenet.dl:10:35)
-	inferH2        []Float // inference relu of h2 [128,84] (examples/mnist/lenet.dl:11:23)
-	inferLogits    []Float // inference bias_add of logits [128,10] (examples/mnist/lenet.dl:12:10)
+	inferC1Conv2d  []Float // inference conv2d of c1 [8,6,28,28] (examples/mnist/lenet.dl:8:6)
+	inferC1BiasAdd []Float // inference bias_add of c1 [8,6,28,28] (examples/mnist/lenet.dl:8:6)
+	inferC1Relu    []Float // inference relu of c1 [8,6,28,28] (examples/mnist/lenet.dl:8:42)
+	inferC1        []Float // inference maxpool2d of c1 [8,6,14,14] (examples/mnist/lenet.dl:8:50)
+	inferC2Conv2d  []Float // inference conv2d of c2 [8,16,10,10] (examples/mnist/lenet.dl:9:6)
+	inferC2BiasAdd []Float // inference bias_add of c2 [8,16,10,10] (examples/mnist/lenet.dl:9:6)
+	inferC2Relu    []Float // inference relu of c2 [8,16,10,10] (examples/mnist/lenet.dl:9:27)
+	inferC2        []Float // inference maxpool2d of c2 [8,16,5,5] (examples/mnist/lenet.dl:9:35)
+	inferH1Flatten []Float // inference flatten of h1 [8,400] (examples/mnist/lenet.dl:10:6)
+	inferH1        []Float // inference relu of h1 [8,120] (examples/mnist/lenet.dl:10:35)
+	inferH2        []Float // inference relu of h2 [8,84] (examples/mnist/lenet.dl:11:23)
+	inferLogits    []Float // inference bias_add of logits [8,10] (examples/mnist/lenet.dl:12:10)
 }
 
 var _ runtime.Model = (*Model)(nil)
@@ -191,19 +196,19 @@ func New() *Model {
 	m.c2BwdConv2dGradInput = arena[1551400:1701928:1701928]
 	m.c1BwdMaxpool2dGrad = arena[347176:949288:949288]
 	m.c1BwdReluGrad = arena[949288:1551400:1551400]
-	m.inferC1Conv2d = arena[347176:949288:949288]
-	m.inferC1BiasAdd = arena[949288:1551400:1551400]
-	m.inferC1Relu = arena[949288:1551400:1551400]
-	m.inferC1 = arena[551976:702504:702504]
-	m.inferC2Conv2d = arena[347176:551976:551976]
-	m.inferC2BiasAdd = arena[551976:756776:756776]
-	m.inferC2Relu = arena[551976:756776:756776]
-	m.inferC2 = arena[347176:398376:398376]
-	m.inferH1Flatten = arena[347176:398376:398376]
-	m.inferH1 = arena[398376:413736:413736]
-	m.inferH2 = arena[347176:357928:357928]
-	m.inferLogits = arena[357928:359208:359208]
-	m.panels = make([]Float, 25600)
+	m.inferC1Conv2d = arena[347176:384808:384808]
+	m.inferC1BiasAdd = arena[384808:422440:422440]
+	m.inferC1Relu = arena[384808:422440:422440]
+	m.inferC1 = arena[359976:369384:369384]
+	m.inferC2Conv2d = arena[347176:359976:359976]
+	m.inferC2BiasAdd = arena[359976:372776:372776]
+	m.inferC2Relu = arena[359976:372776:372776]
+	m.inferC2 = arena[347176:350376:350376]
+	m.inferH1Flatten = arena[347176:350376:350376]
+	m.inferH1 = arena[350376:351336:351336]
+	m.inferH2 = arena[347176:347848:347848]
+	m.inferLogits = arena[347848:347928:347928]
+	m.panels = make([]Float, 92076)
 	m.Init(1)
 	return m
 }
@@ -340,7 +345,7 @@ func (m *Model) Trace(b *runtime.Batch, visit func(runtime.Tensor) bool) {
 	}()
 	m.load(b)
 	// c1 (examples/mnist/lenet.dl:8:6): conv2d image[128,1,28,28], c1.w[6,1,5,5] → [128,6,28,28]
-	conv2d_128x1x28x28_6x28x28_k5s1p2(m.c1Conv2d, m.image, m.c1W)
+	conv2d_128x1x28x28_6x28x28_k5s1p2(m.c1Conv2d, m.image, m.c1W, m.panels)
 	if !visit(runtime.Tensor{Name: "c1.conv2d3", Shape: []int{128, 6, 28, 28}, F32: m.c1Conv2d}) {
 		return
 	}
@@ -360,7 +365,7 @@ func (m *Model) Trace(b *runtime.Batch, visit func(runtime.Tensor) bool) {
 		return
 	}
 	// c2 (examples/mnist/lenet.dl:9:6): conv2d c1[128,6,14,14], c2.w[16,6,5,5] → [128,16,10,10]
-	conv2d_128x6x14x14_16x10x10_k5s1p0(m.c2Conv2d, m.c1, m.c2W)
+	conv2d_128x6x14x14_16x10x10_k5s1p0(m.c2Conv2d, m.c1, m.c2W, m.panels)
 	if !visit(runtime.Tensor{Name: "c2.conv2d9", Shape: []int{128, 16, 10, 10}, F32: m.c2Conv2d}) {
 		return
 	}
@@ -433,8 +438,14 @@ func (m *Model) RNG() *runtime.RNG {
 
 // load copies a batch into the input and label buffers, converting to Float.
 func (m *Model) load(b *runtime.Batch) {
-	copy(m.image, b.X)
-	copy(m.digit, b.Class)
+	m.loadRows(b, Batch)
+}
+
+// loadRows copies the first rows rows of a batch into the input and label
+// buffers, converting to Float.
+func (m *Model) loadRows(b *runtime.Batch, rows int) {
+	copy(m.image[:rows*784], b.X)
+	copy(m.digit[:rows], b.Class)
 }
 
 // TrainStep runs forward, backward and the optimizer update on a full batch
@@ -456,19 +467,28 @@ func (m *Model) TrainStep(b *runtime.Batch) float64 {
 
 // EvalStep runs the inference forward pass and returns the summed loss and the
 // number of correct predictions over the first b.N rows; padding rows do not
-// count.
+// count, and chunks of InferBatch rows holding only padding are not run.
 func (m *Model) EvalStep(b *runtime.Batch) (lossSum float64, correct int) {
-	m.load(b)
-	m.infer()
-	return evalSoftmaxXent_128x10(m.inferLogits, m.digit, b.N)
+	n := min(b.N, Batch)
+	m.loadRows(b, (n+InferBatch-1)/InferBatch*InferBatch)
+	for lo := 0; lo < n; lo += InferBatch {
+		m.infer(m.image[lo*784 : (lo+InferBatch)*784])
+		chunkLoss, chunkCorrect := evalSoftmaxXent_8x10(m.inferLogits, m.digit[lo:lo+InferBatch], n-lo)
+		lossSum += chunkLoss
+		correct += chunkCorrect
+	}
+	return lossSum, correct
 }
 
 // Predict runs the inference forward pass and writes the output of the first
-// b.N rows into out.
+// b.N rows into out, running only the chunks of InferBatch rows that hold them.
 func (m *Model) Predict(b *runtime.Batch, out []float32) {
-	m.load(b)
-	m.infer()
-	copy(out, m.inferLogits[:b.N*10])
+	n := min(b.N, Batch, len(out)/10)
+	m.loadRows(b, (n+InferBatch-1)/InferBatch*InferBatch)
+	for lo := 0; lo < n; lo += InferBatch {
+		m.infer(m.image[lo*784 : (lo+InferBatch)*784])
+		copy(out[lo*10:n*10], m.inferLogits)
+	}
 }
 
 // lrSchedule gives the learning rate of every optimizer step.

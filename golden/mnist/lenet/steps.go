@@ -6,7 +6,7 @@ package lenet
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
 	// c1 (examples/mnist/lenet.dl:8:6): conv2d image[128,1,28,28], c1.w[6,1,5,5] → [128,6,28,28]
-	conv2d_128x1x28x28_6x28x28_k5s1p2(m.c1Conv2d, m.image, m.c1W)
+	conv2d_128x1x28x28_6x28x28_k5s1p2(m.c1Conv2d, m.image, m.c1W, m.panels)
 	// c1 (examples/mnist/lenet.dl:8:6): bias_add c1Conv2d[128,6,28,28], c1.b[6] → [128,6,28,28]
 	biasAdd_128x6x28x28(m.c1BiasAdd, m.c1Conv2d, m.c1B)
 	// c1 (examples/mnist/lenet.dl:8:42): relu c1BiasAdd[128,6,28,28] → [128,6,28,28]
@@ -14,7 +14,7 @@ func (m *Model) forward() {
 	// c1 (examples/mnist/lenet.dl:8:50): maxpool2d c1Relu[128,6,28,28] → [128,6,14,14]
 	maxpool2d_128x6x28x28_k2s2p0(m.c1, m.c1Relu)
 	// c2 (examples/mnist/lenet.dl:9:6): conv2d c1[128,6,14,14], c2.w[16,6,5,5] → [128,16,10,10]
-	conv2d_128x6x14x14_16x10x10_k5s1p0(m.c2Conv2d, m.c1, m.c2W)
+	conv2d_128x6x14x14_16x10x10_k5s1p0(m.c2Conv2d, m.c1, m.c2W, m.panels)
 	// c2 (examples/mnist/lenet.dl:9:6): bias_add c2Conv2d[128,16,10,10], c2.b[16] → [128,16,10,10]
 	biasAdd_128x16x10x10(m.c2BiasAdd, m.c2Conv2d, m.c2B)
 	// c2 (examples/mnist/lenet.dl:9:27): relu c2BiasAdd[128,16,10,10] → [128,16,10,10]
@@ -45,42 +45,43 @@ func (m *Model) forward() {
 
 // infer computes the inference forward pass, from the input to the output, in
 // evaluation mode (running statistics, no dropout), reusing the memory of the
-// training pass's activations.
-func (m *Model) infer() {
-	// c1 (examples/mnist/lenet.dl:8:6): conv2d image[128,1,28,28], c1.w[6,1,5,5] → [128,6,28,28]
-	conv2d_128x1x28x28_6x28x28_k5s1p2(m.inferC1Conv2d, m.image, m.c1W)
-	// c1 (examples/mnist/lenet.dl:8:6): bias_add inferC1Conv2d[128,6,28,28], c1.b[6] → [128,6,28,28]
-	biasAdd_128x6x28x28(m.inferC1BiasAdd, m.inferC1Conv2d, m.c1B)
-	// c1 (examples/mnist/lenet.dl:8:42): relu inferC1BiasAdd[128,6,28,28] → [128,6,28,28]
-	relu_128x6x28x28(m.inferC1Relu, m.inferC1BiasAdd)
-	// c1 (examples/mnist/lenet.dl:8:50): maxpool2d inferC1Relu[128,6,28,28] → [128,6,14,14]
-	maxpool2d_128x6x28x28_k2s2p0(m.inferC1, m.inferC1Relu)
-	// c2 (examples/mnist/lenet.dl:9:6): conv2d c1[128,6,14,14], c2.w[16,6,5,5] → [128,16,10,10]
-	conv2d_128x6x14x14_16x10x10_k5s1p0(m.inferC2Conv2d, m.inferC1, m.c2W)
-	// c2 (examples/mnist/lenet.dl:9:6): bias_add inferC2Conv2d[128,16,10,10], c2.b[16] → [128,16,10,10]
-	biasAdd_128x16x10x10(m.inferC2BiasAdd, m.inferC2Conv2d, m.c2B)
-	// c2 (examples/mnist/lenet.dl:9:27): relu inferC2BiasAdd[128,16,10,10] → [128,16,10,10]
-	relu_128x16x10x10(m.inferC2Relu, m.inferC2BiasAdd)
-	// c2 (examples/mnist/lenet.dl:9:35): maxpool2d inferC2Relu[128,16,10,10] → [128,16,5,5]
-	maxpool2d_128x16x10x10_k2s2p0(m.inferC2, m.inferC2Relu)
-	// h1 (examples/mnist/lenet.dl:10:6): flatten c2[128,16,5,5] → [128,400]
+// training pass's activations. x is the InferBatch rows of the input it
+// predicts from.
+func (m *Model) infer(x []Float) {
+	// c1 (examples/mnist/lenet.dl:8:6): conv2d image[8,1,28,28], c1.w[6,1,5,5] → [8,6,28,28]
+	conv2d_8x1x28x28_6x28x28_k5s1p2(m.inferC1Conv2d, x, m.c1W, m.panels)
+	// c1 (examples/mnist/lenet.dl:8:6): bias_add inferC1Conv2d[8,6,28,28], c1.b[6] → [8,6,28,28]
+	biasAdd_8x6x28x28(m.inferC1BiasAdd, m.inferC1Conv2d, m.c1B)
+	// c1 (examples/mnist/lenet.dl:8:42): relu inferC1BiasAdd[8,6,28,28] → [8,6,28,28]
+	relu_8x6x28x28(m.inferC1Relu, m.inferC1BiasAdd)
+	// c1 (examples/mnist/lenet.dl:8:50): maxpool2d inferC1Relu[8,6,28,28] → [8,6,14,14]
+	maxpool2d_8x6x28x28_k2s2p0(m.inferC1, m.inferC1Relu)
+	// c2 (examples/mnist/lenet.dl:9:6): conv2d c1[8,6,14,14], c2.w[16,6,5,5] → [8,16,10,10]
+	conv2d_8x6x14x14_16x10x10_k5s1p0(m.inferC2Conv2d, m.inferC1, m.c2W, m.panels)
+	// c2 (examples/mnist/lenet.dl:9:6): bias_add inferC2Conv2d[8,16,10,10], c2.b[16] → [8,16,10,10]
+	biasAdd_8x16x10x10(m.inferC2BiasAdd, m.inferC2Conv2d, m.c2B)
+	// c2 (examples/mnist/lenet.dl:9:27): relu inferC2BiasAdd[8,16,10,10] → [8,16,10,10]
+	relu_8x16x10x10(m.inferC2Relu, m.inferC2BiasAdd)
+	// c2 (examples/mnist/lenet.dl:9:35): maxpool2d inferC2Relu[8,16,10,10] → [8,16,5,5]
+	maxpool2d_8x16x10x10_k2s2p0(m.inferC2, m.inferC2Relu)
+	// h1 (examples/mnist/lenet.dl:10:6): flatten c2[8,16,5,5] → [8,400]
 	// (a view of c2's buffer: nothing to compute)
-	// h1 (examples/mnist/lenet.dl:10:21): matmul inferH1Flatten[128,400] · h1.w[400,120] → [128,120]
+	// h1 (examples/mnist/lenet.dl:10:21): matmul inferH1Flatten[8,400] · h1.w[400,120] → [8,120]
 	// (computed in the fused kernel of h1 below)
-	// h1 (examples/mnist/lenet.dl:10:21): bias_add h1.matmul16[128,120], h1.b[120] → [128,120]
+	// h1 (examples/mnist/lenet.dl:10:21): bias_add h1.matmul16[8,120], h1.b[120] → [8,120]
 	// (computed in the fused kernel of h1 below)
-	// h1 (examples/mnist/lenet.dl:10:35): relu h1.bias_add18[128,120] → [128,120]
-	matmulNN_128x400x120_biasAdd_relu(m.inferH1, m.inferH1Flatten, m.h1W, m.h1B, m.panels)
-	// h2 (examples/mnist/lenet.dl:11:6): matmul h1[128,120] · h2.w[120,84] → [128,84]
+	// h1 (examples/mnist/lenet.dl:10:35): relu h1.bias_add18[8,120] → [8,120]
+	matmulNN_8x400x120_biasAdd_relu(m.inferH1, m.inferH1Flatten, m.h1W, m.h1B, m.panels)
+	// h2 (examples/mnist/lenet.dl:11:6): matmul h1[8,120] · h2.w[120,84] → [8,84]
 	// (computed in the fused kernel of h2 below)
-	// h2 (examples/mnist/lenet.dl:11:6): bias_add h2.matmul21[128,84], h2.b[84] → [128,84]
+	// h2 (examples/mnist/lenet.dl:11:6): bias_add h2.matmul21[8,84], h2.b[84] → [8,84]
 	// (computed in the fused kernel of h2 below)
-	// h2 (examples/mnist/lenet.dl:11:23): relu h2.bias_add23[128,84] → [128,84]
-	matmulNN_128x120x84_biasAdd_relu(m.inferH2, m.inferH1, m.h2W, m.h2B, m.panels)
-	// logits (examples/mnist/lenet.dl:12:10): matmul h2[128,84] · logits.w[84,10] → [128,10]
+	// h2 (examples/mnist/lenet.dl:11:23): relu h2.bias_add23[8,84] → [8,84]
+	matmulNN_8x120x84_biasAdd_relu(m.inferH2, m.inferH1, m.h2W, m.h2B, m.panels)
+	// logits (examples/mnist/lenet.dl:12:10): matmul h2[8,84] · logits.w[84,10] → [8,10]
 	// (computed in the fused kernel of logits below)
-	// logits (examples/mnist/lenet.dl:12:10): bias_add logits.matmul26[128,10], logits.b[10] → [128,10]
-	matmulNN_128x84x10_biasAdd(m.inferLogits, m.inferH2, m.logitsW, m.logitsB, m.panels)
+	// logits (examples/mnist/lenet.dl:12:10): bias_add logits.matmul26[8,10], logits.b[10] → [8,10]
+	matmulNN_8x84x10_biasAdd(m.inferLogits, m.inferH2, m.logitsW, m.logitsB, m.panels)
 }
 
 // backward computes every gradient, reading the activations forward left.
@@ -120,9 +121,9 @@ func (m *Model) backward() {
 	// c2 (examples/mnist/lenet.dl:9:6): bias_grad c2BwdReluGrad[128,16,10,10] → [16]
 	biasGrad_128x16x10x10(m.dC2B, m.c2BwdReluGrad)
 	// c2 (examples/mnist/lenet.dl:9:6): conv2d_grad_input c2BwdReluGrad[128,16,10,10], c2.w[16,6,5,5] → [128,6,14,14]
-	conv2dGradInput_128x6x14x14_16x10x10_k5s1p0(m.c2BwdConv2dGradInput, m.c2BwdReluGrad, m.c2W)
+	conv2dGradInput_128x6x14x14_16x10x10_k5s1p0(m.c2BwdConv2dGradInput, m.c2BwdReluGrad, m.c2W, m.panels)
 	// c2 (examples/mnist/lenet.dl:9:6): conv2d_grad_weight c1[128,6,14,14], c2BwdReluGrad[128,16,10,10] → [16,6,5,5]
-	conv2dGradWeight_128x6x14x14_16x10x10_k5s1p0(m.dC2W, m.c1, m.c2BwdReluGrad)
+	conv2dGradWeight_128x6x14x14_16x10x10_k5s1p0(m.dC2W, m.c1, m.c2BwdReluGrad, m.panels)
 	// c1 (examples/mnist/lenet.dl:8:50): maxpool2d_grad c1Relu[128,6,28,28], c2BwdConv2dGradInput[128,6,14,14] → [128,6,28,28]
 	maxpool2dGrad_128x6x28x28_k2s2p0(m.c1BwdMaxpool2dGrad, m.c1Relu, m.c2BwdConv2dGradInput)
 	// c1 (examples/mnist/lenet.dl:8:42): relu_grad c1Relu[128,6,28,28], c1BwdMaxpool2dGrad[128,6,28,28] → [128,6,28,28]
@@ -130,7 +131,7 @@ func (m *Model) backward() {
 	// c1 (examples/mnist/lenet.dl:8:6): bias_grad c1BwdReluGrad[128,6,28,28] → [6]
 	biasGrad_128x6x28x28(m.dC1B, m.c1BwdReluGrad)
 	// c1 (examples/mnist/lenet.dl:8:6): conv2d_grad_weight image[128,1,28,28], c1BwdReluGrad[128,6,28,28] → [6,1,5,5]
-	conv2dGradWeight_128x1x28x28_6x28x28_k5s1p2(m.dC1W, m.image, m.c1BwdReluGrad)
+	conv2dGradWeight_128x1x28x28_6x28x28_k5s1p2(m.dC1W, m.image, m.c1BwdReluGrad, m.panels)
 }
 
 // update takes one optimizer step, changing parameters and optimizer state in

@@ -313,13 +313,7 @@ func biasGrad_128x10(db, dy []Float) {
 	const rows, channels, inner = 128, 10, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulTN_512x128x10 computes c[512,10] = aᵀ[128,512] · b[128,10]. At
@@ -472,13 +466,7 @@ func biasGrad_128x512(db, dy []Float) {
 	const rows, channels, inner = 128, 512, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulTN_512x128x512 computes c[512,512] = aᵀ[128,512] · b[128,512].
@@ -711,8 +699,8 @@ func biasCorrection(beta float64, step int) Float {
 }
 
 // adamUpdate_784x512 takes one Adam step on a parameter of 401408 elements; c1
-// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
-// registers.
+// and c2 are the step's bias corrections. kernels.AdamSplit runs the loop in
+// vector registers, on two goroutines.
 func adamUpdate_784x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 401408
@@ -722,7 +710,7 @@ func adamUpdate_784x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+	kernels.AdamSplit(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
 		Beta1:         beta1,
 		Beta2:         beta2,
 		C1:            c1,
@@ -761,8 +749,8 @@ func adamUpdate_512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 }
 
 // adamUpdate_512x512 takes one Adam step on a parameter of 262144 elements; c1
-// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
-// registers.
+// and c2 are the step's bias corrections. kernels.AdamSplit runs the loop in
+// vector registers, on two goroutines.
 func adamUpdate_512x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 262144
@@ -772,7 +760,7 @@ func adamUpdate_512x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+	kernels.AdamSplit(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
 		Beta1:         beta1,
 		Beta2:         beta2,
 		C1:            c1,

@@ -113,11 +113,9 @@ func matmulNN_128x784x512_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int)
 // are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 25088
 // floats.
 func matmulNN_128x784x512_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[65535]
-	_ = x.A[100351]
-	_ = x.B[401407]
-	_ = x.Bias[511]
-	_ = ws[25087]
+	if len(x.C) < 65536 || len(x.A) < 100352 || len(x.B) < 401408 || len(x.Bias) < 512 || len(ws) < 25088 {
+		panic("matmulNN_128x784x512_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -219,11 +217,9 @@ func matmulNN_128x784x512_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 12544
 // floats.
 func matmulNN_128x784x512_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[65535]
-	_ = x.A[100351]
-	_ = x.B[401407]
-	_ = x.Bias[511]
-	_ = ws[12543]
+	if len(x.C) < 65536 || len(x.A) < 100352 || len(x.B) < 401408 || len(x.Bias) < 512 || len(ws) < 12544 {
+		panic("matmulNN_128x784x512_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -340,11 +336,9 @@ func matmulNN_128x512x512_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int)
 // are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 16384
 // floats.
 func matmulNN_128x512x512_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[65535]
-	_ = x.A[65535]
-	_ = x.B[262143]
-	_ = x.Bias[511]
-	_ = ws[16383]
+	if len(x.C) < 65536 || len(x.A) < 65536 || len(x.B) < 262144 || len(x.Bias) < 512 || len(ws) < 16384 {
+		panic("matmulNN_128x512x512_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -446,11 +440,9 @@ func matmulNN_128x512x512_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 8192
 // floats.
 func matmulNN_128x512x512_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[65535]
-	_ = x.A[65535]
-	_ = x.B[262143]
-	_ = x.Bias[511]
-	_ = ws[8191]
+	if len(x.C) < 65536 || len(x.A) < 65536 || len(x.B) < 262144 || len(x.Bias) < 512 || len(ws) < 8192 {
+		panic("matmulNN_128x512x512_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -537,11 +529,9 @@ func matmulNN_128x512x10_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNN_128x512x10_biasAdd with avx512 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 16384 floats.
 func matmulNN_128x512x10_biasAdd_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[1279]
-	_ = x.A[65535]
-	_ = x.B[5119]
-	_ = x.Bias[9]
-	_ = ws[16383]
+	if len(x.C) < 1280 || len(x.A) < 65536 || len(x.B) < 5120 || len(x.Bias) < 10 || len(ws) < 16384 {
+		panic("matmulNN_128x512x10_biasAdd_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -633,11 +623,9 @@ func matmulNN_128x512x10_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x512x10_biasAdd with avx2 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 16 (or N); ws holds one panel, 8192 floats.
 func matmulNN_128x512x10_biasAdd_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[1279]
-	_ = x.A[65535]
-	_ = x.B[5119]
-	_ = x.Bias[9]
-	_ = ws[8191]
+	if len(x.C) < 1280 || len(x.A) < 65536 || len(x.B) < 5120 || len(x.Bias) < 10 || len(ws) < 8192 {
+		panic("matmulNN_128x512x10_biasAdd_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -718,10 +706,9 @@ func matmulTN_512x128x10_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_512x128x10 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_512x128x10_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[5119]
-	_ = x.A[65535]
-	_ = x.B[1279]
-	_ = ws[4095]
+	if len(x.C) < 5120 || len(x.A) < 65536 || len(x.B) < 1280 || len(ws) < 4096 {
+		panic("matmulTN_512x128x10_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 512)
 	j := j0
@@ -801,10 +788,9 @@ func matmulTN_512x128x10_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_512x128x10 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_512x128x10_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[5119]
-	_ = x.A[65535]
-	_ = x.B[1279]
-	_ = ws[2047]
+	if len(x.C) < 5120 || len(x.A) < 65536 || len(x.B) < 1280 || len(ws) < 2048 {
+		panic("matmulTN_512x128x10_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 512)
 	j := j0
@@ -911,11 +897,9 @@ func matmulNT_128x10x512_reluGrad_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNT_128x10x512_reluGrad with avx512 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 320 floats.
 func matmulNT_128x10x512_reluGrad_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[65535]
-	_ = x.A[1279]
-	_ = x.B[5119]
-	_ = x.X[0][65535]
-	_ = ws[319]
+	if len(x.C) < 65536 || len(x.A) < 1280 || len(x.B) < 5120 || len(x.X[0]) < 65536 || len(ws) < 320 {
+		panic("matmulNT_128x10x512_reluGrad_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1008,11 +992,9 @@ func matmulNT_128x10x512_reluGrad_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNT_128x10x512_reluGrad with avx2 kernels: i0 and i1 are multiples of
 // 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 160 floats.
 func matmulNT_128x10x512_reluGrad_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[65535]
-	_ = x.A[1279]
-	_ = x.B[5119]
-	_ = x.X[0][65535]
-	_ = ws[159]
+	if len(x.C) < 65536 || len(x.A) < 1280 || len(x.B) < 5120 || len(x.X[0]) < 65536 || len(ws) < 160 {
+		panic("matmulNT_128x10x512_reluGrad_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1108,10 +1090,9 @@ func matmulTN_512x128x512_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_512x128x512 with avx512 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_512x128x512_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[262143]
-	_ = x.A[65535]
-	_ = x.B[65535]
-	_ = ws[4095]
+	if len(x.C) < 262144 || len(x.A) < 65536 || len(x.B) < 65536 || len(ws) < 4096 {
+		panic("matmulTN_512x128x512_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 512)
 	j := j0
@@ -1191,10 +1172,9 @@ func matmulTN_512x128x512_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_512x128x512 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_512x128x512_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[262143]
-	_ = x.A[65535]
-	_ = x.B[65535]
-	_ = ws[2047]
+	if len(x.C) < 262144 || len(x.A) < 65536 || len(x.B) < 65536 || len(ws) < 2048 {
+		panic("matmulTN_512x128x512_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 512)
 	j := j0
@@ -1302,11 +1282,9 @@ func matmulNT_128x512x512_reluGrad_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 16384
 // floats.
 func matmulNT_128x512x512_reluGrad_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[65535]
-	_ = x.A[65535]
-	_ = x.B[262143]
-	_ = x.X[0][65535]
-	_ = ws[16383]
+	if len(x.C) < 65536 || len(x.A) < 65536 || len(x.B) < 262144 || len(x.X[0]) < 65536 || len(ws) < 16384 {
+		panic("matmulNT_128x512x512_reluGrad_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1399,11 +1377,9 @@ func matmulNT_128x512x512_reluGrad_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNT_128x512x512_reluGrad with avx2 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 8192 floats.
 func matmulNT_128x512x512_reluGrad_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[65535]
-	_ = x.A[65535]
-	_ = x.B[262143]
-	_ = x.X[0][65535]
-	_ = ws[8191]
+	if len(x.C) < 65536 || len(x.A) < 65536 || len(x.B) < 262144 || len(x.X[0]) < 65536 || len(ws) < 8192 {
+		panic("matmulNT_128x512x512_reluGrad_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1499,10 +1475,9 @@ func matmulTN_784x128x512_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_784x128x512 with avx512 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_784x128x512_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[401407]
-	_ = x.A[100351]
-	_ = x.B[65535]
-	_ = ws[4095]
+	if len(x.C) < 401408 || len(x.A) < 100352 || len(x.B) < 65536 || len(ws) < 4096 {
+		panic("matmulTN_784x128x512_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 784)
 	j := j0
@@ -1582,10 +1557,9 @@ func matmulTN_784x128x512_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_784x128x512 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_784x128x512_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[401407]
-	_ = x.A[100351]
-	_ = x.B[65535]
-	_ = ws[2047]
+	if len(x.C) < 401408 || len(x.A) < 100352 || len(x.B) < 65536 || len(ws) < 2048 {
+		panic("matmulTN_784x128x512_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 784)
 	j := j0

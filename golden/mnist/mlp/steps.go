@@ -27,14 +27,15 @@ func (m *Model) forward() {
 
 // infer computes the inference forward pass, from the input to the output, in
 // evaluation mode (running statistics, no dropout), reusing the memory of the
-// training pass's activations.
-func (m *Model) infer() {
+// training pass's activations. x is the InferBatch rows of the input it
+// predicts from.
+func (m *Model) infer(x []Float) {
 	// h1 (examples/mnist/mlp.dl:7:6): matmul image[128,784] · h1.w[784,512] → [128,512]
 	// (computed in the fused kernel of h1 below)
 	// h1 (examples/mnist/mlp.dl:7:6): bias_add h1.matmul3[128,512], h1.b[512] → [128,512]
 	// (computed in the fused kernel of h1 below)
 	// h1 (examples/mnist/mlp.dl:7:27): relu h1.bias_add5[128,512] → [128,512]
-	matmulNN_128x784x512_biasAdd_relu(m.inferH1, m.image, m.h1W, m.h1B, m.panels)
+	matmulNN_128x784x512_biasAdd_relu(m.inferH1, x, m.h1W, m.h1B, m.panels)
 	// h2 (examples/mnist/mlp.dl:8:6): matmul h1[128,512] · h2.w[512,512] → [128,512]
 	// (computed in the fused kernel of h2 below)
 	// h2 (examples/mnist/mlp.dl:8:6): bias_add h2.matmul8[128,512], h2.b[512] → [128,512]

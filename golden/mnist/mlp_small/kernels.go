@@ -229,13 +229,7 @@ func biasGrad_32x10(db, dy []Float) {
 	const rows, channels, inner = 32, 10, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulTN_128x32x10 computes c[128,10] = aᵀ[32,128] · b[32,10]. At 81920
@@ -388,13 +382,7 @@ func biasGrad_32x128(db, dy []Float) {
 	const rows, channels, inner = 32, 128, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulTN_784x32x128 computes c[784,128] = aᵀ[32,784] · b[32,128]. Unless

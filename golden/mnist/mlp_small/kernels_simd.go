@@ -113,11 +113,9 @@ func matmulNN_32x784x128_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) 
 // are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 25088
 // floats.
 func matmulNN_32x784x128_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[4095]
-	_ = x.A[25087]
-	_ = x.B[100351]
-	_ = x.Bias[127]
-	_ = ws[25087]
+	if len(x.C) < 4096 || len(x.A) < 25088 || len(x.B) < 100352 || len(x.Bias) < 128 || len(ws) < 25088 {
+		panic("matmulNN_32x784x128_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 32)
@@ -219,11 +217,9 @@ func matmulNN_32x784x128_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 12544
 // floats.
 func matmulNN_32x784x128_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[4095]
-	_ = x.A[25087]
-	_ = x.B[100351]
-	_ = x.Bias[127]
-	_ = ws[12543]
+	if len(x.C) < 4096 || len(x.A) < 25088 || len(x.B) < 100352 || len(x.Bias) < 128 || len(ws) < 12544 {
+		panic("matmulNN_32x784x128_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 32)
@@ -310,11 +306,9 @@ func matmulNN_32x128x10_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNN_32x128x10_biasAdd with avx512 kernels: i0 and i1 are multiples of
 // 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulNN_32x128x10_biasAdd_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[319]
-	_ = x.A[4095]
-	_ = x.B[1279]
-	_ = x.Bias[9]
-	_ = ws[4095]
+	if len(x.C) < 320 || len(x.A) < 4096 || len(x.B) < 1280 || len(x.Bias) < 10 || len(ws) < 4096 {
+		panic("matmulNN_32x128x10_biasAdd_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 32)
@@ -406,11 +400,9 @@ func matmulNN_32x128x10_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_32x128x10_biasAdd with avx2 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulNN_32x128x10_biasAdd_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[319]
-	_ = x.A[4095]
-	_ = x.B[1279]
-	_ = x.Bias[9]
-	_ = ws[2047]
+	if len(x.C) < 320 || len(x.A) < 4096 || len(x.B) < 1280 || len(x.Bias) < 10 || len(ws) < 2048 {
+		panic("matmulNN_32x128x10_biasAdd_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 32)
@@ -491,10 +483,9 @@ func matmulTN_128x32x10_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_128x32x10 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 1024 floats.
 func matmulTN_128x32x10_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[1279]
-	_ = x.A[4095]
-	_ = x.B[319]
-	_ = ws[1023]
+	if len(x.C) < 1280 || len(x.A) < 4096 || len(x.B) < 320 || len(ws) < 1024 {
+		panic("matmulTN_128x32x10_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -574,10 +565,9 @@ func matmulTN_128x32x10_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_128x32x10 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 16 (or N); ws holds one panel, 512 floats.
 func matmulTN_128x32x10_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[1279]
-	_ = x.A[4095]
-	_ = x.B[319]
-	_ = ws[511]
+	if len(x.C) < 1280 || len(x.A) < 4096 || len(x.B) < 320 || len(ws) < 512 {
+		panic("matmulTN_128x32x10_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -684,11 +674,9 @@ func matmulNT_32x10x128_reluGrad_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNT_32x10x128_reluGrad with avx512 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 320 floats.
 func matmulNT_32x10x128_reluGrad_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[4095]
-	_ = x.A[319]
-	_ = x.B[1279]
-	_ = x.X[0][4095]
-	_ = ws[319]
+	if len(x.C) < 4096 || len(x.A) < 320 || len(x.B) < 1280 || len(x.X[0]) < 4096 || len(ws) < 320 {
+		panic("matmulNT_32x10x128_reluGrad_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 32)
@@ -781,11 +769,9 @@ func matmulNT_32x10x128_reluGrad_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_32x10x128_reluGrad with avx2 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 16 (or N); ws holds one panel, 160 floats.
 func matmulNT_32x10x128_reluGrad_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[4095]
-	_ = x.A[319]
-	_ = x.B[1279]
-	_ = x.X[0][4095]
-	_ = ws[159]
+	if len(x.C) < 4096 || len(x.A) < 320 || len(x.B) < 1280 || len(x.X[0]) < 4096 || len(ws) < 160 {
+		panic("matmulNT_32x10x128_reluGrad_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 32)
@@ -881,10 +867,9 @@ func matmulTN_784x32x128_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_784x32x128 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 1024 floats.
 func matmulTN_784x32x128_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[100351]
-	_ = x.A[25087]
-	_ = x.B[4095]
-	_ = ws[1023]
+	if len(x.C) < 100352 || len(x.A) < 25088 || len(x.B) < 4096 || len(ws) < 1024 {
+		panic("matmulTN_784x32x128_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 784)
 	j := j0
@@ -964,10 +949,9 @@ func matmulTN_784x32x128_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_784x32x128 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 512 floats.
 func matmulTN_784x32x128_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[100351]
-	_ = x.A[25087]
-	_ = x.B[4095]
-	_ = ws[511]
+	if len(x.C) < 100352 || len(x.A) < 25088 || len(x.B) < 4096 || len(ws) < 512 {
+		panic("matmulTN_784x32x128_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 784)
 	j := j0

@@ -21,14 +21,15 @@ func (m *Model) forward() {
 
 // infer computes the inference forward pass, from the input to the output, in
 // evaluation mode (running statistics, no dropout), reusing the memory of the
-// training pass's activations.
-func (m *Model) infer() {
+// training pass's activations. x is the InferBatch rows of the input it
+// predicts from.
+func (m *Model) infer(x []Float) {
 	// h1 (examples/mnist/mlp_small.dl:8:6): matmul image[32,784] · h1.w[784,128] → [32,128]
 	// (computed in the fused kernel of h1 below)
 	// h1 (examples/mnist/mlp_small.dl:8:6): bias_add h1.matmul3[32,128], h1.b[128] → [32,128]
 	// (computed in the fused kernel of h1 below)
 	// h1 (examples/mnist/mlp_small.dl:8:27): relu h1.bias_add5[32,128] → [32,128]
-	matmulNN_32x784x128_biasAdd_relu(m.inferH1, m.image, m.h1W, m.h1B, m.panels)
+	matmulNN_32x784x128_biasAdd_relu(m.inferH1, x, m.h1W, m.h1B, m.panels)
 	// logits (examples/mnist/mlp_small.dl:9:10): matmul h1[32,128] · logits.w[128,10] → [32,10]
 	// (computed in the fused kernel of logits below)
 	// logits (examples/mnist/mlp_small.dl:9:10): bias_add logits.matmul8[32,10], logits.b[10] → [32,10]

@@ -178,31 +178,7 @@ func matmulNN_128x256x256_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j1
 // (axis 1) of x[128,256], in float64.
 func channelStats_128x256(x []Float) (mean, variance [256]float64) {
 	const rows, channels, inner = 128, 256, 1
-	const count = rows * inner
-	x = x[:rows*channels*inner]
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				mean[c] += float64(x[i])
-			}
-		}
-	}
-	for c := range mean {
-		mean[c] /= count
-	}
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				d := float64(x[i]) - mean[c]
-				variance[c] += d * d
-			}
-		}
-	}
-	for c := range variance {
-		variance[c] /= count
-	}
+	kernels.ColumnMeanVar(x[:rows*channels], mean[:], variance[:])
 	return mean, variance
 }
 
@@ -224,14 +200,7 @@ func batchnorm_128x256(y, x, gamma, beta []Float) {
 	y = y[:rows*channels*inner]
 	gamma = gamma[:channels]
 	beta = beta[:channels]
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				y[i] = Float(float64(gamma[c])*(float64(x[i])-mean[c])*invStd[c] + float64(beta[c]))
-			}
-		}
-	}
+	kernels.NormalizeColumns(y, x, gamma, beta, mean[:], invStd[:])
 }
 
 // batchnormRunning_128x256 updates the running mean and variance of each
@@ -270,13 +239,7 @@ func dropoutMask_128x256(mask []Float, rng *runtime.RNG) {
 		keep    = 1.1111111111111112 // 1/(1-p): kept values are scaled up so that the expectation is unchanged
 	)
 	mask = mask[:rows*d]
-	for i := range mask {
-		v := Float(0)
-		if rng.Float64() >= p {
-			v = keep
-		}
-		mask[i] = v
-	}
+	runtime.DropoutMask(rng, mask, runtime.DropThreshold(p), Float(keep))
 }
 
 // mul_128x256 computes mul over 32768 elements.
@@ -514,13 +477,7 @@ func biasGrad_128x10(db, dy []Float) {
 	const rows, channels, inner = 128, 10, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulNT_128x10x256 computes c[128,256] = a[128,10] · bᵀ[256,10]. At
@@ -649,13 +606,7 @@ func biasGrad_128x256(db, dy []Float) {
 	const rows, channels, inner = 128, 256, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulTN_256x128x256 computes c[256,256] = aᵀ[128,256] · b[128,256].
@@ -832,25 +783,19 @@ func batchnormGrad_128x256(dx, x, gamma, dy []Float) {
 	gamma = gamma[:channels]
 	const m = float64(rows * inner)
 	var sumDy, sumDyXhat [256]float64
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				g := float64(dy[i])
-				sumDy[c] += g
-				sumDyXhat[c] += g * (float64(x[i]) - mean[c]) * invStd[c]
-			}
-		}
+	kernels.ColumnGradSums(x, dy, mean[:], invStd[:], sumDy[:], sumDyXhat[:])
+	var scale [256]float64
+	for c := range scale {
+		scale[c] = float64(gamma[c]) * invStd[c] / m
 	}
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				xhat := (float64(x[i]) - mean[c]) * invStd[c]
-				dx[i] = Float(float64(gamma[c]) * invStd[c] / m * (m*float64(dy[i]) - sumDy[c] - xhat*sumDyXhat[c]))
-			}
-		}
-	}
+	kernels.NormalizeColumnsGrad(dx, x, dy, kernels.NormGrad{
+		InvStd:    invStd[:],
+		M:         m,
+		Mean:      mean[:],
+		Scale:     scale[:],
+		SumDy:     sumDy[:],
+		SumDyXhat: sumDyXhat[:],
+	})
 }
 
 // batchnormGammaGrad_128x256 is the gradient of batchnorm with respect to
@@ -863,14 +808,8 @@ func batchnormGammaGrad_128x256(dgamma, x, dy []Float) {
 	dy = dy[:rows*channels*inner]
 	dgamma = dgamma[:channels]
 	var sum [256]float64
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				sum[c] += float64(dy[i]) * (float64(x[i]) - mean[c]) * invStd[c]
-			}
-		}
-	}
+	var sumDy [256]float64 // unused: the helper sums both
+	kernels.ColumnGradSums(x, dy, mean[:], invStd[:], sumDy[:], sum[:])
 	for c, v := range sum {
 		dgamma[c] = Float(v)
 	}
@@ -1136,8 +1075,8 @@ func biasCorrection(beta float64, step int) Float {
 }
 
 // adamUpdate_784x256 takes one Adam step on a parameter of 200704 elements; c1
-// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
-// registers.
+// and c2 are the step's bias corrections. kernels.AdamSplit runs the loop in
+// vector registers, on two goroutines.
 func adamUpdate_784x256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 200704
@@ -1147,7 +1086,7 @@ func adamUpdate_784x256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+	kernels.AdamSplit(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
 		Beta1:         beta1,
 		Beta2:         beta2,
 		C1:            c1,
@@ -1186,8 +1125,8 @@ func adamUpdate_256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 }
 
 // adamUpdate_256x256 takes one Adam step on a parameter of 65536 elements; c1
-// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
-// registers.
+// and c2 are the step's bias corrections. kernels.AdamSplit runs the loop in
+// vector registers, on two goroutines.
 func adamUpdate_256x256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 65536
@@ -1197,7 +1136,7 @@ func adamUpdate_256x256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+	kernels.AdamSplit(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
 		Beta1:         beta1,
 		Beta2:         beta2,
 		C1:            c1,

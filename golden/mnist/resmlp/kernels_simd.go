@@ -113,11 +113,9 @@ func matmulNN_128x784x256_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int)
 // are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 25088
 // floats.
 func matmulNN_128x784x256_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[100351]
-	_ = x.B[200703]
-	_ = x.Bias[255]
-	_ = ws[25087]
+	if len(x.C) < 32768 || len(x.A) < 100352 || len(x.B) < 200704 || len(x.Bias) < 256 || len(ws) < 25088 {
+		panic("matmulNN_128x784x256_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -219,11 +217,9 @@ func matmulNN_128x784x256_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 12544
 // floats.
 func matmulNN_128x784x256_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[100351]
-	_ = x.B[200703]
-	_ = x.Bias[255]
-	_ = ws[12543]
+	if len(x.C) < 32768 || len(x.A) < 100352 || len(x.B) < 200704 || len(x.Bias) < 256 || len(ws) < 12544 {
+		panic("matmulNN_128x784x256_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -330,11 +326,9 @@ func matmulNN_128x256x256_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNN_128x256x256_biasAdd with avx512 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 8192 floats.
 func matmulNN_128x256x256_biasAdd_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[32767]
-	_ = x.B[65535]
-	_ = x.Bias[255]
-	_ = ws[8191]
+	if len(x.C) < 32768 || len(x.A) < 32768 || len(x.B) < 65536 || len(x.Bias) < 256 || len(ws) < 8192 {
+		panic("matmulNN_128x256x256_biasAdd_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -426,11 +420,9 @@ func matmulNN_128x256x256_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNN_128x256x256_biasAdd with avx2 kernels: i0 and i1 are multiples of
 // 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 4096 floats.
 func matmulNN_128x256x256_biasAdd_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[32767]
-	_ = x.B[65535]
-	_ = x.Bias[255]
-	_ = ws[4095]
+	if len(x.C) < 32768 || len(x.A) < 32768 || len(x.B) < 65536 || len(x.Bias) < 256 || len(ws) < 4096 {
+		panic("matmulNN_128x256x256_biasAdd_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -554,12 +546,9 @@ func matmulNN_128x256x256_biasAdd_add_avx512_pack(ws, b unsafe.Pointer, j0 int) 
 // are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 8192
 // floats.
 func matmulNN_128x256x256_biasAdd_add_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[32767]
-	_ = x.B[65535]
-	_ = x.Bias[255]
-	_ = x.X[0][32767]
-	_ = ws[8191]
+	if len(x.C) < 32768 || len(x.A) < 32768 || len(x.B) < 65536 || len(x.Bias) < 256 || len(x.X[0]) < 32768 || len(ws) < 8192 {
+		panic("matmulNN_128x256x256_biasAdd_add_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
@@ -669,12 +658,9 @@ func matmulNN_128x256x256_biasAdd_add_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 4096
 // floats.
 func matmulNN_128x256x256_biasAdd_add_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[32767]
-	_ = x.B[65535]
-	_ = x.Bias[255]
-	_ = x.X[0][32767]
-	_ = ws[4095]
+	if len(x.C) < 32768 || len(x.A) < 32768 || len(x.B) < 65536 || len(x.Bias) < 256 || len(x.X[0]) < 32768 || len(ws) < 4096 {
+		panic("matmulNN_128x256x256_biasAdd_add_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
@@ -762,11 +748,9 @@ func matmulNN_128x256x10_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNN_128x256x10_biasAdd with avx512 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 8192 floats.
 func matmulNN_128x256x10_biasAdd_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[1279]
-	_ = x.A[32767]
-	_ = x.B[2559]
-	_ = x.Bias[9]
-	_ = ws[8191]
+	if len(x.C) < 1280 || len(x.A) < 32768 || len(x.B) < 2560 || len(x.Bias) < 10 || len(ws) < 8192 {
+		panic("matmulNN_128x256x10_biasAdd_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -858,11 +842,9 @@ func matmulNN_128x256x10_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_128x256x10_biasAdd with avx2 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 16 (or N); ws holds one panel, 4096 floats.
 func matmulNN_128x256x10_biasAdd_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[1279]
-	_ = x.A[32767]
-	_ = x.B[2559]
-	_ = x.Bias[9]
-	_ = ws[4095]
+	if len(x.C) < 1280 || len(x.A) < 32768 || len(x.B) < 2560 || len(x.Bias) < 10 || len(ws) < 4096 {
+		panic("matmulNN_128x256x10_biasAdd_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -952,10 +934,9 @@ func matmulNT_128x10x256_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x10x256 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 320 floats.
 func matmulNT_128x10x256_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[1279]
-	_ = x.B[2559]
-	_ = ws[319]
+	if len(x.C) < 32768 || len(x.A) < 1280 || len(x.B) < 2560 || len(ws) < 320 {
+		panic("matmulNT_128x10x256_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -1029,10 +1010,9 @@ func matmulNT_128x10x256_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x10x256 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 160 floats.
 func matmulNT_128x10x256_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[1279]
-	_ = x.B[2559]
-	_ = ws[159]
+	if len(x.C) < 32768 || len(x.A) < 1280 || len(x.B) < 2560 || len(ws) < 160 {
+		panic("matmulNT_128x10x256_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 128)
 	j := j0
@@ -1112,10 +1092,9 @@ func matmulTN_256x128x10_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_256x128x10 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_256x128x10_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[2559]
-	_ = x.A[32767]
-	_ = x.B[1279]
-	_ = ws[4095]
+	if len(x.C) < 2560 || len(x.A) < 32768 || len(x.B) < 1280 || len(ws) < 4096 {
+		panic("matmulTN_256x128x10_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 256)
 	j := j0
@@ -1195,10 +1174,9 @@ func matmulTN_256x128x10_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_256x128x10 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_256x128x10_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[2559]
-	_ = x.A[32767]
-	_ = x.B[1279]
-	_ = ws[2047]
+	if len(x.C) < 2560 || len(x.A) < 32768 || len(x.B) < 1280 || len(ws) < 2048 {
+		panic("matmulTN_256x128x10_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 256)
 	j := j0
@@ -1293,10 +1271,9 @@ func matmulTN_256x128x256_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_256x128x256 with avx512 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_256x128x256_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[65535]
-	_ = x.A[32767]
-	_ = x.B[32767]
-	_ = ws[4095]
+	if len(x.C) < 65536 || len(x.A) < 32768 || len(x.B) < 32768 || len(ws) < 4096 {
+		panic("matmulTN_256x128x256_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 256)
 	j := j0
@@ -1376,10 +1353,9 @@ func matmulTN_256x128x256_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_256x128x256 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_256x128x256_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[65535]
-	_ = x.A[32767]
-	_ = x.B[32767]
-	_ = ws[2047]
+	if len(x.C) < 65536 || len(x.A) < 32768 || len(x.B) < 32768 || len(ws) < 2048 {
+		panic("matmulTN_256x128x256_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 256)
 	j := j0
@@ -1503,12 +1479,9 @@ func matmulNT_128x256x256_mul_reluGrad_avx512_pack(ws, b unsafe.Pointer, j0 int)
 // are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 8192
 // floats.
 func matmulNT_128x256x256_mul_reluGrad_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[32767]
-	_ = x.B[65535]
-	_ = x.X[0][32767]
-	_ = x.X[1][32767]
-	_ = ws[8191]
+	if len(x.C) < 32768 || len(x.A) < 32768 || len(x.B) < 65536 || len(x.X[0]) < 32768 || len(x.X[1]) < 32768 || len(ws) < 8192 {
+		panic("matmulNT_128x256x256_mul_reluGrad_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	x1p := unsafe.Pointer(&x.X[1][0])
@@ -1619,12 +1592,9 @@ func matmulNT_128x256x256_mul_reluGrad_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 4096
 // floats.
 func matmulNT_128x256x256_mul_reluGrad_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[32767]
-	_ = x.B[65535]
-	_ = x.X[0][32767]
-	_ = x.X[1][32767]
-	_ = ws[4095]
+	if len(x.C) < 32768 || len(x.A) < 32768 || len(x.B) < 65536 || len(x.X[0]) < 32768 || len(x.X[1]) < 32768 || len(ws) < 4096 {
+		panic("matmulNT_128x256x256_mul_reluGrad_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	x1p := unsafe.Pointer(&x.X[1][0])
@@ -1732,11 +1702,9 @@ func matmulNT_128x256x256_add_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x256x256_add with avx512 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 32 (or N); ws holds one panel, 8192 floats.
 func matmulNT_128x256x256_add_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[32767]
-	_ = x.B[65535]
-	_ = x.X[0][32767]
-	_ = ws[8191]
+	if len(x.C) < 32768 || len(x.A) < 32768 || len(x.B) < 65536 || len(x.X[0]) < 32768 || len(ws) < 8192 {
+		panic("matmulNT_128x256x256_add_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1828,11 +1796,9 @@ func matmulNT_128x256x256_add_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_128x256x256_add with avx2 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 16 (or N); ws holds one panel, 4096 floats.
 func matmulNT_128x256x256_add_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[32767]
-	_ = x.B[65535]
-	_ = x.X[0][32767]
-	_ = ws[4095]
+	if len(x.C) < 32768 || len(x.A) < 32768 || len(x.B) < 65536 || len(x.X[0]) < 32768 || len(ws) < 4096 {
+		panic("matmulNT_128x256x256_add_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 128)
@@ -1957,12 +1923,9 @@ func matmulNT_128x256x256_add_reluGrad_avx512_pack(ws, b unsafe.Pointer, j0 int)
 // are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 8192
 // floats.
 func matmulNT_128x256x256_add_reluGrad_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[32767]
-	_ = x.B[65535]
-	_ = x.X[0][32767]
-	_ = x.X[1][32767]
-	_ = ws[8191]
+	if len(x.C) < 32768 || len(x.A) < 32768 || len(x.B) < 65536 || len(x.X[0]) < 32768 || len(x.X[1]) < 32768 || len(ws) < 8192 {
+		panic("matmulNT_128x256x256_add_reluGrad_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	x1p := unsafe.Pointer(&x.X[1][0])
@@ -2073,12 +2036,9 @@ func matmulNT_128x256x256_add_reluGrad_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 4096
 // floats.
 func matmulNT_128x256x256_add_reluGrad_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[32767]
-	_ = x.B[65535]
-	_ = x.X[0][32767]
-	_ = x.X[1][32767]
-	_ = ws[4095]
+	if len(x.C) < 32768 || len(x.A) < 32768 || len(x.B) < 65536 || len(x.X[0]) < 32768 || len(x.X[1]) < 32768 || len(ws) < 4096 {
+		panic("matmulNT_128x256x256_add_reluGrad_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	x1p := unsafe.Pointer(&x.X[1][0])
@@ -2175,10 +2135,9 @@ func matmulTN_784x128x256_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_784x128x256 with avx512 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 32 (or N); ws holds one panel, 4096 floats.
 func matmulTN_784x128x256_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[200703]
-	_ = x.A[100351]
-	_ = x.B[32767]
-	_ = ws[4095]
+	if len(x.C) < 200704 || len(x.A) < 100352 || len(x.B) < 32768 || len(ws) < 4096 {
+		panic("matmulTN_784x128x256_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 784)
 	j := j0
@@ -2258,10 +2217,9 @@ func matmulTN_784x128x256_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_784x128x256 with avx2 kernels: i0 and i1 are multiples of 4 (or M),
 // j0 and j1 of 16 (or N); ws holds one panel, 2048 floats.
 func matmulTN_784x128x256_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[200703]
-	_ = x.A[100351]
-	_ = x.B[32767]
-	_ = ws[2047]
+	if len(x.C) < 200704 || len(x.A) < 100352 || len(x.B) < 32768 || len(ws) < 2048 {
+		panic("matmulTN_784x128x256_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 784)
 	j := j0
@@ -2377,11 +2335,9 @@ func matmulNN_128x256x256_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int)
 // are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 8192
 // floats.
 func matmulNN_128x256x256_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[32767]
-	_ = x.B[65535]
-	_ = x.Bias[255]
-	_ = ws[8191]
+	if len(x.C) < 32768 || len(x.A) < 32768 || len(x.B) < 65536 || len(x.Bias) < 256 || len(ws) < 8192 {
+		panic("matmulNN_128x256x256_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)
@@ -2483,11 +2439,9 @@ func matmulNN_128x256x256_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 4096
 // floats.
 func matmulNN_128x256x256_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[32767]
-	_ = x.A[32767]
-	_ = x.B[65535]
-	_ = x.Bias[255]
-	_ = ws[4095]
+	if len(x.C) < 32768 || len(x.A) < 32768 || len(x.B) < 65536 || len(x.Bias) < 256 || len(ws) < 4096 {
+		panic("matmulNN_128x256x256_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 128)

@@ -14,10 +14,15 @@ type Float = float32
 // Batch is the static batch size: every activation's first dimension.
 const Batch = 128
 
+// InferBatch is the sub-batch the inference pass runs at: EvalStep and Predict
+// run it on a batch's real rows, InferBatch rows at a time, skipping the chunks
+// that hold only padding.
+const InferBatch = 128
+
 // ArenaFloats is the size of the arena every Float buffer lives in: parameters,
 // gradients, optimizer state and the input, then the activations of whichever
 // pass runs, reusing the memory of values no longer needed.
-const ArenaFloats = 4016681
+const ArenaFloats = 3885609
 
 // Model holds every buffer of one training step (parameters, gradients,
 // optimizer state, activations, the input and the label) and the activations
@@ -187,15 +192,19 @@ type Model struct {
 	lossBwdFill                  []Float // backward fill of loss [] (examples/mnist/resmlp.dl:12:8)
 	lossBwdSoftmaxXentGrad       []Float // backward softmax_xent_grad of loss [128,10] (examples/mnist/resmlp.dl:12:8)
 	lossDenseBwdMatmul           []Float // backward matmul of loss.dense [128,256] (examples/mnist/resmlp.dl:12:22)
+	h3RBwdMul                    []Float // backward mul of h.3.r [128,256] (examples/mnist/resmlp.dl:6:47)
 	h3RBwdReluGrad               []Float // backward relu_grad of h.3.r [128,256] (examples/mnist/resmlp.dl:6:39)
 	h3RBatchnormBwdBatchnormGrad []Float // backward batchnorm_grad of h.3.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
 	h2OutBwdAdd                  []Float // backward add of h.2.out [128,256] (examples/mnist/resmlp.dl:7:12)
+	h2RBwdMul                    []Float // backward mul of h.2.r [128,256] (examples/mnist/resmlp.dl:6:47)
 	h2RBwdReluGrad               []Float // backward relu_grad of h.2.r [128,256] (examples/mnist/resmlp.dl:6:39)
 	h2RBatchnormBwdBatchnormGrad []Float // backward batchnorm_grad of h.2.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
 	h1OutBwdAdd                  []Float // backward add of h.1.out [128,256] (examples/mnist/resmlp.dl:7:12)
+	h1RBwdMul                    []Float // backward mul of h.1.r [128,256] (examples/mnist/resmlp.dl:6:47)
 	h1RBwdReluGrad               []Float // backward relu_grad of h.1.r [128,256] (examples/mnist/resmlp.dl:6:39)
 	h1RBatchnormBwdBatchnormGrad []Float // backward batchnorm_grad of h.1.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
 	h0OutBwdAdd                  []Float // backward add of h.0.out [128,256] (examples/mnist/resmlp.dl:7:12)
+	h0RBwdMul                    []Float // backward mul of h.0.r [128,256] (examples/mnist/resmlp.dl:6:47)
 	h0RBwdReluGrad               []Float // backward relu_grad of h.0.r [128,256] (examples/mnist/resmlp.dl:6:39)
 	h0RBatchnormBwdBatchnormGrad []Float // backward batchnorm_grad of h.0.r.batchnorm [128,256] (examples/mnist/resmlp.dl:6:26)
 	hBwdReluGrad                 []Float // backward relu_grad of h [128,256] (examples/mnist/resmlp.dl:10:26)
@@ -359,38 +368,42 @@ func New() *Model {
 	m.h0RDropoutMask = arena[3391528:3424296:3424296]
 	m.h0R = arena[3424296:3457064:3457064]
 	m.h0Out = arena[3457064:3489832:3489832]
-	m.h1RDenseBiasAdd = arena[3489832:3522600:3522600]
-	m.h1RBatchnormBatchnorm = arena[3522600:3555368:3555368]
-	m.h1RRelu = arena[3522600:3555368:3555368]
-	m.h1RDropoutMask = arena[3555368:3588136:3588136]
-	m.h1R = arena[3588136:3620904:3620904]
-	m.h1Out = arena[3620904:3653672:3653672]
-	m.h2RDenseBiasAdd = arena[3653672:3686440:3686440]
-	m.h2RBatchnormBatchnorm = arena[3686440:3719208:3719208]
-	m.h2RRelu = arena[3686440:3719208:3719208]
-	m.h2RDropoutMask = arena[3719208:3751976:3751976]
-	m.h2R = arena[3751976:3784744:3784744]
-	m.h2Out = arena[3784744:3817512:3817512]
-	m.h3RDenseBiasAdd = arena[3817512:3850280:3850280]
-	m.h3RBatchnormBatchnorm = arena[3850280:3883048:3883048]
-	m.h3RRelu = arena[3850280:3883048:3883048]
-	m.h3RDropoutMask = arena[3883048:3915816:3915816]
-	m.h3R = arena[3915816:3948584:3948584]
-	m.h2 = arena[3948584:3981352:3981352]
-	m.lossDenseBiasAdd = arena[4014120:4015400:4015400]
-	m.loss = arena[4016680:4016681:4016681]
-	m.lossBwdFill = arena[3981352:3981353:3981353]
-	m.lossBwdSoftmaxXentGrad = arena[4015400:4016680:4016680]
-	m.lossDenseBwdMatmul = arena[3981352:4014120:4014120]
-	m.h3RBwdReluGrad = arena[3915816:3948584:3948584]
-	m.h3RBatchnormBwdBatchnormGrad = arena[3948584:3981352:3981352]
+	m.h1RDenseBiasAdd = arena[3424296:3457064:3457064]
+	m.h1RBatchnormBatchnorm = arena[3489832:3522600:3522600]
+	m.h1RRelu = arena[3489832:3522600:3522600]
+	m.h1RDropoutMask = arena[3522600:3555368:3555368]
+	m.h1R = arena[3555368:3588136:3588136]
+	m.h1Out = arena[3588136:3620904:3620904]
+	m.h2RDenseBiasAdd = arena[3555368:3588136:3588136]
+	m.h2RBatchnormBatchnorm = arena[3620904:3653672:3653672]
+	m.h2RRelu = arena[3620904:3653672:3653672]
+	m.h2RDropoutMask = arena[3653672:3686440:3686440]
+	m.h2R = arena[3686440:3719208:3719208]
+	m.h2Out = arena[3719208:3751976:3751976]
+	m.h3RDenseBiasAdd = arena[3686440:3719208:3719208]
+	m.h3RBatchnormBatchnorm = arena[3751976:3784744:3784744]
+	m.h3RRelu = arena[3751976:3784744:3784744]
+	m.h3RDropoutMask = arena[3784744:3817512:3817512]
+	m.h3R = arena[3817512:3850280:3850280]
+	m.h2 = arena[3850280:3883048:3883048]
+	m.lossDenseBiasAdd = arena[3883048:3884328:3884328]
+	m.loss = arena[3885608:3885609:3885609]
+	m.lossBwdFill = arena[3817512:3817513:3817513]
+	m.lossBwdSoftmaxXentGrad = arena[3884328:3885608:3885608]
+	m.lossDenseBwdMatmul = arena[3817512:3850280:3850280]
+	m.h3RBwdMul = arena[3850280:3883048:3883048]
+	m.h3RBwdReluGrad = arena[3850280:3883048:3883048]
+	m.h3RBatchnormBwdBatchnormGrad = arena[3751976:3784744:3784744]
 	m.h2OutBwdAdd = arena[3784744:3817512:3817512]
-	m.h2RBwdReluGrad = arena[3751976:3784744:3784744]
-	m.h2RBatchnormBwdBatchnormGrad = arena[3686440:3719208:3719208]
-	m.h1OutBwdAdd = arena[3620904:3653672:3653672]
+	m.h2RBwdMul = arena[3686440:3719208:3719208]
+	m.h2RBwdReluGrad = arena[3686440:3719208:3719208]
+	m.h2RBatchnormBwdBatchnormGrad = arena[3620904:3653672:3653672]
+	m.h1OutBwdAdd = arena[3555368:3588136:3588136]
+	m.h1RBwdMul = arena[3588136:3620904:3620904]
 	m.h1RBwdReluGrad = arena[3588136:3620904:3620904]
-	m.h1RBatchnormBwdBatchnormGrad = arena[3522600:3555368:3555368]
-	m.h0OutBwdAdd = arena[3457064:3489832:3489832]
+	m.h1RBatchnormBwdBatchnormGrad = arena[3489832:3522600:3522600]
+	m.h0OutBwdAdd = arena[3522600:3555368:3555368]
+	m.h0RBwdMul = arena[3424296:3457064:3457064]
 	m.h0RBwdReluGrad = arena[3424296:3457064:3457064]
 	m.h0RBatchnormBwdBatchnormGrad = arena[3358760:3391528:3391528]
 	m.hBwdReluGrad = arena[3325992:3358760:3358760]
@@ -886,8 +899,14 @@ func (m *Model) RNG() *runtime.RNG {
 
 // load copies a batch into the input and label buffers, converting to Float.
 func (m *Model) load(b *runtime.Batch) {
-	copy(m.image, b.X)
-	copy(m.digit, b.Class)
+	m.loadRows(b, Batch)
+}
+
+// loadRows copies the first rows rows of a batch into the input and label
+// buffers, converting to Float.
+func (m *Model) loadRows(b *runtime.Batch, rows int) {
+	copy(m.image[:rows*784], b.X)
+	copy(m.digit[:rows], b.Class)
 }
 
 // TrainStep runs forward, backward and the optimizer update on a full batch
@@ -910,19 +929,28 @@ func (m *Model) TrainStep(b *runtime.Batch) float64 {
 
 // EvalStep runs the inference forward pass and returns the summed loss and the
 // number of correct predictions over the first b.N rows; padding rows do not
-// count.
+// count, and chunks of InferBatch rows holding only padding are not run.
 func (m *Model) EvalStep(b *runtime.Batch) (lossSum float64, correct int) {
-	m.load(b)
-	m.infer()
-	return evalSoftmaxXent_128x10(m.inferLossDenseBiasAdd, m.digit, b.N)
+	n := min(b.N, Batch)
+	m.loadRows(b, (n+InferBatch-1)/InferBatch*InferBatch)
+	for lo := 0; lo < n; lo += InferBatch {
+		m.infer(m.image[lo*784 : (lo+InferBatch)*784])
+		chunkLoss, chunkCorrect := evalSoftmaxXent_128x10(m.inferLossDenseBiasAdd, m.digit[lo:lo+InferBatch], n-lo)
+		lossSum += chunkLoss
+		correct += chunkCorrect
+	}
+	return lossSum, correct
 }
 
 // Predict runs the inference forward pass and writes the output of the first
-// b.N rows into out.
+// b.N rows into out, running only the chunks of InferBatch rows that hold them.
 func (m *Model) Predict(b *runtime.Batch, out []float32) {
-	m.load(b)
-	m.infer()
-	copy(out, m.inferLossDenseBiasAdd[:b.N*10])
+	n := min(b.N, Batch, len(out)/10)
+	m.loadRows(b, (n+InferBatch-1)/InferBatch*InferBatch)
+	for lo := 0; lo < n; lo += InferBatch {
+		m.infer(m.image[lo*784 : (lo+InferBatch)*784])
+		copy(out[lo*10:n*10], m.inferLossDenseBiasAdd)
+	}
 }
 
 // lrSchedule gives the learning rate of every optimizer step.

@@ -101,8 +101,9 @@ func (m *Model) forward() {
 
 // infer computes the inference forward pass, from the input to the output, in
 // evaluation mode (running statistics, no dropout), reusing the memory of the
-// training pass's activations.
-func (m *Model) infer() {
+// training pass's activations. x is the InferBatch rows of the input it
+// predicts from.
+func (m *Model) infer(x []Float) {
 	if !m.prepared {
 		m.prepare()
 	}
@@ -111,7 +112,7 @@ func (m *Model) infer() {
 	// h (examples/mnist/resmlp.dl:10:5): bias_add h.matmul3[128,256], h.b[256] → [128,256]
 	// (computed in the fused kernel of h below)
 	// h (examples/mnist/resmlp.dl:10:26): relu h.bias_add5[128,256] → [128,256]
-	matmulNN_128x784x256_biasAdd_relu(m.inferH, m.image, m.hW, m.hB, m.panels)
+	matmulNN_128x784x256_biasAdd_relu(m.inferH, x, m.hW, m.hB, m.panels)
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): matmul h[128,256] · h.0.r.dense.w.folded[256,256] → [128,256]
 	// (computed in the fused kernel of h.0.r below)
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.0.r.dense.matmul8[128,256], h.0.r.dense.b.folded[256] → [128,256]
@@ -205,8 +206,10 @@ func (m *Model) backward() {
 	biasGrad_128x256(m.dH3OutB, m.lossDenseBwdMatmul)
 	// h.3.out (examples/mnist/resmlp.dl:7:14): matmul lossDenseBwdMatmul[128,256] · h.3.out.w[256,256]ᵀ → [128,256]
 	// (computed in the fused kernel of h3RBwdReluGrad below)
-	// h.3.out (examples/mnist/resmlp.dl:7:14): matmul h.3.r[128,256]ᵀ · lossDenseBwdMatmul[128,256] → [256,256]
-	matmulTN_256x128x256(m.dH3OutW, m.h3R, m.lossDenseBwdMatmul, m.panels)
+	// h.3.r (examples/mnist/resmlp.dl:6:47): mul h3RRelu[128,256], h3RDropoutMask[128,256] → [128,256]
+	mul_128x256(m.h3RBwdMul, m.h3RRelu, m.h3RDropoutMask)
+	// h.3.out (examples/mnist/resmlp.dl:7:14): matmul h3RBwdMul[128,256]ᵀ · lossDenseBwdMatmul[128,256] → [256,256]
+	matmulTN_256x128x256(m.dH3OutW, m.h3RBwdMul, m.lossDenseBwdMatmul, m.panels)
 	// h.3.r (examples/mnist/resmlp.dl:6:47): mul h.3.out.matmul90[128,256], h3RDropoutMask[128,256] → [128,256]
 	// (computed in the fused kernel of h3RBwdReluGrad below)
 	// h.3.r (examples/mnist/resmlp.dl:6:39): relu_grad h3RRelu[128,256], h.3.r.mul92[128,256] → [128,256]
@@ -229,8 +232,10 @@ func (m *Model) backward() {
 	biasGrad_128x256(m.dH2OutB, m.h2OutBwdAdd)
 	// h.2.out (examples/mnist/resmlp.dl:7:14): matmul h2OutBwdAdd[128,256] · h.2.out.w[256,256]ᵀ → [128,256]
 	// (computed in the fused kernel of h2RBwdReluGrad below)
-	// h.2.out (examples/mnist/resmlp.dl:7:14): matmul h.2.r[128,256]ᵀ · h2OutBwdAdd[128,256] → [256,256]
-	matmulTN_256x128x256(m.dH2OutW, m.h2R, m.h2OutBwdAdd, m.panels)
+	// h.2.r (examples/mnist/resmlp.dl:6:47): mul h2RRelu[128,256], h2RDropoutMask[128,256] → [128,256]
+	mul_128x256(m.h2RBwdMul, m.h2RRelu, m.h2RDropoutMask)
+	// h.2.out (examples/mnist/resmlp.dl:7:14): matmul h2RBwdMul[128,256]ᵀ · h2OutBwdAdd[128,256] → [256,256]
+	matmulTN_256x128x256(m.dH2OutW, m.h2RBwdMul, m.h2OutBwdAdd, m.panels)
 	// h.2.r (examples/mnist/resmlp.dl:6:47): mul h.2.out.matmul103[128,256], h2RDropoutMask[128,256] → [128,256]
 	// (computed in the fused kernel of h2RBwdReluGrad below)
 	// h.2.r (examples/mnist/resmlp.dl:6:39): relu_grad h2RRelu[128,256], h.2.r.mul105[128,256] → [128,256]
@@ -253,8 +258,10 @@ func (m *Model) backward() {
 	biasGrad_128x256(m.dH1OutB, m.h1OutBwdAdd)
 	// h.1.out (examples/mnist/resmlp.dl:7:14): matmul h1OutBwdAdd[128,256] · h.1.out.w[256,256]ᵀ → [128,256]
 	// (computed in the fused kernel of h1RBwdReluGrad below)
-	// h.1.out (examples/mnist/resmlp.dl:7:14): matmul h.1.r[128,256]ᵀ · h1OutBwdAdd[128,256] → [256,256]
-	matmulTN_256x128x256(m.dH1OutW, m.h1R, m.h1OutBwdAdd, m.panels)
+	// h.1.r (examples/mnist/resmlp.dl:6:47): mul h1RRelu[128,256], h1RDropoutMask[128,256] → [128,256]
+	mul_128x256(m.h1RBwdMul, m.h1RRelu, m.h1RDropoutMask)
+	// h.1.out (examples/mnist/resmlp.dl:7:14): matmul h1RBwdMul[128,256]ᵀ · h1OutBwdAdd[128,256] → [256,256]
+	matmulTN_256x128x256(m.dH1OutW, m.h1RBwdMul, m.h1OutBwdAdd, m.panels)
 	// h.1.r (examples/mnist/resmlp.dl:6:47): mul h.1.out.matmul116[128,256], h1RDropoutMask[128,256] → [128,256]
 	// (computed in the fused kernel of h1RBwdReluGrad below)
 	// h.1.r (examples/mnist/resmlp.dl:6:39): relu_grad h1RRelu[128,256], h.1.r.mul118[128,256] → [128,256]
@@ -277,8 +284,10 @@ func (m *Model) backward() {
 	biasGrad_128x256(m.dH0OutB, m.h0OutBwdAdd)
 	// h.0.out (examples/mnist/resmlp.dl:7:14): matmul h0OutBwdAdd[128,256] · h.0.out.w[256,256]ᵀ → [128,256]
 	// (computed in the fused kernel of h0RBwdReluGrad below)
-	// h.0.out (examples/mnist/resmlp.dl:7:14): matmul h.0.r[128,256]ᵀ · h0OutBwdAdd[128,256] → [256,256]
-	matmulTN_256x128x256(m.dH0OutW, m.h0R, m.h0OutBwdAdd, m.panels)
+	// h.0.r (examples/mnist/resmlp.dl:6:47): mul h0RRelu[128,256], h0RDropoutMask[128,256] → [128,256]
+	mul_128x256(m.h0RBwdMul, m.h0RRelu, m.h0RDropoutMask)
+	// h.0.out (examples/mnist/resmlp.dl:7:14): matmul h0RBwdMul[128,256]ᵀ · h0OutBwdAdd[128,256] → [256,256]
+	matmulTN_256x128x256(m.dH0OutW, m.h0RBwdMul, m.h0OutBwdAdd, m.panels)
 	// h.0.r (examples/mnist/resmlp.dl:6:47): mul h.0.out.matmul129[128,256], h0RDropoutMask[128,256] → [128,256]
 	// (computed in the fused kernel of h0RBwdReluGrad below)
 	// h.0.r (examples/mnist/resmlp.dl:6:39): relu_grad h0RRelu[128,256], h.0.r.mul131[128,256] → [128,256]

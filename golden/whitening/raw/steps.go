@@ -21,14 +21,15 @@ func (m *Model) forward() {
 
 // infer computes the inference forward pass, from the input to the output, in
 // evaluation mode (running statistics, no dropout), reusing the memory of the
-// training pass's activations.
-func (m *Model) infer() {
+// training pass's activations. x is the InferBatch rows of the input it
+// predicts from.
+func (m *Model) infer(x []Float) {
 	// h (examples/whitening/raw.dl:9:5): matmul x[32,8] · h.w[8,16] → [32,16]
 	// (computed in the fused kernel of h below)
 	// h (examples/whitening/raw.dl:9:5): bias_add h.matmul3[32,16], h.b[16] → [32,16]
 	// (computed in the fused kernel of h below)
 	// h (examples/whitening/raw.dl:9:21): relu h.bias_add5[32,16] → [32,16]
-	matmulNN_32x8x16_biasAdd_relu(m.inferH, m.x, m.hW, m.hB, m.panels)
+	matmulNN_32x8x16_biasAdd_relu(m.inferH, x, m.hW, m.hB, m.panels)
 	// loss.dense (examples/whitening/raw.dl:10:22): matmul h[32,16] · loss.dense.w[16,2] → [32,2]
 	// (computed in the fused kernel of inferLossDenseBiasAdd below)
 	// loss.dense (examples/whitening/raw.dl:10:22): bias_add loss.dense.matmul8[32,2], loss.dense.b[2] → [32,2]

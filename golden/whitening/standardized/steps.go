@@ -23,10 +23,11 @@ func (m *Model) forward() {
 
 // infer computes the inference forward pass, from the input to the output, in
 // evaluation mode (running statistics, no dropout), reusing the memory of the
-// training pass's activations.
-func (m *Model) infer() {
+// training pass's activations. x is the InferBatch rows of the input it
+// predicts from.
+func (m *Model) infer(x []Float) {
 	// x (examples/whitening/standardized.dl:5:7): feature_affine x[32,8], x.scale[8], x.shift[8] → [32,8]
-	featureAffine_32x8(m.inferXPreprocessed, m.x, m.xScale, m.xShift)
+	featureAffine_32x8(m.inferXPreprocessed, x, m.xScale, m.xShift)
 	// h (examples/whitening/standardized.dl:8:5): matmul x.preprocessed[32,8] · h.w[8,16] → [32,16]
 	// (computed in the fused kernel of h below)
 	// h (examples/whitening/standardized.dl:8:5): bias_add h.matmul6[32,16], h.b[16] → [32,16]

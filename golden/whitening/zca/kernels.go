@@ -297,13 +297,7 @@ func biasGrad_32x2(db, dy []Float) {
 	const rows, channels, inner = 32, 2, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulTN_16x32x2 computes c[16,2] = aᵀ[32,16] · b[32,2]. At 2048 FLOP it
@@ -456,13 +450,7 @@ func biasGrad_32x16(db, dy []Float) {
 	const rows, channels, inner = 32, 16, 1
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		dr := dy[r*channels : r*channels+channels]
-		for j, v := range dr {
-			db[j] += v
-		}
-	}
+	kernels.ColumnSums(db, dy)
 }
 
 // matmulTN_8x32x16 computes c[8,16] = aᵀ[32,8] · b[32,16]. At 8192 FLOP it

@@ -82,11 +82,9 @@ func matmulNN_32x8x8_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_32x8x8_biasAdd with avx512 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 32 (or N); ws holds one panel, 256 floats.
 func matmulNN_32x8x8_biasAdd_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[255]
-	_ = x.A[255]
-	_ = x.B[63]
-	_ = x.Bias[7]
-	_ = ws[255]
+	if len(x.C) < 256 || len(x.A) < 256 || len(x.B) < 64 || len(x.Bias) < 8 || len(ws) < 256 {
+		panic("matmulNN_32x8x8_biasAdd_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 32)
@@ -157,11 +155,9 @@ func matmulNN_32x8x8_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_32x8x8_biasAdd with avx2 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 16 (or N); ws holds one panel, 128 floats.
 func matmulNN_32x8x8_biasAdd_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[255]
-	_ = x.A[255]
-	_ = x.B[63]
-	_ = x.Bias[7]
-	_ = ws[127]
+	if len(x.C) < 256 || len(x.A) < 256 || len(x.B) < 64 || len(x.Bias) < 8 || len(ws) < 128 {
+		panic("matmulNN_32x8x8_biasAdd_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 32)
@@ -254,11 +250,9 @@ func matmulNN_32x8x16_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 256
 // floats.
 func matmulNN_32x8x16_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[511]
-	_ = x.A[255]
-	_ = x.B[127]
-	_ = x.Bias[15]
-	_ = ws[255]
+	if len(x.C) < 512 || len(x.A) < 256 || len(x.B) < 128 || len(x.Bias) < 16 || len(ws) < 256 {
+		panic("matmulNN_32x8x16_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 32)
@@ -359,11 +353,9 @@ func matmulNN_32x8x16_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // of matmulNN_32x8x16_biasAdd_relu with avx2 kernels: i0 and i1 are multiples
 // of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 128 floats.
 func matmulNN_32x8x16_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[511]
-	_ = x.A[255]
-	_ = x.B[127]
-	_ = x.Bias[15]
-	_ = ws[127]
+	if len(x.C) < 512 || len(x.A) < 256 || len(x.B) < 128 || len(x.Bias) < 16 || len(ws) < 128 {
+		panic("matmulNN_32x8x16_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 32)
@@ -450,11 +442,9 @@ func matmulNN_32x16x2_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_32x16x2_biasAdd with avx512 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 32 (or N); ws holds one panel, 512 floats.
 func matmulNN_32x16x2_biasAdd_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[63]
-	_ = x.A[511]
-	_ = x.B[31]
-	_ = x.Bias[1]
-	_ = ws[511]
+	if len(x.C) < 64 || len(x.A) < 512 || len(x.B) < 32 || len(x.Bias) < 2 || len(ws) < 512 {
+		panic("matmulNN_32x16x2_biasAdd_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 32)
@@ -526,11 +516,9 @@ func matmulNN_32x16x2_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNN_32x16x2_biasAdd with avx2 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 16 (or N); ws holds one panel, 256 floats.
 func matmulNN_32x16x2_biasAdd_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[63]
-	_ = x.A[511]
-	_ = x.B[31]
-	_ = x.Bias[1]
-	_ = ws[255]
+	if len(x.C) < 64 || len(x.A) < 512 || len(x.B) < 32 || len(x.Bias) < 2 || len(ws) < 256 {
+		panic("matmulNN_32x16x2_biasAdd_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
 	iEnd := min(i1, 32)
@@ -611,10 +599,9 @@ func matmulTN_16x32x2_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_16x32x2 with avx512 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 32 (or N); ws holds one panel, 1024 floats.
 func matmulTN_16x32x2_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[31]
-	_ = x.A[511]
-	_ = x.B[63]
-	_ = ws[1023]
+	if len(x.C) < 32 || len(x.A) < 512 || len(x.B) < 64 || len(ws) < 1024 {
+		panic("matmulTN_16x32x2_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 16)
 	j := j0
@@ -679,10 +666,9 @@ func matmulTN_16x32x2_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_16x32x2 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 16 (or N); ws holds one panel, 512 floats.
 func matmulTN_16x32x2_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[31]
-	_ = x.A[511]
-	_ = x.B[63]
-	_ = ws[511]
+	if len(x.C) < 32 || len(x.A) < 512 || len(x.B) < 64 || len(ws) < 512 {
+		panic("matmulTN_16x32x2_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 16)
 	j := j0
@@ -767,11 +753,9 @@ func matmulNT_32x2x16_reluGrad_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_32x2x16_reluGrad with avx512 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 32 (or N); ws holds one panel, 64 floats.
 func matmulNT_32x2x16_reluGrad_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[511]
-	_ = x.A[63]
-	_ = x.B[31]
-	_ = x.X[0][511]
-	_ = ws[63]
+	if len(x.C) < 512 || len(x.A) < 64 || len(x.B) < 32 || len(x.X[0]) < 512 || len(ws) < 64 {
+		panic("matmulNT_32x2x16_reluGrad_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 32)
@@ -864,11 +848,9 @@ func matmulNT_32x2x16_reluGrad_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulNT_32x2x16_reluGrad with avx2 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 16 (or N); ws holds one panel, 32 floats.
 func matmulNT_32x2x16_reluGrad_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[511]
-	_ = x.A[63]
-	_ = x.B[31]
-	_ = x.X[0][511]
-	_ = ws[31]
+	if len(x.C) < 512 || len(x.A) < 64 || len(x.B) < 32 || len(x.X[0]) < 512 || len(ws) < 32 {
+		panic("matmulNT_32x2x16_reluGrad_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	x0p := unsafe.Pointer(&x.X[0][0])
 	iEnd := min(i1, 32)
@@ -949,10 +931,9 @@ func matmulTN_8x32x16_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_8x32x16 with avx512 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 32 (or N); ws holds one panel, 1024 floats.
 func matmulTN_8x32x16_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[127]
-	_ = x.A[255]
-	_ = x.B[511]
-	_ = ws[1023]
+	if len(x.C) < 128 || len(x.A) < 256 || len(x.B) < 512 || len(ws) < 1024 {
+		panic("matmulTN_8x32x16_avx512: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 8)
 	j := j0
@@ -1032,10 +1013,9 @@ func matmulTN_8x32x16_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 // matmulTN_8x32x16 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
 // and j1 of 16 (or N); ws holds one panel, 512 floats.
 func matmulTN_8x32x16_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	_ = x.C[127]
-	_ = x.A[255]
-	_ = x.B[511]
-	_ = ws[511]
+	if len(x.C) < 128 || len(x.A) < 256 || len(x.B) < 512 || len(ws) < 512 {
+		panic("matmulTN_8x32x16_avx2: an operand or the workspace is shorter than the product needs")
+	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	iEnd := min(i1, 8)
 	j := j0

@@ -25,12 +25,13 @@ func (m *Model) forward() {
 
 // infer computes the inference forward pass, from the input to the output, in
 // evaluation mode (running statistics, no dropout), reusing the memory of the
-// training pass's activations.
-func (m *Model) infer() {
+// training pass's activations. x is the InferBatch rows of the input it
+// predicts from.
+func (m *Model) infer(x []Float) {
 	// x (examples/whitening/zca.dl:5:7): matmul x[32,8] · x.whiten[8,8] → [32,8]
 	// (computed in the fused kernel of x.preprocessed below)
 	// x (examples/whitening/zca.dl:5:7): bias_add x.matmul2[32,8], x.shift[8] → [32,8]
-	matmulNN_32x8x8_biasAdd(m.inferXPreprocessed, m.x, m.xWhiten, m.xShift, m.panels)
+	matmulNN_32x8x8_biasAdd(m.inferXPreprocessed, x, m.xWhiten, m.xShift, m.panels)
 	// h (examples/whitening/zca.dl:8:5): matmul x.preprocessed[32,8] · h.w[8,16] → [32,16]
 	// (computed in the fused kernel of h below)
 	// h (examples/whitening/zca.dl:8:5): bias_add h.matmul7[32,16], h.b[16] → [32,16]

@@ -65,7 +65,7 @@ func (r *report) loadSummary() string {
 
 func (r *report) writeTraining(b *strings.Builder) {
 	b.WriteString("### Training\n\n")
-	b.WriteString("Samples per second over the timed steps (warm-up excluded). The ratio is dlc ÷ PyTorch: above 1, dlc is faster. Peak RSS is the whole process's (MiB), MNIST loaded as float32 included.\n\n")
+	b.WriteString("Samples per second over the timed steps (warm-up excluded). The ratio is dlc ÷ PyTorch: above 1, dlc is faster. Threads are the cores each side may use: dlc's `-threads`, PyTorch's `set_num_threads` with OPENBLAS_NUM_THREADS and OMP_NUM_THREADS set to match. Peak RSS is the whole process's (MiB), MNIST included (dlc holds its images as bytes, PyTorch as float32 tensors).\n\n")
 	b.WriteString("| model | threads | dlc | " + torchHeads("") + " | " + torchHeads("dlc ÷ ") + " | peak RSS dlc | " + torchHeads("peak RSS ") + " |\n")
 	b.WriteString("|---|---|---:|" + strings.Repeat("---:|", 3*len(torchConfigs)+1) + "\n")
 	for _, m := range r.settings.models {

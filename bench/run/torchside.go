@@ -56,8 +56,12 @@ func runTorch(python, script, data string, cfg torchConfig, m benchModel, thread
 	for _, ib := range inferBatches {
 		infer = append(infer, fmt.Sprintf("%d:%d", ib.batch, ib.samples))
 	}
+	// torch.set_num_threads bounds PyTorch's own (OpenMP) threads, not
+	// OpenBLAS's: without these, a "1-thread" run's matrix products use
+	// every core (measured: 1.9 CPUs busy during inference).
+	n := strconv.Itoa(threads)
 	c := command{
-		env:  torchEnv(cfg),
+		env:  withEnv(torchEnv(cfg), []string{"OPENBLAS_NUM_THREADS=" + n, "OMP_NUM_THREADS=" + n}),
 		name: python,
 		args: []string{script, "--model", m.name, "--data", data, "--threads", strconv.Itoa(threads),
 			"--warmup", strconv.Itoa(warmup), "--steps", strconv.Itoa(steps), "--infer", strings.Join(infer, ",")},

@@ -14,6 +14,8 @@ func init() {
 		modelCase{"conv64", convGraph, ir.F64, 1e-12},
 		modelCase{"conv32", convGraph, ir.F32, 1e-4},
 		modelCase{"convdirect64", directConvGraph, ir.F64, 1e-12},
+		modelCase{"convtail64", convTailGraph, ir.F64, 1e-12},
+		modelCase{"convtail32", convTailGraph, ir.F32, 1e-4},
 		modelCase{"activations64", activationGraph, ir.F64, 1e-12},
 		modelCase{"activations32", activationGraph, ir.F32, 1e-4},
 	)
@@ -75,6 +77,26 @@ func directConvGraph(t testing.TB, dtype ir.DType) graphs {
 	nb.layer("loss")
 	loss := nb.named("loss", nb.op("softmax_xent", nil, logits, y))
 	return nb.finish(logits, loss, sgdMomentum)
+}
+
+// convTailGraph has convolution epilogues besides bias and relu: a tanh,
+// and a residual add (an operand of the tail) before a relu; and 2×2
+// pools on planes of even sides (kernels.MaxPool2x2 in float32).
+func convTailGraph(t testing.TB, dtype ir.DType) graphs {
+	nb := newNet(t, "convtail", dtype, 3)
+	x := nb.input("image", 2, 8, 6)
+	y := nb.classLabel("digit", 3)
+	h := nb.then("c1.act", "tanh", nil, nb.conv("c1", x, 4, 3, 1, 1))     // [3,4,8,6]
+	h = nb.then("p1", "maxpool2d", ir.Attrs{"kernel": 2, "stride": 2}, h) // [3,4,4,3]
+	r := nb.conv("c2", h, 4, 3, 1, 1)
+	nb.layer("res")
+	r = nb.named("res", nb.op("add", nil, r, h))
+	h = nb.relu("res.act", r)
+	h = nb.then("flat", "flatten", nil, h)
+	logits := nb.dense("out", h, 3)
+	nb.layer("loss")
+	loss := nb.named("loss", nb.op("softmax_xent", nil, logits, y))
+	return nb.finish(logits, loss, adam)
 }
 
 // activationGraph chains every new activation and a softmax layer into

@@ -45,6 +45,9 @@ type Options struct {
 	// dsl.LowerOptions.Inference and run through the inference pipeline.
 	// Required: EvalStep and Predict run it.
 	Infer *ir.Graph
+	// Tuning holds choices measured by `dlc build -tune`, by decision key
+	// (see Decision); a decision it lacks is the cost model's.
+	Tuning Tuning
 }
 
 // File is one generated Go source file.

@@ -18,6 +18,9 @@ import (
 //   - a matmul epilogue, matmul → [bias_add] → elementwise ops, is one GEMM
 //     whose microkernels add the bias and apply the tail to each finished
 //     tile (simd_epilogue.go);
+//   - a convolution epilogue, conv2d → [bias_add] → elementwise ops, is
+//     the convolution kernel applying the bias and the tail to each
+//     sample's output in place (simd_conv_epilogue.go);
 //   - an elementwise chain is one loop computing every member per element.
 //
 // Either way each element goes through the same operations in the same
@@ -39,8 +42,7 @@ func fusedGroups(g *ir.Graph) []*ir.Group {
 }
 
 // fusible reports whether the generator emits gr as one kernel. Groups
-// with derived members (the prepare step's) are left alone, as are
-// convolution epilogues.
+// with derived members (the prepare step's) are left alone.
 func fusible(gr *ir.Group) bool {
 	for _, n := range gr.Nodes {
 		if isDerived(n) {
@@ -49,6 +51,10 @@ func fusible(gr *ir.Group) bool {
 	}
 	switch gr.Kind {
 	case "epilogue":
+		if gr.Nodes[0].Op == "conv2d" {
+			_, _, ok := convEpilogueOf(gr)
+			return ok
+		}
 		_, _, ok := epilogueOf(gr)
 		return ok
 	case "elementwise":
@@ -143,6 +149,9 @@ func (c *gen) fusedCall(n *ir.Node) (jen.Code, bool) {
 	}
 	if gr.Last() != n {
 		return jen.Comment(fmt.Sprintf("(computed in the fused kernel of %s below)", c.tensorLabel(gr.Last()))), true
+	}
+	if gr.Kind == "epilogue" && gr.Nodes[0].Op == "conv2d" {
+		return c.convEpilogueCall(gr), true
 	}
 	if gr.Kind == "epilogue" {
 		return c.epilogueCall(gr), true

@@ -28,6 +28,7 @@ type gen struct {
 	layout     arenaLayout
 	kernels    *kernelSet
 	simd       *simdCode // the SIMD files' code, collected with the kernels (simd_files.go)
+	tunables   []tunable // the choices -tune may make, noted as kernels are emitted (tune.go)
 }
 
 func newGen(g *ir.Graph, opt Options) (*gen, error) {

@@ -98,7 +98,7 @@ func TestGeneratedChunkLoop(t *testing.T) {
 			t.Errorf("model.go lacks %q", want)
 		}
 	}
-	for _, want := range []string{"func (m *Model) infer(x []Float) {", "conv2d_16x2x6x6_", "(m.inferCConv2dConv2d, x, m.inferCConv2dWFolded"} {
+	for _, want := range []string{"func (m *Model) infer(x []Float) {", "conv2d_16x2x6x6_", "_biasAdd_relu(m.inferCRelu, x, m.inferCConv2dWFolded, m.inferCConv2dBFolded, m.panels)"} {
 		if !strings.Contains(steps, want) {
 			t.Errorf("steps.go lacks %q", want)
 		}

@@ -1,6 +1,8 @@
 package codegen
 
 import (
+	"fmt"
+
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dlc-dev/dlc/internal/ops"
@@ -58,14 +60,36 @@ func directConsts(w ops.Window) []jen.Code {
 
 // directConv: y[n,o,oh,ow] += w[o,c,kh,kw] · x[n,c,ih,iw].
 func directConv(c *gen, n *ir.Node, w ops.Window) kernel {
+	return directConvFused(c, n, w, epilogue{})
+}
+
+// directConvFused is directConv followed by the fused epilogue epi (none
+// if empty), applied sample by sample once the whole output is computed.
+func directConvFused(c *gen, n *ir.Node, w ops.Window, epi epilogue) kernel {
+	key := c.kernelKey(n) + "/direct"
+	var epiName string
+	if epi.needsTail() {
+		epiName = convEpilogueKernel(c, w, epi)
+		key += "/" + epi.key()
+	}
 	return kernel{
-		key:  c.kernelKey(n) + "/direct",
-		base: convName(n.Op, w),
+		key:  key,
+		base: convName(n.Op, w) + epi.nameSuffix(),
 		decl: func(name string) jen.Code {
+			epiParams := epilogueParams(epi)
 			body := append(directConsts(w),
 				reslice("y", expr("N*O*OH*OW")),
 				reslice("x", expr("N*C*H*W")),
 				reslice("w", expr("O*C*K*K")),
+			)
+			for _, v := range epiParams {
+				if v == "bias" {
+					body = append(body, reslice(v, jen.Id("O")))
+				} else {
+					body = append(body, reslice(v, expr("N*O*OH*OW")))
+				}
+			}
+			body = append(body,
 				jen.Clear(jen.Id("y")),
 				directLoops(w,
 					func(rows jen.Code) []jen.Code {
@@ -79,9 +103,16 @@ func directConv(c *gen, n *ir.Node, w ops.Window) kernel {
 					})...),
 				),
 			)
-			return doc("%s computes y%s = conv2d(x%s, w%s) with stride %d and padding %d, directly: each weight times a row of x is added into a row of y.",
-				name, w.Out(), w.In(), ir.Shape{w.O, w.C, w.K, w.K}, w.Stride, w.Pad).
-				Func().Id(name).Params(jen.List(jen.Id("y"), jen.Id("x"), jen.Id("w")).Add(floats())).Block(body...)
+			what := ""
+			if epiName != "" {
+				what = fmt.Sprintf(" Then %s (fused) is applied to each sample's output.", epi.describeConv())
+				body = append(body, loop("n", jen.Id("N"), epilogueSample(epiName, epi, sample("y", "O*OH*OW"), jen.Id("bias"), func(i int) jen.Code {
+					return sample(fmt.Sprintf("x%d", i), "O*OH*OW")
+				})))
+			}
+			return doc("%s computes y%s = conv2d(x%s, w%s) with stride %d and padding %d, directly: each weight times a row of x is added into a row of y.%s",
+				name, w.Out(), w.In(), ir.Shape{w.O, w.C, w.K, w.K}, w.Stride, w.Pad, what).
+				Func().Id(name).Params(jen.List(append([]jen.Code{jen.Id("y"), jen.Id("x"), jen.Id("w")}, ids(epiParams)...)...).Add(floats())).Block(body...)
 		},
 	}
 }

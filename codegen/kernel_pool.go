@@ -47,6 +47,15 @@ func argmaxWindow() []jen.Code {
 	}
 }
 
+// pool2x2 reports whether a float32 max pool of window w runs on
+// kernels.MaxPool2x2 and its gradient: 2×2 windows 2 apart tiling planes
+// of even height and width, so that output row r of the batch reads input
+// rows 2r and 2r+1. The kernels take the scalar loop's steps, 16 windows
+// at a time on AVX-512.
+func pool2x2(dtype ir.DType, w ops.Window) bool {
+	return dtype == ir.F32 && w.K == 2 && w.Stride == 2 && w.Pad == 0 && w.H%2 == 0 && w.W%2 == 0
+}
+
 func poolName(op string, w ops.Window) string {
 	return camel(op) + "_" + dims(w.In()) + "_" + windowTag(w)
 }
@@ -61,9 +70,13 @@ func maxpoolKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 			body := append(planeConsts(w),
 				reslice("y", expr("planes*OH*OW")),
 				reslice("x", expr("planes*H*W")),
-				planeLoop("x", "y", windowLoops(append(argmaxWindow(),
-					jen.Id("yp").Index(expr("oh*OW + ow")).Op("=").Id("best"))...)),
 			)
+			if pool2x2(c.g.DType, w) {
+				body = append(body, jen.Qual(kernelsPath, "MaxPool2x2").Call(jen.Id("y"), jen.Id("x"), jen.Id("W")))
+			} else {
+				body = append(body, planeLoop("x", "y", windowLoops(append(argmaxWindow(),
+					jen.Id("yp").Index(expr("oh*OW + ow")).Op("=").Id("best"))...)))
+			}
 			return doc("%s computes y%s, the maximum of each %d×%d window of x%s, windows %d apart (NaN wins, so that it propagates).",
 				name, w.Out(), w.K, w.K, w.In(), w.Stride).
 				Func().Id(name).Params(jen.List(jen.Id("y"), jen.Id("x")).Add(floats())).Block(body...)
@@ -82,11 +95,15 @@ func maxpoolGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 				reslice("dx", expr("planes*H*W")),
 				reslice("x", expr("planes*H*W")),
 				reslice("dy", expr("planes*OH*OW")),
-				jen.Clear(jen.Id("dx")),
-				planeLoop("x", "dy", append([]jen.Code{jen.Id("dxp").Op(":=").Add(sub("dx", expr("p*H*W"), expr("H*W")))},
-					windowLoops(append(argmaxWindow(),
-						jen.Id("dxp").Index(jen.Id("bi")).Op("+=").Id("yp").Index(expr("oh*OW + ow")))...))...),
 			)
+			if pool2x2(c.g.DType, w) {
+				body = append(body, jen.Qual(kernelsPath, "MaxPool2x2Grad").Call(jen.Id("dx"), jen.Id("x"), jen.Id("dy"), jen.Id("W")))
+			} else {
+				body = append(body, jen.Clear(jen.Id("dx")),
+					planeLoop("x", "dy", append([]jen.Code{jen.Id("dxp").Op(":=").Add(sub("dx", expr("p*H*W"), expr("H*W")))},
+						windowLoops(append(argmaxWindow(),
+							jen.Id("dxp").Index(jen.Id("bi")).Op("+=").Id("yp").Index(expr("oh*OW + ow")))...))...))
+			}
 			return doc("%s computes dx%s, the gradient of max pooling: each window's gradient from dy%s goes to the element its maximum came from (the first, in a tie), found again from x.",
 				name, w.In(), w.Out()).
 				Func().Id(name).Params(jen.List(jen.Id("dx"), jen.Id("x"), jen.Id("dy")).Add(floats())).Block(body...)

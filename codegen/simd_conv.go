@@ -7,6 +7,7 @@ import (
 
 	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/runtime/kernels"
 )
 
 // Convolutions on the matrix product (the im2col algorithm). Per sample,
@@ -16,12 +17,18 @@ import (
 // that shape (simd_gemm.go): AVX-512 or AVX2 microkernels for float32,
 // the portable scalar driver for float64 and builds without SIMD.
 //
-//   - conv2d:             y_n[O, positions] = w[O, taps] · col_n
+//   - conv2d:             y_n[O, positions] = w[O, taps] · col_n, then
+//     the fused bias and tail, if any (simd_conv_epilogue.go)
 //   - conv2d_grad_input:  dcol = wᵀ[taps, O] · dy_n, folded back onto
 //     dx_n by col2im
 //   - conv2d_grad_weight: dw[O, taps] = Σ_n dy_n · col_nᵀ (or its
-//     transpose, see transposedWeightGrad), summed per group of convGroup
-//     samples, then over the groups in order
+//     transpose, see transposedWeightGrad; or kernels.DotNT, see
+//     dotWeightGrad), summed per group of convGroup samples, then over
+//     the groups in order
+//
+// In float32, stride-1 column matrices are built and folded by
+// kernels.Im2col and kernels.Col2im (see unrolled); otherwise by the
+// generated im2col and col2im kernels (kernel_conv.go).
 //
 // When the whole batch is worth two goroutines (kernels.Run2), they take
 // chunks of samples in turn, each with its own column matrix and panels.
@@ -36,9 +43,10 @@ const convGroup = 8
 
 // convProduct is one convolution op computed per sample by a product.
 type convProduct struct {
-	op string
-	w  ops.Window
-	mm gemm // one sample's product
+	op  string
+	w   ops.Window
+	mm  gemm     // one sample's product
+	epi epilogue // conv2d's fused bias and tail (simd_conv_epilogue.go)
 }
 
 // newConvProduct describes the convolution op (conv2d or one of its
@@ -75,10 +83,46 @@ func (p convProduct) colSize() int { return p.w.Taps() * p.w.OH * p.w.OW }
 // weightSize is the size of the weights and of their gradient.
 func (p convProduct) weightSize() int { return p.w.O * p.w.Taps() }
 
-// scratch is the workspace one goroutine needs: the column matrix, for
-// the weight gradient one sample's product, and the product's panels.
+// unrolled reports whether kernels.Im2col and kernels.Col2im build and
+// fold the column matrix (float32, stride 1): through a padded copy of
+// the sample, whole rows at a time, 16 floats per vector on AVX-512. The
+// generated im2col and col2im kernels serve the other cases.
+func (p convProduct) unrolled() bool { return p.mm.f32 && p.w.Stride == 1 }
+
+// padSize is the scratch of the padded copy, if unrolled.
+func (p convProduct) padSize() int {
+	if !p.unrolled() {
+		return 0
+	}
+	return p.unroll().PadFloats()
+}
+
+// unroll is the geometry kernels.Im2col takes.
+func (p convProduct) unroll() kernels.Unroll {
+	return kernels.Unroll{C: p.w.C, H: p.w.H, W: p.w.W, K: p.w.K, P: p.w.Pad}
+}
+
+// dotWeightGrad reports whether the weight gradient's per-sample product
+// dy_n·col_nᵀ is kernels.DotNT (float32, not transposed): with few output
+// channels and taps over many positions, dot products along the positions
+// beat packing colᵀ for the product, which the GEMM would.
+func (p convProduct) dotWeightGrad() bool {
+	return p.gradWeight() && p.mm.f32 && !transposedWeightGrad(p.w)
+}
+
+// panelSize is the product's panels, if it is the GEMM.
+func (p convProduct) panelSize() int {
+	if p.dotWeightGrad() {
+		return 0
+	}
+	return p.mm.workspace()
+}
+
+// scratch is the workspace one goroutine needs: the column matrix, the
+// padded sample, for the weight gradient one sample's product, and the
+// product's panels.
 func (p convProduct) scratch() int {
-	s := p.colSize() + p.mm.workspace()
+	s := p.colSize() + p.padSize() + p.panelSize()
 	if p.gradWeight() {
 		s += p.weightSize()
 	}
@@ -138,21 +182,38 @@ var convParams = map[string][3]string{
 
 // im2colGemmConv is the kernel of convolution op n computed on the product.
 func im2colGemmConv(c *gen, n *ir.Node, w ops.Window) kernel {
+	return im2colGemmConvFused(c, n, w, epilogue{})
+}
+
+// im2colGemmConvFused is im2colGemmConv with conv2d's fused epilogue epi
+// (none if empty).
+func im2colGemmConvFused(c *gen, n *ir.Node, w ops.Window, epi epilogue) kernel {
 	p := newConvProduct(c.g.DType, n.Op, w)
-	mm := c.kernels.use(c.gemmEntry(p.mm))
-	var perSample string
-	if p.op == "conv2d_grad_input" {
+	p.epi = epi
+	var mm string
+	if !p.dotWeightGrad() {
+		mm = c.kernels.use(c.gemmEntry(p.mm))
+	}
+	var perSample, epiName string
+	switch {
+	case p.unrolled():
+	case p.op == "conv2d_grad_input":
 		perSample = col2imKernel(c, w)
-	} else {
+	default:
 		perSample = im2colKernel(c, w)
 	}
+	key := c.kernelKey(n) + "/im2col-gemm"
+	if epi.needsTail() {
+		epiName = convEpilogueKernel(c, w, epi)
+		key += "/" + epi.key()
+	}
 	return kernel{
-		key:  c.kernelKey(n) + "/im2col-gemm",
-		base: convName(n.Op, w),
+		key:  key,
+		base: convName(n.Op, w) + epi.nameSuffix(),
 		decl: func(name string) jen.Code {
 			code := &jen.Statement{}
 			code.Add(p.entryDecl(name)).Line().Line()
-			code.Add(p.samplesDecl(name, mm, perSample))
+			code.Add(p.samplesDecl(name, mm, perSample, epiName))
 			return code
 		},
 	}
@@ -174,8 +235,12 @@ func (p convProduct) describe(name string) string {
 	wShape := ir.Shape{w.O, w.C, w.K, w.K}
 	switch p.op {
 	case "conv2d":
-		return fmt.Sprintf("%s computes y%s = conv2d(x%s, w%s) with stride %d and padding %d: per sample, the patches are unrolled (im2col) into ws and multiplied by w.",
+		s := fmt.Sprintf("%s computes y%s = conv2d(x%s, w%s) with stride %d and padding %d: per sample, the patches are unrolled (im2col) into ws and multiplied by w",
 			name, w.Out(), w.In(), wShape, w.Stride, w.Pad)
+		if p.epi.needsTail() {
+			s += fmt.Sprintf(", and %s (fused) is applied to the sample's output while it is in the cache", p.epi.describeConv())
+		}
+		return s + "."
 	case "conv2d_grad_input":
 		return fmt.Sprintf("%s computes dx%s, the gradient of conv2d with respect to its input, from dy%s and w%s: per sample, wᵀ·dy gives the patches' gradient in ws, which col2im adds up at the input positions.",
 			name, w.In(), w.Out(), wShape)
@@ -198,6 +263,16 @@ func (p convProduct) entryDecl(name string) jen.Code {
 	for _, v := range names {
 		body = append(body, reslice(v, expr(sizes[v])))
 	}
+	epiParams := epilogueParams(p.epi)
+	var xs []jen.Code
+	for _, v := range epiParams {
+		if v == "bias" {
+			body = append(body, reslice(v, jen.Id("O")))
+			continue
+		}
+		body = append(body, reslice(v, expr("N*outSize")))
+		xs = append(xs, jen.Id(v))
+	}
 	target, perSample := jen.Id(out), "outSize"
 	switch {
 	case p.gradWeight():
@@ -207,9 +282,14 @@ func (p convProduct) entryDecl(name string) jen.Code {
 	case p.op == "conv2d_grad_input":
 		perSample = "inSize"
 	}
-	args := jen.Qual(kernelsPath, "Args").Index(jen.Id("Float")).Values(jen.Dict{
-		jen.Id("C"): target, jen.Id("A"): jen.Id(a), jen.Id("B"): jen.Id(b),
-	})
+	fields := jen.Dict{jen.Id("C"): target, jen.Id("A"): jen.Id(a), jen.Id("B"): jen.Id(b)}
+	if p.epi.bias {
+		fields[jen.Id("Bias")] = jen.Id("bias")
+	}
+	if len(xs) > 0 {
+		fields[jen.Id("X")] = jen.Index(jen.Qual(kernelsPath, "MaxExtra")).Index().Id("Float").Values(xs...)
+	}
+	args := jen.Qual(kernelsPath, "Args").Index(jen.Id("Float")).Values(fields)
 	how := fmt.Sprintf("At %d FLOP per call it runs on one goroutine.", p.w.N*p.mm.flops())
 	if p.split() {
 		body = append(body, jen.Qual(kernelsPath, "Run2").Call(jen.Id(name+"_samples"), args, jen.Id("ws").Index(jen.Empty(), expr("2*scratch")),
@@ -242,38 +322,65 @@ func (p convProduct) entryDecl(name string) jen.Code {
 		)
 	}
 	return doc("%s %s ws is the model's workspace, %d floats.", p.describe(name), how, p.workspace()).
-		Func().Id(name).Params(jen.List(jen.Id(out), jen.Id(a), jen.Id(b), jen.Id("ws")).Add(floats())).Block(body...)
+		Func().Id(name).Params(jen.List(append(append([]jen.Code{jen.Id(out), jen.Id(a), jen.Id(b)}, ids(epiParams)...), jen.Id("ws"))...).Add(floats())).Block(body...)
 }
 
 // samplesDecl declares the part that computes samples [n0, n1) with one
 // goroutine's scratch ws: the column matrix, then the product's panels.
-func (p convProduct) samplesDecl(name, mm, perSample string) jen.Code {
+func (p convProduct) samplesDecl(name, mm, perSample, epiName string) jen.Code {
 	body := p.sizes()
 	layout := []jen.Code{jen.Id("col").Op(":=").Id("ws").Index(jen.Empty(), expr("taps*positions"))}
 	next := "taps*positions"
+	unroll := func(dst, src jen.Code) jen.Code { return jen.Id(perSample).Call(dst, src) }
+	if p.unrolled() {
+		u := p.unroll()
+		layout = append(layout,
+			jen.Id("pad").Op(":=").Id("ws").Index(expr(next), expr(fmt.Sprintf("%s+%d", next, p.padSize()))).Comment("the padded sample"),
+			jen.Id("u").Op(":=").Qual(kernelsPath, "Unroll").Values(
+				jen.Id("C").Op(":").Lit(u.C), jen.Id("H").Op(":").Lit(u.H), jen.Id("W").Op(":").Lit(u.W), jen.Id("K").Op(":").Lit(u.K), jen.Id("P").Op(":").Lit(u.P),
+			).Comment("the input's planes, kernel and padding"))
+		next += fmt.Sprintf("+%d", p.padSize())
+		fn := "Im2col"
+		if p.op == "conv2d_grad_input" {
+			fn = "Col2im"
+		}
+		unroll = func(dst, src jen.Code) jen.Code {
+			return jen.Qual(kernelsPath, fn).Call(dst, src, jen.Id("pad"), jen.Id("u"))
+		}
+	}
 	if p.gradWeight() {
 		layout = append(layout, jen.Id("prod").Op(":=").Id("ws").Index(expr(next), expr(next+"+O*taps")).Comment("one sample's share of dw (or dwᵀ)"))
 		next += "+O*taps"
 	}
 	var panels []jen.Code
-	if p.mm.workspace() > 0 {
+	if p.panelSize() > 0 {
 		layout = append(layout, jen.Id("panels").Op(":=").Id("ws").Index(expr(next), jen.Id("scratch")).Comment("the product's packed panels"))
 		panels = []jen.Code{jen.Id("panels")}
 	}
 	body = append(body, layout...)
 	call := func(args ...jen.Code) *jen.Statement { return jen.Id(mm).Call(append(args, panels...)...) }
+	if p.dotWeightGrad() {
+		call = func(args ...jen.Code) *jen.Statement {
+			return jen.Qual(kernelsPath, "DotNT").Call(append(args, jen.Id("O"), jen.Id("taps"), jen.Id("positions"))...)
+		}
+	}
 	in, out := sample("x.A", "inSize"), sample("x.C", "outSize")
 	var each []jen.Code
 	switch p.op {
 	case "conv2d":
 		each = []jen.Code{
-			jen.Id(perSample).Call(jen.Id("col"), in),
+			unroll(jen.Id("col"), in),
 			call(out, jen.Id("x").Dot("B"), jen.Id("col")),
+		}
+		if epiName != "" {
+			each = append(each, epilogueSample(epiName, p.epi, out, jen.Id("x").Dot("Bias"), func(i int) jen.Code {
+				return sample(fmt.Sprintf("x.X[%d]", i), "outSize")
+			}))
 		}
 	case "conv2d_grad_input":
 		each = []jen.Code{
 			call(jen.Id("col"), jen.Id("x").Dot("B"), sample("x.A", "outSize")),
-			jen.Id(perSample).Call(sample("x.C", "inSize"), jen.Id("col")),
+			unroll(sample("x.C", "inSize"), jen.Id("col")),
 		}
 	default:
 		// The product's operands: dy_n and colᵀ for dw, col and dy_nᵀ for dwᵀ.
@@ -282,7 +389,7 @@ func (p convProduct) samplesDecl(name, mm, perSample string) jen.Code {
 			first, second = jen.Id("col"), sample("x.B", "outSize")
 		}
 		each = []jen.Code{
-			jen.Id(perSample).Call(jen.Id("col"), in),
+			unroll(jen.Id("col"), in),
 			jen.Id("sum").Op(":=").Add(sub("x.C", expr("n/group*O*taps"), expr("O*taps"))),
 			jen.If(expr("n%group == 0")).Block(
 				call(jen.Id("sum"), first, second).Comment("the group's first sample"),

@@ -128,8 +128,12 @@ func (p gemm) driverDecl(kernel string, v isa) jen.Code {
 }
 
 // isaCode is everything an instruction set needs for p: the microkernels
-// of the tiles the shape has, the packer and the driver.
+// of the tiles the shape has, the packer and the driver (or, for a few
+// rows, the kernels reading b in place: simd_gemv.go).
 func (p gemm) isaCode(kernel string, v isa) []jen.Code {
+	if p.readsBInPlace() {
+		return p.inPlaceCode(kernel, v)
+	}
 	nr := v.panel()
 	var rows, cols []int
 	if p.m >= tileRows {

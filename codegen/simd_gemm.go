@@ -23,12 +23,12 @@ import (
 //     in kernels_simd.go, and its scalar-only twin in kernels_generic.go.
 //
 // op(a) is read in place through constant strides; op(b) is packed one
-// panel at a time into the model's workspace (Model.panels). Products of
-// at least parallelFlops run on two goroutines (kernels.Run2), which take
-// chunks of column panels (or of rows, when there are too few columns) in
-// turn: every element is computed by one goroutine, in the same order, so
-// the result is bitwise the serial one. See runtime/kernels for the
-// hand-written half.
+// panel at a time into the model's workspace (Model.panels). Products the
+// cost model (tune_cost.go), or a measurement of `dlc build -tune`
+// (tune.go), finds worth it run on two goroutines (kernels.Run2), which
+// take chunks of column panels or of rows in turn: every element is
+// computed by one goroutine, in the same order, so the result is bitwise
+// the serial one. See runtime/kernels for the hand-written half.
 
 const (
 	kernelsPath = "github.com/dlc-dev/dlc/runtime/kernels"
@@ -36,9 +36,6 @@ const (
 
 	tileRows = 4  // rows of every register tile
 	panelMax = 32 // widest packed panel (AVX-512), which sizes the workspace
-	// parallelFlops is where a second goroutine starts to pay: waking it
-	// costs 5-40 µs, about the time of a 4 MFLOP product on one core.
-	parallelFlops = 4_000_000
 )
 
 // gemm is one product to emit.
@@ -47,13 +44,19 @@ type gemm struct {
 	ta, tb  bool
 	f32     bool // float32 model: SIMD kernels are emitted
 	epi     epilogue
+	// node marks a matmul node's product, whose split -tune may choose;
+	// a convolution's per-sample product sizes its workspace by the cost
+	// model alone.
+	node bool
+	// tuned is the split -tune chose (nil: the cost model's).
+	tuned *splitPlan
 }
 
 // newGemm describes the matmul node n of a graph of the given dtype, with
 // no epilogue.
 func newGemm(dtype ir.DType, n *ir.Node) gemm {
 	m, k, nn := matmulDims(n)
-	return gemm{m: m, k: k, n: nn, ta: n.Attrs.Bool("ta"), tb: n.Attrs.Bool("tb"), f32: dtype == ir.F32}
+	return gemm{m: m, k: k, n: nn, ta: n.Attrs.Bool("ta"), tb: n.Attrs.Bool("tb"), f32: dtype == ir.F32, node: true}
 }
 
 // form is "NN", "NT", "TN" or "TT": which operands are transposed.
@@ -61,8 +64,17 @@ func (p gemm) form() string { return transposeTag(p.ta) + transposeTag(p.tb) }
 
 func (p gemm) flops() int { return 2 * p.m * p.n * p.k }
 
+// plan is how calls are divided between goroutines: as tuned, else as the
+// cost model estimates fastest.
+func (p gemm) plan() splitPlan {
+	if p.tuned != nil {
+		return *p.tuned
+	}
+	return p.modelPlan()
+}
+
 // parallel reports whether calls are split over two goroutines.
-func (p gemm) parallel() bool { return p.flops() >= parallelFlops }
+func (p gemm) parallel() bool { return p.plan().parallel() }
 
 // scratch is the workspace one goroutine needs: one packed panel of op(b),
 // K rows of the widest panel. Scalar kernels pack nothing.
@@ -100,19 +112,28 @@ func (p gemm) bStrides() (step, col int) {
 }
 
 // split is how Run2 divides a parallel call into the chunks the two
-// goroutines take in turn: two of the widest panels of columns when there
-// are at least that many, else 8 tiles of rows (each of which packs all
-// of op(b), which is then at most one panel wide).
+// goroutines take in turn: the plan's chunks, or for a serial call (whose
+// drivers are still tested chunk by chunk) two of the widest panels of
+// columns when there are at least that many, else 8 tiles of rows (each
+// of which packs all of op(b)).
 func (p gemm) split() (byCols bool, chunk int) {
+	if s := p.plan(); s.parallel() {
+		return s.byCols, s.chunk
+	}
 	if p.n >= 2*panelMax {
 		return true, 2 * panelMax
 	}
 	return false, 8 * tileRows
 }
 
-// key identifies the code of p's kernel.
+// key identifies the code of p's kernel; a tuned split is part of it, so
+// that a convolution's product of the same shape never shares the entry.
 func (p gemm) key() string {
-	return fmt.Sprintf("gemm/%s/%v/%dx%dx%d/%s", p.form(), p.f32, p.m, p.k, p.n, p.epi.key())
+	k := fmt.Sprintf("gemm/%s/%v/%dx%dx%d/%s", p.form(), p.f32, p.m, p.k, p.n, p.epi.key())
+	if p.tuned != nil {
+		k += "/split=" + p.tuned.String()
+	}
+	return k
 }
 
 // baseName is the kernel's readable name: "matmulNN_128x784x512", with the
@@ -139,10 +160,12 @@ func (c *gen) workspaceArg(p gemm) []jen.Code {
 // gemmEntry is the kernels.go entry point of p; registering it emits the
 // drivers and, for float32, the SIMD files' parts.
 func (c *gen) gemmEntry(p gemm) kernel {
+	p = c.tuneGemm(p)
 	return kernel{
 		key:  p.key(),
 		base: p.baseName(),
 		decl: func(name string) jen.Code {
+			c.noteGemm(p, name)
 			code := &jen.Statement{}
 			code.Add(p.entryDecl(name)).Line().Line()
 			code.Add(p.scalarDriver(name))
@@ -204,8 +227,13 @@ func (p gemm) entryDecl(name string) jen.Code {
 			what = "columns"
 		}
 		how = fmt.Sprintf("Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of %d %s in turn; the result is the same either way.", chunk, what)
+		if p.tuned != nil {
+			how += " -tune chose this split on this machine."
+		}
+	case p.tuned != nil:
+		how = "It runs on one goroutine: -tune measured that faster on this machine."
 	default:
-		how = fmt.Sprintf("At %d FLOP it runs on one goroutine: waking a second would cost more than it saves.", p.flops())
+		how = fmt.Sprintf("At %d FLOP it runs on one goroutine: handing half to a second would cost more than it saves.", p.flops())
 	}
 	if p.workspace() > 0 {
 		how += fmt.Sprintf(" ws holds the packed panels of b, %d floats.", p.workspace())
@@ -271,13 +299,18 @@ func partParams() []jen.Code {
 }
 
 // gemmWorkspace is the size of the model's workspace, Model.panels.
-func (c *gen) gemmWorkspace() int { return workspaceFloats(c.g, c.inf) }
+func (c *gen) gemmWorkspace() int { return c.tunedWorkspaceFloats(c.g, c.inf) }
 
 // workspaceFloats is the workspace the products (matmuls and the
 // convolutions computed on them) of the given graphs need: the most any
 // one call needs (they run one at a time). Computed from the
 // graphs, it does not depend on the order in which kernels are emitted.
 func workspaceFloats(graphs ...*ir.Graph) int {
+	return workspaceFloatsWith(nil, graphs...)
+}
+
+// workspaceFloatsWith is workspaceFloats with the splits of tuning.
+func workspaceFloatsWith(tuning Tuning, graphs ...*ir.Graph) int {
 	size := 0
 	for _, g := range graphs {
 		if g == nil {
@@ -285,7 +318,7 @@ func workspaceFloats(graphs ...*ir.Graph) int {
 		}
 		for _, n := range g.Nodes {
 			if n.Op == "matmul" {
-				size = max(size, newGemm(g.DType, n).workspace())
+				size = max(size, tuneGemm(tuning, newGemm(g.DType, n)).workspace())
 			}
 			size = max(size, convWorkspace(g.DType, n))
 		}

@@ -44,6 +44,22 @@ var gemmCases = []gemmCase{
 	{m: 128, k: 84, n: 10, tail: []string{"bias"}},
 	{m: 200, k: 150, n: 90, tail: []string{"bias", "add", "sigmoid"}},
 	{m: 2048, k: 100, n: 24, tail: []string{"bias", "relu"}},
+	// At most 4 rows, b read in place (simd_gemv.go): single-sample
+	// inference's layers, edges of partial vectors (N = 3 reads past a
+	// row's end into several following rows), K = 1, aᵀ, a call split by
+	// columns, and each kind of epilogue.
+	{m: 1, k: 784, n: 512, tail: []string{"bias", "relu"}},
+	{m: 1, k: 512, n: 10, tail: []string{"bias"}},
+	{m: 2, k: 37, n: 3, tail: []string{"relu_grad"}},
+	{m: 3, k: 50, n: 45, ta: true, tail: []string{"bias", "add", "sigmoid"}},
+	{m: 4, k: 1100, n: 1000, tail: []string{"bias", "relu"}},
+	{m: 1, k: 1, n: 7, tail: []string{"bias", "relu"}},
+	{m: 2, k: 9, n: 100, ta: true},
+	// Their packed twins: more rows, the same first rows of every operand
+	// (TestInPlaceMatchesPacked).
+	{m: 5, k: 784, n: 512, tail: []string{"bias", "relu"}},
+	{m: 7, k: 512, n: 10, tail: []string{"bias"}},
+	{m: 6, k: 37, n: 3, tail: []string{"relu_grad"}},
 }
 
 // epilogue builds the case's epilogue on stand-in nodes.
@@ -73,7 +89,9 @@ func (gc gemmCase) epilogue() epilogue {
 // has, on one goroutine and on two, it checks the output (pre-filled with
 // NaN) against a float64 product within float32 rounding, that two
 // goroutines give the bits of one, that nothing is written past the output
-// or the workspace, and that a call allocates nothing; and that each chunk
+// or the workspace, and that a call allocates nothing; that products of
+// at most 4 rows, which read b in place, give the bits of packed ones
+// (TestInPlaceMatchesPacked); and that each chunk
 // of the product's split stays within its share (chunkTestSource), also
 // under the race detector.
 func TestGeneratedGemms(t *testing.T) {
@@ -199,6 +217,42 @@ func reference(gc gemmCase, a, b, bias, x0 []Float) (want, bound []float64) {
 		}
 	}
 	return want, bound
+}
+
+// TestInPlaceMatchesPacked compares each product of at most 4 rows (b
+// read in place) with a product of more rows of the same K, N and
+// epilogue (b packed): values gives both the same first rows of a and of
+// the extra operand, and the same b and bias, so those rows must come out
+// bit for bit the same.
+func TestInPlaceMatchesPacked(t *testing.T) {
+	pairs := 0
+	for _, few := range cases {
+		for _, many := range cases {
+			if few.m > 4 || many.m <= 4 || few.ta || many.ta || few.tb || many.tb ||
+				few.k != many.k || few.n != many.n || few.epilogue != many.epilogue {
+				continue
+			}
+			pairs++
+			for isa := kernels.Scalar; isa <= kernels.Best; isa++ {
+				old, _ := kernels.SetISA(isa)
+				run := func(gc gemmCase) []Float {
+					c := make([]Float, gc.m*gc.n)
+					gc.call(c, values(gc.m*gc.k, 1), values(gc.k*gc.n, 2), values(gc.n, 3), values(gc.m*gc.n, 4), make([]Float, gc.ws))
+					return c
+				}
+				in, packed := run(few), run(many)
+				for i, v := range in {
+					if math.Float32bits(float32(v)) != math.Float32bits(float32(packed[i])) {
+						t.Fatalf("%s %v: c[%d] = %v, %s gives %v", few.name, isa, i, v, many.name, packed[i])
+					}
+				}
+				kernels.SetISA(old)
+			}
+		}
+	}
+	if pairs < 3 {
+		t.Fatalf("%d pairs of products reading b in place and packing it, want at least 3", pairs)
+	}
 }
 
 func TestGemms(t *testing.T) {

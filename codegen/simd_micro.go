@@ -57,8 +57,26 @@ func (p gemm) microParams() []jen.Code {
 	return []jen.Code{jen.List(names...).Qual("unsafe", "Pointer")}
 }
 
-// microDecl declares the microkernel of a rows x cols tile.
+// microDecl declares the microkernel of a rows x cols tile over the
+// packed panel.
 func (p gemm) microDecl(kernel string, v isa, rows, cols int) jen.Code {
+	return p.microKernel(kernel, v, rows, cols, bWalk{step: v.panel() * 4, tail: 1},
+		fmt.Sprintf("K=%d steps over the packed panel bp, a read in place", p.k))
+}
+
+// bWalk is how a microkernel walks op(b): bp advances step bytes per k
+// step, and the last tail steps are peeled; when partial, those steps load
+// the tile's last, partial vector through kernels.LoadPart (the loop's
+// steps load it whole, lanes past the tile's edge included, which end in
+// lanes that are never stored).
+type bWalk struct {
+	step, tail int
+	partial    bool
+}
+
+// microKernel declares the microkernel of a rows x cols tile walking b as
+// w says; about says where b comes from, for its comment.
+func (p gemm) microKernel(kernel string, v isa, rows, cols int, w bWalk, about string) jen.Code {
 	ar, ak := p.aStrides()
 	nvec := (cols + v.lanes - 1) / v.lanes
 	acc := func(r, q int) string { return fmt.Sprintf("c%d_%d", r, q) }
@@ -70,32 +88,55 @@ func (p gemm) microDecl(kernel string, v isa, rows, cols int) jen.Code {
 		}
 		body = append(body, jen.Var().List(names...).Add(simd(v.vec)))
 	}
-	step := func() []jen.Code {
+	loadB := func(q int, partial bool) jen.Code {
+		var load jen.Code = v.load("bp", q*v.vecBytes())
+		if width := min(v.lanes, cols-q*v.lanes); partial && width < v.lanes {
+			load = v.loadPart("bp", q*v.vecBytes(), width)
+		}
+		return jen.Id(fmt.Sprintf("b%d", q)).Op(":=").Add(load)
+	}
+	broadcastA := func(r int) jen.Code {
+		return jen.Id(fmt.Sprintf("a%d", r)).Op(":=").Add(simd("Broadcast" + v.vec)).Call(
+			jen.Op("*").Parens(jen.Op("*").Float32()).Call(ptrAdd("a", jen.Lit(r*ar*4))))
+	}
+	fma := func(r, q int) jen.Code {
+		return jen.Id(acc(r, q)).Op("=").Id(fmt.Sprintf("a%d", r)).Dot("MulAdd").Call(jen.Id(fmt.Sprintf("b%d", q)), jen.Id(acc(r, q)))
+	}
+	step := func(partial bool) []jen.Code {
 		var s []jen.Code
 		for q := range nvec {
-			s = append(s, jen.Id(fmt.Sprintf("b%d", q)).Op(":=").Add(v.load("bp", q*v.vecBytes())))
+			s = append(s, loadB(q, partial))
 		}
 		for r := range rows {
-			a := fmt.Sprintf("a%d", r)
-			s = append(s, jen.Id(a).Op(":=").Add(simd("Broadcast"+v.vec)).Call(
-				jen.Op("*").Parens(jen.Op("*").Float32()).Call(ptrAdd("a", jen.Lit(r*ar*4)))))
+			s = append(s, broadcastA(r))
 			for q := range nvec {
-				s = append(s, jen.Id(acc(r, q)).Op("=").Id(a).Dot("MulAdd").Call(jen.Id(fmt.Sprintf("b%d", q)), jen.Id(acc(r, q))))
+				s = append(s, fma(r, q))
 			}
 		}
 		return s
 	}
-	loop := append(step(),
+	advance := []jen.Code{
 		jen.Id("a").Op("=").Add(ptrAdd("a", jen.Lit(ak*4))),
-		jen.Id("bp").Op("=").Add(ptrAdd("bp", jen.Lit(v.panel()*4))),
-	)
-	body = append(body,
-		jen.For(jen.Id("n").Op(":=").Lit(p.k-1), jen.Id("n").Op(">").Lit(0), jen.Id("n").Op("--")).Block(loop...),
-		jen.Block(step()...).Comment("the last k step, peeled: a and bp stay within their operands"),
-	)
+		jen.Id("bp").Op("=").Add(ptrAdd("bp", jen.Lit(w.step))),
+	}
+	tail := min(w.tail, p.k)
+	if loops := p.k - tail; loops > 0 {
+		body = append(body, jen.For(jen.Id("n").Op(":=").Lit(loops), jen.Id("n").Op(">").Lit(0), jen.Id("n").Op("--")).Block(append(step(false), advance...)...))
+	}
+	for t := range tail {
+		block := step(w.partial)
+		if t < tail-1 {
+			block = append(block, advance...)
+		}
+		comment := "the last k step, peeled: a and bp stay within their operands"
+		if tail > 1 {
+			comment = fmt.Sprintf("k step %d of the last %d, peeled: partial loads stay within b", t+1, tail)
+		}
+		body = append(body, jen.Block(block...).Comment(comment))
+	}
 	body = append(body, p.microEpilogue(v, rows, cols, nvec, acc)...)
-	return doc("%s computes the %dx%d tile at c of %s: K=%d steps over the packed panel bp, a read in place.",
-		microName(kernel, v, rows, cols), rows, cols, kernel, p.k).
+	return doc("%s computes the %dx%d tile at c of %s: %s.",
+		microName(kernel, v, rows, cols), rows, cols, kernel, about).
 		Func().Id(microName(kernel, v, rows, cols)).Params(p.microParams()...).Block(body...)
 }
 

@@ -85,14 +85,8 @@ func simdAdamUpdateKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 	return k, extra
 }
 
-// splitUpdateMin is the fewest elements of an update that runs on two
-// goroutines: below it, handing half to the other core costs more than it
-// saves.
-const splitUpdateMin = 1 << 15
-
-// splitsUpdate reports whether a float32 update of size elements runs on
-// two goroutines.
-func (c *gen) splitsUpdate(size int) bool { return size >= splitUpdateMin }
+// Whether an update runs on two goroutines is c.splitsUpdate's decision
+// (tune.go).
 
 // simdSGDUpdateKernel is sgd_update's kernel builder.
 func simdSGDUpdateKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {

@@ -65,7 +65,7 @@ func mib(kib int64) float64 { return float64(kib) / 1024 }
 
 // measure runs one round of model m at the given thread count: dlc's
 // trainer, then PyTorch in each configuration, then dlc's trainers built
-// for the other inference batch sizes.
+// for the other inference batch sizes (buildFor).
 func (r *report) measure(bins map[int]string, script string, m benchModel, threads int) error {
 	s := r.settings
 	steps := m.steps
@@ -110,7 +110,7 @@ func (r *report) measure(bins map[int]string, script string, m benchModel, threa
 		if err != nil {
 			return err
 		}
-		c.dlcInfer[ib.batch] = append(c.dlcInfer[ib.batch], d.InferPerSec)
+		c.dlcInfer[ib.batch] = append(c.dlcInfer[ib.batch], inferRate(d, ib.batch))
 	}
 	return nil
 }

@@ -33,17 +33,51 @@ func withBatch(src []byte, batch int) ([]byte, error) {
 	return batchSetting.ReplaceAll(src, []byte("batch "+strconv.Itoa(batch))), nil
 }
 
-// buildTrainer builds the trainer of m compiled for the given batch size
-// and returns its path.
-func buildTrainer(root, work, dlcBin string, m benchModel, batch int) (string, error) {
+// trainerBuild is how one trainer of a model is compiled: for a batch
+// size, with inference in sub-batches of inferBatch rows (0: dlc's
+// choice).
+type trainerBuild struct{ batch, inferBatch int }
+
+// buildFor is the trainer that measures m's inference at batch b: the
+// model as written for its own batch; for batch 1, the model as written
+// with -infer-batch 1, whose Predict runs a single row through the
+// inference graph (every model compiles so, also one whose training needs
+// more than one row, as batch norm does); for other sizes, the model
+// recompiled for batch b.
+func buildFor(m benchModel, b int) trainerBuild {
+	switch b {
+	case m.batch:
+		return trainerBuild{batch: m.batch}
+	case 1:
+		return trainerBuild{batch: m.batch, inferBatch: 1}
+	}
+	return trainerBuild{batch: b}
+}
+
+// inferRate is the predictions per second a trainer's bench run measured
+// at inference batch b: for batch 1 the rate of Predict calls on one row,
+// as a single prediction makes them, else the rate over full batches.
+func inferRate(r dlcRun, b int) float64 {
+	if b == 1 {
+		if r.PredictOneSecs <= 0 {
+			return 0
+		}
+		return 1 / r.PredictOneSecs
+	}
+	return r.InferPerSec
+}
+
+// buildTrainer builds the trainer of m compiled as tb says and returns
+// its path.
+func buildTrainer(root, work, dlcBin string, m benchModel, tb trainerBuild) (string, error) {
 	file := filepath.Join(root, m.file)
-	name := fmt.Sprintf("%s_b%d", m.name, batch)
-	if batch != m.batch {
+	name := fmt.Sprintf("%s_b%d", m.name, tb.batch)
+	if tb.batch != m.batch {
 		src, err := os.ReadFile(file)
 		if err != nil {
 			return "", err
 		}
-		variant, err := withBatch(src, batch)
+		variant, err := withBatch(src, tb.batch)
 		if err != nil {
 			return "", fmt.Errorf("%s: %v", m.file, err)
 		}
@@ -52,8 +86,13 @@ func buildTrainer(root, work, dlcBin string, m benchModel, batch int) (string, e
 			return "", err
 		}
 	}
+	args := []string{"build", file}
+	if tb.inferBatch > 0 {
+		name += fmt.Sprintf("_infer%d", tb.inferBatch)
+		args = append(args, "-infer-batch", strconv.Itoa(tb.inferBatch))
+	}
 	bin := filepath.Join(work, name)
-	c := command{dir: work, name: dlcBin, args: []string{"build", file, "-o", bin}}
+	c := command{dir: work, name: dlcBin, args: append(args, "-o", bin)}
 	p, err := c.run()
 	if err != nil && p.exitCode == 1 && strings.Contains(firstLineOf(p.stderr), ".dl:") {
 		// A message at a model file position: the compiler refuses the model.

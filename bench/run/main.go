@@ -213,9 +213,9 @@ func sourceVersion(root string) string {
 }
 
 // buildTrainers builds, for each model, a trainer per inference batch size
-// (the model's own batch is the one that trains). A model dlc refuses to
-// compile at another batch size is noted in the report and not measured
-// there.
+// (see buildFor; the one of the model's own batch is the one that trains).
+// A model dlc refuses to compile for another inference batch is noted in
+// the report and not measured there.
 func buildTrainers(root, work, dlcBin string, ms []benchModel, rep *report) (map[string]map[int]string, error) {
 	bins := map[string]map[int]string{}
 	for _, m := range ms {
@@ -227,11 +227,11 @@ func buildTrainers(root, work, dlcBin string, ms []benchModel, rep *report) (map
 			}
 		}
 		for _, b := range batches {
-			bin, err := buildTrainer(root, work, dlcBin, m, b)
+			bin, err := buildTrainer(root, work, dlcBin, m, buildFor(m, b))
 			var refused compileRefusal
 			switch {
 			case errors.As(err, &refused) && b != m.batch:
-				rep.notes = append(rep.notes, fmt.Sprintf("dlc does not compile %s at batch %d: %s", m.name, b, refused.reason))
+				rep.notes = append(rep.notes, fmt.Sprintf("dlc does not compile %s for inference at batch %d: %s", m.name, b, refused.reason))
 				continue
 			case err != nil:
 				return nil, err

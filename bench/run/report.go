@@ -113,7 +113,7 @@ func (r *report) writeTraining(b *strings.Builder) {
 
 func (r *report) writeInference(b *strings.Builder) {
 	b.WriteString("### Inference\n\n")
-	b.WriteString("Predictions per second on the test set in evaluation form (dlc: the inference graph, compiled for that batch size; PyTorch: `eval()` under `inference_mode`).\n\n")
+	b.WriteString("Predictions per second on the test set in evaluation form (dlc: the inference graph, compiled for that batch size; at batch 1, the model's own build with `-infer-batch 1`, timed over Predict calls on one row; PyTorch: `eval()` under `inference_mode`, a call per batch).\n\n")
 	b.WriteString("| model | batch | threads | dlc | " + torchHeads("") + " | " + torchHeads("dlc ÷ ") + " |\n")
 	b.WriteString("|---|---:|---|---:|" + strings.Repeat("---:|", 2*len(torchConfigs)) + "\n")
 	for _, m := range r.settings.models {

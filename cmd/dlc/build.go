@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -23,11 +24,12 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	work := flags.String("work", "", "lay out the trainer's Go module in `DIR` and keep it")
 	maxMemory := maxMemoryFlag(flags)
 	inferRows := inferBatchFlag(flags)
+	tuneIt := tuneFlag(flags)
 	model, err := parseInterleaved(flags, args)
 	if err != nil {
 		return err
 	}
-	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows)})
+	res, err := compileTuned(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows)}, *tuneIt, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -58,16 +60,7 @@ func cachedTrainer(res *compiler.Result) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s %s %s/%s\n", version(), goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
 	// A changed dlc may carry a different runtime: key on its sources too.
-	err := fs.WalkDir(dlc.Source, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := dlc.Source.ReadFile(name)
-		fmt.Fprintf(h, "%s %d\n", name, len(data))
-		h.Write(data)
-		return err
-	})
-	if err != nil {
+	if err := hashSources(h); err != nil {
 		return "", err
 	}
 	for _, f := range res.Files {
@@ -94,4 +87,18 @@ func cachedTrainer(res *compiler.Result) (string, error) {
 		return "", err
 	}
 	return bin, os.Rename(tmp, bin)
+}
+
+// hashSources writes dlc's embedded sources (the runtime generated code
+// imports) into h.
+func hashSources(h hash.Hash) error {
+	return fs.WalkDir(dlc.Source, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := dlc.Source.ReadFile(name)
+		fmt.Fprintf(h, "%s %d\n", name, len(data))
+		h.Write(data)
+		return err
+	})
 }

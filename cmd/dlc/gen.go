@@ -26,6 +26,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	f64 := flags.Bool("f64", false, "compute in float64")
 	maxMemory := maxMemoryFlag(flags)
 	inferRows := inferBatchFlag(flags)
+	tuneIt := tuneFlag(flags)
 	model, err := parseInterleaved(flags, args)
 	if err != nil {
 		return err
@@ -33,11 +34,11 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	if err := checkPackageName(*pkg); err != nil {
 		return err
 	}
-	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows)})
+	res, err := compileTuned(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows)}, *tuneIt, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	files, err := codegen.Generate(res.Graph, codegen.Options{Package: *pkg, Source: filepath.ToSlash(model), Infer: res.Infer})
+	files, err := codegen.Generate(res.Graph, codegen.Options{Package: *pkg, Source: filepath.ToSlash(model), Infer: res.Infer, Tuning: res.Tuning})
 	if err != nil {
 		return fmt.Errorf("generating code for %s: %w", model, err)
 	}

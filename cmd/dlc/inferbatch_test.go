@@ -24,11 +24,11 @@ func TestPlanInferBatch(t *testing.T) {
 	}
 	chosen := plan("../../examples/mnist/lenet.dl")
 	whole := plan("-infer-batch", "128", "../../examples/mnist/lenet.dl")
-	if chosen.InferBatch != 8 || whole.InferBatch != 128 || chosen.Batch != 128 {
-		t.Errorf("inference batches %d and %d of %d, want 8 (chosen) and 128 (given) of 128", chosen.InferBatch, whole.InferBatch, chosen.Batch)
+	if chosen.InferBatch != 16 || whole.InferBatch != 128 || chosen.Batch != 128 {
+		t.Errorf("inference batches %d and %d of %d, want 16 (chosen) and 128 (given) of 128", chosen.InferBatch, whole.InferBatch, chosen.Batch)
 	}
 	if 4*chosen.InferPlanned > chosen.TrainPlanned || chosen.InferPlanned >= whole.InferPlanned {
-		t.Errorf("LeNet inference plan %d bytes at 8 rows, %d at 128, training %d: want under a quarter of training and below 128 rows'",
+		t.Errorf("LeNet inference plan %d bytes at 16 rows, %d at 128, training %d: want under a quarter of training and below 128 rows'",
 			chosen.InferPlanned, whole.InferPlanned, chosen.TrainPlanned)
 	}
 	var stdout, stderr bytes.Buffer

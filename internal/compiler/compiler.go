@@ -27,6 +27,9 @@ type Options struct {
 	// batch's real rows that many at a time. 0 lets
 	// codegen.ChooseInferBatch pick it.
 	InferBatch int
+	// Tuning holds the choices `dlc build -tune` measured (internal/tune);
+	// without it the code generator's cost model decides.
+	Tuning codegen.Tuning
 }
 
 // Result is a compiled model.
@@ -35,6 +38,8 @@ type Result struct {
 	Infer *ir.Graph      // the inference graph: forward in evaluation mode
 	Files []codegen.File // the generated model package
 	Pkg   string         // its package name
+	// Tuning is the choices the files were generated with (Options.Tuning).
+	Tuning codegen.Tuning
 }
 
 // Error is a compile error with the source it refers to, so that it can be
@@ -122,11 +127,11 @@ func Compile(filename string, src []byte, opt Options) (*Result, error) {
 	if err := checkMemory(train, opt.MaxMemory); err != nil {
 		return nil, &Error{Err: err, Src: src}
 	}
-	files, err := codegen.Generate(train, codegen.Options{Package: train.Name, Source: filename, Infer: infer})
+	files, err := codegen.Generate(train, codegen.Options{Package: train.Name, Source: filename, Infer: infer, Tuning: opt.Tuning})
 	if err != nil {
 		return nil, fmt.Errorf("generating code for %s: %w", filename, err)
 	}
-	return &Result{Graph: train, Infer: infer, Files: files, Pkg: train.Name}, nil
+	return &Result{Graph: train, Infer: infer, Files: files, Pkg: train.Name, Tuning: opt.Tuning}, nil
 }
 
 // CompileFile reads and compiles a model file.

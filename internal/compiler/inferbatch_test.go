@@ -29,7 +29,7 @@ func TestInferenceSubBatch(t *testing.T) {
 		model     string
 		opt, want int
 	}{
-		{"lenet.dl", 0, 8},
+		{"lenet.dl", 0, 16}, // fused convolution epilogues halve its activations per row
 		{"lenet.dl", 32, 32},
 		{"lenet.dl", 128, 128},
 		{"mlp.dl", 0, 128},
@@ -66,7 +66,7 @@ func TestInferenceSubBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	if infer.Mem.Arena >= whole.Mem.Arena {
-		t.Errorf("LeNet inference plan at 8 rows %d floats, at 128 rows %d: want smaller", infer.Mem.Arena, whole.Mem.Arena)
+		t.Errorf("LeNet inference plan at 16 rows %d floats, at 128 rows %d: want smaller", infer.Mem.Arena, whole.Mem.Arena)
 	}
 }
 

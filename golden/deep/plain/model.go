@@ -960,7 +960,7 @@ func New() *Model {
 	m.inferH47Out = arena[860254:868446:868446]
 	m.inferH = arena[852062:860254:860254]
 	m.inferLossDenseBiasAdd = arena[860254:861534:861534]
-	m.panels = make([]Float, 50176)
+	m.panels = make([]Float, 25088)
 	m.Init(1)
 	return m
 }

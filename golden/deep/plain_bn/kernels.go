@@ -7,22 +7,15 @@ import (
 	"math"
 )
 
-// matmulNN_128x784x64 computes c[128,64] = a[128,784] · b[784,64]. Unless
-// kernels.Threads() is 1 it runs on two goroutines, which take chunks of 64
-// columns in turn; the result is the same either way. ws holds the packed
-// panels of b, 50176 floats.
+// matmulNN_128x784x64 computes c[128,64] = a[128,784] · b[784,64]. At 12845056
+// FLOP it runs on one goroutine: handing half to a second would cost more than
+// it saves. ws holds the packed panels of b, 25088 floats.
 func matmulNN_128x784x64(c, a, b, ws []Float) {
-	kernels.Run2(matmulNN_128x784x64_part, kernels.Args[Float]{
+	matmulNN_128x784x64_part(kernels.Args[Float]{
 		A: a,
 		B: b,
 		C: c,
-	}, ws, kernels.Split{
-		ByCols:  true,
-		Chunk:   64,
-		Cols:    64,
-		Rows:    128,
-		Scratch: 25088,
-	})
+	}, ws, 0, 128, 0, 64)
 }
 
 // matmulNN_128x784x64_scalar computes rows [i0,i1) and columns [j0,j1) of
@@ -128,8 +121,8 @@ func relu_128x64(y, x0 []Float) {
 }
 
 // matmulNN_128x64x64 computes c[128,64] = a[128,64] · b[64,64]. At 1048576
-// FLOP it runs on one goroutine: waking a second would cost more than it saves.
-// ws holds the packed panels of b, 2048 floats.
+// FLOP it runs on one goroutine: handing half to a second would cost more than
+// it saves. ws holds the packed panels of b, 2048 floats.
 func matmulNN_128x64x64(c, a, b, ws []Float) {
 	matmulNN_128x64x64_part(kernels.Args[Float]{
 		A: a,
@@ -185,8 +178,8 @@ func matmulNN_128x64x64_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 }
 
 // matmulNN_128x64x10_biasAdd computes c[128,10] = a[128,64] · b[64,10] + bias.
-// At 163840 FLOP it runs on one goroutine: waking a second would cost more than
-// it saves. ws holds the packed panels of b, 2048 floats.
+// At 163840 FLOP it runs on one goroutine: handing half to a second would cost
+// more than it saves. ws holds the packed panels of b, 2048 floats.
 func matmulNN_128x64x10_biasAdd(c, a, b, bias, ws []Float) {
 	matmulNN_128x64x10_biasAdd_part(kernels.Args[Float]{
 		A:    a,
@@ -326,8 +319,8 @@ func biasGrad_128x10(db, dy []Float) {
 }
 
 // matmulTN_64x128x10 computes c[64,10] = aᵀ[128,64] · b[128,10]. At 163840
-// FLOP it runs on one goroutine: waking a second would cost more than it saves.
-// ws holds the packed panels of b, 4096 floats.
+// FLOP it runs on one goroutine: handing half to a second would cost more than
+// it saves. ws holds the packed panels of b, 4096 floats.
 func matmulTN_64x128x10(c, a, b, ws []Float) {
 	matmulTN_64x128x10_part(kernels.Args[Float]{
 		A: a,
@@ -383,8 +376,9 @@ func matmulTN_64x128x10_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 }
 
 // matmulNT_128x10x64_reluGrad computes c[128,64] = relu_grad(x0, a[128,10] ·
-// bᵀ[64,10]). At 163840 FLOP it runs on one goroutine: waking a second would
-// cost more than it saves. ws holds the packed panels of b, 320 floats.
+// bᵀ[64,10]). At 163840 FLOP it runs on one goroutine: handing half to a
+// second would cost more than it saves. ws holds the packed panels of b, 320
+// floats.
 func matmulNT_128x10x64_reluGrad(c, a, b, x0, ws []Float) {
 	matmulNT_128x10x64_reluGrad_part(kernels.Args[Float]{
 		A: a,
@@ -523,8 +517,8 @@ func biasGrad_128x64(db, dy []Float) {
 }
 
 // matmulTN_64x128x64 computes c[64,64] = aᵀ[128,64] · b[128,64]. At 1048576
-// FLOP it runs on one goroutine: waking a second would cost more than it saves.
-// ws holds the packed panels of b, 4096 floats.
+// FLOP it runs on one goroutine: handing half to a second would cost more than
+// it saves. ws holds the packed panels of b, 4096 floats.
 func matmulTN_64x128x64(c, a, b, ws []Float) {
 	matmulTN_64x128x64_part(kernels.Args[Float]{
 		A: a,
@@ -580,8 +574,9 @@ func matmulTN_64x128x64_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 }
 
 // matmulNT_128x64x64_reluGrad computes c[128,64] = relu_grad(x0, a[128,64] ·
-// bᵀ[64,64]). At 1048576 FLOP it runs on one goroutine: waking a second would
-// cost more than it saves. ws holds the packed panels of b, 2048 floats.
+// bᵀ[64,64]). At 1048576 FLOP it runs on one goroutine: handing half to a
+// second would cost more than it saves. ws holds the packed panels of b, 2048
+// floats.
 func matmulNT_128x64x64_reluGrad(c, a, b, x0, ws []Float) {
 	matmulNT_128x64x64_reluGrad_part(kernels.Args[Float]{
 		A: a,
@@ -668,17 +663,17 @@ func matmulNT_128x64x64_reluGrad_epilogue(x kernels.Args[Float], i0, i1, j0, j1 
 }
 
 // matmulTN_784x128x64 computes c[784,64] = aᵀ[128,784] · b[128,64]. Unless
-// kernels.Threads() is 1 it runs on two goroutines, which take chunks of 64
-// columns in turn; the result is the same either way. ws holds the packed
-// panels of b, 8192 floats.
+// kernels.Threads() is 1 it runs on two goroutines, which take chunks of 32
+// rows in turn; the result is the same either way. ws holds the packed panels
+// of b, 8192 floats.
 func matmulTN_784x128x64(c, a, b, ws []Float) {
 	kernels.Run2(matmulTN_784x128x64_part, kernels.Args[Float]{
 		A: a,
 		B: b,
 		C: c,
 	}, ws, kernels.Split{
-		ByCols:  true,
-		Chunk:   64,
+		ByCols:  false,
+		Chunk:   32,
 		Cols:    64,
 		Rows:    784,
 		Scratch: 4096,
@@ -830,22 +825,16 @@ func sgdUpdate_10(p, g, v []Float, lr float64) {
 }
 
 // matmulNN_128x784x64_biasAdd_relu computes c[128,64] = relu(a[128,784] ·
-// b[784,64] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
-// which take chunks of 64 columns in turn; the result is the same either way.
-// ws holds the packed panels of b, 50176 floats.
+// b[784,64] + bias). At 12845056 FLOP it runs on one goroutine: handing half to
+// a second would cost more than it saves. ws holds the packed panels of b,
+// 25088 floats.
 func matmulNN_128x784x64_biasAdd_relu(c, a, b, bias, ws []Float) {
-	kernels.Run2(matmulNN_128x784x64_biasAdd_relu_part, kernels.Args[Float]{
+	matmulNN_128x784x64_biasAdd_relu_part(kernels.Args[Float]{
 		A:    a,
 		B:    b,
 		Bias: bias,
 		C:    c,
-	}, ws, kernels.Split{
-		ByCols:  true,
-		Chunk:   64,
-		Cols:    64,
-		Rows:    128,
-		Scratch: 25088,
-	})
+	}, ws, 0, 128, 0, 64)
 }
 
 // matmulNN_128x784x64_biasAdd_relu_scalar computes rows [i0,i1) and columns
@@ -914,8 +903,9 @@ func matmulNN_128x784x64_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0
 }
 
 // matmulNN_128x64x64_biasAdd_relu computes c[128,64] = relu(a[128,64] ·
-// b[64,64] + bias). At 1048576 FLOP it runs on one goroutine: waking a second
-// would cost more than it saves. ws holds the packed panels of b, 2048 floats.
+// b[64,64] + bias). At 1048576 FLOP it runs on one goroutine: handing half to a
+// second would cost more than it saves. ws holds the packed panels of b, 2048
+// floats.
 func matmulNN_128x64x64_biasAdd_relu(c, a, b, bias, ws []Float) {
 	matmulNN_128x64x64_biasAdd_relu_part(kernels.Args[Float]{
 		A:    a,

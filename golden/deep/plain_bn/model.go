@@ -1941,7 +1941,7 @@ func New() *Model {
 	m.inferH48OutDenseBFolded = arena[1117598:1117662:1117662]
 	m.inferH = arena[1117662:1125854:1125854]
 	m.inferLossDenseBiasAdd = arena[1125854:1127134:1127134]
-	m.panels = make([]Float, 50176)
+	m.panels = make([]Float, 25088)
 	m.Init(1)
 	return m
 }

@@ -960,7 +960,7 @@ func New() *Model {
 	m.inferH23R = arena[852062:860254:860254]
 	m.inferH2 = arena[860254:868446:868446]
 	m.inferLossDenseBiasAdd = arena[852062:853342:853342]
-	m.panels = make([]Float, 50176)
+	m.panels = make([]Float, 25088)
 	m.Init(1)
 	return m
 }

@@ -1941,7 +1941,7 @@ func New() *Model {
 	m.inferH23OutDenseBFolded = arena[1117598:1117662:1117662]
 	m.inferH2 = arena[1125854:1134046:1134046]
 	m.inferLossDenseBiasAdd = arena[1117662:1118942:1118942]
-	m.panels = make([]Float, 50176)
+	m.panels = make([]Float, 25088)
 	m.Init(1)
 	return m
 }

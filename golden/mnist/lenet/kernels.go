@@ -8,8 +8,8 @@ import (
 )
 
 // matmulNN_6x25x784 computes c[6,784] = a[6,25] · b[25,784]. At 235200 FLOP it
-// runs on one goroutine: waking a second would cost more than it saves. ws
-// holds the packed panels of b, 800 floats.
+// runs on one goroutine: handing half to a second would cost more than it
+// saves. ws holds the packed panels of b, 800 floats.
 func matmulNN_6x25x784(c, a, b, ws []Float) {
 	matmulNN_6x25x784_part(kernels.Args[Float]{
 		A: a,
@@ -64,64 +64,35 @@ func matmulNN_6x25x784_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 
 	}
 }
 
-// im2col_1x28x28_k5s1p2 unrolls the 5×5 patches of one [1,28,28] sample
-// (stride 1, padding 2) into col[25,784]: row (c, kh, kw) holds the input
-// element under that tap for every output position, 0 in the padding.
-func im2col_1x28x28_k5s1p2(col, x []Float) {
-	const C, H, W = 1, 28, 28 // input channels, height, width
-	const K, S, P = 5, 1, 2   // kernel, stride, padding
-	const OH, OW = 28, 28     // output height, width
-	col = col[:C*K*K*OH*OW]
-	x = x[:C*H*W]
-	for c := 0; c < C; c++ {
-		for kh := 0; kh < K; kh++ {
-			for kw := 0; kw < K; kw++ {
-				tap := (c*K+kh)*K + kw
-				lo, hi := 0, OW
-				if kw < P {
-					lo = (P - kw + S - 1) / S
-				}
-				if last := W - 1 + P - kw; last < 0 {
-					hi = 0
-				} else if last/S+1 < OW {
-					hi = last/S + 1
-				}
-				hi = max(hi, lo)
-				row := col[tap*OH*OW : tap*OH*OW+OH*OW]
-				for oh := 0; oh < OH; oh++ {
-					dst := row[oh*OW : oh*OW+OW]
-					ih := oh*S + kh - P
-					if ih < 0 || ih >= H {
-						clear(dst)
-						continue
-					}
-					clear(dst[:lo])
-					clear(dst[hi:])
-					src := x[(c*H+ih)*W : (c*H+ih)*W+W]
-					copy(dst[lo:hi], src[lo+kw-P:])
-				}
-			}
-		}
-	}
+// convEpilogue_6x784_biasAdd_relu applies bias_add, then relu to one sample's
+// output y[6,784] in place, element by element.
+func convEpilogue_6x784_biasAdd_relu(y, bias []Float) {
+	const O, positions = 6, 784 // output channels, positions per channel
+	y = y[:O*positions]
+	bias = bias[:O]
+	kernels.BiasReluChannels(y, bias)
 }
 
-// conv2d_128x1x28x28_6x28x28_k5s1p2 computes y[128,6,28,28] =
+// conv2d_128x1x28x28_6x28x28_k5s1p2_biasAdd_relu computes y[128,6,28,28] =
 // conv2d(x[128,1,28,28], w[6,1,5,5]) with stride 1 and padding 2: per sample,
-// the patches are unrolled (im2col) into ws and multiplied by w. Unless
-// kernels.Threads() is 1 it runs on two goroutines, which take chunks of 8
-// samples in turn; the result is the same either way. ws is the model's
-// workspace, 40800 floats.
-func conv2d_128x1x28x28_6x28x28_k5s1p2(y, x, w, ws []Float) {
+// the patches are unrolled (im2col) into ws and multiplied by w, and bias_add,
+// then relu (fused) is applied to the sample's output while it is in the cache.
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
+// 8 samples in turn; the result is the same either way. ws is the model's
+// workspace, 42880 floats.
+func conv2d_128x1x28x28_6x28x28_k5s1p2_biasAdd_relu(y, x, w, bias, ws []Float) {
 	const N, inSize, outSize = 128, 784, 4704 // batch, elements of one input and one output sample
 	const O, taps, positions = 6, 25, 784     // output channels, kernel taps, output positions
-	const scratch = 20400                     // floats of ws per goroutine
+	const scratch = 21440                     // floats of ws per goroutine
 	y = y[:N*outSize]
 	x = x[:N*inSize]
 	w = w[:O*taps]
-	kernels.Run2(conv2d_128x1x28x28_6x28x28_k5s1p2_samples, kernels.Args[Float]{
-		A: x,
-		B: w,
-		C: y,
+	bias = bias[:O]
+	kernels.Run2(conv2d_128x1x28x28_6x28x28_k5s1p2_biasAdd_relu_samples, kernels.Args[Float]{
+		A:    x,
+		B:    w,
+		Bias: bias,
+		C:    y,
 	}, ws[:2*scratch], kernels.Split{
 		Chunk:   8,
 		Cols:    outSize,
@@ -130,46 +101,21 @@ func conv2d_128x1x28x28_6x28x28_k5s1p2(y, x, w, ws []Float) {
 	})
 }
 
-// conv2d_128x1x28x28_6x28x28_k5s1p2_samples computes samples [n0, n1) of
-// conv2d_128x1x28x28_6x28x28_k5s1p2 with one goroutine's scratch ws (20400
-// floats).
-func conv2d_128x1x28x28_6x28x28_k5s1p2_samples(x kernels.Args[Float], ws []Float, n0, n1, _, _ int) {
+// conv2d_128x1x28x28_6x28x28_k5s1p2_biasAdd_relu_samples computes samples [n0,
+// n1) of conv2d_128x1x28x28_6x28x28_k5s1p2_biasAdd_relu with one goroutine's
+// scratch ws (21440 floats).
+func conv2d_128x1x28x28_6x28x28_k5s1p2_biasAdd_relu_samples(x kernels.Args[Float], ws []Float, n0, n1, _, _ int) {
 	const N, inSize, outSize = 128, 784, 4704 // batch, elements of one input and one output sample
 	const O, taps, positions = 6, 25, 784     // output channels, kernel taps, output positions
-	const scratch = 20400                     // floats of ws per goroutine
+	const scratch = 21440                     // floats of ws per goroutine
 	col := ws[:taps*positions]
-	panels := ws[taps*positions : scratch] // the product's packed panels
+	pad := ws[taps*positions : taps*positions+1040]     // the padded sample
+	u := kernels.Unroll{C: 1, H: 28, W: 28, K: 5, P: 2} // the input's planes, kernel and padding
+	panels := ws[taps*positions+1040 : scratch]         // the product's packed panels
 	for n := n0; n < n1; n++ {
-		im2col_1x28x28_k5s1p2(col, x.A[n*inSize:(n+1)*inSize])
+		kernels.Im2col(col, x.A[n*inSize:(n+1)*inSize], pad, u)
 		matmulNN_6x25x784(x.C[n*outSize:(n+1)*outSize], x.B, col, panels)
-	}
-}
-
-// biasAdd_128x6x28x28 adds the bias b[6] to axis 1 of x[128,6,28,28].
-func biasAdd_128x6x28x28(y, x, b []Float) {
-	const rows, channels, inner = 128, 6, 784
-	y = y[:rows*channels*inner]
-	x = x[:rows*channels*inner]
-	b = b[:channels]
-	for r := 0; r < rows; r++ {
-		for j, bj := range b {
-			off := (r*channels + j) * inner
-			yr := y[off : off+inner]
-			xr := x[off : off+inner]
-			for i := range yr {
-				yr[i] = xr[i] + bj
-			}
-		}
-	}
-}
-
-// relu_128x6x28x28 computes relu over 602112 elements.
-func relu_128x6x28x28(y, x0 []Float) {
-	const n = 602112
-	y = y[:n]
-	x0 = x0[:n]
-	for i := range y {
-		y[i] = max(x0[i], 0)
+		convEpilogue_6x784_biasAdd_relu(x.C[n*outSize:(n+1)*outSize], x.Bias)
 	}
 }
 
@@ -183,30 +129,12 @@ func maxpool2d_128x6x28x28_k2s2p0(y, x []Float) {
 	const planes = 768        // samples × channels
 	y = y[:planes*OH*OW]
 	x = x[:planes*H*W]
-	for p := 0; p < planes; p++ {
-		xp := x[p*H*W : p*H*W+H*W]
-		yp := y[p*OH*OW : p*OH*OW+OH*OW]
-		for oh := 0; oh < OH; oh++ {
-			for ow := 0; ow < OW; ow++ {
-				bi := oh*S*W + ow*S
-				best := xp[bi]
-				for kh := 0; kh < K; kh++ {
-					at := (oh*S+kh)*W + ow*S
-					for kw, v := range xp[at : at+K] {
-						if v > best || (v != v && best == best) {
-							bi, best = at+kw, v
-						}
-					}
-				}
-				yp[oh*OW+ow] = best
-			}
-		}
-	}
+	kernels.MaxPool2x2(y, x, W)
 }
 
 // matmulNN_16x150x100 computes c[16,100] = a[16,150] · b[150,100]. At 480000
-// FLOP it runs on one goroutine: waking a second would cost more than it saves.
-// ws holds the packed panels of b, 4800 floats.
+// FLOP it runs on one goroutine: handing half to a second would cost more than
+// it saves. ws holds the packed panels of b, 4800 floats.
 func matmulNN_16x150x100(c, a, b, ws []Float) {
 	matmulNN_16x150x100_part(kernels.Args[Float]{
 		A: a,
@@ -261,49 +189,35 @@ func matmulNN_16x150x100_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j
 	}
 }
 
-// im2col_6x14x14_k5s1p0 unrolls the 5×5 patches of one [6,14,14] sample
-// (stride 1, padding 0) into col[150,100]: row (c, kh, kw) holds the input
-// element under that tap for every output position, 0 in the padding.
-func im2col_6x14x14_k5s1p0(col, x []Float) {
-	const C, H, W = 6, 14, 14 // input channels, height, width
-	const K, S, P = 5, 1, 0   // kernel, stride, padding
-	const OH, OW = 10, 10     // output height, width
-	col = col[:C*K*K*OH*OW]
-	x = x[:C*H*W]
-	for c := 0; c < C; c++ {
-		for kh := 0; kh < K; kh++ {
-			for kw := 0; kw < K; kw++ {
-				tap := (c*K+kh)*K + kw
-				lo, hi := 0, OW
-				row := col[tap*OH*OW : tap*OH*OW+OH*OW]
-				for oh := 0; oh < OH; oh++ {
-					dst := row[oh*OW : oh*OW+OW]
-					ih := oh*S + kh - P
-					src := x[(c*H+ih)*W : (c*H+ih)*W+W]
-					copy(dst[lo:hi], src[lo+kw-P:])
-				}
-			}
-		}
-	}
+// convEpilogue_16x100_biasAdd_relu applies bias_add, then relu to one sample's
+// output y[16,100] in place, element by element.
+func convEpilogue_16x100_biasAdd_relu(y, bias []Float) {
+	const O, positions = 16, 100 // output channels, positions per channel
+	y = y[:O*positions]
+	bias = bias[:O]
+	kernels.BiasReluChannels(y, bias)
 }
 
-// conv2d_128x6x14x14_16x10x10_k5s1p0 computes y[128,16,10,10] =
+// conv2d_128x6x14x14_16x10x10_k5s1p0_biasAdd_relu computes y[128,16,10,10] =
 // conv2d(x[128,6,14,14], w[16,6,5,5]) with stride 1 and padding 0: per sample,
-// the patches are unrolled (im2col) into ws and multiplied by w. Unless
-// kernels.Threads() is 1 it runs on two goroutines, which take chunks of 8
-// samples in turn; the result is the same either way. ws is the model's
-// workspace, 39600 floats.
-func conv2d_128x6x14x14_16x10x10_k5s1p0(y, x, w, ws []Float) {
+// the patches are unrolled (im2col) into ws and multiplied by w, and bias_add,
+// then relu (fused) is applied to the sample's output while it is in the cache.
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
+// 8 samples in turn; the result is the same either way. ws is the model's
+// workspace, 41984 floats.
+func conv2d_128x6x14x14_16x10x10_k5s1p0_biasAdd_relu(y, x, w, bias, ws []Float) {
 	const N, inSize, outSize = 128, 1176, 1600 // batch, elements of one input and one output sample
 	const O, taps, positions = 16, 150, 100    // output channels, kernel taps, output positions
-	const scratch = 19800                      // floats of ws per goroutine
+	const scratch = 20992                      // floats of ws per goroutine
 	y = y[:N*outSize]
 	x = x[:N*inSize]
 	w = w[:O*taps]
-	kernels.Run2(conv2d_128x6x14x14_16x10x10_k5s1p0_samples, kernels.Args[Float]{
-		A: x,
-		B: w,
-		C: y,
+	bias = bias[:O]
+	kernels.Run2(conv2d_128x6x14x14_16x10x10_k5s1p0_biasAdd_relu_samples, kernels.Args[Float]{
+		A:    x,
+		B:    w,
+		Bias: bias,
+		C:    y,
 	}, ws[:2*scratch], kernels.Split{
 		Chunk:   8,
 		Cols:    outSize,
@@ -312,46 +226,21 @@ func conv2d_128x6x14x14_16x10x10_k5s1p0(y, x, w, ws []Float) {
 	})
 }
 
-// conv2d_128x6x14x14_16x10x10_k5s1p0_samples computes samples [n0, n1) of
-// conv2d_128x6x14x14_16x10x10_k5s1p0 with one goroutine's scratch ws (19800
-// floats).
-func conv2d_128x6x14x14_16x10x10_k5s1p0_samples(x kernels.Args[Float], ws []Float, n0, n1, _, _ int) {
+// conv2d_128x6x14x14_16x10x10_k5s1p0_biasAdd_relu_samples computes samples [n0,
+// n1) of conv2d_128x6x14x14_16x10x10_k5s1p0_biasAdd_relu with one goroutine's
+// scratch ws (20992 floats).
+func conv2d_128x6x14x14_16x10x10_k5s1p0_biasAdd_relu_samples(x kernels.Args[Float], ws []Float, n0, n1, _, _ int) {
 	const N, inSize, outSize = 128, 1176, 1600 // batch, elements of one input and one output sample
 	const O, taps, positions = 16, 150, 100    // output channels, kernel taps, output positions
-	const scratch = 19800                      // floats of ws per goroutine
+	const scratch = 20992                      // floats of ws per goroutine
 	col := ws[:taps*positions]
-	panels := ws[taps*positions : scratch] // the product's packed panels
+	pad := ws[taps*positions : taps*positions+1192]     // the padded sample
+	u := kernels.Unroll{C: 6, H: 14, W: 14, K: 5, P: 0} // the input's planes, kernel and padding
+	panels := ws[taps*positions+1192 : scratch]         // the product's packed panels
 	for n := n0; n < n1; n++ {
-		im2col_6x14x14_k5s1p0(col, x.A[n*inSize:(n+1)*inSize])
+		kernels.Im2col(col, x.A[n*inSize:(n+1)*inSize], pad, u)
 		matmulNN_16x150x100(x.C[n*outSize:(n+1)*outSize], x.B, col, panels)
-	}
-}
-
-// biasAdd_128x16x10x10 adds the bias b[16] to axis 1 of x[128,16,10,10].
-func biasAdd_128x16x10x10(y, x, b []Float) {
-	const rows, channels, inner = 128, 16, 100
-	y = y[:rows*channels*inner]
-	x = x[:rows*channels*inner]
-	b = b[:channels]
-	for r := 0; r < rows; r++ {
-		for j, bj := range b {
-			off := (r*channels + j) * inner
-			yr := y[off : off+inner]
-			xr := x[off : off+inner]
-			for i := range yr {
-				yr[i] = xr[i] + bj
-			}
-		}
-	}
-}
-
-// relu_128x16x10x10 computes relu over 204800 elements.
-func relu_128x16x10x10(y, x0 []Float) {
-	const n = 204800
-	y = y[:n]
-	x0 = x0[:n]
-	for i := range y {
-		y[i] = max(x0[i], 0)
+		convEpilogue_16x100_biasAdd_relu(x.C[n*outSize:(n+1)*outSize], x.Bias)
 	}
 }
 
@@ -365,30 +254,12 @@ func maxpool2d_128x16x10x10_k2s2p0(y, x []Float) {
 	const planes = 2048        // samples × channels
 	y = y[:planes*OH*OW]
 	x = x[:planes*H*W]
-	for p := 0; p < planes; p++ {
-		xp := x[p*H*W : p*H*W+H*W]
-		yp := y[p*OH*OW : p*OH*OW+OH*OW]
-		for oh := 0; oh < OH; oh++ {
-			for ow := 0; ow < OW; ow++ {
-				bi := oh*S*W + ow*S
-				best := xp[bi]
-				for kh := 0; kh < K; kh++ {
-					at := (oh*S+kh)*W + ow*S
-					for kw, v := range xp[at : at+K] {
-						if v > best || (v != v && best == best) {
-							bi, best = at+kw, v
-						}
-					}
-				}
-				yp[oh*OW+ow] = best
-			}
-		}
-	}
+	kernels.MaxPool2x2(y, x, W)
 }
 
 // matmulNN_128x400x120_biasAdd_relu computes c[128,120] = relu(a[128,400] ·
 // b[400,120] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
-// which take chunks of 64 columns in turn; the result is the same either way.
+// which take chunks of 32 columns in turn; the result is the same either way.
 // ws holds the packed panels of b, 25600 floats.
 func matmulNN_128x400x120_biasAdd_relu(c, a, b, bias, ws []Float) {
 	kernels.Run2(matmulNN_128x400x120_biasAdd_relu_part, kernels.Args[Float]{
@@ -398,7 +269,7 @@ func matmulNN_128x400x120_biasAdd_relu(c, a, b, bias, ws []Float) {
 		C:    c,
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    120,
 		Rows:    128,
 		Scratch: 12800,
@@ -471,8 +342,9 @@ func matmulNN_128x400x120_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j
 }
 
 // matmulNN_128x120x84_biasAdd_relu computes c[128,84] = relu(a[128,120] ·
-// b[120,84] + bias). At 2580480 FLOP it runs on one goroutine: waking a second
-// would cost more than it saves. ws holds the packed panels of b, 3840 floats.
+// b[120,84] + bias). At 2580480 FLOP it runs on one goroutine: handing half to
+// a second would cost more than it saves. ws holds the packed panels of b, 3840
+// floats.
 func matmulNN_128x120x84_biasAdd_relu(c, a, b, bias, ws []Float) {
 	matmulNN_128x120x84_biasAdd_relu_part(kernels.Args[Float]{
 		A:    a,
@@ -548,8 +420,8 @@ func matmulNN_128x120x84_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0
 }
 
 // matmulNN_128x84x10_biasAdd computes c[128,10] = a[128,84] · b[84,10] + bias.
-// At 215040 FLOP it runs on one goroutine: waking a second would cost more than
-// it saves. ws holds the packed panels of b, 2688 floats.
+// At 215040 FLOP it runs on one goroutine: handing half to a second would cost
+// more than it saves. ws holds the packed panels of b, 2688 floats.
 func matmulNN_128x84x10_biasAdd(c, a, b, bias, ws []Float) {
 	matmulNN_128x84x10_biasAdd_part(kernels.Args[Float]{
 		A:    a,
@@ -689,8 +561,8 @@ func biasGrad_128x10(db, dy []Float) {
 }
 
 // matmulTN_84x128x10 computes c[84,10] = aᵀ[128,84] · b[128,10]. At 215040
-// FLOP it runs on one goroutine: waking a second would cost more than it saves.
-// ws holds the packed panels of b, 4096 floats.
+// FLOP it runs on one goroutine: handing half to a second would cost more than
+// it saves. ws holds the packed panels of b, 4096 floats.
 func matmulTN_84x128x10(c, a, b, ws []Float) {
 	matmulTN_84x128x10_part(kernels.Args[Float]{
 		A: a,
@@ -746,8 +618,9 @@ func matmulTN_84x128x10_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 }
 
 // matmulNT_128x10x84_reluGrad computes c[128,84] = relu_grad(x0, a[128,10] ·
-// bᵀ[84,10]). At 215040 FLOP it runs on one goroutine: waking a second would
-// cost more than it saves. ws holds the packed panels of b, 320 floats.
+// bᵀ[84,10]). At 215040 FLOP it runs on one goroutine: handing half to a
+// second would cost more than it saves. ws holds the packed panels of b, 320
+// floats.
 func matmulNT_128x10x84_reluGrad(c, a, b, x0, ws []Float) {
 	matmulNT_128x10x84_reluGrad_part(kernels.Args[Float]{
 		A: a,
@@ -842,8 +715,8 @@ func biasGrad_128x84(db, dy []Float) {
 }
 
 // matmulTN_120x128x84 computes c[120,84] = aᵀ[128,120] · b[128,84]. At
-// 2580480 FLOP it runs on one goroutine: waking a second would cost more than
-// it saves. ws holds the packed panels of b, 4096 floats.
+// 2580480 FLOP it runs on one goroutine: handing half to a second would cost
+// more than it saves. ws holds the packed panels of b, 4096 floats.
 func matmulTN_120x128x84(c, a, b, ws []Float) {
 	matmulTN_120x128x84_part(kernels.Args[Float]{
 		A: a,
@@ -899,8 +772,9 @@ func matmulTN_120x128x84_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j
 }
 
 // matmulNT_128x84x120_reluGrad computes c[128,120] = relu_grad(x0, a[128,84] ·
-// bᵀ[120,84]). At 2580480 FLOP it runs on one goroutine: waking a second
-// would cost more than it saves. ws holds the packed panels of b, 2688 floats.
+// bᵀ[120,84]). At 2580480 FLOP it runs on one goroutine: handing half to a
+// second would cost more than it saves. ws holds the packed panels of b, 2688
+// floats.
 func matmulNT_128x84x120_reluGrad(c, a, b, x0, ws []Float) {
 	matmulNT_128x84x120_reluGrad_part(kernels.Args[Float]{
 		A: a,
@@ -996,7 +870,7 @@ func biasGrad_128x120(db, dy []Float) {
 
 // matmulNT_128x120x400 computes c[128,400] = a[128,120] · bᵀ[400,120].
 // Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
-// 64 columns in turn; the result is the same either way. ws holds the packed
+// 32 columns in turn; the result is the same either way. ws holds the packed
 // panels of b, 7680 floats.
 func matmulNT_128x120x400(c, a, b, ws []Float) {
 	kernels.Run2(matmulNT_128x120x400_part, kernels.Args[Float]{
@@ -1005,7 +879,7 @@ func matmulNT_128x120x400(c, a, b, ws []Float) {
 		C: c,
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    400,
 		Rows:    128,
 		Scratch: 3840,
@@ -1067,7 +941,7 @@ func matmulNT_128x120x400_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, 
 
 // matmulTN_400x128x120 computes c[400,120] = aᵀ[128,400] · b[128,120].
 // Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
-// 64 columns in turn; the result is the same either way. ws holds the packed
+// 32 columns in turn; the result is the same either way. ws holds the packed
 // panels of b, 8192 floats.
 func matmulTN_400x128x120(c, a, b, ws []Float) {
 	kernels.Run2(matmulTN_400x128x120_part, kernels.Args[Float]{
@@ -1076,7 +950,7 @@ func matmulTN_400x128x120(c, a, b, ws []Float) {
 		C: c,
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    120,
 		Rows:    400,
 		Scratch: 4096,
@@ -1140,27 +1014,7 @@ func maxpool2dGrad_128x16x10x10_k2s2p0(dx, x, dy []Float) {
 	dx = dx[:planes*H*W]
 	x = x[:planes*H*W]
 	dy = dy[:planes*OH*OW]
-	clear(dx)
-	for p := 0; p < planes; p++ {
-		xp := x[p*H*W : p*H*W+H*W]
-		yp := dy[p*OH*OW : p*OH*OW+OH*OW]
-		dxp := dx[p*H*W : p*H*W+H*W]
-		for oh := 0; oh < OH; oh++ {
-			for ow := 0; ow < OW; ow++ {
-				bi := oh*S*W + ow*S
-				best := xp[bi]
-				for kh := 0; kh < K; kh++ {
-					at := (oh*S+kh)*W + ow*S
-					for kw, v := range xp[at : at+K] {
-						if v > best || (v != v && best == best) {
-							bi, best = at+kw, v
-						}
-					}
-				}
-				dxp[bi] += yp[oh*OW+ow]
-			}
-		}
-	}
+	kernels.MaxPool2x2Grad(dx, x, dy, W)
 }
 
 // reluGrad_128x16x10x10 computes relu_grad over 204800 elements.
@@ -1198,8 +1052,8 @@ func biasGrad_128x16x10x10(db, dy []Float) {
 }
 
 // matmulTN_150x16x100 computes c[150,100] = aᵀ[16,150] · b[16,100]. At
-// 480000 FLOP it runs on one goroutine: waking a second would cost more than it
-// saves. ws holds the packed panels of b, 512 floats.
+// 480000 FLOP it runs on one goroutine: handing half to a second would cost
+// more than it saves. ws holds the packed panels of b, 512 floats.
 func matmulTN_150x16x100(c, a, b, ws []Float) {
 	matmulTN_150x16x100_part(kernels.Args[Float]{
 		A: a,
@@ -1254,47 +1108,16 @@ func matmulTN_150x16x100_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j
 	}
 }
 
-// col2im_6x14x14_k5s1p0 adds the patch gradients dcol[150,100] of one sample
-// back onto the input positions they were unrolled from, into dx[6,14,14]
-// (stride 1, padding 0).
-func col2im_6x14x14_k5s1p0(dx, dcol []Float) {
-	const C, H, W = 6, 14, 14 // input channels, height, width
-	const K, S, P = 5, 1, 0   // kernel, stride, padding
-	const OH, OW = 10, 10     // output height, width
-	dx = dx[:C*H*W]
-	dcol = dcol[:C*K*K*OH*OW]
-	clear(dx)
-	for c := 0; c < C; c++ {
-		for kh := 0; kh < K; kh++ {
-			for kw := 0; kw < K; kw++ {
-				tap := (c*K+kh)*K + kw
-				lo, hi := 0, OW
-				row := dcol[tap*OH*OW : tap*OH*OW+OH*OW]
-				for oh := 0; oh < OH; oh++ {
-					ih := oh*S + kh - P
-					dst := dx[(c*H+ih)*W : (c*H+ih)*W+W]
-					src := row[oh*OW : oh*OW+OW]
-					s := src[lo:hi]
-					d := dst[lo+kw-P:][:len(s)]
-					for i, v := range s {
-						d[i] += v
-					}
-				}
-			}
-		}
-	}
-}
-
 // conv2dGradInput_128x6x14x14_16x10x10_k5s1p0 computes dx[128,6,14,14], the
 // gradient of conv2d with respect to its input, from dy[128,16,10,10] and
 // w[16,6,5,5]: per sample, wᵀ·dy gives the patches' gradient in ws, which
 // col2im adds up at the input positions. Unless kernels.Threads() is 1 it runs
 // on two goroutines, which take chunks of 8 samples in turn; the result is the
-// same either way. ws is the model's workspace, 31024 floats.
+// same either way. ws is the model's workspace, 33408 floats.
 func conv2dGradInput_128x6x14x14_16x10x10_k5s1p0(dx, dy, w, ws []Float) {
 	const N, inSize, outSize = 128, 1176, 1600 // batch, elements of one input and one output sample
 	const O, taps, positions = 16, 150, 100    // output channels, kernel taps, output positions
-	const scratch = 15512                      // floats of ws per goroutine
+	const scratch = 16704                      // floats of ws per goroutine
 	dx = dx[:N*inSize]
 	dy = dy[:N*outSize]
 	w = w[:O*taps]
@@ -1312,22 +1135,24 @@ func conv2dGradInput_128x6x14x14_16x10x10_k5s1p0(dx, dy, w, ws []Float) {
 
 // conv2dGradInput_128x6x14x14_16x10x10_k5s1p0_samples computes samples [n0, n1)
 // of conv2dGradInput_128x6x14x14_16x10x10_k5s1p0 with one goroutine's scratch
-// ws (15512 floats).
+// ws (16704 floats).
 func conv2dGradInput_128x6x14x14_16x10x10_k5s1p0_samples(x kernels.Args[Float], ws []Float, n0, n1, _, _ int) {
 	const N, inSize, outSize = 128, 1176, 1600 // batch, elements of one input and one output sample
 	const O, taps, positions = 16, 150, 100    // output channels, kernel taps, output positions
-	const scratch = 15512                      // floats of ws per goroutine
+	const scratch = 16704                      // floats of ws per goroutine
 	col := ws[:taps*positions]
-	panels := ws[taps*positions : scratch] // the product's packed panels
+	pad := ws[taps*positions : taps*positions+1192]     // the padded sample
+	u := kernels.Unroll{C: 6, H: 14, W: 14, K: 5, P: 0} // the input's planes, kernel and padding
+	panels := ws[taps*positions+1192 : scratch]         // the product's packed panels
 	for n := n0; n < n1; n++ {
 		matmulTN_150x16x100(col, x.B, x.A[n*outSize:(n+1)*outSize], panels)
-		col2im_6x14x14_k5s1p0(x.C[n*inSize:(n+1)*inSize], col)
+		kernels.Col2im(x.C[n*inSize:(n+1)*inSize], col, pad, u)
 	}
 }
 
 // matmulNT_150x100x16 computes c[150,16] = a[150,100] · bᵀ[16,100]. At
-// 480000 FLOP it runs on one goroutine: waking a second would cost more than it
-// saves. ws holds the packed panels of b, 3200 floats.
+// 480000 FLOP it runs on one goroutine: handing half to a second would cost
+// more than it saves. ws holds the packed panels of b, 3200 floats.
 func matmulNT_150x100x16(c, a, b, ws []Float) {
 	matmulNT_150x100x16_part(kernels.Args[Float]{
 		A: a,
@@ -1395,11 +1220,11 @@ func matmulNT_150x100x16_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j
 // sample's patches unrolled into ws, summed per group of 8 samples and then
 // over the groups in order. Unless kernels.Threads() is 1 it runs on two
 // goroutines, which take chunks of 8 samples in turn; the result is the same
-// either way. ws is the model's workspace, 79600 floats.
+// either way. ws is the model's workspace, 81984 floats.
 func conv2dGradWeight_128x6x14x14_16x10x10_k5s1p0(dw, x, dy, ws []Float) {
 	const N, inSize, outSize = 128, 1176, 1600 // batch, elements of one input and one output sample
 	const O, taps, positions = 16, 150, 100    // output channels, kernel taps, output positions
-	const scratch = 20600                      // floats of ws per goroutine
+	const scratch = 21792                      // floats of ws per goroutine
 	const group, groups = 8, 16                // samples per partial sum of dw, partial sums
 	dw = dw[:O*taps]
 	x = x[:N*inSize]
@@ -1430,17 +1255,19 @@ func conv2dGradWeight_128x6x14x14_16x10x10_k5s1p0(dw, x, dy, ws []Float) {
 // conv2dGradWeight_128x6x14x14_16x10x10_k5s1p0_samples computes the partial
 // sums of dw of samples [n0, n1), whole groups of 8 of
 // conv2dGradWeight_128x6x14x14_16x10x10_k5s1p0 with one goroutine's scratch ws
-// (20600 floats).
+// (21792 floats).
 func conv2dGradWeight_128x6x14x14_16x10x10_k5s1p0_samples(x kernels.Args[Float], ws []Float, n0, n1, _, _ int) {
 	const N, inSize, outSize = 128, 1176, 1600 // batch, elements of one input and one output sample
 	const O, taps, positions = 16, 150, 100    // output channels, kernel taps, output positions
-	const scratch = 20600                      // floats of ws per goroutine
+	const scratch = 21792                      // floats of ws per goroutine
 	const group, groups = 8, 16                // samples per partial sum of dw, partial sums
 	col := ws[:taps*positions]
-	prod := ws[taps*positions : taps*positions+O*taps] // one sample's share of dw (or dwᵀ)
-	panels := ws[taps*positions+O*taps : scratch]      // the product's packed panels
+	pad := ws[taps*positions : taps*positions+1192]              // the padded sample
+	u := kernels.Unroll{C: 6, H: 14, W: 14, K: 5, P: 0}          // the input's planes, kernel and padding
+	prod := ws[taps*positions+1192 : taps*positions+1192+O*taps] // one sample's share of dw (or dwᵀ)
+	panels := ws[taps*positions+1192+O*taps : scratch]           // the product's packed panels
 	for n := n0; n < n1; n++ {
-		im2col_6x14x14_k5s1p0(col, x.A[n*inSize:(n+1)*inSize])
+		kernels.Im2col(col, x.A[n*inSize:(n+1)*inSize], pad, u)
 		sum := x.C[n/group*O*taps : n/group*O*taps+O*taps]
 		if n%group == 0 {
 			matmulNT_150x100x16(sum, col, x.B[n*outSize:(n+1)*outSize], panels) // the group's first sample
@@ -1464,27 +1291,7 @@ func maxpool2dGrad_128x6x28x28_k2s2p0(dx, x, dy []Float) {
 	dx = dx[:planes*H*W]
 	x = x[:planes*H*W]
 	dy = dy[:planes*OH*OW]
-	clear(dx)
-	for p := 0; p < planes; p++ {
-		xp := x[p*H*W : p*H*W+H*W]
-		yp := dy[p*OH*OW : p*OH*OW+OH*OW]
-		dxp := dx[p*H*W : p*H*W+H*W]
-		for oh := 0; oh < OH; oh++ {
-			for ow := 0; ow < OW; ow++ {
-				bi := oh*S*W + ow*S
-				best := xp[bi]
-				for kh := 0; kh < K; kh++ {
-					at := (oh*S+kh)*W + ow*S
-					for kw, v := range xp[at : at+K] {
-						if v > best || (v != v && best == best) {
-							bi, best = at+kw, v
-						}
-					}
-				}
-				dxp[bi] += yp[oh*OW+ow]
-			}
-		}
-	}
+	kernels.MaxPool2x2Grad(dx, x, dy, W)
 }
 
 // reluGrad_128x6x28x28 computes relu_grad over 602112 elements.
@@ -1520,81 +1327,17 @@ func biasGrad_128x6x28x28(db, dy []Float) {
 	}
 }
 
-// matmulNT_6x784x25 computes c[6,25] = a[6,784] · bᵀ[25,784]. At 235200 FLOP
-// it runs on one goroutine: waking a second would cost more than it saves. ws
-// holds the packed panels of b, 25088 floats.
-func matmulNT_6x784x25(c, a, b, ws []Float) {
-	matmulNT_6x784x25_part(kernels.Args[Float]{
-		A: a,
-		B: b,
-		C: c,
-	}, ws, 0, 6, 0, 25)
-}
-
-// matmulNT_6x784x25_scalar computes rows [i0,i1) and columns [j0,j1) of
-// matmulNT_6x784x25 in portable Go; ws is unused.
-func matmulNT_6x784x25_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	const M, K, N = 6, 784, 25
-	const kb, nb = 327, 25 // block of b: rows, columns
-	_ = ws
-	c, a, b := x.C[:150], x.A[:4704], x.B[:19600]
-	var panel [kb * nb]Float // the current block of b, transposed to rows of nb
-	for jb := j0; jb < j1; jb += nb {
-		je := min(jb+nb, j1)
-		for i := i0; i < i1; i++ {
-			clear(c[i*N+jb : i*N+je])
-		}
-		for k0 := 0; k0 < K; k0 += kb {
-			k1 := min(k0+kb, K)
-			for j := jb; j < je; j++ {
-				src := b[j*K+k0 : j*K+k1]
-				for q, v := range src {
-					panel[q*nb+j-jb] = v
-				}
-			}
-			i := i0
-			for ; i+4 <= i1; i += 4 {
-				c0 := c[i*N+jb : i*N+je]
-				c1 := c[(i+1)*N+jb : (i+1)*N+je][:len(c0)]
-				c2 := c[(i+2)*N+jb : (i+2)*N+je][:len(c0)]
-				c3 := c[(i+3)*N+jb : (i+3)*N+je][:len(c0)]
-				for q := k0; q < k1; q++ {
-					a0, a1, a2, a3 := a[i*K+q], a[(i+1)*K+q], a[(i+2)*K+q], a[(i+3)*K+q]
-					bq := panel[(q-k0)*nb : (q-k0)*nb+len(c0)]
-					for j, bv := range bq {
-						c0[j] += a0 * bv
-						c1[j] += a1 * bv
-						c2[j] += a2 * bv
-						c3[j] += a3 * bv
-					}
-				}
-			}
-			// The rows left over from the blocks of four.
-			for ; i < i1; i++ {
-				ci := c[i*N+jb : i*N+je]
-				for q := k0; q < k1; q++ {
-					ai := a[i*K+q]
-					bq := panel[(q-k0)*nb : (q-k0)*nb+len(ci)]
-					for j, bv := range bq {
-						ci[j] += ai * bv
-					}
-				}
-			}
-		}
-	}
-}
-
 // conv2dGradWeight_128x1x28x28_6x28x28_k5s1p2 computes dw[6,1,5,5], the
 // gradient of conv2d with respect to its weights, from x[128,1,28,28] and
 // dy[128,6,28,28]: the sum over samples of dy·colᵀ, col the sample's patches
 // unrolled into ws, summed per group of 8 samples and then over the groups in
 // order. Unless kernels.Threads() is 1 it runs on two goroutines, which take
 // chunks of 8 samples in turn; the result is the same either way. ws is the
-// model's workspace, 92076 floats.
+// model's workspace, 43980 floats.
 func conv2dGradWeight_128x1x28x28_6x28x28_k5s1p2(dw, x, dy, ws []Float) {
 	const N, inSize, outSize = 128, 784, 4704 // batch, elements of one input and one output sample
 	const O, taps, positions = 6, 25, 784     // output channels, kernel taps, output positions
-	const scratch = 44838                     // floats of ws per goroutine
+	const scratch = 20790                     // floats of ws per goroutine
 	const group, groups = 8, 16               // samples per partial sum of dw, partial sums
 	dw = dw[:O*taps]
 	x = x[:N*inSize]
@@ -1621,23 +1364,24 @@ func conv2dGradWeight_128x1x28x28_6x28x28_k5s1p2(dw, x, dy, ws []Float) {
 // conv2dGradWeight_128x1x28x28_6x28x28_k5s1p2_samples computes the partial sums
 // of dw of samples [n0, n1), whole groups of 8 of
 // conv2dGradWeight_128x1x28x28_6x28x28_k5s1p2 with one goroutine's scratch ws
-// (44838 floats).
+// (20790 floats).
 func conv2dGradWeight_128x1x28x28_6x28x28_k5s1p2_samples(x kernels.Args[Float], ws []Float, n0, n1, _, _ int) {
 	const N, inSize, outSize = 128, 784, 4704 // batch, elements of one input and one output sample
 	const O, taps, positions = 6, 25, 784     // output channels, kernel taps, output positions
-	const scratch = 44838                     // floats of ws per goroutine
+	const scratch = 20790                     // floats of ws per goroutine
 	const group, groups = 8, 16               // samples per partial sum of dw, partial sums
 	col := ws[:taps*positions]
-	prod := ws[taps*positions : taps*positions+O*taps] // one sample's share of dw (or dwᵀ)
-	panels := ws[taps*positions+O*taps : scratch]      // the product's packed panels
+	pad := ws[taps*positions : taps*positions+1040]              // the padded sample
+	u := kernels.Unroll{C: 1, H: 28, W: 28, K: 5, P: 2}          // the input's planes, kernel and padding
+	prod := ws[taps*positions+1040 : taps*positions+1040+O*taps] // one sample's share of dw (or dwᵀ)
 	for n := n0; n < n1; n++ {
-		im2col_1x28x28_k5s1p2(col, x.A[n*inSize:(n+1)*inSize])
+		kernels.Im2col(col, x.A[n*inSize:(n+1)*inSize], pad, u)
 		sum := x.C[n/group*O*taps : n/group*O*taps+O*taps]
 		if n%group == 0 {
-			matmulNT_6x784x25(sum, x.B[n*outSize:(n+1)*outSize], col, panels) // the group's first sample
+			kernels.DotNT(sum, x.B[n*outSize:(n+1)*outSize], col, O, taps, positions) // the group's first sample
 			continue
 		}
-		matmulNT_6x784x25(prod, x.B[n*outSize:(n+1)*outSize], col, panels)
+		kernels.DotNT(prod, x.B[n*outSize:(n+1)*outSize], col, O, taps, positions)
 		for i, v := range prod {
 			sum[i] += v
 		}
@@ -1750,8 +1494,8 @@ func adamUpdate_16(p, g, m, v []Float, lr float64, c1, c2 Float) {
 }
 
 // adamUpdate_400x120 takes one Adam step on a parameter of 48000 elements; c1
-// and c2 are the step's bias corrections. kernels.AdamSplit runs the loop in
-// vector registers, on two goroutines.
+// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_400x120(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 48000
@@ -1761,7 +1505,7 @@ func adamUpdate_400x120(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	kernels.AdamSplit(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
 		Beta1:         beta1,
 		Beta2:         beta2,
 		C1:            c1,
@@ -1899,208 +1643,136 @@ func adamUpdate_10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	})
 }
 
-// conv2d_8x1x28x28_6x28x28_k5s1p2 computes y[8,6,28,28] = conv2d(x[8,1,28,28],
-// w[6,1,5,5]) with stride 1 and padding 2: per sample, the patches are unrolled
-// (im2col) into ws and multiplied by w. At 1881600 FLOP per call it runs on one
-// goroutine. ws is the model's workspace, 20400 floats.
-func conv2d_8x1x28x28_6x28x28_k5s1p2(y, x, w, ws []Float) {
-	const N, inSize, outSize = 8, 784, 4704 // batch, elements of one input and one output sample
-	const O, taps, positions = 6, 25, 784   // output channels, kernel taps, output positions
-	const scratch = 20400                   // floats of ws per goroutine
+// conv2d_16x1x28x28_6x28x28_k5s1p2_biasAdd_relu computes y[16,6,28,28] =
+// conv2d(x[16,1,28,28], w[6,1,5,5]) with stride 1 and padding 2: per sample,
+// the patches are unrolled (im2col) into ws and multiplied by w, and bias_add,
+// then relu (fused) is applied to the sample's output while it is in the cache.
+// At 3763200 FLOP per call it runs on one goroutine. ws is the model's
+// workspace, 21440 floats.
+func conv2d_16x1x28x28_6x28x28_k5s1p2_biasAdd_relu(y, x, w, bias, ws []Float) {
+	const N, inSize, outSize = 16, 784, 4704 // batch, elements of one input and one output sample
+	const O, taps, positions = 6, 25, 784    // output channels, kernel taps, output positions
+	const scratch = 21440                    // floats of ws per goroutine
 	y = y[:N*outSize]
 	x = x[:N*inSize]
 	w = w[:O*taps]
-	conv2d_8x1x28x28_6x28x28_k5s1p2_samples(kernels.Args[Float]{
-		A: x,
-		B: w,
-		C: y,
+	bias = bias[:O]
+	conv2d_16x1x28x28_6x28x28_k5s1p2_biasAdd_relu_samples(kernels.Args[Float]{
+		A:    x,
+		B:    w,
+		Bias: bias,
+		C:    y,
 	}, ws[:scratch], 0, N, 0, outSize)
 }
 
-// conv2d_8x1x28x28_6x28x28_k5s1p2_samples computes samples [n0, n1) of
-// conv2d_8x1x28x28_6x28x28_k5s1p2 with one goroutine's scratch ws (20400
-// floats).
-func conv2d_8x1x28x28_6x28x28_k5s1p2_samples(x kernels.Args[Float], ws []Float, n0, n1, _, _ int) {
-	const N, inSize, outSize = 8, 784, 4704 // batch, elements of one input and one output sample
-	const O, taps, positions = 6, 25, 784   // output channels, kernel taps, output positions
-	const scratch = 20400                   // floats of ws per goroutine
+// conv2d_16x1x28x28_6x28x28_k5s1p2_biasAdd_relu_samples computes samples [n0,
+// n1) of conv2d_16x1x28x28_6x28x28_k5s1p2_biasAdd_relu with one goroutine's
+// scratch ws (21440 floats).
+func conv2d_16x1x28x28_6x28x28_k5s1p2_biasAdd_relu_samples(x kernels.Args[Float], ws []Float, n0, n1, _, _ int) {
+	const N, inSize, outSize = 16, 784, 4704 // batch, elements of one input and one output sample
+	const O, taps, positions = 6, 25, 784    // output channels, kernel taps, output positions
+	const scratch = 21440                    // floats of ws per goroutine
 	col := ws[:taps*positions]
-	panels := ws[taps*positions : scratch] // the product's packed panels
+	pad := ws[taps*positions : taps*positions+1040]     // the padded sample
+	u := kernels.Unroll{C: 1, H: 28, W: 28, K: 5, P: 2} // the input's planes, kernel and padding
+	panels := ws[taps*positions+1040 : scratch]         // the product's packed panels
 	for n := n0; n < n1; n++ {
-		im2col_1x28x28_k5s1p2(col, x.A[n*inSize:(n+1)*inSize])
+		kernels.Im2col(col, x.A[n*inSize:(n+1)*inSize], pad, u)
 		matmulNN_6x25x784(x.C[n*outSize:(n+1)*outSize], x.B, col, panels)
+		convEpilogue_6x784_biasAdd_relu(x.C[n*outSize:(n+1)*outSize], x.Bias)
 	}
 }
 
-// biasAdd_8x6x28x28 adds the bias b[6] to axis 1 of x[8,6,28,28].
-func biasAdd_8x6x28x28(y, x, b []Float) {
-	const rows, channels, inner = 8, 6, 784
-	y = y[:rows*channels*inner]
-	x = x[:rows*channels*inner]
-	b = b[:channels]
-	for r := 0; r < rows; r++ {
-		for j, bj := range b {
-			off := (r*channels + j) * inner
-			yr := y[off : off+inner]
-			xr := x[off : off+inner]
-			for i := range yr {
-				yr[i] = xr[i] + bj
-			}
-		}
-	}
-}
-
-// relu_8x6x28x28 computes relu over 37632 elements.
-func relu_8x6x28x28(y, x0 []Float) {
-	const n = 37632
-	y = y[:n]
-	x0 = x0[:n]
-	for i := range y {
-		y[i] = max(x0[i], 0)
-	}
-}
-
-// maxpool2d_8x6x28x28_k2s2p0 computes y[8,6,14,14], the maximum of each 2×2
-// window of x[8,6,28,28], windows 2 apart (NaN wins, so that it propagates).
-func maxpool2d_8x6x28x28_k2s2p0(y, x []Float) {
+// maxpool2d_16x6x28x28_k2s2p0 computes y[16,6,14,14], the maximum of each 2×2
+// window of x[16,6,28,28], windows 2 apart (NaN wins, so that it propagates).
+func maxpool2d_16x6x28x28_k2s2p0(y, x []Float) {
 	const C, H, W = 6, 28, 28 // input channels, height, width
 	const K, S, P = 2, 2, 0   // kernel, stride, padding
 	const OH, OW = 14, 14     // output height, width
-	const planes = 48         // samples × channels
+	const planes = 96         // samples × channels
 	y = y[:planes*OH*OW]
 	x = x[:planes*H*W]
-	for p := 0; p < planes; p++ {
-		xp := x[p*H*W : p*H*W+H*W]
-		yp := y[p*OH*OW : p*OH*OW+OH*OW]
-		for oh := 0; oh < OH; oh++ {
-			for ow := 0; ow < OW; ow++ {
-				bi := oh*S*W + ow*S
-				best := xp[bi]
-				for kh := 0; kh < K; kh++ {
-					at := (oh*S+kh)*W + ow*S
-					for kw, v := range xp[at : at+K] {
-						if v > best || (v != v && best == best) {
-							bi, best = at+kw, v
-						}
-					}
-				}
-				yp[oh*OW+ow] = best
-			}
-		}
-	}
+	kernels.MaxPool2x2(y, x, W)
 }
 
-// conv2d_8x6x14x14_16x10x10_k5s1p0 computes y[8,16,10,10] =
-// conv2d(x[8,6,14,14], w[16,6,5,5]) with stride 1 and padding 0: per sample,
-// the patches are unrolled (im2col) into ws and multiplied by w. At 3840000
-// FLOP per call it runs on one goroutine. ws is the model's workspace, 19800
-// floats.
-func conv2d_8x6x14x14_16x10x10_k5s1p0(y, x, w, ws []Float) {
-	const N, inSize, outSize = 8, 1176, 1600 // batch, elements of one input and one output sample
-	const O, taps, positions = 16, 150, 100  // output channels, kernel taps, output positions
-	const scratch = 19800                    // floats of ws per goroutine
+// conv2d_16x6x14x14_16x10x10_k5s1p0_biasAdd_relu computes y[16,16,10,10] =
+// conv2d(x[16,6,14,14], w[16,6,5,5]) with stride 1 and padding 0: per sample,
+// the patches are unrolled (im2col) into ws and multiplied by w, and bias_add,
+// then relu (fused) is applied to the sample's output while it is in the cache.
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
+// 8 samples in turn; the result is the same either way. ws is the model's
+// workspace, 41984 floats.
+func conv2d_16x6x14x14_16x10x10_k5s1p0_biasAdd_relu(y, x, w, bias, ws []Float) {
+	const N, inSize, outSize = 16, 1176, 1600 // batch, elements of one input and one output sample
+	const O, taps, positions = 16, 150, 100   // output channels, kernel taps, output positions
+	const scratch = 20992                     // floats of ws per goroutine
 	y = y[:N*outSize]
 	x = x[:N*inSize]
 	w = w[:O*taps]
-	conv2d_8x6x14x14_16x10x10_k5s1p0_samples(kernels.Args[Float]{
-		A: x,
-		B: w,
-		C: y,
-	}, ws[:scratch], 0, N, 0, outSize)
+	bias = bias[:O]
+	kernels.Run2(conv2d_16x6x14x14_16x10x10_k5s1p0_biasAdd_relu_samples, kernels.Args[Float]{
+		A:    x,
+		B:    w,
+		Bias: bias,
+		C:    y,
+	}, ws[:2*scratch], kernels.Split{
+		Chunk:   8,
+		Cols:    outSize,
+		Rows:    N,
+		Scratch: scratch,
+	})
 }
 
-// conv2d_8x6x14x14_16x10x10_k5s1p0_samples computes samples [n0, n1) of
-// conv2d_8x6x14x14_16x10x10_k5s1p0 with one goroutine's scratch ws (19800
-// floats).
-func conv2d_8x6x14x14_16x10x10_k5s1p0_samples(x kernels.Args[Float], ws []Float, n0, n1, _, _ int) {
-	const N, inSize, outSize = 8, 1176, 1600 // batch, elements of one input and one output sample
-	const O, taps, positions = 16, 150, 100  // output channels, kernel taps, output positions
-	const scratch = 19800                    // floats of ws per goroutine
+// conv2d_16x6x14x14_16x10x10_k5s1p0_biasAdd_relu_samples computes samples [n0,
+// n1) of conv2d_16x6x14x14_16x10x10_k5s1p0_biasAdd_relu with one goroutine's
+// scratch ws (20992 floats).
+func conv2d_16x6x14x14_16x10x10_k5s1p0_biasAdd_relu_samples(x kernels.Args[Float], ws []Float, n0, n1, _, _ int) {
+	const N, inSize, outSize = 16, 1176, 1600 // batch, elements of one input and one output sample
+	const O, taps, positions = 16, 150, 100   // output channels, kernel taps, output positions
+	const scratch = 20992                     // floats of ws per goroutine
 	col := ws[:taps*positions]
-	panels := ws[taps*positions : scratch] // the product's packed panels
+	pad := ws[taps*positions : taps*positions+1192]     // the padded sample
+	u := kernels.Unroll{C: 6, H: 14, W: 14, K: 5, P: 0} // the input's planes, kernel and padding
+	panels := ws[taps*positions+1192 : scratch]         // the product's packed panels
 	for n := n0; n < n1; n++ {
-		im2col_6x14x14_k5s1p0(col, x.A[n*inSize:(n+1)*inSize])
+		kernels.Im2col(col, x.A[n*inSize:(n+1)*inSize], pad, u)
 		matmulNN_16x150x100(x.C[n*outSize:(n+1)*outSize], x.B, col, panels)
+		convEpilogue_16x100_biasAdd_relu(x.C[n*outSize:(n+1)*outSize], x.Bias)
 	}
 }
 
-// biasAdd_8x16x10x10 adds the bias b[16] to axis 1 of x[8,16,10,10].
-func biasAdd_8x16x10x10(y, x, b []Float) {
-	const rows, channels, inner = 8, 16, 100
-	y = y[:rows*channels*inner]
-	x = x[:rows*channels*inner]
-	b = b[:channels]
-	for r := 0; r < rows; r++ {
-		for j, bj := range b {
-			off := (r*channels + j) * inner
-			yr := y[off : off+inner]
-			xr := x[off : off+inner]
-			for i := range yr {
-				yr[i] = xr[i] + bj
-			}
-		}
-	}
-}
-
-// relu_8x16x10x10 computes relu over 12800 elements.
-func relu_8x16x10x10(y, x0 []Float) {
-	const n = 12800
-	y = y[:n]
-	x0 = x0[:n]
-	for i := range y {
-		y[i] = max(x0[i], 0)
-	}
-}
-
-// maxpool2d_8x16x10x10_k2s2p0 computes y[8,16,5,5], the maximum of each 2×2
-// window of x[8,16,10,10], windows 2 apart (NaN wins, so that it propagates).
-func maxpool2d_8x16x10x10_k2s2p0(y, x []Float) {
+// maxpool2d_16x16x10x10_k2s2p0 computes y[16,16,5,5], the maximum of each 2×2
+// window of x[16,16,10,10], windows 2 apart (NaN wins, so that it propagates).
+func maxpool2d_16x16x10x10_k2s2p0(y, x []Float) {
 	const C, H, W = 16, 10, 10 // input channels, height, width
 	const K, S, P = 2, 2, 0    // kernel, stride, padding
 	const OH, OW = 5, 5        // output height, width
-	const planes = 128         // samples × channels
+	const planes = 256         // samples × channels
 	y = y[:planes*OH*OW]
 	x = x[:planes*H*W]
-	for p := 0; p < planes; p++ {
-		xp := x[p*H*W : p*H*W+H*W]
-		yp := y[p*OH*OW : p*OH*OW+OH*OW]
-		for oh := 0; oh < OH; oh++ {
-			for ow := 0; ow < OW; ow++ {
-				bi := oh*S*W + ow*S
-				best := xp[bi]
-				for kh := 0; kh < K; kh++ {
-					at := (oh*S+kh)*W + ow*S
-					for kw, v := range xp[at : at+K] {
-						if v > best || (v != v && best == best) {
-							bi, best = at+kw, v
-						}
-					}
-				}
-				yp[oh*OW+ow] = best
-			}
-		}
-	}
+	kernels.MaxPool2x2(y, x, W)
 }
 
-// matmulNN_8x400x120_biasAdd_relu computes c[8,120] = relu(a[8,400] ·
-// b[400,120] + bias). At 768000 FLOP it runs on one goroutine: waking a second
-// would cost more than it saves. ws holds the packed panels of b, 12800 floats.
-func matmulNN_8x400x120_biasAdd_relu(c, a, b, bias, ws []Float) {
-	matmulNN_8x400x120_biasAdd_relu_part(kernels.Args[Float]{
+// matmulNN_16x400x120_biasAdd_relu computes c[16,120] = relu(a[16,400] ·
+// b[400,120] + bias). At 1536000 FLOP it runs on one goroutine: handing half to
+// a second would cost more than it saves. ws holds the packed panels of b,
+// 12800 floats.
+func matmulNN_16x400x120_biasAdd_relu(c, a, b, bias, ws []Float) {
+	matmulNN_16x400x120_biasAdd_relu_part(kernels.Args[Float]{
 		A:    a,
 		B:    b,
 		Bias: bias,
 		C:    c,
-	}, ws, 0, 8, 0, 120)
+	}, ws, 0, 16, 0, 120)
 }
 
-// matmulNN_8x400x120_biasAdd_relu_scalar computes rows [i0,i1) and columns
-// [j0,j1) of matmulNN_8x400x120_biasAdd_relu in portable Go; ws is unused.
-func matmulNN_8x400x120_biasAdd_relu_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	const M, K, N = 8, 400, 120
+// matmulNN_16x400x120_biasAdd_relu_scalar computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_16x400x120_biasAdd_relu in portable Go; ws is unused.
+func matmulNN_16x400x120_biasAdd_relu_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 16, 400, 120
 	const kb, nb = 256, 120 // block of b: rows, columns
 	_ = ws
-	c, a, b := x.C[:960], x.A[:3200], x.B[:48000]
+	c, a, b := x.C[:1920], x.A[:6400], x.B[:48000]
 	for jb := j0; jb < j1; jb += nb {
 		je := min(jb+nb, j1)
 		for i := i0; i < i1; i++ {
@@ -2137,16 +1809,16 @@ func matmulNN_8x400x120_biasAdd_relu_scalar(x kernels.Args[Float], ws []Float, i
 				}
 			}
 		}
-		matmulNN_8x400x120_biasAdd_relu_epilogue(x, i0, i1, jb, je)
+		matmulNN_16x400x120_biasAdd_relu_epilogue(x, i0, i1, jb, je)
 	}
 }
 
-// matmulNN_8x400x120_biasAdd_relu_epilogue applies the bias and the elementwise
-// tail of matmulNN_8x400x120_biasAdd_relu to rows [i0,i1) and columns [j0,j1)
-// of the stored product, in place.
-func matmulNN_8x400x120_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+// matmulNN_16x400x120_biasAdd_relu_epilogue applies the bias and the
+// elementwise tail of matmulNN_16x400x120_biasAdd_relu to rows [i0,i1) and
+// columns [j0,j1) of the stored product, in place.
+func matmulNN_16x400x120_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
 	const N = 120
-	c := x.C[:960]
+	c := x.C[:1920]
 	bias := x.Bias[:N]
 	for i := i0; i < i1; i++ {
 		for j := j0; j < j1; j++ {
@@ -2159,25 +1831,26 @@ func matmulNN_8x400x120_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0,
 	}
 }
 
-// matmulNN_8x120x84_biasAdd_relu computes c[8,84] = relu(a[8,120] · b[120,84]
-// + bias). At 161280 FLOP it runs on one goroutine: waking a second would cost
-// more than it saves. ws holds the packed panels of b, 3840 floats.
-func matmulNN_8x120x84_biasAdd_relu(c, a, b, bias, ws []Float) {
-	matmulNN_8x120x84_biasAdd_relu_part(kernels.Args[Float]{
+// matmulNN_16x120x84_biasAdd_relu computes c[16,84] = relu(a[16,120] ·
+// b[120,84] + bias). At 322560 FLOP it runs on one goroutine: handing half to a
+// second would cost more than it saves. ws holds the packed panels of b, 3840
+// floats.
+func matmulNN_16x120x84_biasAdd_relu(c, a, b, bias, ws []Float) {
+	matmulNN_16x120x84_biasAdd_relu_part(kernels.Args[Float]{
 		A:    a,
 		B:    b,
 		Bias: bias,
 		C:    c,
-	}, ws, 0, 8, 0, 84)
+	}, ws, 0, 16, 0, 84)
 }
 
-// matmulNN_8x120x84_biasAdd_relu_scalar computes rows [i0,i1) and columns
-// [j0,j1) of matmulNN_8x120x84_biasAdd_relu in portable Go; ws is unused.
-func matmulNN_8x120x84_biasAdd_relu_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	const M, K, N = 8, 120, 84
+// matmulNN_16x120x84_biasAdd_relu_scalar computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_16x120x84_biasAdd_relu in portable Go; ws is unused.
+func matmulNN_16x120x84_biasAdd_relu_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 16, 120, 84
 	const kb, nb = 120, 84 // block of b: rows, columns
 	_ = ws
-	c, a, b := x.C[:672], x.A[:960], x.B[:10080]
+	c, a, b := x.C[:1344], x.A[:1920], x.B[:10080]
 	for jb := j0; jb < j1; jb += nb {
 		je := min(jb+nb, j1)
 		for i := i0; i < i1; i++ {
@@ -2214,16 +1887,16 @@ func matmulNN_8x120x84_biasAdd_relu_scalar(x kernels.Args[Float], ws []Float, i0
 				}
 			}
 		}
-		matmulNN_8x120x84_biasAdd_relu_epilogue(x, i0, i1, jb, je)
+		matmulNN_16x120x84_biasAdd_relu_epilogue(x, i0, i1, jb, je)
 	}
 }
 
-// matmulNN_8x120x84_biasAdd_relu_epilogue applies the bias and the elementwise
-// tail of matmulNN_8x120x84_biasAdd_relu to rows [i0,i1) and columns [j0,j1) of
-// the stored product, in place.
-func matmulNN_8x120x84_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+// matmulNN_16x120x84_biasAdd_relu_epilogue applies the bias and the elementwise
+// tail of matmulNN_16x120x84_biasAdd_relu to rows [i0,i1) and columns [j0,j1)
+// of the stored product, in place.
+func matmulNN_16x120x84_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
 	const N = 84
-	c := x.C[:672]
+	c := x.C[:1344]
 	bias := x.Bias[:N]
 	for i := i0; i < i1; i++ {
 		for j := j0; j < j1; j++ {
@@ -2236,25 +1909,25 @@ func matmulNN_8x120x84_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0, 
 	}
 }
 
-// matmulNN_8x84x10_biasAdd computes c[8,10] = a[8,84] · b[84,10] + bias. At
-// 13440 FLOP it runs on one goroutine: waking a second would cost more than it
-// saves. ws holds the packed panels of b, 2688 floats.
-func matmulNN_8x84x10_biasAdd(c, a, b, bias, ws []Float) {
-	matmulNN_8x84x10_biasAdd_part(kernels.Args[Float]{
+// matmulNN_16x84x10_biasAdd computes c[16,10] = a[16,84] · b[84,10] + bias. At
+// 26880 FLOP it runs on one goroutine: handing half to a second would cost more
+// than it saves. ws holds the packed panels of b, 2688 floats.
+func matmulNN_16x84x10_biasAdd(c, a, b, bias, ws []Float) {
+	matmulNN_16x84x10_biasAdd_part(kernels.Args[Float]{
 		A:    a,
 		B:    b,
 		Bias: bias,
 		C:    c,
-	}, ws, 0, 8, 0, 10)
+	}, ws, 0, 16, 0, 10)
 }
 
-// matmulNN_8x84x10_biasAdd_scalar computes rows [i0,i1) and columns [j0,j1) of
-// matmulNN_8x84x10_biasAdd in portable Go; ws is unused.
-func matmulNN_8x84x10_biasAdd_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	const M, K, N = 8, 84, 10
+// matmulNN_16x84x10_biasAdd_scalar computes rows [i0,i1) and columns [j0,j1) of
+// matmulNN_16x84x10_biasAdd in portable Go; ws is unused.
+func matmulNN_16x84x10_biasAdd_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	const M, K, N = 16, 84, 10
 	const kb, nb = 84, 10 // block of b: rows, columns
 	_ = ws
-	c, a, b := x.C[:80], x.A[:672], x.B[:840]
+	c, a, b := x.C[:160], x.A[:1344], x.B[:840]
 	for jb := j0; jb < j1; jb += nb {
 		je := min(jb+nb, j1)
 		for i := i0; i < i1; i++ {
@@ -2291,16 +1964,16 @@ func matmulNN_8x84x10_biasAdd_scalar(x kernels.Args[Float], ws []Float, i0, i1, 
 				}
 			}
 		}
-		matmulNN_8x84x10_biasAdd_epilogue(x, i0, i1, jb, je)
+		matmulNN_16x84x10_biasAdd_epilogue(x, i0, i1, jb, je)
 	}
 }
 
-// matmulNN_8x84x10_biasAdd_epilogue applies the bias and the elementwise tail
-// of matmulNN_8x84x10_biasAdd to rows [i0,i1) and columns [j0,j1) of the stored
-// product, in place.
-func matmulNN_8x84x10_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
+// matmulNN_16x84x10_biasAdd_epilogue applies the bias and the elementwise tail
+// of matmulNN_16x84x10_biasAdd to rows [i0,i1) and columns [j0,j1) of the
+// stored product, in place.
+func matmulNN_16x84x10_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int) {
 	const N = 10
-	c := x.C[:80]
+	c := x.C[:160]
 	bias := x.Bias[:N]
 	for i := i0; i < i1; i++ {
 		for j := j0; j < j1; j++ {
@@ -2311,10 +1984,10 @@ func matmulNN_8x84x10_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int
 	}
 }
 
-// evalSoftmaxXent_8x10 sums the cross-entropy of the first n rows and counts
+// evalSoftmaxXent_16x10 sums the cross-entropy of the first n rows and counts
 // those whose arg-max is the label (ties go to the lower class).
-func evalSoftmaxXent_8x10(logits []Float, labels []int32, n int) (lossSum float64, correct int) {
-	const rows, classes = 8, 10
+func evalSoftmaxXent_16x10(logits []Float, labels []int32, n int) (lossSum float64, correct int) {
+	const rows, classes = 16, 10
 	logits = logits[:rows*classes]
 	n = min(max(n, 0), rows)
 	for r, l := range labels[:n] {

@@ -88,28 +88,22 @@ func matmulNT_150x100x16_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 
 	matmulNT_150x100x16_scalar(x, ws, i0, i1, j0, j1)
 }
 
-// matmulNT_6x784x25_part computes a share of matmulNT_6x784x25; without
-// GOEXPERIMENT=simd on amd64 that is the scalar driver.
-func matmulNT_6x784x25_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	matmulNT_6x784x25_scalar(x, ws, i0, i1, j0, j1)
-}
-
-// matmulNN_8x400x120_biasAdd_relu_part computes a share of
-// matmulNN_8x400x120_biasAdd_relu; without GOEXPERIMENT=simd on amd64 that is
+// matmulNN_16x400x120_biasAdd_relu_part computes a share of
+// matmulNN_16x400x120_biasAdd_relu; without GOEXPERIMENT=simd on amd64 that is
 // the scalar driver.
-func matmulNN_8x400x120_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	matmulNN_8x400x120_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
+func matmulNN_16x400x120_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	matmulNN_16x400x120_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 }
 
-// matmulNN_8x120x84_biasAdd_relu_part computes a share of
-// matmulNN_8x120x84_biasAdd_relu; without GOEXPERIMENT=simd on amd64 that is
+// matmulNN_16x120x84_biasAdd_relu_part computes a share of
+// matmulNN_16x120x84_biasAdd_relu; without GOEXPERIMENT=simd on amd64 that is
 // the scalar driver.
-func matmulNN_8x120x84_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	matmulNN_8x120x84_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
+func matmulNN_16x120x84_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	matmulNN_16x120x84_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 }
 
-// matmulNN_8x84x10_biasAdd_part computes a share of matmulNN_8x84x10_biasAdd;
+// matmulNN_16x84x10_biasAdd_part computes a share of matmulNN_16x84x10_biasAdd;
 // without GOEXPERIMENT=simd on amd64 that is the scalar driver.
-func matmulNN_8x84x10_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	matmulNN_8x84x10_biasAdd_scalar(x, ws, i0, i1, j0, j1)
+func matmulNN_16x84x10_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	matmulNN_16x84x10_biasAdd_scalar(x, ws, i0, i1, j0, j1)
 }

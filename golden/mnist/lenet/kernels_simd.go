@@ -3816,357 +3816,25 @@ func matmulNT_150x100x16_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 
 	}
 }
 
-// matmulNT_6x784x25_part computes a share of matmulNT_6x784x25 with the kernels
-// of kernels.ISA.
-func matmulNT_6x784x25_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+// matmulNN_16x400x120_biasAdd_relu_part computes a share of
+// matmulNN_16x400x120_biasAdd_relu with the kernels of kernels.ISA.
+func matmulNN_16x400x120_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	switch kernels.ISA {
 	case kernels.AVX512:
-		matmulNT_6x784x25_avx512(x, ws, i0, i1, j0, j1)
+		matmulNN_16x400x120_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
 		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
-		matmulNT_6x784x25_avx2(x, ws, i0, i1, j0, j1)
+		matmulNN_16x400x120_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
 		archsimd.ClearAVXUpperBits()
 	default:
-		matmulNT_6x784x25_scalar(x, ws, i0, i1, j0, j1)
+		matmulNN_16x400x120_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
 }
 
-// matmulNT_6x784x25_avx512_k4x25 computes the 4x25 tile at c of
-// matmulNT_6x784x25: K=784 steps over the packed panel bp, a read in place.
-func matmulNT_6x784x25_avx512_k4x25(a, bp, c unsafe.Pointer) {
-	var c0_0, c0_1 archsimd.Float32x16
-	var c1_0, c1_1 archsimd.Float32x16
-	var c2_0, c2_1 archsimd.Float32x16
-	var c3_0, c3_1 archsimd.Float32x16
-	for n := 783; n > 0; n-- {
-		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
-		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
-		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
-		c0_0 = a0.MulAdd(b0, c0_0)
-		c0_1 = a0.MulAdd(b1, c0_1)
-		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 3136)))
-		c1_0 = a1.MulAdd(b0, c1_0)
-		c1_1 = a1.MulAdd(b1, c1_1)
-		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 6272)))
-		c2_0 = a2.MulAdd(b0, c2_0)
-		c2_1 = a2.MulAdd(b1, c2_1)
-		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 9408)))
-		c3_0 = a3.MulAdd(b0, c3_0)
-		c3_1 = a3.MulAdd(b1, c3_1)
-		a = unsafe.Add(a, 4)
-		bp = unsafe.Add(bp, 128)
-	}
-	{
-		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
-		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
-		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
-		c0_0 = a0.MulAdd(b0, c0_0)
-		c0_1 = a0.MulAdd(b1, c0_1)
-		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 3136)))
-		c1_0 = a1.MulAdd(b0, c1_0)
-		c1_1 = a1.MulAdd(b1, c1_1)
-		a2 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 6272)))
-		c2_0 = a2.MulAdd(b0, c2_0)
-		c2_1 = a2.MulAdd(b1, c2_1)
-		a3 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 9408)))
-		c3_0 = a3.MulAdd(b0, c3_0)
-		c3_1 = a3.MulAdd(b1, c3_1)
-	} // the last k step, peeled: a and bp stay within their operands
-	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
-	kernels.StorePart16(c0_1, unsafe.Add(c, 64), 9)
-	c1_0.Store((*[16]float32)(unsafe.Add(c, 100)))
-	kernels.StorePart16(c1_1, unsafe.Add(c, 164), 9)
-	c2_0.Store((*[16]float32)(unsafe.Add(c, 200)))
-	kernels.StorePart16(c2_1, unsafe.Add(c, 264), 9)
-	c3_0.Store((*[16]float32)(unsafe.Add(c, 300)))
-	kernels.StorePart16(c3_1, unsafe.Add(c, 364), 9)
-}
-
-// matmulNT_6x784x25_avx512_k2x25 computes the 2x25 tile at c of
-// matmulNT_6x784x25: K=784 steps over the packed panel bp, a read in place.
-func matmulNT_6x784x25_avx512_k2x25(a, bp, c unsafe.Pointer) {
-	var c0_0, c0_1 archsimd.Float32x16
-	var c1_0, c1_1 archsimd.Float32x16
-	for n := 783; n > 0; n-- {
-		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
-		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
-		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
-		c0_0 = a0.MulAdd(b0, c0_0)
-		c0_1 = a0.MulAdd(b1, c0_1)
-		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 3136)))
-		c1_0 = a1.MulAdd(b0, c1_0)
-		c1_1 = a1.MulAdd(b1, c1_1)
-		a = unsafe.Add(a, 4)
-		bp = unsafe.Add(bp, 128)
-	}
-	{
-		b0 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 0)))
-		b1 := archsimd.LoadFloat32x16((*[16]float32)(unsafe.Add(bp, 64)))
-		a0 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 0)))
-		c0_0 = a0.MulAdd(b0, c0_0)
-		c0_1 = a0.MulAdd(b1, c0_1)
-		a1 := archsimd.BroadcastFloat32x16(*(*float32)(unsafe.Add(a, 3136)))
-		c1_0 = a1.MulAdd(b0, c1_0)
-		c1_1 = a1.MulAdd(b1, c1_1)
-	} // the last k step, peeled: a and bp stay within their operands
-	c0_0.Store((*[16]float32)(unsafe.Add(c, 0)))
-	kernels.StorePart16(c0_1, unsafe.Add(c, 64), 9)
-	c1_0.Store((*[16]float32)(unsafe.Add(c, 100)))
-	kernels.StorePart16(c1_1, unsafe.Add(c, 164), 9)
-}
-
-// matmulNT_6x784x25_avx512_pack packs columns [j0, j0+32) of op(b) (fewer at
-// the right edge) into ws as 784 rows of 32 floats.
-func matmulNT_6x784x25_avx512_pack(ws, b unsafe.Pointer, j0 int) {
-	w := min(25-j0, 32)
-	kernels.PackT16(ws, unsafe.Add(b, j0*3136), w, 784, 784, 32)
-}
-
-// matmulNT_6x784x25_avx512 computes rows [i0,i1) and columns [j0,j1) of
-// matmulNT_6x784x25 with avx512 kernels: i0 and i1 are multiples of 4 (or M),
-// j0 and j1 of 32 (or N); ws holds one panel, 25088 floats.
-func matmulNT_6x784x25_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	if len(x.C) < 150 || len(x.A) < 4704 || len(x.B) < 19600 || len(ws) < 25088 {
-		panic("matmulNT_6x784x25_avx512: an operand or the workspace is shorter than the product needs")
-	}
-	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
-	iEnd := min(i1, 4)
-	j := j0
-	if j < j1 {
-		matmulNT_6x784x25_avx512_pack(wp, bs, j)
-		for i := i0; i < iEnd; i += 4 {
-			matmulNT_6x784x25_avx512_k4x25(unsafe.Add(ap, i*3136), wp, unsafe.Add(cp, (i*25+j)*4))
-		}
-		if i1 == 6 {
-			matmulNT_6x784x25_avx512_k2x25(unsafe.Add(ap, 4*3136), wp, unsafe.Add(cp, (4*25+j)*4))
-		} // the last 2 rows
-	} // the right edge, 25 columns
-}
-
-// matmulNT_6x784x25_avx2_k4x16 computes the 4x16 tile at c of
-// matmulNT_6x784x25: K=784 steps over the packed panel bp, a read in place.
-func matmulNT_6x784x25_avx2_k4x16(a, bp, c unsafe.Pointer) {
-	var c0_0, c0_1 archsimd.Float32x8
-	var c1_0, c1_1 archsimd.Float32x8
-	var c2_0, c2_1 archsimd.Float32x8
-	var c3_0, c3_1 archsimd.Float32x8
-	for n := 783; n > 0; n-- {
-		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
-		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
-		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
-		c0_0 = a0.MulAdd(b0, c0_0)
-		c0_1 = a0.MulAdd(b1, c0_1)
-		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
-		c1_0 = a1.MulAdd(b0, c1_0)
-		c1_1 = a1.MulAdd(b1, c1_1)
-		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 6272)))
-		c2_0 = a2.MulAdd(b0, c2_0)
-		c2_1 = a2.MulAdd(b1, c2_1)
-		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 9408)))
-		c3_0 = a3.MulAdd(b0, c3_0)
-		c3_1 = a3.MulAdd(b1, c3_1)
-		a = unsafe.Add(a, 4)
-		bp = unsafe.Add(bp, 64)
-	}
-	{
-		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
-		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
-		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
-		c0_0 = a0.MulAdd(b0, c0_0)
-		c0_1 = a0.MulAdd(b1, c0_1)
-		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
-		c1_0 = a1.MulAdd(b0, c1_0)
-		c1_1 = a1.MulAdd(b1, c1_1)
-		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 6272)))
-		c2_0 = a2.MulAdd(b0, c2_0)
-		c2_1 = a2.MulAdd(b1, c2_1)
-		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 9408)))
-		c3_0 = a3.MulAdd(b0, c3_0)
-		c3_1 = a3.MulAdd(b1, c3_1)
-	} // the last k step, peeled: a and bp stay within their operands
-	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
-	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
-	c1_0.Store((*[8]float32)(unsafe.Add(c, 100)))
-	c1_1.Store((*[8]float32)(unsafe.Add(c, 132)))
-	c2_0.Store((*[8]float32)(unsafe.Add(c, 200)))
-	c2_1.Store((*[8]float32)(unsafe.Add(c, 232)))
-	c3_0.Store((*[8]float32)(unsafe.Add(c, 300)))
-	c3_1.Store((*[8]float32)(unsafe.Add(c, 332)))
-}
-
-// matmulNT_6x784x25_avx2_k4x9 computes the 4x9 tile at c of matmulNT_6x784x25:
-// K=784 steps over the packed panel bp, a read in place.
-func matmulNT_6x784x25_avx2_k4x9(a, bp, c unsafe.Pointer) {
-	var c0_0, c0_1 archsimd.Float32x8
-	var c1_0, c1_1 archsimd.Float32x8
-	var c2_0, c2_1 archsimd.Float32x8
-	var c3_0, c3_1 archsimd.Float32x8
-	for n := 783; n > 0; n-- {
-		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
-		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
-		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
-		c0_0 = a0.MulAdd(b0, c0_0)
-		c0_1 = a0.MulAdd(b1, c0_1)
-		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
-		c1_0 = a1.MulAdd(b0, c1_0)
-		c1_1 = a1.MulAdd(b1, c1_1)
-		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 6272)))
-		c2_0 = a2.MulAdd(b0, c2_0)
-		c2_1 = a2.MulAdd(b1, c2_1)
-		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 9408)))
-		c3_0 = a3.MulAdd(b0, c3_0)
-		c3_1 = a3.MulAdd(b1, c3_1)
-		a = unsafe.Add(a, 4)
-		bp = unsafe.Add(bp, 64)
-	}
-	{
-		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
-		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
-		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
-		c0_0 = a0.MulAdd(b0, c0_0)
-		c0_1 = a0.MulAdd(b1, c0_1)
-		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
-		c1_0 = a1.MulAdd(b0, c1_0)
-		c1_1 = a1.MulAdd(b1, c1_1)
-		a2 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 6272)))
-		c2_0 = a2.MulAdd(b0, c2_0)
-		c2_1 = a2.MulAdd(b1, c2_1)
-		a3 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 9408)))
-		c3_0 = a3.MulAdd(b0, c3_0)
-		c3_1 = a3.MulAdd(b1, c3_1)
-	} // the last k step, peeled: a and bp stay within their operands
-	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
-	kernels.StorePart8(c0_1, unsafe.Add(c, 32), 1)
-	c1_0.Store((*[8]float32)(unsafe.Add(c, 100)))
-	kernels.StorePart8(c1_1, unsafe.Add(c, 132), 1)
-	c2_0.Store((*[8]float32)(unsafe.Add(c, 200)))
-	kernels.StorePart8(c2_1, unsafe.Add(c, 232), 1)
-	c3_0.Store((*[8]float32)(unsafe.Add(c, 300)))
-	kernels.StorePart8(c3_1, unsafe.Add(c, 332), 1)
-}
-
-// matmulNT_6x784x25_avx2_k2x16 computes the 2x16 tile at c of
-// matmulNT_6x784x25: K=784 steps over the packed panel bp, a read in place.
-func matmulNT_6x784x25_avx2_k2x16(a, bp, c unsafe.Pointer) {
-	var c0_0, c0_1 archsimd.Float32x8
-	var c1_0, c1_1 archsimd.Float32x8
-	for n := 783; n > 0; n-- {
-		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
-		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
-		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
-		c0_0 = a0.MulAdd(b0, c0_0)
-		c0_1 = a0.MulAdd(b1, c0_1)
-		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
-		c1_0 = a1.MulAdd(b0, c1_0)
-		c1_1 = a1.MulAdd(b1, c1_1)
-		a = unsafe.Add(a, 4)
-		bp = unsafe.Add(bp, 64)
-	}
-	{
-		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
-		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
-		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
-		c0_0 = a0.MulAdd(b0, c0_0)
-		c0_1 = a0.MulAdd(b1, c0_1)
-		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
-		c1_0 = a1.MulAdd(b0, c1_0)
-		c1_1 = a1.MulAdd(b1, c1_1)
-	} // the last k step, peeled: a and bp stay within their operands
-	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
-	c0_1.Store((*[8]float32)(unsafe.Add(c, 32)))
-	c1_0.Store((*[8]float32)(unsafe.Add(c, 100)))
-	c1_1.Store((*[8]float32)(unsafe.Add(c, 132)))
-}
-
-// matmulNT_6x784x25_avx2_k2x9 computes the 2x9 tile at c of matmulNT_6x784x25:
-// K=784 steps over the packed panel bp, a read in place.
-func matmulNT_6x784x25_avx2_k2x9(a, bp, c unsafe.Pointer) {
-	var c0_0, c0_1 archsimd.Float32x8
-	var c1_0, c1_1 archsimd.Float32x8
-	for n := 783; n > 0; n-- {
-		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
-		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
-		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
-		c0_0 = a0.MulAdd(b0, c0_0)
-		c0_1 = a0.MulAdd(b1, c0_1)
-		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
-		c1_0 = a1.MulAdd(b0, c1_0)
-		c1_1 = a1.MulAdd(b1, c1_1)
-		a = unsafe.Add(a, 4)
-		bp = unsafe.Add(bp, 64)
-	}
-	{
-		b0 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 0)))
-		b1 := archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(bp, 32)))
-		a0 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 0)))
-		c0_0 = a0.MulAdd(b0, c0_0)
-		c0_1 = a0.MulAdd(b1, c0_1)
-		a1 := archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(a, 3136)))
-		c1_0 = a1.MulAdd(b0, c1_0)
-		c1_1 = a1.MulAdd(b1, c1_1)
-	} // the last k step, peeled: a and bp stay within their operands
-	c0_0.Store((*[8]float32)(unsafe.Add(c, 0)))
-	kernels.StorePart8(c0_1, unsafe.Add(c, 32), 1)
-	c1_0.Store((*[8]float32)(unsafe.Add(c, 100)))
-	kernels.StorePart8(c1_1, unsafe.Add(c, 132), 1)
-}
-
-// matmulNT_6x784x25_avx2_pack packs columns [j0, j0+16) of op(b) (fewer at the
-// right edge) into ws as 784 rows of 16 floats.
-func matmulNT_6x784x25_avx2_pack(ws, b unsafe.Pointer, j0 int) {
-	w := min(25-j0, 16)
-	kernels.PackT(ws, unsafe.Add(b, j0*3136), w, 784, 784, 16, 16)
-}
-
-// matmulNT_6x784x25_avx2 computes rows [i0,i1) and columns [j0,j1) of
-// matmulNT_6x784x25 with avx2 kernels: i0 and i1 are multiples of 4 (or M), j0
-// and j1 of 16 (or N); ws holds one panel, 12544 floats.
-func matmulNT_6x784x25_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	if len(x.C) < 150 || len(x.A) < 4704 || len(x.B) < 19600 || len(ws) < 12544 {
-		panic("matmulNT_6x784x25_avx2: an operand or the workspace is shorter than the product needs")
-	}
-	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
-	iEnd := min(i1, 4)
-	j := j0
-	for ; j+16 <= j1; j += 16 {
-		matmulNT_6x784x25_avx2_pack(wp, bs, j)
-		for i := i0; i < iEnd; i += 4 {
-			matmulNT_6x784x25_avx2_k4x16(unsafe.Add(ap, i*3136), wp, unsafe.Add(cp, (i*25+j)*4))
-		}
-		if i1 == 6 {
-			matmulNT_6x784x25_avx2_k2x16(unsafe.Add(ap, 4*3136), wp, unsafe.Add(cp, (4*25+j)*4))
-		} // the last 2 rows
-	}
-	if j < j1 {
-		matmulNT_6x784x25_avx2_pack(wp, bs, j)
-		for i := i0; i < iEnd; i += 4 {
-			matmulNT_6x784x25_avx2_k4x9(unsafe.Add(ap, i*3136), wp, unsafe.Add(cp, (i*25+j)*4))
-		}
-		if i1 == 6 {
-			matmulNT_6x784x25_avx2_k2x9(unsafe.Add(ap, 4*3136), wp, unsafe.Add(cp, (4*25+j)*4))
-		} // the last 2 rows
-	} // the right edge, 9 columns
-}
-
-// matmulNN_8x400x120_biasAdd_relu_part computes a share of
-// matmulNN_8x400x120_biasAdd_relu with the kernels of kernels.ISA.
-func matmulNN_8x400x120_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	switch kernels.ISA {
-	case kernels.AVX512:
-		matmulNN_8x400x120_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
-		archsimd.ClearAVXUpperBits()
-	case kernels.AVX2:
-		matmulNN_8x400x120_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
-		archsimd.ClearAVXUpperBits()
-	default:
-		matmulNN_8x400x120_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
-	}
-}
-
-// matmulNN_8x400x120_biasAdd_relu_avx512_k4x32 computes the 4x32 tile at c of
-// matmulNN_8x400x120_biasAdd_relu: K=400 steps over the packed panel bp, a read
-// in place.
-func matmulNN_8x400x120_biasAdd_relu_avx512_k4x32(a, bp, c, bias unsafe.Pointer) {
+// matmulNN_16x400x120_biasAdd_relu_avx512_k4x32 computes the 4x32 tile at c of
+// matmulNN_16x400x120_biasAdd_relu: K=400 steps over the packed panel bp, a
+// read in place.
+func matmulNN_16x400x120_biasAdd_relu_avx512_k4x32(a, bp, c, bias unsafe.Pointer) {
 	var c0_0, c0_1 archsimd.Float32x16
 	var c1_0, c1_1 archsimd.Float32x16
 	var c2_0, c2_1 archsimd.Float32x16
@@ -4234,10 +3902,10 @@ func matmulNN_8x400x120_biasAdd_relu_avx512_k4x32(a, bp, c, bias unsafe.Pointer)
 	c3_1.Store((*[16]float32)(unsafe.Add(c, 1504)))
 }
 
-// matmulNN_8x400x120_biasAdd_relu_avx512_k4x24 computes the 4x24 tile at c of
-// matmulNN_8x400x120_biasAdd_relu: K=400 steps over the packed panel bp, a read
-// in place.
-func matmulNN_8x400x120_biasAdd_relu_avx512_k4x24(a, bp, c, bias unsafe.Pointer) {
+// matmulNN_16x400x120_biasAdd_relu_avx512_k4x24 computes the 4x24 tile at c of
+// matmulNN_16x400x120_biasAdd_relu: K=400 steps over the packed panel bp, a
+// read in place.
+func matmulNN_16x400x120_biasAdd_relu_avx512_k4x24(a, bp, c, bias unsafe.Pointer) {
 	var c0_0, c0_1 archsimd.Float32x16
 	var c1_0, c1_1 archsimd.Float32x16
 	var c2_0, c2_1 archsimd.Float32x16
@@ -4305,9 +3973,9 @@ func matmulNN_8x400x120_biasAdd_relu_avx512_k4x24(a, bp, c, bias unsafe.Pointer)
 	kernels.StorePart16(c3_1, unsafe.Add(c, 1504), 8)
 }
 
-// matmulNN_8x400x120_biasAdd_relu_avx512_pack packs columns [j0, j0+32) of
+// matmulNN_16x400x120_biasAdd_relu_avx512_pack packs columns [j0, j0+32) of
 // op(b) (fewer at the right edge) into ws as 400 rows of 32 floats.
-func matmulNN_8x400x120_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) {
+func matmulNN_16x400x120_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 	src := unsafe.Add(b, j0*4)
 	so, wo := uintptr(0), uintptr(0)
 	if j0+32 <= 120 {
@@ -4328,36 +3996,36 @@ func matmulNN_8x400x120_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 	}
 }
 
-// matmulNN_8x400x120_biasAdd_relu_avx512 computes rows [i0,i1) and columns
-// [j0,j1) of matmulNN_8x400x120_biasAdd_relu with avx512 kernels: i0 and i1 are
-// multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 12800
+// matmulNN_16x400x120_biasAdd_relu_avx512 computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_16x400x120_biasAdd_relu with avx512 kernels: i0 and i1
+// are multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 12800
 // floats.
-func matmulNN_8x400x120_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	if len(x.C) < 960 || len(x.A) < 3200 || len(x.B) < 48000 || len(x.Bias) < 120 || len(ws) < 12800 {
-		panic("matmulNN_8x400x120_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+func matmulNN_16x400x120_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 1920 || len(x.A) < 6400 || len(x.B) < 48000 || len(x.Bias) < 120 || len(ws) < 12800 {
+		panic("matmulNN_16x400x120_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
 	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
-	iEnd := min(i1, 8)
+	iEnd := min(i1, 16)
 	j := j0
 	for ; j+32 <= j1; j += 32 {
-		matmulNN_8x400x120_biasAdd_relu_avx512_pack(wp, bs, j)
+		matmulNN_16x400x120_biasAdd_relu_avx512_pack(wp, bs, j)
 		for i := i0; i < iEnd; i += 4 {
-			matmulNN_8x400x120_biasAdd_relu_avx512_k4x32(unsafe.Add(ap, i*1600), wp, unsafe.Add(cp, (i*120+j)*4), unsafe.Add(biasp, j*4))
+			matmulNN_16x400x120_biasAdd_relu_avx512_k4x32(unsafe.Add(ap, i*1600), wp, unsafe.Add(cp, (i*120+j)*4), unsafe.Add(biasp, j*4))
 		}
 	}
 	if j < j1 {
-		matmulNN_8x400x120_biasAdd_relu_avx512_pack(wp, bs, j)
+		matmulNN_16x400x120_biasAdd_relu_avx512_pack(wp, bs, j)
 		for i := i0; i < iEnd; i += 4 {
-			matmulNN_8x400x120_biasAdd_relu_avx512_k4x24(unsafe.Add(ap, i*1600), wp, unsafe.Add(cp, (i*120+j)*4), unsafe.Add(biasp, j*4))
+			matmulNN_16x400x120_biasAdd_relu_avx512_k4x24(unsafe.Add(ap, i*1600), wp, unsafe.Add(cp, (i*120+j)*4), unsafe.Add(biasp, j*4))
 		}
 	} // the right edge, 24 columns
 }
 
-// matmulNN_8x400x120_biasAdd_relu_avx2_k4x16 computes the 4x16 tile at c of
-// matmulNN_8x400x120_biasAdd_relu: K=400 steps over the packed panel bp, a read
-// in place.
-func matmulNN_8x400x120_biasAdd_relu_avx2_k4x16(a, bp, c, bias unsafe.Pointer) {
+// matmulNN_16x400x120_biasAdd_relu_avx2_k4x16 computes the 4x16 tile at c of
+// matmulNN_16x400x120_biasAdd_relu: K=400 steps over the packed panel bp, a
+// read in place.
+func matmulNN_16x400x120_biasAdd_relu_avx2_k4x16(a, bp, c, bias unsafe.Pointer) {
 	var c0_0, c0_1 archsimd.Float32x8
 	var c1_0, c1_1 archsimd.Float32x8
 	var c2_0, c2_1 archsimd.Float32x8
@@ -4425,10 +4093,10 @@ func matmulNN_8x400x120_biasAdd_relu_avx2_k4x16(a, bp, c, bias unsafe.Pointer) {
 	c3_1.Store((*[8]float32)(unsafe.Add(c, 1472)))
 }
 
-// matmulNN_8x400x120_biasAdd_relu_avx2_k4x8 computes the 4x8 tile at c of
-// matmulNN_8x400x120_biasAdd_relu: K=400 steps over the packed panel bp, a read
-// in place.
-func matmulNN_8x400x120_biasAdd_relu_avx2_k4x8(a, bp, c, bias unsafe.Pointer) {
+// matmulNN_16x400x120_biasAdd_relu_avx2_k4x8 computes the 4x8 tile at c of
+// matmulNN_16x400x120_biasAdd_relu: K=400 steps over the packed panel bp, a
+// read in place.
+func matmulNN_16x400x120_biasAdd_relu_avx2_k4x8(a, bp, c, bias unsafe.Pointer) {
 	var c0_0 archsimd.Float32x8
 	var c1_0 archsimd.Float32x8
 	var c2_0 archsimd.Float32x8
@@ -4473,9 +4141,9 @@ func matmulNN_8x400x120_biasAdd_relu_avx2_k4x8(a, bp, c, bias unsafe.Pointer) {
 	c3_0.Store((*[8]float32)(unsafe.Add(c, 1440)))
 }
 
-// matmulNN_8x400x120_biasAdd_relu_avx2_pack packs columns [j0, j0+16) of op(b)
+// matmulNN_16x400x120_biasAdd_relu_avx2_pack packs columns [j0, j0+16) of op(b)
 // (fewer at the right edge) into ws as 400 rows of 16 floats.
-func matmulNN_8x400x120_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
+func matmulNN_16x400x120_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 	src := unsafe.Add(b, j0*4)
 	so, wo := uintptr(0), uintptr(0)
 	if j0+16 <= 120 {
@@ -4495,51 +4163,51 @@ func matmulNN_8x400x120_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 	}
 }
 
-// matmulNN_8x400x120_biasAdd_relu_avx2 computes rows [i0,i1) and columns
-// [j0,j1) of matmulNN_8x400x120_biasAdd_relu with avx2 kernels: i0 and i1 are
+// matmulNN_16x400x120_biasAdd_relu_avx2 computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_16x400x120_biasAdd_relu with avx2 kernels: i0 and i1 are
 // multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 6400
 // floats.
-func matmulNN_8x400x120_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	if len(x.C) < 960 || len(x.A) < 3200 || len(x.B) < 48000 || len(x.Bias) < 120 || len(ws) < 6400 {
-		panic("matmulNN_8x400x120_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+func matmulNN_16x400x120_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 1920 || len(x.A) < 6400 || len(x.B) < 48000 || len(x.Bias) < 120 || len(ws) < 6400 {
+		panic("matmulNN_16x400x120_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
 	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
-	iEnd := min(i1, 8)
+	iEnd := min(i1, 16)
 	j := j0
 	for ; j+16 <= j1; j += 16 {
-		matmulNN_8x400x120_biasAdd_relu_avx2_pack(wp, bs, j)
+		matmulNN_16x400x120_biasAdd_relu_avx2_pack(wp, bs, j)
 		for i := i0; i < iEnd; i += 4 {
-			matmulNN_8x400x120_biasAdd_relu_avx2_k4x16(unsafe.Add(ap, i*1600), wp, unsafe.Add(cp, (i*120+j)*4), unsafe.Add(biasp, j*4))
+			matmulNN_16x400x120_biasAdd_relu_avx2_k4x16(unsafe.Add(ap, i*1600), wp, unsafe.Add(cp, (i*120+j)*4), unsafe.Add(biasp, j*4))
 		}
 	}
 	if j < j1 {
-		matmulNN_8x400x120_biasAdd_relu_avx2_pack(wp, bs, j)
+		matmulNN_16x400x120_biasAdd_relu_avx2_pack(wp, bs, j)
 		for i := i0; i < iEnd; i += 4 {
-			matmulNN_8x400x120_biasAdd_relu_avx2_k4x8(unsafe.Add(ap, i*1600), wp, unsafe.Add(cp, (i*120+j)*4), unsafe.Add(biasp, j*4))
+			matmulNN_16x400x120_biasAdd_relu_avx2_k4x8(unsafe.Add(ap, i*1600), wp, unsafe.Add(cp, (i*120+j)*4), unsafe.Add(biasp, j*4))
 		}
 	} // the right edge, 8 columns
 }
 
-// matmulNN_8x120x84_biasAdd_relu_part computes a share of
-// matmulNN_8x120x84_biasAdd_relu with the kernels of kernels.ISA.
-func matmulNN_8x120x84_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+// matmulNN_16x120x84_biasAdd_relu_part computes a share of
+// matmulNN_16x120x84_biasAdd_relu with the kernels of kernels.ISA.
+func matmulNN_16x120x84_biasAdd_relu_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	switch kernels.ISA {
 	case kernels.AVX512:
-		matmulNN_8x120x84_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
+		matmulNN_16x120x84_biasAdd_relu_avx512(x, ws, i0, i1, j0, j1)
 		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
-		matmulNN_8x120x84_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
+		matmulNN_16x120x84_biasAdd_relu_avx2(x, ws, i0, i1, j0, j1)
 		archsimd.ClearAVXUpperBits()
 	default:
-		matmulNN_8x120x84_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
+		matmulNN_16x120x84_biasAdd_relu_scalar(x, ws, i0, i1, j0, j1)
 	}
 }
 
-// matmulNN_8x120x84_biasAdd_relu_avx512_k4x32 computes the 4x32 tile at c of
-// matmulNN_8x120x84_biasAdd_relu: K=120 steps over the packed panel bp, a read
+// matmulNN_16x120x84_biasAdd_relu_avx512_k4x32 computes the 4x32 tile at c of
+// matmulNN_16x120x84_biasAdd_relu: K=120 steps over the packed panel bp, a read
 // in place.
-func matmulNN_8x120x84_biasAdd_relu_avx512_k4x32(a, bp, c, bias unsafe.Pointer) {
+func matmulNN_16x120x84_biasAdd_relu_avx512_k4x32(a, bp, c, bias unsafe.Pointer) {
 	var c0_0, c0_1 archsimd.Float32x16
 	var c1_0, c1_1 archsimd.Float32x16
 	var c2_0, c2_1 archsimd.Float32x16
@@ -4607,10 +4275,10 @@ func matmulNN_8x120x84_biasAdd_relu_avx512_k4x32(a, bp, c, bias unsafe.Pointer) 
 	c3_1.Store((*[16]float32)(unsafe.Add(c, 1072)))
 }
 
-// matmulNN_8x120x84_biasAdd_relu_avx512_k4x20 computes the 4x20 tile at c of
-// matmulNN_8x120x84_biasAdd_relu: K=120 steps over the packed panel bp, a read
+// matmulNN_16x120x84_biasAdd_relu_avx512_k4x20 computes the 4x20 tile at c of
+// matmulNN_16x120x84_biasAdd_relu: K=120 steps over the packed panel bp, a read
 // in place.
-func matmulNN_8x120x84_biasAdd_relu_avx512_k4x20(a, bp, c, bias unsafe.Pointer) {
+func matmulNN_16x120x84_biasAdd_relu_avx512_k4x20(a, bp, c, bias unsafe.Pointer) {
 	var c0_0, c0_1 archsimd.Float32x16
 	var c1_0, c1_1 archsimd.Float32x16
 	var c2_0, c2_1 archsimd.Float32x16
@@ -4678,9 +4346,9 @@ func matmulNN_8x120x84_biasAdd_relu_avx512_k4x20(a, bp, c, bias unsafe.Pointer) 
 	kernels.StorePart16(c3_1, unsafe.Add(c, 1072), 4)
 }
 
-// matmulNN_8x120x84_biasAdd_relu_avx512_pack packs columns [j0, j0+32) of op(b)
-// (fewer at the right edge) into ws as 120 rows of 32 floats.
-func matmulNN_8x120x84_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) {
+// matmulNN_16x120x84_biasAdd_relu_avx512_pack packs columns [j0, j0+32) of
+// op(b) (fewer at the right edge) into ws as 120 rows of 32 floats.
+func matmulNN_16x120x84_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 	src := unsafe.Add(b, j0*4)
 	so, wo := uintptr(0), uintptr(0)
 	if j0+32 <= 84 {
@@ -4701,36 +4369,36 @@ func matmulNN_8x120x84_biasAdd_relu_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 	}
 }
 
-// matmulNN_8x120x84_biasAdd_relu_avx512 computes rows [i0,i1) and columns
-// [j0,j1) of matmulNN_8x120x84_biasAdd_relu with avx512 kernels: i0 and i1 are
+// matmulNN_16x120x84_biasAdd_relu_avx512 computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_16x120x84_biasAdd_relu with avx512 kernels: i0 and i1 are
 // multiples of 4 (or M), j0 and j1 of 32 (or N); ws holds one panel, 3840
 // floats.
-func matmulNN_8x120x84_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	if len(x.C) < 672 || len(x.A) < 960 || len(x.B) < 10080 || len(x.Bias) < 84 || len(ws) < 3840 {
-		panic("matmulNN_8x120x84_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
+func matmulNN_16x120x84_biasAdd_relu_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 1344 || len(x.A) < 1920 || len(x.B) < 10080 || len(x.Bias) < 84 || len(ws) < 3840 {
+		panic("matmulNN_16x120x84_biasAdd_relu_avx512: an operand or the workspace is shorter than the product needs")
 	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
-	iEnd := min(i1, 8)
+	iEnd := min(i1, 16)
 	j := j0
 	for ; j+32 <= j1; j += 32 {
-		matmulNN_8x120x84_biasAdd_relu_avx512_pack(wp, bs, j)
+		matmulNN_16x120x84_biasAdd_relu_avx512_pack(wp, bs, j)
 		for i := i0; i < iEnd; i += 4 {
-			matmulNN_8x120x84_biasAdd_relu_avx512_k4x32(unsafe.Add(ap, i*480), wp, unsafe.Add(cp, (i*84+j)*4), unsafe.Add(biasp, j*4))
+			matmulNN_16x120x84_biasAdd_relu_avx512_k4x32(unsafe.Add(ap, i*480), wp, unsafe.Add(cp, (i*84+j)*4), unsafe.Add(biasp, j*4))
 		}
 	}
 	if j < j1 {
-		matmulNN_8x120x84_biasAdd_relu_avx512_pack(wp, bs, j)
+		matmulNN_16x120x84_biasAdd_relu_avx512_pack(wp, bs, j)
 		for i := i0; i < iEnd; i += 4 {
-			matmulNN_8x120x84_biasAdd_relu_avx512_k4x20(unsafe.Add(ap, i*480), wp, unsafe.Add(cp, (i*84+j)*4), unsafe.Add(biasp, j*4))
+			matmulNN_16x120x84_biasAdd_relu_avx512_k4x20(unsafe.Add(ap, i*480), wp, unsafe.Add(cp, (i*84+j)*4), unsafe.Add(biasp, j*4))
 		}
 	} // the right edge, 20 columns
 }
 
-// matmulNN_8x120x84_biasAdd_relu_avx2_k4x16 computes the 4x16 tile at c of
-// matmulNN_8x120x84_biasAdd_relu: K=120 steps over the packed panel bp, a read
+// matmulNN_16x120x84_biasAdd_relu_avx2_k4x16 computes the 4x16 tile at c of
+// matmulNN_16x120x84_biasAdd_relu: K=120 steps over the packed panel bp, a read
 // in place.
-func matmulNN_8x120x84_biasAdd_relu_avx2_k4x16(a, bp, c, bias unsafe.Pointer) {
+func matmulNN_16x120x84_biasAdd_relu_avx2_k4x16(a, bp, c, bias unsafe.Pointer) {
 	var c0_0, c0_1 archsimd.Float32x8
 	var c1_0, c1_1 archsimd.Float32x8
 	var c2_0, c2_1 archsimd.Float32x8
@@ -4798,10 +4466,10 @@ func matmulNN_8x120x84_biasAdd_relu_avx2_k4x16(a, bp, c, bias unsafe.Pointer) {
 	c3_1.Store((*[8]float32)(unsafe.Add(c, 1040)))
 }
 
-// matmulNN_8x120x84_biasAdd_relu_avx2_k4x4 computes the 4x4 tile at c of
-// matmulNN_8x120x84_biasAdd_relu: K=120 steps over the packed panel bp, a read
+// matmulNN_16x120x84_biasAdd_relu_avx2_k4x4 computes the 4x4 tile at c of
+// matmulNN_16x120x84_biasAdd_relu: K=120 steps over the packed panel bp, a read
 // in place.
-func matmulNN_8x120x84_biasAdd_relu_avx2_k4x4(a, bp, c, bias unsafe.Pointer) {
+func matmulNN_16x120x84_biasAdd_relu_avx2_k4x4(a, bp, c, bias unsafe.Pointer) {
 	var c0_0 archsimd.Float32x8
 	var c1_0 archsimd.Float32x8
 	var c2_0 archsimd.Float32x8
@@ -4846,9 +4514,9 @@ func matmulNN_8x120x84_biasAdd_relu_avx2_k4x4(a, bp, c, bias unsafe.Pointer) {
 	kernels.StorePart8(c3_0, unsafe.Add(c, 1008), 4)
 }
 
-// matmulNN_8x120x84_biasAdd_relu_avx2_pack packs columns [j0, j0+16) of op(b)
+// matmulNN_16x120x84_biasAdd_relu_avx2_pack packs columns [j0, j0+16) of op(b)
 // (fewer at the right edge) into ws as 120 rows of 16 floats.
-func matmulNN_8x120x84_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
+func matmulNN_16x120x84_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 	src := unsafe.Add(b, j0*4)
 	so, wo := uintptr(0), uintptr(0)
 	if j0+16 <= 84 {
@@ -4868,50 +4536,51 @@ func matmulNN_8x120x84_biasAdd_relu_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 	}
 }
 
-// matmulNN_8x120x84_biasAdd_relu_avx2 computes rows [i0,i1) and columns [j0,j1)
-// of matmulNN_8x120x84_biasAdd_relu with avx2 kernels: i0 and i1 are multiples
-// of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 1920 floats.
-func matmulNN_8x120x84_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	if len(x.C) < 672 || len(x.A) < 960 || len(x.B) < 10080 || len(x.Bias) < 84 || len(ws) < 1920 {
-		panic("matmulNN_8x120x84_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
+// matmulNN_16x120x84_biasAdd_relu_avx2 computes rows [i0,i1) and columns
+// [j0,j1) of matmulNN_16x120x84_biasAdd_relu with avx2 kernels: i0 and i1 are
+// multiples of 4 (or M), j0 and j1 of 16 (or N); ws holds one panel, 1920
+// floats.
+func matmulNN_16x120x84_biasAdd_relu_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 1344 || len(x.A) < 1920 || len(x.B) < 10080 || len(x.Bias) < 84 || len(ws) < 1920 {
+		panic("matmulNN_16x120x84_biasAdd_relu_avx2: an operand or the workspace is shorter than the product needs")
 	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
-	iEnd := min(i1, 8)
+	iEnd := min(i1, 16)
 	j := j0
 	for ; j+16 <= j1; j += 16 {
-		matmulNN_8x120x84_biasAdd_relu_avx2_pack(wp, bs, j)
+		matmulNN_16x120x84_biasAdd_relu_avx2_pack(wp, bs, j)
 		for i := i0; i < iEnd; i += 4 {
-			matmulNN_8x120x84_biasAdd_relu_avx2_k4x16(unsafe.Add(ap, i*480), wp, unsafe.Add(cp, (i*84+j)*4), unsafe.Add(biasp, j*4))
+			matmulNN_16x120x84_biasAdd_relu_avx2_k4x16(unsafe.Add(ap, i*480), wp, unsafe.Add(cp, (i*84+j)*4), unsafe.Add(biasp, j*4))
 		}
 	}
 	if j < j1 {
-		matmulNN_8x120x84_biasAdd_relu_avx2_pack(wp, bs, j)
+		matmulNN_16x120x84_biasAdd_relu_avx2_pack(wp, bs, j)
 		for i := i0; i < iEnd; i += 4 {
-			matmulNN_8x120x84_biasAdd_relu_avx2_k4x4(unsafe.Add(ap, i*480), wp, unsafe.Add(cp, (i*84+j)*4), unsafe.Add(biasp, j*4))
+			matmulNN_16x120x84_biasAdd_relu_avx2_k4x4(unsafe.Add(ap, i*480), wp, unsafe.Add(cp, (i*84+j)*4), unsafe.Add(biasp, j*4))
 		}
 	} // the right edge, 4 columns
 }
 
-// matmulNN_8x84x10_biasAdd_part computes a share of matmulNN_8x84x10_biasAdd
+// matmulNN_16x84x10_biasAdd_part computes a share of matmulNN_16x84x10_biasAdd
 // with the kernels of kernels.ISA.
-func matmulNN_8x84x10_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+func matmulNN_16x84x10_biasAdd_part(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
 	switch kernels.ISA {
 	case kernels.AVX512:
-		matmulNN_8x84x10_biasAdd_avx512(x, ws, i0, i1, j0, j1)
+		matmulNN_16x84x10_biasAdd_avx512(x, ws, i0, i1, j0, j1)
 		archsimd.ClearAVXUpperBits()
 	case kernels.AVX2:
-		matmulNN_8x84x10_biasAdd_avx2(x, ws, i0, i1, j0, j1)
+		matmulNN_16x84x10_biasAdd_avx2(x, ws, i0, i1, j0, j1)
 		archsimd.ClearAVXUpperBits()
 	default:
-		matmulNN_8x84x10_biasAdd_scalar(x, ws, i0, i1, j0, j1)
+		matmulNN_16x84x10_biasAdd_scalar(x, ws, i0, i1, j0, j1)
 	}
 }
 
-// matmulNN_8x84x10_biasAdd_avx512_k4x10 computes the 4x10 tile at c of
-// matmulNN_8x84x10_biasAdd: K=84 steps over the packed panel bp, a read in
+// matmulNN_16x84x10_biasAdd_avx512_k4x10 computes the 4x10 tile at c of
+// matmulNN_16x84x10_biasAdd: K=84 steps over the packed panel bp, a read in
 // place.
-func matmulNN_8x84x10_biasAdd_avx512_k4x10(a, bp, c, bias unsafe.Pointer) {
+func matmulNN_16x84x10_biasAdd_avx512_k4x10(a, bp, c, bias unsafe.Pointer) {
 	var c0_0 archsimd.Float32x16
 	var c1_0 archsimd.Float32x16
 	var c2_0 archsimd.Float32x16
@@ -4951,9 +4620,9 @@ func matmulNN_8x84x10_biasAdd_avx512_k4x10(a, bp, c, bias unsafe.Pointer) {
 	kernels.StorePart16(c3_0, unsafe.Add(c, 120), 10)
 }
 
-// matmulNN_8x84x10_biasAdd_avx512_pack packs columns [j0, j0+32) of op(b)
+// matmulNN_16x84x10_biasAdd_avx512_pack packs columns [j0, j0+32) of op(b)
 // (fewer at the right edge) into ws as 84 rows of 32 floats.
-func matmulNN_8x84x10_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
+func matmulNN_16x84x10_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 	src := unsafe.Add(b, j0*4)
 	so, wo := uintptr(0), uintptr(0)
 	for k := 0; k < 84; k++ {
@@ -4963,29 +4632,29 @@ func matmulNN_8x84x10_biasAdd_avx512_pack(ws, b unsafe.Pointer, j0 int) {
 	}
 }
 
-// matmulNN_8x84x10_biasAdd_avx512 computes rows [i0,i1) and columns [j0,j1) of
-// matmulNN_8x84x10_biasAdd with avx512 kernels: i0 and i1 are multiples of 4
+// matmulNN_16x84x10_biasAdd_avx512 computes rows [i0,i1) and columns [j0,j1) of
+// matmulNN_16x84x10_biasAdd with avx512 kernels: i0 and i1 are multiples of 4
 // (or M), j0 and j1 of 32 (or N); ws holds one panel, 2688 floats.
-func matmulNN_8x84x10_biasAdd_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	if len(x.C) < 80 || len(x.A) < 672 || len(x.B) < 840 || len(x.Bias) < 10 || len(ws) < 2688 {
-		panic("matmulNN_8x84x10_biasAdd_avx512: an operand or the workspace is shorter than the product needs")
+func matmulNN_16x84x10_biasAdd_avx512(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 160 || len(x.A) < 1344 || len(x.B) < 840 || len(x.Bias) < 10 || len(ws) < 2688 {
+		panic("matmulNN_16x84x10_biasAdd_avx512: an operand or the workspace is shorter than the product needs")
 	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
-	iEnd := min(i1, 8)
+	iEnd := min(i1, 16)
 	j := j0
 	if j < j1 {
-		matmulNN_8x84x10_biasAdd_avx512_pack(wp, bs, j)
+		matmulNN_16x84x10_biasAdd_avx512_pack(wp, bs, j)
 		for i := i0; i < iEnd; i += 4 {
-			matmulNN_8x84x10_biasAdd_avx512_k4x10(unsafe.Add(ap, i*336), wp, unsafe.Add(cp, (i*10+j)*4), unsafe.Add(biasp, j*4))
+			matmulNN_16x84x10_biasAdd_avx512_k4x10(unsafe.Add(ap, i*336), wp, unsafe.Add(cp, (i*10+j)*4), unsafe.Add(biasp, j*4))
 		}
 	} // the right edge, 10 columns
 }
 
-// matmulNN_8x84x10_biasAdd_avx2_k4x10 computes the 4x10 tile at c of
-// matmulNN_8x84x10_biasAdd: K=84 steps over the packed panel bp, a read in
+// matmulNN_16x84x10_biasAdd_avx2_k4x10 computes the 4x10 tile at c of
+// matmulNN_16x84x10_biasAdd: K=84 steps over the packed panel bp, a read in
 // place.
-func matmulNN_8x84x10_biasAdd_avx2_k4x10(a, bp, c, bias unsafe.Pointer) {
+func matmulNN_16x84x10_biasAdd_avx2_k4x10(a, bp, c, bias unsafe.Pointer) {
 	var c0_0, c0_1 archsimd.Float32x8
 	var c1_0, c1_1 archsimd.Float32x8
 	var c2_0, c2_1 archsimd.Float32x8
@@ -5044,9 +4713,9 @@ func matmulNN_8x84x10_biasAdd_avx2_k4x10(a, bp, c, bias unsafe.Pointer) {
 	kernels.StorePart8(c3_1, unsafe.Add(c, 152), 2)
 }
 
-// matmulNN_8x84x10_biasAdd_avx2_pack packs columns [j0, j0+16) of op(b) (fewer
+// matmulNN_16x84x10_biasAdd_avx2_pack packs columns [j0, j0+16) of op(b) (fewer
 // at the right edge) into ws as 84 rows of 16 floats.
-func matmulNN_8x84x10_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
+func matmulNN_16x84x10_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 	src := unsafe.Add(b, j0*4)
 	so, wo := uintptr(0), uintptr(0)
 	for k := 0; k < 84; k++ {
@@ -5057,21 +4726,21 @@ func matmulNN_8x84x10_biasAdd_avx2_pack(ws, b unsafe.Pointer, j0 int) {
 	}
 }
 
-// matmulNN_8x84x10_biasAdd_avx2 computes rows [i0,i1) and columns [j0,j1) of
-// matmulNN_8x84x10_biasAdd with avx2 kernels: i0 and i1 are multiples of 4 (or
+// matmulNN_16x84x10_biasAdd_avx2 computes rows [i0,i1) and columns [j0,j1) of
+// matmulNN_16x84x10_biasAdd with avx2 kernels: i0 and i1 are multiples of 4 (or
 // M), j0 and j1 of 16 (or N); ws holds one panel, 1344 floats.
-func matmulNN_8x84x10_biasAdd_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
-	if len(x.C) < 80 || len(x.A) < 672 || len(x.B) < 840 || len(x.Bias) < 10 || len(ws) < 1344 {
-		panic("matmulNN_8x84x10_biasAdd_avx2: an operand or the workspace is shorter than the product needs")
+func matmulNN_16x84x10_biasAdd_avx2(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 int) {
+	if len(x.C) < 160 || len(x.A) < 1344 || len(x.B) < 840 || len(x.Bias) < 10 || len(ws) < 1344 {
+		panic("matmulNN_16x84x10_biasAdd_avx2: an operand or the workspace is shorter than the product needs")
 	}
 	cp, ap, bs, wp := unsafe.Pointer(&x.C[0]), unsafe.Pointer(&x.A[0]), unsafe.Pointer(&x.B[0]), unsafe.Pointer(&ws[0])
 	biasp := unsafe.Pointer(&x.Bias[0])
-	iEnd := min(i1, 8)
+	iEnd := min(i1, 16)
 	j := j0
 	if j < j1 {
-		matmulNN_8x84x10_biasAdd_avx2_pack(wp, bs, j)
+		matmulNN_16x84x10_biasAdd_avx2_pack(wp, bs, j)
 		for i := i0; i < iEnd; i += 4 {
-			matmulNN_8x84x10_biasAdd_avx2_k4x10(unsafe.Add(ap, i*336), wp, unsafe.Add(cp, (i*10+j)*4), unsafe.Add(biasp, j*4))
+			matmulNN_16x84x10_biasAdd_avx2_k4x10(unsafe.Add(ap, i*336), wp, unsafe.Add(cp, (i*10+j)*4), unsafe.Add(biasp, j*4))
 		}
 	} // the right edge, 10 columns
 }

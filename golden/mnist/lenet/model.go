@@ -17,7 +17,7 @@ const Batch = 128
 // InferBatch is the sub-batch the inference pass runs at: EvalStep and Predict
 // run it on a batch's real rows, InferBatch rows at a time, skipping the chunks
 // that hold only padding.
-const InferBatch = 8
+const InferBatch = 16
 
 // ArenaFloats is the size of the arena every Float buffer lives in: parameters,
 // gradients, optimizer state and the input, then the activations of whichever
@@ -81,12 +81,8 @@ type Model struct {
 	logitsWAdamV           []Float // state logits.w.adam_v[84,10] (examples/mnist/lenet.dl:12:10)
 	logitsBAdamM           []Float // state logits.b.adam_m[10] (examples/mnist/lenet.dl:12:10)
 	logitsBAdamV           []Float // state logits.b.adam_v[10] (examples/mnist/lenet.dl:12:10)
-	c1Conv2d               []Float // forward conv2d of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:6)
-	c1BiasAdd              []Float // forward bias_add of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:6)
 	c1Relu                 []Float // forward relu of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:42)
 	c1                     []Float // forward maxpool2d of c1 [128,6,14,14] (examples/mnist/lenet.dl:8:50)
-	c2Conv2d               []Float // forward conv2d of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:6)
-	c2BiasAdd              []Float // forward bias_add of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:6)
 	c2Relu                 []Float // forward relu of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:27)
 	c2                     []Float // forward maxpool2d of c2 [128,16,5,5] (examples/mnist/lenet.dl:9:35)
 	h1Flatten              []Float // forward flatten of h1 [128,400] (examples/mnist/lenet.dl:10:6)
@@ -107,18 +103,14 @@ type Model struct {
 	c1BwdReluGrad          []Float // backward relu_grad of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:42)
 
 	// The inference pass's activations, in the same reused memory.
-	inferC1Conv2d  []Float // inference conv2d of c1 [8,6,28,28] (examples/mnist/lenet.dl:8:6)
-	inferC1BiasAdd []Float // inference bias_add of c1 [8,6,28,28] (examples/mnist/lenet.dl:8:6)
-	inferC1Relu    []Float // inference relu of c1 [8,6,28,28] (examples/mnist/lenet.dl:8:42)
-	inferC1        []Float // inference maxpool2d of c1 [8,6,14,14] (examples/mnist/lenet.dl:8:50)
-	inferC2Conv2d  []Float // inference conv2d of c2 [8,16,10,10] (examples/mnist/lenet.dl:9:6)
-	inferC2BiasAdd []Float // inference bias_add of c2 [8,16,10,10] (examples/mnist/lenet.dl:9:6)
-	inferC2Relu    []Float // inference relu of c2 [8,16,10,10] (examples/mnist/lenet.dl:9:27)
-	inferC2        []Float // inference maxpool2d of c2 [8,16,5,5] (examples/mnist/lenet.dl:9:35)
-	inferH1Flatten []Float // inference flatten of h1 [8,400] (examples/mnist/lenet.dl:10:6)
-	inferH1        []Float // inference relu of h1 [8,120] (examples/mnist/lenet.dl:10:35)
-	inferH2        []Float // inference relu of h2 [8,84] (examples/mnist/lenet.dl:11:23)
-	inferLogits    []Float // inference bias_add of logits [8,10] (examples/mnist/lenet.dl:12:10)
+	inferC1Relu    []Float // inference relu of c1 [16,6,28,28] (examples/mnist/lenet.dl:8:42)
+	inferC1        []Float // inference maxpool2d of c1 [16,6,14,14] (examples/mnist/lenet.dl:8:50)
+	inferC2Relu    []Float // inference relu of c2 [16,16,10,10] (examples/mnist/lenet.dl:9:27)
+	inferC2        []Float // inference maxpool2d of c2 [16,16,5,5] (examples/mnist/lenet.dl:9:35)
+	inferH1Flatten []Float // inference flatten of h1 [16,400] (examples/mnist/lenet.dl:10:6)
+	inferH1        []Float // inference relu of h1 [16,120] (examples/mnist/lenet.dl:10:35)
+	inferH2        []Float // inference relu of h2 [16,84] (examples/mnist/lenet.dl:11:23)
+	inferLogits    []Float // inference bias_add of logits [16,10] (examples/mnist/lenet.dl:12:10)
 }
 
 var _ runtime.Model = (*Model)(nil)
@@ -172,43 +164,35 @@ func New() *Model {
 	m.logitsWAdamV = arena[346316:347156:347156]
 	m.logitsBAdamM = arena[347156:347166:347166]
 	m.logitsBAdamV = arena[347166:347176:347176]
-	m.c1Conv2d = arena[347176:949288:949288]
-	m.c1BiasAdd = arena[949288:1551400:1551400]
-	m.c1Relu = arena[949288:1551400:1551400]
-	m.c1 = arena[756776:907304:907304]
-	m.c2Conv2d = arena[347176:551976:551976]
-	m.c2BiasAdd = arena[551976:756776:756776]
-	m.c2Relu = arena[551976:756776:756776]
-	m.c2 = arena[347176:398376:398376]
-	m.h1Flatten = arena[347176:398376:398376]
-	m.h1 = arena[907304:922664:922664]
-	m.h2 = arena[922664:933416:933416]
+	m.c1Relu = arena[347176:949288:949288]
+	m.c1 = arena[1358888:1509416:1509416]
+	m.c2Relu = arena[949288:1154088:1154088]
+	m.c2 = arena[1154088:1205288:1205288]
+	m.h1Flatten = arena[1154088:1205288:1205288]
+	m.h1 = arena[1205288:1220648:1220648]
+	m.h2 = arena[1220648:1231400:1231400]
 	m.logits = arena[1701928:1703208:1703208]
 	m.loss = arena[1703208:1703209:1703209]
-	m.lossBwdFill = arena[934696:934697:934697]
-	m.lossBwdSoftmaxXentGrad = arena[933416:934696:934696]
-	m.h2BwdReluGrad = arena[938024:948776:948776]
-	m.h1BwdReluGrad = arena[922664:938024:938024]
-	m.h1BwdMatmul = arena[1551400:1602600:1602600]
-	m.h1BwdReshape = arena[1551400:1602600:1602600]
-	m.c2BwdMaxpool2dGrad = arena[347176:551976:551976]
-	m.c2BwdReluGrad = arena[551976:756776:756776]
+	m.lossBwdFill = arena[1232680:1232681:1232681]
+	m.lossBwdSoftmaxXentGrad = arena[1231400:1232680:1232680]
+	m.h2BwdReluGrad = arena[1236008:1246760:1246760]
+	m.h1BwdReluGrad = arena[1220648:1236008:1236008]
+	m.h1BwdMatmul = arena[1509416:1560616:1560616]
+	m.h1BwdReshape = arena[1509416:1560616:1560616]
+	m.c2BwdMaxpool2dGrad = arena[1154088:1358888:1358888]
+	m.c2BwdReluGrad = arena[949288:1154088:1154088]
 	m.c2BwdConv2dGradInput = arena[1551400:1701928:1701928]
-	m.c1BwdMaxpool2dGrad = arena[347176:949288:949288]
-	m.c1BwdReluGrad = arena[949288:1551400:1551400]
-	m.inferC1Conv2d = arena[347176:384808:384808]
-	m.inferC1BiasAdd = arena[384808:422440:422440]
-	m.inferC1Relu = arena[384808:422440:422440]
-	m.inferC1 = arena[359976:369384:369384]
-	m.inferC2Conv2d = arena[347176:359976:359976]
-	m.inferC2BiasAdd = arena[359976:372776:372776]
-	m.inferC2Relu = arena[359976:372776:372776]
-	m.inferC2 = arena[347176:350376:350376]
-	m.inferH1Flatten = arena[347176:350376:350376]
-	m.inferH1 = arena[350376:351336:351336]
-	m.inferH2 = arena[347176:347848:347848]
-	m.inferLogits = arena[347848:347928:347928]
-	m.panels = make([]Float, 92076)
+	m.c1BwdMaxpool2dGrad = arena[949288:1551400:1551400]
+	m.c1BwdReluGrad = arena[347176:949288:949288]
+	m.inferC1Relu = arena[347176:422440:422440]
+	m.inferC1 = arena[422440:441256:441256]
+	m.inferC2Relu = arena[347176:372776:372776]
+	m.inferC2 = arena[372776:379176:379176]
+	m.inferH1Flatten = arena[372776:379176:379176]
+	m.inferH1 = arena[347176:349096:349096]
+	m.inferH2 = arena[349096:350440:350440]
+	m.inferLogits = arena[347176:347336:347336]
+	m.panels = make([]Float, 81984)
 	m.Init(1)
 	return m
 }
@@ -345,17 +329,11 @@ func (m *Model) Trace(b *runtime.Batch, visit func(runtime.Tensor) bool) {
 	}()
 	m.load(b)
 	// c1 (examples/mnist/lenet.dl:8:6): conv2d image[128,1,28,28], c1.w[6,1,5,5] → [128,6,28,28]
-	conv2d_128x1x28x28_6x28x28_k5s1p2(m.c1Conv2d, m.image, m.c1W, m.panels)
-	if !visit(runtime.Tensor{Name: "c1.conv2d3", Shape: []int{128, 6, 28, 28}, F32: m.c1Conv2d}) {
-		return
-	}
-	// c1 (examples/mnist/lenet.dl:8:6): bias_add c1Conv2d[128,6,28,28], c1.b[6] → [128,6,28,28]
-	biasAdd_128x6x28x28(m.c1BiasAdd, m.c1Conv2d, m.c1B)
-	if !visit(runtime.Tensor{Name: "c1.bias_add5", Shape: []int{128, 6, 28, 28}, F32: m.c1BiasAdd}) {
-		return
-	}
-	// c1 (examples/mnist/lenet.dl:8:42): relu c1BiasAdd[128,6,28,28] → [128,6,28,28]
-	relu_128x6x28x28(m.c1Relu, m.c1BiasAdd)
+	// (computed in the fused kernel of c1Relu below)
+	// c1 (examples/mnist/lenet.dl:8:6): bias_add c1.conv2d3[128,6,28,28], c1.b[6] → [128,6,28,28]
+	// (computed in the fused kernel of c1Relu below)
+	// c1 (examples/mnist/lenet.dl:8:42): relu c1.bias_add5[128,6,28,28] → [128,6,28,28]
+	conv2d_128x1x28x28_6x28x28_k5s1p2_biasAdd_relu(m.c1Relu, m.image, m.c1W, m.c1B, m.panels)
 	if !visit(runtime.Tensor{Name: "c1.relu6", Shape: []int{128, 6, 28, 28}, F32: m.c1Relu}) {
 		return
 	}
@@ -365,17 +343,11 @@ func (m *Model) Trace(b *runtime.Batch, visit func(runtime.Tensor) bool) {
 		return
 	}
 	// c2 (examples/mnist/lenet.dl:9:6): conv2d c1[128,6,14,14], c2.w[16,6,5,5] → [128,16,10,10]
-	conv2d_128x6x14x14_16x10x10_k5s1p0(m.c2Conv2d, m.c1, m.c2W, m.panels)
-	if !visit(runtime.Tensor{Name: "c2.conv2d9", Shape: []int{128, 16, 10, 10}, F32: m.c2Conv2d}) {
-		return
-	}
-	// c2 (examples/mnist/lenet.dl:9:6): bias_add c2Conv2d[128,16,10,10], c2.b[16] → [128,16,10,10]
-	biasAdd_128x16x10x10(m.c2BiasAdd, m.c2Conv2d, m.c2B)
-	if !visit(runtime.Tensor{Name: "c2.bias_add11", Shape: []int{128, 16, 10, 10}, F32: m.c2BiasAdd}) {
-		return
-	}
-	// c2 (examples/mnist/lenet.dl:9:27): relu c2BiasAdd[128,16,10,10] → [128,16,10,10]
-	relu_128x16x10x10(m.c2Relu, m.c2BiasAdd)
+	// (computed in the fused kernel of c2Relu below)
+	// c2 (examples/mnist/lenet.dl:9:6): bias_add c2.conv2d9[128,16,10,10], c2.b[16] → [128,16,10,10]
+	// (computed in the fused kernel of c2Relu below)
+	// c2 (examples/mnist/lenet.dl:9:27): relu c2.bias_add11[128,16,10,10] → [128,16,10,10]
+	conv2d_128x6x14x14_16x10x10_k5s1p0_biasAdd_relu(m.c2Relu, m.c1, m.c2W, m.c2B, m.panels)
 	if !visit(runtime.Tensor{Name: "c2.relu12", Shape: []int{128, 16, 10, 10}, F32: m.c2Relu}) {
 		return
 	}
@@ -473,7 +445,7 @@ func (m *Model) EvalStep(b *runtime.Batch) (lossSum float64, correct int) {
 	m.loadRows(b, (n+InferBatch-1)/InferBatch*InferBatch)
 	for lo := 0; lo < n; lo += InferBatch {
 		m.infer(m.image[lo*784 : (lo+InferBatch)*784])
-		chunkLoss, chunkCorrect := evalSoftmaxXent_8x10(m.inferLogits, m.digit[lo:lo+InferBatch], n-lo)
+		chunkLoss, chunkCorrect := evalSoftmaxXent_16x10(m.inferLogits, m.digit[lo:lo+InferBatch], n-lo)
 		lossSum += chunkLoss
 		correct += chunkCorrect
 	}

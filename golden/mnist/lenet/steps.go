@@ -6,19 +6,19 @@ package lenet
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
 	// c1 (examples/mnist/lenet.dl:8:6): conv2d image[128,1,28,28], c1.w[6,1,5,5] → [128,6,28,28]
-	conv2d_128x1x28x28_6x28x28_k5s1p2(m.c1Conv2d, m.image, m.c1W, m.panels)
-	// c1 (examples/mnist/lenet.dl:8:6): bias_add c1Conv2d[128,6,28,28], c1.b[6] → [128,6,28,28]
-	biasAdd_128x6x28x28(m.c1BiasAdd, m.c1Conv2d, m.c1B)
-	// c1 (examples/mnist/lenet.dl:8:42): relu c1BiasAdd[128,6,28,28] → [128,6,28,28]
-	relu_128x6x28x28(m.c1Relu, m.c1BiasAdd)
+	// (computed in the fused kernel of c1Relu below)
+	// c1 (examples/mnist/lenet.dl:8:6): bias_add c1.conv2d3[128,6,28,28], c1.b[6] → [128,6,28,28]
+	// (computed in the fused kernel of c1Relu below)
+	// c1 (examples/mnist/lenet.dl:8:42): relu c1.bias_add5[128,6,28,28] → [128,6,28,28]
+	conv2d_128x1x28x28_6x28x28_k5s1p2_biasAdd_relu(m.c1Relu, m.image, m.c1W, m.c1B, m.panels)
 	// c1 (examples/mnist/lenet.dl:8:50): maxpool2d c1Relu[128,6,28,28] → [128,6,14,14]
 	maxpool2d_128x6x28x28_k2s2p0(m.c1, m.c1Relu)
 	// c2 (examples/mnist/lenet.dl:9:6): conv2d c1[128,6,14,14], c2.w[16,6,5,5] → [128,16,10,10]
-	conv2d_128x6x14x14_16x10x10_k5s1p0(m.c2Conv2d, m.c1, m.c2W, m.panels)
-	// c2 (examples/mnist/lenet.dl:9:6): bias_add c2Conv2d[128,16,10,10], c2.b[16] → [128,16,10,10]
-	biasAdd_128x16x10x10(m.c2BiasAdd, m.c2Conv2d, m.c2B)
-	// c2 (examples/mnist/lenet.dl:9:27): relu c2BiasAdd[128,16,10,10] → [128,16,10,10]
-	relu_128x16x10x10(m.c2Relu, m.c2BiasAdd)
+	// (computed in the fused kernel of c2Relu below)
+	// c2 (examples/mnist/lenet.dl:9:6): bias_add c2.conv2d9[128,16,10,10], c2.b[16] → [128,16,10,10]
+	// (computed in the fused kernel of c2Relu below)
+	// c2 (examples/mnist/lenet.dl:9:27): relu c2.bias_add11[128,16,10,10] → [128,16,10,10]
+	conv2d_128x6x14x14_16x10x10_k5s1p0_biasAdd_relu(m.c2Relu, m.c1, m.c2W, m.c2B, m.panels)
 	// c2 (examples/mnist/lenet.dl:9:35): maxpool2d c2Relu[128,16,10,10] → [128,16,5,5]
 	maxpool2d_128x16x10x10_k2s2p0(m.c2, m.c2Relu)
 	// h1 (examples/mnist/lenet.dl:10:6): flatten c2[128,16,5,5] → [128,400]
@@ -48,40 +48,40 @@ func (m *Model) forward() {
 // training pass's activations. x is the InferBatch rows of the input it
 // predicts from.
 func (m *Model) infer(x []Float) {
-	// c1 (examples/mnist/lenet.dl:8:6): conv2d image[8,1,28,28], c1.w[6,1,5,5] → [8,6,28,28]
-	conv2d_8x1x28x28_6x28x28_k5s1p2(m.inferC1Conv2d, x, m.c1W, m.panels)
-	// c1 (examples/mnist/lenet.dl:8:6): bias_add inferC1Conv2d[8,6,28,28], c1.b[6] → [8,6,28,28]
-	biasAdd_8x6x28x28(m.inferC1BiasAdd, m.inferC1Conv2d, m.c1B)
-	// c1 (examples/mnist/lenet.dl:8:42): relu inferC1BiasAdd[8,6,28,28] → [8,6,28,28]
-	relu_8x6x28x28(m.inferC1Relu, m.inferC1BiasAdd)
-	// c1 (examples/mnist/lenet.dl:8:50): maxpool2d inferC1Relu[8,6,28,28] → [8,6,14,14]
-	maxpool2d_8x6x28x28_k2s2p0(m.inferC1, m.inferC1Relu)
-	// c2 (examples/mnist/lenet.dl:9:6): conv2d c1[8,6,14,14], c2.w[16,6,5,5] → [8,16,10,10]
-	conv2d_8x6x14x14_16x10x10_k5s1p0(m.inferC2Conv2d, m.inferC1, m.c2W, m.panels)
-	// c2 (examples/mnist/lenet.dl:9:6): bias_add inferC2Conv2d[8,16,10,10], c2.b[16] → [8,16,10,10]
-	biasAdd_8x16x10x10(m.inferC2BiasAdd, m.inferC2Conv2d, m.c2B)
-	// c2 (examples/mnist/lenet.dl:9:27): relu inferC2BiasAdd[8,16,10,10] → [8,16,10,10]
-	relu_8x16x10x10(m.inferC2Relu, m.inferC2BiasAdd)
-	// c2 (examples/mnist/lenet.dl:9:35): maxpool2d inferC2Relu[8,16,10,10] → [8,16,5,5]
-	maxpool2d_8x16x10x10_k2s2p0(m.inferC2, m.inferC2Relu)
-	// h1 (examples/mnist/lenet.dl:10:6): flatten c2[8,16,5,5] → [8,400]
+	// c1 (examples/mnist/lenet.dl:8:6): conv2d image[16,1,28,28], c1.w[6,1,5,5] → [16,6,28,28]
+	// (computed in the fused kernel of inferC1Relu below)
+	// c1 (examples/mnist/lenet.dl:8:6): bias_add c1.conv2d3[16,6,28,28], c1.b[6] → [16,6,28,28]
+	// (computed in the fused kernel of inferC1Relu below)
+	// c1 (examples/mnist/lenet.dl:8:42): relu c1.bias_add5[16,6,28,28] → [16,6,28,28]
+	conv2d_16x1x28x28_6x28x28_k5s1p2_biasAdd_relu(m.inferC1Relu, x, m.c1W, m.c1B, m.panels)
+	// c1 (examples/mnist/lenet.dl:8:50): maxpool2d inferC1Relu[16,6,28,28] → [16,6,14,14]
+	maxpool2d_16x6x28x28_k2s2p0(m.inferC1, m.inferC1Relu)
+	// c2 (examples/mnist/lenet.dl:9:6): conv2d c1[16,6,14,14], c2.w[16,6,5,5] → [16,16,10,10]
+	// (computed in the fused kernel of inferC2Relu below)
+	// c2 (examples/mnist/lenet.dl:9:6): bias_add c2.conv2d9[16,16,10,10], c2.b[16] → [16,16,10,10]
+	// (computed in the fused kernel of inferC2Relu below)
+	// c2 (examples/mnist/lenet.dl:9:27): relu c2.bias_add11[16,16,10,10] → [16,16,10,10]
+	conv2d_16x6x14x14_16x10x10_k5s1p0_biasAdd_relu(m.inferC2Relu, m.inferC1, m.c2W, m.c2B, m.panels)
+	// c2 (examples/mnist/lenet.dl:9:35): maxpool2d inferC2Relu[16,16,10,10] → [16,16,5,5]
+	maxpool2d_16x16x10x10_k2s2p0(m.inferC2, m.inferC2Relu)
+	// h1 (examples/mnist/lenet.dl:10:6): flatten c2[16,16,5,5] → [16,400]
 	// (a view of c2's buffer: nothing to compute)
-	// h1 (examples/mnist/lenet.dl:10:21): matmul inferH1Flatten[8,400] · h1.w[400,120] → [8,120]
+	// h1 (examples/mnist/lenet.dl:10:21): matmul inferH1Flatten[16,400] · h1.w[400,120] → [16,120]
 	// (computed in the fused kernel of h1 below)
-	// h1 (examples/mnist/lenet.dl:10:21): bias_add h1.matmul16[8,120], h1.b[120] → [8,120]
+	// h1 (examples/mnist/lenet.dl:10:21): bias_add h1.matmul16[16,120], h1.b[120] → [16,120]
 	// (computed in the fused kernel of h1 below)
-	// h1 (examples/mnist/lenet.dl:10:35): relu h1.bias_add18[8,120] → [8,120]
-	matmulNN_8x400x120_biasAdd_relu(m.inferH1, m.inferH1Flatten, m.h1W, m.h1B, m.panels)
-	// h2 (examples/mnist/lenet.dl:11:6): matmul h1[8,120] · h2.w[120,84] → [8,84]
+	// h1 (examples/mnist/lenet.dl:10:35): relu h1.bias_add18[16,120] → [16,120]
+	matmulNN_16x400x120_biasAdd_relu(m.inferH1, m.inferH1Flatten, m.h1W, m.h1B, m.panels)
+	// h2 (examples/mnist/lenet.dl:11:6): matmul h1[16,120] · h2.w[120,84] → [16,84]
 	// (computed in the fused kernel of h2 below)
-	// h2 (examples/mnist/lenet.dl:11:6): bias_add h2.matmul21[8,84], h2.b[84] → [8,84]
+	// h2 (examples/mnist/lenet.dl:11:6): bias_add h2.matmul21[16,84], h2.b[84] → [16,84]
 	// (computed in the fused kernel of h2 below)
-	// h2 (examples/mnist/lenet.dl:11:23): relu h2.bias_add23[8,84] → [8,84]
-	matmulNN_8x120x84_biasAdd_relu(m.inferH2, m.inferH1, m.h2W, m.h2B, m.panels)
-	// logits (examples/mnist/lenet.dl:12:10): matmul h2[8,84] · logits.w[84,10] → [8,10]
+	// h2 (examples/mnist/lenet.dl:11:23): relu h2.bias_add23[16,84] → [16,84]
+	matmulNN_16x120x84_biasAdd_relu(m.inferH2, m.inferH1, m.h2W, m.h2B, m.panels)
+	// logits (examples/mnist/lenet.dl:12:10): matmul h2[16,84] · logits.w[84,10] → [16,10]
 	// (computed in the fused kernel of logits below)
-	// logits (examples/mnist/lenet.dl:12:10): bias_add logits.matmul26[8,10], logits.b[10] → [8,10]
-	matmulNN_8x84x10_biasAdd(m.inferLogits, m.inferH2, m.logitsW, m.logitsB, m.panels)
+	// logits (examples/mnist/lenet.dl:12:10): bias_add logits.matmul26[16,10], logits.b[10] → [16,10]
+	matmulNN_16x84x10_biasAdd(m.inferLogits, m.inferH2, m.logitsW, m.logitsB, m.panels)
 }
 
 // backward computes every gradient, reading the activations forward left.

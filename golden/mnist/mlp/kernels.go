@@ -9,7 +9,7 @@ import (
 
 // matmulNN_128x784x512_biasAdd_relu computes c[128,512] = relu(a[128,784] ·
 // b[784,512] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
-// which take chunks of 64 columns in turn; the result is the same either way.
+// which take chunks of 32 columns in turn; the result is the same either way.
 // ws holds the packed panels of b, 50176 floats.
 func matmulNN_128x784x512_biasAdd_relu(c, a, b, bias, ws []Float) {
 	kernels.Run2(matmulNN_128x784x512_biasAdd_relu_part, kernels.Args[Float]{
@@ -19,7 +19,7 @@ func matmulNN_128x784x512_biasAdd_relu(c, a, b, bias, ws []Float) {
 		C:    c,
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    512,
 		Rows:    128,
 		Scratch: 25088,
@@ -93,7 +93,7 @@ func matmulNN_128x784x512_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j
 
 // matmulNN_128x512x512_biasAdd_relu computes c[128,512] = relu(a[128,512] ·
 // b[512,512] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
-// which take chunks of 64 columns in turn; the result is the same either way.
+// which take chunks of 32 columns in turn; the result is the same either way.
 // ws holds the packed panels of b, 32768 floats.
 func matmulNN_128x512x512_biasAdd_relu(c, a, b, bias, ws []Float) {
 	kernels.Run2(matmulNN_128x512x512_biasAdd_relu_part, kernels.Args[Float]{
@@ -103,7 +103,7 @@ func matmulNN_128x512x512_biasAdd_relu(c, a, b, bias, ws []Float) {
 		C:    c,
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    512,
 		Rows:    128,
 		Scratch: 16384,
@@ -176,8 +176,8 @@ func matmulNN_128x512x512_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j
 }
 
 // matmulNN_128x512x10_biasAdd computes c[128,10] = a[128,512] · b[512,10] +
-// bias. At 1310720 FLOP it runs on one goroutine: waking a second would cost
-// more than it saves. ws holds the packed panels of b, 16384 floats.
+// bias. At 1310720 FLOP it runs on one goroutine: handing half to a second
+// would cost more than it saves. ws holds the packed panels of b, 16384 floats.
 func matmulNN_128x512x10_biasAdd(c, a, b, bias, ws []Float) {
 	matmulNN_128x512x10_biasAdd_part(kernels.Args[Float]{
 		A:    a,
@@ -317,8 +317,8 @@ func biasGrad_128x10(db, dy []Float) {
 }
 
 // matmulTN_512x128x10 computes c[512,10] = aᵀ[128,512] · b[128,10]. At
-// 1310720 FLOP it runs on one goroutine: waking a second would cost more than
-// it saves. ws holds the packed panels of b, 4096 floats.
+// 1310720 FLOP it runs on one goroutine: handing half to a second would cost
+// more than it saves. ws holds the packed panels of b, 4096 floats.
 func matmulTN_512x128x10(c, a, b, ws []Float) {
 	matmulTN_512x128x10_part(kernels.Args[Float]{
 		A: a,
@@ -374,8 +374,9 @@ func matmulTN_512x128x10_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j
 }
 
 // matmulNT_128x10x512_reluGrad computes c[128,512] = relu_grad(x0, a[128,10] ·
-// bᵀ[512,10]). At 1310720 FLOP it runs on one goroutine: waking a second
-// would cost more than it saves. ws holds the packed panels of b, 320 floats.
+// bᵀ[512,10]). At 1310720 FLOP it runs on one goroutine: handing half to a
+// second would cost more than it saves. ws holds the packed panels of b, 320
+// floats.
 func matmulNT_128x10x512_reluGrad(c, a, b, x0, ws []Float) {
 	matmulNT_128x10x512_reluGrad_part(kernels.Args[Float]{
 		A: a,
@@ -471,7 +472,7 @@ func biasGrad_128x512(db, dy []Float) {
 
 // matmulTN_512x128x512 computes c[512,512] = aᵀ[128,512] · b[128,512].
 // Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
-// 64 columns in turn; the result is the same either way. ws holds the packed
+// 32 columns in turn; the result is the same either way. ws holds the packed
 // panels of b, 8192 floats.
 func matmulTN_512x128x512(c, a, b, ws []Float) {
 	kernels.Run2(matmulTN_512x128x512_part, kernels.Args[Float]{
@@ -480,7 +481,7 @@ func matmulTN_512x128x512(c, a, b, ws []Float) {
 		C: c,
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    512,
 		Rows:    512,
 		Scratch: 4096,
@@ -535,7 +536,7 @@ func matmulTN_512x128x512_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, 
 
 // matmulNT_128x512x512_reluGrad computes c[128,512] = relu_grad(x0, a[128,512]
 // · bᵀ[512,512]). Unless kernels.Threads() is 1 it runs on two goroutines,
-// which take chunks of 64 columns in turn; the result is the same either way.
+// which take chunks of 32 columns in turn; the result is the same either way.
 // ws holds the packed panels of b, 32768 floats.
 func matmulNT_128x512x512_reluGrad(c, a, b, x0, ws []Float) {
 	kernels.Run2(matmulNT_128x512x512_reluGrad_part, kernels.Args[Float]{
@@ -545,7 +546,7 @@ func matmulNT_128x512x512_reluGrad(c, a, b, x0, ws []Float) {
 		X: [kernels.MaxExtra][]Float{x0},
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    512,
 		Rows:    128,
 		Scratch: 16384,
@@ -630,7 +631,7 @@ func matmulNT_128x512x512_reluGrad_epilogue(x kernels.Args[Float], i0, i1, j0, j
 
 // matmulTN_784x128x512 computes c[784,512] = aᵀ[128,784] · b[128,512].
 // Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
-// 64 columns in turn; the result is the same either way. ws holds the packed
+// 32 columns in turn; the result is the same either way. ws holds the packed
 // panels of b, 8192 floats.
 func matmulTN_784x128x512(c, a, b, ws []Float) {
 	kernels.Run2(matmulTN_784x128x512_part, kernels.Args[Float]{
@@ -639,7 +640,7 @@ func matmulTN_784x128x512(c, a, b, ws []Float) {
 		C: c,
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    512,
 		Rows:    784,
 		Scratch: 4096,
@@ -699,8 +700,8 @@ func biasCorrection(beta float64, step int) Float {
 }
 
 // adamUpdate_784x512 takes one Adam step on a parameter of 401408 elements; c1
-// and c2 are the step's bias corrections. kernels.AdamSplit runs the loop in
-// vector registers, on two goroutines.
+// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_784x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 401408
@@ -710,7 +711,7 @@ func adamUpdate_784x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	kernels.AdamSplit(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
 		Beta1:         beta1,
 		Beta2:         beta2,
 		C1:            c1,
@@ -749,8 +750,8 @@ func adamUpdate_512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 }
 
 // adamUpdate_512x512 takes one Adam step on a parameter of 262144 elements; c1
-// and c2 are the step's bias corrections. kernels.AdamSplit runs the loop in
-// vector registers, on two goroutines.
+// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_512x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 262144
@@ -760,7 +761,7 @@ func adamUpdate_512x512(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	kernels.AdamSplit(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
 		Beta1:         beta1,
 		Beta2:         beta2,
 		C1:            c1,

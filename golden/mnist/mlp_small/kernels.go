@@ -8,22 +8,16 @@ import (
 )
 
 // matmulNN_32x784x128_biasAdd_relu computes c[32,128] = relu(a[32,784] ·
-// b[784,128] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
-// which take chunks of 64 columns in turn; the result is the same either way.
-// ws holds the packed panels of b, 50176 floats.
+// b[784,128] + bias). At 6422528 FLOP it runs on one goroutine: handing half to
+// a second would cost more than it saves. ws holds the packed panels of b,
+// 25088 floats.
 func matmulNN_32x784x128_biasAdd_relu(c, a, b, bias, ws []Float) {
-	kernels.Run2(matmulNN_32x784x128_biasAdd_relu_part, kernels.Args[Float]{
+	matmulNN_32x784x128_biasAdd_relu_part(kernels.Args[Float]{
 		A:    a,
 		B:    b,
 		Bias: bias,
 		C:    c,
-	}, ws, kernels.Split{
-		ByCols:  true,
-		Chunk:   64,
-		Cols:    128,
-		Rows:    32,
-		Scratch: 25088,
-	})
+	}, ws, 0, 32, 0, 128)
 }
 
 // matmulNN_32x784x128_biasAdd_relu_scalar computes rows [i0,i1) and columns
@@ -92,8 +86,8 @@ func matmulNN_32x784x128_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0
 }
 
 // matmulNN_32x128x10_biasAdd computes c[32,10] = a[32,128] · b[128,10] + bias.
-// At 81920 FLOP it runs on one goroutine: waking a second would cost more than
-// it saves. ws holds the packed panels of b, 4096 floats.
+// At 81920 FLOP it runs on one goroutine: handing half to a second would cost
+// more than it saves. ws holds the packed panels of b, 4096 floats.
 func matmulNN_32x128x10_biasAdd(c, a, b, bias, ws []Float) {
 	matmulNN_32x128x10_biasAdd_part(kernels.Args[Float]{
 		A:    a,
@@ -233,8 +227,8 @@ func biasGrad_32x10(db, dy []Float) {
 }
 
 // matmulTN_128x32x10 computes c[128,10] = aᵀ[32,128] · b[32,10]. At 81920
-// FLOP it runs on one goroutine: waking a second would cost more than it saves.
-// ws holds the packed panels of b, 1024 floats.
+// FLOP it runs on one goroutine: handing half to a second would cost more than
+// it saves. ws holds the packed panels of b, 1024 floats.
 func matmulTN_128x32x10(c, a, b, ws []Float) {
 	matmulTN_128x32x10_part(kernels.Args[Float]{
 		A: a,
@@ -290,8 +284,9 @@ func matmulTN_128x32x10_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1
 }
 
 // matmulNT_32x10x128_reluGrad computes c[32,128] = relu_grad(x0, a[32,10] ·
-// bᵀ[128,10]). At 81920 FLOP it runs on one goroutine: waking a second would
-// cost more than it saves. ws holds the packed panels of b, 320 floats.
+// bᵀ[128,10]). At 81920 FLOP it runs on one goroutine: handing half to a
+// second would cost more than it saves. ws holds the packed panels of b, 320
+// floats.
 func matmulNT_32x10x128_reluGrad(c, a, b, x0, ws []Float) {
 	matmulNT_32x10x128_reluGrad_part(kernels.Args[Float]{
 		A: a,
@@ -385,22 +380,15 @@ func biasGrad_32x128(db, dy []Float) {
 	kernels.ColumnSums(db, dy)
 }
 
-// matmulTN_784x32x128 computes c[784,128] = aᵀ[32,784] · b[32,128]. Unless
-// kernels.Threads() is 1 it runs on two goroutines, which take chunks of 64
-// columns in turn; the result is the same either way. ws holds the packed
-// panels of b, 2048 floats.
+// matmulTN_784x32x128 computes c[784,128] = aᵀ[32,784] · b[32,128]. At
+// 6422528 FLOP it runs on one goroutine: handing half to a second would cost
+// more than it saves. ws holds the packed panels of b, 1024 floats.
 func matmulTN_784x32x128(c, a, b, ws []Float) {
-	kernels.Run2(matmulTN_784x32x128_part, kernels.Args[Float]{
+	matmulTN_784x32x128_part(kernels.Args[Float]{
 		A: a,
 		B: b,
 		C: c,
-	}, ws, kernels.Split{
-		ByCols:  true,
-		Chunk:   64,
-		Cols:    128,
-		Rows:    784,
-		Scratch: 1024,
-	})
+	}, ws, 0, 784, 0, 128)
 }
 
 // matmulTN_784x32x128_scalar computes rows [i0,i1) and columns [j0,j1) of

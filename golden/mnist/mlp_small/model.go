@@ -88,7 +88,7 @@ func New() *Model {
 	m.h1BwdReluGrad = arena[232724:236820:236820]
 	m.inferH1 = arena[228628:232724:232724]
 	m.inferLogits = arena[232724:233044:233044]
-	m.panels = make([]Float, 50176)
+	m.panels = make([]Float, 25088)
 	m.Init(1)
 	return m
 }

@@ -10,7 +10,7 @@ import (
 
 // matmulNN_128x784x256_biasAdd_relu computes c[128,256] = relu(a[128,784] ·
 // b[784,256] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
-// which take chunks of 64 columns in turn; the result is the same either way.
+// which take chunks of 32 columns in turn; the result is the same either way.
 // ws holds the packed panels of b, 50176 floats.
 func matmulNN_128x784x256_biasAdd_relu(c, a, b, bias, ws []Float) {
 	kernels.Run2(matmulNN_128x784x256_biasAdd_relu_part, kernels.Args[Float]{
@@ -20,7 +20,7 @@ func matmulNN_128x784x256_biasAdd_relu(c, a, b, bias, ws []Float) {
 		C:    c,
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    256,
 		Rows:    128,
 		Scratch: 25088,
@@ -94,7 +94,7 @@ func matmulNN_128x784x256_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j
 
 // matmulNN_128x256x256_biasAdd computes c[128,256] = a[128,256] · b[256,256] +
 // bias. Unless kernels.Threads() is 1 it runs on two goroutines, which take
-// chunks of 64 columns in turn; the result is the same either way. ws holds the
+// chunks of 32 columns in turn; the result is the same either way. ws holds the
 // packed panels of b, 16384 floats.
 func matmulNN_128x256x256_biasAdd(c, a, b, bias, ws []Float) {
 	kernels.Run2(matmulNN_128x256x256_biasAdd_part, kernels.Args[Float]{
@@ -104,7 +104,7 @@ func matmulNN_128x256x256_biasAdd(c, a, b, bias, ws []Float) {
 		C:    c,
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    256,
 		Rows:    128,
 		Scratch: 8192,
@@ -255,7 +255,7 @@ func mul_128x256(y, x0, x1 []Float) {
 
 // matmulNN_128x256x256_biasAdd_add computes c[128,256] = add(x0, a[128,256] ·
 // b[256,256] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
-// which take chunks of 64 columns in turn; the result is the same either way.
+// which take chunks of 32 columns in turn; the result is the same either way.
 // ws holds the packed panels of b, 16384 floats.
 func matmulNN_128x256x256_biasAdd_add(c, a, b, bias, x0, ws []Float) {
 	kernels.Run2(matmulNN_128x256x256_biasAdd_add_part, kernels.Args[Float]{
@@ -266,7 +266,7 @@ func matmulNN_128x256x256_biasAdd_add(c, a, b, bias, x0, ws []Float) {
 		X:    [kernels.MaxExtra][]Float{x0},
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    256,
 		Rows:    128,
 		Scratch: 8192,
@@ -340,8 +340,8 @@ func matmulNN_128x256x256_biasAdd_add_epilogue(x kernels.Args[Float], i0, i1, j0
 }
 
 // matmulNN_128x256x10_biasAdd computes c[128,10] = a[128,256] · b[256,10] +
-// bias. At 655360 FLOP it runs on one goroutine: waking a second would cost
-// more than it saves. ws holds the packed panels of b, 8192 floats.
+// bias. At 655360 FLOP it runs on one goroutine: handing half to a second would
+// cost more than it saves. ws holds the packed panels of b, 8192 floats.
 func matmulNN_128x256x10_biasAdd(c, a, b, bias, ws []Float) {
 	matmulNN_128x256x10_biasAdd_part(kernels.Args[Float]{
 		A:    a,
@@ -481,8 +481,8 @@ func biasGrad_128x10(db, dy []Float) {
 }
 
 // matmulNT_128x10x256 computes c[128,256] = a[128,10] · bᵀ[256,10]. At
-// 655360 FLOP it runs on one goroutine: waking a second would cost more than it
-// saves. ws holds the packed panels of b, 320 floats.
+// 655360 FLOP it runs on one goroutine: handing half to a second would cost
+// more than it saves. ws holds the packed panels of b, 320 floats.
 func matmulNT_128x10x256(c, a, b, ws []Float) {
 	matmulNT_128x10x256_part(kernels.Args[Float]{
 		A: a,
@@ -545,8 +545,8 @@ func matmulNT_128x10x256_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j
 }
 
 // matmulTN_256x128x10 computes c[256,10] = aᵀ[128,256] · b[128,10]. At
-// 655360 FLOP it runs on one goroutine: waking a second would cost more than it
-// saves. ws holds the packed panels of b, 4096 floats.
+// 655360 FLOP it runs on one goroutine: handing half to a second would cost
+// more than it saves. ws holds the packed panels of b, 4096 floats.
 func matmulTN_256x128x10(c, a, b, ws []Float) {
 	matmulTN_256x128x10_part(kernels.Args[Float]{
 		A: a,
@@ -611,7 +611,7 @@ func biasGrad_128x256(db, dy []Float) {
 
 // matmulTN_256x128x256 computes c[256,256] = aᵀ[128,256] · b[128,256].
 // Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
-// 64 columns in turn; the result is the same either way. ws holds the packed
+// 32 columns in turn; the result is the same either way. ws holds the packed
 // panels of b, 8192 floats.
 func matmulTN_256x128x256(c, a, b, ws []Float) {
 	kernels.Run2(matmulTN_256x128x256_part, kernels.Args[Float]{
@@ -620,7 +620,7 @@ func matmulTN_256x128x256(c, a, b, ws []Float) {
 		C: c,
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    256,
 		Rows:    256,
 		Scratch: 4096,
@@ -675,7 +675,7 @@ func matmulTN_256x128x256_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, 
 
 // matmulNT_128x256x256_mul_reluGrad computes c[128,256] = relu_grad(x1,
 // mul(a[128,256] · bᵀ[256,256], x0)). Unless kernels.Threads() is 1 it runs
-// on two goroutines, which take chunks of 64 columns in turn; the result is the
+// on two goroutines, which take chunks of 32 columns in turn; the result is the
 // same either way. ws holds the packed panels of b, 16384 floats.
 func matmulNT_128x256x256_mul_reluGrad(c, a, b, x0, x1, ws []Float) {
 	kernels.Run2(matmulNT_128x256x256_mul_reluGrad_part, kernels.Args[Float]{
@@ -685,7 +685,7 @@ func matmulNT_128x256x256_mul_reluGrad(c, a, b, x0, x1, ws []Float) {
 		X: [kernels.MaxExtra][]Float{x0, x1},
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    256,
 		Rows:    128,
 		Scratch: 8192,
@@ -817,7 +817,7 @@ func batchnormGammaGrad_128x256(dgamma, x, dy []Float) {
 
 // matmulNT_128x256x256_add computes c[128,256] = add(a[128,256] ·
 // bᵀ[256,256], x0). Unless kernels.Threads() is 1 it runs on two goroutines,
-// which take chunks of 64 columns in turn; the result is the same either way.
+// which take chunks of 32 columns in turn; the result is the same either way.
 // ws holds the packed panels of b, 16384 floats.
 func matmulNT_128x256x256_add(c, a, b, x0, ws []Float) {
 	kernels.Run2(matmulNT_128x256x256_add_part, kernels.Args[Float]{
@@ -827,7 +827,7 @@ func matmulNT_128x256x256_add(c, a, b, x0, ws []Float) {
 		X: [kernels.MaxExtra][]Float{x0},
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    256,
 		Rows:    128,
 		Scratch: 8192,
@@ -908,7 +908,7 @@ func matmulNT_128x256x256_add_epilogue(x kernels.Args[Float], i0, i1, j0, j1 int
 
 // matmulNT_128x256x256_add_reluGrad computes c[128,256] = relu_grad(x1,
 // add(a[128,256] · bᵀ[256,256], x0)). Unless kernels.Threads() is 1 it runs
-// on two goroutines, which take chunks of 64 columns in turn; the result is the
+// on two goroutines, which take chunks of 32 columns in turn; the result is the
 // same either way. ws holds the packed panels of b, 16384 floats.
 func matmulNT_128x256x256_add_reluGrad(c, a, b, x0, x1, ws []Float) {
 	kernels.Run2(matmulNT_128x256x256_add_reluGrad_part, kernels.Args[Float]{
@@ -918,7 +918,7 @@ func matmulNT_128x256x256_add_reluGrad(c, a, b, x0, x1, ws []Float) {
 		X: [kernels.MaxExtra][]Float{x0, x1},
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    256,
 		Rows:    128,
 		Scratch: 8192,
@@ -1006,7 +1006,7 @@ func matmulNT_128x256x256_add_reluGrad_epilogue(x kernels.Args[Float], i0, i1, j
 
 // matmulTN_784x128x256 computes c[784,256] = aᵀ[128,784] · b[128,256].
 // Unless kernels.Threads() is 1 it runs on two goroutines, which take chunks of
-// 64 columns in turn; the result is the same either way. ws holds the packed
+// 32 columns in turn; the result is the same either way. ws holds the packed
 // panels of b, 8192 floats.
 func matmulTN_784x128x256(c, a, b, ws []Float) {
 	kernels.Run2(matmulTN_784x128x256_part, kernels.Args[Float]{
@@ -1015,7 +1015,7 @@ func matmulTN_784x128x256(c, a, b, ws []Float) {
 		C: c,
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    256,
 		Rows:    784,
 		Scratch: 4096,
@@ -1075,8 +1075,8 @@ func biasCorrection(beta float64, step int) Float {
 }
 
 // adamUpdate_784x256 takes one Adam step on a parameter of 200704 elements; c1
-// and c2 are the step's bias corrections. kernels.AdamSplit runs the loop in
-// vector registers, on two goroutines.
+// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_784x256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 200704
@@ -1086,7 +1086,7 @@ func adamUpdate_784x256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	kernels.AdamSplit(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
 		Beta1:         beta1,
 		Beta2:         beta2,
 		C1:            c1,
@@ -1125,8 +1125,8 @@ func adamUpdate_256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 }
 
 // adamUpdate_256x256 takes one Adam step on a parameter of 65536 elements; c1
-// and c2 are the step's bias corrections. kernels.AdamSplit runs the loop in
-// vector registers, on two goroutines.
+// and c2 are the step's bias corrections. kernels.Adam runs the loop in vector
+// registers.
 func adamUpdate_256x256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 	const (
 		n             = 65536
@@ -1136,7 +1136,7 @@ func adamUpdate_256x256(p, g, m, v []Float, lr float64, c1, c2 Float) {
 		oneMinusBeta1 = 0.09999999999999998   // 1 - beta1, rounded as in float64
 		oneMinusBeta2 = 0.0010000000000000009 // 1 - beta2, rounded as in float64
 	)
-	kernels.AdamSplit(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
+	kernels.Adam(p[:n], g[:n], m[:n], v[:n], kernels.AdamStep{
 		Beta1:         beta1,
 		Beta2:         beta2,
 		C1:            c1,
@@ -1201,7 +1201,7 @@ func adamUpdate_10(p, g, m, v []Float, lr float64, c1, c2 Float) {
 
 // matmulNN_128x256x256_biasAdd_relu computes c[128,256] = relu(a[128,256] ·
 // b[256,256] + bias). Unless kernels.Threads() is 1 it runs on two goroutines,
-// which take chunks of 64 columns in turn; the result is the same either way.
+// which take chunks of 32 columns in turn; the result is the same either way.
 // ws holds the packed panels of b, 16384 floats.
 func matmulNN_128x256x256_biasAdd_relu(c, a, b, bias, ws []Float) {
 	kernels.Run2(matmulNN_128x256x256_biasAdd_relu_part, kernels.Args[Float]{
@@ -1211,7 +1211,7 @@ func matmulNN_128x256x256_biasAdd_relu(c, a, b, bias, ws []Float) {
 		C:    c,
 	}, ws, kernels.Split{
 		ByCols:  true,
-		Chunk:   64,
+		Chunk:   32,
 		Cols:    256,
 		Rows:    128,
 		Scratch: 8192,

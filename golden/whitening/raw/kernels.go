@@ -8,8 +8,8 @@ import (
 )
 
 // matmulNN_32x8x16_biasAdd_relu computes c[32,16] = relu(a[32,8] · b[8,16] +
-// bias). At 8192 FLOP it runs on one goroutine: waking a second would cost more
-// than it saves. ws holds the packed panels of b, 256 floats.
+// bias). At 8192 FLOP it runs on one goroutine: handing half to a second would
+// cost more than it saves. ws holds the packed panels of b, 256 floats.
 func matmulNN_32x8x16_biasAdd_relu(c, a, b, bias, ws []Float) {
 	matmulNN_32x8x16_biasAdd_relu_part(kernels.Args[Float]{
 		A:    a,
@@ -85,8 +85,8 @@ func matmulNN_32x8x16_biasAdd_relu_epilogue(x kernels.Args[Float], i0, i1, j0, j
 }
 
 // matmulNN_32x16x2_biasAdd computes c[32,2] = a[32,16] · b[16,2] + bias. At
-// 2048 FLOP it runs on one goroutine: waking a second would cost more than it
-// saves. ws holds the packed panels of b, 512 floats.
+// 2048 FLOP it runs on one goroutine: handing half to a second would cost more
+// than it saves. ws holds the packed panels of b, 512 floats.
 func matmulNN_32x16x2_biasAdd(c, a, b, bias, ws []Float) {
 	matmulNN_32x16x2_biasAdd_part(kernels.Args[Float]{
 		A:    a,
@@ -226,8 +226,8 @@ func biasGrad_32x2(db, dy []Float) {
 }
 
 // matmulTN_16x32x2 computes c[16,2] = aᵀ[32,16] · b[32,2]. At 2048 FLOP it
-// runs on one goroutine: waking a second would cost more than it saves. ws
-// holds the packed panels of b, 1024 floats.
+// runs on one goroutine: handing half to a second would cost more than it
+// saves. ws holds the packed panels of b, 1024 floats.
 func matmulTN_16x32x2(c, a, b, ws []Float) {
 	matmulTN_16x32x2_part(kernels.Args[Float]{
 		A: a,
@@ -283,8 +283,8 @@ func matmulTN_16x32x2_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j1 i
 }
 
 // matmulNT_32x2x16_reluGrad computes c[32,16] = relu_grad(x0, a[32,2] ·
-// bᵀ[16,2]). At 2048 FLOP it runs on one goroutine: waking a second would
-// cost more than it saves. ws holds the packed panels of b, 64 floats.
+// bᵀ[16,2]). At 2048 FLOP it runs on one goroutine: handing half to a second
+// would cost more than it saves. ws holds the packed panels of b, 64 floats.
 func matmulNT_32x2x16_reluGrad(c, a, b, x0, ws []Float) {
 	matmulNT_32x2x16_reluGrad_part(kernels.Args[Float]{
 		A: a,
@@ -379,8 +379,8 @@ func biasGrad_32x16(db, dy []Float) {
 }
 
 // matmulTN_8x32x16 computes c[8,16] = aᵀ[32,8] · b[32,16]. At 8192 FLOP it
-// runs on one goroutine: waking a second would cost more than it saves. ws
-// holds the packed panels of b, 1024 floats.
+// runs on one goroutine: handing half to a second would cost more than it
+// saves. ws holds the packed panels of b, 1024 floats.
 func matmulTN_8x32x16(c, a, b, ws []Float) {
 	matmulTN_8x32x16_part(kernels.Args[Float]{
 		A: a,

@@ -1,0 +1,10 @@
+//go:build !(goexperiment.simd && amd64)
+
+package kernels
+
+// Without vector kernels the scalar loops do every element.
+
+func biasRowVec(row []float32, b float32, relu bool) int { return 0 }
+func im2colVec(col, pad []float32, u Unroll) bool        { return false }
+func col2imVec(pad, dcol []float32, u Unroll) bool       { return false }
+func dotNTVec(c, a, b []float32, m, n, k int) bool       { return false }

@@ -26,8 +26,13 @@ func elementwiseKernel(c *gen, n *ir.Node) kernel {
 				operands[i] = jen.Id(x).Index(jen.Id("i"))
 				body = append(body, reslice(x, jen.Id("n")))
 			}
-			rule := ops.Lookup(n.Op).Emit(n, jen.Id("y").Index(jen.Id("i")), operands)
-			body = append(body, jen.For(jen.Id("i").Op(":=").Range().Id("y")).Block(rule))
+			if n.Op == "relu_grad" && c.g.DType == ir.F32 {
+				// The same rule, a vector compare and masked select at a time.
+				body = append(body, jen.Qual(kernelsPath, "ReluGrad").Call(jen.Id("y"), jen.Id("x0"), jen.Id("x1")))
+			} else {
+				rule := ops.Lookup(n.Op).Emit(n, jen.Id("y").Index(jen.Id("i")), operands)
+				body = append(body, jen.For(jen.Id("i").Op(":=").Range().Id("y")).Block(rule))
+			}
 			return doc("%s computes %s over %d elements.", name, n.Op, size).
 				Func().Id(name).Params(jen.List(params...).Add(floats())).Block(body...)
 		},
@@ -99,7 +104,9 @@ func biasAddKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 }
 
 // biasGradKernel is db[c] = the sum of dy over every axis but 1. Each
-// channel sums its rows in order, as the reference does.
+// channel sums its rows in order, as the reference does, except float32
+// with inner axes (a convolution's bias), which kernels.ChannelSums sums
+// plane by plane in vectors.
 func biasGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 	dy := n.Inputs[0].Shape
 	rows, ch, inner := biasShape(dy)
@@ -116,6 +123,10 @@ func biasGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 			case inner == 1 && c.g.DType == ir.F32:
 				// The same sums, in vector registers a row at a time.
 				body = append(body, jen.Qual(kernelsPath, "ColumnSums").Call(jen.Id("db"), jen.Id("dy")))
+			case c.g.DType == ir.F32:
+				// Each plane's whole vectors summed in vector registers:
+				// an order of its own, fixed for the ISA and the shape.
+				body = append(body, jen.Qual(kernelsPath, "ChannelSums").Call(jen.Id("db"), jen.Id("dy"), jen.Id("inner")))
 			case inner == 1:
 				body = append(body, jen.Clear(jen.Id("db")), jen.For(jen.Id("r").Op(":=").Lit(0), jen.Id("r").Op("<").Id("rows"), jen.Id("r").Op("++")).Block(
 					jen.Id("dr").Op(":=").Add(sub("dy", expr("r*channels"), jen.Id("channels"))),

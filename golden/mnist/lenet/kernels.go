@@ -1023,13 +1023,7 @@ func reluGrad_128x16x10x10(y, x0, x1 []Float) {
 	y = y[:n]
 	x0 = x0[:n]
 	x1 = x1[:n]
-	for i := range y {
-		if x0[i] > 0 {
-			y[i] = x1[i]
-		} else {
-			y[i] = 0
-		}
-	}
+	kernels.ReluGrad(y, x0, x1)
 }
 
 // biasGrad_128x16x10x10 sums dy[128,16,10,10] over every axis but 1 into
@@ -1038,17 +1032,7 @@ func biasGrad_128x16x10x10(db, dy []Float) {
 	const rows, channels, inner = 128, 16, 100
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		for j := range db {
-			off := (r*channels + j) * inner
-			s := db[j]
-			for _, v := range dy[off : off+inner] {
-				s += v
-			}
-			db[j] = s
-		}
-	}
+	kernels.ChannelSums(db, dy, inner)
 }
 
 // matmulTN_150x16x100 computes c[150,100] = aᵀ[16,150] · b[16,100]. At
@@ -1300,13 +1284,7 @@ func reluGrad_128x6x28x28(y, x0, x1 []Float) {
 	y = y[:n]
 	x0 = x0[:n]
 	x1 = x1[:n]
-	for i := range y {
-		if x0[i] > 0 {
-			y[i] = x1[i]
-		} else {
-			y[i] = 0
-		}
-	}
+	kernels.ReluGrad(y, x0, x1)
 }
 
 // biasGrad_128x6x28x28 sums dy[128,6,28,28] over every axis but 1 into db[6].
@@ -1314,17 +1292,7 @@ func biasGrad_128x6x28x28(db, dy []Float) {
 	const rows, channels, inner = 128, 6, 784
 	db = db[:channels]
 	dy = dy[:rows*channels*inner]
-	clear(db)
-	for r := 0; r < rows; r++ {
-		for j := range db {
-			off := (r*channels + j) * inner
-			s := db[j]
-			for _, v := range dy[off : off+inner] {
-				s += v
-			}
-			db[j] = s
-		}
-	}
+	kernels.ChannelSums(db, dy, inner)
 }
 
 // conv2dGradWeight_128x1x28x28_6x28x28_k5s1p2 computes dw[6,1,5,5], the

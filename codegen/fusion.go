@@ -13,7 +13,7 @@ import (
 // Fusion. The fuse pass proposes groups (g.Groups); the code generator
 // emits a group as one kernel when it can, and then the group's interior
 // members get no buffer: FusedGroups (memory.go) asks fusedGroups, so the
-// memory plan and the emitted code agree. Two kinds are emitted:
+// memory plan and the emitted code agree. These kinds are emitted:
 //
 //   - a matmul epilogue, matmul → [bias_add] → elementwise ops, is one GEMM
 //     whose microkernels add the bias and apply the tail to each finished
@@ -21,7 +21,9 @@ import (
 //   - a convolution epilogue, conv2d → [bias_add] → elementwise ops, is
 //     the convolution kernel applying the bias and the tail to each
 //     sample's output in place (simd_conv_epilogue.go);
-//   - an elementwise chain is one loop computing every member per element.
+//   - an elementwise chain is one loop computing every member per element;
+//   - a poolgrad group, maxpool2d_grad → relu_grad over one ReLU output,
+//     is one pass over the pooling windows, in place (fusion_poolgrad.go).
 //
 // Either way each element goes through the same operations in the same
 // order as unfused, so fused and unfused builds agree.
@@ -64,6 +66,9 @@ func fusible(gr *ir.Group) bool {
 			}
 		}
 		return true
+	case "poolgrad":
+		_, ok := poolGradOf(gr)
+		return ok
 	}
 	return false
 }
@@ -155,6 +160,9 @@ func (c *gen) fusedCall(n *ir.Node) (jen.Code, bool) {
 	}
 	if gr.Kind == "epilogue" {
 		return c.epilogueCall(gr), true
+	}
+	if gr.Kind == "poolgrad" {
+		return c.poolGradCall(gr), true
 	}
 	return c.chainCall(gr), true
 }

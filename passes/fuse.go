@@ -11,7 +11,8 @@ import (
 var fuseAnchors = map[string]bool{"matmul": true, "conv2d": true}
 
 // fuse groups nodes into kernels (g.Groups): an anchor followed by a bias
-// add and elementwise ops (an epilogue), or a chain of elementwise ops.
+// add and elementwise ops (an epilogue), a chain of elementwise ops, or a
+// max pool's gradient followed by ReLU's (see poolGradGroups).
 // A node joins its operand's group when that operand's only reader is this
 // node, in the same phase, and the operand's value is not needed after the
 // step (the loss, the output, a parameter's gradient). Interior members then
@@ -40,6 +41,7 @@ func fuse(g *ir.Graph, opt *Options) error {
 		d := ops.Lookup(u.Op)
 		return d != nil && d.Kind == ops.Elementwise
 	}
+	poolGradGroups(g, users, keep)
 	for _, n := range g.Nodes {
 		if g.GroupOf[n] != nil {
 			continue

@@ -26,7 +26,8 @@ import (
 // A view (flatten, reshape: see IsView) computes nothing: it is its
 // operand's buffer under another shape, so the two are one buffer, live
 // until the last reader of either. An elementwise node whose operand dies
-// at it writes in place into that operand's buffer. The other buffers are
+// at it writes in place into that operand's buffer, and so does the last
+// node of a fused group whose kind is in inPlaceKinds. The other buffers are
 // placed greedily, largest first, each into the smallest gap left by the
 // buffers it is live with (best fit); a brute-force checker in the tests
 // verifies that no value is overwritten while it still has readers.
@@ -137,15 +138,27 @@ func isStorage(n *ir.Node) bool {
 	return n.Attrs.Bool(DerivedAttr)
 }
 
-// inPlaceTarget returns the buffer an elementwise node at step i may
-// overwrite: that of an operand of the same size whose last reader is this
-// node and that is not persistent. An epilogue group reads its anchor's
-// operands whole, so its last node never writes over them.
+// inPlaceKinds are the fused group kinds whose kernel may write its result
+// over an operand of the result's size: it computes the result piece by
+// piece (an element of an elementwise chain; a pooling window of a
+// poolgrad group, maxpool2d_grad → relu_grad), and each piece reads such
+// an operand only at the piece's own positions, all before it writes them.
+// An epilogue group reads its anchor's operands whole, so it is not one.
+// A kernel kind joins by meeting that rule; the planner then treats its
+// group's last node as it treats an elementwise op.
+var inPlaceKinds = map[string]bool{"elementwise": true, "poolgrad": true}
+
+// inPlaceTarget returns the buffer a node at step i may overwrite: that of
+// an operand of the same size whose last reader is this node and that is
+// not persistent. The node must be an elementwise op outside any fused
+// group, or the last node of a group of one of the inPlaceKinds; operands
+// computed inside its own group have no buffer to take.
 func inPlaceTarget(n *ir.Node, groupOf map[*ir.Node]*ir.Group, plan *ir.MemPlan, lastUse map[*ir.Node]int, i int) *ir.Buffer {
-	if d := ops.Lookup(n.Op); d == nil || d.Kind != ops.Elementwise {
-		return nil
-	}
-	if gr := groupOf[n]; gr != nil && gr.Kind != "elementwise" {
+	if gr := groupOf[n]; gr != nil {
+		if !inPlaceKinds[gr.Kind] || gr.Last() != n {
+			return nil
+		}
+	} else if d := ops.Lookup(n.Op); d == nil || d.Kind != ops.Elementwise {
 		return nil
 	}
 	for _, in := range n.Inputs {

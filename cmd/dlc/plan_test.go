@@ -51,12 +51,10 @@ func TestGraphDOT(t *testing.T) {
 
 // The memory targets of the residual MLP and LeNet: the planned training
 // activations at most half of the naive ones, and the inference plan's at
-// most a quarter of training's. LeNet's whole inference arena meets its
-// target too (its whole training arena no longer halves the naive one:
-// the fused convolution epilogues took 4.6 MiB of buffers out of both,
-// and the plan's peak, in c1's backward pass, holds none of them); the
-// residual MLP's parameters, gradients and Adam state (persistent, 11.6
-// MiB of its 13.8) cannot shrink.
+// most a quarter of training's; for LeNet, the whole training arena at
+// most half of the naive one too. The residual MLP's parameters,
+// gradients and Adam state (persistent, 11.6 MiB of its 13.8) cannot
+// shrink, so its whole arena has no such target.
 func TestPlanMemoryTargets(t *testing.T) {
 	for _, c := range []struct {
 		model string
@@ -76,8 +74,8 @@ func TestPlanMemoryTargets(t *testing.T) {
 		if 4*r.InferActPlanned > r.TrainActPlanned {
 			t.Errorf("%s: inference activations %d bytes, training %d: want at most a quarter", c.model, r.InferActPlanned, r.TrainActPlanned)
 		}
-		if c.whole && (r.TrainPlanned >= r.TrainNaive || 4*r.InferPlanned > r.TrainPlanned) {
-			t.Errorf("%s: whole plans naive %d, training %d, inference %d: want training below naive, inference ≤ a quarter of training",
+		if c.whole && (2*r.TrainPlanned > r.TrainNaive || 4*r.InferPlanned > r.TrainPlanned) {
+			t.Errorf("%s: whole plans naive %d, training %d, inference %d: want training ≤ half of naive, inference ≤ a quarter of training",
 				c.model, r.TrainNaive, r.TrainPlanned, r.InferPlanned)
 		}
 	}

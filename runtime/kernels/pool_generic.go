@@ -6,3 +6,5 @@ package kernels
 
 func maxPool2x2Vec(y, x []float32, w int) int          { return 0 }
 func maxPool2x2GradVec(dx, x, dy []float32, w int) int { return 0 }
+
+func maxPool2x2ReluGradVec(dx, y, dy []float32, w int) int { return 0 }

@@ -1003,27 +1003,20 @@ func matmulTN_400x128x120_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, 
 	}
 }
 
-// maxpool2dGrad_128x16x10x10_k2s2p0 computes dx[128,16,10,10], the gradient of
-// max pooling: each window's gradient from dy[128,16,5,5] goes to the element
-// its maximum came from (the first, in a tie), found again from x.
-func maxpool2dGrad_128x16x10x10_k2s2p0(dx, x, dy []Float) {
+// maxpoolReluGrad_128x16x10x10_k2s2p0 computes dx[128,16,10,10] = relu_grad(y,
+// maxpool2d_grad(y, dy)) for 2×2 windows 2 apart, window by window: each
+// window's gradient from dy[128,16,5,5] goes to the element its maximum came
+// from (the first, in a tie; a NaN wins), and an element keeps it only where y
+// > 0. A window is read whole before it is written, so dx may be y.
+func maxpoolReluGrad_128x16x10x10_k2s2p0(dx, y, dy []Float) {
 	const C, H, W = 16, 10, 10 // input channels, height, width
 	const K, S, P = 2, 2, 0    // kernel, stride, padding
 	const OH, OW = 5, 5        // output height, width
 	const planes = 2048        // samples × channels
 	dx = dx[:planes*H*W]
-	x = x[:planes*H*W]
+	y = y[:planes*H*W]
 	dy = dy[:planes*OH*OW]
-	kernels.MaxPool2x2Grad(dx, x, dy, W)
-}
-
-// reluGrad_128x16x10x10 computes relu_grad over 204800 elements.
-func reluGrad_128x16x10x10(y, x0, x1 []Float) {
-	const n = 204800
-	y = y[:n]
-	x0 = x0[:n]
-	x1 = x1[:n]
-	kernels.ReluGrad(y, x0, x1)
+	kernels.MaxPool2x2ReluGrad(dx, y, dy, W)
 }
 
 // biasGrad_128x16x10x10 sums dy[128,16,10,10] over every axis but 1 into
@@ -1264,27 +1257,20 @@ func conv2dGradWeight_128x6x14x14_16x10x10_k5s1p0_samples(x kernels.Args[Float],
 	}
 }
 
-// maxpool2dGrad_128x6x28x28_k2s2p0 computes dx[128,6,28,28], the gradient of
-// max pooling: each window's gradient from dy[128,6,14,14] goes to the element
-// its maximum came from (the first, in a tie), found again from x.
-func maxpool2dGrad_128x6x28x28_k2s2p0(dx, x, dy []Float) {
+// maxpoolReluGrad_128x6x28x28_k2s2p0 computes dx[128,6,28,28] = relu_grad(y,
+// maxpool2d_grad(y, dy)) for 2×2 windows 2 apart, window by window: each
+// window's gradient from dy[128,6,14,14] goes to the element its maximum came
+// from (the first, in a tie; a NaN wins), and an element keeps it only where y
+// > 0. A window is read whole before it is written, so dx may be y.
+func maxpoolReluGrad_128x6x28x28_k2s2p0(dx, y, dy []Float) {
 	const C, H, W = 6, 28, 28 // input channels, height, width
 	const K, S, P = 2, 2, 0   // kernel, stride, padding
 	const OH, OW = 14, 14     // output height, width
 	const planes = 768        // samples × channels
 	dx = dx[:planes*H*W]
-	x = x[:planes*H*W]
+	y = y[:planes*H*W]
 	dy = dy[:planes*OH*OW]
-	kernels.MaxPool2x2Grad(dx, x, dy, W)
-}
-
-// reluGrad_128x6x28x28 computes relu_grad over 602112 elements.
-func reluGrad_128x6x28x28(y, x0, x1 []Float) {
-	const n = 602112
-	y = y[:n]
-	x0 = x0[:n]
-	x1 = x1[:n]
-	kernels.ReluGrad(y, x0, x1)
+	kernels.MaxPool2x2ReluGrad(dx, y, dy, W)
 }
 
 // biasGrad_128x6x28x28 sums dy[128,6,28,28] over every axis but 1 into db[6].

@@ -22,7 +22,7 @@ const InferBatch = 16
 // ArenaFloats is the size of the arena every Float buffer lives in: parameters,
 // gradients, optimizer state and the input, then the activations of whichever
 // pass runs, reusing the memory of values no longer needed.
-const ArenaFloats = 1703209
+const ArenaFloats = 1456425
 
 // Model holds every buffer of one training step (parameters, gradients,
 // optimizer state, activations, the input and the label) and the activations
@@ -96,10 +96,8 @@ type Model struct {
 	h1BwdReluGrad          []Float // backward relu_grad of h1 [128,120] (examples/mnist/lenet.dl:10:35)
 	h1BwdMatmul            []Float // backward matmul of h1 [128,400] (examples/mnist/lenet.dl:10:21)
 	h1BwdReshape           []Float // backward reshape of h1 [128,16,5,5] (examples/mnist/lenet.dl:10:6)
-	c2BwdMaxpool2dGrad     []Float // backward maxpool2d_grad of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:35)
 	c2BwdReluGrad          []Float // backward relu_grad of c2 [128,16,10,10] (examples/mnist/lenet.dl:9:27)
 	c2BwdConv2dGradInput   []Float // backward conv2d_grad_input of c2 [128,6,14,14] (examples/mnist/lenet.dl:9:6)
-	c1BwdMaxpool2dGrad     []Float // backward maxpool2d_grad of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:50)
 	c1BwdReluGrad          []Float // backward relu_grad of c1 [128,6,28,28] (examples/mnist/lenet.dl:8:42)
 
 	// The inference pass's activations, in the same reused memory.
@@ -165,24 +163,22 @@ func New() *Model {
 	m.logitsBAdamM = arena[347156:347166:347166]
 	m.logitsBAdamV = arena[347166:347176:347176]
 	m.c1Relu = arena[347176:949288:949288]
-	m.c1 = arena[1358888:1509416:1509416]
+	m.c1 = arena[1154088:1304616:1304616]
 	m.c2Relu = arena[949288:1154088:1154088]
-	m.c2 = arena[1154088:1205288:1205288]
-	m.h1Flatten = arena[1154088:1205288:1205288]
-	m.h1 = arena[1205288:1220648:1220648]
-	m.h2 = arena[1220648:1231400:1231400]
-	m.logits = arena[1701928:1703208:1703208]
-	m.loss = arena[1703208:1703209:1703209]
-	m.lossBwdFill = arena[1232680:1232681:1232681]
-	m.lossBwdSoftmaxXentGrad = arena[1231400:1232680:1232680]
-	m.h2BwdReluGrad = arena[1236008:1246760:1246760]
-	m.h1BwdReluGrad = arena[1220648:1236008:1236008]
-	m.h1BwdMatmul = arena[1509416:1560616:1560616]
-	m.h1BwdReshape = arena[1509416:1560616:1560616]
-	m.c2BwdMaxpool2dGrad = arena[1154088:1358888:1358888]
+	m.c2 = arena[1304616:1355816:1355816]
+	m.h1Flatten = arena[1304616:1355816:1355816]
+	m.h1 = arena[1355816:1371176:1371176]
+	m.h2 = arena[1371176:1381928:1381928]
+	m.logits = arena[1455144:1456424:1456424]
+	m.loss = arena[1456424:1456425:1456425]
+	m.lossBwdFill = arena[1381928:1381929:1381929]
+	m.lossBwdSoftmaxXentGrad = arena[1392680:1393960:1393960]
+	m.h2BwdReluGrad = arena[1381928:1392680:1392680]
+	m.h1BwdReluGrad = arena[1407016:1422376:1422376]
+	m.h1BwdMatmul = arena[1355816:1407016:1407016]
+	m.h1BwdReshape = arena[1355816:1407016:1407016]
 	m.c2BwdReluGrad = arena[949288:1154088:1154088]
-	m.c2BwdConv2dGradInput = arena[1551400:1701928:1701928]
-	m.c1BwdMaxpool2dGrad = arena[949288:1551400:1551400]
+	m.c2BwdConv2dGradInput = arena[1304616:1455144:1455144]
 	m.c1BwdReluGrad = arena[347176:949288:949288]
 	m.inferC1Relu = arena[347176:422440:422440]
 	m.inferC1 = arena[422440:441256:441256]

@@ -115,9 +115,9 @@ func (m *Model) backward() {
 	// h1 (examples/mnist/lenet.dl:10:6): reshape h1BwdMatmul[128,400] → [128,16,5,5]
 	// (a view of h1BwdMatmul's buffer: nothing to compute)
 	// c2 (examples/mnist/lenet.dl:9:35): maxpool2d_grad c2Relu[128,16,10,10], h1BwdReshape[128,16,5,5] → [128,16,10,10]
-	maxpool2dGrad_128x16x10x10_k2s2p0(m.c2BwdMaxpool2dGrad, m.c2Relu, m.h1BwdReshape)
-	// c2 (examples/mnist/lenet.dl:9:27): relu_grad c2Relu[128,16,10,10], c2BwdMaxpool2dGrad[128,16,10,10] → [128,16,10,10]
-	reluGrad_128x16x10x10(m.c2BwdReluGrad, m.c2Relu, m.c2BwdMaxpool2dGrad)
+	// (computed in the fused kernel of c2BwdReluGrad below)
+	// c2 (examples/mnist/lenet.dl:9:27): relu_grad c2Relu[128,16,10,10], c2.maxpool2d_grad44[128,16,10,10] → [128,16,10,10]
+	maxpoolReluGrad_128x16x10x10_k2s2p0(m.c2BwdReluGrad, m.c2Relu, m.h1BwdReshape)
 	// c2 (examples/mnist/lenet.dl:9:6): bias_grad c2BwdReluGrad[128,16,10,10] → [16]
 	biasGrad_128x16x10x10(m.dC2B, m.c2BwdReluGrad)
 	// c2 (examples/mnist/lenet.dl:9:6): conv2d_grad_input c2BwdReluGrad[128,16,10,10], c2.w[16,6,5,5] → [128,6,14,14]
@@ -125,9 +125,9 @@ func (m *Model) backward() {
 	// c2 (examples/mnist/lenet.dl:9:6): conv2d_grad_weight c1[128,6,14,14], c2BwdReluGrad[128,16,10,10] → [16,6,5,5]
 	conv2dGradWeight_128x6x14x14_16x10x10_k5s1p0(m.dC2W, m.c1, m.c2BwdReluGrad, m.panels)
 	// c1 (examples/mnist/lenet.dl:8:50): maxpool2d_grad c1Relu[128,6,28,28], c2BwdConv2dGradInput[128,6,14,14] → [128,6,28,28]
-	maxpool2dGrad_128x6x28x28_k2s2p0(m.c1BwdMaxpool2dGrad, m.c1Relu, m.c2BwdConv2dGradInput)
-	// c1 (examples/mnist/lenet.dl:8:42): relu_grad c1Relu[128,6,28,28], c1BwdMaxpool2dGrad[128,6,28,28] → [128,6,28,28]
-	reluGrad_128x6x28x28(m.c1BwdReluGrad, m.c1Relu, m.c1BwdMaxpool2dGrad)
+	// (computed in the fused kernel of c1BwdReluGrad below)
+	// c1 (examples/mnist/lenet.dl:8:42): relu_grad c1Relu[128,6,28,28], c1.maxpool2d_grad49[128,6,28,28] → [128,6,28,28]
+	maxpoolReluGrad_128x6x28x28_k2s2p0(m.c1BwdReluGrad, m.c1Relu, m.c2BwdConv2dGradInput)
 	// c1 (examples/mnist/lenet.dl:8:6): bias_grad c1BwdReluGrad[128,6,28,28] → [6]
 	biasGrad_128x6x28x28(m.dC1B, m.c1BwdReluGrad)
 	// c1 (examples/mnist/lenet.dl:8:6): conv2d_grad_weight image[128,1,28,28], c1BwdReluGrad[128,6,28,28] → [6,1,5,5]

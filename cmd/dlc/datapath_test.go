@@ -81,3 +81,19 @@ train { data csv("blobs.csv", y = "kind")  split 0.2 by class  batch 10  epochs 
 		t.Errorf("no plot beside the metrics: %v", err)
 	}
 }
+
+// `dlc train MODEL predict -checkpoint F` puts the data folder after the
+// subcommand, where the subcommand's own flags are parsed.
+func TestTrainerSubcommandComesFirst(t *testing.T) {
+	sub, rest := trainerSubcommand([]string{"predict", "-checkpoint", "ck"})
+	if len(sub) != 1 || sub[0] != "predict" || len(rest) != 2 || rest[0] != "-checkpoint" {
+		t.Errorf("predict args split as %q and %q", sub, rest)
+	}
+	args := append(sub, append([]string{"-data", "dir"}, rest...)...)
+	if want := "predict -data dir -checkpoint ck"; strings.Join(args, " ") != want {
+		t.Errorf("trainer args %q, want %q", strings.Join(args, " "), want)
+	}
+	if sub, rest := trainerSubcommand([]string{"-epochs", "1"}); sub != nil || len(rest) != 2 {
+		t.Errorf("flags alone split as %q and %q", sub, rest)
+	}
+}

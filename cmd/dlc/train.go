@@ -22,7 +22,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 0 {
 		return usageError{"missing model file"}
 	}
-	model, trainerArgs := fs.Arg(0), fs.Args()[1:]
+	model := fs.Arg(0)
+	// A trainer subcommand (predict, step) comes first and takes its own
+	// flags, so the data folder found here goes after it.
+	sub, trainerArgs := trainerSubcommand(fs.Args()[1:])
 	res, err := compiler.CompileFile(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes()})
 	if err != nil {
 		return err
@@ -34,7 +37,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		trainerArgs = append([]string{"-data", dir}, trainerArgs...)
 	}
-	trainerArgs = withModelDataFolder(res.Graph.Train, model, trainerArgs)
+	trainerArgs = append(sub, withModelDataFolder(res.Graph.Train, model, trainerArgs)...)
 	bin, err := cachedTrainer(res)
 	if err != nil {
 		return err
@@ -49,6 +52,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("dlc train: running the trainer: %w", err)
 	}
 	return nil
+}
+
+// trainerSubcommand splits a leading subcommand name (an argument that is
+// not a flag) from the trainer arguments that follow it.
+func trainerSubcommand(args []string) (sub, rest []string) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return args[:1:1], args[1:]
+	}
+	return nil, args
 }
 
 // hasFlag reports whether args set the named flag (-name, --name, -name=v).

@@ -16,7 +16,7 @@ test: fmt-check vet
 
 # Rewrite the golden files (IR dumps and generated Go) of every example.
 golden:
-	$(GO) test ./internal/compiler -run TestGolden -update
+	$(GO) test ./compiler -run TestGolden -update
 
 # Vet twice: the SIMD kernels (runtime/kernels) build only with
 # GOEXPERIMENT=simd, their portable twins only without it.
@@ -50,8 +50,8 @@ FUZZTIME ?= 3m
 fuzz:
 	$(GO) test ./dsl -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./dsl -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/compiler -run '^$$' -fuzz '^FuzzCompileAll$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/compiler -run '^$$' -fuzz '^FuzzCompileShapes$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler -run '^$$' -fuzz '^FuzzCompileAll$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler -run '^$$' -fuzz '^FuzzCompileShapes$$' -fuzztime $(FUZZTIME)
 
 # Train thousands of steps of each load-test model, checking that a step
 # allocates nothing and that memory stays flat (minutes; DLC_SOAK_STEPS and

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/compiler"
 )
 
 // TestMicrokernelsKeepToRegisters compiles the generated package of every

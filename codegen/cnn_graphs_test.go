@@ -3,8 +3,8 @@ package codegen
 import (
 	"testing"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // Convolutional models and the activations and loss added with them,

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // convTestLayers are the convolutions whose im2col kernels are checked

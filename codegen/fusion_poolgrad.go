@@ -3,8 +3,8 @@ package codegen
 import (
 	"github.com/dave/jennifer/jen"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // A poolgrad group, maxpool2d_grad(y, dy) → relu_grad(y, ·), is the

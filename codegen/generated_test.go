@@ -15,8 +15,8 @@ import (
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/interp"
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 	"github.com/dlc-dev/dlc/runtime"
 )
 

@@ -5,8 +5,8 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // The inference graph. It runs in the same Model as the training graph:
@@ -16,7 +16,7 @@ import (
 // activations also use (PlanMemory).
 //
 // It may be lowered at a sub-batch: a batch size dividing the training
-// batch (see ChooseInferBatch). EvalStep and Predict then run it once per
+// batch (see compiler.ChooseInferBatch). EvalStep and Predict then run it once per
 // chunk of that many rows of the batch, skipping chunks past the real rows,
 // and its input is the chunk's rows of the training graph's input buffer,
 // which infer() takes as its argument (inferInput).

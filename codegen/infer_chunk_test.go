@@ -11,8 +11,8 @@ import (
 
 	"github.com/dlc-dev/dlc/dsl"
 	"github.com/dlc-dev/dlc/internal/interp"
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 	"github.com/dlc-dev/dlc/passes"
 )
 

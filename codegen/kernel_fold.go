@@ -9,7 +9,7 @@ import (
 // Kernels of batch norm folded into the linear op before it (the foldbn
 // pass). They run in the prepare step, not per batch. The scale
 // gamma/√(var + eps) is computed in float64 whatever the element type, as
-// the reference in internal/ops computes it.
+// the reference in ops computes it.
 
 func init() {
 	opKernels["bn_fold_weight"] = opKernel{label: -1, build: bnFoldWeightKernel}

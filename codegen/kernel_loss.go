@@ -8,7 +8,7 @@ import (
 
 // Loss kernels work in float64 whatever the model's element type: they
 // touch one value per output element, and the loss is what the user reads.
-// Their arithmetic follows the reference rules in internal/ops step by
+// Their arithmetic follows the reference rules in ops step by
 // step, so that float64 models agree with the interpreter to rounding.
 
 // labels is the type []int32 of class-label buffers.

@@ -11,7 +11,7 @@ import (
 // Batch norm kernels. x is [rows, channels, inner]: a channel's values are
 // its inner positions in every row. Statistics and the arithmetic on them
 // are float64 whatever the model's element type, and follow the reference
-// rules in internal/ops step by step (sums in the same order), so that
+// rules in ops step by step (sums in the same order), so that
 // float64 models agree with the interpreter to rounding. Per-channel
 // scratch is a local array of constant length, which stays on the stack.
 

@@ -3,8 +3,8 @@ package codegen
 import (
 	"github.com/dave/jennifer/jen"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // Pooling kernels. Pools have no padding, so every window lies inside its
@@ -31,7 +31,7 @@ func windowLoops(body ...jen.Code) jen.Code {
 
 // argmaxWindow finds the window's maximum in the plane xp: its index bi
 // and value best. Ties go to the first in row-major order; a NaN wins, so
-// that it propagates (the reference rule in internal/ops).
+// that it propagates (the reference rule in ops).
 func argmaxWindow() []jen.Code {
 	return []jen.Code{
 		jen.Id("bi").Op(":=").Add(expr("oh*S*W + ow*S")),

@@ -5,7 +5,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/dlc-dev/dlc/internal/ops"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // Helpers shared by the kernels of windowed ops (convolutions and pools):

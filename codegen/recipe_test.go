@@ -43,7 +43,7 @@ func init() {
 }
 
 // compiledGraphs compiles a model file's training and inference graphs, as
-// internal/compiler does.
+// compiler does.
 func compiledGraphs(src string) func(testing.TB, ir.DType) graphs {
 	return func(t testing.TB, dtype ir.DType) graphs {
 		t.Helper()

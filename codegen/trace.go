@@ -3,8 +3,8 @@ package codegen
 import (
 	"github.com/dave/jennifer/jen"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // Trace, for finding where a non-finite value began. Activations share

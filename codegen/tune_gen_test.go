@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/dlc-dev/dlc/codegen"
-	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/compiler"
 )
 
 // tunedModel's first layer is a 64x64x64 product, which the cost model runs

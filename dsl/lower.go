@@ -3,8 +3,8 @@ package dsl
 import (
 	"fmt"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // LowerOptions configure lowering.

@@ -3,8 +3,8 @@ package passes
 import (
 	"fmt"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // autodiff appends the backward pass as IR: reverse-mode differentiation

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/interp"
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // Whole-graph gradient check: for each network, the backward graph built

@@ -1,8 +1,8 @@
 package passes
 
 import (
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // eliminateDeadCode keeps only the nodes that a root reads, directly or

@@ -1,8 +1,8 @@
 package passes
 
 import (
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // FLOPs estimates the floating-point operations of one node: two per

@@ -3,8 +3,8 @@ package passes
 import (
 	"slices"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // DerivedAttr marks a node that computes from parameters and state alone,

@@ -1,8 +1,8 @@
 package passes
 
 import (
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // fuseAnchors are the ops whose output loop can absorb a bias and an

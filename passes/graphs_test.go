@@ -3,8 +3,8 @@ package passes
 import (
 	"testing"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // Small forward graphs, built as the front end would, shared by the pass

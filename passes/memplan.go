@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"slices"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // PlanMemory places every buffer of a graph in one arena, so that the

@@ -8,8 +8,8 @@ import (
 
 	"github.com/dlc-dev/dlc/dsl"
 	"github.com/dlc-dev/dlc/internal/interp"
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // Helpers for the tests of the passes that model files drive (batch norm

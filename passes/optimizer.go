@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // addOptimizer appends the update phase: first, when the recipe clips

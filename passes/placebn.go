@@ -4,8 +4,8 @@ import (
 	"errors"
 	"slices"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // Attributes through which lowering asks for batch norm after a linear op

@@ -3,8 +3,8 @@ package passes
 import (
 	"maps"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // recomputeElementwise is the free part of rematerialisation, on in every

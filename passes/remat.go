@@ -4,8 +4,8 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // RematAttr marks a node the remat pass cloned into the backward phase to

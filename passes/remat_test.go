@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/interp"
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // deepMLP is a chain of 12 dense layers of 64, with remat set to the given

@@ -3,8 +3,8 @@ package passes
 import (
 	"errors"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // checkShapes re-runs every node's shape rule and compares the result with

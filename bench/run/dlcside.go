@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -18,19 +17,6 @@ func buildDLC(root, work string) (string, error) {
 	bin := filepath.Join(work, "dlc")
 	_, err := command{dir: root, name: "go", args: []string{"build", "-o", bin, "./cmd/dlc"}}.run()
 	return bin, err
-}
-
-// batchSetting is a train section's batch size in a model file.
-var batchSetting = regexp.MustCompile(`\bbatch\s+\d+\b`)
-
-// withBatch returns the model file src with its batch size set to batch:
-// dlc compiles shapes statically, so inference at another batch size is
-// another build of the same model.
-func withBatch(src []byte, batch int) ([]byte, error) {
-	if n := len(batchSetting.FindAll(src, -1)); n != 1 {
-		return nil, fmt.Errorf("expected one batch setting in the model file, found %d", n)
-	}
-	return batchSetting.ReplaceAll(src, []byte("batch "+strconv.Itoa(batch))), nil
 }
 
 // trainerBuild is how one trainer of a model is compiled: for a batch
@@ -72,21 +58,10 @@ func inferRate(r dlcRun, b int) float64 {
 func buildTrainer(root, work, dlcBin string, m benchModel, tb trainerBuild) (string, error) {
 	file := filepath.Join(root, m.file)
 	name := fmt.Sprintf("%s_b%d", m.name, tb.batch)
-	if tb.batch != m.batch {
-		src, err := os.ReadFile(file)
-		if err != nil {
-			return "", err
-		}
-		variant, err := withBatch(src, tb.batch)
-		if err != nil {
-			return "", fmt.Errorf("%s: %v", m.file, err)
-		}
-		file = filepath.Join(work, name+".dl")
-		if err := os.WriteFile(file, variant, 0o644); err != nil {
-			return "", err
-		}
-	}
 	args := []string{"build", file}
+	if tb.batch != m.batch {
+		args = append(args, "-batch", strconv.Itoa(tb.batch))
+	}
 	if tb.inferBatch > 0 {
 		name += fmt.Sprintf("_infer%d", tb.inferBatch)
 		args = append(args, "-infer-batch", strconv.Itoa(tb.inferBatch))

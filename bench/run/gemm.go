@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dlc-dev/dlc/internal/build"
+	"github.com/dlc-dev/dlc/compiler/build"
 )
 
 // gemmShape is one matrix product of the MNIST MLP's training step, named

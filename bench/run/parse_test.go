@@ -8,22 +8,6 @@ import (
 	"testing"
 )
 
-func TestWithBatchRewritesTheOneBatchSetting(t *testing.T) {
-	src := []byte("model m # batches of data\ntrain { data mnist  split 0.1  batch 128  epochs 5 }\n")
-	got, err := withBatch(src, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "model m # batches of data\ntrain { data mnist  split 0.1  batch 1  epochs 5 }\n"; string(got) != want {
-		t.Errorf("got %q, want %q", got, want)
-	}
-	for _, bad := range []string{"train { epochs 5 }", "train { batch 32 }\n# batch 64"} {
-		if _, err := withBatch([]byte(bad), 1); err == nil {
-			t.Errorf("%q: no error, want one (the batch setting must be unique)", bad)
-		}
-	}
-}
-
 func TestWithEnvSetsAndUnsets(t *testing.T) {
 	got := withEnv([]string{"A=1", "OPENBLAS_CORETYPE=Haswell", "B=2", "GOMAXPROCS=8"}, []string{"GOMAXPROCS=1"}, "OPENBLAS_CORETYPE")
 	want := []string{"A=1", "B=2", "GOMAXPROCS=1"}

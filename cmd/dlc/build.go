@@ -13,8 +13,8 @@ import (
 
 	"github.com/dlc-dev/dlc"
 	"github.com/dlc-dev/dlc/codegen"
-	"github.com/dlc-dev/dlc/internal/build"
-	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/compiler"
+	"github.com/dlc-dev/dlc/compiler/build"
 )
 
 func runBuild(args []string, stdout, stderr io.Writer) error {
@@ -24,12 +24,13 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	work := flags.String("work", "", "lay out the trainer's Go module in `DIR` and keep it")
 	maxMemory := maxMemoryFlag(flags)
 	inferRows := inferBatchFlag(flags)
+	batch := batchFlag(flags)
 	tuneIt := tuneFlag(flags)
 	model, err := parseInterleaved(flags, args)
 	if err != nil {
 		return err
 	}
-	res, err := compileTuned(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows)}, *tuneIt, stdout, stderr)
+	res, err := compileTuned(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows), Batch: int(*batch)}, *tuneIt, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -4,12 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 
-	"github.com/dlc-dev/dlc/dsl"
-	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/compiler"
 	"github.com/dlc-dev/dlc/ir"
-	"github.com/dlc-dev/dlc/passes"
 )
 
 // runCheck is `dlc check MODEL.dl`: a gradient check of the whole model.
@@ -65,38 +62,9 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 // its batch lowered to at most batch samples: the check's cost grows with
 // the batch and its meaning does not.
 func checkGraph(filename string, src []byte, batch int) (*ir.Graph, error) {
-	f, err := dsl.Parse(filename, src)
+	full, err := compiler.ModelBatch(filename, src)
 	if err != nil {
-		return nil, &compiler.Error{Err: err, Src: src}
+		return nil, err
 	}
-	limitBatch(f, batch)
-	g, err := dsl.Lower(f, dsl.LowerOptions{DType: ir.F64})
-	if err != nil {
-		return nil, &compiler.Error{Err: err, Src: src}
-	}
-	if err := passes.Run(g, passes.Options{Verify: true}); err != nil {
-		return nil, &compiler.Error{Err: err, Src: src}
-	}
-	return g, nil
-}
-
-// limitBatch sets the train section's batch to at most batch.
-func limitBatch(f *dsl.File, batch int) {
-	if f.Train == nil {
-		f.Train = &dsl.TrainSection{Pos: f.Model.Pos}
-	}
-	lit := &dsl.NumberLit{Text: strconv.Itoa(batch), Value: float64(batch)}
-	for i, e := range f.Train.Entries {
-		if e.Key.Name != "batch" {
-			continue
-		}
-		if n, ok := e.Value.(*dsl.NumberLit); ok && n.Value <= float64(batch) {
-			return
-		}
-		lit.Pos = dsl.ExprPos(e.Value)
-		f.Train.Entries[i].Value = lit
-		return
-	}
-	lit.Pos = f.Train.Pos
-	f.Train.Entries = append(f.Train.Entries, dsl.TrainEntry{Key: dsl.Name{Name: "batch", Pos: f.Train.Pos}, Value: lit})
+	return compiler.Graph(filename, src, compiler.Options{DType: ir.F64, Batch: min(batch, full)})
 }

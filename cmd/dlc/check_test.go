@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dlc-dev/dlc/dsl"
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 	"github.com/dlc-dev/dlc/passes"
 )
 
@@ -141,7 +140,7 @@ func TestCheckCommandErrors(t *testing.T) {
 	}
 }
 
-func TestLimitBatch(t *testing.T) {
+func TestCheckGraphBatch(t *testing.T) {
 	for _, tc := range []struct {
 		train string
 		want  int
@@ -152,17 +151,12 @@ func TestLimitBatch(t *testing.T) {
 		{"", 4},
 	} {
 		src := "model m\ninput x: [3]\nlabel y: class(2)\nloss = cross_entropy(dense(x, 2), y)\n" + tc.train + "\n"
-		f, err := dsl.Parse("m.dl", []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		limitBatch(f, 4)
-		g, err := dsl.Lower(f, dsl.LowerOptions{})
+		g, err := checkGraph("m.dl", []byte(src), 4)
 		if err != nil {
 			t.Fatalf("%q: %v", tc.train, err)
 		}
-		if g.Batch != tc.want {
-			t.Errorf("%q: batch %d, want %d", tc.train, g.Batch, tc.want)
+		if g.Batch != tc.want || g.DType != ir.F64 {
+			t.Errorf("%q: batch %d, dtype %v; want %d in float64", tc.train, g.Batch, g.DType, tc.want)
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"unicode"
 
 	"github.com/dlc-dev/dlc/codegen"
-	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/compiler"
 )
 
 // runGen is `dlc gen -pkg NAME [-o DIR] MODEL.dl`: it writes the generated
@@ -26,6 +26,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	f64 := flags.Bool("f64", false, "compute in float64")
 	maxMemory := maxMemoryFlag(flags)
 	inferRows := inferBatchFlag(flags)
+	batch := batchFlag(flags)
 	tuneIt := tuneFlag(flags)
 	model, err := parseInterleaved(flags, args)
 	if err != nil {
@@ -34,7 +35,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	if err := checkPackageName(*pkg); err != nil {
 		return err
 	}
-	res, err := compileTuned(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows)}, *tuneIt, stdout, stderr)
+	res, err := compileTuned(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows), Batch: int(*batch)}, *tuneIt, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/compiler"
 	"github.com/dlc-dev/dlc/ir"
 )
 

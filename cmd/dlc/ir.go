@@ -5,8 +5,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/dlc-dev/dlc/compiler"
 	"github.com/dlc-dev/dlc/dsl"
-	"github.com/dlc-dev/dlc/internal/compiler"
 	"github.com/dlc-dev/dlc/ir"
 )
 

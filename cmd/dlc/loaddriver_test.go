@@ -9,12 +9,12 @@ import (
 	"testing"
 
 	"github.com/dlc-dev/dlc/codegen"
-	"github.com/dlc-dev/dlc/internal/build"
-	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/compiler"
+	"github.com/dlc-dev/dlc/compiler/build"
 )
 
 // The load driver is one program holding several generated model packages,
-// built the way dlc builds trainers (internal/build's module layout), for
+// built the way dlc builds trainers (compiler/build's module layout), for
 // the race and soak tests. Its subcommands:
 //
 //	train MODEL ARGS...       the trainer of MODEL (runtime.Run)

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/dlc-dev/dlc/codegen"
-	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/compiler"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/passes"
 )

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/compiler"
 )
 
 // `dlc plan` reports the arena the generated trainer allocates: its

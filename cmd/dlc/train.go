@@ -8,7 +8,7 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/compiler"
 	"github.com/dlc-dev/dlc/internal/mnist"
 )
 

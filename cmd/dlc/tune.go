@@ -8,8 +8,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/dlc-dev/dlc/internal/compiler"
-	"github.com/dlc-dev/dlc/internal/tune"
+	"github.com/dlc-dev/dlc/compiler"
+	"github.com/dlc-dev/dlc/compiler/tune"
 )
 
 // tuneFlag is -tune of dlc build and dlc gen.

@@ -6,8 +6,8 @@ package interp
 import (
 	"fmt"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // Env holds tensors for storage nodes (inputs, labels, params, state) and,

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // tinyGraph is z = x·W + b, loss = mse(z, t), and the gradient of the loss

@@ -18,9 +18,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/dlc-dev/dlc/compiler"
 	"github.com/dlc-dev/dlc/examples/deep/probe"
 	"github.com/dlc-dev/dlc/examples/deep/probetrainer"
-	"github.com/dlc-dev/dlc/internal/compiler"
 	"github.com/dlc-dev/dlc/internal/mnist"
 )
 

@@ -15,9 +15,9 @@ import (
 	"strings"
 
 	"github.com/dlc-dev/dlc/codegen"
+	"github.com/dlc-dev/dlc/compiler"
+	"github.com/dlc-dev/dlc/compiler/build"
 	"github.com/dlc-dev/dlc/examples/deep/probe"
-	"github.com/dlc-dev/dlc/internal/build"
-	"github.com/dlc-dev/dlc/internal/compiler"
 )
 
 // probePkg is the probe package's folder (and import path's last element)

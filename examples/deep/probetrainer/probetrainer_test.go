@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/dlc-dev/dlc/codegen"
-	"github.com/dlc-dev/dlc/internal/build"
-	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/compiler"
+	"github.com/dlc-dev/dlc/compiler/build"
 )
 
 // The whitening example: small, on committed CSV files, with an input

@@ -9,9 +9,9 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/dlc-dev/dlc/compiler"
 	"github.com/dlc-dev/dlc/dsl"
 	"github.com/dlc-dev/dlc/ir"
-	"github.com/dlc-dev/dlc/passes"
 )
 
 // Overrides shrink a model file for a test.
@@ -37,15 +37,9 @@ func Compile(path string, o Overrides) (*ir.Graph, error) {
 	if err := rebindNumbers(f, o.Numbers); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if o.Batch > 0 {
-		setBatch(f, o.Batch)
-	}
-	g, err := dsl.Lower(f, dsl.LowerOptions{DType: ir.F64})
+	g, _, err := compiler.FileGraphs(f, src, compiler.Options{DType: ir.F64, Batch: o.Batch})
 	if err != nil {
-		return nil, fmt.Errorf("%s", dsl.FormatError(err, src))
-	}
-	if err := passes.Run(g, passes.Options{Verify: true}); err != nil {
-		return nil, fmt.Errorf("%s", dsl.FormatError(err, src))
+		return nil, err
 	}
 	return g, nil
 }
@@ -73,19 +67,4 @@ func rebindNumbers(f *dsl.File, numbers map[string]float64) error {
 		}
 	}
 	return nil
-}
-
-// setBatch sets (or adds) the train section's batch entry.
-func setBatch(f *dsl.File, batch int) {
-	if f.Train == nil {
-		f.Train = &dsl.TrainSection{Pos: f.Model.Pos}
-	}
-	lit := &dsl.NumberLit{Pos: f.Train.Pos, Text: strconv.Itoa(batch), Value: float64(batch)}
-	for i, e := range f.Train.Entries {
-		if e.Key.Name == "batch" {
-			f.Train.Entries[i].Value = lit
-			return
-		}
-	}
-	f.Train.Entries = append(f.Train.Entries, dsl.TrainEntry{Key: dsl.Name{Name: "batch", Pos: f.Train.Pos}, Value: lit})
 }

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/dlc-dev/dlc/internal/interp"
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 	"github.com/dlc-dev/dlc/runtime"
 )
 

@@ -25,9 +25,14 @@ type Options struct {
 	// InferBatch is the sub-batch the inference graph is lowered at, a
 	// divisor of the training batch: EvalStep and Predict run it over a
 	// batch's real rows that many at a time. 0 lets
-	// codegen.ChooseInferBatch pick it.
+	// ChooseInferBatch pick it.
 	InferBatch int
-	// Tuning holds the choices `dlc build -tune` measured (internal/tune);
+	// Batch, when positive, is the batch the model is compiled at in place
+	// of its train section's: a gradient check runs a few samples, a
+	// benchmark measures inference at other sizes. It is the only way to
+	// change a model's batch; the train section still records its own.
+	Batch int
+	// Tuning holds the choices `dlc build -tune` measured (compiler/tune);
 	// without it the code generator's cost model decides.
 	Tuning codegen.Tuning
 }
@@ -56,11 +61,22 @@ func (e *Error) Unwrap() error { return e.Err }
 // inference), runs the pass pipeline on each and plans their memory (each
 // graph's Mem), as the code generator will lay it out. The inference graph
 // is lowered at the sub-batch opt.InferBatch, or at the one
-// codegen.ChooseInferBatch picks from its plan at the full batch.
+// ChooseInferBatch picks from its plan at the full batch.
 func Graphs(filename string, src []byte, opt Options) (train, infer *ir.Graph, err error) {
 	f, err := dsl.Parse(filename, src)
 	if err != nil {
 		return nil, nil, &Error{Err: err, Src: src}
+	}
+	return FileGraphs(f, src, opt)
+}
+
+// FileGraphs is Graphs on a model file already parsed (and perhaps
+// rewritten, as a research harness does to shrink a model); src is its
+// source, for messages.
+func FileGraphs(f *dsl.File, src []byte, opt Options) (train, infer *ir.Graph, err error) {
+	filename := f.Filename
+	if opt.Batch < 0 {
+		return nil, nil, fmt.Errorf("%s: batch %d: it must be positive (or 0 for the train section's)", filename, opt.Batch)
 	}
 	lower := func(inference bool, batch int) (*ir.Graph, error) {
 		g, err := dsl.Lower(f, dsl.LowerOptions{DType: opt.DType, Inference: inference, Batch: batch})
@@ -72,16 +88,20 @@ func Graphs(filename string, src []byte, opt Options) (train, infer *ir.Graph, e
 		}
 		return g, nil
 	}
-	if train, err = lower(false, 0); err != nil {
+	if train, err = lower(false, opt.Batch); err != nil {
 		return nil, nil, err
 	}
 	batch := opt.InferBatch
 	if batch != 0 {
-		if err := codegen.CheckInferBatch(batch, train.Batch); err != nil {
+		if err := CheckInferBatch(batch, train.Batch); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", filename, err)
 		}
 	}
-	if infer, err = lower(true, batch); err != nil {
+	inferAt := batch
+	if inferAt == 0 {
+		inferAt = train.Batch
+	}
+	if infer, err = lower(true, inferAt); err != nil {
 		return nil, nil, err
 	}
 	if _, err := codegen.PlanMemory(train, infer); err != nil {
@@ -92,7 +112,7 @@ func Graphs(filename string, src []byte, opt Options) (train, infer *ir.Graph, e
 	}
 	// Choose the sub-batch from the plan at the full batch, and lower again
 	// if it is smaller.
-	if batch = codegen.ChooseInferBatch(infer); batch == infer.Batch {
+	if batch = ChooseInferBatch(infer); batch == infer.Batch {
 		return train, infer, nil
 	}
 	if infer, err = lower(true, batch); err != nil {
@@ -102,6 +122,15 @@ func Graphs(filename string, src []byte, opt Options) (train, infer *ir.Graph, e
 		return nil, nil, err
 	}
 	return train, infer, nil
+}
+
+// ModelBatch is the batch size a model file's train section asks for.
+func ModelBatch(filename string, src []byte) (int, error) {
+	g, err := dsl.Compile(filename, src, dsl.LowerOptions{})
+	if err != nil {
+		return 0, &Error{Err: err, Src: src}
+	}
+	return g.Batch, nil
 }
 
 // Graph returns the training graph of a model file, or its inference graph

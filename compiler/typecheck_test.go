@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
-	"github.com/dlc-dev/dlc/internal/build"
+	"github.com/dlc-dev/dlc/compiler/build"
 )
 
 // hostileModels are models whose names, strings and file names try to

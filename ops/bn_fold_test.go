@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // A convolution's weights [O,C,K,K] scale along axis 0 and a dense layer's

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/interp"
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // Gradient checks: every op with a Grad rule is checked against central

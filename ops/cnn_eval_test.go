@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // evalOp builds op(operands...) on inputs holding the given data and

@@ -10,9 +10,9 @@ import (
 
 func exampleGraphs(t *testing.T, name string, opt Options) (train, infer *ir.Graph, err error) {
 	t.Helper()
-	file := "../../examples/mnist/" + name
+	file := "../examples/mnist/" + name
 	if strings.Contains(name, "/") {
-		file = "../../examples/" + name
+		file = "../examples/" + name
 	}
 	src, err := os.ReadFile(file)
 	if err != nil {

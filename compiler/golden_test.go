@@ -16,7 +16,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files from the current compiler")
 
 // repoRoot is where examples/ and golden/ live, relative to this package.
-const repoRoot = "../.."
+const repoRoot = ".."
 
 // examples returns every model file under examples/, relative to the repo
 // root, with forward slashes.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dlc-dev/dlc/internal/compiler"
+	"github.com/dlc-dev/dlc/compiler"
 )
 
 func TestCacheRoundTripAndKeys(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/dlc-dev/dlc/codegen"
-	"github.com/dlc-dev/dlc/internal/build"
+	"github.com/dlc-dev/dlc/compiler/build"
 )
 
 // defaultTimeout bounds building and running the timing program.

@@ -121,7 +121,7 @@ func TestFuzzSeeds(t *testing.T) {
 	for name, src := range seeds {
 		got, err := os.ReadFile(filepath.Join(seedDir, name))
 		if err != nil || string(got) != string(corpusFile(src)) {
-			t.Errorf("seed %s is missing or stale (run go test ./internal/compiler -run TestFuzzSeeds -update-seeds)", name)
+			t.Errorf("seed %s is missing or stale (run go test ./compiler -run TestFuzzSeeds -update-seeds)", name)
 		}
 	}
 }

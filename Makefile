@@ -16,7 +16,7 @@ test: fmt-check vet
 
 # Rewrite the golden files (IR dumps and generated Go) of every example.
 golden:
-	$(GO) test ./compiler -run TestGolden -update
+	$(GO) test ./compiler -run 'TestGolden|TestPassGoldens' -update
 
 # Vet twice: the SIMD kernels (runtime/kernels) build only with
 # GOEXPERIMENT=simd, their portable twins only without it.

@@ -32,6 +32,10 @@ type Options struct {
 	// benchmark measures inference at other sizes. It is the only way to
 	// change a model's batch; the train section still records its own.
 	Batch int
+	// StopAfter, when not empty, ends the pass pipeline after the pass of
+	// that name (passes.PassNames), for reading the graph as it left it.
+	// Memory is then not planned, and Compile refuses.
+	StopAfter string
 	// Tuning holds the choices `dlc build -tune` measured (compiler/tune);
 	// without it the code generator's cost model decides.
 	Tuning codegen.Tuning
@@ -83,7 +87,7 @@ func FileGraphs(f *dsl.File, src []byte, opt Options) (train, infer *ir.Graph, e
 		if err != nil {
 			return nil, &Error{Err: err, Src: src}
 		}
-		if err := passes.Run(g, passes.Options{Inference: inference, Verify: true}); err != nil {
+		if err := passes.Run(g, passes.Options{Inference: inference, Verify: true, StopAfter: opt.StopAfter}); err != nil {
 			return nil, &Error{Err: err, Src: src}
 		}
 		return g, nil
@@ -103,6 +107,9 @@ func FileGraphs(f *dsl.File, src []byte, opt Options) (train, infer *ir.Graph, e
 	}
 	if infer, err = lower(true, inferAt); err != nil {
 		return nil, nil, err
+	}
+	if opt.StopAfter != "" {
+		return train, infer, nil
 	}
 	if _, err := codegen.PlanMemory(train, infer); err != nil {
 		return nil, nil, err
@@ -149,6 +156,9 @@ func Graph(filename string, src []byte, opt Options) (*ir.Graph, error) {
 // Compile runs the whole compiler on one model file's source. filename is
 // used in messages and generated comments as given.
 func Compile(filename string, src []byte, opt Options) (*Result, error) {
+	if opt.StopAfter != "" {
+		return nil, fmt.Errorf("%s: code is generated from the whole pipeline, not from the graph after pass %s", filename, opt.StopAfter)
+	}
 	train, infer, err := Graphs(filename, src, opt)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ package passes
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/dlc-dev/dlc/ir"
 )
@@ -34,6 +36,9 @@ type Options struct {
 	// instead of recomputing cheap elementwise ones (recompute.go), to
 	// compare the two.
 	NoRecompute bool
+	// StopAfter, when not empty, ends the pipeline after the pass of that
+	// name (`dlc ir -after PASS`), to read the graph as that pass left it.
+	StopAfter string
 }
 
 // Pipeline is the list of passes, in the order they run.
@@ -51,10 +56,62 @@ var Pipeline = []Pass{
 	// knows which fused groups it emits as one kernel.
 }
 
+// passOrder lists the orderings the pipeline relies on, each with its
+// reason; checkOrder holds Pipeline to them when the package starts, so a
+// reordering that breaks one fails every build and test at once.
+var passOrder = []struct{ before, after, why string }{
+	{"shapes", "placebn", "every pass reads checked shapes"},
+	{"placebn", "autodiff", "the backward pass is derived from the final forward graph"},
+	{"autodiff", "optimizer", "updates read the gradients"},
+	{"optimizer", "dce", "dead-code elimination keeps the updates, and through them the gradients"},
+	{"foldbn", "dce", "folding leaves the batch norms it folded dead"},
+	{"dce", "remat", "rematerialisation decides on live values only"},
+	{"remat", "recompute", "recompute relies on the operands the backward pass keeps, which remat's clones change"},
+	{"recompute", "fuse", "fused groups are formed over the final node list"},
+}
+
+func init() {
+	if err := checkOrder(Pipeline); err != nil {
+		panic(err) // a reordered Pipeline is a bug in this package
+	}
+}
+
+// checkOrder reports the first ordering of passOrder that pipeline breaks,
+// or a pass that passOrder names and the pipeline lacks.
+func checkOrder(pipeline []Pass) error {
+	at := map[string]int{}
+	for i, p := range pipeline {
+		at[p.Name] = i
+	}
+	for _, o := range passOrder {
+		b, okB := at[o.before]
+		a, okA := at[o.after]
+		switch {
+		case !okB || !okA:
+			return fmt.Errorf("pass order: %s before %s, but the pipeline lacks one of them", o.before, o.after)
+		case b > a:
+			return fmt.Errorf("pass order: %s must run before %s: %s", o.before, o.after, o.why)
+		}
+	}
+	return nil
+}
+
+// PassNames are the pipeline's pass names in order.
+func PassNames() []string {
+	names := make([]string, len(Pipeline))
+	for i, p := range Pipeline {
+		names[i] = p.Name
+	}
+	return names
+}
+
 // Run runs the pipeline over g, in place. Problems in the model are returned
 // as *ir.Error; a graph that fails verification after a pass is a compiler
 // bug and is reported as "after pass <name>: ...".
 func Run(g *ir.Graph, opt Options) error {
+	if opt.StopAfter != "" && !slices.Contains(PassNames(), opt.StopAfter) {
+		return fmt.Errorf("no pass %q: the passes are %s", opt.StopAfter, strings.Join(PassNames(), ", "))
+	}
 	if opt.Verify {
 		if err := ir.Verify(g); err != nil {
 			return fmt.Errorf("before pass %s: %w", Pipeline[0].Name, err)
@@ -71,6 +128,9 @@ func Run(g *ir.Graph, opt Options) error {
 			if err := ir.Verify(g); err != nil {
 				return fmt.Errorf("after pass %s: %w", p.Name, err)
 			}
+		}
+		if p.Name == opt.StopAfter {
+			break
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package passes
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -138,5 +139,22 @@ func TestRunVerifiesInput(t *testing.T) {
 	err := Run(g, Options{Verify: true})
 	if err == nil || !strings.HasPrefix(err.Error(), "before pass shapes: ") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestPipelineKeepsThePassOrder(t *testing.T) {
+	if err := checkOrder(Pipeline); err != nil {
+		t.Fatal(err)
+	}
+	swapped := slices.Clone(Pipeline)
+	i, j := slices.IndexFunc(swapped, func(p Pass) bool { return p.Name == "autodiff" }), slices.IndexFunc(swapped, func(p Pass) bool { return p.Name == "optimizer" })
+	swapped[i], swapped[j] = swapped[j], swapped[i]
+	err := checkOrder(swapped)
+	if err == nil || !strings.Contains(err.Error(), "autodiff must run before optimizer") {
+		t.Errorf("optimizer before autodiff: %v; want the ordering named", err)
+	}
+	without := slices.DeleteFunc(slices.Clone(Pipeline), func(p Pass) bool { return p.Name == "dce" })
+	if err := checkOrder(without); err == nil || !strings.Contains(err.Error(), "lacks") {
+		t.Errorf("no dce: %v; want the missing pass named", err)
 	}
 }

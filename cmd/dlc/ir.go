@@ -4,15 +4,19 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/dlc-dev/dlc/compiler"
 	"github.com/dlc-dev/dlc/dsl"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/passes"
 )
 
 func runIR(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ir", stderr)
 	stage := fs.String("stage", "final", "`stage` to print: lowered (forward graph from the model file) or final (after every pass)")
+	after := fs.String("after", "", "print the graph as pass `PASS` left it ("+strings.Join(passes.PassNames(), ", ")+")")
+	infer := fs.Bool("infer", false, "print the inference graph instead of the training graph")
 	f64 := fs.Bool("f64", false, "compute in float64")
 	model, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -22,7 +26,10 @@ func runIR(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opt := compiler.Options{DType: dtype(*f64)}
+	opt := compiler.Options{DType: dtype(*f64), StopAfter: *after, Inference: *infer}
+	if *after != "" && *stage != "final" {
+		return usageError{"-after and -stage lowered do not go together: -after names the pass to stop after"}
+	}
 	var g *ir.Graph
 	switch *stage {
 	case "lowered":

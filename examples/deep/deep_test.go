@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/dlc-dev/dlc/examples/deep/reftrain"
+	"github.com/dlc-dev/dlc/research/deep/reftrain"
 )
 
 // The examples shrunk for a test: 50 layers still, but narrow, on small

@@ -5,9 +5,9 @@ import (
 	"os"
 	"testing"
 
-	"github.com/dlc-dev/dlc/examples/deep/probe"
-	"github.com/dlc-dev/dlc/examples/deep/reftrain"
-	"github.com/dlc-dev/dlc/examples/whitening/dataset"
+	"github.com/dlc-dev/dlc/research/deep/probe"
+	"github.com/dlc-dev/dlc/research/deep/reftrain"
+	"github.com/dlc-dev/dlc/research/whitening/dataset"
 	"github.com/dlc-dev/dlc/runtime"
 )
 

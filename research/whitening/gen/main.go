@@ -16,7 +16,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/dlc-dev/dlc/examples/whitening/dataset"
+	"github.com/dlc-dev/dlc/research/whitening/dataset"
 )
 
 func main() {

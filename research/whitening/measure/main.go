@@ -4,7 +4,7 @@
 // falls to each target. It draws the validation loss curves into a PNG.
 // Run it from the repository's root:
 //
-//	go run ./examples/whitening/measure -plot docs/whitening.png
+//	go run ./research/whitening/measure -plot docs/whitening.png
 //
 // Each example is compiled to the Go code dlc generates for it and run by a
 // probe trainer (package probetrainer), which fits the input transform on
@@ -22,8 +22,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dlc-dev/dlc/examples/deep/probe"
-	"github.com/dlc-dev/dlc/examples/deep/probetrainer"
+	"github.com/dlc-dev/dlc/research/deep/probe"
+	"github.com/dlc-dev/dlc/research/deep/probetrainer"
 )
 
 // variant is one example of the comparison.

@@ -17,7 +17,7 @@ import (
 	"github.com/dlc-dev/dlc/codegen"
 	"github.com/dlc-dev/dlc/compiler"
 	"github.com/dlc-dev/dlc/compiler/build"
-	"github.com/dlc-dev/dlc/examples/deep/probe"
+	"github.com/dlc-dev/dlc/research/deep/probe"
 )
 
 // probePkg is the probe package's folder (and import path's last element)

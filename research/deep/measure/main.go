@@ -3,7 +3,7 @@
 // loss over the first steps of training; it draws both into a PNG. Run it
 // from the repository's root:
 //
-//	go run ./examples/deep/measure -plot docs/deep.png
+//	go run ./research/deep/measure -plot docs/deep.png
 //
 // Each example is compiled to the Go code dlc generates for it and run by a
 // probe trainer (package probetrainer) on real MNIST. The first step's
@@ -19,9 +19,9 @@ import (
 	"path/filepath"
 
 	"github.com/dlc-dev/dlc/compiler"
-	"github.com/dlc-dev/dlc/examples/deep/probe"
-	"github.com/dlc-dev/dlc/examples/deep/probetrainer"
 	"github.com/dlc-dev/dlc/internal/mnist"
+	"github.com/dlc-dev/dlc/research/deep/probe"
+	"github.com/dlc-dev/dlc/research/deep/probetrainer"
 )
 
 // variant is one example of the comparison.

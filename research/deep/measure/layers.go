@@ -7,8 +7,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/dlc-dev/dlc/examples/deep/probe"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/research/deep/probe"
 )
 
 // denseLayers lists the layers with a weight matrix (dense layers) in the

@@ -18,8 +18,8 @@ import (
 // The whitening example: small, on committed CSV files, with an input
 // transform to fit. One epoch is 1600/32 = 50 steps.
 const (
-	example      = "../../whitening/zca.dl"
-	dataDir      = "../../whitening"
+	example      = "../../../examples/whitening/zca.dl"
+	dataDir      = "../../../examples/whitening"
 	epochSteps   = 50
 	trainerEpoch = "1"
 )

@@ -159,7 +159,23 @@ func (c *gen) kernelCall(n *ir.Node) jen.Code {
 		args = append(args, c.field(in))
 	}
 	args = append(args, extra...)
-	return jen.Id(c.kernels.use(k)).Call(args...)
+	return callLines(jen.Id(c.kernels.use(k)), args)
+}
+
+// maxArgsOnALine is the most arguments a generated call keeps on one line;
+// a longer call (an updater over every gradient) puts one per line.
+const maxArgsOnALine = 8
+
+// callLines calls fn with args, one per line when they are many.
+func callLines(fn *jen.Statement, args []jen.Code) jen.Code {
+	if len(args) <= maxArgsOnALine {
+		return fn.Call(args...)
+	}
+	return fn.CustomFunc(jen.Options{Open: "(", Close: ")", Separator: ",", Multi: true}, func(g *jen.Group) {
+		for _, a := range args {
+			g.Add(a)
+		}
+	})
 }
 
 // field is the expression for n's buffer: a Model field, or infer()'s

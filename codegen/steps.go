@@ -66,6 +66,7 @@ func (c *gen) opComment(n *ir.Node) string {
 	for i, in := range n.Inputs {
 		operands[i] = c.tensorLabel(in) + in.Shape.String()
 	}
+	operands = elide(operands)
 	var desc string
 	switch {
 	case n.Op == "matmul":
@@ -82,6 +83,20 @@ func (c *gen) opComment(n *ir.Node) string {
 		desc = strings.TrimSpace(fmt.Sprintf("%s %s", n.Op, strings.Join(operands, ", "))) + " → " + n.Shape.String()
 	}
 	return oneLine(who + ": " + desc)
+}
+
+// maxListed is the most operands an op comment lists: an updater over
+// every gradient (clip_grad_norm) would otherwise make a line of
+// thousands of characters.
+const maxListed = 6
+
+// elide shortens a long operand list to its first few and its last.
+func elide(operands []string) []string {
+	if len(operands) <= maxListed {
+		return operands
+	}
+	n := len(operands)
+	return append(operands[:maxListed-2:maxListed-2], fmt.Sprintf("… %d more", n-(maxListed-1)), operands[n-1])
 }
 
 // tensorLabel names a tensor in comments: its model-file name, else the

@@ -14,15 +14,17 @@ import (
 // checkpointOptions are the trainer's checkpoint, resume and early-stopping
 // flags.
 type checkpointOptions struct {
-	path     string
-	resume   bool
-	patience int
-	every    int
+	path      string
+	resume    bool
+	overwrite bool
+	patience  int
+	every     int
 }
 
 func (c *checkpointOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.path, "checkpoint", "", "save the training state to `FILE` (safetensors) after every epoch")
 	fs.BoolVar(&c.resume, "resume", false, "continue from the -checkpoint file when it exists (bit-identical to an uninterrupted run)")
+	fs.BoolVar(&c.overwrite, "overwrite", false, "replace an existing -checkpoint file (and its best) with a new run; without -resume or -overwrite an existing checkpoint is refused")
 	fs.IntVar(&c.patience, "patience", 0, "stop after `N` epochs without a lower validation loss (0: never); the best epoch is kept as NAME.best.safetensors beside -checkpoint")
 	fs.IntVar(&c.every, "checkpoint-every", 0, "also save the checkpoint every `N` optimizer steps (0: after each epoch only)")
 }
@@ -35,6 +37,10 @@ func (c checkpointOptions) validate() error {
 		return fmt.Errorf("-checkpoint-every must be 0 (off) or more, got %d", c.every)
 	case c.path == "" && c.resume:
 		return errors.New("-resume needs -checkpoint FILE: the checkpoint to continue from")
+	case c.path == "" && c.overwrite:
+		return errors.New("-overwrite needs -checkpoint FILE: the checkpoint to replace")
+	case c.resume && c.overwrite:
+		return errors.New("-resume continues the -checkpoint file and -overwrite replaces it: pass one of them")
 	case c.path == "" && c.every > 0:
 		return errors.New("-checkpoint-every needs -checkpoint FILE")
 	}
@@ -80,10 +86,15 @@ func newCheckpointer(t *trainer, data splits, stdout io.Writer) (*checkpointer, 
 // resume restores the trainer from the checkpoint when -resume asks for it
 // and the file exists. It returns false when training is already complete.
 func (c *checkpointer) resume() (more bool, err error) {
+	path := c.opts.path
+	if c.opts.overwrite {
+		if _, err := os.Stat(path); err == nil {
+			fmt.Fprintf(c.stdout, "-overwrite: checkpoint %s will be replaced by this run's\n", path)
+		}
+	}
 	if !c.opts.resume {
 		return true, nil
 	}
-	path := c.opts.path
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(c.stdout, "no checkpoint %s yet: starting from the beginning\n", path)
 		return true, nil

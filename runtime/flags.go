@@ -83,6 +83,14 @@ func (o options) validate(spec Spec) error {
 	return nil
 }
 
+// plotPath is where the plot goes: -plot, or beside -metrics.
+func (o options) plotPath() string {
+	if o.view.plotPath != "" {
+		return o.view.plotPath
+	}
+	return defaultPlotPath(o.metricsPath)
+}
+
 func printUsage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprintf(w, "Usage: %s [flags]\n\nTrains model %s and reports loss and accuracy after every epoch.\n%s\nFlags:\n", fs.Name(), fs.Name(), subcommandUsage(fs.Name()))
 	fs.SetOutput(w)

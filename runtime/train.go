@@ -53,6 +53,9 @@ func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
+	if err := checkOutputs(spec, opts); err != nil {
+		return err
+	}
 	kernels.SetThreads(opts.threads)
 	train, test, err := loadData(spec, opts.dataDir)
 	if err != nil {

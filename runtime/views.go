@@ -34,10 +34,7 @@ type views struct {
 // installViews attaches the views to the trainer's hooks. Call finish when
 // training ends, however it ends.
 func installViews(t *trainer, stdout io.Writer) *views {
-	v := &views{t: t, plotPath: t.opts.view.plotPath}
-	if v.plotPath == "" {
-		v.plotPath = defaultPlotPath(t.opts.metricsPath)
-	}
+	v := &views{t: t, plotPath: t.opts.plotPath()}
 	if !t.opts.quiet {
 		t.hooks = append(t.hooks, healthHook(stdout, t.opts.view.health))
 		if t.opts.view.progress && isTerminal(stdout) {

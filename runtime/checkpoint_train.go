@@ -19,17 +19,21 @@ type checkpointOptions struct {
 	overwrite bool
 	patience  int
 	every     int
+	// bestFile is where the best epoch is kept; "" for beside path.
+	bestFile string
 }
 
 func (c *checkpointOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.path, "checkpoint", "", "save the training state to `FILE` (safetensors) after every epoch")
 	fs.BoolVar(&c.resume, "resume", false, "continue from the -checkpoint file when it exists (bit-identical to an uninterrupted run)")
 	fs.BoolVar(&c.overwrite, "overwrite", false, "replace an existing -checkpoint file (and its best) with a new run; without -resume or -overwrite an existing checkpoint is refused")
-	fs.IntVar(&c.patience, "patience", 0, "stop after `N` epochs without a lower validation loss (0: never); the best epoch is kept as NAME.best.safetensors beside -checkpoint")
+	fs.IntVar(&c.patience, "patience", 0, "stop after `N` epochs without a lower validation loss (0: never); the best epoch is kept as NAME.best.safetensors beside -checkpoint, or best.safetensors in a run folder")
 	fs.IntVar(&c.every, "checkpoint-every", 0, "also save the checkpoint every `N` optimizer steps (0: after each epoch only)")
 }
 
-func (c checkpointOptions) validate() error {
+// validate checks the flags; inRunFolder says that path will be set to
+// the run folder's checkpoint.
+func (c checkpointOptions) validate(inRunFolder bool) error {
 	switch {
 	case c.patience < 0:
 		return fmt.Errorf("-patience must be 0 (off) or more, got %d", c.patience)
@@ -41,7 +45,7 @@ func (c checkpointOptions) validate() error {
 		return errors.New("-overwrite needs -checkpoint FILE: the checkpoint to replace")
 	case c.resume && c.overwrite:
 		return errors.New("-resume continues the -checkpoint file and -overwrite replaces it: pass one of them")
-	case c.path == "" && c.every > 0:
+	case c.path == "" && c.every > 0 && !inRunFolder:
 		return errors.New("-checkpoint-every needs -checkpoint FILE")
 	}
 	return nil
@@ -54,6 +58,14 @@ func bestPath(path string) string {
 		return base + ".best.safetensors"
 	}
 	return path + ".best"
+}
+
+// best is the path of the best epoch's checkpoint.
+func (c checkpointOptions) best() string {
+	if c.bestFile != "" {
+		return c.bestFile
+	}
+	return bestPath(c.path)
 }
 
 // checkpointer saves checkpoints as training goes, stops training early,
@@ -188,7 +200,7 @@ func (c *checkpointer) afterEpoch(m EpochMetrics) error {
 			return err
 		}
 		if improved {
-			if err := c.save(bestPath(c.opts.path), pos); err != nil {
+			if err := c.save(c.opts.best(), pos); err != nil {
 				return err
 			}
 		}
@@ -208,7 +220,7 @@ func (c *checkpointer) bestNote() string {
 	if c.opts.path == "" {
 		return ""
 	}
-	return " (saved in " + bestPath(c.opts.path) + ")"
+	return " (saved in " + c.opts.best() + ")"
 }
 
 // save writes the model's checkpoint at pos to path.
@@ -225,5 +237,5 @@ func (c *checkpointer) interrupted(sig os.Signal, epoch int) error {
 	if c.opts.path != "" {
 		saved = c.opts.path
 	}
-	return &interruptedError{sig: sig, epoch: epoch, step: c.t.step, savedTo: saved}
+	return &interruptedError{sig: sig, epoch: epoch, step: c.t.step, savedTo: saved, runFolder: c.t.opts.runDir != ""}
 }

@@ -173,7 +173,7 @@ func TestCheckpointFlagErrors(t *testing.T) {
 		want string
 	}{
 		{nil, []string{"-resume"}, "-resume needs -checkpoint FILE: the checkpoint to continue from"},
-		{nil, []string{"-checkpoint-every", "5"}, "-checkpoint-every needs -checkpoint FILE"},
+		{nil, []string{"-checkpoint-every", "5", "-runs", ""}, "-checkpoint-every needs -checkpoint FILE"},
 		{nil, []string{"-patience", "-1"}, "-patience must be 0 (off) or more, got -1"},
 		{newSoftmaxModel(noSplit, 0.5), []string{"-patience", "2"}, "-patience watches the validation loss, but model digits holds out no validation set (its split is 0)"},
 	}

@@ -20,7 +20,7 @@ func checkOutputs(spec Spec, o options) error {
 			return err
 		}
 		if c.patience > 0 {
-			if err := checkWeightsFile("the best checkpoint", bestPath(c.path), c, spec); err != nil {
+			if err := checkWeightsFile("the best checkpoint", c.best(), c, spec); err != nil {
 				return err
 			}
 		}

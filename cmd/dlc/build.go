@@ -37,6 +37,9 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if bin == "" {
 		bin = res.Pkg
 	}
+	if err := checkBinaryOutput(bin); err != nil {
+		return err
+	}
 	if err := buildTrainer(res, bin, *work); err != nil {
 		return err
 	}

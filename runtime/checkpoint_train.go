@@ -115,6 +115,11 @@ func (c *checkpointer) resume() (more bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	// Another model's checkpoint is refused as such, before its seed or
+	// data are compared with this run's.
+	if err := ck.checkModel(c.t.model); err != nil {
+		return false, fmt.Errorf("checkpoint %s: %v", path, err)
+	}
 	if err := c.fits(ck); err != nil {
 		return false, fmt.Errorf("checkpoint %s: %v", path, err)
 	}

@@ -216,3 +216,20 @@ func TestExitStatus(t *testing.T) {
 		}
 	}
 }
+
+// Resuming from another model's checkpoint says so first, not that the
+// seed or the data differ.
+func TestResumeFromAnotherModelSaysSoFirst(t *testing.T) {
+	data := mnistFolder(t)
+	ckpt := filepath.Join(t.TempDir(), "ck.safetensors")
+	other := digitsSpec()
+	other.Name, other.Seed, other.Split = "letters", 5, 0.2
+	if _, _, err := run(newSoftmaxModel(other, 0.5), "-data", data, "-quiet", "-epochs", "1", "-checkpoint", ckpt); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := run(newSoftmaxModel(digitsSpec(), 0.5), "-data", data, "-epochs", "2", "-checkpoint", ckpt, "-resume")
+	want := "checkpoint " + ckpt + ": it is a checkpoint of model letters"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %v\nwant %s...", err, want)
+	}
+}

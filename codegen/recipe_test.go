@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -115,6 +116,10 @@ func TestGeneratedRecipeReadsWell(t *testing.T) {
 	text := map[string]string{}
 	for _, f := range files {
 		text[f.Name] = string(f.Data)
+	}
+	// The trainer is told that the schedule spans the run (for resume).
+	if !regexp.MustCompile(`LRSchedule: +"cosine",`).MatchString(text["model.go"]) {
+		t.Error("the Spec of a cosine schedule's model does not name it")
 	}
 	for file, want := range map[string][]string{
 		"model.go": {

@@ -141,6 +141,14 @@ func (c *checkpointer) resume() (more bool, err error) {
 		return false, nil
 	}
 	fmt.Fprintf(c.stdout, "resuming from %s: %d epochs and %d batches done, step %d\n", path, ck.Epoch, ck.EpochBatches, t.step)
+	if s := t.spec.LRSchedule; s != "" && ck.RunEpochs > 0 && ck.RunEpochs != t.opts.epochs {
+		keep := ""
+		if ck.Epoch < ck.RunEpochs {
+			keep = fmt.Sprintf(" (-epochs %d keeps them)", ck.RunEpochs)
+		}
+		fmt.Fprintf(c.stdout, "note: the %s learning-rate schedule spans the run: it was spread over %d epochs and now spreads over %d, "+
+			"so the rates from here on differ from the original run's%s\n", s, ck.RunEpochs, t.opts.epochs, keep)
+	}
 	return true, nil
 }
 
@@ -233,6 +241,7 @@ func (c *checkpointer) save(path string, pos position) error {
 	ck := captureCheckpoint(c.t.model)
 	ck.Epoch, ck.EpochBatches, ck.EpochLossSum = pos.epoch, pos.batch, pos.lossSum
 	ck.Seed, ck.SplitSeed = c.t.opts.seed, c.t.opts.seed
+	ck.RunEpochs = c.t.opts.epochs
 	ck.Early, ck.Data = c.early, c.data
 	return SaveCheckpoint(path, ck)
 }

@@ -233,3 +233,26 @@ func TestResumeFromAnotherModelSaysSoFirst(t *testing.T) {
 		t.Errorf("got %v\nwant %s...", err, want)
 	}
 }
+
+// Resuming with other -epochs says that a schedule over the run's length
+// changes; a model without one is told nothing.
+func TestResumeWithOtherEpochsSaysTheScheduleStretches(t *testing.T) {
+	data := mnistFolder(t)
+	cosine := digitsSpec()
+	cosine.LRSchedule = "cosine"
+	for _, spec := range []Spec{cosine, digitsSpec()} {
+		ckpt := filepath.Join(t.TempDir(), "ck.safetensors")
+		if _, _, err := run(newSoftmaxModel(spec, 0.5), "-data", data, "-quiet", "-epochs", "2", "-checkpoint", ckpt); err != nil {
+			t.Fatal(err)
+		}
+		stdout, _, err := run(newSoftmaxModel(spec, 0.5), "-data", data, "-epochs", "4", "-checkpoint", ckpt, "-resume")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "note: the cosine learning-rate schedule spans the run: it was spread over 2 epochs and now spreads over 4, " +
+			"so the rates from here on differ from the original run's\n"
+		if got := strings.Contains(stdout, want); got != (spec.LRSchedule != "") {
+			t.Errorf("schedule %q: the note is printed: %v, want %v\n%s", spec.LRSchedule, got, !got, stdout)
+		}
+	}
+}

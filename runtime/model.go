@@ -24,6 +24,10 @@ type Spec struct {
 	// SplitBy is how validation is held out: SplitRandom, SplitClass or
 	// SplitGroup.
 	SplitBy string
+	// LRSchedule names the learning-rate schedule when its rates depend
+	// on the run's length ("cosine"), so that a resumed run with other
+	// -epochs can say that the schedule changes; "" otherwise.
+	LRSchedule string
 }
 
 // InputSize is the number of floats in one sample.

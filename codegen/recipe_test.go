@@ -117,9 +117,13 @@ func TestGeneratedRecipeReadsWell(t *testing.T) {
 	for _, f := range files {
 		text[f.Name] = string(f.Data)
 	}
-	// The trainer is told that the schedule spans the run (for resume).
-	if !regexp.MustCompile(`LRSchedule: +"cosine",`).MatchString(text["model.go"]) {
-		t.Error("the Spec of a cosine schedule's model does not name it")
+	// The trainer is told that the schedule spans the run (for resume),
+	// and that the model names no data (recipeModel's train block has no
+	// data key).
+	for _, re := range []string{`LRSchedule: +"cosine",`, `DataDefault: +"no data key in its train block",`} {
+		if !regexp.MustCompile(re).MatchString(text["model.go"]) {
+			t.Errorf("the Spec lacks %s", re)
+		}
 	}
 	for file, want := range map[string][]string{
 		"model.go": {

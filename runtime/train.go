@@ -83,6 +83,9 @@ func trainModel(m Model, spec Spec, opts options, data splits, stdout io.Writer)
 	}
 	if !opts.quiet {
 		fmt.Fprintln(stdout, describeRun(spec, opts, data))
+		if spec.DataDefault != "" {
+			fmt.Fprintf(stdout, "model %s names no data (%s), so it trains on MNIST, the default: the files in %s\n", spec.Name, spec.DataDefault, opts.dataDir)
+		}
 		if opts.runDir != "" {
 			fmt.Fprintf(stdout, "run folder %s: the metrics, plot and weights go here (choose files with -checkpoint, -metrics or -plot)\n", opts.runDir)
 		}

@@ -368,3 +368,22 @@ func TestRunDefaultsToTheModelsDataFolder(t *testing.T) {
 		t.Errorf("run without -data: %v\n%s", err, stdout)
 	}
 }
+
+// A model that names no data says that it trains on MNIST.
+func TestRunSaysWhenItTrainsOnTheDefaultData(t *testing.T) {
+	data := mnistFolder(t)
+	spec := digitsSpec()
+	spec.DataDefault = "no train block"
+	stdout, _, err := run(newSoftmaxModel(spec, 0.5), "-data", data, "-epochs", "1", "-runs", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "model digits names no data (no train block), so it trains on MNIST, the default: the files in " + data + "\n"
+	if !strings.Contains(stdout, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout)
+	}
+	stdout, _, _ = run(newSoftmaxModel(digitsSpec(), 0.5), "-data", data, "-epochs", "1", "-runs", "")
+	if strings.Contains(stdout, "names no data") {
+		t.Errorf("a model that names its data was told it does not:\n%s", stdout)
+	}
+}

@@ -44,6 +44,9 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "built %s\n", bin)
+	if why := res.Graph.Train.DataDefault; why != "" {
+		fmt.Fprintf(stdout, "note: %s names no data (%s), so the trainer trains on MNIST; a train block's data key names other data\n", model, why)
+	}
 	return nil
 }
 

@@ -172,6 +172,12 @@ func (c *gen) specMethod(f *jen.File) {
 		kv("Hash", jen.Lit(ir.Fingerprint(c.g))),
 	)
 	values = append(values, c.dataSpec(kv)...)
+	if t.DataDefault != "" {
+		values = append(values, kv("DataDefault", jen.Lit(t.DataDefault)))
+	}
+	if s := runtimeSchedule(c.g); s.Kind == ir.ScheduleCosine {
+		values = append(values, kv("LRSchedule", jen.Lit(s.Kind)))
+	}
 	values = append(values, jen.Line())
 	f.Comment("Spec describes the model to the trainer.")
 	f.Func().Add(c.receiver()).Id("Spec").Params().Qual(runtimePath, "Spec").Block(

@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -115,6 +116,14 @@ func TestGeneratedRecipeReadsWell(t *testing.T) {
 	text := map[string]string{}
 	for _, f := range files {
 		text[f.Name] = string(f.Data)
+	}
+	// The trainer is told that the schedule spans the run (for resume),
+	// and that the model names no data (recipeModel's train block has no
+	// data key).
+	for _, re := range []string{`LRSchedule: +"cosine",`, `DataDefault: +"no data key in its train block",`} {
+		if !regexp.MustCompile(re).MatchString(text["model.go"]) {
+			t.Errorf("the Spec lacks %s", re)
+		}
 	}
 	for file, want := range map[string][]string{
 		"model.go": {

@@ -67,6 +67,7 @@ var trainKeyNames = []string{"data", "split", "by", "batch", "epochs", "optimize
 func lowerTrain(s *TrainSection, errs *errorList) ir.TrainConfig {
 	t := defaultTrain()
 	if s == nil {
+		t.DataDefault = ir.DataNoTrainBlock
 		return t
 	}
 	seen := map[string]Pos{}
@@ -101,6 +102,9 @@ func lowerTrain(s *TrainSection, errs *errorList) ir.TrainConfig {
 		if msg := set(&t, e.Value); msg != "" {
 			errs.add(ExprPos(e.Value), "%s", msg)
 		}
+	}
+	if _, ok := seen["data"]; !ok {
+		t.DataDefault = ir.DataNoDataKey
 	}
 	checkDataKeys(s, t, errs)
 	checkRecipeKeys(s, t, errs)

@@ -80,3 +80,19 @@ func TestDataErrors(t *testing.T) {
 		})
 	}
 }
+
+// A model file that names no data trains on MNIST, and the graph says why,
+// so that the trainer can tell the user.
+func TestDataDefaultSaysWhy(t *testing.T) {
+	for _, c := range []struct{ train, data, why string }{
+		{"", "mnist", ir.DataNoTrainBlock},
+		{"train {\n  epochs 2\n}\n", "mnist", ir.DataNoDataKey},
+		{"train {\n  data mnist\n}\n", "mnist", ""},
+		{"train {\n  data \"digits/\"\n}\n", "digits/", ""},
+	} {
+		g := mustCompile(t, complete+c.train, LowerOptions{})
+		if g.Train.Data != c.data || g.Train.DataDefault != c.why {
+			t.Errorf("%q: data %q (default: %q), want %q (%q)", c.train, g.Train.Data, g.Train.DataDefault, c.data, c.why)
+		}
+	}
+}

@@ -254,16 +254,26 @@ func (g *Graph) Retain(keep func(*Node) bool) {
 
 // TrainConfig is the training recipe from the model file.
 type TrainConfig struct {
-	Data      string    // data source: "mnist" or a folder of IDX files; "" when Files names them
-	Files     DataFiles // CSV or NPY files
-	Split     float64   // fraction of the training set held out for validation
-	SplitBy   string    // SplitRandom, SplitClass or SplitGroup
-	Batch     int
-	Epochs    int
-	Seed      uint64
-	Optimizer Optimizer
-	Recipe    Recipe // schedule, clipping, preprocessing, default init (ir/recipe.go)
+	Data  string    // data source: "mnist" or a folder of IDX files; "" when Files names them
+	Files DataFiles // CSV or NPY files
+	// DataDefault says why Data is the default, "mnist", when the model
+	// file names no data: DataNoTrainBlock or DataNoDataKey; "" when it
+	// names its data.
+	DataDefault string
+	Split       float64 // fraction of the training set held out for validation
+	SplitBy     string  // SplitRandom, SplitClass or SplitGroup
+	Batch       int
+	Epochs      int
+	Seed        uint64
+	Optimizer   Optimizer
+	Recipe      Recipe // schedule, clipping, preprocessing, default init (ir/recipe.go)
 }
+
+// Why a model trains on the default data (TrainConfig.DataDefault).
+const (
+	DataNoTrainBlock = "no train block"
+	DataNoDataKey    = "no data key in its train block"
+)
 
 // Optimizer names an update rule and its hyperparameters.
 type Optimizer struct {

@@ -26,6 +26,9 @@ type Checkpoint struct {
 	EpochBatches int
 	EpochLossSum float64
 	Step         int // optimizer steps taken (the model's Step)
+	// RunEpochs is the -epochs of the run that saved it: the length a
+	// schedule over the run was spread over. 0 when not recorded.
+	RunEpochs int
 
 	Seed      uint64      // the run's seed: initialisation and shuffling
 	SplitSeed uint64      // the seed that chose the validation split

@@ -19,6 +19,7 @@ const (
 	metaEpochBatches = "epoch_batches"
 	metaEpochLossSum = "epoch_loss_sum"
 	metaStep         = "step"
+	metaRunEpochs    = "run_epochs"
 	metaSeed         = "seed"
 	metaSplitSeed    = "split_seed"
 	metaModelRNG     = "rng_model"
@@ -52,6 +53,7 @@ func (c *Checkpoint) metadata(dataSHA256 string) map[string]string {
 		metaEpochBatches: itoa(c.EpochBatches),
 		metaEpochLossSum: ftoa(c.EpochLossSum),
 		metaStep:         itoa(c.Step),
+		metaRunEpochs:    itoa(c.RunEpochs),
 		metaSeed:         utoa(c.Seed),
 		metaSplitSeed:    utoa(c.SplitSeed),
 		metaBestLoss:     ftoa(c.Early.BestLoss),
@@ -124,6 +126,9 @@ func parseCheckpointMeta(meta map[string]string) (*Checkpoint, error) {
 		SplitSeed:    r.uint64(metaSplitSeed),
 		Early:        earlyStop{BestLoss: r.float(metaBestLoss), BestEpoch: r.int(metaBestEpoch), Bad: r.int(metaBadEpochs)},
 		Data:         dataSummary{Train: r.int(metaTrainSamples), Val: r.int(metaValSamples)},
+	}
+	if _, ok := meta[metaRunEpochs]; ok { // older checkpoints lack it
+		c.RunEpochs = r.int(metaRunEpochs)
 	}
 	if v, ok := meta[metaModelRNG]; ok {
 		s, err := parseRNGState(v)

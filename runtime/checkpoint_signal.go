@@ -51,12 +51,18 @@ type interruptedError struct {
 	epoch   int    // the epoch in progress (or just finished)
 	step    int    // optimizer steps taken
 	savedTo string // the checkpoint written, or "" when -checkpoint is off
+	// runFolder: the checkpoint is in the run folder, which resuming
+	// names with -checkpoint.
+	runFolder bool
 }
 
 func (e *interruptedError) Error() string {
 	msg := fmt.Sprintf("interrupted by %s in epoch %d after step %d", signalName(e.sig), e.epoch, e.step)
 	if e.savedTo == "" {
 		return msg + "; no checkpoint written (pass -checkpoint FILE to keep progress)"
+	}
+	if e.runFolder {
+		return msg + "; checkpoint saved to " + e.savedTo + ": run again with -checkpoint " + e.savedTo + " -resume to continue"
 	}
 	return msg + "; checkpoint saved to " + e.savedTo + ": run again with -resume to continue"
 }

@@ -59,7 +59,7 @@ func TestSignalStopsAfterTheStepAndSaves(t *testing.T) {
 // itself: it must print where it stopped and exit with status 130.
 func TestMainExitsOnSIGINT(t *testing.T) {
 	if dir := os.Getenv("DLC_RUNTIME_SIGINT_CHILD"); dir != "" {
-		os.Args = []string{"digits", "-data", dir, "-quiet", "-epochs", "2"}
+		os.Args = []string{"digits", "-data", dir, "-quiet", "-epochs", "2", "-runs", ""}
 		Main(&signallingModel{softmaxModel: newSoftmaxModel(digitsSpec(), 0.5), at: 5, sig: syscall.SIGINT})
 		return
 	}
@@ -75,5 +75,22 @@ func TestMainExitsOnSIGINT(t *testing.T) {
 	want := "digits: interrupted by SIGINT in epoch 1 after step 5; no checkpoint written (pass -checkpoint FILE to keep progress)\n"
 	if stderr.String() != want {
 		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+}
+
+// An interrupted run in a run folder says how to resume it.
+func TestSignalInRunFolderSaysHowToResume(t *testing.T) {
+	data := mnistFolder(t)
+	t.Chdir(t.TempDir())
+	m := &signallingModel{softmaxModel: newSoftmaxModel(digitsSpec(), 0.5), at: 30, sig: syscall.SIGTERM}
+	_, _, err := run(m, "-data", data, "-quiet", "-epochs", "2")
+	ckpt := filepath.Join("runs", "digits", "1", "final.safetensors")
+	want := "interrupted by SIGTERM in epoch 2 after step 30; checkpoint saved to " + ckpt + ": run again with -checkpoint " + ckpt + " -resume to continue"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+	stdout, _, err := run(newSoftmaxModel(digitsSpec(), 0.5), "-data", data, "-epochs", "2", "-checkpoint", ckpt, "-resume")
+	if err != nil || !strings.Contains(stdout, "resuming from "+ckpt) {
+		t.Errorf("resuming: %v\n%s", err, stdout)
 	}
 }

@@ -14,20 +14,26 @@ import (
 // checkpointOptions are the trainer's checkpoint, resume and early-stopping
 // flags.
 type checkpointOptions struct {
-	path     string
-	resume   bool
-	patience int
-	every    int
+	path      string
+	resume    bool
+	overwrite bool
+	patience  int
+	every     int
+	// bestFile is where the best epoch is kept; "" for beside path.
+	bestFile string
 }
 
 func (c *checkpointOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.path, "checkpoint", "", "save the training state to `FILE` (safetensors) after every epoch")
 	fs.BoolVar(&c.resume, "resume", false, "continue from the -checkpoint file when it exists (bit-identical to an uninterrupted run)")
-	fs.IntVar(&c.patience, "patience", 0, "stop after `N` epochs without a lower validation loss (0: never); the best epoch is kept as NAME.best.safetensors beside -checkpoint")
+	fs.BoolVar(&c.overwrite, "overwrite", false, "replace an existing -checkpoint file (and its best) with a new run; without -resume or -overwrite an existing checkpoint is refused")
+	fs.IntVar(&c.patience, "patience", 0, "stop after `N` epochs without a lower validation loss (0: never); the best epoch is kept as NAME.best.safetensors beside -checkpoint, or best.safetensors in a run folder")
 	fs.IntVar(&c.every, "checkpoint-every", 0, "also save the checkpoint every `N` optimizer steps (0: after each epoch only)")
 }
 
-func (c checkpointOptions) validate() error {
+// validate checks the flags; inRunFolder says that path will be set to
+// the run folder's checkpoint.
+func (c checkpointOptions) validate(inRunFolder bool) error {
 	switch {
 	case c.patience < 0:
 		return fmt.Errorf("-patience must be 0 (off) or more, got %d", c.patience)
@@ -35,7 +41,11 @@ func (c checkpointOptions) validate() error {
 		return fmt.Errorf("-checkpoint-every must be 0 (off) or more, got %d", c.every)
 	case c.path == "" && c.resume:
 		return errors.New("-resume needs -checkpoint FILE: the checkpoint to continue from")
-	case c.path == "" && c.every > 0:
+	case c.path == "" && c.overwrite:
+		return errors.New("-overwrite needs -checkpoint FILE: the checkpoint to replace")
+	case c.resume && c.overwrite:
+		return errors.New("-resume continues the -checkpoint file and -overwrite replaces it: pass one of them")
+	case c.path == "" && c.every > 0 && !inRunFolder:
 		return errors.New("-checkpoint-every needs -checkpoint FILE")
 	}
 	return nil
@@ -48,6 +58,14 @@ func bestPath(path string) string {
 		return base + ".best.safetensors"
 	}
 	return path + ".best"
+}
+
+// best is the path of the best epoch's checkpoint.
+func (c checkpointOptions) best() string {
+	if c.bestFile != "" {
+		return c.bestFile
+	}
+	return bestPath(c.path)
 }
 
 // checkpointer saves checkpoints as training goes, stops training early,
@@ -80,10 +98,15 @@ func newCheckpointer(t *trainer, data splits, stdout io.Writer) (*checkpointer, 
 // resume restores the trainer from the checkpoint when -resume asks for it
 // and the file exists. It returns false when training is already complete.
 func (c *checkpointer) resume() (more bool, err error) {
+	path := c.opts.path
+	if c.opts.overwrite {
+		if _, err := os.Stat(path); err == nil {
+			fmt.Fprintf(c.stdout, "-overwrite: checkpoint %s will be replaced by this run's\n", path)
+		}
+	}
 	if !c.opts.resume {
 		return true, nil
 	}
-	path := c.opts.path
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(c.stdout, "no checkpoint %s yet: starting from the beginning\n", path)
 		return true, nil
@@ -91,6 +114,11 @@ func (c *checkpointer) resume() (more bool, err error) {
 	ck, err := ReadCheckpoint(path)
 	if err != nil {
 		return false, err
+	}
+	// Another model's checkpoint is refused as such, before its seed or
+	// data are compared with this run's.
+	if err := ck.checkModel(c.t.model); err != nil {
+		return false, fmt.Errorf("checkpoint %s: %v", path, err)
 	}
 	if err := c.fits(ck); err != nil {
 		return false, fmt.Errorf("checkpoint %s: %v", path, err)
@@ -113,6 +141,14 @@ func (c *checkpointer) resume() (more bool, err error) {
 		return false, nil
 	}
 	fmt.Fprintf(c.stdout, "resuming from %s: %d epochs and %d batches done, step %d\n", path, ck.Epoch, ck.EpochBatches, t.step)
+	if s := t.spec.LRSchedule; s != "" && ck.RunEpochs > 0 && ck.RunEpochs != t.opts.epochs {
+		keep := ""
+		if ck.Epoch < ck.RunEpochs {
+			keep = fmt.Sprintf(" (-epochs %d keeps them)", ck.RunEpochs)
+		}
+		fmt.Fprintf(c.stdout, "note: the %s learning-rate schedule spans the run: it was spread over %d epochs and now spreads over %d, "+
+			"so the rates from here on differ from the original run's%s\n", s, ck.RunEpochs, t.opts.epochs, keep)
+	}
 	return true, nil
 }
 
@@ -177,7 +213,7 @@ func (c *checkpointer) afterEpoch(m EpochMetrics) error {
 			return err
 		}
 		if improved {
-			if err := c.save(bestPath(c.opts.path), pos); err != nil {
+			if err := c.save(c.opts.best(), pos); err != nil {
 				return err
 			}
 		}
@@ -197,7 +233,7 @@ func (c *checkpointer) bestNote() string {
 	if c.opts.path == "" {
 		return ""
 	}
-	return " (saved in " + bestPath(c.opts.path) + ")"
+	return " (saved in " + c.opts.best() + ")"
 }
 
 // save writes the model's checkpoint at pos to path.
@@ -205,6 +241,7 @@ func (c *checkpointer) save(path string, pos position) error {
 	ck := captureCheckpoint(c.t.model)
 	ck.Epoch, ck.EpochBatches, ck.EpochLossSum = pos.epoch, pos.batch, pos.lossSum
 	ck.Seed, ck.SplitSeed = c.t.opts.seed, c.t.opts.seed
+	ck.RunEpochs = c.t.opts.epochs
 	ck.Early, ck.Data = c.early, c.data
 	return SaveCheckpoint(path, ck)
 }
@@ -214,5 +251,5 @@ func (c *checkpointer) interrupted(sig os.Signal, epoch int) error {
 	if c.opts.path != "" {
 		saved = c.opts.path
 	}
-	return &interruptedError{sig: sig, epoch: epoch, step: c.t.step, savedTo: saved}
+	return &interruptedError{sig: sig, epoch: epoch, step: c.t.step, savedTo: saved, runFolder: c.t.opts.runDir != ""}
 }

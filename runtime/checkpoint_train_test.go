@@ -173,7 +173,7 @@ func TestCheckpointFlagErrors(t *testing.T) {
 		want string
 	}{
 		{nil, []string{"-resume"}, "-resume needs -checkpoint FILE: the checkpoint to continue from"},
-		{nil, []string{"-checkpoint-every", "5"}, "-checkpoint-every needs -checkpoint FILE"},
+		{nil, []string{"-checkpoint-every", "5", "-runs", ""}, "-checkpoint-every needs -checkpoint FILE"},
 		{nil, []string{"-patience", "-1"}, "-patience must be 0 (off) or more, got -1"},
 		{newSoftmaxModel(noSplit, 0.5), []string{"-patience", "2"}, "-patience watches the validation loss, but model digits holds out no validation set (its split is 0)"},
 	}
@@ -213,6 +213,46 @@ func TestExitStatus(t *testing.T) {
 	} {
 		if got := exitStatus(c.err); got != c.want {
 			t.Errorf("exitStatus(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
+}
+
+// Resuming from another model's checkpoint says so first, not that the
+// seed or the data differ.
+func TestResumeFromAnotherModelSaysSoFirst(t *testing.T) {
+	data := mnistFolder(t)
+	ckpt := filepath.Join(t.TempDir(), "ck.safetensors")
+	other := digitsSpec()
+	other.Name, other.Seed, other.Split = "letters", 5, 0.2
+	if _, _, err := run(newSoftmaxModel(other, 0.5), "-data", data, "-quiet", "-epochs", "1", "-checkpoint", ckpt); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := run(newSoftmaxModel(digitsSpec(), 0.5), "-data", data, "-epochs", "2", "-checkpoint", ckpt, "-resume")
+	want := "checkpoint " + ckpt + ": it is a checkpoint of model letters"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %v\nwant %s...", err, want)
+	}
+}
+
+// Resuming with other -epochs says that a schedule over the run's length
+// changes; a model without one is told nothing.
+func TestResumeWithOtherEpochsSaysTheScheduleStretches(t *testing.T) {
+	data := mnistFolder(t)
+	cosine := digitsSpec()
+	cosine.LRSchedule = "cosine"
+	for _, spec := range []Spec{cosine, digitsSpec()} {
+		ckpt := filepath.Join(t.TempDir(), "ck.safetensors")
+		if _, _, err := run(newSoftmaxModel(spec, 0.5), "-data", data, "-quiet", "-epochs", "2", "-checkpoint", ckpt); err != nil {
+			t.Fatal(err)
+		}
+		stdout, _, err := run(newSoftmaxModel(spec, 0.5), "-data", data, "-epochs", "4", "-checkpoint", ckpt, "-resume")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "note: the cosine learning-rate schedule spans the run: it was spread over 2 epochs and now spreads over 4, " +
+			"so the rates from here on differ from the original run's\n"
+		if got := strings.Contains(stdout, want); got != (spec.LRSchedule != "") {
+			t.Errorf("schedule %q: the note is printed: %v, want %v\n%s", spec.LRSchedule, got, !got, stdout)
 		}
 	}
 }

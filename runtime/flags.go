@@ -13,10 +13,14 @@ type options struct {
 	seed        uint64
 	dataDir     string
 	metricsPath string
-	quiet       bool
-	threads     int // goroutines per matrix product (runtime/kernels)
-	ckpt        checkpointOptions
-	view        viewOptions
+	// runsDir holds a folder per run given no output path; runDir is
+	// this run's, once created.
+	runsDir string
+	runDir  string
+	quiet   bool
+	threads int // goroutines per matrix product (runtime/kernels)
+	ckpt    checkpointOptions
+	view    viewOptions
 }
 
 // errHelp reports that -h was answered with the usage and nothing should run.
@@ -32,6 +36,7 @@ func parseFlags(spec Spec, args []string, stdout, stderr io.Writer) (options, er
 	fs.Uint64Var(&o.seed, "seed", spec.Seed, "`S` fixes initialisation, the validation split and shuffling")
 	fs.StringVar(&o.dataDir, "data", defaultDataDir(spec), dataFlagUsage(spec))
 	fs.StringVar(&o.metricsPath, "metrics", "", "write one JSON line of metrics per epoch to `FILE`")
+	fs.StringVar(&o.runsDir, "runs", "runs", "with no -checkpoint, -metrics or -plot, keep the run's metrics, plot and weights in a new folder `DIR`/MODEL/N (\"\": keep nothing)")
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
 	fs.IntVar(&o.threads, "threads", 2, "run large matrix products on `N` goroutines: 2 uses a second core, 1 keeps to one (the results are the same)")
 	o.ckpt.register(fs)
@@ -65,7 +70,7 @@ func defaultDataDir(spec Spec) string {
 }
 
 func (o options) validate(spec Spec) error {
-	if err := o.ckpt.validate(); err != nil {
+	if err := o.ckpt.validate(o.usesRunFolder()); err != nil {
 		return err
 	}
 	if o.epochs < 1 {
@@ -81,6 +86,14 @@ func (o options) validate(spec Spec) error {
 		return errors.New("no data folder: pass -data DIR")
 	}
 	return nil
+}
+
+// plotPath is where the plot goes: -plot, or beside -metrics.
+func (o options) plotPath() string {
+	if o.view.plotPath != "" {
+		return o.view.plotPath
+	}
+	return defaultPlotPath(o.metricsPath)
 }
 
 func printUsage(fs *flag.FlagSet, w io.Writer) {

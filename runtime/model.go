@@ -15,7 +15,10 @@ type Spec struct {
 	Seed       uint64
 	Split      float64 // fraction of the training set held out for validation
 	Data       string  // default data source ("mnist" or a folder)
-	OutputSize int     // floats per sample of the model's output (logits or regression values)
+	// DataDefault says why Data is "mnist" when the model file names no
+	// data ("no train block"); "" when it names its data.
+	DataDefault string
+	OutputSize  int // floats per sample of the model's output (logits or regression values)
 	// Hash identifies the model's architecture (ops, shapes, parameter
 	// names), so that a checkpoint of another model is refused.
 	Hash string
@@ -24,6 +27,10 @@ type Spec struct {
 	// SplitBy is how validation is held out: SplitRandom, SplitClass or
 	// SplitGroup.
 	SplitBy string
+	// LRSchedule names the learning-rate schedule when its rates depend
+	// on the run's length ("cosine"), so that a resumed run with other
+	// -epochs can say that the schedule changes; "" otherwise.
+	LRSchedule string
 }
 
 // InputSize is the number of floats in one sample.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -90,7 +91,10 @@ func WritePlot(path, title string, records []map[string]float64) error {
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
 		return fmt.Errorf("plot %s: %v", path, err)
 	}
-	return writeAtomically(path, buf.Bytes())
+	if err := writeAtomically(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("plot %s: %v", path, err)
+	}
+	return nil
 }
 
 // panel plots the given curves against the epoch.
@@ -175,11 +179,12 @@ func numericFields(line []byte) (map[string]float64, error) {
 }
 
 // writeAtomically writes data to a temporary file beside path and renames
-// it into place.
+// it into place. Its errors leave out the temporary file's name, which
+// means nothing to the user.
 func writeAtomically(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return err
+		return pathErr(err)
 	}
 	_, werr := tmp.Write(data)
 	if werr == nil {
@@ -194,7 +199,11 @@ func writeAtomically(path string, data []byte) error {
 	}
 	if werr != nil {
 		os.Remove(tmp.Name())
-		return werr
+		var le *os.LinkError
+		if errors.As(werr, &le) {
+			return le.Err
+		}
+		return pathErr(werr)
 	}
 	return nil
 }

@@ -27,6 +27,9 @@ func runPredict(m Model, args []string, stdout, stderr io.Writer) error {
 	if err := required(fs, "checkpoint", "data"); err != nil {
 		return err
 	}
+	if err := checkPredictionsFile(*outPath); err != nil {
+		return err
+	}
 	// The fitted input transform, if any, is model state: the checkpoint
 	// restores it and the model's forward pass applies it.
 	if err := loadCheckpointInto(m, *ckptPath); err != nil {
@@ -40,6 +43,21 @@ func runPredict(m Model, args []string, stdout, stderr io.Writer) error {
 		return writePredictions(stdout, m, test)
 	}
 	return writeFileAtomic(*outPath, func(w *bufio.Writer) error { return writePredictions(w, m, test) })
+}
+
+// checkPredictionsFile checks the -o path before anything is loaded. A
+// predictions file is replaced, but a checkpoint never is.
+func checkPredictionsFile(path string) error {
+	if err := checkWritable("-o", path); err != nil {
+		return err
+	}
+	if path == "" {
+		return nil
+	}
+	if _, err := ReadCheckpoint(path); err == nil {
+		return fmt.Errorf("-o %s is a checkpoint; predictions would replace it: name another file", path)
+	}
+	return nil
 }
 
 // loadCheckpointInto reads the checkpoint at path into m.

@@ -29,18 +29,26 @@ type progress struct {
 	bar      *progressbar.ProgressBar
 	epoch    int
 	batches  int
+	// skipped is the batches of this epoch trained before a resume: the
+	// bar counts only the rest, so that its rate and time left are this
+	// run's.
+	skipped int
 }
 
 // step is a stepHook: it moves the bar to the position after a step.
 func (p *progress) step(pos position) error {
 	epoch := pos.epoch + 1
 	if p.bar == nil || epoch != p.epoch {
-		p.start(epoch)
+		p.start(epoch, pos.batch-1)
 	}
 	// The bar's errors are about drawing; a training run does not stop
 	// for them.
-	_ = p.bar.Set(pos.batch * p.t.spec.Batch)
-	p.bar.Describe(fmt.Sprintf("epoch %d/%d  loss %.4f", epoch, p.t.opts.epochs, pos.lossSum/float64(pos.batch)))
+	_ = p.bar.Set((pos.batch - p.skipped) * p.t.spec.Batch)
+	desc := fmt.Sprintf("epoch %d/%d  loss %.4f", epoch, p.t.opts.epochs, pos.lossSum/float64(pos.batch))
+	if p.skipped > 0 {
+		desc += fmt.Sprintf("  (resumed after batch %d)", p.skipped)
+	}
+	p.bar.Describe(desc)
 	if pos.batch >= p.batches {
 		_ = p.bar.Finish()
 		p.bar = nil
@@ -48,9 +56,11 @@ func (p *progress) step(pos position) error {
 	return nil
 }
 
-func (p *progress) start(epoch int) {
-	p.epoch, p.batches = epoch, p.t.trainB.Batches()
-	p.bar = progressbar.NewOptions(max(p.batches*p.t.spec.Batch, 1),
+// start draws a new bar for epoch, whose first skipped batches were
+// trained before a resume.
+func (p *progress) start(epoch, skipped int) {
+	p.epoch, p.batches, p.skipped = epoch, p.t.trainB.Batches(), skipped
+	p.bar = progressbar.NewOptions(max((p.batches-skipped)*p.t.spec.Batch, 1),
 		progressbar.OptionSetWriter(p.w),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionShowCount(),
@@ -60,4 +70,13 @@ func (p *progress) start(epoch int) {
 		progressbar.OptionThrottle(p.throttle),
 		progressbar.OptionClearOnFinish(),
 	)
+}
+
+// stop clears a bar left unfinished when training ends early (a signal, a
+// divergence), so that the message that follows starts on a clean line.
+func (p *progress) stop() {
+	if p.bar != nil {
+		_ = p.bar.Clear()
+		p.bar = nil
+	}
 }

@@ -17,8 +17,14 @@ func describeRun(spec Spec, opts options, data splits) string {
 
 // formatEpoch is the readable one-line summary of an epoch.
 func formatEpoch(m EpochMetrics, epochs int) string {
+	return fmt.Sprintf("epoch %d/%d  %s  %s samples/s  %.1fs", m.Epoch, epochs, formatFigures(m),
+		formatCount(int(math.Round(m.SamplesPerSec))), m.Seconds)
+}
+
+// formatFigures is an epoch's losses and accuracies.
+func formatFigures(m EpochMetrics) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "epoch %d/%d  train_loss %.4f", m.Epoch, epochs, m.TrainLoss)
+	fmt.Fprintf(&b, "train_loss %.4f", m.TrainLoss)
 	if m.HasTrainEval && m.HasAcc {
 		fmt.Fprintf(&b, "  train_acc %.2f%%", 100*m.TrainAcc)
 	}
@@ -38,7 +44,6 @@ func formatEpoch(m EpochMetrics, epochs int) string {
 			fmt.Fprintf(&b, "  test_loss %.4f", m.TestLoss)
 		}
 	}
-	fmt.Fprintf(&b, "  %s samples/s  %.1fs", formatCount(int(math.Round(m.SamplesPerSec))), m.Seconds)
 	return b.String()
 }
 

@@ -53,6 +53,9 @@ func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
+	if err := checkOutputs(spec, opts); err != nil {
+		return err
+	}
 	kernels.SetThreads(opts.threads)
 	train, test, err := loadData(spec, opts.dataDir)
 	if err != nil {
@@ -61,6 +64,11 @@ func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
 	data, err := prepareData(spec, opts.seed, train, test)
 	if err != nil {
 		return err
+	}
+	if opts.usesRunFolder() {
+		if err := opts.inRunFolder(spec.Name); err != nil {
+			return err
+		}
 	}
 	return trainModel(m, spec, opts, data, stdout)
 }
@@ -75,6 +83,12 @@ func trainModel(m Model, spec Spec, opts options, data splits, stdout io.Writer)
 	}
 	if !opts.quiet {
 		fmt.Fprintln(stdout, describeRun(spec, opts, data))
+		if spec.DataDefault != "" {
+			fmt.Fprintf(stdout, "model %s names no data (%s), so it trains on MNIST, the default: the files in %s\n", spec.Name, spec.DataDefault, opts.dataDir)
+		}
+		if opts.runDir != "" {
+			fmt.Fprintf(stdout, "run folder %s: the metrics, plot and weights go here (choose files with -checkpoint, -metrics or -plot)\n", opts.runDir)
+		}
 		t.hooks = append(t.hooks, consoleHook(stdout, opts.epochs))
 	}
 	if more, err := ckpt.resume(); err != nil || !more {
@@ -92,6 +106,11 @@ func trainModel(m Model, spec Spec, opts options, data splits, stdout io.Writer)
 			}
 		}()
 		t.hooks = append(t.hooks, mw.Write)
+	}
+	if !opts.quiet {
+		sum := &summary{opts: opts, ckpt: ckpt}
+		t.hooks = append(t.hooks, sum.record)
+		defer sum.print(stdout) // after the plot is written
 	}
 	views := installViews(t, stdout)
 	defer views.finish(&err)

@@ -59,13 +59,21 @@ func TestRunLearns(t *testing.T) {
 		t.Errorf("stderr: %q", stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
-	if len(lines) != 5 {
-		t.Fatalf("stdout has %d lines, want a run line and 4 epoch lines:\n%s", len(lines), stdout)
+	if len(lines) != 10 {
+		t.Fatalf("stdout has %d lines, want a run line, 4 epoch lines and a summary of 5:\n%s", len(lines), stdout)
 	}
 	if want := "training digits: train 360  val 40  test 100  batch 16  epochs 4  seed 11"; lines[0] != want {
 		t.Errorf("run line %q, want %q", lines[0], want)
 	}
-	for i, l := range lines[1:] {
+	summary := lines[5:]
+	for i, prefix := range []string{"summary: 4 epochs trained in ", "  best:  epoch ", "  final: epoch 4  train_loss ",
+		"  files: " + metrics + ", " + strings.TrimSuffix(metrics, ".jsonl") + ".png",
+		"  no weights were kept: pass -checkpoint FILE to keep them"} {
+		if !strings.HasPrefix(summary[i], prefix) {
+			t.Errorf("summary line %q, want it to start with %q", summary[i], prefix)
+		}
+	}
+	for i, l := range lines[1:5] {
 		for _, part := range []string{fmt.Sprintf("epoch %d/4  train_loss ", i+1), "  train_acc ", "  val_loss ", "  val_acc ", "% (gap ", ")  test_acc ", " samples/s  "} {
 			if !strings.Contains(l, part) {
 				t.Errorf("epoch line %q lacks %q", l, part)
@@ -358,5 +366,24 @@ func TestRunDefaultsToTheModelsDataFolder(t *testing.T) {
 	stdout, _, err := run(newSoftmaxModel(spec, 0.5))
 	if err != nil || !strings.Contains(stdout, "epoch 1/1  ") {
 		t.Errorf("run without -data: %v\n%s", err, stdout)
+	}
+}
+
+// A model that names no data says that it trains on MNIST.
+func TestRunSaysWhenItTrainsOnTheDefaultData(t *testing.T) {
+	data := mnistFolder(t)
+	spec := digitsSpec()
+	spec.DataDefault = "no train block"
+	stdout, _, err := run(newSoftmaxModel(spec, 0.5), "-data", data, "-epochs", "1", "-runs", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "model digits names no data (no train block), so it trains on MNIST, the default: the files in " + data + "\n"
+	if !strings.Contains(stdout, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout)
+	}
+	stdout, _, _ = run(newSoftmaxModel(digitsSpec(), 0.5), "-data", data, "-epochs", "1", "-runs", "")
+	if strings.Contains(stdout, "names no data") {
+		t.Errorf("a model that names its data was told it does not:\n%s", stdout)
 	}
 }

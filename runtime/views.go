@@ -29,20 +29,18 @@ type views struct {
 	t        *trainer
 	plotPath string
 	records  []map[string]float64 // every epoch of this run, for the plot
+	progress *progress            // nil when no bar is drawn
 }
 
 // installViews attaches the views to the trainer's hooks. Call finish when
 // training ends, however it ends.
 func installViews(t *trainer, stdout io.Writer) *views {
-	v := &views{t: t, plotPath: t.opts.view.plotPath}
-	if v.plotPath == "" {
-		v.plotPath = defaultPlotPath(t.opts.metricsPath)
-	}
+	v := &views{t: t, plotPath: t.opts.plotPath()}
 	if !t.opts.quiet {
 		t.hooks = append(t.hooks, healthHook(stdout, t.opts.view.health))
 		if t.opts.view.progress && isTerminal(stdout) {
-			p := &progress{w: stdout, t: t, throttle: 100 * time.Millisecond}
-			t.stepHooks = append(t.stepHooks, p.step)
+			v.progress = &progress{w: stdout, t: t, throttle: 100 * time.Millisecond}
+			t.stepHooks = append(t.stepHooks, v.progress.step)
 		}
 	}
 	if v.plotPath != "" {
@@ -65,13 +63,17 @@ func (v *views) record(m EpochMetrics) error {
 	return nil
 }
 
-// finish writes the plot, if one was asked for and any epoch finished,
+// finish clears a progress bar left unfinished, and writes the plot, if
+// one was asked for and any epoch finished,
 // also after training stopped with an error (the curves up to a
 // divergence are worth seeing). With a metrics file, the plot is drawn
 // from it, so that a resumed run's plot shows the epochs before the
 // resume too. A failed plot is reported only if training itself
 // succeeded.
 func (v *views) finish(runErr *error) {
+	if v.progress != nil {
+		v.progress.stop()
+	}
 	if v.plotPath == "" || len(v.records) == 0 {
 		return
 	}

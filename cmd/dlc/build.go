@@ -38,10 +38,16 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if bin == "" {
 		bin = res.Pkg
 	}
+	if err := checkBinaryOutput(bin); err != nil {
+		return err
+	}
 	if err := buildTrainer(res, bin, *work); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "built %s\n", bin)
+	if why := res.Graph.Train.DataDefault; why != "" {
+		fmt.Fprintf(stdout, "note: %s names no data (%s), so the trainer trains on MNIST; a train block's data key names other data\n", model, why)
+	}
 	return nil
 }
 

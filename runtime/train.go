@@ -62,6 +62,9 @@ func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
+	for _, w := range classWarnings(spec, data) {
+		fmt.Fprintln(stderr, w)
+	}
 	return trainModel(m, spec, opts, data, stdout)
 }
 

@@ -12,7 +12,7 @@ import (
 
 func runIR(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ir", stderr)
-	stage := fs.String("stage", "final", "`stage` to print: lowered (forward graph from the model file) or final (after every pass)")
+	stage := fs.String("stage", "final", "`STAGE` to print: lowered (forward graph from the model file) or final (after every pass)")
 	f64 := fs.Bool("f64", false, "compute in float64")
 	model, err := parseInterleaved(fs, args)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/dlc-dev/dlc/dsl"
 	"github.com/dlc-dev/dlc/internal/compiler"
@@ -14,11 +13,7 @@ func runIR(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ir", stderr)
 	stage := fs.String("stage", "final", "`STAGE` to print: lowered (forward graph from the model file) or final (after every pass)")
 	f64 := fs.Bool("f64", false, "compute in float64")
-	model, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	src, err := os.ReadFile(model)
+	model, src, err := readModelArg(fs, args)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,7 @@ func init() {
 		{"train", "FLAGS MODEL.dl [trainer flags]", "compile a model file and train it (MNIST is found automatically)", runTrain},
 		{"ir", "MODEL.dl FLAGS", "print the model's IR", runIR},
 		{"check", "MODEL.dl FLAGS", "check every gradient against finite differences", runCheck},
+		{"summary", "MODEL.dl FLAGS", "print each layer's output shape, parameters, FLOPs per sample and activation memory, and the totals", runSummary},
 		{"gen", "FLAGS MODEL.dl", "write the generated model package into DIR (for go generate)", runGen},
 		{"plan", "MODEL.dl FLAGS", "print the fused kernels and the memory plans of the training and inference builds", runPlan},
 		{"graph", "MODEL.dl", "print the forward and backward graphs as Graphviz DOT, fused kernels as clusters", runGraph},
@@ -114,4 +115,14 @@ func parseInterleaved(fs *flag.FlagSet, args []string) (string, error) {
 		return "", usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	return model, nil
+}
+
+// readModelArg parses a command's flags around its one argument, the model
+// file, and reads that file.
+func readModelArg(fs *flag.FlagSet, args []string) (model string, src []byte, err error) {
+	if model, err = parseInterleaved(fs, args); err != nil {
+		return "", nil, err
+	}
+	src, err = os.ReadFile(model)
+	return model, src, err
 }

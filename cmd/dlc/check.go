@@ -48,8 +48,8 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "  error = |autodiff − numeric| / the tensor's largest gradient among them\n")
 	fmt.Fprintf(stdout, "  (at least %.1e: finite differences cannot resolve smaller ones);\n", floor)
 	fmt.Fprintf(stdout, "  a parameter fails above %g. Where steps of %g and %g both miss, steps from %g\n", checkThreshold, steps[0], steps[1], sweep[0])
-	fmt.Fprintf(stdout, "  to %g are extrapolated; an element fails only if autodiff misses that estimate by %d times\n", sweep[len(sweep)-1], settled)
-	fmt.Fprintf(stdout, "  its uncertainty, and is inconclusive (??) when it does not.\n")
+	fmt.Fprintf(stdout, "  to %g are extrapolated; an element fails only if autodiff misses that estimate by more than %d\n", sweep[len(sweep)-1], settled)
+	fmt.Fprintf(stdout, "  times its uncertainty, and is inconclusive (??) when it does not.\n")
 	failed, unsure := 0, 0
 	for _, r := range results {
 		fmt.Fprintln(stdout, r.describe())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -166,6 +167,65 @@ func TestLimitBatch(t *testing.T) {
 		}
 		if g.Batch != tc.want {
 			t.Errorf("%q: batch %d, want %d", tc.train, g.Batch, tc.want)
+		}
+	}
+}
+
+// deepGraph is a chain of depth matmul → batchnorm → relu layers of width
+// 16 on a batch of 4, the ill-conditioned kind, with the given double op
+// after the middle layer, and mse at the end.
+func deepGraph(t *testing.T, double string, depth int) *ir.Graph {
+	g := ir.NewGraph("deep", ir.F64, 4)
+	g.Train.Optimizer = ir.Optimizer{Kind: "sgd", LR: 0.1}
+	b := &ops.Builder{G: g}
+	must := func(n *ir.Node, err error) *ir.Node {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	h := b.Source("input", "x", ir.Shape{4, 16}, nil)
+	y := b.Source("label", "y", ir.Shape{4, 16}, nil)
+	for i := range depth {
+		w := b.Source("param", fmt.Sprintf("l%d.w", i), ir.Shape{16, 16}, ir.Attrs{"fan_in": 16})
+		gamma := b.Source("param", fmt.Sprintf("l%d.gamma", i), ir.Shape{16}, nil)
+		beta := b.Source("param", fmt.Sprintf("l%d.beta", i), ir.Shape{16}, nil)
+		h = must(b.Op("batchnorm", ir.Attrs{"eps": 1e-5}, must(b.Op("matmul", nil, h, w)), gamma, beta))
+		h = must(b.Op("relu", nil, h))
+		if i == depth/2 {
+			h = must(b.Op(double, nil, h))
+		}
+	}
+	g.Output, g.Loss = h, must(b.Op("mse", nil, h, y))
+	if err := passes.Run(g, passes.Options{Verify: true}); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestGradCheckCatchesAWrongGradientInADeepChain: where finite differences
+// are hard, a wrong gradient must still fail, not hide as inconclusive.
+func TestGradCheckCatchesAWrongGradientInADeepChain(t *testing.T) {
+	const depth = 30
+	for _, tc := range []struct {
+		op        string
+		wantFails bool
+	}{{"test_double", false}, {"test_double_wrong_grad", true}} {
+		results, floor, err := gradCheck{seed: 2, samples: 3}.run(deepGraph(t, tc.op, depth))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range results {
+			var layer int
+			fmt.Sscanf(r.name, "l%d.", &layer)
+			// Through the op, every gradient is half what it should be,
+			// except those that are 0 (a weight read only by dead relus;
+			// rounding noise below the floor).
+			want := tc.wantFails && layer <= depth/2 && r.largest > floor
+			if !r.ok() != want {
+				t.Errorf("%s: %s", tc.op, r.describe())
+			}
 		}
 	}
 }

@@ -250,7 +250,9 @@ func (c *checker) expr(e Expr, scope map[string]string, lossOK, inBlock bool) {
 }
 
 func (c *checker) undefined(n Name, scope map[string]string, inBlock bool) {
-	hint := didYouMean(n.Name, slices.Collect(maps.Keys(scope)))
+	// A name may be a misspelt tensor, op or block.
+	near := append(slices.Collect(maps.Keys(scope)), surfaceOpNames()...)
+	hint := didYouMean(n.Name, append(near, slices.Collect(maps.Keys(c.blocks))...))
 	switch {
 	case surfaceOps[n.Name] != nil || c.blocks[n.Name] != nil:
 		hint = fmt.Sprintf(": %s is an op; call it, as in %s(x), or pipe into it, as in x |> %s", n.Name, n.Name, n.Name)

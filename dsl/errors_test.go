@@ -65,6 +65,13 @@ func TestErrors(t *testing.T) {
 		// Calls.
 		{"unknown op", header + "h = dense(image, 10) |> attention\n" + lossLine, 4, 25, `unknown op "attention"; known ops: avgpool2d, `},
 		{"unknown op typo", header + "h = dens(image, 10)\n" + lossLine, 4, 5, `unknown op "dens" (did you mean "dense"?)`},
+		{"op in capitals", header + "h = dense(image, 10) |> Relu\n" + lossLine, 4, 25, `unknown op "Relu" (did you mean "relu"?)`},
+		{"op with swapped letters", header + "h = dense(image, 10) |> rleu\n" + lossLine, 4, 25, `unknown op "rleu" (did you mean "relu"?)`},
+		{"name with swapped letters", "model m\ninput x: [3]\nlabel kind: class(2)\nloss = cross_entropy(dense(x, 2), knid)\n", 4, 35, `undefined name knid (did you mean "kind"?)`},
+		{"name in capitals", header + "h = dense(Image, 10)\n" + lossLine, 4, 11, `undefined name Image (did you mean "image"?)`},
+		{"op used bare, misspelt", header + "h = dense(image, 10)\ng = Relu\n" + lossLine, 5, 5, `undefined name Relu (did you mean "relu"?)`},
+		{"misspelt statement", header + "inptu x: [3]\n" + complete[len(header):], 4, 1, `unknown statement inptu (did you mean "input"?)`},
+		{"statement in capitals", header + "Label y: real\n" + complete[len(header):], 4, 1, `unknown statement Label (did you mean "label"?)`},
 		{"too few arguments", header + "h = dense(image)\n" + lossLine, 4, 5, "dense needs argument units: dense(x, units, bias = true, init = \"he_normal\")"},
 		{"too many arguments", header + "h = dense(image, 10) |> relu(3)\n" + lossLine, 4, 30, "too many arguments to relu: got 2 counting the piped value, but it takes 1: relu(x)"},
 		{"unknown keyword", header + "h = dense(image, 10, unit = 3)\n" + lossLine, 4, 22, `dense has no argument "unit"`},
@@ -183,5 +190,35 @@ h = repeat 1000 c(h)
 	_, err := Compile("t.dl", []byte(src), LowerOptions{})
 	if err == nil || !strings.Contains(err.Error(), "model too large") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"relu", "relu", 0},
+		{"rleu", "relu", 1}, // a swap is one edit
+		{"knid", "kind", 1},
+		{"relu", "gelu", 1},
+		{"dens", "dense", 1},
+		{"ab", "ba", 1},
+		{"abc", "ca", 3}, // optimal string alignment: no edits of a swapped pair
+		{"", "abc", 3},
+	} {
+		if got := editDistance(tc.a, tc.b); got != tc.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+	// Ties go to the first in sorted order; an exact match is no typo.
+	if got := didYouMean("Relu", []string{"relu", "gelu"}); got != ` (did you mean "relu"?)` {
+		t.Errorf("Relu: %q", got)
+	}
+	if got := didYouMean("relu", []string{"relu"}); got != "" {
+		t.Errorf("relu among relu: %q", got)
+	}
+	if got := didYouMean("xy", []string{"xz"}); got != "" {
+		t.Errorf("xy suggests %q; two letters are too short for a typo", got)
 	}
 }

@@ -257,6 +257,11 @@ func (p *parser) parseAssign() (Stmt, bool) {
 		p.errorAt(target, "the result of %s(...) must be given a name, as in h = %s(...)", target.Text, target.Text)
 		return nil, false
 	}
+	if hint := didYouMean(target.Text, statementKeywords); hint != "" && p.tok().Kind != tAssign {
+		// "inptu x: [3]" is a misspelt declaration, not an assignment.
+		p.errorAt(target, "unknown statement %s%s", target.Text, hint)
+		return nil, false
+	}
 	if _, ok := p.expect(tAssign, fmt.Sprintf(`"=" after %s`, target.Text)); !ok {
 		return nil, false
 	}

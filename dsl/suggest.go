@@ -3,23 +3,30 @@ package dsl
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // didYouMean returns ` (did you mean "x"?)` for the candidate closest to
-// name, or "" when none is close enough to be a typo of it.
+// name, or "" when none is close enough to be a typo of it. Case is
+// ignored (Relu is relu), and swapping two neighbouring letters is one
+// edit (rleu is relu).
 func didYouMean(name string, candidates []string) string {
 	limit := 2 // edits allowed: none for very short names, whose neighbours are noise
 	switch {
 	case len(name) <= 2:
-		return ""
+		limit = 0
 	case len(name) <= 4:
 		limit = 1
 	}
 	sorted := slices.Clone(candidates)
 	slices.Sort(sorted)
+	lower := strings.ToLower(name)
 	best, bestDist := "", limit+1
 	for _, c := range sorted {
-		if d := editDistance(name, c); d > 0 && d < bestDist {
+		if c == name {
+			continue
+		}
+		if d := editDistance(lower, strings.ToLower(c)); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
@@ -29,9 +36,12 @@ func didYouMean(name string, candidates []string) string {
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
-// editDistance is the Levenshtein distance between a and b, in bytes
-// (names are ASCII).
+// editDistance is the optimal string alignment distance between a and b,
+// in bytes (names are ASCII): insertions, deletions, substitutions and
+// swaps of two adjacent letters, each one edit.
 func editDistance(a, b string) int {
+	// d[i][j] is the distance between a[:i] and b[:j]; three rows suffice.
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -45,8 +55,11 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }

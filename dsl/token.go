@@ -34,6 +34,9 @@ var keywords = map[string]bool{
 	"repeat": true, "train": true, "true": true, "false": true,
 }
 
+// statementKeywords begin a statement; a misspelt one is suggested.
+var statementKeywords = []string{"model", "input", "label", "block", "train"}
+
 // token is one lexical token.
 type token struct {
 	Kind tokKind

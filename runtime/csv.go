@@ -167,15 +167,15 @@ func (c *csvReader) readRows() error {
 }
 
 // chooseFeatures takes every column but the label and group whose value in
-// the first row is a number or empty (an empty value is then reported as
-// missing, rather than the column silently left out).
+// the first row is a number, empty or a missing-value marker (the missing
+// value is then reported, rather than the column silently left out).
 func (c *csvReader) chooseFeatures(rec []string, line int) error {
 	for i, v := range rec {
 		if slices.Contains(c.label, i) || i == c.group {
 			continue
 		}
 		v = strings.TrimSpace(v)
-		if _, err := strconv.ParseFloat(v, 64); err == nil || v == "" {
+		if _, err := strconv.ParseFloat(v, 64); err == nil || isMissing(v) {
 			c.feature = append(c.feature, i)
 		}
 	}
@@ -221,12 +221,25 @@ func (c *csvReader) addRow(rec []string, line int) error {
 	return nil
 }
 
-// number parses a numeric cell, which must be finite in float32.
+// missingMarkers are what spreadsheets and data frames write for a
+// missing value (compared in lower case; NaN parses as a number).
+var missingMarkers = []string{"", "na", "n/a", "#n/a", "null", "none", "nil", "?", "-", "."}
+
+// isMissing reports whether a cell holds a missing-value marker.
+func isMissing(s string) bool { return slices.Contains(missingMarkers, strings.ToLower(s)) }
+
+// number parses a numeric cell, which must be finite in float32. Errors
+// name the cell as file:line:column (the column a byte offset, as an
+// editor counts it) and the column's name.
 func (c *csvReader) number(rec []string, col, line int, role string) (float64, error) {
 	s := strings.TrimSpace(rec[col])
-	at := fmt.Sprintf("%s:%d: %s column %q", c.path, line, role, c.header[col])
-	if s == "" {
+	line, byteCol := c.r.FieldPos(col)
+	at := fmt.Sprintf("%s:%d:%d: %s column %q", c.path, line, byteCol, role, c.header[col])
+	switch {
+	case s == "":
 		return 0, fmt.Errorf("%s is empty; every %s needs a number", at, role)
+	case isMissing(s):
+		return 0, fmt.Errorf("%s holds %q, a missing value; every %s needs a number: fill it in or drop the row", at, s, role)
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
@@ -248,7 +261,8 @@ func (c *csvReader) class(rec []string, line int) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	at := fmt.Sprintf("%s:%d: label column %q", c.path, line, c.header[col])
+	line, byteCol := c.r.FieldPos(col)
+	at := fmt.Sprintf("%s:%d:%d: label column %q", c.path, line, byteCol, c.header[col])
 	if v != math.Trunc(v) {
 		return 0, fmt.Errorf("%s holds %s, not a whole-number class label", at, strings.TrimSpace(rec[col]))
 	}

@@ -26,11 +26,9 @@ type options struct {
 // errHelp reports that -h was answered with the usage and nothing should run.
 var errHelp = errors.New("help requested")
 
-// parseFlags reads args over the defaults of spec. Usage goes to stdout for
-// -h and to stderr after a mistake.
-func parseFlags(spec Spec, args []string, stdout, stderr io.Writer) (options, error) {
-	var o options
-	fs := flag.NewFlagSet(spec.Name, flag.ContinueOnError)
+// flags is the trainer's flag set, over the defaults of spec, setting o.
+func (o *options) flags(spec Spec) *flag.FlagSet {
+	fs := flag.NewFlagSet(programName(spec), flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are returned, usage printed below
 	fs.IntVar(&o.epochs, "epochs", spec.Epochs, "number of `N` passes over the training set")
 	fs.Uint64Var(&o.seed, "seed", spec.Seed, "`S` fixes initialisation, the validation split and shuffling")
@@ -41,17 +39,24 @@ func parseFlags(spec Spec, args []string, stdout, stderr io.Writer) (options, er
 	fs.IntVar(&o.threads, "threads", 2, "run large matrix products on `N` goroutines: 2 uses a second core, 1 keeps to one (the results are the same)")
 	o.ckpt.register(fs)
 	o.view.register(fs)
+	return fs
+}
 
+// parseFlags reads args over the defaults of spec. Usage goes to stdout for
+// -h and to stderr after a mistake.
+func parseFlags(spec Spec, args []string, stdout, stderr io.Writer) (options, error) {
+	var o options
+	fs := o.flags(spec)
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		printUsage(fs, stdout)
+		printUsage(fs, spec, stdout)
 		return o, errHelp
 	case err != nil:
-		printUsage(fs, stderr)
+		printUsage(fs, spec, stderr)
 		return o, err
 	case fs.NArg() > 0:
-		printUsage(fs, stderr)
+		printUsage(fs, spec, stderr)
 		return o, fmt.Errorf("unexpected argument %q: every setting is a flag", fs.Arg(0))
 	}
 	return o, o.validate(spec)
@@ -96,8 +101,8 @@ func (o options) plotPath() string {
 	return defaultPlotPath(o.metricsPath)
 }
 
-func printUsage(fs *flag.FlagSet, w io.Writer) {
-	fmt.Fprintf(w, "Usage: %s [flags]\n\nTrains model %s and reports loss and accuracy after every epoch.\n%s\nFlags:\n", fs.Name(), fs.Name(), subcommandUsage(fs.Name()))
+func printUsage(fs *flag.FlagSet, spec Spec, w io.Writer) {
+	fmt.Fprintf(w, "Usage: %s [flags]\n\nTrains model %s and reports loss and accuracy after every epoch.\n%s\nFlags:\n", fs.Name(), spec.Name, subcommandUsage(fs.Name()))
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)

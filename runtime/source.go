@@ -62,11 +62,11 @@ func readData(spec Spec, dataPath string) (train, test *Dataset, err error) {
 func dataFlagUsage(spec Spec) string {
 	switch spec.Files.Format {
 	case "csv":
-		return "`PATH`: the folder the model's CSV files are in, or the training CSV file itself"
+		return "read the model's CSV files from the folder `PATH`, or the training data from PATH if it is a CSV file"
 	case "npy":
-		return "`DIR`: the folder the model's .npy files are in"
+		return "read the model's .npy files from the folder `DIR`"
 	}
-	return "`DIR` holding the data set (MNIST files, plain or .gz)"
+	return "read the data set (MNIST's files, plain or .gz) from the folder `DIR`"
 }
 
 // dataFolder returns the folder relative names resolve in, and the file

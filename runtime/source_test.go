@@ -147,6 +147,8 @@ func TestRunDataFileErrors(t *testing.T) {
 	writeNPYPair(t, dir, "x.npy", "y.npy", 40, 1)
 	writeNPYPair(t, dir, "x2.npy", "y2.npy", 39, 1)
 	writeFile(t, dir, "bad.csv", []byte("id,f0,f1,f2,f3,kind,family\na,1,2,3,4,0,x\nb,1,2,3,4,7,x\n"), false)
+	// Before, NA in the first row made f2 a text column, left out.
+	writeFile(t, dir, "na.csv", []byte("id,f0,f1,f2,f3,kind,family\na,1,2,NA,4,0,x\nb,1,2,3,4,1,x\n"), false)
 	writeFile(t, dir, "five.csv", []byte("f0,f1,f2,f3,f4,kind,family\n1,2,3,4,5,0,x\n"), false)
 	csvWith := func(edit func(*DataFiles)) Spec {
 		s := blobSpec()
@@ -164,8 +166,10 @@ func TestRunDataFileErrors(t *testing.T) {
 		args []string
 		want string
 	}{
+		{csvWith(func(f *DataFiles) { f.Train = "na.csv" }), nil,
+			filepath.Join(dir, "na.csv") + `:2:7: feature column "f2" holds "NA", a missing value; every feature needs a number: fill it in or drop the row`},
 		{csvWith(func(f *DataFiles) { f.Train = "bad.csv" }), nil,
-			filepath.Join(dir, "bad.csv") + `:3: label column "kind" holds label 7, out of range: the model has 3 classes (labels 0 to 2)`},
+			filepath.Join(dir, "bad.csv") + `:3:11: label column "kind" holds label 7, out of range: the model has 3 classes (labels 0 to 2)`},
 		{csvWith(func(f *DataFiles) { f.Train = "five.csv" }), nil,
 			filepath.Join(dir, "five.csv") + ": 5 feature columns (f0, f1, f2, f3, f4) but model blobs takes 4 inputs (shape [4])"},
 		{csvWith(func(f *DataFiles) { f.Train = "none.csv" }), nil, "open " + filepath.Join(dir, "none.csv")},
@@ -191,5 +195,28 @@ func TestRunDataFileErrors(t *testing.T) {
 		if _, err := os.Stat(strings.TrimSuffix(metrics, ".jsonl") + ".png"); err == nil {
 			t.Errorf("%d: a data error wrote a plot", i)
 		}
+	}
+}
+
+func TestRunWarnsOfAClassWithoutTrainingRows(t *testing.T) {
+	dir := t.TempDir()
+	x, class, family := blobRows(300, 1)
+	var b strings.Builder
+	b.WriteString("f0,f1,f2,f3,kind,family\n")
+	for i := range x {
+		if class[i] != 2 {
+			fmt.Fprintf(&b, "%g,%g,%g,%g,%d,fam%d\n", x[i][0], x[i][1], x[i][2], x[i][3], class[i], family[i])
+		}
+	}
+	p := writeFile(t, dir, "train.csv", []byte(b.String()), false)
+	spec := blobSpec()
+	spec.Files.Test = ""
+	_, stderr, err := run(newSoftmaxModel(spec, 0.5), "-data", dir, "-epochs", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "warning: class 2 of 3 has no training rows (" + p + " has no rows of it): the model cannot learn to predict it\n"
+	if stderr != want {
+		t.Errorf("stderr %q, want %q", stderr, want)
 	}
 }

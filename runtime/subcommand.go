@@ -18,7 +18,7 @@ var subcommands = map[string]func(m Model, args []string, stdout, stderr io.Writ
 // subcommandFlags is the flag set of a subcommand; parseSubcommand prints
 // its usage.
 func subcommandFlags(m Model, name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(m.Spec().Name+" "+name, flag.ContinueOnError)
+	fs := flag.NewFlagSet(programName(m.Spec())+" "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	return fs
 }

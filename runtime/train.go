@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/dlc-dev/dlc/runtime/kernels"
 )
@@ -15,8 +14,9 @@ import (
 // stderr and exits with status 1 (130 or 143 when stopped by SIGINT or
 // SIGTERM).
 func Main(m Model) {
+	program = invokedAs()
 	if err := Run(m, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", program, err)
 		os.Exit(exitStatus(err))
 	}
 }
@@ -64,6 +64,9 @@ func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
 	data, err := prepareData(spec, opts.seed, train, test)
 	if err != nil {
 		return err
+	}
+	for _, w := range classWarnings(spec, data) {
+		fmt.Fprintln(stderr, w)
 	}
 	if opts.usesRunFolder() {
 		if err := opts.inRunFolder(spec.Name); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/dlc-dev/dlc/compiler"
@@ -15,11 +14,7 @@ import (
 // clusters.
 func runGraph(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("graph", stderr)
-	model, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	src, err := os.ReadFile(model)
+	model, src, err := readModelArg(fs, args)
 	if err != nil {
 		return err
 	}

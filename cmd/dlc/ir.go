@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/dlc-dev/dlc/compiler"
@@ -14,15 +13,11 @@ import (
 
 func runIR(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ir", stderr)
-	stage := fs.String("stage", "final", "`stage` to print: lowered (forward graph from the model file) or final (after every pass)")
+	stage := fs.String("stage", "final", "`STAGE` to print: lowered (forward graph from the model file) or final (after every pass)")
 	after := fs.String("after", "", "print the graph as pass `PASS` left it ("+strings.Join(passes.PassNames(), ", ")+")")
 	infer := fs.Bool("infer", false, "print the inference graph instead of the training graph")
 	f64 := fs.Bool("f64", false, "compute in float64")
-	model, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	src, err := os.ReadFile(model)
+	model, src, err := readModelArg(fs, args)
 	if err != nil {
 		return err
 	}

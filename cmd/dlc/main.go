@@ -1,11 +1,6 @@
-// Command dlc compiles a model file into a standalone Go trainer.
-//
-//	dlc build MODEL.dl [-o BIN]        compile to a trainer binary
-//	dlc train MODEL.dl [trainer flags] compile, then train
-//	dlc ir MODEL.dl                    print the IR after the passes
-//	dlc check MODEL.dl                 check every gradient against finite differences
-//	dlc gen -pkg P [-o DIR] MODEL.dl   write the model package P into DIR
-//	dlc version                        print dlc's version
+// Command dlc compiles a model file into a standalone Go trainer. Run
+// dlc -h for its commands and dlc COMMAND -h for a command's flags; both are
+// generated from the flag definitions (usage.go), as is README.md's list.
 package main
 
 import (
@@ -14,13 +9,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"strings"
 )
 
 // command is one dlc subcommand.
 type command struct {
-	name  string
-	args  string // argument synopsis for usage
+	name string
+	// args is the synopsis with "FLAGS" where the command's flags go:
+	// they are filled in from the flag set itself (usage.go).
+	args  string
 	short string
 	run   func(args []string, stdout, stderr io.Writer) error
 }
@@ -31,12 +28,13 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"build", "MODEL.dl [-o BIN] [-f64] [-work DIR]", "compile a model file into a trainer binary", runBuild},
-		{"train", "[-f64] MODEL.dl [trainer flags]", "compile a model file and train it (MNIST is found automatically)", runTrain},
-		{"ir", "MODEL.dl [-stage lowered|final] [-f64]", "print the model's IR", runIR},
-		{"check", "MODEL.dl [-samples N] [-batch B]", "check every gradient against finite differences", runCheck},
-		{"gen", "-pkg NAME [-o DIR] [-f64] MODEL.dl", "write the generated model package into DIR (for go generate)", runGen},
-		{"plan", "MODEL.dl [-json]", "print the fused kernels and the memory plans of the training and inference builds", runPlan},
+		{"build", "MODEL.dl FLAGS", "compile a model file into a trainer binary", runBuild},
+		{"train", "FLAGS MODEL.dl [trainer flags]", "compile a model file and train it (MNIST is found automatically)", runTrain},
+		{"ir", "MODEL.dl FLAGS", "print the model's IR", runIR},
+		{"check", "MODEL.dl FLAGS", "check every gradient against finite differences", runCheck},
+		{"summary", "MODEL.dl FLAGS", "print each layer's output shape, parameters, FLOPs per sample and activation memory, and the totals", runSummary},
+		{"gen", "FLAGS MODEL.dl", "write the generated model package into DIR (for go generate)", runGen},
+		{"plan", "MODEL.dl FLAGS", "print the fused kernels and the memory plans of the training and inference builds", runPlan},
 		{"graph", "MODEL.dl", "print the forward and backward graphs as Graphviz DOT, fused kernels as clusters", runGraph},
 		{"version", "", "print dlc's version", runVersion},
 	}
@@ -88,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		case errors.As(err, &ee):
 			return ee.code
 		case errors.As(err, &ue):
-			fmt.Fprintf(stderr, "dlc %s: %s\nusage: dlc %s %s\n", c.name, ue.msg, c.name, c.args)
+			fmt.Fprintf(stderr, "dlc %s: %s\nusage: %s\n", c.name, ue.msg, strings.TrimSpace("dlc "+c.name+" "+synopsis(c)))
 			return 2
 		default:
 			fmt.Fprintf(stderr, "%s\n", err)
@@ -100,47 +98,31 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	return 2
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "dlc compiles a deep-learning model file into a standalone Go trainer.\n\nUsage:\n")
-	cs := append([]command(nil), commands...)
-	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
-	for _, c := range cs {
-		fmt.Fprintf(w, "  dlc %-8s %-40s %s\n", c.name, c.args, c.short)
-	}
-	fmt.Fprintf(w, "\nRun 'dlc COMMAND -h' for a command's flags.\n")
-}
-
-// newFlags returns a flag set for a subcommand that reports errors instead
-// of exiting and prints its usage to stderr on -h.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("dlc "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	for _, c := range commands {
-		if c.name == name {
-			fs.Usage = func() {
-				fmt.Fprintf(stderr, "usage: dlc %s %s\n\n%s.\n\nFlags:\n", c.name, c.args, c.short)
-				fs.PrintDefaults()
-			}
-		}
-	}
-	return fs
-}
-
 // parseInterleaved parses flags that may come before or after the one
 // positional argument (the model file), and returns that argument.
 func parseInterleaved(fs *flag.FlagSet, args []string) (string, error) {
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return "", err
 	}
 	if fs.NArg() == 0 {
 		return "", usageError{"missing model file"}
 	}
 	model := fs.Arg(0)
-	if err := fs.Parse(fs.Args()[1:]); err != nil {
+	if err := parseFlags(fs, fs.Args()[1:]); err != nil {
 		return "", err
 	}
 	if fs.NArg() > 0 {
 		return "", usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	return model, nil
+}
+
+// readModelArg parses a command's flags around its one argument, the model
+// file, and reads that file.
+func readModelArg(fs *flag.FlagSet, args []string) (model string, src []byte, err error) {
+	if model, err = parseInterleaved(fs, args); err != nil {
+		return "", nil, err
+	}
+	src, err = os.ReadFile(model)
+	return model, src, err
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/dlc-dev/dlc/codegen"
@@ -62,11 +61,7 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	f64 := fs.Bool("f64", false, "compute in float64")
 	inferRows := inferBatchFlag(fs)
-	model, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	src, err := os.ReadFile(model)
+	model, src, err := readModelArg(fs, args)
 	if err != nil {
 		return err
 	}

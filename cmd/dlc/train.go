@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,13 +11,17 @@ import (
 
 	"github.com/dlc-dev/dlc/compiler"
 	"github.com/dlc-dev/dlc/internal/mnist"
+	"github.com/dlc-dev/dlc/runtime"
 )
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", stderr)
 	f64 := fs.Bool("f64", false, "compute in float64")
 	maxMemory := maxMemoryFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := trainerFlagFirst(fs, args); err != nil {
+		return err
+	}
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -44,12 +49,29 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	cmd := exec.Command(bin, trainerArgs...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	// The trainer names itself in its usage and errors as the user ran it.
+	cmd.Env = append(os.Environ(), runtime.ProgramEnv+"=dlc train "+model)
 	if err := runForwardingSignals(cmd); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return exitError{ee.ExitCode()}
 		}
 		return fmt.Errorf("dlc train: running the trainer: %w", err)
+	}
+	return nil
+}
+
+// trainerFlagFirst reports a trainer flag given before the model file,
+// where only dlc train's own flags go.
+func trainerFlagFirst(fs *flag.FlagSet, args []string) error {
+	for _, a := range args {
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			return nil // the model file: the trainer's flags may follow
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if fs.Lookup(name) == nil && runtime.IsTrainerFlag(name) {
+			return usageError{fmt.Sprintf("-%s is a trainer flag: trainer flags go after the model file, as in dlc train MODEL.dl -%s ...", name, name)}
+		}
 	}
 	return nil
 }

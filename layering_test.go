@@ -23,6 +23,8 @@ var layers = []struct {
 	{"internal/interp", []string{"ir", "ops"}, "the reference interpreter evaluates ops over the IR"},
 	{"dsl", []string{"ir", "ops"}, "the front end lowers onto the IR through the registry"},
 	{"passes", []string{"ir", "ops"}, "passes see IR and ops only"},
+	{"onnx", []string{"ir", "ops", "onnx/onnxpb"}, "the ONNX front end lowers onto the IR through the registry, as dsl does"},
+	{"onnx/onnxpb", nil, "the compiled ONNX schema is generated code"},
 	{"codegen", []string{"ir", "ops"}, "the code generator sees IR and ops only"},
 	{"runtime", []string{"runtime/kernels"}, "the runtime never imports the compiler"},
 	{"runtime/", []string{"runtime/kernels"}, "the runtime never imports the compiler"},

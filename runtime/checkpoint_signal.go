@@ -19,6 +19,10 @@ type signalWatcher struct {
 	done chan struct{}
 }
 
+// signalsCaught counts the signals every watcher has caught, so that a
+// test can wait for one to arrive instead of guessing how long it takes.
+var signalsCaught atomic.Int64
+
 func watchSignals() *signalWatcher {
 	w := &signalWatcher{ch: make(chan os.Signal, 1), done: make(chan struct{})}
 	signal.Notify(w.ch, os.Interrupt, syscall.SIGTERM)
@@ -26,6 +30,7 @@ func watchSignals() *signalWatcher {
 		select {
 		case sig := <-w.ch:
 			w.got.Store(sig)
+			signalsCaught.Add(1)
 			signal.Reset(os.Interrupt, syscall.SIGTERM)
 		case <-w.done:
 		}

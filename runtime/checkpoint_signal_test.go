@@ -24,8 +24,12 @@ type signallingModel struct {
 func (m *signallingModel) TrainStep(b *Batch) float64 {
 	loss := m.softmaxModel.TrainStep(b)
 	if m.step == m.at {
+		before := signalsCaught.Load()
 		syscall.Kill(os.Getpid(), m.sig)
-		time.Sleep(100 * time.Millisecond)
+		// Wait for the watcher, however loaded the machine is.
+		for deadline := time.Now().Add(10 * time.Second); signalsCaught.Load() == before && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
 	}
 	return loss
 }

@@ -17,6 +17,7 @@ test: fmt-check vet
 # Rewrite the golden files (IR dumps and generated Go) of every example.
 golden:
 	$(GO) test ./compiler -run 'TestGolden|TestPassGoldens' -update
+	$(GO) test ./onnx -run TestDocsListTheSupportedOperators -update
 
 # Vet twice (three times with Open MPI installed, for the MPI build of
 # runtime/comm): the SIMD kernels (runtime/kernels) build only with

@@ -1,0 +1,330 @@
+package onnx
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/onnx/onnxpb"
+	"github.com/dlc-dev/dlc/ops"
+)
+
+// opImporter lowers one ONNX operator; doc says what of it is supported,
+// for the table in docs/onnx.md (SupportedTable).
+type opImporter struct {
+	doc   string
+	lower func(im *importer, c *nodeCtx) error
+}
+
+// opImporters is the one table of supported ONNX operators.
+var opImporters = map[string]opImporter{
+	"Gemm":     {"`transA` 0, `alpha` and `beta` 1; B an initializer; C an initializer of the output's width (a bias) or a tensor of the output's shape", lowerGemm},
+	"MatMul":   {"a 2-D tensor times an initializer", lowerMatMul},
+	"Add":      {"two tensors of one shape, or a tensor and an initializer of its last dimension (a bias)", lowerAdd},
+	"Relu":     {"any shape", unary("relu")},
+	"Tanh":     {"any shape", unary("tanh")},
+	"Sigmoid":  {"any shape", unary("sigmoid")},
+	"Softmax":  {"along the last axis", lowerSoftmax},
+	"Flatten":  {"`axis` 1", lowerFlatten},
+	"Identity": {"any tensor", lowerIdentity},
+	"Constant": {"`value` (a tensor), folded at import", lowerConstant},
+}
+
+// SupportedOps lists the ONNX operators dlc imports, sorted.
+func SupportedOps() []string {
+	names := make([]string, 0, len(opImporters))
+	for name := range opImporters {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// SupportedTable is the Markdown table of supported operators that
+// docs/onnx.md shows, generated from opImporters.
+func SupportedTable() string {
+	s := "| operator | supported |\n|---|---|\n"
+	for _, name := range SupportedOps() {
+		s += fmt.Sprintf("| %s | %s |\n", name, opImporters[name].doc)
+	}
+	return s
+}
+
+// nodeCtx is one node being lowered.
+type nodeCtx struct {
+	im    *importer
+	n     *onnxpb.NodeProto
+	index int
+}
+
+// operand is one input of a node: a graph value or a constant.
+type operand struct {
+	name  string
+	node  *ir.Node    // a value computed by the graph (or an input)
+	value *ops.Tensor // a constant known at import
+}
+
+func (c *nodeCtx) inputs(min, max int) ([]operand, error) {
+	names := c.n.GetInput()
+	for len(names) > 0 && names[len(names)-1] == "" { // trailing optional inputs left out
+		names = names[:len(names)-1]
+	}
+	if len(names) < min || len(names) > max {
+		return nil, fmt.Errorf("%d inputs, want %d to %d", len(names), min, max)
+	}
+	operands := make([]operand, len(names))
+	for i, name := range names {
+		switch {
+		case name == "":
+			return nil, fmt.Errorf("input %d is left out, which dlc does not support here", i)
+		case c.im.values[name] != nil:
+			operands[i] = operand{name: name, node: c.im.values[name]}
+		case c.im.consts[name] != nil:
+			operands[i] = operand{name: name, value: c.im.consts[name]}
+		default:
+			return nil, fmt.Errorf("input %q is defined by no earlier node, initializer or graph input", name)
+		}
+	}
+	return operands, nil
+}
+
+// tensorInput is the node's one operand, which the graph computes.
+func (c *nodeCtx) tensorInput() (*ir.Node, error) {
+	in, err := c.inputs(1, 1)
+	if err != nil {
+		return nil, err
+	}
+	if in[0].node == nil {
+		return nil, fmt.Errorf("input %q is a constant: dlc folds only shape arithmetic", in[0].name)
+	}
+	return in[0].node, nil
+}
+
+// define binds the node's single output to a graph node.
+func (c *nodeCtx) define(n *ir.Node) error {
+	outs := c.n.GetOutput()
+	if len(outs) != 1 {
+		return fmt.Errorf("%d outputs; dlc imports this operator with one", len(outs))
+	}
+	c.im.values[outs[0]] = n
+	return nil
+}
+
+// defineConst binds the node's single output to a constant.
+func (c *nodeCtx) defineConst(v *ops.Tensor) error {
+	outs := c.n.GetOutput()
+	if len(outs) != 1 {
+		return fmt.Errorf("%d outputs; dlc imports this operator with one", len(outs))
+	}
+	c.im.consts[outs[0]] = v
+	return nil
+}
+
+// builder stamps the node's name as the layer of what it adds.
+func (c *nodeCtx) builder() *ops.Builder {
+	layer := c.n.GetName()
+	if layer == "" {
+		layer = fmt.Sprintf("node%d", c.index)
+	}
+	return &ops.Builder{G: c.im.g, Layer: layer, Loc: ir.Loc{File: c.im.file, Line: c.index + 1}}
+}
+
+// param is the parameter holding initializer o, reshaped to shape,
+// created on first use.
+func (c *nodeCtx) param(o operand, shape ir.Shape) (*ir.Node, error) {
+	if o.value == nil {
+		return nil, fmt.Errorf("input %q must be an initializer (a constant weight)", o.name)
+	}
+	if o.value.Shape.Size() != shape.Size() {
+		return nil, fmt.Errorf("initializer %q has shape %s, want %s", o.name, o.value.Shape, shape)
+	}
+	if p := c.im.g.Param(o.name); p != nil {
+		if !p.Shape.Equal(shape) {
+			return nil, fmt.Errorf("initializer %q is used with shapes %s and %s", o.name, p.Shape, shape)
+		}
+		return p, nil
+	}
+	p := c.im.g.Add(&ir.Node{Op: "param", Name: o.name, Shape: slices.Clone(shape), Layer: o.name, Loc: ir.Loc{File: c.im.file}})
+	w := make([]float32, len(o.value.Data))
+	for i, v := range o.value.Data {
+		w[i] = float32(v)
+	}
+	c.im.weights[o.name] = w
+	return p, nil
+}
+
+func unary(op string) func(*importer, *nodeCtx) error {
+	return func(im *importer, c *nodeCtx) error {
+		x, err := c.tensorInput()
+		if err != nil {
+			return err
+		}
+		y, err := c.builder().Op(op, nil, x)
+		if err != nil {
+			return err
+		}
+		return c.define(y)
+	}
+}
+
+func lowerGemm(im *importer, c *nodeCtx) error {
+	in, err := c.inputs(2, 3)
+	if err != nil {
+		return err
+	}
+	a := attrs(c)
+	if err := a.require("transA", 0); err != nil {
+		return err
+	}
+	for _, k := range []string{"alpha", "beta"} {
+		if v := a.float(k, 1); v != 1 {
+			return fmt.Errorf("attribute %s = %g: dlc supports %s = 1", k, v, k)
+		}
+	}
+	if in[0].node == nil || len(in[0].node.Shape) != 2 {
+		return errors.New("A must be a 2-D tensor computed by the graph")
+	}
+	transB := a.int("transB", 0) != 0
+	if in[1].value == nil || len(in[1].value.Shape) != 2 {
+		return errors.New("B must be a 2-D initializer")
+	}
+	w, err := c.param(in[1], in[1].value.Shape)
+	if err != nil {
+		return err
+	}
+	b := c.builder()
+	y, err := b.Op("matmul", ir.Attrs{"ta": false, "tb": transB}, in[0].node, w)
+	if err != nil {
+		return err
+	}
+	if len(in) == 3 {
+		if y, err = addTo(c, y, in[2]); err != nil {
+			return fmt.Errorf("C: %w", err)
+		}
+	}
+	return c.define(y)
+}
+
+func lowerMatMul(im *importer, c *nodeCtx) error {
+	in, err := c.inputs(2, 2)
+	if err != nil {
+		return err
+	}
+	if in[0].node == nil || len(in[0].node.Shape) != 2 {
+		return errors.New("dlc imports MatMul of a 2-D tensor by an initializer (batched MatMul is not supported yet)")
+	}
+	if in[1].value == nil || len(in[1].value.Shape) != 2 {
+		return errors.New("the second operand must be a 2-D initializer")
+	}
+	w, err := c.param(in[1], in[1].value.Shape)
+	if err != nil {
+		return err
+	}
+	y, err := c.builder().Op("matmul", ir.Attrs{"ta": false, "tb": false}, in[0].node, w)
+	if err != nil {
+		return err
+	}
+	return c.define(y)
+}
+
+func lowerAdd(im *importer, c *nodeCtx) error {
+	in, err := c.inputs(2, 2)
+	if err != nil {
+		return err
+	}
+	x, other := in[0], in[1]
+	if x.node == nil {
+		x, other = other, x
+	}
+	if x.node == nil {
+		return errors.New("both operands are constants: dlc folds only shape arithmetic")
+	}
+	y, err := addTo(c, x.node, other)
+	if err != nil {
+		return err
+	}
+	return c.define(y)
+}
+
+// addTo adds o to x: a bias (an initializer of x's last dimension, as
+// [n] or [1, n]) or a tensor of x's shape.
+func addTo(c *nodeCtx, x *ir.Node, o operand) (*ir.Node, error) {
+	b := c.builder()
+	if o.node != nil {
+		if !o.node.Shape.Equal(x.Shape) {
+			return nil, fmt.Errorf("adding shapes %s and %s: dlc supports no broadcasting between computed tensors", x.Shape, o.node.Shape)
+		}
+		return b.Op("add", nil, x, o.node)
+	}
+	width := x.Shape[len(x.Shape)-1]
+	if o.value.Shape.Size() != width {
+		return nil, fmt.Errorf("adding a constant of shape %s to a tensor of shape %s: dlc supports a bias of the last dimension (%d)", o.value.Shape, x.Shape, width)
+	}
+	bias, err := c.param(o, ir.Shape{width})
+	if err != nil {
+		return nil, err
+	}
+	return b.Op("bias_add", nil, x, bias)
+}
+
+func lowerSoftmax(im *importer, c *nodeCtx) error {
+	x, err := c.tensorInput()
+	if err != nil {
+		return err
+	}
+	rank := len(x.Shape)
+	if axis := attrs(c).int("axis", -1); axis != -1 && axis != int64(rank-1) {
+		return fmt.Errorf("axis %d of a rank-%d tensor: dlc's softmax runs along the last axis", axis, rank)
+	}
+	y, err := c.builder().Op("softmax", nil, x)
+	if err != nil {
+		return err
+	}
+	return c.define(y)
+}
+
+func lowerFlatten(im *importer, c *nodeCtx) error {
+	x, err := c.tensorInput()
+	if err != nil {
+		return err
+	}
+	if axis := attrs(c).int("axis", 1); axis != 1 {
+		return fmt.Errorf("axis %d: dlc flattens everything after the batch (axis 1)", axis)
+	}
+	if len(x.Shape) == 2 {
+		return c.define(x)
+	}
+	y, err := c.builder().Op("flatten", nil, x)
+	if err != nil {
+		return err
+	}
+	return c.define(y)
+}
+
+func lowerIdentity(im *importer, c *nodeCtx) error {
+	in, err := c.inputs(1, 1)
+	if err != nil {
+		return err
+	}
+	if in[0].node == nil {
+		return c.defineConst(in[0].value)
+	}
+	return c.define(in[0].node)
+}
+
+func lowerConstant(im *importer, c *nodeCtx) error {
+	if _, err := c.inputs(0, 0); err != nil {
+		return err
+	}
+	t := attrs(c).tensor("value")
+	if t == nil {
+		return errors.New("dlc folds Constant nodes given by `value` (a tensor) only")
+	}
+	v, err := tensorValues(t)
+	if err != nil {
+		return err
+	}
+	return c.defineConst(v)
+}

@@ -123,31 +123,7 @@ func conv2d_128x1x28x28_32x28x28_k3s1p1_biasAdd_samples(x kernels.Args[Float], w
 // channel (axis 1) of x[128,32,28,28], in float64.
 func channelStats_128x32x28x28(x []Float) (mean, variance [32]float64) {
 	const rows, channels, inner = 128, 32, 784
-	const count = rows * inner
-	x = x[:rows*channels*inner]
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				mean[c] += float64(x[i])
-			}
-		}
-	}
-	for c := range mean {
-		mean[c] /= count
-	}
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				d := float64(x[i]) - mean[c]
-				variance[c] += d * d
-			}
-		}
-	}
-	for c := range variance {
-		variance[c] /= count
-	}
+	kernels.PlaneMeanVar(x[:rows*channels*inner], mean[:], variance[:], inner)
 	return mean, variance
 }
 
@@ -169,14 +145,7 @@ func batchnorm_128x32x28x28(y, x, gamma, beta []Float) {
 	y = y[:rows*channels*inner]
 	gamma = gamma[:channels]
 	beta = beta[:channels]
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				y[i] = Float(float64(gamma[c])*(float64(x[i])-mean[c])*invStd[c] + float64(beta[c]))
-			}
-		}
-	}
+	kernels.NormalizePlanes(y, x, gamma, beta, mean[:], invStd[:], inner)
 }
 
 // batchnormRunning_128x32x28x28 updates the running mean and variance of each
@@ -462,31 +431,7 @@ func conv2d_128x32x14x14_64x14x14_k3s1p1_biasAdd_samples(x kernels.Args[Float], 
 // channel (axis 1) of x[128,64,14,14], in float64.
 func channelStats_128x64x14x14(x []Float) (mean, variance [64]float64) {
 	const rows, channels, inner = 128, 64, 196
-	const count = rows * inner
-	x = x[:rows*channels*inner]
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				mean[c] += float64(x[i])
-			}
-		}
-	}
-	for c := range mean {
-		mean[c] /= count
-	}
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				d := float64(x[i]) - mean[c]
-				variance[c] += d * d
-			}
-		}
-	}
-	for c := range variance {
-		variance[c] /= count
-	}
+	kernels.PlaneMeanVar(x[:rows*channels*inner], mean[:], variance[:], inner)
 	return mean, variance
 }
 
@@ -508,14 +453,7 @@ func batchnorm_128x64x14x14(y, x, gamma, beta []Float) {
 	y = y[:rows*channels*inner]
 	gamma = gamma[:channels]
 	beta = beta[:channels]
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				y[i] = Float(float64(gamma[c])*(float64(x[i])-mean[c])*invStd[c] + float64(beta[c]))
-			}
-		}
-	}
+	kernels.NormalizePlanes(y, x, gamma, beta, mean[:], invStd[:], inner)
 }
 
 // batchnormRunning_128x64x14x14 updates the running mean and variance of each
@@ -789,31 +727,7 @@ func conv2d_128x64x7x7_128x7x7_k3s1p1_biasAdd_samples(x kernels.Args[Float], ws 
 // channel (axis 1) of x[128,128,7,7], in float64.
 func channelStats_128x128x7x7(x []Float) (mean, variance [128]float64) {
 	const rows, channels, inner = 128, 128, 49
-	const count = rows * inner
-	x = x[:rows*channels*inner]
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				mean[c] += float64(x[i])
-			}
-		}
-	}
-	for c := range mean {
-		mean[c] /= count
-	}
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				d := float64(x[i]) - mean[c]
-				variance[c] += d * d
-			}
-		}
-	}
-	for c := range variance {
-		variance[c] /= count
-	}
+	kernels.PlaneMeanVar(x[:rows*channels*inner], mean[:], variance[:], inner)
 	return mean, variance
 }
 
@@ -835,14 +749,7 @@ func batchnorm_128x128x7x7(y, x, gamma, beta []Float) {
 	y = y[:rows*channels*inner]
 	gamma = gamma[:channels]
 	beta = beta[:channels]
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				y[i] = Float(float64(gamma[c])*(float64(x[i])-mean[c])*invStd[c] + float64(beta[c]))
-			}
-		}
-	}
+	kernels.NormalizePlanes(y, x, gamma, beta, mean[:], invStd[:], inner)
 }
 
 // batchnormRunning_128x128x7x7 updates the running mean and variance of each
@@ -1186,25 +1093,19 @@ func batchnormGrad_128x128x7x7(dx, x, gamma, dy []Float) {
 	gamma = gamma[:channels]
 	const m = float64(rows * inner)
 	var sumDy, sumDyXhat [128]float64
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				g := float64(dy[i])
-				sumDy[c] += g
-				sumDyXhat[c] += g * (float64(x[i]) - mean[c]) * invStd[c]
-			}
-		}
+	kernels.PlaneGradSums(x, dy, mean[:], invStd[:], sumDy[:], sumDyXhat[:], inner)
+	var scale [128]float64
+	for c := range scale {
+		scale[c] = float64(gamma[c]) * invStd[c] / m
 	}
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				xhat := (float64(x[i]) - mean[c]) * invStd[c]
-				dx[i] = Float(float64(gamma[c]) * invStd[c] / m * (m*float64(dy[i]) - sumDy[c] - xhat*sumDyXhat[c]))
-			}
-		}
-	}
+	kernels.NormalizePlanesGrad(dx, x, dy, kernels.NormGrad{
+		InvStd:    invStd[:],
+		M:         m,
+		Mean:      mean[:],
+		Scale:     scale[:],
+		SumDy:     sumDy[:],
+		SumDyXhat: sumDyXhat[:],
+	}, inner)
 }
 
 // batchnormGammaGrad_128x128x7x7 is the gradient of batchnorm with respect to
@@ -1217,14 +1118,8 @@ func batchnormGammaGrad_128x128x7x7(dgamma, x, dy []Float) {
 	dy = dy[:rows*channels*inner]
 	dgamma = dgamma[:channels]
 	var sum [128]float64
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				sum[c] += float64(dy[i]) * (float64(x[i]) - mean[c]) * invStd[c]
-			}
-		}
-	}
+	var sumDy [128]float64 // unused: the helper sums both
+	kernels.PlaneGradSums(x, dy, mean[:], invStd[:], sumDy[:], sum[:], inner)
 	for c, v := range sum {
 		dgamma[c] = Float(v)
 	}
@@ -1495,25 +1390,19 @@ func batchnormGrad_128x64x14x14(dx, x, gamma, dy []Float) {
 	gamma = gamma[:channels]
 	const m = float64(rows * inner)
 	var sumDy, sumDyXhat [64]float64
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				g := float64(dy[i])
-				sumDy[c] += g
-				sumDyXhat[c] += g * (float64(x[i]) - mean[c]) * invStd[c]
-			}
-		}
+	kernels.PlaneGradSums(x, dy, mean[:], invStd[:], sumDy[:], sumDyXhat[:], inner)
+	var scale [64]float64
+	for c := range scale {
+		scale[c] = float64(gamma[c]) * invStd[c] / m
 	}
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				xhat := (float64(x[i]) - mean[c]) * invStd[c]
-				dx[i] = Float(float64(gamma[c]) * invStd[c] / m * (m*float64(dy[i]) - sumDy[c] - xhat*sumDyXhat[c]))
-			}
-		}
-	}
+	kernels.NormalizePlanesGrad(dx, x, dy, kernels.NormGrad{
+		InvStd:    invStd[:],
+		M:         m,
+		Mean:      mean[:],
+		Scale:     scale[:],
+		SumDy:     sumDy[:],
+		SumDyXhat: sumDyXhat[:],
+	}, inner)
 }
 
 // batchnormGammaGrad_128x64x14x14 is the gradient of batchnorm with respect to
@@ -1526,14 +1415,8 @@ func batchnormGammaGrad_128x64x14x14(dgamma, x, dy []Float) {
 	dy = dy[:rows*channels*inner]
 	dgamma = dgamma[:channels]
 	var sum [64]float64
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				sum[c] += float64(dy[i]) * (float64(x[i]) - mean[c]) * invStd[c]
-			}
-		}
-	}
+	var sumDy [64]float64 // unused: the helper sums both
+	kernels.PlaneGradSums(x, dy, mean[:], invStd[:], sumDy[:], sum[:], inner)
 	for c, v := range sum {
 		dgamma[c] = Float(v)
 	}
@@ -2099,25 +1982,19 @@ func batchnormGrad_128x32x28x28(dx, x, gamma, dy []Float) {
 	gamma = gamma[:channels]
 	const m = float64(rows * inner)
 	var sumDy, sumDyXhat [32]float64
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				g := float64(dy[i])
-				sumDy[c] += g
-				sumDyXhat[c] += g * (float64(x[i]) - mean[c]) * invStd[c]
-			}
-		}
+	kernels.PlaneGradSums(x, dy, mean[:], invStd[:], sumDy[:], sumDyXhat[:], inner)
+	var scale [32]float64
+	for c := range scale {
+		scale[c] = float64(gamma[c]) * invStd[c] / m
 	}
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				xhat := (float64(x[i]) - mean[c]) * invStd[c]
-				dx[i] = Float(float64(gamma[c]) * invStd[c] / m * (m*float64(dy[i]) - sumDy[c] - xhat*sumDyXhat[c]))
-			}
-		}
-	}
+	kernels.NormalizePlanesGrad(dx, x, dy, kernels.NormGrad{
+		InvStd:    invStd[:],
+		M:         m,
+		Mean:      mean[:],
+		Scale:     scale[:],
+		SumDy:     sumDy[:],
+		SumDyXhat: sumDyXhat[:],
+	}, inner)
 }
 
 // batchnormGammaGrad_128x32x28x28 is the gradient of batchnorm with respect to
@@ -2130,14 +2007,8 @@ func batchnormGammaGrad_128x32x28x28(dgamma, x, dy []Float) {
 	dy = dy[:rows*channels*inner]
 	dgamma = dgamma[:channels]
 	var sum [32]float64
-	for r := 0; r < rows; r++ {
-		for c := 0; c < channels; c++ {
-			off := (r*channels + c) * inner
-			for i := off; i < off+inner; i++ {
-				sum[c] += float64(dy[i]) * (float64(x[i]) - mean[c]) * invStd[c]
-			}
-		}
-	}
+	var sumDy [32]float64 // unused: the helper sums both
+	kernels.PlaneGradSums(x, dy, mean[:], invStd[:], sumDy[:], sum[:], inner)
 	for c, v := range sum {
 		dgamma[c] = Float(v)
 	}

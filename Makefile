@@ -3,12 +3,21 @@
 
 GO ?= go
 
-.PHONY: mnist test golden vet fmt-check bench
+.PHONY: mnist vgg resnet test golden vet fmt-check bench
 
 # Compile examples/mnist/mlp.dl into a trainer and train it on MNIST (found
 # in the Go module cache; fetched through the module proxy if absent).
 mnist:
 	$(GO) run ./cmd/dlc train examples/mnist/mlp.dl -metrics mlp-metrics.jsonl
+
+# Train the example CNNs on MNIST: a VGG-style stack (3×3 convolutions,
+# batch norm, pooling) and a ResNet-style one (stride-2 convolutions, 1×1
+# projections, global pooling).
+vgg:
+	$(GO) run ./cmd/dlc train examples/cnn/vgg.dl -metrics vgg-metrics.jsonl
+
+resnet:
+	$(GO) run ./cmd/dlc train examples/cnn/resnet.dl -metrics resnet-metrics.jsonl
 
 # The test suite: unit, golden, gradient-check and end-to-end tests.
 test: fmt-check vet

@@ -33,7 +33,12 @@ RECIPES = {
     "mlp_small": (32, "sgd", 0.1),
     "resmlp": (128, "adam", 1e-3),
     "lenet": (128, "adam", 1e-3),
+    "vgg": (128, "adam", 1e-3),
+    "resnet": (128, "adam", 1e-3),
 }
+
+# Models whose input is the 28×28 image rather than its 784 pixels.
+IMAGE_MODELS = ("lenet", "vgg", "resnet")
 
 
 def read_idx(path):
@@ -69,6 +74,25 @@ class Residual(nn.Module):
         return x + self.inner(x)
 
 
+def conv_bn(cin, cout, stride=1):
+    """conv2d(x, cout, 3, stride, padding = 1) |> batchnorm, bias kept as the .dl files write it."""
+    return [nn.Conv2d(cin, cout, 3, stride=stride, padding=1), nn.BatchNorm2d(cout, eps=1e-5, momentum=0.1)]
+
+
+class Basic(nn.Module):
+    """resnet.dl's block: relu(x + bn(conv(relu(bn(conv(x)))))), the skip
+    projected by a bias-free 1×1 convolution when the shapes differ."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.inner = nn.Sequential(*conv_bn(cin, cout, stride), nn.ReLU(), *conv_bn(cout, cout))
+        self.proj = nn.Conv2d(cin, cout, 1, stride=stride, bias=False) if (cin, stride) != (cout, 1) else None
+
+    def forward(self, x):
+        skip = x if self.proj is None else self.proj(x)
+        return F.relu(skip + self.inner(x))
+
+
 def build(name):
     if name == "mlp":
         return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
@@ -81,6 +105,15 @@ def build(name):
             nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
             nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    if name == "vgg":
+        return nn.Sequential(
+            *conv_bn(1, 32), nn.ReLU(), *conv_bn(32, 32), nn.ReLU(), nn.MaxPool2d(2),
+            *conv_bn(32, 64), nn.ReLU(), *conv_bn(64, 64), nn.ReLU(), nn.MaxPool2d(2),
+            *conv_bn(64, 128), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10))
+    if name == "resnet":
+        return nn.Sequential(
+            *conv_bn(1, 32), nn.ReLU(), Basic(32, 32, 1), Basic(32, 64, 2), Basic(64, 128, 2),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10))
     raise SystemExit("torch_bench.py: unknown model %r (one of %s)" % (name, ", ".join(RECIPES)))
 
 
@@ -89,7 +122,8 @@ def he_init(model):
     for m in model.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d)):
             nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
-            nn.init.zeros_(m.bias)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
 
 
 def timed_training(model, opt, x, y, train_idx, batch, warmup, steps):
@@ -166,7 +200,7 @@ def main():
     batch, optimizer, lr = RECIPES.get(args.model, (None, None, None))
     model = build(args.model)
     he_init(model)
-    image_shape = (1, 28, 28) if args.model == "lenet" else (784,)
+    image_shape = (1, 28, 28) if args.model in IMAGE_MODELS else (784,)
     x, y, test_x, test_y = load_mnist(args.data, image_shape)
     # Hold out 10% for validation, as the model files' `split 0.1`.
     perm = torch.randperm(len(x))

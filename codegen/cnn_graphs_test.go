@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/dlc-dev/dlc/ir"
@@ -13,7 +14,8 @@ func init() {
 	modelCases = append(modelCases,
 		modelCase{"conv64", convGraph, ir.F64, 1e-12},
 		modelCase{"conv32", convGraph, ir.F32, 1e-4},
-		modelCase{"convdirect64", directConvGraph, ir.F64, 1e-12},
+		modelCase{"convblocked64", blockedConvGraph, ir.F64, 1e-12},
+		modelCase{"convblocked32", blockedConvGraph, ir.F32, 1e-4},
 		modelCase{"convtail64", convTailGraph, ir.F64, 1e-12},
 		modelCase{"convtail32", convTailGraph, ir.F32, 1e-4},
 		modelCase{"activations64", activationGraph, ir.F64, 1e-12},
@@ -60,12 +62,14 @@ func convGraph(t testing.TB, dtype ir.DType) graphs {
 	return nb.finish(logits, loss, adam)
 }
 
-// directConvGraph has convolutions whose im2col scratch would not fit on
-// the stack in float64, so that the direct kernels run: stride 1 and
-// stride 2, both padded, the first behind a per-channel shift so that its
-// input gradient is needed.
-func directConvGraph(t testing.TB, dtype ir.DType) graphs {
-	nb := newNet(t, "convdirect", dtype, 2)
+// blockedConvGraph has convolutions whose column matrix is beyond the
+// cache budget in float64, so that it is built a block of output rows at
+// a time: stride 1 (61 blocks of one row) and stride 2 (2 blocks of 15,
+// the generated im2col and col2im), both padded, the first behind a
+// per-channel shift so that its input gradient is needed. In float32 the
+// first is still blocked, the second is not.
+func blockedConvGraph(t testing.TB, dtype ir.DType) graphs {
+	nb := newNet(t, "convblocked", dtype, 2)
 	x := nb.input("image", 1, 61, 67)
 	y := nb.classLabel("digit", 3)
 	nb.layer("shift")
@@ -119,8 +123,8 @@ func activationGraph(t testing.TB, dtype ir.DType) graphs {
 	return nb.finish(logits, loss, adam)
 }
 
-// The test models above cover both convolution algorithms, and views
-// sharing their operand's buffer in both graphs.
+// The test models above cover convolutions with whole and blocked column
+// matrices, and views sharing their operand's buffer in both graphs.
 func TestCNNModelsCoverEveryPath(t *testing.T) {
 	generate := func(gs graphs) *gen {
 		c, err := newGen(gs.train, gs.options(Options{}))
@@ -129,23 +133,26 @@ func TestCNNModelsCoverEveryPath(t *testing.T) {
 		}
 		return c
 	}
-	algorithms := func(c *gen) map[string]bool {
+	columns := func(c *gen) map[string]bool {
 		seen := map[string]bool{}
 		for _, n := range c.g.Nodes {
 			if n.Op == "conv2d" || n.Op == "conv2d_grad_input" || n.Op == "conv2d_grad_weight" {
-				seen[n.Op+"/"+c.convAlgorithm(ops.WindowOf(n))] = true
+				p := newConvProduct(c.g.DType, n.Op, ops.WindowOf(n))
+				seen[fmt.Sprintf("%s/blocked=%v/stride%d", n.Op, p.blocked(), p.w.Stride)] = true
 			}
 		}
 		return seen
 	}
 	for _, want := range []struct {
-		build func(testing.TB, ir.DType) graphs
-		algo  string
-	}{{convGraph, "im2col"}, {directConvGraph, "direct"}} {
-		got := algorithms(generate(want.build(t, ir.F64)))
+		build   func(testing.TB, ir.DType) graphs
+		blocked bool
+	}{{convGraph, false}, {blockedConvGraph, true}} {
+		got := columns(generate(want.build(t, ir.F64)))
 		for _, op := range []string{"conv2d", "conv2d_grad_input", "conv2d_grad_weight"} {
-			if !got[op+"/"+want.algo] {
-				t.Errorf("no %s computed by %s in %v", op, want.algo, got)
+			for _, stride := range []int{1, 2} {
+				if key := fmt.Sprintf("%s/blocked=%v/stride%d", op, want.blocked, stride); !got[key] {
+					t.Errorf("no %s in %v", key, got)
+				}
 			}
 		}
 	}

@@ -44,6 +44,15 @@ func (c *gen) columnar(s ir.Shape) bool {
 	return c.g.DType == ir.F32 && inner == 1
 }
 
+// planar reports whether batch norm over a tensor of shape s hands its
+// loops to the kernels package's plane helpers: float32 channels of more
+// than one value a row (a convolution's output), whose sums they keep in
+// vector lanes in a fixed order (kernels.PlaneMeanVar).
+func (c *gen) planar(s ir.Shape) bool {
+	_, _, inner := channelDims(s)
+	return c.g.DType == ir.F32 && inner > 1
+}
+
 // whole is the Go expression a[:] of a local array.
 func whole(a string) jen.Code { return jen.Id(a).Index(jen.Empty(), jen.Empty()) }
 
@@ -78,6 +87,13 @@ func (c *gen) channelStatsKernel(s ir.Shape) kernel {
 				return sig.Block(
 					channelConsts(s),
 					jen.Qual(kernelsPath, "ColumnMeanVar").Call(jen.Id("x").Index(jen.Empty(), expr("rows*channels")), whole("mean"), whole("variance")),
+					jen.Return(jen.Id("mean"), jen.Id("variance")),
+				)
+			}
+			if c.planar(s) {
+				return sig.Block(
+					channelConsts(s),
+					jen.Qual(kernelsPath, "PlaneMeanVar").Call(jen.Id("x").Index(jen.Empty(), expr("rows*channels*inner")), whole("mean"), whole("variance"), jen.Id("inner")),
 					jen.Return(jen.Id("mean"), jen.Id("variance")),
 				)
 			}
@@ -144,9 +160,12 @@ func batchnormKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 				reslice("gamma", jen.Id("channels")),
 				reslice("beta", jen.Id("channels")),
 			)
-			if c.columnar(s) {
+			switch {
+			case c.columnar(s):
 				body = append(body, jen.Qual(kernelsPath, "NormalizeColumns").Call(jen.Id("y"), jen.Id("x"), jen.Id("gamma"), jen.Id("beta"), whole("mean"), whole("invStd")))
-			} else {
+			case c.planar(s):
+				body = append(body, jen.Qual(kernelsPath, "NormalizePlanes").Call(jen.Id("y"), jen.Id("x"), jen.Id("gamma"), jen.Id("beta"), whole("mean"), whole("invStd"), jen.Id("inner")))
+			default:
 				body = append(body, channelLoop(jen.Id("y").Index(jen.Id("i")).Op("=").Add(expr(c.narrowText(
 					c.wideText("gamma[c]")+"*("+c.wideText("x[i]")+"-mean[c])*invStd[c] + "+c.wideText("beta[c]"))))))
 			}
@@ -173,8 +192,8 @@ func batchnormGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 				jen.Const().Id("m").Op("=").Add(expr("float64(rows * inner)")),
 				jen.Var().List(jen.Id("sumDy"), jen.Id("sumDyXhat")).Index(jen.Lit(ch)).Float64(),
 			)
-			if c.columnar(s) {
-				body = append(body, c.columnarNormGrad(ch)...)
+			if c.columnar(s) || c.planar(s) {
+				body = append(body, c.vectorNormGrad(s, ch)...)
 			} else {
 				body = append(body, c.scalarNormGrad()...)
 			}
@@ -216,10 +235,10 @@ func batchnormGammaGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 				reslice("dgamma", jen.Id("channels")),
 				jen.Var().Id("sum").Index(jen.Lit(ch)).Float64(),
 			)
-			if c.columnar(s) {
+			if c.columnar(s) || c.planar(s) {
 				body = append(body,
 					jen.Var().Id("sumDy").Index(jen.Lit(ch)).Float64().Comment("unused: the helper sums both"),
-					jen.Qual(kernelsPath, "ColumnGradSums").Call(jen.Id("x"), jen.Id("dy"), whole("mean"), whole("invStd"), whole("sumDy"), whole("sum")))
+					c.gradSums(s, "sum"))
 			} else {
 				body = append(body, channelLoop(jen.Id("sum").Index(jen.Id("c")).Op("+=").Add(expr(
 					c.wideText("dy[i]")+" * ("+c.wideText("x[i]")+" - mean[c]) * invStd[c]"))))
@@ -298,20 +317,34 @@ func batchnormRunningKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 	}, nil
 }
 
-// columnarNormGrad is batchnorm_grad's body after its sums are declared,
-// for columnar shapes: the sums, then each channel's factor gamma·invStd/m
-// (computed as the scalar loop computes it), then dx, all by the kernels
-// package's helpers.
-func (c *gen) columnarNormGrad(ch int) []jen.Code {
+// gradSums is the call of the helper that sums Σdy into sumDy and Σdy·x̂
+// into sumDyXhat (named so), for columnar or planar shapes.
+func (c *gen) gradSums(s ir.Shape, sumDyXhat string) jen.Code {
+	if c.planar(s) {
+		return jen.Qual(kernelsPath, "PlaneGradSums").Call(jen.Id("x"), jen.Id("dy"), whole("mean"), whole("invStd"), whole("sumDy"), whole(sumDyXhat), jen.Id("inner"))
+	}
+	return jen.Qual(kernelsPath, "ColumnGradSums").Call(jen.Id("x"), jen.Id("dy"), whole("mean"), whole("invStd"), whole("sumDy"), whole(sumDyXhat))
+}
+
+// vectorNormGrad is batchnorm_grad's body after its sums are declared,
+// for columnar and planar shapes: the sums, then each channel's factor
+// gamma·invStd/m (computed as the scalar loop computes it), then dx, all
+// by the kernels package's helpers.
+func (c *gen) vectorNormGrad(s ir.Shape, ch int) []jen.Code {
+	grad := jen.Qual(kernelsPath, "NormGrad").Values(jen.Dict{
+		jen.Id("Mean"): whole("mean"), jen.Id("InvStd"): whole("invStd"), jen.Id("Scale"): whole("scale"),
+		jen.Id("SumDy"): whole("sumDy"), jen.Id("SumDyXhat"): whole("sumDyXhat"), jen.Id("M"): jen.Id("m"),
+	})
+	call := jen.Qual(kernelsPath, "NormalizeColumnsGrad").Call(jen.Id("dx"), jen.Id("x"), jen.Id("dy"), grad)
+	if c.planar(s) {
+		call = jen.Qual(kernelsPath, "NormalizePlanesGrad").Call(jen.Id("dx"), jen.Id("x"), jen.Id("dy"), grad, jen.Id("inner"))
+	}
 	return []jen.Code{
-		jen.Qual(kernelsPath, "ColumnGradSums").Call(jen.Id("x"), jen.Id("dy"), whole("mean"), whole("invStd"), whole("sumDy"), whole("sumDyXhat")),
+		c.gradSums(s, "sumDyXhat"),
 		jen.Var().Id("scale").Index(jen.Lit(ch)).Float64(),
 		jen.For(jen.Id("c").Op(":=").Range().Id("scale")).Block(
 			jen.Id("scale").Index(jen.Id("c")).Op("=").Add(expr(c.wideText("gamma[c]") + " * invStd[c] / m")),
 		),
-		jen.Qual(kernelsPath, "NormalizeColumnsGrad").Call(jen.Id("dx"), jen.Id("x"), jen.Id("dy"), jen.Qual(kernelsPath, "NormGrad").Values(jen.Dict{
-			jen.Id("Mean"): whole("mean"), jen.Id("InvStd"): whole("invStd"), jen.Id("Scale"): whole("scale"),
-			jen.Id("SumDy"): whole("sumDy"), jen.Id("SumDyXhat"): whole("sumDyXhat"), jen.Id("M"): jen.Id("m"),
-		})),
+		call,
 	}
 }

@@ -15,6 +15,8 @@ func init() {
 		modelCase{"norm64", normGraph, ir.F64, 1e-12},
 		modelCase{"norm32", normGraph, ir.F32, 1e-4},
 		modelCase{"bnchannels64", bnChannelGraph, ir.F64, 1e-12},
+		modelCase{"bnchannels32", bnChannelGraph, ir.F32, 1e-4},
+		modelCase{"bnplanes32", bnPlaneGraph, ir.F32, 1e-4},
 	)
 }
 
@@ -78,10 +80,22 @@ func normGraph(t testing.TB, dtype ir.DType) graphs {
 // bnChannelGraph normalises each channel of a [batch, 3, 2, 2] input over
 // the batch and positions, trained with SGD and momentum.
 func bnChannelGraph(t testing.TB, dtype ir.DType) graphs {
-	nb := newNet(t, "bnchannels", dtype, 4)
-	x := nb.input("x", 3, 2, 2)
+	return bnSpatialGraph(t, dtype, "bnchannels", 2)
+}
+
+// bnPlaneGraph is bnChannelGraph on 5×5 planes: in float32 the plane
+// helpers' vector lanes take three groups of 8 and a tail of one.
+func bnPlaneGraph(t testing.TB, dtype ir.DType) graphs {
+	return bnSpatialGraph(t, dtype, "bnplanes", 5)
+}
+
+// bnSpatialGraph normalises each channel of a [batch, 3, side, side]
+// input, trained with SGD and momentum.
+func bnSpatialGraph(t testing.TB, dtype ir.DType, name string, side int) graphs {
+	nb := newNet(t, name, dtype, 4)
+	x := nb.input("x", 3, side, side)
 	nb.layer("")
-	y := nb.source("label", "y", ir.Shape{4, 3, 2, 2}, nil)
+	y := nb.source("label", "y", ir.Shape{4, 3, side, side}, nil)
 	out := nb.relu("out", nb.batchnorm("bn", x, 0.3))
 	nb.layer("loss")
 	loss := nb.op("mse", nil, out, y)

@@ -43,16 +43,18 @@ const convGroup = 8
 
 // convProduct is one convolution op computed per sample by a product.
 type convProduct struct {
-	op  string
-	w   ops.Window
-	mm  gemm     // one sample's product
-	epi epilogue // conv2d's fused bias and tail (simd_conv_epilogue.go)
+	op   string
+	w    ops.Window
+	rows int      // output rows of a block of the column matrix (convBlockRows)
+	mm   gemm     // one block's product
+	epi  epilogue // conv2d's fused bias and tail (simd_conv_epilogue.go)
 }
 
 // newConvProduct describes the convolution op (conv2d or one of its
 // gradients) of window w in a graph of the given dtype.
 func newConvProduct(dtype ir.DType, op string, w ops.Window) convProduct {
-	f32, positions := dtype == ir.F32, w.OH*w.OW
+	rows := convBlockRows(dtype, w)
+	f32, positions := dtype == ir.F32, rows*w.OW
 	var mm gemm
 	switch op {
 	case "conv2d":
@@ -65,8 +67,28 @@ func newConvProduct(dtype ir.DType, op string, w ops.Window) convProduct {
 			mm = gemm{m: w.Taps(), k: positions, n: w.O, tb: true, f32: f32}
 		}
 	}
-	return convProduct{op: op, w: w, mm: mm}
+	return convProduct{op: op, w: w, rows: rows, mm: mm}
 }
+
+// blocks is the number of blocks of output rows of a sample.
+func (p convProduct) blocks() int { return p.w.OH / p.rows }
+
+// blocked reports whether a sample takes more than one block: the
+// product's output (conv2d) or operand dy (the gradients) then goes
+// through a block-sized copy, since the block's columns are not
+// contiguous in the sample.
+func (p convProduct) blocked() bool { return p.blocks() > 1 }
+
+// blockSize is that copy's size: O channels of a block's positions.
+func (p convProduct) blockSize() int {
+	if !p.blocked() {
+		return 0
+	}
+	return p.w.O * p.rows * p.w.OW
+}
+
+// flops is the product's work on one sample.
+func (p convProduct) flops() int { return p.blocks() * p.mm.flops() }
 
 // transposedWeightGrad reports whether the weight gradient is computed
 // transposed, dwᵀ[taps, O] = Σ_n col_n · dy_nᵀ: the column matrix is then
@@ -77,8 +99,8 @@ func transposedWeightGrad(w ops.Window) bool { return w.O%16 == 0 }
 // gradWeight reports whether p sums products over samples.
 func (p convProduct) gradWeight() bool { return p.op == "conv2d_grad_weight" }
 
-// colSize is the size of one sample's column matrix.
-func (p convProduct) colSize() int { return p.w.Taps() * p.w.OH * p.w.OW }
+// colSize is the size of one block of the column matrix.
+func (p convProduct) colSize() int { return p.w.Taps() * p.rows * p.w.OW }
 
 // weightSize is the size of the weights and of their gradient.
 func (p convProduct) weightSize() int { return p.w.O * p.w.Taps() }
@@ -118,11 +140,11 @@ func (p convProduct) panelSize() int {
 	return p.mm.workspace()
 }
 
-// scratch is the workspace one goroutine needs: the column matrix, the
-// padded sample, for the weight gradient one sample's product, and the
-// product's panels.
+// scratch is the workspace one goroutine needs: the column matrix's
+// block, the padded sample, the block copy, for the weight gradient one
+// block's product, and the product's panels.
 func (p convProduct) scratch() int {
-	s := p.colSize() + p.padSize() + p.panelSize()
+	s := p.colSize() + p.padSize() + p.blockSize() + p.panelSize()
 	if p.gradWeight() {
 		s += p.weightSize()
 	}
@@ -132,7 +154,7 @@ func (p convProduct) scratch() int {
 // split reports whether the samples are shared by two goroutines: when
 // the batch is worth it and one sample's product does not split itself.
 func (p convProduct) split() bool {
-	return p.w.N*p.mm.flops() >= parallelFlops && !p.mm.parallel()
+	return p.w.N*p.flops() >= parallelFlops && !p.mm.parallel()
 }
 
 // groups is the number of partial sums of the weight gradient.
@@ -157,16 +179,11 @@ func (p convProduct) threads() int {
 	return 1
 }
 
-// convWorkspace is the workspace of node n if it is a convolution computed
-// on the product, else 0.
+// convWorkspace is the workspace of node n if it is a convolution, else 0.
 func convWorkspace(dtype ir.DType, n *ir.Node) int {
 	switch n.Op {
 	case "conv2d", "conv2d_grad_input", "conv2d_grad_weight":
-		w := ops.WindowOf(n)
-		if convAlgorithmFor(dtype, w) != "im2col" {
-			return 0
-		}
-		return newConvProduct(dtype, n.Op, w).workspace()
+		return newConvProduct(dtype, n.Op, ops.WindowOf(n)).workspace()
 	}
 	return 0
 }
@@ -198,9 +215,9 @@ func im2colGemmConvFused(c *gen, n *ir.Node, w ops.Window, epi epilogue) kernel 
 	switch {
 	case p.unrolled():
 	case p.op == "conv2d_grad_input":
-		perSample = col2imKernel(c, w)
+		perSample = col2imKernel(c, w, p.rows)
 	default:
-		perSample = im2colKernel(c, w)
+		perSample = im2colKernel(c, w, p.rows)
 	}
 	key := c.kernelKey(n) + "/im2col-gemm"
 	if epi.needsTail() {
@@ -223,14 +240,27 @@ func im2colGemmConvFused(c *gen, n *ir.Node, w ops.Window, epi epilogue) kernel 
 func (p convProduct) sizes() []jen.Code {
 	out := append(convSizes(p.w),
 		constInts("scratch", p.scratch()).Comment("floats of ws per goroutine"))
+	if p.blocked() {
+		out = append(out, constInts("blocks", p.blocks(), "R", p.rows, "RP", p.rows*p.w.OW).Comment("blocks of output rows of a sample; rows, positions of a block"))
+	}
 	if p.gradWeight() {
 		out = append(out, constInts("group", convGroup, "groups", p.groups()).Comment("samples per partial sum of dw, partial sums"))
 	}
 	return out
 }
 
-// describe says what p computes, for the entry point's comment.
+// describe says what p computes, for the entry point's comment, and how
+// its column matrix is built.
 func (p convProduct) describe(name string) string {
+	s := p.describeOp(name)
+	if p.blocked() {
+		s += fmt.Sprintf(" The column matrix is built %d output rows (%d positions) at a time, %d blocks a sample, so that it stays in the cache.", p.rows, p.rows*p.w.OW, p.blocks())
+	}
+	return s
+}
+
+// describeOp says what p computes.
+func (p convProduct) describeOp(name string) string {
 	w := p.w
 	wShape := ir.Shape{w.O, w.C, w.K, w.K}
 	switch p.op {
@@ -290,7 +320,7 @@ func (p convProduct) entryDecl(name string) jen.Code {
 		fields[jen.Id("X")] = jen.Index(jen.Qual(kernelsPath, "MaxExtra")).Index().Id("Float").Values(xs...)
 	}
 	args := jen.Qual(kernelsPath, "Args").Index(jen.Id("Float")).Values(fields)
-	how := fmt.Sprintf("At %d FLOP per call it runs on one goroutine.", p.w.N*p.mm.flops())
+	how := fmt.Sprintf("At %d FLOP per call it runs on one goroutine.", p.w.N*p.flops())
 	if p.split() {
 		body = append(body, jen.Qual(kernelsPath, "Run2").Call(jen.Id(name+"_samples"), args, jen.Id("ws").Index(jen.Empty(), expr("2*scratch")),
 			jen.Qual(kernelsPath, "Split").Values(jen.Dict{
@@ -326,31 +356,33 @@ func (p convProduct) entryDecl(name string) jen.Code {
 }
 
 // samplesDecl declares the part that computes samples [n0, n1) with one
-// goroutine's scratch ws: the column matrix, then the product's panels.
+// goroutine's scratch ws: the column matrix (or its block), the padded
+// sample, the block copy, one block's share of dw, then the product's
+// panels.
 func (p convProduct) samplesDecl(name, mm, perSample, epiName string) jen.Code {
 	body := p.sizes()
-	layout := []jen.Code{jen.Id("col").Op(":=").Id("ws").Index(jen.Empty(), expr("taps*positions"))}
-	next := "taps*positions"
-	unroll := func(dst, src jen.Code) jen.Code { return jen.Id(perSample).Call(dst, src) }
+	colLen := "taps*positions"
+	if p.blocked() {
+		colLen = "taps*RP"
+	}
+	layout := []jen.Code{jen.Id("col").Op(":=").Id("ws").Index(jen.Empty(), expr(colLen))}
+	next := colLen
+	take := func(v string, size string, comment string) {
+		layout = append(layout, jen.Id(v).Op(":=").Id("ws").Index(expr(next), expr(next+"+"+size)).Comment(comment))
+		next += "+" + size
+	}
 	if p.unrolled() {
+		take("pad", fmt.Sprint(p.padSize()), "the padded sample")
 		u := p.unroll()
-		layout = append(layout,
-			jen.Id("pad").Op(":=").Id("ws").Index(expr(next), expr(fmt.Sprintf("%s+%d", next, p.padSize()))).Comment("the padded sample"),
-			jen.Id("u").Op(":=").Qual(kernelsPath, "Unroll").Values(
-				jen.Id("C").Op(":").Lit(u.C), jen.Id("H").Op(":").Lit(u.H), jen.Id("W").Op(":").Lit(u.W), jen.Id("K").Op(":").Lit(u.K), jen.Id("P").Op(":").Lit(u.P),
-			).Comment("the input's planes, kernel and padding"))
-		next += fmt.Sprintf("+%d", p.padSize())
-		fn := "Im2col"
-		if p.op == "conv2d_grad_input" {
-			fn = "Col2im"
-		}
-		unroll = func(dst, src jen.Code) jen.Code {
-			return jen.Qual(kernelsPath, fn).Call(dst, src, jen.Id("pad"), jen.Id("u"))
-		}
+		layout = append(layout, jen.Id("u").Op(":=").Qual(kernelsPath, "Unroll").Values(
+			jen.Id("C").Op(":").Lit(u.C), jen.Id("H").Op(":").Lit(u.H), jen.Id("W").Op(":").Lit(u.W), jen.Id("K").Op(":").Lit(u.K), jen.Id("P").Op(":").Lit(u.P),
+		).Comment("the input's planes, kernel and padding"))
+	}
+	if p.blocked() {
+		take("blk", "O*RP", "a block's columns of the output (or of dy), contiguous")
 	}
 	if p.gradWeight() {
-		layout = append(layout, jen.Id("prod").Op(":=").Id("ws").Index(expr(next), expr(next+"+O*taps")).Comment("one sample's share of dw (or dwᵀ)"))
-		next += "+O*taps"
+		take("prod", "O*taps", "one product's share of dw (or dwᵀ)")
 	}
 	var panels []jen.Code
 	if p.panelSize() > 0 {
@@ -361,47 +393,14 @@ func (p convProduct) samplesDecl(name, mm, perSample, epiName string) jen.Code {
 	call := func(args ...jen.Code) *jen.Statement { return jen.Id(mm).Call(append(args, panels...)...) }
 	if p.dotWeightGrad() {
 		call = func(args ...jen.Code) *jen.Statement {
-			return jen.Qual(kernelsPath, "DotNT").Call(append(args, jen.Id("O"), jen.Id("taps"), jen.Id("positions"))...)
+			k := "positions"
+			if p.blocked() {
+				k = "RP"
+			}
+			return jen.Qual(kernelsPath, "DotNT").Call(append(args, jen.Id("O"), jen.Id("taps"), jen.Id(k))...)
 		}
 	}
-	in, out := sample("x.A", "inSize"), sample("x.C", "outSize")
-	var each []jen.Code
-	switch p.op {
-	case "conv2d":
-		each = []jen.Code{
-			unroll(jen.Id("col"), in),
-			call(out, jen.Id("x").Dot("B"), jen.Id("col")),
-		}
-		if epiName != "" {
-			each = append(each, epilogueSample(epiName, p.epi, out, jen.Id("x").Dot("Bias"), func(i int) jen.Code {
-				return sample(fmt.Sprintf("x.X[%d]", i), "outSize")
-			}))
-		}
-	case "conv2d_grad_input":
-		each = []jen.Code{
-			call(jen.Id("col"), jen.Id("x").Dot("B"), sample("x.A", "outSize")),
-			unroll(sample("x.C", "inSize"), jen.Id("col")),
-		}
-	default:
-		// The product's operands: dy_n and colᵀ for dw, col and dy_nᵀ for dwᵀ.
-		first, second := sample("x.B", "outSize"), jen.Id("col")
-		if transposedWeightGrad(p.w) {
-			first, second = jen.Id("col"), sample("x.B", "outSize")
-		}
-		each = []jen.Code{
-			unroll(jen.Id("col"), in),
-			jen.Id("sum").Op(":=").Add(sub("x.C", expr("n/group*O*taps"), expr("O*taps"))),
-			jen.If(expr("n%group == 0")).Block(
-				call(jen.Id("sum"), first, second).Comment("the group's first sample"),
-				jen.Continue(),
-			),
-			call(jen.Id("prod"), first, second),
-			jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("prod")).Block(
-				jen.Id("sum").Index(jen.Id("i")).Op("+=").Id("v"),
-			),
-		}
-	}
-	body = append(body, jen.For(jen.Id("n").Op(":=").Id("n0"), jen.Id("n").Op("<").Id("n1"), jen.Id("n").Op("++")).Block(each...))
+	body = append(body, jen.For(jen.Id("n").Op(":=").Id("n0"), jen.Id("n").Op("<").Id("n1"), jen.Id("n").Op("++")).Block(p.sampleBody(call, perSample, epiName)...))
 	what := "samples [n0, n1)"
 	if p.gradWeight() {
 		what = fmt.Sprintf("the partial sums of dw of samples [n0, n1), whole groups of %d", convGroup)
@@ -410,4 +409,128 @@ func (p convProduct) samplesDecl(name, mm, perSample, epiName string) jen.Code {
 		Func().Id(name+"_samples").Params(
 		jen.Id("x").Add(argsType()), jen.Id("ws").Add(floats()), jen.List(jen.Id("n0"), jen.Id("n1"), jen.Id("_"), jen.Id("_")).Int(),
 	).Block(body...)
+}
+
+// sampleBody is the work on sample n: unroll, multiply (and for the input
+// gradient fold back), the whole sample at once or a block of rows at a
+// time.
+func (p convProduct) sampleBody(call func(...jen.Code) *jen.Statement, perSample, epiName string) []jen.Code {
+	in, out := sample("x.A", "inSize"), sample("x.C", "outSize")
+	dy := sample("x.A", "outSize")
+	if p.gradWeight() {
+		dy = sample("x.B", "outSize")
+	}
+	// unroll builds the column matrix of rows [oh0, oh0+R) (all of them if
+	// not blocked) from sample x_n; with the runtime's kernels, from the
+	// padded copy that padSample made.
+	unroll := func(oh0 jen.Code) jen.Code {
+		if !p.unrolled() {
+			return jen.Id(perSample).Call(jen.Id("col"), in, oh0)
+		}
+		if !p.blocked() {
+			return jen.Qual(kernelsPath, "Im2col").Call(jen.Id("col"), in, jen.Id("pad"), jen.Id("u"))
+		}
+		return jen.Qual(kernelsPath, "Im2colRows").Call(jen.Id("col"), jen.Id("pad"), jen.Id("u"), oh0, jen.Id("R"))
+	}
+	var padSample []jen.Code
+	if p.unrolled() && p.blocked() {
+		padSample = []jen.Code{jen.Qual(kernelsPath, "PadPlanes").Call(jen.Id("pad"), in, jen.Id("u"))}
+	}
+	// blockCols copies between the block and its columns of a sample's
+	// [O, positions] matrix (y_n or dy_n).
+	blockCols := func(dst, src jen.Code) jen.Code {
+		return loop("o", jen.Id("O"), jen.Copy(dst, src))
+	}
+	inSample := func(m jen.Code) jen.Code {
+		return jen.Add(m).Index(expr("o*positions+b*RP"), jen.Empty()).Index(jen.Empty(), jen.Id("RP"))
+	}
+	inBlock := sub("blk", expr("o*RP"), jen.Id("RP"))
+	perBlock := func(stmts ...jen.Code) jen.Code {
+		return jen.For(jen.Id("b").Op(":=").Lit(0), jen.Id("b").Op("<").Id("blocks"), jen.Id("b").Op("++")).Block(
+			append([]jen.Code{jen.Id("oh0").Op(":=").Id("b").Op("*").Id("R")}, stmts...)...)
+	}
+	zero := jen.Lit(0)
+	var each []jen.Code
+	switch p.op {
+	case "conv2d":
+		if p.blocked() {
+			each = append(append(padSample, jen.Id("y").Op(":=").Add(out)), perBlock(
+				unroll(jen.Id("oh0")),
+				call(jen.Id("blk"), jen.Id("x").Dot("B"), jen.Id("col")),
+				blockCols(inSample(jen.Id("y")), inBlock),
+			))
+		} else {
+			each = []jen.Code{unroll(zero), call(out, jen.Id("x").Dot("B"), jen.Id("col"))}
+		}
+		if epiName != "" {
+			each = append(each, epilogueSample(epiName, p.epi, out, jen.Id("x").Dot("Bias"), func(i int) jen.Code {
+				return sample(fmt.Sprintf("x.X[%d]", i), "outSize")
+			}))
+		}
+	case "conv2d_grad_input":
+		dx := sample("x.C", "inSize")
+		switch {
+		case p.unrolled() && !p.blocked():
+			each = []jen.Code{call(jen.Id("col"), jen.Id("x").Dot("B"), dy), jen.Qual(kernelsPath, "Col2im").Call(dx, jen.Id("col"), jen.Id("pad"), jen.Id("u"))}
+		case !p.blocked():
+			each = []jen.Code{jen.Id("dx").Op(":=").Add(dx), jen.Clear(jen.Id("dx")), call(jen.Id("col"), jen.Id("x").Dot("B"), dy), jen.Id(perSample).Call(jen.Id("dx"), jen.Id("col"), zero)}
+		default:
+			fold := jen.Id(perSample).Call(jen.Id("dx"), jen.Id("col"), jen.Id("oh0"))
+			acc := "dx"
+			if p.unrolled() {
+				fold = jen.Qual(kernelsPath, "Col2imAddRows").Call(jen.Id("pad"), jen.Id("col"), jen.Id("u"), jen.Id("oh0"), jen.Id("R"))
+				acc = "pad"
+			}
+			each = []jen.Code{
+				jen.Id("dx").Op(":=").Add(dx),
+				jen.Id("dy").Op(":=").Add(dy),
+				jen.Clear(jen.Id(acc)).Comment("the blocks' terms are added in"),
+				perBlock(
+					blockCols(inBlock, inSample(jen.Id("dy"))),
+					call(jen.Id("col"), jen.Id("x").Dot("B"), jen.Id("blk")),
+					fold,
+				),
+			}
+			if p.unrolled() {
+				each = append(each, jen.Qual(kernelsPath, "UnpadPlanes").Call(jen.Id("dx"), jen.Id("pad"), jen.Id("u")))
+			}
+		}
+	default:
+		// The product's operands: dy_n and colᵀ for dw, col and dy_nᵀ for
+		// dwᵀ; dy's block copy when blocked.
+		dyB := dy
+		if p.blocked() {
+			dyB = jen.Id("blk")
+		}
+		first, second := dyB, jen.Id("col")
+		if transposedWeightGrad(p.w) {
+			first, second = jen.Id("col"), dyB
+		}
+		firstTerm := expr("n%group == 0")
+		if p.blocked() {
+			firstTerm = expr("n%group == 0 && b == 0")
+		}
+		product := []jen.Code{
+			jen.If(firstTerm).Block(
+				call(jen.Id("sum"), first, second).Comment("the group's first term"),
+				jen.Continue(),
+			),
+			call(jen.Id("prod"), first, second),
+			jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("prod")).Block(
+				jen.Id("sum").Index(jen.Id("i")).Op("+=").Id("v"),
+			),
+		}
+		each = []jen.Code{jen.Id("sum").Op(":=").Add(sub("x.C", expr("n/group*O*taps"), expr("O*taps")))}
+		if p.blocked() {
+			each = append(each, jen.Id("dy").Op(":=").Add(dy))
+			each = append(each, padSample...)
+			each = append(each, perBlock(append([]jen.Code{
+				unroll(jen.Id("oh0")),
+				blockCols(inBlock, inSample(jen.Id("dy"))),
+			}, product...)...))
+		} else {
+			each = append(append(each, unroll(zero)), product...)
+		}
+	}
+	return each
 }

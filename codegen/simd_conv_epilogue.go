@@ -11,9 +11,8 @@ import (
 
 // Convolution epilogues: a fused conv2d → [bias_add] → elementwise ops
 // group is the convolution kernel writing into the group's last buffer,
-// then running the tail over each sample's output in place: on the
-// product, right after the sample's product, while its output is in the
-// cache; in the direct kernel, after the whole batch. The interior members
+// then running the tail over each sample's output in place, right after
+// the sample's products, while its output is in the cache. The interior members
 // get no buffer. Each element takes the unfused kernels' operations in
 // their order (bias, then the ops' Emit rules), so fused and unfused
 // builds agree exactly.
@@ -61,14 +60,8 @@ func (c *gen) convEpilogueCall(gr *ir.Group) jen.Code {
 	for _, x := range extern {
 		args = append(args, c.field(x))
 	}
-	var k kernel
-	if c.convAlgorithm(w) == "im2col" {
-		k = im2colGemmConvFused(c, anchor, w, epi)
-		args = append(args, jen.Id("m").Dot(panelsField))
-	} else {
-		k = directConvFused(c, anchor, w, epi)
-	}
-	return jen.Id(c.kernels.use(k)).Call(args...)
+	args = append(args, jen.Id("m").Dot(panelsField))
+	return jen.Id(c.kernels.use(im2colGemmConvFused(c, anchor, w, epi))).Call(args...)
 }
 
 // epilogueParams are the names of the parameters an epilogue adds to a

@@ -54,7 +54,7 @@ func parseSettings(args []string, stderr io.Writer) (settings, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&s.rounds, "rounds", 3, "alternate dlc and PyTorch `N` times per model and thread count; report medians")
-	modelNames := fs.String("models", "mlp,mlp_small,resmlp,lenet", "comma-separated `MODELS` to measure")
+	modelNames := fs.String("models", "mlp,mlp_small,resmlp,lenet,vgg,resnet", "comma-separated `MODELS` to measure")
 	threadList := fs.String("threads", "1,2", "comma-separated thread `COUNTS` (GOMAXPROCS; torch.set_num_threads)")
 	fs.IntVar(&s.steps, "steps", 0, "timed training steps per run (`N`; default: each model's own count)")
 	fs.BoolVar(&s.gemm, "gemm", true, "also measure GEMM kernels against OpenBLAS and the FMA peak")

@@ -19,6 +19,8 @@ var models = []benchModel{
 	{name: "mlp_small", file: "examples/mnist/mlp_small.dl", recipe: "784-128-10 ReLU, SGD 0.1, batch 32", batch: 32, steps: 400, warmup: 20},
 	{name: "resmlp", file: "examples/mnist/resmlp.dl", recipe: "784→256, 4 × (x + dense→BN→ReLU→dropout 0.1→dense), →10; Adam 1e-3, batch 128", batch: 128, steps: 80, warmup: 5},
 	{name: "lenet", file: "examples/mnist/lenet.dl", recipe: "LeNet-5 (conv 5×5 ×6 pad 2, pool, conv 5×5 ×16, pool, 120-84-10); Adam 1e-3, batch 128", batch: 128, steps: 40, warmup: 5},
+	{name: "vgg", file: "examples/cnn/vgg.dl", recipe: "VGG-style: 2 × (conv 3×3 pad 1 →BN→ReLU) ×32, pool, same ×64, pool, conv 3×3 ×128→BN→ReLU, global avg pool, →10; Adam 1e-3, batch 128", batch: 128, steps: 10, warmup: 2},
+	{name: "resnet", file: "examples/cnn/resnet.dl", recipe: "ResNet-style: conv 3×3 ×32→BN→ReLU, 3 basic blocks (conv 3×3 →BN→ReLU→conv 3×3→BN, + skip, ReLU) at 32, 64 (stride 2), 128 (stride 2) with 1×1 stride-2 projections, global avg pool, →10; Adam 1e-3, batch 128", batch: 128, steps: 10, warmup: 2},
 }
 
 // inferBatches are the inference batch sizes measured, with the number of

@@ -92,7 +92,7 @@ func TestParseSettings(t *testing.T) {
 	if s.rounds != 1 || len(s.models) != 2 || s.models[1].name != "lenet" || len(s.threads) != 1 || s.threads[0] != 2 {
 		t.Errorf("settings %+v", s)
 	}
-	for _, bad := range [][]string{{"-models", "vgg"}, {"-threads", "0"}, {"-rounds", "0"}, {"extra"}} {
+	for _, bad := range [][]string{{"-models", "alexnet"}, {"-threads", "0"}, {"-rounds", "0"}, {"extra"}} {
 		if _, err := parseSettings(bad, &strings.Builder{}); err == nil {
 			t.Errorf("%v: no error", bad)
 		}

@@ -34,12 +34,12 @@ func biasRowVec(row []float32, b float32, relu bool) int {
 // stored through a mask of the row's floats (stores running into the next
 // row, rewritten after, took twice as long); near the matrix's end, where
 // a whole vector would pass it, rows end with a partial store instead.
-func im2colVec(col, pad []float32, u Unroll) bool {
+func im2colVec(col, pad []float32, u Unroll, r0, oh int) bool {
 	if ISA != AVX512 {
 		return false
 	}
 	hp, wp := u.padded()
-	oh, ow := u.out()
+	_, ow := u.out()
 	positions := oh * ow
 	// Rows [0, safe) of the matrix, OW floats each, take whole vectors.
 	safe, reach := 0, (ow+15)/16*16
@@ -51,7 +51,7 @@ func im2colVec(col, pad []float32, u Unroll) bool {
 	for c := range u.C {
 		for kh := range u.K {
 			for kw := range u.K {
-				dst, src := tap*positions, (c*hp+kh)*wp+kw
+				dst, src := tap*positions, (c*hp+r0+kh)*wp+kw
 				whole := min(oh, max(0, safe-tap*oh))
 				copyRows(unsafe.Add(cp, 4*dst), unsafe.Add(pp, 4*src), whole, ow, wp)
 				for r := whole; r < oh; r++ {
@@ -65,6 +65,27 @@ func im2colVec(col, pad []float32, u Unroll) bool {
 	}
 	archsimd.ClearAVXUpperBits()
 	return true
+}
+
+// addRowVec adds s into d 16 floats at a time, the last vector through a
+// mask, and returns how many it did (all, on AVX-512).
+func addRowVec(d, s []float32) int {
+	n := len(s)
+	if ISA != AVX512 || n == 0 {
+		return 0
+	}
+	dp, sp := unsafe.Pointer(&d[0]), unsafe.Pointer(&s[0])
+	j := 0
+	for ; j+16 <= n; j += 16 {
+		archsimd.LoadFloat32x16(at16(dp, j)).Add(archsimd.LoadFloat32x16(at16(sp, j))).Store(at16(dp, j))
+	}
+	if j < n {
+		m := archsimd.Mask32x16FromBits(uint16(1)<<(n-j) - 1)
+		a := archsimd.LoadMaskedFloat32x16(at16(dp, j), m)
+		a.Add(archsimd.LoadMaskedFloat32x16(at16(sp, j), m)).StoreMasked(at16(dp, j), m)
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
 }
 
 // copyRows copies rows rows of ow floats, wp apart at src, packed at dst,

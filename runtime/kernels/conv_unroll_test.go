@@ -69,3 +69,66 @@ func TestUnrollMatchScalar(t *testing.T) {
 		}
 	})
 }
+
+// The column matrix built block by block of output rows is the whole
+// matrix's columns of those rows, and folding the blocks back adds each
+// input element's terms block by block, taps in order within a block, on
+// every ISA bit for bit.
+func TestUnrollRowBlocks(t *testing.T) {
+	eachISA(t, func(t *testing.T) {
+		for _, u := range unrollCases {
+			oh, ow := u.out()
+			taps, positions := u.C*u.K*u.K, oh*ow
+			hp, wp := u.padded()
+			x := poolData(u.C*u.H*u.W, u.W)
+			full := make([]float32, taps*positions)
+			Im2col(full, x, make([]float32, u.PadFloats()), u)
+			pad := poolData(u.PadFloats(), 7) // stale scratch
+			PadPlanes(pad, x, u)
+			dcol := poolData(taps*positions, 11)
+			acc := make([]float32, u.PadFloats()) // the fold, in the scalar order
+			fold := poolData(u.PadFloats(), 3)
+			clear(fold)
+			// Blocks of 2 rows, the last of 1 when oh is odd.
+			for r0 := 0; r0 < oh; r0 += 2 {
+				rows := min(2, oh-r0)
+				col := poolData(taps*rows*ow+4, 5)
+				tail := append([]float32(nil), col[taps*rows*ow:]...)
+				Im2colRows(col, pad, u, r0, rows)
+				block := make([]float32, taps*rows*ow) // the block's dcol
+				for tap := range taps {
+					want := full[tap*positions+r0*ow:][:rows*ow]
+					if !sameBits(col[tap*rows*ow:][:rows*ow], want) {
+						t.Fatalf("%+v: rows [%d,%d) of tap %d differ from Im2col's", u, r0, r0+rows, tap)
+					}
+					copy(block[tap*rows*ow:], dcol[tap*positions+r0*ow:][:rows*ow])
+					c, kh, kw := tap/(u.K*u.K), tap/u.K%u.K, tap%u.K
+					for r := range rows {
+						for j := range ow {
+							acc[(c*hp+r0+r+kh)*wp+kw+j] += block[(tap*rows+r)*ow+j]
+						}
+					}
+				}
+				if !sameBits(col[taps*rows*ow:], tail) {
+					t.Fatalf("%+v: Im2colRows wrote past the block", u)
+				}
+				Col2imAddRows(fold, block, u, r0, rows)
+			}
+			if !sameBits(fold, acc) {
+				t.Fatalf("%+v: Col2imAddRows differs from the scalar fold", u)
+			}
+			dx, want := poolData(len(x), 2), make([]float32, len(x))
+			UnpadPlanes(dx, fold, u)
+			for c := range u.C {
+				for h := range u.H {
+					for w := range u.W {
+						want[(c*u.H+h)*u.W+w] = acc[(c*hp+h+u.P)*wp+w+u.P]
+					}
+				}
+			}
+			if !sameBits(dx, want) {
+				t.Fatalf("%+v: UnpadPlanes is not the padded planes' interior", u)
+			}
+		}
+	})
+}

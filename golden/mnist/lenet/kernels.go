@@ -1241,13 +1241,13 @@ func conv2dGradWeight_128x6x14x14_16x10x10_k5s1p0_samples(x kernels.Args[Float],
 	col := ws[:taps*positions]
 	pad := ws[taps*positions : taps*positions+1192]              // the padded sample
 	u := kernels.Unroll{C: 6, H: 14, W: 14, K: 5, P: 0}          // the input's planes, kernel and padding
-	prod := ws[taps*positions+1192 : taps*positions+1192+O*taps] // one sample's share of dw (or dwᵀ)
+	prod := ws[taps*positions+1192 : taps*positions+1192+O*taps] // one product's share of dw (or dwᵀ)
 	panels := ws[taps*positions+1192+O*taps : scratch]           // the product's packed panels
 	for n := n0; n < n1; n++ {
-		kernels.Im2col(col, x.A[n*inSize:(n+1)*inSize], pad, u)
 		sum := x.C[n/group*O*taps : n/group*O*taps+O*taps]
+		kernels.Im2col(col, x.A[n*inSize:(n+1)*inSize], pad, u)
 		if n%group == 0 {
-			matmulNT_150x100x16(sum, col, x.B[n*outSize:(n+1)*outSize], panels) // the group's first sample
+			matmulNT_150x100x16(sum, col, x.B[n*outSize:(n+1)*outSize], panels) // the group's first term
 			continue
 		}
 		matmulNT_150x100x16(prod, col, x.B[n*outSize:(n+1)*outSize], panels)
@@ -1327,12 +1327,12 @@ func conv2dGradWeight_128x1x28x28_6x28x28_k5s1p2_samples(x kernels.Args[Float], 
 	col := ws[:taps*positions]
 	pad := ws[taps*positions : taps*positions+1040]              // the padded sample
 	u := kernels.Unroll{C: 1, H: 28, W: 28, K: 5, P: 2}          // the input's planes, kernel and padding
-	prod := ws[taps*positions+1040 : taps*positions+1040+O*taps] // one sample's share of dw (or dwᵀ)
+	prod := ws[taps*positions+1040 : taps*positions+1040+O*taps] // one product's share of dw (or dwᵀ)
 	for n := n0; n < n1; n++ {
-		kernels.Im2col(col, x.A[n*inSize:(n+1)*inSize], pad, u)
 		sum := x.C[n/group*O*taps : n/group*O*taps+O*taps]
+		kernels.Im2col(col, x.A[n*inSize:(n+1)*inSize], pad, u)
 		if n%group == 0 {
-			kernels.DotNT(sum, x.B[n*outSize:(n+1)*outSize], col, O, taps, positions) // the group's first sample
+			kernels.DotNT(sum, x.B[n*outSize:(n+1)*outSize], col, O, taps, positions) // the group's first term
 			continue
 		}
 		kernels.DotNT(prod, x.B[n*outSize:(n+1)*outSize], col, O, taps, positions)

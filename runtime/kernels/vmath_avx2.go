@@ -22,6 +22,23 @@ func horner8(c []float32, x f32x8) f32x8 {
 	return p
 }
 
+func mulAdd8(a, b, c f32x8) f32x8 { return a.Add(b.Mul(c)) }
+
+func estrin6x8(c *[7]float32, x f32x8) f32x8 {
+	x2 := x.Mul(x)
+	q := mulAdd8(mulAdd8(bc8(c[2]), bc8(c[3]), x), mulAdd8(mulAdd8(bc8(c[4]), bc8(c[5]), x), bc8(c[6]), x2), x2)
+	return bc8(c[0]).Add(mulAdd8(bc8(c[1]).Mul(x), x2, q))
+}
+
+func estrin10x8(c *[11]float32, x f32x8) f32x8 {
+	x2 := x.Mul(x)
+	x4 := x2.Mul(x2)
+	lo := mulAdd8(mulAdd8(bc8(c[2]), bc8(c[3]), x), mulAdd8(bc8(c[4]), bc8(c[5]), x), x2)
+	hi := mulAdd8(mulAdd8(bc8(c[6]), bc8(c[7]), x), mulAdd8(bc8(c[8]), bc8(c[9]), x), x2)
+	q := mulAdd8(mulAdd8(lo, hi, x4), bc8(c[10]), x4.Mul(x4))
+	return bc8(c[0]).Add(mulAdd8(bc8(c[1]).Mul(x), x2, q))
+}
+
 // pow2x8 is 2^k lane by lane, −126 ≤ k ≤ 127.
 func pow2x8(k archsimd.Int32x8) f32x8 {
 	return k.Add(archsimd.BroadcastInt32x8(127)).ShiftAllLeft(23).AsFloat32x8()
@@ -34,7 +51,7 @@ func expParts8(a, b f32x8) f32x8 {
 	k := t.AsInt32x8().Sub(archsimd.BroadcastInt32x8(magicBits))
 	r := a.Sub(n.Mul(bc8(ln2Hi))).Add(b).Sub(n.Mul(bc8(ln2Lo)))
 	k1 := k.ShiftAllRight(1)
-	y := horner8(expPoly[:], r).Mul(pow2x8(k1)).Mul(pow2x8(k.Sub(k1)))
+	y := estrin6x8(&expPoly, r).Mul(pow2x8(k1)).Mul(pow2x8(k.Sub(k1)))
 	y = bc8(0).Merge(y, s.Less(bc8(expLow)))
 	return bc8(inf32).Merge(y, s.Greater(bc8(expHigh)))
 }
@@ -50,7 +67,7 @@ func square8(x f32x8) (hi, lo f32x8) {
 
 func erfcQ8(z f32x8) f32x8 {
 	t := bc8(1).Div(bc8(1).Add(z.Mul(bc8(0.5))))
-	return t.Mul(horner8(erfcPoly[:], t.Sub(bc8(erfcCentre))))
+	return t.Mul(estrin10x8(&erfcPoly, t.Sub(bc8(erfcCentre))))
 }
 
 func geluPhi8(x f32x8) (h, e f32x8) {

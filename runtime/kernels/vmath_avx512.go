@@ -20,6 +20,23 @@ func horner16(c []float32, x f32x16) f32x16 {
 	return p
 }
 
+func mulAdd16(a, b, c f32x16) f32x16 { return a.Add(b.Mul(c)) }
+
+func estrin6x16(c *[7]float32, x f32x16) f32x16 {
+	x2 := x.Mul(x)
+	q := mulAdd16(mulAdd16(bc16(c[2]), bc16(c[3]), x), mulAdd16(mulAdd16(bc16(c[4]), bc16(c[5]), x), bc16(c[6]), x2), x2)
+	return bc16(c[0]).Add(mulAdd16(bc16(c[1]).Mul(x), x2, q))
+}
+
+func estrin10x16(c *[11]float32, x f32x16) f32x16 {
+	x2 := x.Mul(x)
+	x4 := x2.Mul(x2)
+	lo := mulAdd16(mulAdd16(bc16(c[2]), bc16(c[3]), x), mulAdd16(bc16(c[4]), bc16(c[5]), x), x2)
+	hi := mulAdd16(mulAdd16(bc16(c[6]), bc16(c[7]), x), mulAdd16(bc16(c[8]), bc16(c[9]), x), x2)
+	q := mulAdd16(mulAdd16(lo, hi, x4), bc16(c[10]), x4.Mul(x4))
+	return bc16(c[0]).Add(mulAdd16(bc16(c[1]).Mul(x), x2, q))
+}
+
 // pow2x16 is 2^k lane by lane, −126 ≤ k ≤ 127.
 func pow2x16(k archsimd.Int32x16) f32x16 {
 	return k.Add(archsimd.BroadcastInt32x16(127)).ShiftAllLeft(23).AsFloat32x16()
@@ -32,7 +49,7 @@ func expParts16(a, b f32x16) f32x16 {
 	k := t.AsInt32x16().Sub(archsimd.BroadcastInt32x16(magicBits))
 	r := a.Sub(n.Mul(bc16(ln2Hi))).Add(b).Sub(n.Mul(bc16(ln2Lo)))
 	k1 := k.ShiftAllRight(1)
-	y := horner16(expPoly[:], r).Mul(pow2x16(k1)).Mul(pow2x16(k.Sub(k1)))
+	y := estrin6x16(&expPoly, r).Mul(pow2x16(k1)).Mul(pow2x16(k.Sub(k1)))
 	y = bc16(0).Merge(y, s.Less(bc16(expLow)))
 	return bc16(inf32).Merge(y, s.Greater(bc16(expHigh)))
 }
@@ -48,7 +65,7 @@ func square16(x f32x16) (hi, lo f32x16) {
 
 func erfcQ16(z f32x16) f32x16 {
 	t := bc16(1).Div(bc16(1).Add(z.Mul(bc16(0.5))))
-	return t.Mul(horner16(erfcPoly[:], t.Sub(bc16(erfcCentre))))
+	return t.Mul(estrin10x16(&erfcPoly, t.Sub(bc16(erfcCentre))))
 }
 
 func geluPhi16(x f32x16) (h, e f32x16) {

@@ -220,9 +220,13 @@ func (c *gen) chainKernel(shape ir.Shape, tail []tailOp, extra int) kernel {
 				params = append(params, jen.Id(x))
 				body = append(body, reslice(x, jen.Id("n")))
 			}
-			loop := elementChain(tail, "v", func(k int) jen.Code { return jen.Id(fmt.Sprintf("x%d", k)).Index(jen.Id("i")) })
-			loop = append(loop, jen.Id("y").Index(jen.Id("i")).Op("=").Id(fmt.Sprintf("v%d", len(tail))))
-			body = append(body, jen.For(jen.Id("i").Op(":=").Range().Id("y")).Block(loop...))
+			if segmented(c.g.DType, tail) {
+				body = append(body, segmentedChainLoop(c.g.DType, tail)...)
+			} else {
+				loop := elementChain(tail, "v", func(k int) jen.Code { return jen.Id(fmt.Sprintf("x%d", k)).Index(jen.Id("i")) })
+				loop = append(loop, jen.Id("y").Index(jen.Id("i")).Op("=").Id(fmt.Sprintf("v%d", len(tail))))
+				body = append(body, jen.For(jen.Id("i").Op(":=").Range().Id("y")).Block(loop...))
+			}
 			return doc("%s computes %s over %d elements in one loop (a fused elementwise chain).", name, what.String(), size).
 				Func().Id(name).Params(jen.List(params...).Add(floats())).Block(body...)
 		},

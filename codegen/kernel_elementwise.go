@@ -19,16 +19,21 @@ func elementwiseKernel(c *gen, n *ir.Node) kernel {
 		decl: func(name string) jen.Code {
 			params := []jen.Code{jen.Id("y")}
 			operands := make([]jen.Code, len(n.Inputs))
+			var xs []string
 			body := []jen.Code{jen.Const().Id("n").Op("=").Lit(size), reslice("y", jen.Id("n"))}
 			for i := range n.Inputs {
 				x := fmt.Sprintf("x%d", i)
 				params = append(params, jen.Id(x))
+				xs = append(xs, x)
 				operands[i] = jen.Id(x).Index(jen.Id("i"))
 				body = append(body, reslice(x, jen.Id("n")))
 			}
+			fn := kernelOp(c.g.DType, n.Op)
 			if n.Op == "relu_grad" && c.g.DType == ir.F32 {
-				// The same rule, a vector compare and masked select at a time.
-				body = append(body, jen.Qual(kernelsPath, "ReluGrad").Call(jen.Id("y"), jen.Id("x0"), jen.Id("x1")))
+				fn = "ReluGrad" // the same rule, a vector compare and masked select at a time
+			}
+			if fn != "" {
+				body = append(body, jen.Qual(kernelsPath, fn).Call(ids(append([]string{"y"}, xs...))...))
 			} else {
 				rule := ops.Lookup(n.Op).Emit(n, jen.Id("y").Index(jen.Id("i")), operands)
 				body = append(body, jen.For(jen.Id("i").Op(":=").Range().Id("y")).Block(rule))

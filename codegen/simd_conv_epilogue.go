@@ -109,7 +109,7 @@ func convEpilogueKernel(c *gen, w ops.Window, epi epilogue) string {
 			if fast := convEpilogueHelper(c.g.DType, epi); fast != "" {
 				body = append(body, jen.Qual(kernelsPath, fast).Call(jen.Id("y"), jen.Id("bias")))
 			} else {
-				body = append(body, convEpilogueLoop(epi)...)
+				body = append(body, convEpilogueLoop(c.g.DType, epi)...)
 			}
 			return doc("%s applies %s to one sample's output y[%d,%d] in place, element by element.", name, what, w.O, positions).
 				Func().Id(name).Params(jen.List(params...).Add(floats())).Block(body...)
@@ -134,7 +134,10 @@ func convEpilogueHelper(dtype ir.DType, epi epilogue) string {
 
 // convEpilogueLoop is the scalar loop over channels and positions: t0 the
 // stored value plus the channel's bias, then each op's Emit rule.
-func convEpilogueLoop(epi epilogue) []jen.Code {
+func convEpilogueLoop(dtype ir.DType, epi epilogue) []jen.Code {
+	if segmented(dtype, epi.ops) {
+		return convEpilogueSegments(dtype, epi)
+	}
 	first := jen.Id("t0").Op(":=").Id("v0")
 	if epi.bias {
 		first = first.Op("+").Id("b")
@@ -148,6 +151,19 @@ func convEpilogueLoop(epi epilogue) []jen.Code {
 		perChannel = append(perChannel, jen.Id("b").Op(":=").Id("bias").Index(jen.Id("o")))
 	}
 	perChannel = append(perChannel, jen.For(jen.List(jen.Id("i"), jen.Id("v0")).Op(":=").Range().Id("row")).Block(each...))
+	return []jen.Code{loop("o", jen.Id("O"), perChannel...)}
+}
+
+// convEpilogueSegments is the epilogue a channel at a time, in place
+// (kernel_vmath.go).
+func convEpilogueSegments(dtype ir.DType, epi epilogue) []jen.Code {
+	perChannel := []jen.Code{jen.Id("row").Op(":=").Add(sub("y", expr("o*positions"), jen.Id("positions")))}
+	if epi.bias {
+		perChannel = append(perChannel, addBias("row", jen.Id("bias").Index(jen.Id("o"))))
+	}
+	decls, ext := segmentSlices(epi.ops, expr("o*positions"), expr("(o+1)*positions"))
+	perChannel = append(perChannel, decls...)
+	perChannel = append(perChannel, segmentOps(dtype, epi.ops, "row", "row", ext)...)
 	return []jen.Code{loop("o", jen.Id("O"), perChannel...)}
 }
 

@@ -139,6 +139,30 @@ func (p gemm) tailDecl(kernel string, simd bool) jen.Code {
 			body = append(body, jen.Id(fmt.Sprintf("x%d", i)).Op(":=").Id("x").Dot("X").Index(jen.Lit(i)).Index(jen.Empty(), jen.Lit(cc)))
 		}
 	}
+	if dtype := p.dtype(); segmented(dtype, p.epi.ops[from:]) {
+		body = append(body, p.segmentedTail(dtype, from, withBias))
+	} else {
+		body = append(body, p.elementTail(from, withBias))
+	}
+	what := "the bias and the elementwise tail"
+	if !withBias {
+		what = "the elementwise ops the vector registers did not"
+	}
+	return doc("%s applies %s of %s to rows [i0,i1) and columns [j0,j1) of the stored product, in place.", name, what, kernel).
+		Func().Id(name).Params(jen.Id("x").Add(argsType()), jen.List(jen.Id("i0"), jen.Id("i1"), jen.Id("j0"), jen.Id("j1")).Int()).Block(body...)
+}
+
+// dtype is the element type of the product.
+func (p gemm) dtype() ir.DType {
+	if p.f32 {
+		return ir.F32
+	}
+	return ir.F64
+}
+
+// elementTail is the tail's loop over the tile's elements, each taking
+// the bias (withBias) and the ops from the from-th on.
+func (p gemm) elementTail(from int, withBias bool) jen.Code {
 	first := jen.Id("c").Index(jen.Id("idx"))
 	if withBias {
 		first = first.Op("+").Id("bias").Index(jen.Id("j"))
@@ -151,15 +175,23 @@ func (p gemm) tailDecl(kernel string, simd bool) jen.Code {
 		return jen.Id(fmt.Sprintf("x%d", i)).Index(jen.Id("idx"))
 	})...)
 	inner = append(inner, jen.Id("c").Index(jen.Id("idx")).Op("=").Id(fmt.Sprintf("v%d", len(p.epi.ops)-from)))
-	body = append(body, jen.For(jen.Id("i").Op(":=").Id("i0"), jen.Id("i").Op("<").Id("i1"), jen.Id("i").Op("++")).Block(
+	return jen.For(jen.Id("i").Op(":=").Id("i0"), jen.Id("i").Op("<").Id("i1"), jen.Id("i").Op("++")).Block(
 		jen.For(jen.Id("j").Op(":=").Id("j0"), jen.Id("j").Op("<").Id("j1"), jen.Id("j").Op("++")).Block(inner...),
-	))
-	what := "the bias and the elementwise tail"
-	if !withBias {
-		what = "the elementwise ops the vector registers did not"
+	)
+}
+
+// segmentedTail is the tail applied a row of the tile at a time, in place
+// (kernel_vmath.go).
+func (p gemm) segmentedTail(dtype ir.DType, from int, withBias bool) jen.Code {
+	lo, hi := expr("i*N + j0"), expr("i*N + j1")
+	row := []jen.Code{jen.Id("v").Op(":=").Id("c").Index(lo, hi)}
+	if withBias {
+		row = append(row, jen.Id("b").Op(":=").Id("bias").Index(jen.Id("j0"), jen.Id("j1")), addBias("v", jen.Id("b").Index(jen.Id("e"))))
 	}
-	return doc("%s applies %s of %s to rows [i0,i1) and columns [j0,j1) of the stored product, in place.", name, what, kernel).
-		Func().Id(name).Params(jen.Id("x").Add(argsType()), jen.List(jen.Id("i0"), jen.Id("i1"), jen.Id("j0"), jen.Id("j1")).Int()).Block(body...)
+	decls, ext := segmentSlices(p.epi.ops[from:], lo, hi)
+	row = append(row, decls...)
+	row = append(row, segmentOps(dtype, p.epi.ops[from:], "v", "v", ext)...)
+	return jen.For(jen.Id("i").Op(":=").Id("i0"), jen.Id("i").Op("<").Id("i1"), jen.Id("i").Op("++")).Block(row...)
 }
 
 // elementChain emits the ops one after another on locals v0, v1, ...: op i

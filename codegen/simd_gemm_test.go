@@ -35,6 +35,10 @@ var gemmCases = []gemmCase{
 	{m: 64, k: 64, n: 64, tb: true, tail: []string{"relu_grad"}},
 	{m: 33, k: 17, n: 50, tail: []string{"bias", "add", "sigmoid", "relu"}},
 	{m: 128, k: 256, n: 96, tail: []string{"sigmoid"}},
+	// Ops with vector kernels, applied a tile's row at a time.
+	{m: 130, k: 70, n: 100, tail: []string{"bias", "gelu"}},
+	{m: 128, k: 256, n: 96, tb: true, tail: []string{"gelu_grad"}},
+	{m: 64, k: 64, n: 70, tail: []string{"bias", "tanh", "add"}},
 	// Rows that are not whole vectors (LeNet's 120-, 84- and 10-wide
 	// layers), split by columns and by rows, with each kind of epilogue.
 	{m: 128, k: 400, n: 120, tail: []string{"bias", "relu"}},
@@ -69,9 +73,9 @@ func (gc gemmCase) epilogue() epilogue {
 		switch name {
 		case "bias":
 			e.bias = true
-		case "relu", "sigmoid":
+		case "relu", "sigmoid", "gelu", "tanh":
 			e.ops = append(e.ops, tailOp{node: &ir.Node{Op: name}, args: []int{chainArg}})
-		case "relu_grad": // relu_grad(x0, v): the gradient passes where x0 > 0
+		case "relu_grad", "gelu_grad": // relu_grad(x0, v): the gradient passes where x0 > 0
 			e.ops = append(e.ops, tailOp{node: &ir.Node{Op: name}, args: []int{0, chainArg}})
 			e.extra = 1
 		case "add": // add(v, x0)
@@ -211,6 +215,13 @@ func reference(gc gemmCase, a, b, bias, x0 []Float) (want, bound []float64) {
 					mag += math.Abs(x)
 				case "sigmoid":
 					s, mag = 1/(1+math.Exp(-s)), mag+1
+				case "tanh":
+					s, mag = math.Tanh(s), mag+1
+				case "gelu": // x·Φ(x), whose slope is at most 1.13
+					s, mag = s*0.5*math.Erfc(-s/math.Sqrt2), 1.2*mag+1
+				case "gelu_grad":
+					d := 0.5*math.Erfc(-x/math.Sqrt2) + x*math.Exp(-x*x/2)/math.Sqrt(2*math.Pi)
+					s, mag = s*d, 1.2*mag+1e-30
 				}
 			}
 			want[i*gc.n+j], bound[i*gc.n+j] = s, 2e-5*(mag+1e-30)

@@ -10,13 +10,15 @@ import (
 
 // gelu(x): x·Φ(x), Φ the standard normal distribution function, in its
 // exact erf form (PyTorch's default, not the tanh approximation):
-// 0.5·x·(1 + erf(x/√2)), computed in float64.
+// 0.5·x·(1 + erf(x/√2)), computed in float64; float32 models call
+// kernels.Gelu and kernels.GeluGrad (Kernel), within a few float32 ulps.
 //
 // gelu_grad(x, dy): dy·(Φ(x) + x·φ(x)), φ the standard normal density
 // e^(−x²/2)/√(2π).
 func init() {
 	registerElementwise(&Def{
 		Name:   "gelu",
+		Kernel: "Gelu",
 		Arity:  1,
 		Scalar: func(_ *ir.Node, x []float64) float64 { return 0.5 * x[0] * (1 + math.Erf(x[0]/math.Sqrt2)) },
 		Emit: func(_ *ir.Node, dst jen.Code, x []jen.Code) jen.Code {
@@ -30,8 +32,9 @@ func init() {
 		},
 	})
 	registerElementwise(&Def{
-		Name:  "gelu_grad",
-		Arity: 2,
+		Name:   "gelu_grad",
+		Kernel: "GeluGrad",
+		Arity:  2,
 		Scalar: func(_ *ir.Node, x []float64) float64 {
 			cdf := 0.5 * (1 + math.Erf(x[0]/math.Sqrt2))
 			pdf := math.Exp(-0.5*x[0]*x[0]) / math.Sqrt(2*math.Pi)

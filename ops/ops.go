@@ -54,6 +54,12 @@ type Def struct {
 	// the generated code's element type). The code generator and fusion
 	// build their loops from it.
 	Emit func(n *ir.Node, dst jen.Code, x []jen.Code) jen.Code
+	// Kernel, for some Elementwise ops, names the runtime/kernels function
+	// a float32 model computes the op with instead of Emit: Kernel(y, x...)
+	// over slices, whose vector forms give the bits of its scalar form
+	// Kernel+"32"(x...). These approximate Scalar to a few float32 ulps
+	// (docs/kernels.md), where Emit computes in float64 and rounds.
+	Kernel string
 }
 
 var registry = map[string]*Def{}

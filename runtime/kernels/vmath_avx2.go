@@ -1,0 +1,204 @@
+// Code generated from vmath_avx512.go by TestVMathAVX2Generated; DO NOT EDIT.
+
+//go:build goexperiment.simd && amd64
+
+package kernels
+
+import "simd/archsimd"
+
+// The AVX2 forms of vmath.go's functions: the scalar forms' operations
+// in their order, 8 lanes at a time, branches as both sides and a
+// select. Generated from vmath_avx512.go (go test -run TestVMathAVX2Generated -update-avx2).
+
+type f32x8 = archsimd.Float32x8
+
+func bc8(v float32) f32x8 { return archsimd.BroadcastFloat32x8(v) }
+
+func horner8(c []float32, x f32x8) f32x8 {
+	p := bc8(c[len(c)-1])
+	for i := len(c) - 2; i >= 0; i-- {
+		p = p.Mul(x).Add(bc8(c[i]))
+	}
+	return p
+}
+
+func mulAdd8(a, b, c f32x8) f32x8 { return a.Add(b.Mul(c)) }
+
+func estrin6x8(c *[7]float32, x f32x8) f32x8 {
+	x2 := x.Mul(x)
+	q := mulAdd8(mulAdd8(bc8(c[2]), bc8(c[3]), x), mulAdd8(mulAdd8(bc8(c[4]), bc8(c[5]), x), bc8(c[6]), x2), x2)
+	return bc8(c[0]).Add(mulAdd8(bc8(c[1]).Mul(x), x2, q))
+}
+
+func estrin10x8(c *[11]float32, x f32x8) f32x8 {
+	x2 := x.Mul(x)
+	x4 := x2.Mul(x2)
+	lo := mulAdd8(mulAdd8(bc8(c[2]), bc8(c[3]), x), mulAdd8(bc8(c[4]), bc8(c[5]), x), x2)
+	hi := mulAdd8(mulAdd8(bc8(c[6]), bc8(c[7]), x), mulAdd8(bc8(c[8]), bc8(c[9]), x), x2)
+	q := mulAdd8(mulAdd8(lo, hi, x4), bc8(c[10]), x4.Mul(x4))
+	return bc8(c[0]).Add(mulAdd8(bc8(c[1]).Mul(x), x2, q))
+}
+
+// pow2x8 is 2^k lane by lane, −126 ≤ k ≤ 127.
+func pow2x8(k archsimd.Int32x8) f32x8 {
+	return k.Add(archsimd.BroadcastInt32x8(127)).ShiftAllLeft(23).AsFloat32x8()
+}
+
+func expParts8(a, b f32x8) f32x8 {
+	s := a.Add(b)
+	t := s.Max(bc8(expLow)).Min(bc8(expHigh)).Mul(bc8(log2e)).Add(bc8(roundMagic))
+	n := t.Sub(bc8(roundMagic))
+	k := t.AsInt32x8().Sub(archsimd.BroadcastInt32x8(magicBits))
+	r := a.Sub(n.Mul(bc8(ln2Hi))).Add(b).Sub(n.Mul(bc8(ln2Lo)))
+	k1 := k.ShiftAllRight(1)
+	y := estrin6x8(&expPoly, r).Mul(pow2x8(k1)).Mul(pow2x8(k.Sub(k1)))
+	y = bc8(0).Merge(y, s.Less(bc8(expLow)))
+	return bc8(inf32).Merge(y, s.Greater(bc8(expHigh)))
+}
+
+func square8(x f32x8) (hi, lo f32x8) {
+	xh := x.AsUint32x8().And(archsimd.BroadcastUint32x8(splitMask)).AsFloat32x8()
+	xl := x.Sub(xh)
+	hi = x.Mul(x)
+	cross := xh.Mul(xl)
+	lo = xh.Mul(xh).Sub(hi).Add(cross.Add(cross)).Add(xl.Mul(xl))
+	return hi, lo
+}
+
+func erfcQ8(z f32x8) f32x8 {
+	t := bc8(1).Div(bc8(1).Add(z.Mul(bc8(0.5))))
+	return t.Mul(estrin10x8(&erfcPoly, t.Sub(bc8(erfcCentre))))
+}
+
+func geluPhi8(x f32x8) (h, e f32x8) {
+	ax := abs8(x).Min(bc8(geluClamp))
+	h = erfcQ8(ax.Mul(bc8(invSqrt2))).Mul(bc8(0.5))
+	hi, lo := square8(ax)
+	half := bc8(0.5)
+	return h, expParts8(neg8(hi.Mul(half)), neg8(lo.Mul(half)))
+}
+
+func abs8(x f32x8) f32x8 {
+	return x.AsUint32x8().And(archsimd.BroadcastUint32x8(^uint32(signBit))).AsFloat32x8()
+}
+
+func neg8(x f32x8) f32x8 {
+	return x.AsUint32x8().Xor(archsimd.BroadcastUint32x8(signBit)).AsFloat32x8()
+}
+
+func withSign8(y, x f32x8) f32x8 {
+	s := x.AsUint32x8().And(archsimd.BroadcastUint32x8(signBit))
+	return y.AsUint32x8().Or(s).AsFloat32x8()
+}
+
+// keepNaN8 is x where x is NaN, else y: the vector Min and Max do not
+// carry a NaN through as Go's min and max do.
+func keepNaN8(y, x f32x8) f32x8 { return x.Merge(y, x.IsNaN()) }
+
+func exp8(x f32x8) f32x8 { return expParts8(x, bc8(0)) }
+
+func tanh8(x f32x8) f32x8 {
+	ax := abs8(x)
+	u := x.Mul(x)
+	small := x.Add(x.Mul(u.Mul(horner8(tanhPoly[:], u))))
+	e := expParts8(ax.Add(ax), bc8(0))
+	big := withSign8(bc8(1).Sub(bc8(2).Div(e.Add(bc8(1)))), x)
+	return small.Merge(big, ax.Less(bc8(tanhSmall)))
+}
+
+func sigmoid8(x f32x8) f32x8 {
+	e := expParts8(neg8(abs8(x)), bc8(0))
+	d := bc8(1).Add(e)
+	return bc8(1).Div(d).Merge(e.Div(d), x.GreaterEqual(bc8(0)))
+}
+
+func erf8(x f32x8) f32x8 {
+	ax := abs8(x)
+	small := x.Mul(horner8(erfPoly[:], x.Mul(x)))
+	ac := ax.Min(bc8(erfClamp))
+	hi, lo := square8(ac)
+	big := withSign8(bc8(1).Sub(erfcQ8(ac).Mul(expParts8(neg8(hi), neg8(lo)))), x)
+	return keepNaN8(small.Merge(big, ax.Less(bc8(erfSmall))), x)
+}
+
+func gelu8(x f32x8) f32x8 {
+	h, e := geluPhi8(x)
+	pos := x.Mul(bc8(1).Sub(h.Mul(e)))
+	neg := x.Max(bc8(-geluClamp)).Mul(h).Mul(e)
+	return keepNaN8(pos.Merge(neg, x.GreaterEqual(bc8(0))), x)
+}
+
+func geluGrad8(x, dy f32x8) f32x8 {
+	h, e := geluPhi8(x)
+	xc := x.Max(bc8(-geluClamp)).Min(bc8(geluClamp)).Mul(bc8(invSqrt2Pi))
+	pos := dy.Mul(bc8(1).Add(e.Mul(xc.Sub(h))))
+	neg := dy.Mul(e.Mul(h.Add(xc)))
+	return keepNaN8(pos.Merge(neg, x.GreaterEqual(bc8(0))), x)
+}
+
+func tanhGrad8(y, dy f32x8) f32x8 { return dy.Mul(bc8(1).Sub(y.Mul(y))) }
+
+func sigmoidGrad8(y, dy f32x8) f32x8 { return dy.Mul(y).Mul(bc8(1).Sub(y)) }
+
+// The loops over the whole vectors of the operands return how many
+// elements they did. Each calls its function directly so that it is
+// inlined (through a func value the vectors would go through memory).
+
+func ld8(s []float32, i int) f32x8    { return archsimd.LoadFloat32x8((*[8]float32)(s[i : i+8])) }
+func st8(v f32x8, s []float32, i int) { v.Store((*[8]float32)(s[i : i+8])) }
+
+func expLoop8(y, x []float32) (i int) {
+	for ; i+8 <= len(y); i += 8 {
+		st8(exp8(ld8(x, i)), y, i)
+	}
+	return i
+}
+
+func tanhLoop8(y, x []float32) (i int) {
+	for ; i+8 <= len(y); i += 8 {
+		st8(tanh8(ld8(x, i)), y, i)
+	}
+	return i
+}
+
+func sigmoidLoop8(y, x []float32) (i int) {
+	for ; i+8 <= len(y); i += 8 {
+		st8(sigmoid8(ld8(x, i)), y, i)
+	}
+	return i
+}
+
+func erfLoop8(y, x []float32) (i int) {
+	for ; i+8 <= len(y); i += 8 {
+		st8(erf8(ld8(x, i)), y, i)
+	}
+	return i
+}
+
+func geluLoop8(y, x []float32) (i int) {
+	for ; i+8 <= len(y); i += 8 {
+		st8(gelu8(ld8(x, i)), y, i)
+	}
+	return i
+}
+
+func geluGradLoop8(dx, x, dy []float32) (i int) {
+	for ; i+8 <= len(dx); i += 8 {
+		st8(geluGrad8(ld8(x, i), ld8(dy, i)), dx, i)
+	}
+	return i
+}
+
+func tanhGradLoop8(dx, y, dy []float32) (i int) {
+	for ; i+8 <= len(dx); i += 8 {
+		st8(tanhGrad8(ld8(y, i), ld8(dy, i)), dx, i)
+	}
+	return i
+}
+
+func sigmoidGradLoop8(dx, y, dy []float32) (i int) {
+	for ; i+8 <= len(dx); i += 8 {
+		st8(sigmoidGrad8(ld8(y, i), ld8(dy, i)), dx, i)
+	}
+	return i
+}

@@ -5,8 +5,8 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/dlc-dev/dlc/internal/ops"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // Float32 ops with a runtime/kernels form (ops.Def.Kernel: gelu, tanh,

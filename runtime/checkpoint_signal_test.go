@@ -21,13 +21,13 @@ type signallingModel struct {
 	sig syscall.Signal
 }
 
-func (m *signallingModel) TrainStep(b *Batch) float64 {
-	loss := m.softmaxModel.TrainStep(b)
+func (m *signallingModel) TrainStep(b *Batch) (float64, error) {
+	loss, err := m.softmaxModel.TrainStep(b)
 	if m.step == m.at {
 		syscall.Kill(os.Getpid(), m.sig)
 		time.Sleep(100 * time.Millisecond)
 	}
-	return loss
+	return loss, err
 }
 
 func TestSignalStopsAfterTheStepAndSaves(t *testing.T) {

@@ -6,8 +6,10 @@ package dlc
 
 import "embed"
 
-// Source holds go.mod, go.sum and the Go files of the runtime package and of
-// runtime/kernels, the hand-written half of the generated matrix products.
+// Source holds go.mod, go.sum and the Go files of the runtime package (the
+// trainer), of runtime/rt (the narrow runtime generated model code imports)
+// and of runtime/kernels, the hand-written half of the generated matrix
+// products.
 //
-//go:embed go.mod go.sum runtime/*.go runtime/kernels/*.go
+//go:embed go.mod go.sum runtime/*.go runtime/rt/*.go runtime/kernels/*.go
 var Source embed.FS

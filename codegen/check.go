@@ -6,7 +6,7 @@ import (
 
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
-	"github.com/dlc-dev/dlc/runtime"
+	"github.com/dlc-dev/dlc/runtime/rt"
 )
 
 // checkGraph rejects graphs the generator cannot turn into a working
@@ -131,7 +131,7 @@ func checkNode(g *ir.Graph, n *ir.Node, readers []*ir.Node) error {
 func checkInit(p *ir.Node) error {
 	kind := p.Attrs.Str("init")
 	fanIn, fanOut := p.Attrs.Int("fan_in", 0), p.Attrs.Int("fan_out", 0)
-	if err := runtime.InitParam(make([]float64, 1), kind, 1, 1, runtime.NewRNG(0)); err != nil {
+	if err := rt.InitParam(make([]float64, 1), kind, 1, 1, rt.NewRNG(0)); err != nil {
 		return ir.Errorf(p.Loc, "codegen: parameter %s: %v", p.Label(), err)
 	}
 	if kind != "zeros" && kind != "ones" && (fanIn <= 0 || fanOut < 0) {

@@ -30,8 +30,13 @@ import (
 	"github.com/dlc-dev/dlc/ir"
 )
 
-// runtimePath is the import path of the package generated code builds on.
-const runtimePath = "github.com/dlc-dev/dlc/runtime"
+// rtPath is the import path of the narrow runtime that generated model code
+// builds on; trainerPath is the trainer's, which only a trainer's main.go
+// imports.
+const (
+	rtPath      = "github.com/dlc-dev/dlc/runtime/rt"
+	trainerPath = "github.com/dlc-dev/dlc/runtime"
+)
 
 // Options control code generation.
 type Options struct {
@@ -92,7 +97,7 @@ func Generate(g *ir.Graph, opt Options) ([]File, error) {
 func (c *gen) newFile() *jen.File {
 	f := jen.NewFile(c.pkg)
 	f.HeaderComment(header(c.opt.Source))
-	f.ImportName(runtimePath, "runtime")
+	f.ImportName(rtPath, "rt")
 	return f
 }
 

@@ -84,10 +84,13 @@ func TestGeneratedCodeReadsWell(t *testing.T) {
 		"type Float = float64",
 		"const Batch = 128",
 		"h1W ", "dH1W ", "h1WAdamM ", "image ", "label ",
-		`runtime.InitParam(m.h1W, "he_normal", 784, 512, rng.Derive("h1.w"))`,
+		`rt.InitParam(m.h1W, "he_normal", 784, 512, rng.Derive("h1.w"))`,
 		`{Name: "h1.w", Shape: []int{784, 512}, F64: m.h1W}`,
 		"Classes:    10,",
-		"var _ runtime.Model = (*Model)(nil)",
+		"var _ rt.Model = (*Model)(nil)",
+		"_ = rt.EnforceVersion(1 - rt.MinVersion) // this code is new enough for rt",
+		"_ = rt.EnforceVersion(rt.MaxVersion - 1) // rt is new enough for this code",
+		"func (m *Model) TrainStep(b *rt.Batch) (float64, error) {\n\tif err := batchShape.CheckTrain(\"TrainStep\", b); err != nil {",
 		"// Every gradient is complete here, and no update has begun.",
 	} {
 		if !strings.Contains(model, want) {

@@ -148,7 +148,7 @@ type tensor struct {
 	Data  []float64
 }
 
-func main() {
+` + driverSteps + `func main() {
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -178,22 +178,22 @@ func run() error {
 	}
 	train := toBatch(req.Train)
 	for range req.Steps {
-		out.Losses = append(out.Losses, m.TrainStep(&train))
+		out.Losses = append(out.Losses, trainStep(m, &train))
 	}
 	out.Params = params(m)
 	rng := *m.RNG()
-	m.Trace(&train, func(t runtime.Tensor) bool {
+	check(m.Trace(&train, func(t runtime.Tensor) bool {
 		out.Trace = append(out.Trace, tensor{t.Name, t.Shape, values(t)})
 		return true
-	})
-	m.Trace(&train, func(runtime.Tensor) bool {
+	}))
+	check(m.Trace(&train, func(runtime.Tensor) bool {
 		out.TraceStopped++
 		return out.TraceStopped < 2
-	})
+	}))
 	out.TraceKeepsModel = *m.RNG() == rng && equalParams(params(m), out.Params)
 	for _, b := range req.Evals {
 		rb := toBatch(b)
-		loss, correct := m.EvalStep(&rb)
+		loss, correct := evalStep(m, &rb)
 		out.Evals = append(out.Evals, eval{loss, correct})
 	}
 	m.Init(req.InitSeed)
@@ -201,19 +201,19 @@ func run() error {
 		return err
 	}
 	for range req.Steps {
-		out.LossesAfterReinit = append(out.LossesAfterReinit, m.TrainStep(&train))
+		out.LossesAfterReinit = append(out.LossesAfterReinit, trainStep(m, &train))
 	}
 	evalBatch := toBatch(req.Evals[0])
 	out.Allocs = testing.AllocsPerRun(3, func() {
-		m.TrainStep(&train)
-		m.EvalStep(&evalBatch)
+		trainStep(m, &train)
+		evalStep(m, &evalBatch)
 	})
 	if req.Poison != "" {
 		poison(m, req.Poison)
 		before := params(m)
-		out.PoisonLoss = fmt.Sprint(m.TrainStep(&train))
+		out.PoisonLoss = fmt.Sprint(trainStep(m, &train))
 		out.PoisonKept = equalParams(params(m), before)
-		m.Trace(&train, func(t runtime.Tensor) bool {
+		check(m.Trace(&train, func(t runtime.Tensor) bool {
 			for _, v := range values(t) {
 				if math.IsNaN(v) || math.IsInf(v, 0) {
 					out.FirstNonFinite = t.Name
@@ -221,7 +221,7 @@ func run() error {
 				}
 			}
 			return true
-		})
+		}))
 	}
 	return json.NewEncoder(os.Stdout).Encode(out)
 }
@@ -323,3 +323,26 @@ func runDriver(t *testing.T, bin string, req driverRequest) driverReply {
 	}
 	return rep
 }
+
+// driverSteps are the step helpers of the test drivers: the test's batches
+// all fit the model, so a step's error stops the driver.
+const driverSteps = `// check stops the driver at a step's error.
+func check(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+func trainStep(m runtime.Model, b *runtime.Batch) float64 {
+	loss, err := m.TrainStep(b)
+	check(err)
+	return loss
+}
+
+func evalStep(m runtime.Model, b *runtime.Batch) (float64, int) {
+	loss, correct, err := m.EvalStep(b)
+	check(err)
+	return loss, correct
+}
+
+`

@@ -59,7 +59,7 @@ type stage struct {
 	Folded, Unfolded  []float32
 }
 
-func main() {
+` + driverSteps + `func main() {
 	var req request
 	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -72,7 +72,7 @@ func main() {
 		s := stage{Name: name}
 		for i, m := range models {
 			out := make([]float32, b.N*m.Spec().OutputSize)
-			m.Predict(b, out)
+			check(m.Predict(b, out))
 			if i == 0 {
 				s.Folded = out
 			} else {
@@ -89,7 +89,7 @@ func main() {
 	}
 	record("set")
 	for _, m := range models {
-		m.TrainStep(b)
+		trainStep(m, b)
 	}
 	record("trained")
 	var snapshots []*runtime.Checkpoint
@@ -99,8 +99,8 @@ func main() {
 			c.Tensors = append(c.Tensors, runtime.Tensor{Name: t.Name, Shape: t.Shape, F32: append([]float32(nil), t.F32...)})
 		}
 		snapshots = append(snapshots, c)
-		m.TrainStep(b)
-		m.TrainStep(b)
+		trainStep(m, b)
+		trainStep(m, b)
 	}
 	record("trained more")
 	for i, m := range models {

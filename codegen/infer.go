@@ -205,7 +205,7 @@ func (c *gen) loadMethods(f *jen.File) {
 	} else {
 		body = append(body, c.copyIn(rows(c.label), jen.Id("b").Dot("Target")))
 	}
-	batch := jen.Id("b").Op("*").Qual(runtimePath, "Batch")
+	batch := jen.Id("b").Op("*").Qual(rtPath, "Batch")
 	f.Comment("load copies a batch into the input and label buffers, converting to Float.")
 	f.Func().Add(c.receiver()).Id("load").Params(batch.Clone()).Block(
 		jen.Id("m").Dot("loadRows").Call(jen.Id("b"), jen.Id("Batch")),

@@ -91,7 +91,7 @@ func TestGeneratedChunkLoop(t *testing.T) {
 		"m.loadRows(b, (n+InferBatch-1)/InferBatch*InferBatch)",
 		"for lo := 0; lo < n; lo += InferBatch {\n\t\tm.infer(m.image[lo*72 : (lo+InferBatch)*72])",
 		"evalSoftmaxXent_16x3(m.inferLogits, m.digit[lo:lo+InferBatch], n-lo)",
-		"n := min(b.N, Batch, len(out)/3)",
+		"if err := batchShape.CheckPredict(\"Predict\", b, out); err != nil {\n\t\treturn err\n\t}\n\tn := b.N\n",
 		"loadFloats(m.image[:rows*72], b.X)",
 	} {
 		if !strings.Contains(model, want) {
@@ -156,7 +156,7 @@ type reply struct {
 	Allocs     float64
 }
 
-func main() {
+` + driverSteps + `func main() {
 	var reqs []request
 	if err := json.NewDecoder(os.Stdin).Decode(&reqs); err != nil {
 		panic(err)
@@ -174,17 +174,17 @@ func main() {
 			}
 		}
 		var r reply
-		r.LossSum, r.Correct = m.EvalStep(&req.Batch)
+		r.LossSum, r.Correct = evalStep(m, &req.Batch)
 		width := m.Spec().OutputSize
 		r.Predict = make([]float32, req.Batch.N*width)
-		m.Predict(&req.Batch, r.Predict)
+		check(m.Predict(&req.Batch, r.Predict))
 		one := req.Batch
 		one.N = 1
 		r.PredictOne = make([]float32, width)
-		m.Predict(&one, r.PredictOne)
+		check(m.Predict(&one, r.PredictOne))
 		r.Allocs = testing.AllocsPerRun(3, func() {
-			m.EvalStep(&req.Batch)
-			m.Predict(&req.Batch, r.Predict)
+			evalStep(m, &req.Batch)
+			check(m.Predict(&req.Batch, r.Predict))
 		})
 		out = append(out, r)
 	}
@@ -221,7 +221,9 @@ func TestPredictRunsOnlyChunksWithRealRows(t *testing.T) {
 		for i := range m.image {
 			m.image[i] = untouched
 		}
-		m.Predict(&runtime.Batch{X: x, Class: make([]int32, Batch), N: n}, out)
+		if err := m.Predict(&runtime.Batch{X: x, Class: make([]int32, Batch), N: n}, out); err != nil {
+			t.Fatal(err)
+		}
 		chunks := (n + InferBatch - 1) / InferBatch
 		for i, v := range m.image {
 			if loaded := i < chunks*InferBatch*size; loaded != (v == Float(x[i])) || !loaded && v != untouched {

@@ -38,8 +38,8 @@ func (c *gen) tensorList(f *jen.File, method string, comment []string, nodes []*
 	for _, line := range comment {
 		f.Comment(line)
 	}
-	f.Func().Add(c.receiver()).Id(method).Params().Index().Qual(runtimePath, "Tensor").Block(
-		append(pre, jen.Return(jen.Index().Qual(runtimePath, "Tensor").Values(list...)))...,
+	f.Func().Add(c.receiver()).Id(method).Params().Index().Qual(rtPath, "Tensor").Block(
+		append(pre, jen.Return(jen.Index().Qual(rtPath, "Tensor").Values(list...)))...,
 	)
 }
 
@@ -89,7 +89,7 @@ func (c *gen) stepMethods(f *jen.File) {
 	)
 	f.Line()
 	f.Comment("RNG returns the generator behind the model's own randomness.")
-	f.Func().Add(c.receiver()).Id("RNG").Params().Op("*").Qual(runtimePath, "RNG").Block(jen.Return(jen.Id("m").Dot("rng")))
+	f.Func().Add(c.receiver()).Id("RNG").Params().Op("*").Qual(rtPath, "RNG").Block(jen.Return(jen.Id("m").Dot("rng")))
 }
 
 // predictMethod runs inference over the chunks holding the batch's real
@@ -106,10 +106,13 @@ func (c *gen) predictMethod(f *jen.File) {
 			jen.Id("out").Index(expr(fmt.Sprintf("lo*%d+i", width))).Op("=").Float32().Call(jen.Id("v")),
 		)
 	}
-	body := append([]jen.Code{
-		jen.Id("n").Op(":=").Min(jen.Id("b").Dot("N"), jen.Id("Batch"), jen.Len(jen.Id("out")).Op("/").Lit(width)),
-	}, c.chunkLoop(cp)...)
+	body := c.stepGuard("Predict", "CheckPredict", []jen.Code{jen.Id("b"), jen.Id("out")})
+	body = append(body, jen.Id("n").Op(":=").Id("b").Dot("N"))
+	body = append(body, c.chunkLoop(cp)...)
+	body = append(body, jen.Return(jen.Nil()))
 	f.Comment("Predict runs the inference forward pass and writes the output of the first")
 	f.Comment("b.N rows into out, running only the chunks of InferBatch rows that hold them.")
-	f.Func().Add(c.receiver()).Id("Predict").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch"), jen.Id("out").Index().Float32()).Block(body...)
+	f.Comment("A batch that does not fit the model, or an out too short for b.N rows, is an")
+	f.Comment("error.")
+	f.Func().Add(c.receiver()).Id("Predict").Params(jen.Id("b").Op("*").Qual(rtPath, "Batch"), jen.Id("out").Index().Float32()).Error().Block(body...)
 }

@@ -14,7 +14,7 @@ func dropoutMaskKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 	s := n.Shape
 	p := n.Attrs.Float("p", 0)
 	perSample := n.Attrs.Bool("per_sample")
-	rng := jen.Id("rng").Op("*").Qual(runtimePath, "RNG")
+	rng := jen.Id("rng").Op("*").Qual(rtPath, "RNG")
 	base := "dropoutMask_"
 	if perSample {
 		base = "dropPathMask_"
@@ -41,8 +41,8 @@ func dropoutMaskKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 				)
 			} else {
 				// The same draws, with the generator's state in registers.
-				loop = jen.Qual(runtimePath, "DropoutMask").Call(jen.Id("rng"), jen.Id("mask"),
-					jen.Qual(runtimePath, "DropThreshold").Call(jen.Id("p")), jen.Id("Float").Call(jen.Id("keep")))
+				loop = jen.Qual(rtPath, "DropoutMask").Call(jen.Id("rng"), jen.Id("mask"),
+					jen.Qual(rtPath, "DropThreshold").Call(jen.Id("p")), jen.Id("Float").Call(jen.Id("keep")))
 			}
 			return doc("%s fills mask%s with a dropout mask for %s: 0 with probability %g, else 1/(1-p), one draw from rng each.", name, s, what, p).
 				Func().Id(name).Params(jen.Id("mask").Add(floats()), rng).Block(

@@ -21,9 +21,9 @@ func Main(importPath, pkgName string, opt Options) (File, error) {
 	f.HeaderComment(header(opt.Source))
 	f.PackageComment(fmt.Sprintf("Command %s trains the %s model with the dlc runtime.", pkgName, pkgName))
 	f.ImportName(importPath, pkgName)
-	f.ImportName(runtimePath, "runtime")
+	f.ImportName(trainerPath, "runtime")
 	f.Func().Id("main").Params().Block(
-		jen.Qual(runtimePath, "Main").Call(jen.Qual(importPath, "New").Call()),
+		jen.Qual(trainerPath, "Main").Call(jen.Qual(importPath, "New").Call()),
 	)
 	data, err := render(f)
 	if err != nil {

@@ -15,6 +15,9 @@ import (
 func (c *gen) modelFile() *jen.File {
 	f := c.newFile()
 	f.PackageComment(fmt.Sprintf("Package %s is the model %q compiled by dlc into a trainer for the dlc runtime.", c.pkg, c.g.Name))
+	f.PackageComment("")
+	f.PackageComment("Build it with GOEXPERIMENT=simd on amd64: without it, it runs portable")
+	f.PackageComment("scalar kernels, several times slower.")
 	floatType := jen.Float32()
 	if c.g.DType == ir.F64 {
 		floatType = jen.Float64()
@@ -25,8 +28,10 @@ func (c *gen) modelFile() *jen.File {
 	f.Const().Id("Batch").Op("=").Lit(c.g.Batch)
 	c.inferBatchConst(f)
 	c.arenaConst(f)
+	c.versionGuard(f)
+	c.batchShapeVar(f)
 	c.modelType(f)
-	f.Var().Id("_").Qual(runtimePath, "Model").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
+	f.Var().Id("_").Qual(rtPath, "Model").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
 	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.stateMethod, c.gradsMethod, c.traceMethod, c.stepMethods, c.loadMethods, c.trainStepMethod, c.evalStepMethod, c.predictMethod, c.recipeMethods} {
 		f.Line()
 		method(f)
@@ -45,8 +50,8 @@ func (c *gen) modelType(f *jen.File) {
 	}
 	fields = append(fields,
 		jen.Id("step").Int().Comment("optimizer steps taken"),
-		jen.Id("rng").Op("*").Qual(runtimePath, "RNG").Comment("the model's own random stream (dropout)"),
-		jen.Id("stepRNG").Qual(runtimePath, "RNG").Comment("rng as the last TrainStep found it, for Trace"))
+		jen.Id("rng").Op("*").Qual(rtPath, "RNG").Comment("the model's own random stream (dropout)"),
+		jen.Id("stepRNG").Qual(rtPath, "RNG").Comment("rng as the last TrainStep found it, for Trace"))
 	fields = append(fields, c.recipeFields()...)
 	fields = append(fields, c.prepareFields()...)
 	fields = append(fields, c.panelsFields()...)
@@ -119,6 +124,7 @@ func (c *gen) receiver() *jen.Statement { return jen.Params(jen.Id("m").Op("*").
 // newFunc allocates the arena once and hands out every buffer's range.
 func (c *gen) newFunc(f *jen.File) {
 	body := []jen.Code{
+		jen.Qual(kernelsPath, "WarnPortable").Call().Comment("once, if the build lacks the CPU's vector kernels"),
 		jen.Id("arena").Op(":=").Make(floats(), jen.Id("ArenaFloats")),
 		jen.Id("m").Op(":=").Op("&").Id("Model").Values(jen.Dict{jen.Id("arena"): jen.Id("arena")}),
 	}
@@ -137,7 +143,8 @@ func (c *gen) newFunc(f *jen.File) {
 	body = append(body, jen.Id("m").Dot("Init").Call(c.seedLit()), jen.Return(jen.Id("m")))
 	f.Comment("New returns a model with its buffers allocated, all in one arena at the")
 	f.Comment("offsets of the memory plan, and its parameters initialised from the model")
-	f.Comment("file's seed.")
+	f.Comment("file's seed. In a program built without GOEXPERIMENT=simd on a CPU that the")
+	f.Comment("vector kernels would run on, the first New says so on standard error.")
 	f.Func().Id("New").Params().Op("*").Id("Model").Block(body...)
 }
 
@@ -180,8 +187,8 @@ func (c *gen) specMethod(f *jen.File) {
 	}
 	values = append(values, jen.Line())
 	f.Comment("Spec describes the model to the trainer.")
-	f.Func().Add(c.receiver()).Id("Spec").Params().Qual(runtimePath, "Spec").Block(
-		jen.Return(jen.Qual(runtimePath, "Spec").Values(values...)),
+	f.Func().Add(c.receiver()).Id("Spec").Params().Qual(rtPath, "Spec").Block(
+		jen.Return(jen.Qual(rtPath, "Spec").Values(values...)),
 	)
 }
 
@@ -191,13 +198,13 @@ func (c *gen) initMethod(f *jen.File) {
 	var body []jen.Code
 	if len(c.g.Params) > 0 {
 		body = append(body,
-			jen.Id("rng").Op(":=").Qual(runtimePath, "NewRNG").Call(jen.Id("seed")),
+			jen.Id("rng").Op(":=").Qual(rtPath, "NewRNG").Call(jen.Id("seed")),
 			jen.Comment("InitParam fails only on an unknown scheme, and every scheme was checked"),
 			jen.Comment("when the model was compiled."),
 		)
 	}
 	for _, p := range c.g.Params {
-		body = append(body, jen.Id("_").Op("=").Qual(runtimePath, "InitParam").Call(
+		body = append(body, jen.Id("_").Op("=").Qual(rtPath, "InitParam").Call(
 			c.field(p), jen.Lit(p.Attrs.Str("init")), jen.Lit(p.Attrs.Int("fan_in", 0)), jen.Lit(p.Attrs.Int("fan_out", 0)),
 			jen.Id("rng").Dot("Derive").Call(jen.Lit(p.Name)),
 		))
@@ -207,7 +214,7 @@ func (c *gen) initMethod(f *jen.File) {
 	}
 	body = append(body,
 		jen.Id("m").Dot("step").Op("=").Lit(0),
-		jen.Id("m").Dot("rng").Op("=").Qual(runtimePath, "NewRNG").Call(jen.Id("seed")).Dot("Derive").Call(jen.Lit("model")),
+		jen.Id("m").Dot("rng").Op("=").Qual(rtPath, "NewRNG").Call(jen.Id("seed")).Dot("Derive").Call(jen.Lit("model")),
 		jen.Id("m").Dot("stepRNG").Op("=").Op("*").Id("m").Dot("rng"),
 	)
 	body = append(body, c.invalidate()...)
@@ -251,26 +258,30 @@ func (c *gen) loadFloatsKernel() kernel {
 	}
 }
 
-// trainStepMethod: load, forward, backward, update; the mean loss.
+// trainStepMethod: check, load, forward, backward, update; the mean loss.
 func (c *gen) trainStepMethod(f *jen.File) {
 	loss := jen.Id("loss")
-	f.Comment("TrainStep runs forward, backward and the optimizer update on a full batch")
-	f.Comment("and returns the mean loss over it. A step whose loss is not finite makes no")
-	f.Comment("update, so that Trace can re-run its forward pass as it was.")
-	f.Func().Add(c.receiver()).Id("TrainStep").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch")).Float64().Block(
-		jen.Add(c.invalidate()...),
+	body := c.stepGuard("TrainStep", "CheckTrain", []jen.Code{jen.Id("b")}, jen.Lit(0))
+	body = append(body, c.invalidate()...)
+	body = append(body,
 		jen.Id("m").Dot("load").Call(jen.Id("b")),
 		jen.Id("m").Dot("stepRNG").Op("=").Op("*").Id("m").Dot("rng"),
 		jen.Id("m").Dot("forward").Call(),
 		jen.Id("m").Dot("backward").Call(),
 		jen.Add(loss).Op(":=").Float64().Call(c.field(c.g.Loss).Index(jen.Lit(0))),
 		jen.If(jen.Qual("math", "IsNaN").Call(loss).Op("||").Qual("math", "IsInf").Call(loss, jen.Lit(0))).Block(
-			jen.Return(loss),
+			jen.Return(loss, jen.Nil()),
 		),
 		jen.Comment("Every gradient is complete here, and no update has begun."),
 		jen.Id("m").Dot("update").Call(),
-		jen.Return(loss),
+		jen.Return(loss, jen.Nil()),
 	)
+	f.Comment("TrainStep runs forward, backward and the optimizer update on a full batch")
+	f.Comment("and returns the mean loss over it. A step whose loss is not finite makes no")
+	f.Comment("update, so that Trace can re-run its forward pass as it was. A batch that")
+	f.Comment("does not fit the model (see batchShape), or an unfitted input transform, is")
+	f.Comment("an error, and the model is left as it was.")
+	f.Func().Add(c.receiver()).Id("TrainStep").Params(jen.Id("b").Op("*").Qual(rtPath, "Batch")).Params(jen.Float64(), jen.Error()).Block(body...)
 }
 
 // evalStepMethod: the inference forward pass over the chunks holding the
@@ -291,11 +302,14 @@ func (c *gen) evalStepMethod(f *jen.File) {
 	} else {
 		score = []jen.Code{jen.Id("lossSum").Op("+=").Id(eval).Call(args...)}
 	}
-	body := append([]jen.Code{jen.Id("n").Op(":=").Min(jen.Id("b").Dot("N"), jen.Id("Batch"))}, c.chunkLoop(score...)...)
-	body = append(body, jen.Return(result...))
+	body := c.stepGuard("EvalStep", "CheckEval", []jen.Code{jen.Id("b")}, jen.Lit(0), jen.Lit(0))
+	body = append(body, jen.Id("n").Op(":=").Id("b").Dot("N"))
+	body = append(body, c.chunkLoop(score...)...)
+	body = append(body, jen.Return(append(result, jen.Nil())...))
 	f.Comment("EvalStep runs the inference forward pass and returns the summed loss and the")
 	f.Comment("number of correct predictions over the first b.N rows; padding rows do not")
-	f.Comment("count, and chunks of InferBatch rows holding only padding are not run.")
-	f.Func().Add(c.receiver()).Id("EvalStep").Params(jen.Id("b").Op("*").Qual(runtimePath, "Batch")).
-		Params(jen.Id("lossSum").Float64(), jen.Id("correct").Int()).Block(body...)
+	f.Comment("count, and chunks of InferBatch rows holding only padding are not run. A")
+	f.Comment("batch that does not fit the model is an error.")
+	f.Func().Add(c.receiver()).Id("EvalStep").Params(jen.Id("b").Op("*").Qual(rtPath, "Batch")).
+		Params(jen.Id("lossSum").Float64(), jen.Id("correct").Int(), jen.Err().Error()).Block(body...)
 }

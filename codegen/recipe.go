@@ -4,7 +4,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dlc-dev/dlc/ir"
-	"github.com/dlc-dev/dlc/runtime"
+	"github.com/dlc-dev/dlc/runtime/rt"
 )
 
 // The parts of the training recipe that generated code carries out at run
@@ -17,7 +17,7 @@ const runLengthField = "runLength"
 // recipeFields are the Model's fields for the recipe.
 func (c *gen) recipeFields() []jen.Code {
 	return []jen.Code{
-		jen.Id(runLengthField).Qual(runtimePath, "RunLength").Comment("the run's length, for the learning-rate schedule"),
+		jen.Id(runLengthField).Qual(rtPath, "RunLength").Comment("the run's length, for the learning-rate schedule"),
 	}
 }
 
@@ -45,10 +45,10 @@ func (c *gen) recipeMethods(f *jen.File) {
 	}
 	fields = append(fields, jen.Line())
 	f.Comment("lrSchedule gives the learning rate of every optimizer step.")
-	f.Var().Id("lrSchedule").Op("=").Qual(runtimePath, "Schedule").Values(fields...)
+	f.Var().Id("lrSchedule").Op("=").Qual(rtPath, "Schedule").Values(fields...)
 	f.Line()
 	f.Comment("SetRunLength tells the learning-rate schedule how long the run is.")
-	f.Func().Add(c.receiver()).Id("SetRunLength").Params(jen.Id("r").Qual(runtimePath, "RunLength")).Block(
+	f.Func().Add(c.receiver()).Id("SetRunLength").Params(jen.Id("r").Qual(rtPath, "RunLength")).Block(
 		jen.Id("m").Dot(runLengthField).Op("=").Id("r"),
 	)
 	c.preprocessingMethod(f)
@@ -56,13 +56,13 @@ func (c *gen) recipeMethods(f *jen.File) {
 
 // runtimeSchedule is the graph's learning-rate schedule as the runtime
 // computes it.
-func runtimeSchedule(g *ir.Graph) runtime.Schedule {
+func runtimeSchedule(g *ir.Graph) rt.Schedule {
 	s := g.Train.Recipe.Schedule
 	kind := s.Kind
 	if kind == "" {
 		kind = ir.ScheduleConstant
 	}
-	return runtime.Schedule{Base: g.Train.Optimizer.LR, Kind: kind, Every: s.Every, InEpochs: s.InEpochs,
+	return rt.Schedule{Base: g.Train.Optimizer.LR, Kind: kind, Every: s.Every, InEpochs: s.InEpochs,
 		Gamma: s.Gamma, MinLR: s.MinLR, Warmup: s.Warmup}
 }
 
@@ -70,16 +70,8 @@ func runtimeSchedule(g *ir.Graph) runtime.Schedule {
 // runtime, which fits them; the forward passes apply them.
 func (c *gen) preprocessingMethod(f *jen.File) {
 	pre := c.g.Train.Recipe.Preprocess
-	var scale, shift *ir.Node
-	for _, s := range c.g.State {
-		switch s.Attrs.Str("preprocess") {
-		case "scale", "whiten":
-			scale = s
-		case "shift":
-			shift = s
-		}
-	}
-	if pre.Kind == "" || scale == nil || shift == nil {
+	scale, shift := c.preprocessState()
+	if scale == nil {
 		return
 	}
 	dtypeField := "F32"
@@ -91,7 +83,7 @@ func (c *gen) preprocessingMethod(f *jen.File) {
 		for i, d := range n.Shape {
 			shape[i] = jen.Lit(d)
 		}
-		return jen.Qual(runtimePath, "Tensor").Values(
+		return jen.Qual(rtPath, "Tensor").Values(
 			jen.Id("Name").Op(":").Lit(n.Name),
 			jen.Id("Shape").Op(":").Index().Int().Values(shape...),
 			jen.Id(dtypeField).Op(":").Add(c.field(n)),
@@ -99,10 +91,12 @@ func (c *gen) preprocessingMethod(f *jen.File) {
 	}
 	f.Line()
 	f.Comment("Preprocessing returns the input transform of the model file, its values")
-	f.Comment("aliasing the model's state, for the trainer to fit on the training split.")
-	f.Func().Add(c.receiver()).Id("Preprocessing").Params().Op("*").Qual(runtimePath, "Transform").Block(
+	f.Comment("aliasing the model's state, to be fitted on the training samples before")
+	f.Comment("the first step: until then (after New or Init) every step returns")
+	f.Comment("rt.ErrUnfitted.")
+	f.Func().Add(c.receiver()).Id("Preprocessing").Params().Op("*").Qual(rtPath, "Transform").Block(
 		jen.Add(c.invalidate()...),
-		jen.Return(jen.Op("&").Qual(runtimePath, "Transform").Values(
+		jen.Return(jen.Op("&").Qual(rtPath, "Transform").Values(
 			jen.Line().Id("Kind").Op(":").Lit(pre.Kind),
 			jen.Line().Id("Eps").Op(":").Lit(pre.Eps),
 			jen.Line().Id("Scale").Op(":").Add(tensor(scale)),

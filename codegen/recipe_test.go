@@ -127,12 +127,16 @@ func TestGeneratedRecipeReadsWell(t *testing.T) {
 	}
 	for file, want := range map[string][]string{
 		"model.go": {
-			"var lrSchedule = runtime.Schedule{",
+			"var lrSchedule = rt.Schedule{",
 			`Kind:   "cosine",`,
-			"func (m *Model) SetRunLength(r runtime.RunLength) {",
-			"func (m *Model) Preprocessing() *runtime.Transform {",
+			"func (m *Model) SetRunLength(r rt.RunLength) {",
+			"func (m *Model) Preprocessing() *rt.Transform {",
 			`Kind:  "zca",`,
-			`Scale: runtime.Tensor{Name: "x.whiten", Shape: []int{5, 5}, F32: m.xWhiten},`,
+			`Scale: rt.Tensor{Name: "x.whiten", Shape: []int{5, 5}, F32: m.xWhiten},`,
+			// an unfitted whitening matrix is an error, in every step
+			"\tif !rt.Fitted(m.xWhiten) {\n\t\treturn 0, batchShape.Unfitted(\"TrainStep\")\n\t}",
+			"\tif !rt.Fitted(m.xWhiten) {\n\t\treturn 0, 0, batchShape.Unfitted(\"EvalStep\")\n\t}",
+			"\tif !rt.Fitted(m.xWhiten) {\n\t\treturn batchShape.Unfitted(\"Predict\")\n\t}",
 		},
 		"steps.go": {
 			"lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate",

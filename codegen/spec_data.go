@@ -25,7 +25,7 @@ func (c *gen) dataSpec(kv func(string, jen.Code) jen.Code) []jen.Code {
 				fields[jen.Id(field.name)] = jen.Lit(field.value)
 			}
 		}
-		out = append(out, kv("Files", jen.Qual(runtimePath, "DataFiles").Values(fields)))
+		out = append(out, kv("Files", jen.Qual(rtPath, "DataFiles").Values(fields)))
 	}
 	if t.SplitBy != ir.SplitRandom {
 		out = append(out, kv("SplitBy", jen.Lit(t.SplitBy)))

@@ -26,7 +26,7 @@ func TestSpecNamesDataFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	model := string(dataSpecFile(t, files, "model.go"))
-	want := `Files: runtime.DataFiles{
+	want := `Files: rt.DataFiles{
 			Format: "csv",
 			Group:  "family",
 			Label:  "y",

@@ -19,12 +19,13 @@ import (
 // stream as it was.
 func (c *gen) traceMethod(f *jen.File) {
 	rng := func() *jen.Statement { return jen.Op("*").Id("m").Dot("rng") }
-	body := []jen.Code{
+	body := c.stepGuard("Trace", "CheckTrain", []jen.Code{jen.Id("b")})
+	body = append(body,
 		jen.Id("current").Op(":=").Add(rng()),
 		rng().Op("=").Id("m").Dot("stepRNG"),
 		jen.Defer().Func().Params().Block(rng().Op("=").Id("current")).Call(),
 		jen.Id("m").Dot("load").Call(jen.Id("b")),
-	}
+	)
 	for _, n := range c.g.Nodes {
 		if n.Phase != ir.Forward {
 			continue
@@ -34,7 +35,7 @@ func (c *gen) traceMethod(f *jen.File) {
 		}
 		body = append(body, jen.Comment(c.opComment(n)), c.kernelCall(n))
 		if c.layout.hasFloats(n) {
-			body = append(body, jen.If(jen.Op("!").Id("visit").Call(c.tensorValue(n, n.Label()))).Block(jen.Return()))
+			body = append(body, jen.If(jen.Op("!").Id("visit").Call(c.tensorValue(n, n.Label()))).Block(jen.Return(jen.Nil())))
 		}
 	}
 	f.Comment("Trace runs the training forward pass again on b, with the current parameters")
@@ -42,11 +43,13 @@ func (c *gen) traceMethod(f *jen.File) {
 	f.Comment("output as soon as it is computed, while it is intact: later ops reuse its")
 	f.Comment("memory, so a tensor is valid only during its visit. It stops when visit")
 	f.Comment("returns false. Parameters, state, gradients and the random stream are left")
-	f.Comment("as they were.")
+	f.Comment("as they were. A batch that does not fit the model is an error, as for")
+	f.Comment("TrainStep.")
+	body = append(body, jen.Return(jen.Nil()))
 	f.Func().Add(c.receiver()).Id("Trace").Params(
-		jen.Id("b").Op("*").Qual(runtimePath, "Batch"),
-		jen.Id("visit").Func().Params(jen.Qual(runtimePath, "Tensor")).Bool(),
-	).Block(body...)
+		jen.Id("b").Op("*").Qual(rtPath, "Batch"),
+		jen.Id("visit").Func().Params(jen.Qual(rtPath, "Tensor")).Bool(),
+	).Error().Block(body...)
 }
 
 // tensorValue is a runtime.Tensor literal naming n's buffer.
@@ -59,7 +62,7 @@ func (c *gen) tensorValue(n *ir.Node, name string) *jen.Statement {
 	for i, d := range n.Shape {
 		shape[i] = jen.Lit(d)
 	}
-	return jen.Qual(runtimePath, "Tensor").Values(
+	return jen.Qual(rtPath, "Tensor").Values(
 		jen.Id("Name").Op(":").Lit(name),
 		jen.Id("Shape").Op(":").Index().Int().Values(shape...),
 		jen.Id(dtypeField).Op(":").Add(c.field(n)),

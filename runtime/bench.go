@@ -122,7 +122,11 @@ func (s *benchStepper) take(n int) error {
 			s.nextEpoch()
 			batch, _ = t.trainB.Next() // prepareData guarantees one full batch
 		}
-		s.loss = t.model.TrainStep(batch)
+		loss, err := t.model.TrainStep(batch)
+		if err != nil {
+			return err
+		}
+		s.loss = loss
 		t.step++
 		if err := t.watch.afterStep(s.loss, batch, s.epoch, t.step); err != nil {
 			return err

@@ -21,8 +21,8 @@ type signallingModel struct {
 	sig syscall.Signal
 }
 
-func (m *signallingModel) TrainStep(b *Batch) float64 {
-	loss := m.softmaxModel.TrainStep(b)
+func (m *signallingModel) TrainStep(b *Batch) (float64, error) {
+	loss, err := m.softmaxModel.TrainStep(b)
 	if m.step == m.at {
 		before := signalsCaught.Load()
 		syscall.Kill(os.Getpid(), m.sig)
@@ -31,7 +31,7 @@ func (m *signallingModel) TrainStep(b *Batch) float64 {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	return loss
+	return loss, err
 }
 
 func TestSignalStopsAfterTheStepAndSaves(t *testing.T) {

@@ -26,7 +26,9 @@ func trainedSoftmax(t *testing.T) *softmaxModel {
 	b.TrainOrder(1, 1)
 	for range 5 {
 		batch, _ := b.Next()
-		m.TrainStep(batch)
+		if _, err := m.TrainStep(batch); err != nil {
+			t.Fatal(err)
+		}
 	}
 	m.rng.Uint64() // move the model's stream off its start
 	return m

@@ -123,9 +123,9 @@ type scriptedValModel struct {
 	losses []float64
 }
 
-func (m *scriptedValModel) EvalStep(b *Batch) (float64, int) {
+func (m *scriptedValModel) EvalStep(b *Batch) (float64, int, error) {
 	epoch := m.step/stepsPerDigitsEpoch - 1
-	return m.losses[epoch] * float64(b.N), 0
+	return m.losses[epoch] * float64(b.N), 0, nil
 }
 
 func TestEarlyStopping(t *testing.T) {

@@ -84,7 +84,8 @@ func diagnose(m Model, grads, params []Tensor, loss float64, b *Batch, epoch, st
 		return false
 	}
 	if !isFinite(loss) && b != nil {
-		m.Trace(b, func(t Tensor) bool {
+		// TrainStep took b, so Trace, which checks it alike, takes it too.
+		_ = m.Trace(b, func(t Tensor) bool {
 			if bad := nonFinite(t); bad > 0 {
 				found("forward", t.Name, t, bad)
 				return false

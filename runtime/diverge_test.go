@@ -33,7 +33,7 @@ func newFaultyModel(failAt, badAct int) *faultyModel {
 	return m
 }
 
-func (m *faultyModel) Trace(b *Batch, visit func(Tensor) bool) {
+func (m *faultyModel) Trace(b *Batch, visit func(Tensor) bool) error {
 	m.traced = append(m.traced, slices.Clone(b.X))
 	for i, a := range m.acts {
 		clear(a.F32)
@@ -44,16 +44,17 @@ func (m *faultyModel) Trace(b *Batch, visit func(Tensor) bool) {
 		}
 		m.visits++
 		if !visit(a) {
-			return
+			return nil
 		}
 	}
+	return nil
 }
 
-func (m *faultyModel) TrainStep(b *Batch) float64 {
-	loss := m.softmaxModel.TrainStep(b)
+func (m *faultyModel) TrainStep(b *Batch) (float64, error) {
+	loss, err := m.softmaxModel.TrainStep(b)
 	m.steps++
-	if m.steps < m.failAt {
-		return loss
+	if err != nil || m.steps < m.failAt {
+		return loss, err
 	}
 	m.faulty, m.failX = true, slices.Clone(b.X)
 	if m.badAct < 0 {
@@ -61,9 +62,9 @@ func (m *faultyModel) TrainStep(b *Batch) float64 {
 		// computed first.
 		m.gw[3] = float32(math.Inf(1))
 		m.gb[1] = float32(math.NaN())
-		return loss
+		return loss, nil
 	}
-	return math.NaN()
+	return math.NaN(), nil
 }
 
 func TestDivergenceNamesTheFirstLayer(t *testing.T) {

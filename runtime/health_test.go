@@ -97,15 +97,15 @@ func TestSumSquares(t *testing.T) {
 // billionth of their size.
 type vanishingModel struct{ *softmaxModel }
 
-func (m *vanishingModel) TrainStep(b *Batch) float64 {
-	loss := m.softmaxModel.TrainStep(b)
+func (m *vanishingModel) TrainStep(b *Batch) (float64, error) {
+	loss, err := m.softmaxModel.TrainStep(b)
 	for i := range m.gw {
 		m.gw[i] *= 1e-9
 	}
 	for i := range m.gb {
 		m.gb[i] *= 1e-9
 	}
-	return loss
+	return loss, err
 }
 
 func TestRunReportsHealth(t *testing.T) {

@@ -111,14 +111,18 @@ func (t *trainer) runEpoch(epoch int) (EpochMetrics, error) {
 	}
 	if t.valB != nil {
 		m.HasVal = true
-		m.ValLoss, m.ValAcc = t.evaluate(t.valB)
+		if m.ValLoss, m.ValAcc, err = t.evaluate(t.valB); err != nil {
+			return m, err
+		}
 		if err := checkFinite(m.ValLoss, "validation loss", epoch); err != nil {
 			return m, err
 		}
 	}
 	if t.testB != nil {
 		m.HasTest = true
-		m.TestLoss, m.TestAcc = t.evaluate(t.testB)
+		if m.TestLoss, m.TestAcc, err = t.evaluate(t.testB); err != nil {
+			return m, err
+		}
 		if err := checkFinite(m.TestLoss, "test loss", epoch); err != nil {
 			return m, err
 		}
@@ -145,7 +149,10 @@ func (t *trainer) trainEpoch(epoch int) (meanLoss float64, samples int, err erro
 		sum, steps, resumed = t.start.lossSum, t.start.batch, t.start.batch
 	}
 	for batch, ok := b.Next(); ok; batch, ok = b.Next() {
-		loss := t.model.TrainStep(batch)
+		loss, err := t.model.TrainStep(batch)
+		if err != nil {
+			return 0, 0, err
+		}
 		t.step++
 		if err := t.watch.afterStep(loss, batch, epoch, t.step); err != nil {
 			return 0, 0, err
@@ -163,17 +170,20 @@ func (t *trainer) trainEpoch(epoch int) (meanLoss float64, samples int, err erro
 
 // evaluate returns the mean loss and the accuracy (0 for regression) over
 // every sample of b's subset.
-func (t *trainer) evaluate(b *Batcher) (meanLoss, accuracy float64) {
+func (t *trainer) evaluate(b *Batcher) (meanLoss, accuracy float64, err error) {
 	b.EvalOrder()
 	var lossSum float64
 	correct, n := 0, 0
 	for batch, ok := b.Next(); ok; batch, ok = b.Next() {
-		l, c := t.model.EvalStep(batch)
+		l, c, err := t.model.EvalStep(batch)
+		if err != nil {
+			return 0, 0, err
+		}
 		lossSum += l
 		correct += c
 		n += batch.N
 	}
-	return lossSum / float64(n), float64(correct) / float64(n)
+	return lossSum / float64(n), float64(correct) / float64(n), nil
 }
 
 func checkFinite(loss float64, what string, epoch int) error {

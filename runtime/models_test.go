@@ -61,7 +61,7 @@ func (m *softmaxModel) probs(x []float32) {
 	}
 }
 
-func (m *softmaxModel) TrainStep(b *Batch) float64 {
+func (m *softmaxModel) TrainStep(b *Batch) (float64, error) {
 	m.trainBatchSizes = append(m.trainBatchSizes, b.N)
 	in, k, rows := m.spec.InputSize(), m.spec.Classes, m.spec.Batch
 	gw := make([]float64, in*k)
@@ -93,10 +93,10 @@ func (m *softmaxModel) TrainStep(b *Batch) float64 {
 		m.b[c] -= float32(m.lr * gb[c])
 	}
 	m.step++
-	return loss / float64(rows)
+	return loss / float64(rows), nil
 }
 
-func (m *softmaxModel) EvalStep(b *Batch) (float64, int) {
+func (m *softmaxModel) EvalStep(b *Batch) (float64, int, error) {
 	in := m.spec.InputSize()
 	for _, v := range b.X[b.N*in:] {
 		if v != 0 {
@@ -113,7 +113,7 @@ func (m *softmaxModel) EvalStep(b *Batch) (float64, int) {
 			correct++
 		}
 	}
-	return loss, correct
+	return loss, correct, nil
 }
 
 func (m *softmaxModel) Params() []Tensor {
@@ -123,7 +123,7 @@ func (m *softmaxModel) Params() []Tensor {
 	}
 }
 
-func (m *softmaxModel) Predict(b *Batch, out []float32) {
+func (m *softmaxModel) Predict(b *Batch, out []float32) error {
 	in, k := m.spec.InputSize(), m.spec.Classes
 	for i := range b.N {
 		m.probs(b.X[i*in : (i+1)*in])
@@ -131,6 +131,7 @@ func (m *softmaxModel) Predict(b *Batch, out []float32) {
 			out[i*k+c] = float32(math.Log(m.logits[c]))
 		}
 	}
+	return nil
 }
 
 func (m *softmaxModel) State() []Tensor { return nil }
@@ -142,10 +143,10 @@ func (m *softmaxModel) Grads() []Tensor {
 	}
 }
 
-func (m *softmaxModel) Trace(*Batch, func(Tensor) bool) {}
-func (m *softmaxModel) Step() int                       { return m.step }
-func (m *softmaxModel) SetStep(step int)                { m.step = step }
-func (m *softmaxModel) RNG() *RNG                       { return m.rng }
+func (m *softmaxModel) Trace(*Batch, func(Tensor) bool) error { return nil }
+func (m *softmaxModel) Step() int                             { return m.step }
+func (m *softmaxModel) SetStep(step int)                      { m.step = step }
+func (m *softmaxModel) RNG() *RNG                             { return m.rng }
 
 func argmax(v []float64) int {
 	best := 0
@@ -165,22 +166,22 @@ type divergingModel struct {
 	steps  int
 }
 
-func (m *divergingModel) TrainStep(b *Batch) float64 {
+func (m *divergingModel) TrainStep(b *Batch) (float64, error) {
 	m.steps++
-	l := m.softmaxModel.TrainStep(b)
+	l, err := m.softmaxModel.TrainStep(b)
 	if m.steps >= m.failAt {
-		return m.loss
+		return m.loss, err
 	}
-	return l
+	return l, err
 }
 
 // panickingModel fails the way a generated model with an indexing bug would.
 type panickingModel struct{ *softmaxModel }
 
-func (m panickingModel) TrainStep(b *Batch) float64 {
+func (m panickingModel) TrainStep(b *Batch) (float64, error) {
 	var empty []float32
 	i := len(b.X)
-	return float64(empty[i])
+	return float64(empty[i]), nil
 }
 
 // linearModel is a test-only regression model: one linear layer trained on
@@ -228,7 +229,7 @@ func (m *linearModel) sqErr(b *Batch, i int, scale float64, gw, gb []float64) fl
 	return se / float64(k)
 }
 
-func (m *linearModel) TrainStep(b *Batch) float64 {
+func (m *linearModel) TrainStep(b *Batch) (float64, error) {
 	rows := m.spec.Batch
 	gw := make([]float64, len(m.w))
 	gb := make([]float64, len(m.b))
@@ -243,15 +244,15 @@ func (m *linearModel) TrainStep(b *Batch) float64 {
 	for i := range gb {
 		m.b[i] -= m.lr * gb[i]
 	}
-	return loss / float64(rows)
+	return loss / float64(rows), nil
 }
 
-func (m *linearModel) EvalStep(b *Batch) (float64, int) {
+func (m *linearModel) EvalStep(b *Batch) (float64, int, error) {
 	var loss float64
 	for i := range b.N {
 		loss += m.sqErr(b, i, 0, nil, nil)
 	}
-	return loss, 0
+	return loss, 0, nil
 }
 
 func (m *linearModel) Params() []Tensor {
@@ -262,10 +263,10 @@ func (m *linearModel) Params() []Tensor {
 }
 
 // The introspection methods the trainer does not use with this model.
-func (m *linearModel) Predict(b *Batch, out []float32) {}
-func (m *linearModel) State() []Tensor                 { return nil }
-func (m *linearModel) Grads() []Tensor                 { return nil }
-func (m *linearModel) Trace(*Batch, func(Tensor) bool) {}
-func (m *linearModel) Step() int                       { return 0 }
-func (m *linearModel) SetStep(int)                     {}
-func (m *linearModel) RNG() *RNG                       { return nil }
+func (m *linearModel) Predict(b *Batch, out []float32) error { return nil }
+func (m *linearModel) State() []Tensor                       { return nil }
+func (m *linearModel) Grads() []Tensor                       { return nil }
+func (m *linearModel) Trace(*Batch, func(Tensor) bool) error { return nil }
+func (m *linearModel) Step() int                             { return 0 }
+func (m *linearModel) SetStep(int)                           {}
+func (m *linearModel) RNG() *RNG                             { return nil }

@@ -12,6 +12,16 @@ import (
 	"strconv"
 )
 
+// The .npy reader is dlc's own rather than codeberg.org/sbinet/npyio
+// (v0.14.0), which was weighed for it: npyio panics on a file cut short in
+// its header (slice bounds out of range), accepts data past the shape's
+// last element without a word, reports data cut short as a bare
+// "unexpected EOF" with no file, element or offset, and reads an array only
+// into a slice of its own element type, where dlc takes float32, float64,
+// uint8, int32 and int64 files alike and streams them into float32 samples.
+// Wrapping it would keep this file's checks and add gopickle and a newer
+// x/text to every trainer's build.
+
 // npyMagic starts every .npy file, before the format version.
 const npyMagic = "\x93NUMPY"
 

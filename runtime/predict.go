@@ -100,7 +100,9 @@ func writePredictions(w io.Writer, m Model, test *Dataset) error {
 	var line []byte
 	index := 0
 	for batch, ok := b.Next(); ok; batch, ok = b.Next() {
-		m.Predict(batch, out)
+		if err := m.Predict(batch, out); err != nil {
+			return err
+		}
 		for row := range batch.N {
 			y := out[row*k : (row+1)*k]
 			line = strconv.AppendInt(line[:0], int64(index), 10)

@@ -33,7 +33,7 @@ func (m *recipeModel) Preprocessing() *Transform {
 	return m.transform
 }
 
-func (m *recipeModel) TrainStep(b *Batch) float64 {
+func (m *recipeModel) TrainStep(b *Batch) (float64, error) {
 	m.trainCalled++
 	return m.softmaxModel.TrainStep(b)
 }

@@ -15,6 +15,13 @@ type Subset struct {
 // Len is the number of samples in the subset.
 func (s Subset) Len() int { return len(s.Idx) }
 
+// SampleSize is the number of floats in one sample; with Len and
+// CopySample it makes a Subset the samples an input transform is fitted on.
+func (s Subset) SampleSize() int { return s.DS.SampleSize() }
+
+// CopySample writes the subset's i-th sample into dst.
+func (s Subset) CopySample(dst []float32, i int) { s.DS.CopySample(dst, s.Idx[i]) }
+
 // All is the whole dataset, in order.
 func All(ds *Dataset) Subset {
 	idx := make([]int, ds.N)

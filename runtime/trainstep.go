@@ -40,7 +40,10 @@ func runStep(m Model, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	loss := m.TrainStep(batch)
+	loss, err := m.TrainStep(batch)
+	if err != nil {
+		return err
+	}
 	tensors := []Tensor{{Name: "loss", Shape: []int{}, F64: []float64{loss}}}
 	tensors = append(tensors, m.Grads()...)
 	tensors = append(tensors, tensorsOf(m)...)

@@ -165,7 +165,10 @@ func (w *watcher) endEpoch(t *trainer, m *EpochMetrics) error {
 		w.sample = NewBatcher(trainSample(t.trainB.sub, t.opts.seed), t.spec.Batch)
 	}
 	m.HasTrainEval = true
-	m.TrainEvalLoss, m.TrainAcc = t.evaluate(w.sample)
+	var err error
+	if m.TrainEvalLoss, m.TrainAcc, err = t.evaluate(w.sample); err != nil {
+		return err
+	}
 	if err := checkFinite(m.TrainEvalLoss, "loss on the training sample", m.Epoch); err != nil {
 		return err
 	}

@@ -52,11 +52,13 @@ func newTransform(kind string, eps float64, d int, f64 bool) *Transform {
 // transformed returns the subset's samples after the transform, rows × d.
 func transformed(t *Transform, sub Subset) []float64 {
 	var x []float64
-	forSamples(sub, func(s []float32) {
+	s := make([]float32, sub.SampleSize())
+	for i := range sub.Len() {
+		sub.CopySample(s, i)
 		for _, v := range s {
 			x = append(x, float64(v))
 		}
-	})
+	}
 	t.Apply(x, sub.Len())
 	return x
 }

@@ -5,96 +5,57 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/cpu"
 )
 
-// The user's side of go generate: a module that requires dlc, a model
-// file and a //go:generate line beside it, and a test that trains the
-// generated package.
+// The user's side of go generate, as docs/go-generate.md tells it: the
+// model file, doc.go with its //go:generate line, the test and the shell
+// steps are read from that page and run in a new module, so the page
+// cannot drift from what works. Beside them the module gets what the page
+// only describes: misuse of the generated API, a model with an input
+// transform, and mismatched versions of generated code and runtime.
 
-const userModel = `# Three blobs in four features.
-model blobs
-input x: [4]
-label kind: class(3)
-h = dense(x, 16) |> relu
-logits = dense(h, 3)
-loss = cross_entropy(logits, kind)
-train { batch 32  optimizer adam(lr = 1e-2)  seed 3 }
-`
+// docFiles are the files docs/go-generate.md shows in full, by the line
+// that introduces each.
+var docFiles = []string{"blobs/blobs.dl", "blobs/doc.go", "blobs/blobs_test.go"}
 
-const userDoc = `// Package blobs is a classifier compiled from blobs.dl by dlc.
-package blobs
-
-//go:generate go run github.com/dlc-dev/dlc/cmd/dlc gen -pkg blobs blobs.dl
-`
-
-const userTest = `package blobs_test
-
-import (
-	"testing"
-
-	"example.com/user/blobs"
-	"github.com/dlc-dev/dlc/runtime"
-)
-
-// fill draws a batch of the blob problem: class k lifts feature k.
-func fill(b *runtime.Batch, rng *runtime.RNG) {
-	for i := range blobs.Batch {
-		k := rng.Intn(3)
-		b.Class[i] = int32(k)
-		for j := range 4 {
-			b.X[i*4+j] = float32(rng.Float64() * 0.5)
-		}
-		b.X[i*4+k]++
+// readDoc returns the worked example's files and shell steps.
+func readDoc(t *testing.T, root string) (files map[string]string, steps []string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "docs", "go-generate.md"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	b.N = blobs.Batch
+	doc := string(data)
+	block := func(after string) string {
+		i := strings.Index(doc, after)
+		if i < 0 {
+			t.Fatalf("docs/go-generate.md has no %q", after)
+		}
+		m := regexp.MustCompile("(?s)```[a-z]*\n(.*?)```").FindStringSubmatch(doc[i:])
+		if m == nil {
+			t.Fatalf("docs/go-generate.md has no code block after %q", after)
+		}
+		return m[1]
+	}
+	files = map[string]string{}
+	for _, name := range docFiles {
+		files[name] = block("`" + name + "`:")
+	}
+	for _, line := range strings.Split(block("Then, in `example.com/user`:"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			steps = append(steps, line)
+		}
+	}
+	return files, steps
 }
 
-func TestTrainingLowersTheLoss(t *testing.T) {
-	m := blobs.New()
-	m.Init(1)
-	rng := runtime.NewRNG(2)
-	b := &runtime.Batch{X: make([]float32, blobs.Batch*4), Class: make([]int32, blobs.Batch)}
-	var first, last float64
-	const steps, window = 300, 20
-	for step := range steps {
-		fill(b, rng)
-		loss := m.TrainStep(b)
-		if step < window {
-			first += loss / window
-		}
-		if step >= steps-window {
-			last += loss / window
-		}
-	}
-	t.Logf("mean loss of the first %d steps %.4f, of the last %d %.4f", window, first, window, last)
-	if !(last < first/5) {
-		t.Fatalf("the loss went from %.4f to %.4f; want it to fall at least fivefold", first, last)
-	}
-	fill(b, rng)
-	out := make([]float32, blobs.Batch*3)
-	m.Predict(b, out)
-	correct := 0
-	for i := range blobs.Batch {
-		best := 0
-		for k := range 3 {
-			if out[i*3+k] > out[i*3+best] {
-				best = k
-			}
-		}
-		if int32(best) == b.Class[i] {
-			correct++
-		}
-	}
-	if _, evalCorrect := m.EvalStep(b); correct != evalCorrect || correct < blobs.Batch*9/10 {
-		t.Errorf("Predict gets %d of %d right, EvalStep %d; want the same, and 90%%", correct, blobs.Batch, evalCorrect)
-	}
-}
-`
-
-// TestGoGenerate runs go generate, go vet, go build and go test in a
-// throwaway module that uses this checkout of dlc.
+// TestGoGenerate runs the documented steps in a new module that uses this
+// checkout of dlc, offline, then the checks the page only describes.
 func TestGoGenerate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the go command on a new module")
@@ -103,24 +64,11 @@ func TestGoGenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
+	files, steps := readDoc(t, root)
+	for name, content := range extraFiles {
+		files[name] = content
 	}
-	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	goLine := regexp.MustCompile(`(?m)^go \S+$`).Find(gomod)
 	user := t.TempDir()
-	files := map[string]string{
-		"go.mod": "module example.com/user\n\n" + string(goLine) + "\n\nrequire github.com/dlc-dev/dlc v0.0.0\n\n" +
-			"replace github.com/dlc-dev/dlc => " + root + "\n",
-		"go.sum":              string(gosum),
-		"blobs/blobs.dl":      userModel,
-		"blobs/doc.go":        userDoc,
-		"blobs/blobs_test.go": userTest,
-	}
 	for name, content := range files {
 		p := filepath.Join(user, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -130,26 +78,110 @@ func TestGoGenerate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Offline: everything comes from this checkout and the module cache.
-	env := append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off")
-	for _, args := range [][]string{
-		{"generate", "./..."},
-		{"vet", "./..."},
-		{"build", "./..."},
-		{"test", "-count=1", "-v", "./..."},
-	} {
+	// Offline: everything comes from this checkout and the module cache,
+	// and no checksum database can vouch for the sums go get records.
+	env := append(os.Environ(), "GOWORK=off", "GOFLAGS=", "GOPROXY=off", "GOSUMDB=off", "GOEXPERIMENT=", "DLC_SIMD_WARNING=")
+	goCmd := func(extraEnv []string, args ...string) (string, error) {
 		cmd := exec.Command("go", args...)
-		cmd.Dir, cmd.Env = user, env
+		cmd.Dir, cmd.Env = user, append(env, extraEnv...)
 		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	mustGo := func(extraEnv []string, args ...string) string {
+		t.Helper()
+		out, err := goCmd(extraEnv, args...)
 		if err != nil {
-			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+			t.Fatalf("%s go %s: %v\n%s", strings.Join(extraEnv, " "), strings.Join(args, " "), err, out)
 		}
+		return out
+	}
+	for _, step := range steps {
+		fields := strings.Fields(step)
+		var stepEnv []string
+		for len(fields) > 0 && strings.Contains(fields[0], "=") {
+			stepEnv, fields = append(stepEnv, fields[0]), fields[1:]
+		}
+		if len(fields) < 2 || fields[0] != "go" {
+			t.Fatalf("documented step %q is not a go command", step)
+		}
+		args := fields[1:]
+		switch {
+		case args[0] == "get":
+			// The page's local-checkout variant: this checkout, at v0.0.0.
+			mustGo(nil, "mod", "edit", "-replace", "github.com/dlc-dev/dlc="+root)
+			for i, a := range args {
+				args[i] = strings.Replace(a, "@latest", "@v0.0.0", 1)
+			}
+		case args[0] == "mod" && args[1] == "tidy":
+			// Offline, tidy cannot fetch the test-only modules of the
+			// tool's dependencies, which it would only list in go.sum.
+			args = append(args, "-e")
+		}
+		out := mustGo(stepEnv, args...)
 		if args[0] == "test" {
-			t.Logf("%s", out)
+			t.Logf("%s go %s:\n%s", strings.Join(stepEnv, " "), strings.Join(args, " "), out)
+		}
+	}
+	gomod, err := os.ReadFile(filepath.Join(user, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\ntool github.com/dlc-dev/dlc/cmd/dlc\n", "\nrequire github.com/dlc-dev/dlc v0.0.0\n"} {
+		if !strings.Contains(string(gomod), want) {
+			t.Errorf("after the documented steps go.mod lacks %q:\n%s", strings.TrimSpace(want), gomod)
 		}
 	}
 	generated, err := os.ReadFile(filepath.Join(user, "blobs", "model.go"))
 	if err != nil || !strings.HasPrefix(string(generated), "// Code generated by dlc from blobs.dl. DO NOT EDIT.") {
-		t.Errorf("model.go: %v\n%.200s", err, generated)
+		t.Fatalf("model.go: %v\n%.200s", err, generated)
 	}
+
+	t.Run("portable build warns", func(t *testing.T) {
+		vector := runtime.GOARCH == "amd64" && cpu.X86.HasAVX2 && cpu.X86.HasFMA
+		const warning = "dlc: this program runs the portable kernels"
+		out := mustGo(nil, "test", "-count=1", "-v", "-run", "TestTrainingLowersTheLoss", "./blobs")
+		if got := strings.Contains(out, warning); got != vector {
+			t.Errorf("portable build on a CPU with vector units %v: warning shown %v\n%s", vector, got, out)
+		}
+		out = mustGo([]string{"GOEXPERIMENT=simd"}, "test", "-count=1", "-v", "-run", "TestTrainingLowersTheLoss", "./blobs")
+		if strings.Contains(out, warning) {
+			t.Errorf("the SIMD build warns:\n%s", out)
+		}
+		out = mustGo([]string{"DLC_SIMD_WARNING=off"}, "test", "-count=1", "-v", "-run", "TestTrainingLowersTheLoss", "./blobs")
+		if strings.Contains(out, warning) {
+			t.Errorf("DLC_SIMD_WARNING=off does not silence the warning:\n%s", out)
+		}
+	})
+
+	t.Run("narrow runtime", func(t *testing.T) {
+		out := mustGo(nil, "list", "-deps", "./blobs")
+		for _, heavy := range []string{"github.com/dlc-dev/dlc/runtime\n", "gonum.org/v1/plot", "progressbar", "go-fonts"} {
+			if strings.Contains(out, heavy) {
+				t.Errorf("the generated package depends on %s", strings.TrimSpace(heavy))
+			}
+		}
+	})
+
+	t.Run("version guard", func(t *testing.T) {
+		model := filepath.Join(user, "blobs", "model.go")
+		for _, c := range []struct{ old, new, why string }{
+			{"rt.EnforceVersion(1 - rt.MinVersion)", "rt.EnforceVersion(0 - rt.MinVersion)", "code older than rt.MinVersion"},
+			{"rt.EnforceVersion(rt.MaxVersion - 1)", "rt.EnforceVersion(rt.MaxVersion - 2)", "code newer than rt.MaxVersion"},
+		} {
+			if !strings.Contains(string(generated), c.old) {
+				t.Fatalf("model.go lacks %q", c.old)
+			}
+			if err := os.WriteFile(model, []byte(strings.Replace(string(generated), c.old, c.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := goCmd(nil, "build", "./blobs")
+			if err == nil || !strings.Contains(out, "EnforceVersion") {
+				t.Errorf("%s: go build: %v, want a compile error naming EnforceVersion\n%s", c.why, err, out)
+			}
+		}
+		if err := os.WriteFile(model, generated, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustGo(nil, "build", "./blobs")
+	})
 }

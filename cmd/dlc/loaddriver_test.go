@@ -44,6 +44,25 @@ import (
 var models = map[string]func() runtime.Model{
 %s}
 
+// check stops the driver at a step's error.
+func check(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+func trainStep(m runtime.Model, b *runtime.Batch) float64 {
+	loss, err := m.TrainStep(b)
+	check(err)
+	return loss
+}
+
+func evalStep(m runtime.Model, b *runtime.Batch) (float64, int) {
+	loss, correct, err := m.EvalStep(b)
+	check(err)
+	return loss, correct
+}
+
 func main() {
 	if len(os.Args) < 3 || models[os.Args[2]] == nil {
 		fmt.Fprintln(os.Stderr, "usage: driver train|steps|soak MODEL ...")
@@ -116,13 +135,13 @@ func run(m runtime.Model, n int) string {
 	b := batch(spec)
 	var d digest
 	for range n {
-		d.f64(m.TrainStep(b))
+		d.f64(trainStep(m, b))
 	}
-	loss, correct := m.EvalStep(b)
+	loss, correct := evalStep(m, b)
 	d.f64(loss)
 	d.f64(float64(correct))
 	out := make([]float32, spec.Batch*spec.OutputSize)
-	m.Predict(b, out)
+	check(m.Predict(b, out))
 	for _, v := range out {
 		d.f64(float64(v))
 	}
@@ -169,16 +188,16 @@ func soak(m runtime.Model, n int) {
 	m.Init(spec.Seed)
 	b := batch(spec)
 	out := make([]float32, spec.Batch*spec.OutputSize)
-	r := soakReport{Steps: n, FirstLoss: m.TrainStep(b)}
-	r.TrainAllocs = testing.AllocsPerRun(20, func() { m.TrainStep(b) })
-	r.EvalAllocs = testing.AllocsPerRun(20, func() { m.EvalStep(b); m.Predict(b, out) })
+	r := soakReport{Steps: n, FirstLoss: trainStep(m, b)}
+	r.TrainAllocs = testing.AllocsPerRun(20, func() { trainStep(m, b) })
+	r.EvalAllocs = testing.AllocsPerRun(20, func() { evalStep(m, b); m.Predict(b, out) })
 	start := time.Now()
 	every := max(n/20, 1)
 	for i := range n {
-		r.LastLoss = m.TrainStep(b)
+		r.LastLoss = trainStep(m, b)
 		if i%%50 == 0 {
-			m.EvalStep(b)
-			m.Predict(b, out)
+			evalStep(m, b)
+			check(m.Predict(b, out))
 		}
 		if i%%every == 0 || i == n-1 {
 			r.RSS = append(r.RSS, rss())

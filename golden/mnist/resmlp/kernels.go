@@ -3,8 +3,8 @@
 package resmlp
 
 import (
-	"github.com/dlc-dev/dlc/runtime"
 	kernels "github.com/dlc-dev/dlc/runtime/kernels"
+	"github.com/dlc-dev/dlc/runtime/rt"
 	"math"
 )
 
@@ -232,14 +232,14 @@ func relu_128x256(y, x0 []Float) {
 
 // dropoutMask_128x256 fills mask[128,256] with a dropout mask for each element:
 // 0 with probability 0.1, else 1/(1-p), one draw from rng each.
-func dropoutMask_128x256(mask []Float, rng *runtime.RNG) {
+func dropoutMask_128x256(mask []Float, rng *rt.RNG) {
 	const (
 		rows, d = 128, 256
 		p       = 0.1
 		keep    = 1.1111111111111112 // 1/(1-p): kept values are scaled up so that the expectation is unchanged
 	)
 	mask = mask[:rows*d]
-	runtime.DropoutMask(rng, mask, runtime.DropThreshold(p), Float(keep))
+	rt.DropoutMask(rng, mask, rt.DropThreshold(p), Float(keep))
 }
 
 // mul_128x256 computes mul over 32768 elements.

@@ -93,7 +93,10 @@ func Run(m runtime.Model, train, val runtime.Subset, opt Options) (*Report, erro
 			b, _ = batches.Next()
 		}
 		start := time.Now()
-		loss := m.TrainStep(b)
+		loss, err := m.TrainStep(b)
+		if err != nil {
+			return r, err
+		}
 		trainTime += time.Since(start)
 		if !finite(loss) {
 			r.Diverged = true
@@ -109,7 +112,10 @@ func Run(m runtime.Model, train, val runtime.Subset, opt Options) (*Report, erro
 		}
 		r.Losses = append(r.Losses, loss)
 		if (opt.EvalEvery > 0 && step%opt.EvalEvery == 0) || step == opt.Steps {
-			e := evaluate(m, valBatches, step)
+			e, err := evaluate(m, valBatches, step)
+			if err != nil {
+				return r, err
+			}
 			if !finite(e.ValLoss) {
 				r.Diverged = true
 				break
@@ -122,17 +128,20 @@ func Run(m runtime.Model, train, val runtime.Subset, opt Options) (*Report, erro
 }
 
 // evaluate runs the inference pass over every validation sample.
-func evaluate(m runtime.Model, b *runtime.Batcher, step int) Eval {
+func evaluate(m runtime.Model, b *runtime.Batcher, step int) (Eval, error) {
 	b.EvalOrder()
 	var lossSum float64
 	correct, n := 0, 0
 	for batch, ok := b.Next(); ok; batch, ok = b.Next() {
-		l, c := m.EvalStep(batch)
+		l, c, err := m.EvalStep(batch)
+		if err != nil {
+			return Eval{}, err
+		}
 		lossSum += l
 		correct += c
 		n += batch.N
 	}
-	return Eval{Step: step, ValLoss: lossSum / float64(n), ValAcc: float64(correct) / float64(n)}
+	return Eval{Step: step, ValLoss: lossSum / float64(n), ValAcc: float64(correct) / float64(n)}, nil
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

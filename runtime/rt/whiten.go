@@ -1,4 +1,4 @@
-package runtime
+package rt
 
 import (
 	"cmp"
@@ -34,7 +34,8 @@ type Transform struct {
 
 // Preprocessed is implemented by generated models whose model file asks for
 // an input transform. The training loop fits it on the training split after
-// Init and before the first step.
+// Init and before the first step; until it is fitted (Init zeroes it), the
+// model's steps return ErrUnfitted.
 type Preprocessed interface {
 	Preprocessing() *Transform
 }
@@ -52,17 +53,17 @@ func (t *Transform) Features() int { return numValues(t.Shift) }
 
 // Fit computes the transform from the samples of sub (the training split)
 // and stores it in Scale and Shift.
-func (t *Transform) Fit(sub Subset) error {
+func (t *Transform) Fit(sub Samples) error {
 	return withTightGC(func() error { return t.fit(sub) })
 }
 
-func (t *Transform) fit(sub Subset) error {
+func (t *Transform) fit(sub Samples) error {
 	d := t.Features()
 	switch {
-	case sub.DS == nil || sub.Len() < 2:
-		return fmt.Errorf("fitting the %s input transform needs at least 2 training samples, got %d", t.Kind, sub.Len())
-	case sub.DS.SampleSize() != d:
-		return fmt.Errorf("fitting the %s input transform: samples have %d values but the transform has %d features", t.Kind, sub.DS.SampleSize(), d)
+	case sub == nil || sub.Len() < 2:
+		return fmt.Errorf("fitting the %s input transform needs at least 2 training samples, got %d", t.Kind, samplesLen(sub))
+	case sub.SampleSize() != d:
+		return fmt.Errorf("fitting the %s input transform: samples have %d values but the transform has %d features", t.Kind, sub.SampleSize(), d)
 	case !(t.Eps >= 0):
 		return fmt.Errorf("%s input transform: eps %g is negative", t.Kind, t.Eps)
 	}
@@ -79,7 +80,7 @@ func (t *Transform) fit(sub Subset) error {
 	return fmt.Errorf("unknown input transform %q: want standardize, pca or zca", t.Kind)
 }
 
-func (t *Transform) fitStandardize(sub Subset, mean []float64) error {
+func (t *Transform) fitStandardize(sub Samples, mean []float64) error {
 	if numValues(t.Scale) != len(mean) {
 		return fmt.Errorf("standardize: scale has %d values for %d features", numValues(t.Scale), len(mean))
 	}
@@ -100,7 +101,7 @@ func (t *Transform) fitStandardize(sub Subset, mean []float64) error {
 	return nil
 }
 
-func (t *Transform) fitWhitening(sub Subset, mean []float64) error {
+func (t *Transform) fitWhitening(sub Samples, mean []float64) error {
 	d := len(mean)
 	if numValues(t.Scale) != d*d {
 		return fmt.Errorf("%s: matrix has %d values for %d features", t.Kind, numValues(t.Scale), d)
@@ -168,8 +169,8 @@ func signOfLargest(v mat.Vector) float64 {
 }
 
 // featureMeans is the mean of every feature over the subset.
-func featureMeans(sub Subset) []float64 {
-	mean := make([]float64, sub.DS.SampleSize())
+func featureMeans(sub Samples) []float64 {
+	mean := make([]float64, sub.SampleSize())
 	forSamples(sub, func(x []float32) {
 		for j, v := range x {
 			mean[j] += float64(v)
@@ -183,7 +184,7 @@ func featureMeans(sub Subset) []float64 {
 
 // covariance is the features' covariance over the subset, dividing by N,
 // accumulated from centred chunks of samples.
-func covariance(sub Subset, mean []float64) *mat.SymDense {
+func covariance(sub Samples, mean []float64) *mat.SymDense {
 	d := len(mean)
 	cov := mat.NewSymDense(d, nil)
 	chunk := make([]float64, 0, covarianceChunk*d)
@@ -207,10 +208,10 @@ func covariance(sub Subset, mean []float64) *mat.SymDense {
 
 // forSamples calls f with every sample of the subset, in subset order, as
 // float32 values exactly as batches deliver them; x is reused between calls.
-func forSamples(sub Subset, f func(x []float32)) {
-	x := make([]float32, sub.DS.SampleSize())
-	for _, i := range sub.Idx {
-		sub.DS.CopySample(x, i)
+func forSamples(sub Samples, f func(x []float32)) {
+	x := make([]float32, sub.SampleSize())
+	for i := range sub.Len() {
+		sub.CopySample(x, i)
 		f(x)
 	}
 }

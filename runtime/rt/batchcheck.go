@@ -1,0 +1,112 @@
+package rt
+
+import (
+	"errors"
+	"fmt"
+)
+
+// BatchShape is what a model's batches must hold. Generated steps check
+// every batch against it before they touch their buffers, so that a batch
+// of the wrong size, a label out of range or a short output slice is an
+// error rather than a panic or a silently wrong result. A check allocates
+// only when it fails.
+type BatchShape struct {
+	Model      string // the model's name, which errors start with
+	Batch      int    // the static batch size
+	InputSize  int    // floats per sample
+	Classes    int    // classes of a class label; 0 for regression
+	Targets    int    // real targets per sample, for regression
+	OutputSize int    // floats Predict writes per row
+}
+
+// ErrUnfitted is the error of a step on a model whose input transform is
+// not fitted: its scale is all zeros, as Init leaves it, and every input
+// would be mapped to zero.
+var ErrUnfitted = errors.New("the input transform is not fitted: call Preprocessing().Fit on the training samples after New or Init (or restore a checkpoint)")
+
+// CheckTrain checks b for method (TrainStep, Trace), which runs the whole
+// batch: N is the static batch size and every label is in range.
+func (s *BatchShape) CheckTrain(method string, b *Batch) error {
+	if err := s.checkInput(method, b); err != nil {
+		return err
+	}
+	if b.N != s.Batch {
+		return s.errorf(method, "needs a full batch: N is %d, want %d", b.N, s.Batch)
+	}
+	return s.checkLabels(method, b)
+}
+
+// CheckEval checks b for EvalStep, which scores its first N rows.
+func (s *BatchShape) CheckEval(method string, b *Batch) error {
+	if err := s.checkInput(method, b); err != nil {
+		return err
+	}
+	return s.checkLabels(method, b)
+}
+
+// CheckPredict checks b and out for Predict, which reads no labels and
+// writes OutputSize floats for each of the first N rows into out.
+func (s *BatchShape) CheckPredict(method string, b *Batch, out []float32) error {
+	if err := s.checkInput(method, b); err != nil {
+		return err
+	}
+	if want := b.N * s.OutputSize; len(out) < want {
+		return s.errorf(method, "out holds %d floats; want at least %d (N %d × output size %d)", len(out), want, b.N, s.OutputSize)
+	}
+	return nil
+}
+
+// checkInput checks what every step reads: the batch, its row count and
+// its samples.
+func (s *BatchShape) checkInput(method string, b *Batch) error {
+	switch {
+	case b == nil:
+		return s.errorf(method, "the batch is nil")
+	case b.N < 0 || b.N > s.Batch:
+		return s.errorf(method, "batch N is %d; want 0 to %d rows", b.N, s.Batch)
+	case len(b.X) != s.Batch*s.InputSize:
+		return s.errorf(method, "batch X holds %d floats; want %d (batch size %d × input size %d)", len(b.X), s.Batch*s.InputSize, s.Batch, s.InputSize)
+	}
+	return nil
+}
+
+// checkLabels checks the labels of a batch's first N rows, and that the
+// label slice has the static batch's size.
+func (s *BatchShape) checkLabels(method string, b *Batch) error {
+	if s.Classes == 0 {
+		if want := s.Batch * s.Targets; len(b.Target) != want {
+			return s.errorf(method, "batch Target holds %d floats; want %d (batch size %d × %d targets)", len(b.Target), want, s.Batch, s.Targets)
+		}
+		return nil
+	}
+	if len(b.Class) != s.Batch {
+		return s.errorf(method, "batch Class holds %d labels; want %d (the batch size)", len(b.Class), s.Batch)
+	}
+	for i, c := range b.Class[:b.N] {
+		if c < 0 || int(c) >= s.Classes {
+			return s.errorf(method, "batch has label %d in row %d, but the model has %d classes (labels 0 to %d)", c, i, s.Classes, s.Classes-1)
+		}
+	}
+	return nil
+}
+
+func (s *BatchShape) errorf(method, format string, args ...any) error {
+	return fmt.Errorf("%s: %s: %s", s.Model, method, fmt.Sprintf(format, args...))
+}
+
+// Fitted reports whether an input transform's scale holds fitted values:
+// Init zeroes it, and a fit never leaves it all zero. It stops at the first
+// non-zero value, so on a fitted model it costs next to nothing.
+func Fitted[F float32 | float64](scale []F) bool {
+	for _, v := range scale {
+		if v != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Unfitted is ErrUnfitted, said of the model's method.
+func (s *BatchShape) Unfitted(method string) error {
+	return fmt.Errorf("%s: %s: %w", s.Model, method, ErrUnfitted)
+}

@@ -1,0 +1,65 @@
+package rt
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestBatchShapeChecks(t *testing.T) {
+	cls := BatchShape{Model: "m", Batch: 4, InputSize: 2, Classes: 3, OutputSize: 3}
+	reg := BatchShape{Model: "r", Batch: 4, InputSize: 2, Targets: 2, OutputSize: 2}
+	full := func() *Batch { return &Batch{X: make([]float32, 8), Class: make([]int32, 4), N: 4} }
+	with := func(f func(*Batch)) *Batch { b := full(); f(b); return b }
+	for _, c := range []struct {
+		name string
+		err  error
+		want string // "" for no error
+	}{
+		{"good train", cls.CheckTrain("TrainStep", full()), ""},
+		{"nil", cls.CheckTrain("TrainStep", nil), "m: TrainStep: the batch is nil"},
+		{"short X", cls.CheckEval("EvalStep", with(func(b *Batch) { b.X = b.X[:7] })), "m: EvalStep: batch X holds 7 floats; want 8 (batch size 4 × input size 2)"},
+		{"partial train", cls.CheckTrain("TrainStep", with(func(b *Batch) { b.N = 3 })), "m: TrainStep: needs a full batch: N is 3, want 4"},
+		{"negative N", cls.CheckEval("EvalStep", with(func(b *Batch) { b.N = -1 })), "m: EvalStep: batch N is -1; want 0 to 4 rows"},
+		{"label too big", cls.CheckTrain("TrainStep", with(func(b *Batch) { b.Class[2] = 3 })), "m: TrainStep: batch has label 3 in row 2, but the model has 3 classes (labels 0 to 2)"},
+		{"label negative", cls.CheckEval("EvalStep", with(func(b *Batch) { b.Class[0] = -1 })), "batch has label -1 in row 0"},
+		// EvalStep scores only the first N rows; padding labels are not read.
+		{"padding label", cls.CheckEval("EvalStep", with(func(b *Batch) { b.N, b.Class[3] = 3, 9 })), ""},
+		{"no labels", cls.CheckEval("EvalStep", with(func(b *Batch) { b.Class = nil })), "m: EvalStep: batch Class holds 0 labels; want 4 (the batch size)"},
+		{"predict without labels", cls.CheckPredict("Predict", with(func(b *Batch) { b.Class, b.N = nil, 2 }), make([]float32, 6)), ""},
+		{"short out", cls.CheckPredict("Predict", with(func(b *Batch) { b.N = 2 }), make([]float32, 5)), "m: Predict: out holds 5 floats; want at least 6 (N 2 × output size 3)"},
+		{"regression targets", reg.CheckTrain("TrainStep", &Batch{X: make([]float32, 8), Target: make([]float32, 8), N: 4}), ""},
+		{"short targets", reg.CheckTrain("TrainStep", &Batch{X: make([]float32, 8), Target: make([]float32, 7), N: 4}), "r: TrainStep: batch Target holds 7 floats; want 8 (batch size 4 × 2 targets)"},
+	} {
+		switch {
+		case c.want == "" && c.err != nil:
+			t.Errorf("%s: %v", c.name, c.err)
+		case c.want != "" && (c.err == nil || !strings.Contains(c.err.Error(), c.want)):
+			t.Errorf("%s: got %v, want %q", c.name, c.err, c.want)
+		}
+	}
+	if err := cls.Unfitted("Predict"); !errors.Is(err, ErrUnfitted) || !strings.HasPrefix(err.Error(), "m: Predict: the input transform is not fitted") {
+		t.Errorf("Unfitted: %v", err)
+	}
+}
+
+func TestChecksAllocateNothing(t *testing.T) {
+	s := BatchShape{Model: "m", Batch: 64, InputSize: 10, Classes: 5, OutputSize: 5}
+	b := &Batch{X: make([]float32, 640), Class: make([]int32, 64), N: 64}
+	out := make([]float32, 320)
+	scale := []float32{0, 0, 1}
+	if n := testing.AllocsPerRun(10, func() {
+		_ = s.CheckTrain("TrainStep", b)
+		_ = s.CheckEval("EvalStep", b)
+		_ = s.CheckPredict("Predict", b, out)
+		_ = Fitted(scale)
+	}); n != 0 {
+		t.Errorf("the checks allocate %v times, want 0", n)
+	}
+}
+
+func TestFitted(t *testing.T) {
+	if Fitted(make([]float64, 3)) || !Fitted([]float64{0, 0, 1e-30}) {
+		t.Error("Fitted must be false for all zeros and true otherwise")
+	}
+}

@@ -144,3 +144,12 @@ func (b *Batcher) drawOrder(seed uint64, epoch int) {
 	b.next = 0
 	b.fullOnly = true
 }
+
+// trainSteps is the number of batches of a training pass: the full ones
+// (TrainOrder skips the rest), or the drawn ones of a text.
+func (b *Batcher) trainSteps() int {
+	if b.draws > 0 {
+		return b.draws
+	}
+	return b.sub.Len() / b.size
+}

@@ -61,8 +61,8 @@ func checkRoles(g *ir.Graph) error {
 	}
 	if loss.Op == "softmax_xent" {
 		classes := label.Attrs.Int("classes", 0)
-		if !out.Shape.Equal(ir.Shape{g.Batch, classes}) {
-			return ir.Errorf(out.Loc, "codegen: output %s has shape %s; a %d-class label needs [%d,%d]", out.Label(), out.Shape, classes, g.Batch, classes)
+		if want := append(label.Shape.Clone(), classes); !out.Shape.Equal(want) {
+			return ir.Errorf(out.Loc, "codegen: output %s has shape %s; a %d-class label of shape %s needs %s", out.Label(), out.Shape, classes, label.Shape, want)
 		}
 	} else {
 		if isClassLabel(label) {

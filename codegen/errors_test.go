@@ -40,7 +40,7 @@ func TestGenerateRejects(t *testing.T) {
 		{name: "unknown init", breaks: func(g *ir.Graph) { g.Params[0].Attrs["init"] = "lecun_magic" }, want: `unknown initialisation "lecun_magic"`, atLine: true},
 		{name: "missing fan", breaks: func(g *ir.Graph) { delete(g.Params[0].Attrs, "fan_in") }, want: "needs a positive fan_in", atLine: true},
 		{name: "infinite attribute", breaks: func(g *ir.Graph) { find(g, "adam_update").Attrs["eps"] = math.Inf(1) }, want: "attribute eps is +Inf", atLine: true},
-		{name: "output shape", breaks: func(g *ir.Graph) { g.Output = find(g, "relu") }, want: "a 3-class label needs [6,3]", atLine: true},
+		{name: "output shape", breaks: func(g *ir.Graph) { g.Output = find(g, "relu") }, want: "a 3-class label of shape [6] needs [6,3]", atLine: true},
 		{name: "update read", breaks: func(g *ir.Graph) {
 			upd := find(g, "adam_update")
 			g.Add(&ir.Node{Op: "relu", Inputs: []*ir.Node{upd}, Shape: upd.Shape.Clone(), Phase: ir.Update})

@@ -84,7 +84,8 @@ func epilogueOf(gr *ir.Group) (p gemm, extern []*ir.Node, ok bool) {
 	tail := gr.Nodes[1:]
 	var epi epilogue
 	if tail[0].Op == "bias_add" {
-		if len(tail[0].Shape) != 2 || tail[0].Inputs[0] != anchor {
+		// A bias along the last axis is one per column of the product.
+		if b := tail[0]; len(b.Shape) < 2 || ops.BiasAxis(b) != len(b.Shape)-1 || b.Inputs[0] != anchor {
 			return gemm{}, nil, false
 		}
 		epi.bias = true

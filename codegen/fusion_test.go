@@ -126,8 +126,8 @@ func fusionRequest(t *testing.T, mc modelCase) driverRequest {
 		req.Params[p.Name] = append([]float64(nil), env[p].Data...)
 	}
 	fitPreprocessing(t, g, env, req.Params)
-	req.Train = toDriverBatch(env[input], env[label], g.Batch, g.Batch)
-	req.Evals = []driverBatch{toDriverBatch(env[input], env[label], g.Batch, g.Batch-1)}
+	req.Train = toDriverBatch(env[input], env[label], isClassLabel(label), g.Batch)
+	req.Evals = []driverBatch{toDriverBatch(env[input], env[label], isClassLabel(label), g.Batch-1)}
 	return req
 }
 

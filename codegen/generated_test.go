@@ -133,7 +133,7 @@ func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
 		req.Params[p.Name] = append([]float64(nil), env[p].Data...)
 	}
 	fitPreprocessing(t, g, env, req.Params)
-	req.Train = toDriverBatch(env[input], env[label], g.Batch, g.Batch)
+	req.Train = toDriverBatch(env[input], env[label], isClassLabel(label), g.Batch)
 
 	var wantLosses []float64
 	// The model's own random stream (dropout), as Init(InitSeed) starts it.
@@ -157,8 +157,10 @@ func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
 		copy(pad[label].Data, real[label].Data[:n*rowSize(label)])
 		roundToFloat32(pad[input].Data)
 		roundToFloat32(pad[label].Data)
-		scale(pad[input].Data[n*rowSize(input):], 50)
-		req.Evals = append(req.Evals, toDriverBatch(pad[input], pad[label], g.Batch, n))
+		if input.Attrs.Int("vocab", 0) == 0 { // token ids must stay ids
+			scale(pad[input].Data[n*rowSize(input):], 50)
+		}
+		req.Evals = append(req.Evals, toDriverBatch(pad[input], pad[label], isClassLabel(label), n))
 	}
 	wantLoss, wantCorrect := referenceEval(t, gs, env, padA[input], padA[label], n)
 
@@ -355,20 +357,30 @@ func referenceEval(t *testing.T, gs graphs, env interp.Env, x, y *ops.Tensor, n 
 			lossSum += s / float64(width)
 			continue
 		}
-		label, best, top := int(y.Data[r]), 0, math.Inf(-1)
-		var sum float64
-		for j, v := range row {
-			if v > top {
-				best, top = j, v
+		// A sample's loss is the mean over its positions (one, or T
+		// of per-position labels); correct counts positions.
+		classes := g.Output.Shape[len(g.Output.Shape)-1]
+		positions := width / classes
+		for p := range positions {
+			pos := row[p*classes : (p+1)*classes]
+			label, best, top := int(y.Data[r*positions+p]), 0, math.Inf(-1)
+			var sum float64
+			for j, v := range pos {
+				if v > top {
+					best, top = j, v
+				}
+			}
+			for _, v := range pos {
+				sum += math.Exp(v - top)
+			}
+			lossSum += (top + math.Log(sum) - pos[label]) / float64(positions)
+			if best == label {
+				correct++
 			}
 		}
-		for _, v := range row {
-			sum += math.Exp(v - top)
-		}
-		lossSum += top + math.Log(sum) - row[label]
-		if best == label {
-			correct++
-		}
+	}
+	if positions := rowSize(g.Output) / g.Output.Shape[len(g.Output.Shape)-1]; gs.train.Loss.Op == "softmax_xent" {
+		correct /= positions
 	}
 	return lossSum, correct
 }
@@ -385,13 +397,14 @@ func storageNamed(t *testing.T, g *ir.Graph, n *ir.Node) *ir.Node {
 	return nil
 }
 
-// toDriverBatch converts interpreter tensors into a batch of n real rows.
-func toDriverBatch(x, y *ops.Tensor, batch, n int) driverBatch {
+// toDriverBatch converts interpreter tensors into a batch of n real rows,
+// y holding class labels or real targets.
+func toDriverBatch(x, y *ops.Tensor, classes bool, n int) driverBatch {
 	b := driverBatch{N: n}
 	for _, v := range x.Data {
 		b.X = append(b.X, float32(v))
 	}
-	if len(y.Shape) == 1 {
+	if classes {
 		for _, v := range y.Data {
 			b.Class = append(b.Class, int32(v))
 		}

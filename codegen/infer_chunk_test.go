@@ -350,7 +350,7 @@ func chunkReference(t *testing.T, cc chunkCase, n int) (chunkRequest, chunkWant)
 	roundToFloat32(x.Data)
 	roundToFloat32(y.Data)
 	scale(x.Data[n*rowSize(g.Inputs[0]):], 50)
-	req.Batch = toDriverBatch(x, y, g.Batch, n)
+	req.Batch = toDriverBatch(x, y, isClassLabel(g.Labels[0]), n)
 
 	var want chunkWant
 	want.lossSum, want.correct = referenceEval(t, gs, env, x, y, n)

@@ -62,15 +62,17 @@ func fillKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 	}, nil
 }
 
-// biasShape splits a bias_add shape into rows (axis 0), channels (axis 1,
-// the bias) and the elements per channel after it.
-func biasShape(s ir.Shape) (rows, channels, inner int) {
-	return s[0], s[1], s[2:].Size()
+// biasShape splits the shape s of a bias_add or bias_grad n into rows (the
+// axes before the bias's), channels (the bias's axis) and the elements per
+// channel after it.
+func biasShape(n *ir.Node, s ir.Shape) (rows, channels, inner int) {
+	ax := ops.BiasAxis(n)
+	return s[:ax].Size(), s[ax], s[ax+1:].Size()
 }
 
 // biasAddKernel is y = x + b with b broadcast along axis 1.
 func biasAddKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
-	rows, ch, inner := biasShape(n.Shape)
+	rows, ch, inner := biasShape(n, n.Shape)
 	return kernel{
 		key:  c.kernelKey(n),
 		base: "biasAdd_" + dims(n.Shape),
@@ -114,7 +116,7 @@ func biasAddKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 // plane by plane in vectors.
 func biasGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 	dy := n.Inputs[0].Shape
-	rows, ch, inner := biasShape(dy)
+	rows, ch, inner := biasShape(n, dy)
 	return kernel{
 		key:  c.kernelKey(n),
 		base: "biasGrad_" + dims(dy),

@@ -6,15 +6,24 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
-// Layer norm kernels. x is [rows, d]: each row (sample) is normalised over
-// its d values. As with batch norm, statistics are float64 and the
+// Layer norm kernels. x is [rows, d]: each row (sample, or with the
+// attribute "last" each position of a sequence) is normalised over its d
+// values. As with batch norm, statistics are float64 and the
 // arithmetic follows the reference rules step by step.
 
 // sampleConsts declares the rows and the values per row of x as constants.
-func sampleConsts(s ir.Shape) jen.Code {
-	return jen.Const().Id("rows").Op(",").Id("d").Op("=").List(jen.Lit(s[0]), jen.Lit(s[1:].Size()))
+func sampleConsts(s ir.Shape) jen.Code { return rowConsts(s[0], s[1:].Size(), "d") }
+
+// normRows splits x of a layernorm op n into the rows it normalises and
+// the values per row.
+func normRows(n *ir.Node, s ir.Shape) (rows, d int) {
+	if n.Attrs.Bool("last") {
+		return ops.MatrixOf(s)
+	}
+	return s[0], s[1:].Size()
 }
 
 // rowLoop runs body for every row r, with row its values of x.
@@ -53,14 +62,15 @@ func (c *gen) rowStatsKernel(d int) kernel {
 func layernormKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 	s := n.Shape
 	eps := n.Attrs.Float("eps", 0)
-	stats := c.kernels.use(c.rowStatsKernel(s[1:].Size()))
+	rows, d := normRows(n, s)
+	stats := c.kernels.use(c.rowStatsKernel(d))
 	return kernel{
 		key:  c.kernelKey(n),
 		base: "layernorm_" + dims(s),
 		decl: func(name string) jen.Code {
 			return doc("%s normalises each sample of x%s over its values (eps %g), then scales by gamma and shifts by beta.", name, s, eps).
 				Func().Id(name).Params(jen.List(jen.Id("y"), jen.Id("x"), jen.Id("gamma"), jen.Id("beta")).Add(floats())).Block(
-				sampleConsts(s),
+				rowConsts(rows, d, "d"),
 				reslice("y", expr("rows*d")),
 				reslice("x", expr("rows*d")),
 				reslice("gamma", jen.Id("d")),
@@ -83,7 +93,8 @@ func layernormKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 func layernormGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 	s := n.Shape
 	eps := n.Attrs.Float("eps", 0)
-	stats := c.kernels.use(c.rowStatsKernel(s[1:].Size()))
+	rows, d := normRows(n, s)
+	stats := c.kernels.use(c.rowStatsKernel(d))
 	return kernel{
 		key:  c.kernelKey(n),
 		base: "layernormGrad_" + dims(s),
@@ -92,7 +103,7 @@ func layernormGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 			xhat := "(" + c.wideText("v") + " - mean) * invStd"
 			return doc("%s is the gradient of layernorm with respect to x%s, through each sample's mean and variance.", name, s).
 				Func().Id(name).Params(jen.List(jen.Id("dx"), jen.Id("x"), jen.Id("gamma"), jen.Id("dy")).Add(floats())).Block(
-				sampleConsts(s),
+				rowConsts(rows, d, "d"),
 				reslice("dx", expr("rows*d")),
 				reslice("x", expr("rows*d")),
 				reslice("dy", expr("rows*d")),
@@ -120,14 +131,15 @@ func layernormGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 func layernormGammaGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 	s := n.Inputs[0].Shape
 	eps := n.Attrs.Float("eps", 0)
-	stats := c.kernels.use(c.rowStatsKernel(s[1:].Size()))
+	rows, d := normRows(n, s)
+	stats := c.kernels.use(c.rowStatsKernel(d))
 	return kernel{
 		key:  c.kernelKey(n),
 		base: "layernormGammaGrad_" + dims(s),
 		decl: func(name string) jen.Code {
 			return doc("%s is the gradient of layernorm with respect to gamma: Σ dy·x̂ over the samples of x%s.", name, s).
 				Func().Id(name).Params(jen.List(jen.Id("dgamma"), jen.Id("x"), jen.Id("dy")).Add(floats())).Block(
-				sampleConsts(s),
+				rowConsts(rows, d, "d"),
 				reslice("dgamma", jen.Id("d")),
 				reslice("x", expr("rows*d")),
 				reslice("dy", expr("rows*d")),

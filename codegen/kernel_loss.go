@@ -1,9 +1,12 @@
 package codegen
 
 import (
+	"fmt"
+
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // Loss kernels work in float64 whatever the model's element type: they
@@ -38,10 +41,10 @@ func logSumExpKernel(c *gen) kernel {
 	}
 }
 
-// classDims returns the rows and classes of softmax_xent's logits.
+// classDims returns the rows and classes of softmax_xent's logits (the
+// rows of [batch, time, classes] are batch·time positions).
 func classDims(n *ir.Node) (rows, classes int) {
-	s := n.Inputs[0].Shape
-	return s[0], s[1]
+	return ops.MatrixOf(n.Inputs[0].Shape)
 }
 
 // rowConsts declares the kernel's constant dimensions.
@@ -168,18 +171,29 @@ func (c *gen) evalKernel() kernel {
 }
 
 func (c *gen) evalClassKernel() kernel {
-	rows, classes := c.inf.Output.Shape[0], c.inf.Output.Shape[1]
+	out := c.inf.Output.Shape
+	rows, classes := ops.MatrixOf(out)
+	positions := rows / out[0] // classes per sample: 1, or T of per-position labels
 	lse := c.kernels.use(logSumExpKernel(c))
+	what := "the cross-entropy of the first n rows and counts those"
+	if positions > 1 {
+		what = fmt.Sprintf("over the first n samples the mean cross-entropy of their %d positions, and counts the positions", positions)
+	}
 	return kernel{
-		key:  "eval/softmax_xent/" + c.inf.Output.Shape.String(),
-		base: "evalSoftmaxXent_" + dims(c.inf.Output.Shape),
+		key:  "eval/softmax_xent/" + out.String(),
+		base: "evalSoftmaxXent_" + dims(out),
 		decl: func(name string) jen.Code {
-			return doc("%s sums the cross-entropy of the first n rows and counts those whose arg-max is the label (ties go to the lower class).", name).
-				Func().Id(name).Params(jen.Id("logits").Add(floats()), jen.Id("labels").Add(labels()), jen.Id("n").Int()).
-				Params(jen.Id("lossSum").Float64(), jen.Id("correct").Int()).Block(
+			body := []jen.Code{
 				rowConsts(rows, classes, "classes"),
 				reslice("logits", expr("rows*classes")),
 				jen.Id("n").Op("=").Min(jen.Max(jen.Id("n"), jen.Lit(0)), jen.Id("rows")),
+			}
+			if positions > 1 {
+				body = append(body,
+					jen.Const().Id("positions").Op("=").Lit(positions),
+					jen.Id("n").Op("=").Min(jen.Id("n").Op("*").Id("positions"), jen.Id("rows")))
+			}
+			body = append(body,
 				jen.For(jen.List(jen.Id("r"), jen.Id("l")).Op(":=").Range().Id("labels").Index(jen.Empty(), jen.Id("n"))).Block(
 					jen.Id("row").Op(":=").Add(sub("logits", expr("r*classes"), jen.Id("classes"))),
 					jen.Id("lossSum").Op("+=").Id(lse).Call(jen.Id("row")).Op("-").Add(c.wide(jen.Id("row").Index(jen.Id("l")))),
@@ -188,9 +202,17 @@ func (c *gen) evalClassKernel() kernel {
 						jen.If(jen.Id("v").Op(">").Id("row").Index(jen.Id("best"))).Block(jen.Id("best").Op("=").Id("j")),
 					),
 					jen.If(jen.Id("best").Op("==").Int().Call(jen.Id("l"))).Block(jen.Id("correct").Op("++")),
-				),
-				jen.Return(jen.Id("lossSum"), jen.Id("correct")),
-			)
+				))
+			if positions > 1 {
+				// Per sample, as the trainer divides by samples: the loss is
+				// then nats per token, and correct/samples the token accuracy.
+				body = append(body, jen.Return(jen.Id("lossSum").Op("/").Id("positions"), jen.Id("correct").Op("/").Id("positions")))
+			} else {
+				body = append(body, jen.Return(jen.Id("lossSum"), jen.Id("correct")))
+			}
+			return doc("%s sums %s whose arg-max is the label (ties go to the lower class).", name, what).
+				Func().Id(name).Params(jen.Id("logits").Add(floats()), jen.Id("labels").Add(labels()), jen.Id("n").Int()).
+				Params(jen.Id("lossSum").Float64(), jen.Id("correct").Int()).Block(body...)
 		},
 	}
 }

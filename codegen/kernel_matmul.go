@@ -6,6 +6,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // The scalar matmul is cache-blocked portable code: for each block of nb
@@ -29,12 +30,13 @@ const (
 
 // matmulDims returns M, K, N of c[M,N] = op(a)[M,K] · op(b)[K,N].
 func matmulDims(n *ir.Node) (m, k, nn int) {
-	a := n.Inputs[0].Shape
-	k = a[1]
+	rows, cols := ops.MatrixOf(n.Inputs[0].Shape)
+	k = cols
 	if n.Attrs.Bool("ta") {
-		k = a[0]
+		k = rows
 	}
-	return n.Shape[0], k, n.Shape[1]
+	m, nn = ops.MatrixOf(n.Shape)
+	return m, k, nn
 }
 
 func transposeTag(t bool) string {

@@ -114,6 +114,12 @@ var opKernels = map[string]opKernel{
 	"layernorm_gamma_grad": {label: -1, build: layernormGammaGradKernel},
 	"batch_sum":            {label: -1, build: batchSumKernel},
 	"dropout_mask":         {label: -1, build: dropoutMaskKernel},
+
+	"embedding":      {label: -1, build: embeddingKernel},
+	"embedding_grad": {label: -1, build: embeddingGradKernel},
+	"position_grad":  {label: -1, build: positionGradKernel},
+	"attention":      {label: -1, build: attentionKernel},
+	"attention_grad": {label: -1, build: attentionGradKernel},
 }
 
 // hasKernel reports whether the generator can compute n.

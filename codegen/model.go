@@ -185,6 +185,12 @@ func (c *gen) specMethod(f *jen.File) {
 	if s := runtimeSchedule(c.g); s.Kind == ir.ScheduleCosine {
 		values = append(values, kv("LRSchedule", jen.Lit(s.Kind)))
 	}
+	if v := c.input.Attrs.Int("vocab", 0); v > 0 {
+		values = append(values, kv("Vocab", jen.Lit(v)))
+	}
+	if isClassLabel(c.label) && len(c.label.Shape) == 2 {
+		values = append(values, kv("Positions", jen.Lit(c.label.Shape[1])))
+	}
 	values = append(values, jen.Line())
 	f.Comment("Spec describes the model to the trainer.")
 	f.Func().Add(c.receiver()).Id("Spec").Params().Qual(rtPath, "Spec").Block(

@@ -39,7 +39,7 @@ var userErrors = []userError{
 	// Unknown ops and names.
 	{"unknown op", flatHeader + "h = frobnicate(image)\n" + lossOfH, "4:5", `unknown op "frobnicate"; known ops: `},
 	{"unknown op typo", flatHeader + "h = dens(image, 10)\n" + lossOfH, "4:5", `unknown op "dens" (did you mean "dense"?)`},
-	{"unknown piped op", flatHeader + "h = dense(image, 10) |> attention\n" + lossOfH, "4:25", `unknown op "attention"`},
+	{"unknown piped op", flatHeader + "h = dense(image, 10) |> transformer\n" + lossOfH, "4:25", `unknown op "transformer"`},
 	{"undefined name", flatHeader + "h = dense(imag, 10)\n" + lossOfH, "4:11", `undefined name imag (did you mean "image"?)`},
 	{"name used before its definition", flatHeader + "h = relu(g)\ng = dense(image, 10)\n" + lossOfH, "4:10", "undefined name g"},
 	{"unknown init", flatHeader + "h = dense(image, 10, init = \"xavier\")\n" + lossOfH, "4:29", `unknown init "xavier"`},
@@ -104,7 +104,7 @@ var userErrors = []userError{
 		"cannot add img of shape [32,1,4,4] to a tensor of shape [32,10]: a sum of differing shapes projects its left operand, and only from [batch, features] to [batch, features] or from [batch, channels, height, width] to [batch, channels, height, width] (left operand: input img declared at 2:7; right operand: input v declared at 3:7)"},
 	{"sum of unmatched images", imageHeader + "a = conv2d(image, 4, 3)\nb = conv2d(image, 4, 19)\nh = flatten(a + b) |> dense(10)\n" + lossOfH, "6:15",
 		"no strided 1×1 convolution takes its 26×26 positions to 10×10 (left operand: layer a at 4:5; right operand: layer b at 5:5)"},
-	{"dense on an image", imageHeader + "h = dense(image, 10)\n" + lossOfH, "4:11", "dense needs an input of shape [batch, features], got image of shape [32,1,28,28]"},
+	{"dense on an image", imageHeader + "h = dense(image, 10)\n" + lossOfH, "4:11", "dense needs an input of shape [batch, features] or [batch, time, features], got image of shape [32,1,28,28]"},
 	{"conv2d on a vector", flatHeader + "h = conv2d(image, 3, 3)\n" + lossOfH, "4:12", "conv2d needs an input of shape [batch, channels, height, width], got image of shape [32,784]"},
 	{"kernel larger than the image", imageHeader + "h = conv2d(image, 4, 29) |> flatten |> dense(10)\n" + lossOfH, "4:5", "conv2d: the 29×29 kernel is larger than the 28×28 input of shape [32,1,28,28]"},
 	{"pool larger than the image", imageHeader + "h = maxpool2d(image, 29) |> flatten |> dense(10)\n" + lossOfH, "4:5", "maxpool2d: the 29×29 kernel is larger than the 28×28 input of shape [32,1,28,28]"},

@@ -24,20 +24,24 @@ type ModelDecl struct {
 	Name Name
 }
 
-// InputDecl is "input NAME: [d1, d2, ...]", the shape of one sample.
+// InputDecl is "input NAME: [d1, d2, ...]", the shape of one sample, or
+// "input NAME: tokens(T, V)", a sequence of T token ids below V.
 type InputDecl struct {
-	Pos  Pos
-	Name Name
-	Dims []*NumberLit
+	Pos   Pos
+	Name  Name
+	Dims  []*NumberLit
+	Vocab *NumberLit // V of tokens(T, V); nil for real-valued inputs
 }
 
-// LabelDecl is "label NAME: class(N)", "label NAME: real" or
-// "label NAME: real(k)".
+// LabelDecl is "label NAME: class(N)", "label NAME: class(N, T)" (a
+// class at each of T positions), "label NAME: real" or "label NAME:
+// real(k)".
 type LabelDecl struct {
-	Pos  Pos
-	Name Name
-	Kind Name       // "class" or "real"
-	Size *NumberLit // N or k; nil when not written
+	Pos       Pos
+	Name      Name
+	Kind      Name       // "class" or "real"
+	Size      *NumberLit // N or k; nil when not written
+	Positions *NumberLit // T of class(N, T); nil when not written
 }
 
 // AssignStmt is "NAME = expr".

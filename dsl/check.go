@@ -163,6 +163,9 @@ func (c *checker) inputShape(s *InputDecl) {
 			return
 		}
 	}
+	if s.Vocab != nil && !isWhole(s.Vocab.Value, 2, maxDim) {
+		c.errs.add(s.Vocab.Pos, "vocabulary size must be a whole number from 2 to %d, got %s", maxDim, s.Vocab.Text)
+	}
 }
 
 func (c *checker) labelKind(s *LabelDecl) {
@@ -171,6 +174,8 @@ func (c *checker) labelKind(s *LabelDecl) {
 		c.errs.add(s.Kind.Pos, "a class label needs its number of classes, as in class(10)")
 	case s.Kind.Name == "class" && !isWhole(s.Size.Value, 2, maxDim):
 		c.errs.add(s.Size.Pos, "number of classes must be a whole number from 2 to %d, got %s", maxDim, s.Size.Text)
+	case s.Positions != nil && !isWhole(s.Positions.Value, 1, maxDim):
+		c.errs.add(s.Positions.Pos, "number of positions must be a whole number from 1 to %d, got %s", maxDim, s.Positions.Text)
 	case s.Kind.Name == "real" && s.Size != nil && !isWhole(s.Size.Value, 1, maxDim):
 		c.errs.add(s.Size.Pos, "number of real targets must be a whole number from 1 to %d, got %s", maxDim, s.Size.Text)
 	}

@@ -121,11 +121,7 @@ func TestLowerBCEWithLogits(t *testing.T) {
 
 func TestCNNErrors(t *testing.T) {
 	tail := "\nloss = cross_entropy(dense(flatten(h), 10), digit)\n"
-	cases := []struct {
-		name, src string
-		line, col int
-		msg       string
-	}{
+	cases := []errCase{
 		{"kernel larger than input", imageHeader + "h = conv2d(img, 3, 7)" + tail, 4, 5, "conv2d: the 7×7 kernel is larger than the 8×6 input of shape [32,1,8,6]"},
 		{"kernel larger than padded input", imageHeader + "h = conv2d(img, 3, 9, padding = 1)" + tail, 4, 5, "(10×8 with padding 1)"},
 		{"conv on flat input", header + "h = conv2d(image, 3, 3)" + tail, 4, 12, "conv2d needs an input of shape [batch, channels, height, width], got image of shape [32,784]; declare image inputs with their channels, as in input image: [1, 28, 28]"},
@@ -146,25 +142,12 @@ func TestCNNErrors(t *testing.T) {
 		{"bce shape", "model m\ninput x: [4]\nlabel y: real(2)\nloss = bce_with_logits(dense(x, 3), y)\n", 4, 8, "bce_with_logits: logits have shape [32,3] but target y has shape [32,2]"},
 		{"bce outside the loss", "model m\ninput x: [4]\nlabel y: real(2)\nh = bce_with_logits(x, y)\nloss = mse(dense(x, 2), y)\n", 4, 5, "bce_with_logits is a loss"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := Compile("t.dl", []byte(c.src), LowerOptions{})
-			if err == nil {
-				t.Fatalf("no error for:\n%s", c.src)
-			}
-			for _, e := range dslErrors(t, err) {
-				if e.Pos.Line == c.line && e.Pos.Col == c.col && strings.Contains(e.Msg, c.msg) {
-					return
-				}
-			}
-			t.Errorf("want %d:%d: ...%s...; got:\n%s", c.line, c.col, c.msg, FormatError(err, []byte(c.src)))
-		})
-	}
+	checkErrCases(t, cases)
 }
 
 // The unknown-op message lists the new ops.
 func TestKnownOpsListCNNOps(t *testing.T) {
-	_, err := Compile("t.dl", []byte(header+"h = dense(image, 10) |> attention\n"+lossLine), LowerOptions{})
+	_, err := Compile("t.dl", []byte(header+"h = dense(image, 10) |> transformer\n"+lossLine), LowerOptions{})
 	if err == nil {
 		t.Fatal("no error")
 	}

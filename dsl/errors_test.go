@@ -63,7 +63,7 @@ func TestErrors(t *testing.T) {
 		{"loss in block", header + "block a(x) {\n  loss = x\n  return x\n}\n", 5, 3, "the loss statement belongs at the top level"},
 
 		// Calls.
-		{"unknown op", header + "h = dense(image, 10) |> attention\n" + lossLine, 4, 25, `unknown op "attention"; known ops: avgpool2d, `},
+		{"unknown op", header + "h = dense(image, 10) |> transformer\n" + lossLine, 4, 25, `unknown op "transformer"; known ops: attention, avgpool2d, `},
 		{"unknown op typo", header + "h = dens(image, 10)\n" + lossLine, 4, 5, `unknown op "dens" (did you mean "dense"?)`},
 		{"op in capitals", header + "h = dense(image, 10) |> Relu\n" + lossLine, 4, 25, `unknown op "Relu" (did you mean "relu"?)`},
 		{"op with swapped letters", header + "h = dense(image, 10) |> rleu\n" + lossLine, 4, 25, `unknown op "rleu" (did you mean "relu"?)`},
@@ -90,7 +90,7 @@ func TestErrors(t *testing.T) {
 		// Shapes.
 		{"class count mismatch", header + "h = dense(image, 10)\nloss = cross_entropy(dense(h, 7), digit)\n", 5, 8, "cross_entropy: label digit has 10 classes but the logits have 7 columns (shape [32,7])"},
 		{"residual rank mismatch", "model m\ninput img: [1, 4, 4]\ninput v: [10]\nlabel digit: class(10)\nh = img + v\n" + lossLine, 5, 9, "cannot add img of shape [32,1,4,4] to a tensor of shape [32,10]"},
-		{"dense on images", "model m\ninput img: [1, 28, 28]\nlabel digit: class(10)\nh = dense(img, 10)\n" + lossLine, 4, 11, "dense needs an input of shape [batch, features], got img of shape [32,1,28,28]"},
+		{"dense on images", "model m\ninput img: [1, 28, 28]\nlabel digit: class(10)\nh = dense(img, 10)\n" + lossLine, 4, 11, "dense needs an input of shape [batch, features] or [batch, time, features], got img of shape [32,1,28,28]"},
 		{"mse shape", "model m\ninput x: [4]\nlabel y: real(2)\nloss = mse(dense(x, 3), y)\n", 4, 8, "mse: prediction has shape [32,3] but target y has shape [32,2]"},
 
 		// Labels and the loss statement.
@@ -156,7 +156,7 @@ func TestErrorsDoNotCascade(t *testing.T) {
 
 // Independent mistakes are all reported, in source order.
 func TestErrorsSeveralInSourceOrder(t *testing.T) {
-	src := complete + "train { batch 0 }\nh = dense(image, 10) |> attention\nh = relu(x)\n"
+	src := complete + "train { batch 0 }\nh = dense(image, 10) |> transformer\nh = relu(x)\n"
 	_, err := Compile("t.dl", []byte(src), LowerOptions{})
 	errs := dslErrors(t, err)
 	want := [][2]int{{5, 15}, {6, 25}, {7, 10}}

@@ -121,11 +121,19 @@ func (l *lowerer) topStmt(sc *scope, s Stmt) {
 		for _, d := range s.Dims {
 			shape = append(shape, int(d.Value))
 		}
+		if s.Vocab != nil {
+			l.declare(sc, s.Name, "input", shape, ir.Attrs{"vocab": int(s.Vocab.Value)})
+			return
+		}
 		l.declare(sc, s.Name, "input", shape, nil)
 		l.preprocessInput(sc, s.Name)
 	case *LabelDecl:
 		if s.Kind.Name == "class" {
-			l.declare(sc, s.Name, "label", ir.Shape{l.g.Batch}, ir.Attrs{"classes": int(s.Size.Value)})
+			shape := ir.Shape{l.g.Batch}
+			if s.Positions != nil {
+				shape = append(shape, int(s.Positions.Value))
+			}
+			l.declare(sc, s.Name, "label", shape, ir.Attrs{"classes": int(s.Size.Value)})
 			return
 		}
 		k := 1

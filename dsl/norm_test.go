@@ -147,12 +147,7 @@ y = down(h, 4)
 
 func TestNormErrors(t *testing.T) {
 	block := "block b(x, p) { return x + drop_path(x, p) }\n"
-	cases := []struct {
-		name      string
-		src       string
-		line, col int
-		msg       string
-	}{
+	cases := []errCase{
 		{"dropout of one", header + "h = dense(image, 10) |> dropout(1)\n" + lossLine, 4, 33, "dropout: p must be a number from 0 up to (not including) 1, got 1"},
 		{"negative drop_path", header + "h = drop_path(dense(image, 10), p = -0.5)\n" + lossLine, 4, 37, "drop_path: p must be a number from 0 up to (not including) 1, got -0.5"},
 		{"dropout without p", header + "h = dense(image, 10) |> dropout\n" + lossLine, 4, 25, "dropout needs argument p"},
@@ -166,20 +161,7 @@ func TestNormErrors(t *testing.T) {
 		{"block named linear", header + "block linear(x) { return x }\n" + complete[len(header):], 4, 7, "block linear has the name of a built-in op"},
 		{"drop probability per copy", header + block + "h = repeat 2 b(dense(image, 10), linear(2))\n" + lossLine, 4, 41, "drop_path: p must be a number from 0 up to (not including) 1, got 1"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := Compile("t.dl", []byte(c.src), LowerOptions{})
-			if err == nil {
-				t.Fatalf("no error for:\n%s", c.src)
-			}
-			for _, e := range dslErrors(t, err) {
-				if e.Pos.Line == c.line && e.Pos.Col == c.col && strings.Contains(e.Msg, c.msg) {
-					return
-				}
-			}
-			t.Errorf("want %d:%d: ...%s...; got:\n%s", c.line, c.col, c.msg, FormatError(err, []byte(c.src)))
-		})
-	}
+	checkErrCases(t, cases)
 }
 
 // On images the projection is a strided 1×1 convolution.

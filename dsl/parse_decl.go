@@ -2,7 +2,7 @@ package dsl
 
 import "fmt"
 
-// parseInput parses "input NAME: [d1, d2, ...]".
+// parseInput parses "input NAME: [d1, d2, ...]" or "input NAME: tokens(T, V)".
 func (p *parser) parseInput() (Stmt, bool) {
 	kw := p.next()
 	d := &InputDecl{Pos: kw.Pos}
@@ -13,7 +13,10 @@ func (p *parser) parseInput() (Stmt, bool) {
 	if _, ok = p.expect(tColon, fmt.Sprintf(`":" after input %s`, d.Name.Name)); !ok {
 		return nil, false
 	}
-	open, ok := p.expect(tLBrack, `the sample shape in brackets, as in [784]`)
+	if t := p.tok(); t.Kind == tIdent && t.Text == "tokens" {
+		return p.parseTokens(d)
+	}
+	open, ok := p.expect(tLBrack, `the sample shape in brackets, as in [784], or tokens(length, vocabulary)`)
 	if !ok {
 		return nil, false
 	}
@@ -47,6 +50,29 @@ func (p *parser) parseInput() (Stmt, bool) {
 	}
 }
 
+// parseTokens parses the "tokens(T, V)" of an input declaration.
+func (p *parser) parseTokens(d *InputDecl) (Stmt, bool) {
+	p.next()
+	if _, ok := p.expect(tLParen, `"(" after tokens, as in tokens(64, 256)`); !ok {
+		return nil, false
+	}
+	length, ok := p.parseNumber("the sequence length (a whole number)")
+	if !ok {
+		return nil, false
+	}
+	if _, ok = p.expect(tComma, `"," and the vocabulary size, as in tokens(64, 256)`); !ok {
+		return nil, false
+	}
+	if d.Vocab, ok = p.parseNumber("the vocabulary size (a whole number)"); !ok {
+		return nil, false
+	}
+	if _, ok = p.expect(tRParen, `")" after tokens(length, vocabulary`); !ok {
+		return nil, false
+	}
+	d.Dims = []*NumberLit{length}
+	return d, true
+}
+
 // parseLabel parses "label NAME: class(N)" or "label NAME: real[(k)]".
 func (p *parser) parseLabel() (Stmt, bool) {
 	kw := p.next()
@@ -69,6 +95,12 @@ func (p *parser) parseLabel() (Stmt, bool) {
 	p.next()
 	if d.Size, ok = p.parseNumber("a whole number"); !ok {
 		return nil, false
+	}
+	if d.Kind.Name == "class" && p.tok().Kind == tComma {
+		p.next()
+		if d.Positions, ok = p.parseNumber("the number of positions (a whole number)"); !ok {
+			return nil, false
+		}
 	}
 	if _, ok = p.expect(tRParen, fmt.Sprintf(`")" after %s(%s`, d.Kind.Name, d.Size.Text)); !ok {
 		return nil, false

@@ -44,6 +44,8 @@ type param struct {
 	// target marks a loss's label operand, the one place a label may go:
 	// anywhere else it would feed the answers to the model.
 	target bool
+	// tokens marks the operand a token input may go to (embedding's).
+	tokens bool
 	// check validates a value of the right kind; it returns the problem,
 	// or "" when the value is acceptable.
 	check func(v value) string
@@ -186,6 +188,9 @@ func (p param) checkKind(v value) string {
 	}
 	if p.kind == tensorArg && v.node.Op == "label" && !p.target {
 		return labelMisuse(v.node)
+	}
+	if v.kind == vTensor && v.node.Attrs.Int("vocab", 0) > 0 && !p.tokens {
+		return fmt.Sprintf("token input %s can only be the first argument of embedding, as in embedding(%s, 128)", v.node.Name, v.node.Name)
 	}
 	if p.check != nil {
 		return p.check(v)

@@ -88,7 +88,7 @@ func (c *opCall) param(role string, shape ir.Shape, attrs ir.Attrs) *ir.Node {
 }
 
 // initSchemes are the parameter initialisations the trainer implements.
-var initSchemes = []string{"he_normal", "he_uniform", "xavier_normal", "xavier_uniform", "zeros", "ones"}
+var initSchemes = []string{"he_normal", "he_uniform", "xavier_normal", "xavier_uniform", "gpt_normal", "zeros", "ones"}
 
 func checkInit(v value) string {
 	if slices.Contains(initSchemes, v.text) {

@@ -141,15 +141,16 @@ func excludeList(s string) []string {
 func decayRule(decoupled bool, exclude string) ir.DecayRule {
 	classes := excludeList(exclude)
 	return ir.DecayRule{Decoupled: decoupled,
-		ExcludeBias: slices.Contains(classes, "bias"), ExcludeNorm: slices.Contains(classes, "norm")}
+		ExcludeBias: slices.Contains(classes, "bias"), ExcludeNorm: slices.Contains(classes, "norm"),
+		ExcludeEmbedding: slices.Contains(classes, "embedding")}
 }
 
-var decayClasses = []string{"bias", "norm"}
+var decayClasses = []string{"bias", "norm", "embedding"}
 
 func checkExclude(v value) string {
 	for _, c := range excludeList(v.text) {
 		if !slices.Contains(decayClasses, c) {
-			return fmt.Sprintf("cannot exclude %q from weight decay%s: the classes are bias and norm", c, didYouMean(c, decayClasses))
+			return fmt.Sprintf("cannot exclude %q from weight decay%s: the classes are bias, norm and embedding", c, didYouMean(c, decayClasses))
 		}
 	}
 	return ""

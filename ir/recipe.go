@@ -71,6 +71,7 @@ type DecayRule struct {
 	// The parameter classes spared from decay. A parameter is a bias when
 	// its role (the last part of its name) is b or beta; it is a norm
 	// parameter when it belongs to a normalisation layer (role gamma or
-	// beta, or read by an op whose name ends in "norm").
-	ExcludeBias, ExcludeNorm bool
+	// beta, or read by an op whose name ends in "norm"); an embedding
+	// when an embedding op reads it as a table.
+	ExcludeBias, ExcludeNorm, ExcludeEmbedding bool
 }

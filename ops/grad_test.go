@@ -21,12 +21,14 @@ type operand struct {
 	shape   ir.Shape
 	classes int  // > 0: a class label with this many classes (no gradient)
 	target  bool // a real-valued label (no gradient)
+	tokens  int  // > 0: token ids below this vocabulary (no gradient)
+	mask    bool // a 0/1 attention mask (no gradient)
 	// awayFromZero keeps values off a kink at 0 (relu), so that a
 	// finite-difference step never crosses it.
 	awayFromZero bool
 }
 
-func (o operand) isLabel() bool { return o.classes > 0 || o.target }
+func (o operand) isLabel() bool { return o.classes > 0 || o.target || o.tokens > 0 || o.mask }
 
 type gradCase struct {
 	name     string
@@ -109,6 +111,8 @@ func checkGrad(t *testing.T, c gradCase, seed uint64) {
 			xs[i] = fw.Source("label", name, o.shape, ir.Attrs{"classes": o.classes})
 		case o.target:
 			xs[i] = fw.Source("label", name, o.shape, nil)
+		case o.tokens > 0:
+			xs[i] = fw.Source("input", name, o.shape, ir.Attrs{"vocab": o.tokens})
 		default:
 			xs[i] = fw.Source("input", name, o.shape, nil)
 		}
@@ -125,6 +129,11 @@ func checkGrad(t *testing.T, c gradCase, seed uint64) {
 
 	env := interp.Random(g, seed)
 	for i, o := range c.operands {
+		if o.mask {
+			for j := range env[xs[i]].Data {
+				env[xs[i]].Data[j] = float64(j % 3 % 2) // 0, 1, 0, 0, 1, 0, ...
+			}
+		}
 		if o.awayFromZero {
 			for j, v := range env[xs[i]].Data {
 				env[xs[i]].Data[j] = v + math.Copysign(0.01, v)

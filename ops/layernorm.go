@@ -22,6 +22,11 @@ import (
 //
 // layernorm_gamma_grad(x, dy) {eps}: dL/dgamma = Σ over the batch of dy·x̂.
 // The gradient of beta is batch_sum(dy).
+//
+// With the attribute "last" the three normalise each row of the last axis
+// instead (PyTorch's LayerNorm(width) on [batch, time, width]): gamma and
+// beta have the last axis's shape, and beta's gradient is bias_grad along
+// that axis.
 func init() {
 	Register(&Def{
 		Name:  "layernorm",
@@ -33,16 +38,21 @@ func init() {
 		Grad: func(b *Builder, n *ir.Node, dy *ir.Node) ([]*ir.Node, error) {
 			x, gamma := n.Inputs[0], n.Inputs[1]
 			eps := ir.Attrs{"eps": n.Attrs.Float("eps", 0)}
+			beta := must(b.Op("batch_sum", nil, dy))
+			if n.Attrs.Bool("last") {
+				eps["last"] = true
+				beta = must(b.Op("bias_grad", ir.Attrs{"axis": len(x.Shape) - 1}, dy))
+			}
 			return []*ir.Node{
 				must(b.Op("layernorm_grad", eps, x, gamma, dy)),
 				must(b.Op("layernorm_gamma_grad", eps, x, dy)),
-				must(b.Op("batch_sum", nil, dy)),
+				beta,
 			}, nil
 		},
 		Eval: func(_ *EvalCtx, n *ir.Node, args []*Tensor) *Tensor {
 			x, gamma, beta := args[0], args[1].Data, args[2].Data
 			out := NewTensor(n.Shape)
-			eachSample(x, n.Attrs.Float("eps", 0), func(row []float64, off int, s sampleNorm) {
+			eachSample(x, n, func(row []float64, off int, s sampleNorm) {
 				for j := range row {
 					out.Data[off+j] = gamma[j]*s.xhat(j) + beta[j]
 				}
@@ -63,7 +73,7 @@ func init() {
 		Eval: func(_ *EvalCtx, n *ir.Node, args []*Tensor) *Tensor {
 			x, gamma, dy := args[0], args[1].Data, args[2].Data
 			out := NewTensor(n.Shape)
-			eachSample(x, n.Attrs.Float("eps", 0), func(row []float64, off int, s sampleNorm) {
+			eachSample(x, n, func(row []float64, off int, s sampleNorm) {
 				d := float64(len(row))
 				var sumG, sumGXhat float64
 				for j := range row {
@@ -88,12 +98,12 @@ func init() {
 			if !dy.Equal(x) {
 				return nil, shapeErr("layernorm_gamma_grad: dy has shape %s but x has shape %s", dy, x)
 			}
-			return sampleShape(n.Op, x)
+			return normShape(n, x)
 		},
 		Eval: func(_ *EvalCtx, n *ir.Node, args []*Tensor) *Tensor {
 			x, dy := args[0], args[1].Data
 			out := NewTensor(n.Shape)
-			eachSample(x, n.Attrs.Float("eps", 0), func(row []float64, off int, s sampleNorm) {
+			eachSample(x, n, func(row []float64, off int, s sampleNorm) {
 				for j := range row {
 					out.Data[j] += dy[off+j] * s.xhat(j)
 				}
@@ -111,11 +121,21 @@ func sampleShape(op string, x ir.Shape) (ir.Shape, error) {
 	return x[1:].Clone(), nil
 }
 
+// normShape is the shape of the group a layernorm op normalises: one
+// sample, or with "last" one row of the last axis.
+func normShape(n *ir.Node, x ir.Shape) (ir.Shape, error) {
+	if n.Attrs.Bool("last") && len(x) >= 2 {
+		return x[len(x)-1:].Clone(), nil
+	}
+	return sampleShape(n.Op, x)
+}
+
 // sampleOperands is the shape rule of ops on x (operand 0) with operands
-// of one sample's shape at the given positions; the result has x's shape.
+// of one normalised group's shape at the given positions; the result has
+// x's shape.
 func sampleOperands(n *ir.Node, perSample ...int) (ir.Shape, error) {
 	x := n.Inputs[0].Shape
-	sample, err := sampleShape(n.Op, x)
+	sample, err := normShape(n, x)
 	if err != nil {
 		return nil, err
 	}
@@ -137,10 +157,14 @@ type sampleNorm struct {
 // xhat is the normalised value of the sample's element j.
 func (s sampleNorm) xhat(j int) float64 { return (s.row[j] - s.mean) * s.invStd }
 
-// eachSample calls f with every sample (row) of x, its offset in x.Data and
-// its normalisation.
-func eachSample(x *Tensor, eps float64, f func(row []float64, off int, s sampleNorm)) {
+// eachSample calls f with every normalised group (row) of x, as n's
+// attributes choose it, its offset in x.Data and its normalisation.
+func eachSample(x *Tensor, n *ir.Node, f func(row []float64, off int, s sampleNorm)) {
+	eps := n.Attrs.Float("eps", 0)
 	d := x.Shape[1:].Size()
+	if n.Attrs.Bool("last") {
+		d = x.Shape[len(x.Shape)-1]
+	}
 	for off := 0; off < len(x.Data); off += d {
 		row := x.Data[off : off+d]
 		mean, variance := meanVar(row)

@@ -7,6 +7,11 @@ import (
 // matmul: C = op(A)·op(B), where op transposes when attrs "ta" / "tb" are
 // set. A dense layer's forward product and both of its gradient products
 // are matmuls; the transpose flags spare the code generator a copy.
+//
+// An operand of rank above 2 is the matrix of its rows: [B,T,K] is
+// [B·T, K]. A untransposed keeps its leading axes in C ([B,T,K]·[K,N] is
+// [B,T,N], a dense layer over the last axis of a sequence); transposed it
+// sums over them ([B,T,K]ᵀ·[B,T,N] is [K,N], that layer's weight gradient).
 func init() {
 	Register(&Def{
 		Name:  "matmul",
@@ -14,7 +19,7 @@ func init() {
 		Arity: 2,
 		Shape: func(n *ir.Node) (ir.Shape, error) {
 			a, b := n.Inputs[0].Shape, n.Inputs[1].Shape
-			if len(a) != 2 || len(b) != 2 {
+			if len(a) < 2 || len(b) < 2 {
 				return nil, shapeErr("matmul needs two matrices, got shapes %s and %s", a, b)
 			}
 			m, k := matDims(a, n.Attrs.Bool("ta"))
@@ -22,6 +27,9 @@ func init() {
 			if k != k2 {
 				return nil, shapeErr("matmul: inner dimensions differ: %s has %d columns but %s has %d rows",
 					opName(a, n.Attrs.Bool("ta")), k, opName(b, n.Attrs.Bool("tb")), k2)
+			}
+			if len(a) > 2 && !n.Attrs.Bool("ta") {
+				return append(a[:len(a)-1].Clone(), nn), nil
 			}
 			return ir.Shape{m, nn}, nil
 		},
@@ -45,19 +53,21 @@ func init() {
 			ta, tb := n.Attrs.Bool("ta"), n.Attrs.Bool("tb")
 			a, b := args[0], args[1]
 			out := NewTensor(n.Shape)
-			M, N := n.Shape[0], n.Shape[1]
+			M, N := MatrixOf(n.Shape)
 			_, K := matDims(a.Shape, ta)
+			_, aCols := MatrixOf(a.Shape)
+			_, bCols := MatrixOf(b.Shape)
 			at := func(i, k int) float64 {
 				if ta {
-					return a.Data[k*a.Shape[1]+i]
+					return a.Data[k*aCols+i]
 				}
-				return a.Data[i*a.Shape[1]+k]
+				return a.Data[i*aCols+k]
 			}
 			bt := func(k, j int) float64 {
 				if tb {
-					return b.Data[j*b.Shape[1]+k]
+					return b.Data[j*bCols+k]
 				}
-				return b.Data[k*b.Shape[1]+j]
+				return b.Data[k*bCols+j]
 			}
 			for i := 0; i < M; i++ {
 				for j := 0; j < N; j++ {
@@ -73,12 +83,19 @@ func init() {
 	})
 }
 
-// matDims returns (rows, cols) of op(X) for a matrix of shape s.
+// MatrixOf returns (rows, cols) of the matrix a tensor of shape s is to
+// matmul: its last axis is the columns, every other axis the rows.
+func MatrixOf(s ir.Shape) (rows, cols int) {
+	return s[:len(s)-1].Size(), s[len(s)-1]
+}
+
+// matDims returns (rows, cols) of op(X) for a tensor of shape s.
 func matDims(s ir.Shape, transposed bool) (int, int) {
+	r, c := MatrixOf(s)
 	if transposed {
-		return s[1], s[0]
+		return c, r
 	}
-	return s[0], s[1]
+	return r, c
 }
 
 func opName(s ir.Shape, transposed bool) string {

@@ -8,7 +8,8 @@ import (
 
 // softmax_xent(logits [N,C], labels [N]): the mean over the batch of
 // -log softmax(logits)[label], computed with the log-sum-exp shift so that
-// large logits do not overflow. Labels are class indices.
+// large logits do not overflow. Labels are class indices. Per-position
+// logits [N,T,C] with labels [N,T] are N·T rows, the loss their mean.
 //
 // softmax_xent_grad(logits, labels, dloss): (softmax(logits) - onehot) *
 // dloss / N, the gradient with respect to the logits.
@@ -28,7 +29,7 @@ func init() {
 		},
 		Eval: func(_ *EvalCtx, n *ir.Node, args []*Tensor) *Tensor {
 			logits, labels := args[0], args[1]
-			N, C := logits.Shape[0], logits.Shape[1]
+			N, C := MatrixOf(logits.Shape)
 			var total float64
 			for i := 0; i < N; i++ {
 				row := logits.Data[i*C : (i+1)*C]
@@ -51,7 +52,7 @@ func init() {
 		},
 		Eval: func(_ *EvalCtx, n *ir.Node, args []*Tensor) *Tensor {
 			logits, labels, dloss := args[0], args[1], args[2].Data[0]
-			N, C := logits.Shape[0], logits.Shape[1]
+			N, C := MatrixOf(logits.Shape)
 			out := NewTensor(n.Shape)
 			for i := 0; i < N; i++ {
 				row := logits.Data[i*C : (i+1)*C]
@@ -71,18 +72,21 @@ func init() {
 
 func checkClassLoss(n *ir.Node) error {
 	logits, labels := n.Inputs[0], n.Inputs[1]
-	if len(logits.Shape) != 2 {
-		return shapeErr("cross_entropy needs logits of shape [batch, classes], got %s", logits.Shape)
+	if len(logits.Shape) != 2 && len(logits.Shape) != 3 {
+		return shapeErr("cross_entropy needs logits of shape [batch, classes] or [batch, time, classes], got %s", logits.Shape)
 	}
-	if labels.Op != "label" || len(labels.Shape) != 1 || labels.Attrs.Int("classes", 0) == 0 {
+	if labels.Op != "label" || labels.Attrs.Int("classes", 0) == 0 {
 		return shapeErr("cross_entropy needs a class label, got %s of shape %s", labels.Label(), labels.Shape)
 	}
-	if labels.Shape[0] != logits.Shape[0] {
-		return shapeErr("cross_entropy: logits have batch %d but labels have batch %d", logits.Shape[0], labels.Shape[0])
+	rows := logits.Shape[:len(logits.Shape)-1]
+	if !labels.Shape.Equal(rows) {
+		return shapeErr("cross_entropy: logits of shape %s need labels of shape %s, but label %s has shape %s (the %s)",
+			logits.Shape, rows, labels.Label(), labels.Shape, Origin(labels))
 	}
-	if c := labels.Attrs.Int("classes", 0); c != logits.Shape[1] {
+	cols := logits.Shape[len(logits.Shape)-1]
+	if c := labels.Attrs.Int("classes", 0); c != cols {
 		return shapeErr("cross_entropy: label %s has %d classes but the logits have %d columns (shape %s); the logits come from %s, the label is the %s",
-			labels.Label(), c, logits.Shape[1], logits.Shape, Origin(logits), Origin(labels))
+			labels.Label(), c, cols, logits.Shape, Origin(logits), Origin(labels))
 	}
 	return nil
 }

@@ -113,10 +113,14 @@ func addClipping(g *ir.Graph) error {
 //   - a bias: p's role (the last part of its name) is b or beta;
 //   - a norm parameter: p belongs to a normalisation layer: its role is
 //     gamma or beta, or an op whose name ends in "norm" (batchnorm,
-//     layernorm) reads it.
+//     layernorm) reads it;
+//   - an embedding table: an embedding op reads it.
 func decayExcluded(p *ir.Node, users []*ir.Node, rule ir.DecayRule) bool {
 	role := p.Name[strings.LastIndexByte(p.Name, '.')+1:]
 	if rule.ExcludeBias && (role == "b" || role == "beta") {
+		return true
+	}
+	if rule.ExcludeEmbedding && slices.ContainsFunc(users, func(u *ir.Node) bool { return u.Op == "embedding" }) {
 		return true
 	}
 	if !rule.ExcludeNorm {

@@ -23,6 +23,10 @@ type Batcher struct {
 	next       int   // index in order of the next sample to deliver
 	fullOnly   bool
 	batch      Batch
+	labels     int // class labels per sample
+	// draws, when above 0, makes a training pass that many batches of
+	// samples drawn at random (windows of a text) instead of a shuffle.
+	draws int
 }
 
 // NewBatcher returns a batcher of size samples per batch over sub, ready for
@@ -35,10 +39,14 @@ func NewBatcher(sub Subset, size int) *Batcher {
 		sampleSize: ds.SampleSize(),
 		targets:    ds.TargetsPerSample(),
 		order:      make([]int, sub.Len()),
+		labels:     1,
+	}
+	if ds.Text != nil {
+		b.labels = ds.SampleSize()
 	}
 	b.batch.X = make([]float32, size*b.sampleSize)
-	if ds.Class != nil {
-		b.batch.Class = make([]int32, size)
+	if ds.Class != nil || ds.Text != nil {
+		b.batch.Class = make([]int32, size*b.labels)
 	} else {
 		b.batch.Target = make([]float32, size*b.targets)
 	}
@@ -48,6 +56,11 @@ func NewBatcher(sub Subset, size int) *Batcher {
 
 // TrainOrder starts a shuffled pass of full batches for the given epoch.
 func (b *Batcher) TrainOrder(seed uint64, epoch int) {
+	if b.draws > 0 {
+		b.drawOrder(seed, epoch)
+		return
+	}
+	b.order = b.order[:b.sub.Len()]
 	NewRNG(seed).Derive("shuffle/" + strconv.Itoa(epoch)).Perm(b.order)
 	b.next = 0
 	b.fullOnly = true
@@ -55,6 +68,7 @@ func (b *Batcher) TrainOrder(seed uint64, epoch int) {
 
 // EvalOrder starts a sequential pass over every sample.
 func (b *Batcher) EvalOrder() {
+	b.order = b.order[:b.sub.Len()]
 	for i := range b.order {
 		b.order[i] = i
 	}
@@ -81,6 +95,10 @@ func (b *Batcher) Next() (*Batch, bool) {
 	ds := b.sub.DS
 	for row := range n {
 		i := b.sub.Idx[b.order[b.next+row]]
+		if ds.Text != nil {
+			ds.copyWindow(b.batch.X[row*b.sampleSize:(row+1)*b.sampleSize], b.batch.Class[row*b.labels:(row+1)*b.labels], i)
+			continue
+		}
 		ds.CopySample(b.batch.X[row*b.sampleSize:(row+1)*b.sampleSize], i)
 		if b.batch.Class != nil {
 			b.batch.Class[row] = ds.Class[i]
@@ -99,8 +117,39 @@ func (b *Batcher) Next() (*Batch, bool) {
 func (b *Batcher) padFrom(n int) {
 	clear(b.batch.X[n*b.sampleSize:])
 	if b.batch.Class != nil {
-		clear(b.batch.Class[n:])
+		clear(b.batch.Class[n*b.labels:])
 	} else {
 		clear(b.batch.Target[n*b.targets:])
 	}
+}
+
+// DrawWindows makes every training pass draws batches of samples drawn
+// uniformly at random, with replacement, from the model's random stream
+// (fixed by the seed and the pass): the windows of a text, where a pass
+// over every position is no natural epoch.
+func (b *Batcher) DrawWindows(draws int) {
+	b.draws = draws
+	if n := draws * b.size; cap(b.order) < n {
+		b.order = make([]int, 0, max(n, len(b.order)))
+	}
+}
+
+// drawOrder starts a pass of b.draws batches of random samples.
+func (b *Batcher) drawOrder(seed uint64, epoch int) {
+	rng := NewRNG(seed).Derive("windows/" + strconv.Itoa(epoch))
+	b.order = b.order[:b.draws*b.size]
+	for k := range b.order {
+		b.order[k] = rng.Intn(b.sub.Len())
+	}
+	b.next = 0
+	b.fullOnly = true
+}
+
+// trainSteps is the number of batches of a training pass: the full ones
+// (TrainOrder skips the rest), or the drawn ones of a text.
+func (b *Batcher) trainSteps() int {
+	if b.draws > 0 {
+		return b.draws
+	}
+	return b.sub.Len() / b.size
 }

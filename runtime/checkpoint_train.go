@@ -152,7 +152,7 @@ func (c *checkpointer) resume() (more bool, err error) {
 	return true, nil
 }
 
-func (c *checkpointer) stepsPerEpoch() int { return c.data.Train / c.t.spec.Batch }
+func (c *checkpointer) stepsPerEpoch() int { return c.t.trainB.trainSteps() }
 
 // fits refuses a checkpoint of a run that this one cannot continue
 // identically: another seed or other data.

@@ -24,7 +24,10 @@ type Dataset struct {
 	Class       []int32
 	Target      []float32
 	Groups      []int
-	N           int
+	// Text holds a token model's text (see text.go): sample i is the
+	// window at byte i, its labels the bytes after it.
+	Text []byte
+	N    int
 }
 
 // SampleSize is the number of floats in one sample.
@@ -44,6 +47,12 @@ func (d *Dataset) TargetsPerSample() int {
 // fit an input of [784] or [1,28,28]) and the labels are of the model's kind
 // and range.
 func (d *Dataset) Check(spec Spec) error {
+	if d.Text != nil {
+		return d.checkText(spec)
+	}
+	if spec.Vocab > 0 {
+		return fmt.Errorf("model %s takes token ids: its data is text (-data FILE or FOLDER), not dataset %s", spec.Name, d.Name)
+	}
 	if d.SampleSize() != spec.InputSize() {
 		return fmt.Errorf("dataset %s has samples of shape %s (%d values) but model %s takes input of shape %s (%d values)",
 			d.Name, formatShape(d.SampleShape), d.SampleSize(), spec.Name, formatShape(spec.InputShape), spec.InputSize())

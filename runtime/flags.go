@@ -10,6 +10,8 @@ import (
 // options are a run's settings: the model's defaults overridden by flags.
 type options struct {
 	epochs      int
+	steps       int // stop after this many optimizer steps; 0: run every epoch
+	evalEvery   int // optimizer steps per report of a token model (its "epoch")
 	seed        uint64
 	dataDir     string
 	metricsPath string
@@ -31,6 +33,10 @@ func (o *options) flags(spec Spec) *flag.FlagSet {
 	fs := flag.NewFlagSet(programName(spec), flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are returned, usage printed below
 	fs.IntVar(&o.epochs, "epochs", spec.Epochs, "number of `N` passes over the training set")
+	fs.IntVar(&o.steps, "steps", 0, "stop after `N` optimizer steps (0: after -epochs)")
+	if spec.Vocab > 0 {
+		fs.IntVar(&o.evalEvery, "eval-every", 100, "train `K` steps on random windows, then evaluate and report (a token model's epoch)")
+	}
 	fs.Uint64Var(&o.seed, "seed", spec.Seed, "`S` fixes initialisation, the validation split and shuffling")
 	fs.StringVar(&o.dataDir, "data", defaultDataDir(spec), dataFlagUsage(spec))
 	fs.StringVar(&o.metricsPath, "metrics", "", "write one JSON line of metrics per epoch to `FILE`")
@@ -81,10 +87,19 @@ func (o options) validate(spec Spec) error {
 	if o.epochs < 1 {
 		return fmt.Errorf("-epochs must be at least 1, got %d", o.epochs)
 	}
+	if o.steps < 0 {
+		return fmt.Errorf("-steps must be at least 0, got %d", o.steps)
+	}
+	if spec.Vocab > 0 && o.evalEvery < 1 {
+		return fmt.Errorf("-eval-every must be at least 1, got %d", o.evalEvery)
+	}
 	if o.threads != 1 && o.threads != 2 {
 		return fmt.Errorf("-threads must be 1 or 2, got %d", o.threads)
 	}
 	if o.dataDir == "" {
+		if spec.Vocab > 0 {
+			return errors.New("no text: pass -data PATH, a text file or a folder of them")
+		}
 		if spec.Data == "mnist" {
 			return errors.New("no data folder: pass -data DIR (dlc train finds MNIST by itself)")
 		}

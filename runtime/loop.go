@@ -60,6 +60,10 @@ func newTrainer(m Model, spec Spec, opts options, data splits) *trainer {
 	if data.test.DS != nil && data.test.Len() > 0 {
 		t.testB = NewBatcher(data.test, spec.Batch)
 	}
+	if spec.Vocab > 0 {
+		t.trainB.DrawWindows(opts.evalEvery)
+	}
+
 	t.watch = newWatcher(m)
 	return t
 }
@@ -108,6 +112,9 @@ func (t *trainer) runEpoch(epoch int) (EpochMetrics, error) {
 	m.Step = t.step
 	if m.Seconds > 0 {
 		m.SamplesPerSec = float64(samples) / m.Seconds
+		if t.spec.Vocab > 0 {
+			m.TokensPerSec = m.SamplesPerSec * float64(t.spec.InputSize())
+		}
 	}
 	if t.valB != nil {
 		m.HasVal = true
@@ -148,7 +155,7 @@ func (t *trainer) trainEpoch(epoch int) (meanLoss float64, samples int, err erro
 		}
 		sum, steps, resumed = t.start.lossSum, t.start.batch, t.start.batch
 	}
-	for batch, ok := b.Next(); ok; batch, ok = b.Next() {
+	for batch, ok := b.Next(); ok && (t.opts.steps == 0 || t.step < t.opts.steps); batch, ok = b.Next() {
 		loss, err := t.model.TrainStep(batch)
 		if err != nil {
 			return 0, 0, err
@@ -191,4 +198,18 @@ func checkFinite(loss float64, what string, epoch int) error {
 		return fmt.Errorf("training diverged: %s is %v at epoch %d; try a smaller learning rate", what, loss, epoch)
 	}
 	return nil
+}
+
+// epochsFor is the number of epochs a run takes: -epochs, or with -steps
+// as many as those steps need (a token model's epoch is -eval-every steps).
+func epochsFor(spec Spec, opts options, data splits) int {
+	if opts.steps == 0 {
+		return opts.epochs
+	}
+	per := data.train.Len() / spec.Batch
+	if spec.Vocab > 0 {
+		per = opts.evalEvery
+	}
+	per = max(1, per)
+	return (opts.steps + per - 1) / per
 }

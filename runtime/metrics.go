@@ -20,7 +20,10 @@ type EpochMetrics struct {
 	TestLoss      float64
 	TestAcc       float64
 	SamplesPerSec float64
-	Seconds       float64
+	// TokensPerSec is SamplesPerSec times the tokens of a sample, for a
+	// model with a token input; 0 otherwise.
+	TokensPerSec float64
+	Seconds      float64
 	// TrainEvalLoss and TrainAcc are measured like the validation figures
 	// (inference mode, after the epoch) on a fixed sample of the training
 	// set, so that train − val is a fair gap.
@@ -54,6 +57,7 @@ func (m EpochMetrics) MarshalJSON() ([]byte, error) {
 		TestLoss      *float64      `json:"test_loss,omitempty"`
 		TestAcc       *float64      `json:"test_acc,omitempty"`
 		SamplesPerSec float64       `json:"samples_per_sec"`
+		TokensPerSec  float64       `json:"tokens_per_sec,omitempty"`
 		Seconds       float64       `json:"seconds"`
 		Layers        []LayerHealth `json:"layers,omitempty"`
 	}
@@ -62,6 +66,7 @@ func (m EpochMetrics) MarshalJSON() ([]byte, error) {
 		Step:          m.Step,
 		TrainLoss:     m.TrainLoss,
 		SamplesPerSec: m.SamplesPerSec,
+		TokensPerSec:  m.TokensPerSec,
 		Seconds:       m.Seconds,
 		Layers:        m.Layers,
 	}

@@ -7,8 +7,7 @@ package runtime
 // the training split.
 func (t *trainer) prepareRecipe() error {
 	if s, ok := t.model.(Scheduled); ok {
-		// Only full batches are trained on (Batcher.TrainOrder).
-		s.SetRunLength(RunLength{StepsPerEpoch: t.trainB.sub.Len() / t.spec.Batch, Epochs: t.opts.epochs})
+		s.SetRunLength(RunLength{StepsPerEpoch: t.trainB.trainSteps(), Epochs: t.opts.epochs})
 	}
 	if p, ok := t.model.(Preprocessed); ok && !t.restored {
 		return p.Preprocessing().Fit(t.trainB.sub)

@@ -28,6 +28,10 @@ func loadData(spec Spec, dataPath string) (train, test *Dataset, err error) {
 
 // readData reads the data set in the model's format.
 func readData(spec Spec, dataPath string) (train, test *Dataset, err error) {
+	if spec.Vocab > 0 {
+		text, err := loadText(spec, dataPath)
+		return text, nil, err
+	}
 	switch spec.Files.Format {
 	case "":
 		return LoadMNIST(dataPath)
@@ -41,6 +45,9 @@ func readData(spec Spec, dataPath string) (train, test *Dataset, err error) {
 
 // dataFlagUsage describes -data for the model's kind of data.
 func dataFlagUsage(spec Spec) string {
+	if spec.Vocab > 0 {
+		return "`PATH`: a text file, or a folder whose regular files, sorted by name, are read as one text; its bytes are the tokens"
+	}
 	switch spec.Files.Format {
 	case "csv":
 		return "read the model's CSV files from the folder `PATH`, or the training data from PATH if it is a CSV file"
@@ -199,7 +206,11 @@ func prepareData(spec Spec, seed uint64, train, test *Dataset) (splits, error) {
 	}
 	var s splits
 	var err error
-	s.train, s.val, err = SplitBy(train, spec.SplitBy, spec.Split, seed)
+	if train.Text != nil {
+		s.train, s.val, err = TailSplit(train, spec.Split)
+	} else {
+		s.train, s.val, err = SplitBy(train, spec.SplitBy, spec.Split, seed)
+	}
 	if err != nil {
 		return splits{}, err
 	}

@@ -79,6 +79,7 @@ func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
 // trainModel sets up the reports and runs the training loop on data that
 // has already been checked against the model.
 func trainModel(m Model, spec Spec, opts options, data splits, stdout io.Writer) (err error) {
+	opts.epochs = epochsFor(spec, opts, data)
 	t := newTrainer(m, spec, opts, data)
 	ckpt, err := newCheckpointer(t, data, stdout)
 	if err != nil {

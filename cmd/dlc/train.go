@@ -35,7 +35,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if res.Graph.Train.Data == "mnist" && !hasFlag(trainerArgs, "data") && !hasFlag(trainerArgs, "h") && !hasFlag(trainerArgs, "help") {
+	// A token model reads text, never MNIST: it needs -data.
+	textModel := len(res.Graph.Inputs) > 0 && res.Graph.Inputs[0].Attrs.Int("vocab", 0) > 0
+	if res.Graph.Train.Data == "mnist" && !textModel && !hasFlag(trainerArgs, "data") && !hasFlag(trainerArgs, "h") && !hasFlag(trainerArgs, "help") {
 		dir, err := mnist.Dir()
 		if err != nil {
 			return fmt.Errorf("dlc train: %w (or pass -data DIR)", err)

@@ -34,7 +34,8 @@ func Classes(s ir.Shape, classes int, r *rand.Rand) *ops.Tensor {
 
 // Random returns an environment holding every storage node of g, drawn
 // from a generator seeded with seed: inputs and real-valued targets are
-// N(0, 1), class labels uniform, parameters N(0, 1/fan_in) and state at its
+// N(0, 1) (token ids uniform below their vocabulary, attention masks
+// uniform 0 or 1), class labels uniform, parameters N(0, 1/fan_in) and state at its
 // starting value (zero, or one where its init attribute says "ones").
 // Parameters ignore their init attribute so that gradient checks never start
 // from a degenerate point such as all-zero biases.
@@ -42,7 +43,13 @@ func Random(g *ir.Graph, seed uint64) Env {
 	r := NewRand(seed)
 	env := Env{}
 	for _, n := range g.Inputs {
-		env[n] = Normal(n.Shape, 1, r)
+		if v := n.Attrs.Int("vocab", 0); v > 0 {
+			env[n] = Classes(n.Shape, v, r)
+		} else if n.Attrs.Bool("mask") {
+			env[n] = Classes(n.Shape, 2, r)
+		} else {
+			env[n] = Normal(n.Shape, 1, r)
+		}
 	}
 	for _, n := range g.Labels {
 		if c := n.Attrs.Int("classes", 0); c > 0 {

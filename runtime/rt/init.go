@@ -11,6 +11,7 @@ import (
 //	he_uniform      U(±sqrt(6/fanIn))
 //	xavier_normal   N(0, 2/(fanIn+fanOut))
 //	xavier_uniform  U(±sqrt(6/(fanIn+fanOut)))
+//	gpt_normal      N(0, 0.02²), GPT-2's weights and embeddings
 //	zeros, ones     constants
 //
 // The schemes are those of He et al. (2015) and Glorot and Bengio (2010).
@@ -34,6 +35,8 @@ func InitParam[F float32 | float64](dst []F, kind string, fanIn, fanOut int, r *
 		normal(math.Sqrt(2 / float64(fanIn+fanOut)))
 	case "xavier_uniform":
 		uniform(math.Sqrt(6 / float64(fanIn+fanOut)))
+	case "gpt_normal":
+		normal(0.02)
 	case "zeros":
 		clear(dst)
 	case "ones":

@@ -35,7 +35,17 @@ type Spec struct {
 	// on the run's length ("cosine"), so that a resumed run with other
 	// -epochs can say that the schedule changes; "" otherwise.
 	LRSchedule string
+	// Vocab is the vocabulary of a token input (tokens(T, V)): its
+	// samples are T token ids below Vocab, read from text as bytes; 0 for
+	// real-valued inputs.
+	Vocab int
+	// Positions is the number of class labels per sample: T for a
+	// per-position label class(N, T), 0 for one label per sample.
+	Positions int
 }
+
+// LabelsPerSample is the number of class labels each sample has.
+func (s Spec) LabelsPerSample() int { return max(1, s.Positions) }
 
 // InputSize is the number of floats in one sample.
 func (s Spec) InputSize() int {

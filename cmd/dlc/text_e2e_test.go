@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestTextTraining builds the tiny GPT's trainer, trains it on a small
+// repetitive text with -steps and -eval-every, and checks that the loss
+// falls, that the metrics come every K steps, and that a run stopped and
+// resumed from its checkpoint ends bit-identical to an uninterrupted one.
+func TestTextTraining(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a trainer binary")
+	}
+	dir := t.TempDir()
+	bin := buildTestTrainer(t, "testdata/tiny_gpt.dl", dir)
+	text := filepath.Join(dir, "text.txt")
+	if err := os.WriteFile(text, []byte(strings.Repeat("the quick brown fox jumps over the lazy dog. ", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(ckpt string, steps string, extra ...string) []epochLine {
+		args := append([]string{"-data", text, "-quiet", "-steps", steps, "-eval-every", "25", "-checkpoint", ckpt, "-metrics", ckpt + ".jsonl"}, extra...)
+		trainer(t, bin, args...)
+		return readMetrics(t, ckpt+".jsonl")
+	}
+	want := filepath.Join(dir, "full.safetensors")
+	lines := run(want, "110")
+	if len(lines) != 5 {
+		t.Fatalf("%d metrics lines for 110 steps reported every 25, want 5: %+v", len(lines), lines)
+	}
+	first, last := lines[0], lines[len(lines)-1]
+	if !(last.ValLoss < first.ValLoss-0.3 && last.TrainLoss < first.TrainLoss) {
+		t.Errorf("loss does not fall: first %+v, last %+v", first, last)
+	}
+	if ck := readCheckpoint(t, want); ck.Step != 110 {
+		t.Errorf("the checkpoint is at step %d, want 110", ck.Step)
+	}
+
+	got := filepath.Join(dir, "resumed.safetensors")
+	run(got, "50")
+	run(got, "110", "-resume")
+	sameCheckpoint(t, got, want)
+}

@@ -25,6 +25,9 @@ type Dataset struct {
 	Target      []float32
 	Groups      []int
 	N           int
+	// Features names the feature columns of a CSV file, in the order the
+	// model takes them; nil for other sources.
+	Features []string
 }
 
 // SampleSize is the number of floats in one sample.

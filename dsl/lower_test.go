@@ -95,7 +95,7 @@ func TestLowerDTypeAndDefaults(t *testing.T) {
 	if g.DType != ir.F64 {
 		t.Errorf("dtype %s, want f64", g.DType)
 	}
-	want := ir.TrainConfig{Data: "mnist", Split: 0.1, Batch: 32, Epochs: 1, Seed: 0,
+	want := ir.TrainConfig{Data: "mnist", DataDefault: ir.DataNoTrainBlock, Split: 0.1, Batch: 32, Epochs: 1, Seed: 0,
 		Optimizer: ir.Optimizer{Kind: "sgd", LR: 0.01}}
 	if g.Train != want || g.Batch != 32 {
 		t.Errorf("train %+v batch %d, want %+v batch 32", g.Train, g.Batch, want)

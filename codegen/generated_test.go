@@ -279,7 +279,10 @@ func checkSpec(t *testing.T, g *ir.Graph, got runtime.Spec) {
 	want := runtime.Spec{
 		Name: g.Name, InputShape: g.Inputs[0].Shape[1:],
 		Batch: g.Batch, Epochs: g.Train.Epochs, Seed: g.Train.Seed, Split: g.Train.Split, Data: g.Train.Data,
-		OutputSize: g.Output.Shape[1:].Size(), Hash: ir.Fingerprint(g),
+		DataDefault: g.Train.DataDefault, OutputSize: g.Output.Shape[1:].Size(), Hash: ir.Fingerprint(g),
+	}
+	if g.Train.Recipe.Schedule.Kind == ir.ScheduleCosine {
+		want.LRSchedule = ir.ScheduleCosine
 	}
 	if c := g.Labels[0].Attrs.Int("classes", 0); c > 0 {
 		want.Classes = c

@@ -166,12 +166,16 @@ func benchInference(m Model, data splits, n int, res *BenchResult) error {
 		}
 		return batch
 	}
-	m.Predict(next(), out)
+	if err := m.Predict(next(), out); err != nil {
+		return err
+	}
 	done := 0
 	start := time.Now()
 	for done < n {
 		batch := next()
-		m.Predict(batch, out)
+		if err := m.Predict(batch, out); err != nil {
+			return err
+		}
 		done += batch.N
 	}
 	res.InferN = done
@@ -185,7 +189,9 @@ func benchInference(m Model, data splits, n int, res *BenchResult) error {
 	reps := min(n, 1000)
 	start = time.Now()
 	for range reps {
-		m.Predict(&one, out)
+		if err := m.Predict(&one, out); err != nil {
+			return err
+		}
 	}
 	res.PredictOneSecs = time.Since(start).Seconds() / float64(reps)
 	return nil

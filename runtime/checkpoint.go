@@ -35,6 +35,10 @@ type Checkpoint struct {
 	ModelRNG  *[4]uint64  // the model's own random stream; nil if it has none
 	Early     earlyStop   // early-stopping record, for -patience on resume
 	Data      dataSummary // what was trained on, to refuse other data on resume
+	// Features names the CSV feature columns trained on, in the model's
+	// input order, so that predict finds them by name in a new file; nil
+	// for other data.
+	Features []string
 
 	// Tensors are the model's parameters, then its state (optimizer
 	// moments, running statistics, the fitted input transform).

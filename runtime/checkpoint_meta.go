@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -29,6 +30,7 @@ const (
 	metaTrainSamples = "train_samples"
 	metaValSamples   = "val_samples"
 	metaDataSHA256   = "data_sha256"
+	metaFeatures     = "features" // a JSON array of column names
 )
 
 // checkpointFormat marks a dlc checkpoint; checkpointVersion changes when
@@ -65,6 +67,10 @@ func (c *Checkpoint) metadata(dataSHA256 string) map[string]string {
 	}
 	if c.ModelRNG != nil {
 		meta[metaModelRNG] = formatRNGState(*c.ModelRNG)
+	}
+	if c.Features != nil {
+		names, _ := json.Marshal(c.Features) // strings always encode
+		meta[metaFeatures] = string(names)
 	}
 	return meta
 }
@@ -126,6 +132,11 @@ func parseCheckpointMeta(meta map[string]string) (*Checkpoint, error) {
 		SplitSeed:    r.uint64(metaSplitSeed),
 		Early:        earlyStop{BestLoss: r.float(metaBestLoss), BestEpoch: r.int(metaBestEpoch), Bad: r.int(metaBadEpochs)},
 		Data:         dataSummary{Train: r.int(metaTrainSamples), Val: r.int(metaValSamples)},
+	}
+	if v, ok := meta[metaFeatures]; ok {
+		if json.Unmarshal([]byte(v), &c.Features) != nil {
+			r.fail(metaFeatures, v, "a JSON array of column names")
+		}
 	}
 	if _, ok := meta[metaRunEpochs]; ok { // older checkpoints lack it
 		c.RunEpochs = r.int(metaRunEpochs)

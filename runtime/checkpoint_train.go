@@ -71,12 +71,15 @@ func (c checkpointOptions) best() string {
 // checkpointer saves checkpoints as training goes, stops training early,
 // and stops it on SIGINT or SIGTERM.
 type checkpointer struct {
-	t       *trainer
-	opts    checkpointOptions
-	early   earlyStop
-	data    dataSummary
-	signals *signalWatcher
-	stdout  io.Writer // io.Discard when quiet
+	t     *trainer
+	opts  checkpointOptions
+	early earlyStop
+	data  dataSummary
+	// features are the CSV feature columns trained on (nil for other
+	// data), recorded for predict.
+	features []string
+	signals  *signalWatcher
+	stdout   io.Writer // io.Discard when quiet
 }
 
 func newCheckpointer(t *trainer, data splits, stdout io.Writer) (*checkpointer, error) {
@@ -87,11 +90,12 @@ func newCheckpointer(t *trainer, data splits, stdout io.Writer) (*checkpointer, 
 		stdout = io.Discard
 	}
 	return &checkpointer{
-		t:      t,
-		opts:   t.opts.ckpt,
-		early:  earlyStop{BestLoss: math.Inf(1)},
-		data:   dataSummary{Train: data.train.Len(), Val: data.val.Len()},
-		stdout: stdout,
+		t:        t,
+		opts:     t.opts.ckpt,
+		early:    earlyStop{BestLoss: math.Inf(1)},
+		data:     dataSummary{Train: data.train.Len(), Val: data.val.Len()},
+		features: data.train.DS.Features,
+		stdout:   stdout,
 	}, nil
 }
 
@@ -242,7 +246,7 @@ func (c *checkpointer) save(path string, pos position) error {
 	ck.Epoch, ck.EpochBatches, ck.EpochLossSum = pos.epoch, pos.batch, pos.lossSum
 	ck.Seed, ck.SplitSeed = c.t.opts.seed, c.t.opts.seed
 	ck.RunEpochs = c.t.opts.epochs
-	ck.Early, ck.Data = c.early, c.data
+	ck.Early, ck.Data, ck.Features = c.early, c.data, c.features
 	return SaveCheckpoint(path, ck)
 }
 

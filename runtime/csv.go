@@ -29,6 +29,9 @@ type CSVOptions struct {
 	// Classes is the number of classes when the label is a class index
 	// from 0 to Classes-1; 0 for real-valued targets.
 	Classes int
+	// ID names a column passed through as text (predict's sample ids);
+	// never a feature. Empty for none.
+	ID string
 }
 
 // ReadCSV reads a CSV data set. Every error names the file and the line of
@@ -48,33 +51,50 @@ type csvReader struct {
 	feature []int
 	group   int // -1 without a group column
 	groups  map[string]int
+	id      int      // -1 without an id column
+	ids     []string // the id column's values, row by row
 	ds      *Dataset
 }
 
 // readCSV reads the file and also returns the feature columns it used, so
 // that a test file can be read with the same ones.
 func readCSV(path string, opt CSVOptions) (*Dataset, []string, error) {
-	f, err := os.Open(path)
+	c, err := readCSVRows(path, opt)
 	if err != nil {
 		return nil, nil, err
 	}
+	return c.ds, c.featureNames(), nil
+}
+
+// readCSVRows reads the file, returning the reader with what it read.
+func readCSVRows(path string, opt CSVOptions) (*csvReader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
 	defer f.Close()
-	c := &csvReader{path: path, opt: opt, group: -1, groups: map[string]int{},
+	c := &csvReader{path: path, opt: opt, group: -1, id: -1, groups: map[string]int{},
 		ds: &Dataset{Name: path}}
 	c.r = csv.NewReader(bufio.NewReader(f))
 	c.r.FieldsPerRecord = -1 // column counts are checked here, with a clearer message
 	c.r.ReuseRecord = true
 	if err := c.readHeader(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := c.readRows(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	c.ds.Features = c.featureNames()
+	return c, nil
+}
+
+// featureNames are the names of the feature columns read.
+func (c *csvReader) featureNames() []string {
 	names := make([]string, len(c.feature))
 	for i, col := range c.feature {
 		names[i] = c.header[col]
 	}
-	return c.ds, names, nil
+	return names
 }
 
 func (c *csvReader) readHeader() error {
@@ -117,6 +137,11 @@ func (c *csvReader) readHeader() error {
 			return err
 		}
 	}
+	if c.opt.ID != "" {
+		if c.id, err = find("id", c.opt.ID); err != nil {
+			return err
+		}
+	}
 	for _, name := range c.opt.Features {
 		i, err := find("feature", name)
 		if err != nil {
@@ -129,9 +154,11 @@ func (c *csvReader) readHeader() error {
 
 func (c *csvReader) readRows() error {
 	ds := c.ds
-	if c.opt.Classes > 0 {
+	switch {
+	case len(c.label) == 0: // unlabeled samples, to predict
+	case c.opt.Classes > 0:
 		ds.Class = []int32{}
-	} else {
+	default:
 		ds.Target = []float32{}
 	}
 	if c.group >= 0 {
@@ -171,7 +198,7 @@ func (c *csvReader) readRows() error {
 // value is then reported, rather than the column silently left out).
 func (c *csvReader) chooseFeatures(rec []string, line int) error {
 	for i, v := range rec {
-		if slices.Contains(c.label, i) || i == c.group {
+		if slices.Contains(c.label, i) || i == c.group || i == c.id {
 			continue
 		}
 		v = strings.TrimSpace(v)
@@ -194,13 +221,18 @@ func (c *csvReader) addRow(rec []string, line int) error {
 		}
 		ds.X = append(ds.X, float32(v))
 	}
-	if c.opt.Classes > 0 {
+	if c.id >= 0 {
+		c.ids = append(c.ids, strings.TrimSpace(rec[c.id]))
+	}
+	switch {
+	case len(c.label) == 0:
+	case c.opt.Classes > 0:
 		k, err := c.class(rec, line)
 		if err != nil {
 			return err
 		}
 		ds.Class = append(ds.Class, k)
-	} else {
+	default:
 		for _, col := range c.label {
 			v, err := c.number(rec, col, line, "label")
 			if err != nil {

@@ -28,6 +28,9 @@ type Dataset struct {
 	// window at byte i, its labels the bytes after it.
 	Text []byte
 	N    int
+	// Features names the feature columns of a CSV file, in the order the
+	// model takes them; nil for other sources.
+	Features []string
 }
 
 // SampleSize is the number of floats in one sample.

@@ -262,8 +262,21 @@ func (m *linearModel) Params() []Tensor {
 	}
 }
 
+func (m *linearModel) Predict(b *Batch, out []float32) error {
+	in, k := m.spec.InputSize(), m.spec.Targets
+	for i := range b.N {
+		for t := range k {
+			y := m.b[t]
+			for j, x := range b.X[i*in : (i+1)*in] {
+				y += float64(x) * m.w[j*k+t]
+			}
+			out[i*k+t] = float32(y)
+		}
+	}
+	return nil
+}
+
 // The introspection methods the trainer does not use with this model.
-func (m *linearModel) Predict(b *Batch, out []float32) error { return nil }
 func (m *linearModel) State() []Tensor                       { return nil }
 func (m *linearModel) Grads() []Tensor                       { return nil }
 func (m *linearModel) Trace(*Batch, func(Tensor) bool) error { return nil }

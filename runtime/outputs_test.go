@@ -137,7 +137,7 @@ func TestPredictChecksItsOutputFirst(t *testing.T) {
 
 func TestPlotErrorNamesThePlotNotATemporaryFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gone", "p.png")
-	err := WritePlot(path, "m", []map[string]float64{{"epoch": 1, "train_loss": 1}})
+	err := WritePlot(path, "m", []map[string]float64{{"epoch": 1, "train_loss": 1}}, PlotOptions{})
 	if err == nil || err.Error() != "plot "+path+": no such file or directory" {
 		t.Errorf("got %v", err)
 	}

@@ -44,40 +44,47 @@ func defaultPlotPath(metricsPath string) string {
 }
 
 // curve is one line of the plot: a metrics field over the epochs that
-// have it.
+// have it, drawn in its split's colour and marker (the same in every
+// panel); running is the training loss averaged over the epoch's steps,
+// drawn dashed.
 type curve struct {
-	label string
-	field string
+	label   string
+	field   string
+	split   int // splitTrain, splitVal or splitTest
+	running bool
 }
 
-var (
-	lossCurves = []curve{{"train (running)", "train_loss"}, {"train", "train_eval_loss"}, {"val", "val_loss"}, {"test", "test_loss"}}
-	accCurves  = []curve{{"train", "train_acc"}, {"val", "val_acc"}, {"test", "test_acc"}}
+// The splits' styles: plotutil's colour and marker of that index.
+const (
+	splitTrain = iota
+	splitVal
+	splitTest
 )
+
+var (
+	lossCurves = []curve{{"train (running)", "train_loss", splitTrain, true}, {"train", "train_eval_loss", splitTrain, false},
+		{"val", "val_loss", splitVal, false}, {"test", "test_loss", splitTest, false}}
+	accCurves = []curve{{"train", "train_acc", splitTrain, false}, {"val", "val_acc", splitVal, false}, {"test", "test_acc", splitTest, false}}
+)
+
+// PlotOptions change how the plot is drawn.
+type PlotOptions struct {
+	// LogLoss draws the loss axis on a log scale, when every loss plotted
+	// is positive (a log scale cannot show 0).
+	LogLoss bool
+}
 
 // WritePlot draws the loss (and, when the records have accuracies, the
 // accuracy) curves of metrics records, as written one per line to a
 // metrics file, into a PNG at path. The file is written beside its final
 // name and renamed, so a reader never sees half a PNG.
-func WritePlot(path, title string, records []map[string]float64) error {
+func WritePlot(path, title string, records []map[string]float64, opts PlotOptions) error {
 	if len(records) == 0 {
 		return fmt.Errorf("plot %s: no epochs to plot", path)
 	}
-	panels := []*plot.Plot{}
-	loss, err := panel(title+": loss", "loss", records, lossCurves)
+	panels, err := plotPanels(title, records, opts)
 	if err != nil {
 		return fmt.Errorf("plot %s: %v", path, err)
-	}
-	panels = append(panels, loss)
-	if hasField(records, "val_acc") || hasField(records, "train_acc") || hasField(records, "test_acc") {
-		acc, err := panel(title+": accuracy", "accuracy", records, accCurves)
-		if err != nil {
-			return fmt.Errorf("plot %s: %v", path, err)
-		}
-		// Accuracy tops out at 1: show the range the curves use, up to 1.
-		acc.Y.Min, acc.Y.Max = max(0, min(acc.Y.Min, 1)-0.02), 1
-		acc.Legend.Top = false // the curves climb to the top
-		panels = append(panels, acc)
 	}
 	img := vgimg.NewWith(vgimg.UseWH(plotPanelWidth*vg.Length(len(panels)), plotHeight), vgimg.UseDPI(plotDPI))
 	dc := draw.New(img)
@@ -97,6 +104,31 @@ func WritePlot(path, title string, records []map[string]float64) error {
 	return nil
 }
 
+// plotPanels draws the loss panel and, when the records have
+// accuracies, the accuracy panel.
+func plotPanels(title string, records []map[string]float64, opts PlotOptions) ([]*plot.Plot, error) {
+	loss, err := panel(title+": loss", "loss", records, lossCurves)
+	if err != nil {
+		return nil, err
+	}
+	if opts.LogLoss && allPositive(records, lossCurves) {
+		loss.Y.Scale, loss.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		loss.Y.Label.Text = "loss (log scale)"
+	}
+	panels := []*plot.Plot{loss}
+	if hasField(records, "val_acc") || hasField(records, "train_acc") || hasField(records, "test_acc") {
+		acc, err := panel(title+": accuracy", "accuracy", records, accCurves)
+		if err != nil {
+			return nil, err
+		}
+		// Accuracy tops out at 1: show the range the curves use, up to 1.
+		acc.Y.Min, acc.Y.Max = max(0, min(acc.Y.Min, 1)-0.02), 1
+		acc.Legend.Top = false // the curves climb to the top
+		panels = append(panels, acc)
+	}
+	return panels, nil
+}
+
 // panel plots the given curves against the epoch.
 func panel(title, ylabel string, records []map[string]float64, curves []curve) (*plot.Plot, error) {
 	p := plot.New()
@@ -105,22 +137,47 @@ func panel(title, ylabel string, records []map[string]float64, curves []curve) (
 	p.X.Tick.Marker = epochTicks{}
 	p.Y.Label.Text = ylabel
 	p.Legend.Top = true
-	var lines []any
 	for _, c := range curves {
-		var xys plotter.XYs
-		for _, r := range records {
-			if v, ok := r[c.field]; ok {
-				xys = append(xys, plotter.XY{X: r["epoch"], Y: v})
-			}
+		xys := curvePoints(records, c)
+		if len(xys) == 0 {
+			continue
 		}
-		if len(xys) > 0 {
-			lines = append(lines, c.label, xys)
+		line, points, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, err
 		}
-	}
-	if err := plotutil.AddLinePoints(p, lines...); err != nil {
-		return nil, err
+		line.Color, points.Color, points.Shape = plotutil.Color(c.split), plotutil.Color(c.split), plotutil.Shape(c.split)
+		if c.running {
+			line.Dashes = plotutil.Dashes(1)
+			points.Shape = draw.CrossGlyph{}
+		}
+		p.Add(line, points)
+		p.Legend.Add(c.label, line, points)
 	}
 	return p, nil
+}
+
+// curvePoints are a curve's (epoch, value) points.
+func curvePoints(records []map[string]float64, c curve) plotter.XYs {
+	var xys plotter.XYs
+	for _, r := range records {
+		if v, ok := r[c.field]; ok {
+			xys = append(xys, plotter.XY{X: r["epoch"], Y: v})
+		}
+	}
+	return xys
+}
+
+// allPositive reports whether every value of the curves is above 0.
+func allPositive(records []map[string]float64, curves []curve) bool {
+	for _, c := range curves {
+		for _, xy := range curvePoints(records, c) {
+			if !(xy.Y > 0) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // epochTicks marks whole epochs only, at most about eight of them.

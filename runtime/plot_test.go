@@ -2,11 +2,16 @@ package runtime
 
 import (
 	"bytes"
+	"image"
+	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotutil"
 )
 
 // decodePNG reads a PNG file and returns its size and whether it has more
@@ -47,7 +52,7 @@ func TestWritePlot(t *testing.T) {
 		panels  int
 	}{{"c.png", classifier, 2}, {"r.png", regression, 1}} {
 		path := filepath.Join(dir, c.name)
-		if err := WritePlot(path, "m", c.records); err != nil {
+		if err := WritePlot(path, "m", c.records, PlotOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		w, h, drawn := decodePNG(t, path)
@@ -59,10 +64,10 @@ func TestWritePlot(t *testing.T) {
 	if ww, wh := PlotSize(2); ww != 960 || wh != 384 {
 		t.Errorf("two panels are %d×%d, want 960×384 (10 × 4 inches at 96 dpi)", ww, wh)
 	}
-	if err := WritePlot(filepath.Join(dir, "none.png"), "m", nil); err == nil {
+	if err := WritePlot(filepath.Join(dir, "none.png"), "m", nil, PlotOptions{}); err == nil {
 		t.Error("a plot of no epochs was written")
 	}
-	if err := WritePlot(filepath.Join(dir, "missing", "p.png"), "m", regression); err == nil {
+	if err := WritePlot(filepath.Join(dir, "missing", "p.png"), "m", regression, PlotOptions{}); err == nil {
 		t.Error("a plot into a missing folder reported no error")
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".*")); len(leftovers) > 0 {
@@ -126,5 +131,75 @@ func TestMetricsRecordsRoundTrip(t *testing.T) {
 		if got, ok := r[k]; !ok || got != want {
 			t.Errorf("%s = %v, want %v", k, got, want)
 		}
+	}
+}
+
+// countColour counts the pixels of img in columns [x0, x1) that are c.
+func countColour(img image.Image, x0, x1 int, c color.Color) int {
+	r0, g0, b0, _ := c.RGBA()
+	n := 0
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+		for x := x0; x < x1; x++ {
+			if r, g, b, _ := img.At(x, y).RGBA(); r == r0 && g == g0 && b == b0 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// A split keeps its colour in every panel: with no training sample
+// evaluated and no test set, the accuracy panel holds the validation
+// curve alone, in the validation colour it has in the loss panel.
+func TestPlotKeepsASplitsColourAcrossPanels(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.png")
+	records := []map[string]float64{
+		{"epoch": 1, "train_loss": 0.9, "val_loss": 0.8, "val_acc": 0.5},
+		{"epoch": 2, "train_loss": 0.5, "val_loss": 0.6, "val_acc": 0.7},
+		{"epoch": 3, "train_loss": 0.3, "val_loss": 0.5, "val_acc": 0.8},
+	}
+	if err := WritePlot(path, "m", records, PlotOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := img.Bounds().Dx() / 2
+	train, val := plotutil.Color(splitTrain), plotutil.Color(splitVal)
+	if n := countColour(img, 0, half, val); n == 0 {
+		t.Error("the loss panel has no pixel of the validation colour")
+	}
+	if n := countColour(img, half, img.Bounds().Dx(), val); n == 0 {
+		t.Error("the accuracy panel has no pixel of the validation colour")
+	}
+	if n := countColour(img, half, img.Bounds().Dx(), train); n != 0 {
+		t.Errorf("the accuracy panel, which has no training curve, has %d pixels of the training colour", n)
+	}
+}
+
+func TestPlotLogLossAxis(t *testing.T) {
+	records := []map[string]float64{{"epoch": 1, "train_loss": 0.9, "val_loss": 0.8}, {"epoch": 2, "train_loss": 0.01, "val_loss": 0.02}}
+	panels, err := plotPanels("m", records, PlotOptions{LogLoss: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := panels[0].Y.Scale.(plot.LogScale); !ok {
+		t.Errorf("loss axis scale %T, want a log scale", panels[0].Y.Scale)
+	}
+	// A loss of 0 cannot be drawn on a log scale: the axis stays linear.
+	records[1]["train_loss"] = 0
+	if panels, err = plotPanels("m", records, PlotOptions{LogLoss: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := panels[0].Y.Scale.(plot.LinearScale); !ok {
+		t.Errorf("loss axis scale %T with a zero loss, want linear", panels[0].Y.Scale)
+	}
+	if err := WritePlot(filepath.Join(t.TempDir(), "p.png"), "m", records, PlotOptions{LogLoss: true}); err != nil {
+		t.Error(err)
 	}
 }

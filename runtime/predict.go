@@ -6,43 +6,64 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 )
 
-const predictSynopsis = "-checkpoint FILE -data PATH [-o FILE]"
+const predictSynopsis = "-checkpoint FILE (-data PATH | -input FILE [-id COLUMN]) [-o FILE]"
 
-const predictAbout = `Loads a checkpoint and writes the model's predictions for the test set of
-the data as CSV: the sample's index, then for a classifier the predicted
-class and one probability per class (the softmax of the logits), for a
-regression model the predicted values.`
+const predictAbout = `Loads a checkpoint and writes the model's predictions as CSV, for the test
+set of the data or for the samples of a file of new data: a CSV file (its
+label columns optional), an NPY array or an IDX file (images). Each line
+holds the sample's index (or the -id column's value), then for a classifier
+the predicted class and one probability per class (the softmax of the
+logits), for a regression model the predicted values (named after the label
+columns), then the true label when the data holds it.`
 
 // runPredict is the trainer's predict subcommand.
 func runPredict(m Model, args []string, stdout, stderr io.Writer) error {
 	fs := subcommandFlags(m, "predict")
 	ckptPath := fs.String("checkpoint", "", "the checkpoint `FILE` to load")
 	dataPath := fs.String("data", defaultDataDir(m.Spec()), "the data set whose test samples to predict (`PATH`, as for training)")
+	input := fs.String("input", "", "predict the samples of `FILE` instead: .csv, .npy, or IDX images")
+	idCol := fs.String("id", "", "with a CSV -input, pass its `COLUMN` through as each line's first field")
 	outPath := fs.String("o", "", "write the CSV to `FILE` (default: standard output)")
 	if err := parseSubcommand(fs, predictSynopsis, predictAbout, args, stdout, stderr); err != nil {
 		return err
 	}
-	if err := required(fs, "checkpoint", "data"); err != nil {
+	need := []string{"checkpoint", "data"}
+	if *input != "" {
+		need = need[:1]
+	}
+	if err := required(fs, need...); err != nil {
 		return err
+	}
+	if *idCol != "" && *input == "" {
+		return fmt.Errorf("%s: -id names a column of the -input file", fs.Name())
 	}
 	if err := checkPredictionsFile(*outPath); err != nil {
 		return err
 	}
 	// The fitted input transform, if any, is model state: the checkpoint
 	// restores it and the model's forward pass applies it.
-	if err := loadCheckpointInto(m, *ckptPath); err != nil {
+	ck, err := loadCheckpointInto(m, *ckptPath)
+	if err != nil {
 		return err
 	}
-	test, err := loadTestSet(m.Spec(), *dataPath)
+	var set *predictSet
+	if *input != "" {
+		set, err = readPredictInput(m.Spec(), *input, *idCol, ck.Features)
+	} else {
+		var test *Dataset
+		test, err = loadTestSet(m.Spec(), *dataPath)
+		set = &predictSet{ds: test, labeled: true}
+	}
 	if err != nil {
 		return err
 	}
 	if *outPath == "" {
-		return writePredictions(stdout, m, test)
+		return writePredictions(stdout, m, set)
 	}
-	return writeFileAtomic(*outPath, func(w *bufio.Writer) error { return writePredictions(w, m, test) })
+	return writeFileAtomic(*outPath, func(w *bufio.Writer) error { return writePredictions(w, m, set) })
 }
 
 // checkPredictionsFile checks the -o path before anything is loaded. A
@@ -60,16 +81,16 @@ func checkPredictionsFile(path string) error {
 	return nil
 }
 
-// loadCheckpointInto reads the checkpoint at path into m.
-func loadCheckpointInto(m Model, path string) error {
+// loadCheckpointInto reads the checkpoint at path into m and returns it.
+func loadCheckpointInto(m Model, path string) (*Checkpoint, error) {
 	ck, err := ReadCheckpoint(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := ck.Restore(m); err != nil {
-		return fmt.Errorf("checkpoint %s: %v", path, err)
+		return nil, fmt.Errorf("checkpoint %s: %v", path, err)
 	}
-	return nil
+	return ck, nil
 }
 
 // loadTestSet reads the data set as training does and returns its test
@@ -88,13 +109,13 @@ func loadTestSet(spec Spec, path string) (*Dataset, error) {
 	return test, nil
 }
 
-// writePredictions writes a header line, then one line per test sample.
-func writePredictions(w io.Writer, m Model, test *Dataset) error {
+// writePredictions writes a header line, then one line per sample.
+func writePredictions(w io.Writer, m Model, set *predictSet) error {
 	spec := m.Spec()
 	k := outputSize(spec)
 	bw := bufio.NewWriter(w)
-	bw.WriteString(predictionHeader(spec, k))
-	b := NewBatcher(All(test), spec.Batch)
+	bw.WriteString(predictionHeader(spec, k, set))
+	b := NewBatcher(All(set.ds), spec.Batch)
 	out := make([]float32, spec.Batch*k)
 	probs := make([]float64, k)
 	var line []byte
@@ -105,7 +126,11 @@ func writePredictions(w io.Writer, m Model, test *Dataset) error {
 		}
 		for row := range batch.N {
 			y := out[row*k : (row+1)*k]
-			line = strconv.AppendInt(line[:0], int64(index), 10)
+			if set.ids != nil {
+				line = appendCSVField(line[:0], set.ids[index])
+			} else {
+				line = strconv.AppendInt(line[:0], int64(index), 10)
+			}
 			if spec.Classes > 0 {
 				line = append(line, ',')
 				line = strconv.AppendInt(line, int64(softmax(probs, y)), 10)
@@ -119,6 +144,9 @@ func writePredictions(w io.Writer, m Model, test *Dataset) error {
 					line = strconv.AppendFloat(line, float64(v), 'g', -1, 32)
 				}
 			}
+			if set.labeled {
+				line = appendTruth(line, set.ds, index)
+			}
 			line = append(line, '\n')
 			bw.Write(line)
 			index++
@@ -127,21 +155,72 @@ func writePredictions(w io.Writer, m Model, test *Dataset) error {
 	return bw.Flush()
 }
 
-// predictionHeader names the CSV columns: index, class, p0, p1, ... for a
-// classifier; index, y0, y1, ... for regression.
-func predictionHeader(spec Spec, k int) string {
+// predictionHeader names the CSV columns: index (or the id column),
+// class, p0, p1, ... for a classifier; index and a column per target,
+// named as the label columns (y0, y1, ... when the model names none), for
+// regression; then label, or true_ and each target's name, for the truth.
+func predictionHeader(spec Spec, k int, set *predictSet) string {
 	h := "index"
+	if set.ids != nil {
+		h = string(appendCSVField(nil, set.idName))
+	}
 	if spec.Classes > 0 {
 		h += ",class"
 		for c := range k {
 			h += ",p" + strconv.Itoa(c)
 		}
-	} else {
-		for t := range k {
-			h += ",y" + strconv.Itoa(t)
+		if set.labeled {
+			h += ",label"
+		}
+		return h + "\n"
+	}
+	names := targetNames(spec, k)
+	for _, n := range names {
+		h += "," + string(appendCSVField(nil, n))
+	}
+	if set.labeled {
+		for _, n := range names {
+			h += "," + string(appendCSVField(nil, "true_"+n))
 		}
 	}
 	return h + "\n"
+}
+
+// targetNames names a regression model's outputs after its label columns,
+// or y0, y1, ... when its data has none to match.
+func targetNames(spec Spec, k int) []string {
+	if spec.Files.Label != "" {
+		if cols := columns(spec.Files.Label); len(cols) == k {
+			return cols
+		}
+	}
+	names := make([]string, k)
+	for t := range names {
+		names[t] = "y" + strconv.Itoa(t)
+	}
+	return names
+}
+
+// appendTruth appends sample i's true label: its class, or its targets.
+func appendTruth(line []byte, ds *Dataset, i int) []byte {
+	if ds.Class != nil {
+		line = append(line, ',')
+		return strconv.AppendInt(line, int64(ds.Class[i]), 10)
+	}
+	per := ds.TargetsPerSample()
+	for _, v := range ds.Target[i*per : (i+1)*per] {
+		line = append(line, ',')
+		line = strconv.AppendFloat(line, float64(v), 'g', -1, 32)
+	}
+	return line
+}
+
+// appendCSVField appends s as one CSV field, quoted when it must be.
+func appendCSVField(line []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\r\n") {
+		return append(line, s...)
+	}
+	return append(append(line, '"'), strings.ReplaceAll(s, `"`, `""`)+`"`...)
 }
 
 // softmax writes the probabilities of logits into probs (computed in

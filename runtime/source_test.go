@@ -78,18 +78,26 @@ func TestRunCSV(t *testing.T) {
 	}
 }
 
-func TestRunCSVRegression(t *testing.T) {
-	dir := t.TempDir()
+// lineSpec is a regression model of one target, named label, on two
+// features, x1 and x2, trained on n rows of r.csv in dir, which it writes:
+// label = 2·x1 − x2 + 0.5.
+func lineSpec(t *testing.T, dir, label string, n int) Spec {
+	t.Helper()
 	var b strings.Builder
-	b.WriteString("x1,x2,y\n")
+	b.WriteString("x1,x2," + label + "\n")
 	rng := NewRNG(5)
-	for range 200 {
+	for range n {
 		x1, x2 := rng.Float64(), rng.Float64()
 		fmt.Fprintf(&b, "%g,%g,%g\n", x1, x2, 2*x1-x2+0.5)
 	}
 	writeFile(t, dir, "r.csv", []byte(b.String()), false)
-	spec := Spec{Name: "line", InputShape: []int{2}, Targets: 1, Batch: 10, Epochs: 30, Split: 0.1,
-		Files: DataFiles{Format: "csv", Train: "r.csv", Label: "y"}}
+	return Spec{Name: "line", InputShape: []int{2}, Targets: 1, Batch: 10, Epochs: 30, Split: 0.1,
+		Files: DataFiles{Format: "csv", Train: "r.csv", Label: label}}
+}
+
+func TestRunCSVRegression(t *testing.T) {
+	dir := t.TempDir()
+	spec := lineSpec(t, dir, "y", 200)
 	metrics := filepath.Join(t.TempDir(), "m.jsonl")
 	if _, _, err := run(newLinearModel(spec, 0.3), "-data", dir, "-metrics", metrics, "-quiet"); err != nil {
 		t.Fatal(err)

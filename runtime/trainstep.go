@@ -73,7 +73,8 @@ func loadWeights(m Model, path string) error {
 		return fmt.Errorf("weights %s: %v", path, err)
 	}
 	if st.Metadata[metaFormat] == checkpointFormat {
-		return loadCheckpointInto(m, path)
+		_, err := loadCheckpointInto(m, path)
+		return err
 	}
 	if h := st.Metadata[metaHash]; h != "" && h != m.Spec().Hash {
 		return fmt.Errorf("weights %s are of model %s (architecture %s), but this trainer is for model %s (architecture %s)",

@@ -151,7 +151,7 @@ func TestPredictWritesProbabilities(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(string(content), "\n"), "\n")
-	if lines[0] != "index,class,p0,p1,p2,p3" || len(lines) != 101 {
+	if lines[0] != "index,class,p0,p1,p2,p3,label" || len(lines) != 101 {
 		t.Fatalf("header %q and %d lines, want 100 samples", lines[0], len(lines)-1)
 	}
 	_, test, err := LoadMNIST(data)
@@ -160,10 +160,13 @@ func TestPredictWritesProbabilities(t *testing.T) {
 	}
 	correct := 0
 	for i, line := range lines[1:] {
-		var index, class int
+		var index, class, label int
 		var p [4]float64
-		if _, err := fmt.Sscanf(line, "%d,%d,%g,%g,%g,%g", &index, &class, &p[0], &p[1], &p[2], &p[3]); err != nil || index != i {
+		if _, err := fmt.Sscanf(line, "%d,%d,%g,%g,%g,%g,%d", &index, &class, &p[0], &p[1], &p[2], &p[3], &label); err != nil || index != i {
 			t.Fatalf("line %q: %v", line, err)
+		}
+		if int32(label) != test.Class[i] {
+			t.Errorf("line %q: true label %d, want %d", line, label, test.Class[i])
 		}
 		if sum := p[0] + p[1] + p[2] + p[3]; math.Abs(sum-1) > 1e-5 {
 			t.Errorf("line %q: probabilities sum to %v", line, sum)
@@ -193,7 +196,7 @@ func TestPredictErrors(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 	stdout, _, err := run(newSoftmaxModel(digitsSpec(), 0.5), "predict", "-h")
-	if err != nil || !strings.Contains(stdout, "Usage: digits predict -checkpoint FILE -data PATH [-o FILE]") {
+	if err != nil || !strings.Contains(stdout, "Usage: digits predict -checkpoint FILE (-data PATH | -input FILE [-id COLUMN]) [-o FILE]") {
 		t.Errorf("predict -h: %v\n%s", err, stdout)
 	}
 }

@@ -12,12 +12,14 @@ import (
 // table and the plot.
 type viewOptions struct {
 	plotPath string
+	logLoss  bool
 	health   bool
 	progress bool
 }
 
 func (v *viewOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&v.plotPath, "plot", "", "at the end, draw the loss and accuracy curves into the PNG `FILE` (default: beside -metrics, named .png)")
+	fs.BoolVar(&v.logLoss, "plot-log", false, "draw the plot's loss axis on a log scale")
 	fs.BoolVar(&v.health, "health", false, "after every epoch, print each layer's gradient norm, weight norm and their ratio")
 	fs.BoolVar(&v.progress, "progress", true, "show a progress bar with rate and time left while an epoch trains (only on a terminal)")
 }
@@ -83,7 +85,7 @@ func (v *views) finish(runErr *error) {
 			records = fromFile
 		}
 	}
-	err := WritePlot(v.plotPath, v.t.spec.Name, records)
+	err := WritePlot(v.plotPath, v.t.spec.Name, records, PlotOptions{LogLoss: v.t.opts.view.logLoss})
 	if err != nil && *runErr == nil {
 		*runErr = fmt.Errorf("training finished, but the plot was not written: %v", err)
 	}

@@ -208,21 +208,21 @@ func TestCheckpointsOfAGeneratedTrainer(t *testing.T) {
 			t.Fatal(err)
 		}
 		lines := strings.Split(strings.TrimSpace(string(content)), "\n")
-		if lines[0] != "index,class,p0,p1,p2" || len(lines) != 1+test.N {
+		if lines[0] != "index,class,p0,p1,p2,label" || len(lines) != 1+test.N {
 			t.Fatalf("header %q, %d rows; want %d", lines[0], len(lines)-1, test.N)
 		}
 		correct := 0
 		for i, line := range lines[1:] {
 			f := strings.Split(line, ",")
-			p := make([]float64, len(f)-2)
+			p := make([]float64, len(f)-3) // index, class, probabilities, label
 			sum := 0.0
 			for j := range p {
 				p[j], _ = strconv.ParseFloat(f[2+j], 64)
 				sum += p[j]
 			}
 			class, _ := strconv.Atoi(f[1])
-			if f[0] != strconv.Itoa(i) || math.Abs(sum-1) > 1e-5 || p[class] != slices.Max(p) {
-				t.Fatalf("row %q: want index %d, probabilities summing to 1, the class the most probable", line, i)
+			if f[0] != strconv.Itoa(i) || math.Abs(sum-1) > 1e-5 || p[class] != slices.Max(p) || f[len(f)-1] != strconv.Itoa(int(test.Class[i])) {
+				t.Fatalf("row %q: want index %d, probabilities summing to 1, the class the most probable, the true label last", line, i)
 			}
 			if int32(class) == test.Class[i] {
 				correct++

@@ -263,7 +263,7 @@ func (tc tensorCheck) describe() string {
 		tc.name, tc.shape, tc.checked, tc.shape.Size(), tc.worst, tc.largest)
 	unsure := ""
 	if tc.unsure > 0 {
-		unsure = fmt.Sprintf(", %d inconclusive (estimates %.1e apart)", tc.unsure, tc.spread)
+		unsure = fmt.Sprintf(", %d inconclusive (numeric uncertainty up to %.1e)", tc.unsure, tc.spread)
 	}
 	switch {
 	case !tc.ok():

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dlc-dev/dlc/internal/testdriver"
 	"github.com/dlc-dev/dlc/runtime"
 )
 
@@ -148,7 +149,7 @@ type tensor struct {
 	Data  []float64
 }
 
-` + driverSteps + `func main() {
+` + testdriver.Steps + `func main() {
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -323,26 +324,3 @@ func runDriver(t *testing.T, bin string, req driverRequest) driverReply {
 	}
 	return rep
 }
-
-// driverSteps are the step helpers of the test drivers: the test's batches
-// all fit the model, so a step's error stops the driver.
-const driverSteps = `// check stops the driver at a step's error.
-func check(err error) {
-	if err != nil {
-		panic(err)
-	}
-}
-
-func trainStep(m runtime.Model, b *runtime.Batch) float64 {
-	loss, err := m.TrainStep(b)
-	check(err)
-	return loss
-}
-
-func evalStep(m runtime.Model, b *runtime.Batch) (float64, int) {
-	loss, correct, err := m.EvalStep(b)
-	check(err)
-	return loss, correct
-}
-
-`

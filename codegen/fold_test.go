@@ -11,6 +11,7 @@ import (
 
 	"github.com/dlc-dev/dlc/dsl"
 	"github.com/dlc-dev/dlc/internal/interp"
+	"github.com/dlc-dev/dlc/internal/testdriver"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/passes"
 )
@@ -59,7 +60,7 @@ type stage struct {
 	Folded, Unfolded  []float32
 }
 
-` + driverSteps + `func main() {
+` + testdriver.Steps + `func main() {
 	var req request
 	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
 		fmt.Fprintln(os.Stderr, err)

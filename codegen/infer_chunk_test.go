@@ -11,6 +11,7 @@ import (
 
 	"github.com/dlc-dev/dlc/dsl"
 	"github.com/dlc-dev/dlc/internal/interp"
+	"github.com/dlc-dev/dlc/internal/testdriver"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
 	"github.com/dlc-dev/dlc/passes"
@@ -156,7 +157,7 @@ type reply struct {
 	Allocs     float64
 }
 
-` + driverSteps + `func main() {
+` + testdriver.Steps + `func main() {
 	var reqs []request
 	if err := json.NewDecoder(os.Stdin).Decode(&reqs); err != nil {
 		panic(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/dlc-dev/dlc/codegen"
 	"github.com/dlc-dev/dlc/compiler"
 	"github.com/dlc-dev/dlc/compiler/build"
+	"github.com/dlc-dev/dlc/internal/testdriver"
 )
 
 // The load driver is one program holding several generated model packages,
@@ -44,26 +45,7 @@ import (
 var models = map[string]func() runtime.Model{
 %s}
 
-// check stops the driver at a step's error.
-func check(err error) {
-	if err != nil {
-		panic(err)
-	}
-}
-
-func trainStep(m runtime.Model, b *runtime.Batch) float64 {
-	loss, err := m.TrainStep(b)
-	check(err)
-	return loss
-}
-
-func evalStep(m runtime.Model, b *runtime.Batch) (float64, int) {
-	loss, correct, err := m.EvalStep(b)
-	check(err)
-	return loss, correct
-}
-
-func main() {
+` + testdriver.Steps + `func main() {
 	if len(os.Args) < 3 || models[os.Args[2]] == nil {
 		fmt.Fprintln(os.Stderr, "usage: driver train|steps|soak MODEL ...")
 		os.Exit(2)

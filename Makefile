@@ -32,9 +32,11 @@ gpt:
 	$(GO) run ./cmd/dlc build examples/text/gpt.dl -o gpt
 	./gpt -data gpt-corpus.txt -steps $(GPT_STEPS) -eval-every 100 -metrics gpt-metrics.jsonl -checkpoint gpt.safetensors
 
-# The test suite: unit, golden, gradient-check and end-to-end tests.
+# The test suite: unit, golden, gradient-check and end-to-end tests. The
+# timeout is per package: the code generator's and the command's tests
+# build many trainers, which takes minutes on a loaded two-core machine.
 test: fmt-check vet
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
 
 # Rewrite the golden files (IR dumps and generated Go) of every example.
 golden:

@@ -34,10 +34,13 @@ import "math"
 // (fma32 in the scalar forms, exactly the instruction's rounding) and
 // divisions, in the same order: so the scalar and vector forms give the
 // same bits on every ISA, and the results do not depend on how a slice
-// is split (threads, fused tiles). TestVMathAccuracy measures the error against float64 and
-// docs/kernels.md gives the bounds.
+// is split (threads, fused tiles). TestVMathAccuracy measures the error
+// against float64 and docs/kernels.md gives the bounds.
 
-// Coefficients, lowest degree first.
+// Coefficients, lowest degree first: each polynomial interpolates its
+// function at the degree+1 Chebyshev nodes of its interval (in float64,
+// from math.Exp, math.Tanh, math.Erf and math.Erfc), converted to powers
+// of its variable and rounded to float32.
 var (
 	// e^r on |r| ≤ ln2/2.
 	expPoly = [...]float32{1, 1, 0.5, 0.16666415, 0.04166635, 0.008375126, 0.0013941108}

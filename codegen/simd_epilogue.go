@@ -111,7 +111,8 @@ func tailName(kernel string, simd bool) string {
 
 // tailDecl declares the function that applies the epilogue (for the SIMD
 // drivers: its ops after the vector ones) to rows [i0,i1) and columns
-// [j0,j1) of x.C in place, element by element, with each op's Emit rule.
+// [j0,j1) of x.C in place: element by element with each op's Emit rule,
+// or, for a float32 tail with a vector kernel, a row at a time.
 func (p gemm) tailDecl(kernel string, simd bool) jen.Code {
 	name := tailName(kernel, simd)
 	from, withBias := 0, p.epi.bias

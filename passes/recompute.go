@@ -62,12 +62,15 @@ func recomputeElementwise(g *ir.Graph, opt *Options) error {
 
 // cheapCandidates are the forward values worth recomputing: elementwise,
 // deterministic, computed (not storage, not a view), and neither the
-// output nor the loss, which are read after the step.
+// output nor the loss, which are read after the step. Transcendental ops
+// (those with a vector kernel: gelu, tanh, sigmoid and their gradients)
+// are not cheap: recomputing gelu took a third of its share of a training
+// step, for one activation's memory.
 func cheapCandidates(g *ir.Graph) []*ir.Node {
 	var out []*ir.Node
 	for _, n := range g.Nodes {
 		d := ops.Lookup(n.Op)
-		if n.Phase != ir.Forward || d == nil || d.Kind != ops.Elementwise || !recomputable(n) ||
+		if n.Phase != ir.Forward || d == nil || d.Kind != ops.Elementwise || d.Kernel != "" || !recomputable(n) ||
 			n == g.Output || n == g.Loss || isStorage(n) || IsView(n) {
 			continue
 		}

@@ -20,8 +20,9 @@ import "math"
 //   - sigmoid: 1/(1+e^−|x|) for x ≥ 0, e^−|x|/(1+e^−|x|) below (no
 //     overflow, subnormal results kept).
 //   - erfc(z), z ≥ 0 = e^−z²·t·Q(t), t = 1/(1+z/2), Q of degree 10 on
-//     z ∈ [0, 10.25]; −z² is split exactly into a float32 pair (Dekker's
-//     product) so that e^−z² has float32 accuracy where z² is large.
+//     z ∈ [0, 10.25]; −z² is split exactly into a float32 pair (a fused
+//     multiply-add gives the low part) so that e^−z² has float32
+//     accuracy where z² is large.
 //   - erf: x·P(x²) below |x| = 0.5, 1 − erfc(|x|) above, with x's sign.
 //   - gelu(x) = x·Φ(x), Φ(−|x|) = erfc(|x|/√2)/2 with e^−x²/2 from x
 //     itself (not from the rounded |x|/√2), Φ(|x|) = 1 − Φ(−|x|): no
@@ -29,14 +30,17 @@ import "math"
 //     down to subnormal results.
 //   - gelu_grad(x, dy) = dy·(Φ(x) + x·φ(x)) with the same Φ and e^−x²/2.
 //
-// Every form computes with float32 multiplies and adds, never fused
-// (each product is rounded before it is added), and divisions, in the
-// same order: so the scalar and vector forms give the same bits on every
-// ISA, and the results do not depend on how a slice is split (threads,
-// fused tiles). TestVMathAccuracy measures the error against float64 and
-// docs/kernels.md gives the bounds.
+// Every form computes with float32 multiplies, adds, fused multiply-adds
+// (fma32 in the scalar forms, exactly the instruction's rounding) and
+// divisions, in the same order: so the scalar and vector forms give the
+// same bits on every ISA, and the results do not depend on how a slice
+// is split (threads, fused tiles). TestVMathAccuracy measures the error
+// against float64 and docs/kernels.md gives the bounds.
 
-// Coefficients, lowest degree first.
+// Coefficients, lowest degree first: each polynomial interpolates its
+// function at the degree+1 Chebyshev nodes of its interval (in float64,
+// from math.Exp, math.Tanh, math.Erf and math.Erfc), converted to powers
+// of its variable and rounded to float32.
 var (
 	// e^r on |r| ≤ ln2/2.
 	expPoly = [...]float32{1, 1, 0.5, 0.16666415, 0.04166635, 0.008375126, 0.0013941108}
@@ -57,7 +61,6 @@ const (
 	magicBits  = 0x4b400000
 	expLow     = -104 // e^x below this rounds to 0
 	expHigh    = 89   // and above this to +Inf
-	splitMask  = 0xfffff000
 	erfcCentre = 0.58
 	tanhSmall  = 0.625
 	erfSmall   = 0.5
@@ -68,11 +71,32 @@ const (
 	signBit    = 0x80000000
 )
 
-// horner32 evaluates c at x, each product rounded before the add.
+// fma32 is a·b + c rounded once to float32, as the vector forms' fused
+// multiply-add computes it. a·b is exact in float64; the sum is rounded
+// to float64 "to odd" (its last bit set when inexact), after which the
+// rounding to float32 is the correct one: plain rounding twice would
+// differ in the last bit when the first lands on a float32 midpoint.
+func fma32(a, b, c float32) float32 {
+	p := float64(a) * float64(b)
+	s := p + float64(c)
+	t := s - p
+	if e := (p - (s - t)) + (float64(c) - t); e != 0 && s-s == 0 {
+		if bits := math.Float64bits(s); bits&1 == 0 {
+			if (e > 0) == (s > 0) {
+				s = math.Float64frombits(bits + 1)
+			} else {
+				s = math.Float64frombits(bits - 1)
+			}
+		}
+	}
+	return float32(s)
+}
+
+// horner32 evaluates c at x.
 func horner32(c []float32, x float32) float32 {
 	p := c[len(c)-1]
 	for i := len(c) - 2; i >= 0; i-- {
-		p = float32(p*x) + c[i]
+		p = fma32(p, x, c[i])
 	}
 	return p
 }
@@ -81,8 +105,8 @@ func horner32(c []float32, x float32) float32 {
 // and powers of x: a chain of dependent operations about a third as long
 // as Horner's, which bounds the vector forms' speed.
 
-// mulAdd is a + b·c, the product rounded first.
-func mulAdd(a, b, c float32) float32 { return a + float32(b*c) }
+// mulAdd is a + b·c, fused.
+func mulAdd(a, b, c float32) float32 { return fma32(b, c, a) }
 
 // estrin6 evaluates the degree-6 c at x, the first two terms added last
 // (for exp they are 1 + r, most of the value).
@@ -123,15 +147,11 @@ func expParts(a, b float32) float32 {
 	return y
 }
 
-// square is x² as hi + lo exactly (Dekker's product, x split into two
-// 12-bit halves).
+// square is x² as hi + lo exactly: the fused x·x − hi is the rounding
+// error of hi.
 func square(x float32) (hi, lo float32) {
-	xh := math.Float32frombits(math.Float32bits(x) & splitMask)
-	xl := x - xh
 	hi = x * x
-	cross := float32(xh * xl)
-	lo = float32(float32(float32(xh*xh)-hi)+float32(cross+cross)) + float32(xl*xl)
-	return hi, lo
+	return hi, fma32(x, x, -hi)
 }
 
 // erfcQ is t·Q(t) for z ≥ 0: erfc(z) = erfcQ(z)·e^−z².
@@ -164,7 +184,7 @@ func Tanh32(x float32) float32 {
 	ax := abs32(x)
 	if ax < tanhSmall {
 		u := x * x
-		return x + float32(x*float32(u*horner32(tanhPoly[:], u)))
+		return fma32(x, float32(u*horner32(tanhPoly[:], u)), x)
 	}
 	e := expParts(ax+ax, 0)
 	return withSign(1-2/(e+1), x)

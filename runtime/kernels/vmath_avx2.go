@@ -17,12 +17,12 @@ func bc8(v float32) f32x8 { return archsimd.BroadcastFloat32x8(v) }
 func horner8(c []float32, x f32x8) f32x8 {
 	p := bc8(c[len(c)-1])
 	for i := len(c) - 2; i >= 0; i-- {
-		p = p.Mul(x).Add(bc8(c[i]))
+		p = p.MulAdd(x, bc8(c[i]))
 	}
 	return p
 }
 
-func mulAdd8(a, b, c f32x8) f32x8 { return a.Add(b.Mul(c)) }
+func mulAdd8(a, b, c f32x8) f32x8 { return b.MulAdd(c, a) }
 
 func estrin6x8(c *[7]float32, x f32x8) f32x8 {
 	x2 := x.Mul(x)
@@ -57,12 +57,8 @@ func expParts8(a, b f32x8) f32x8 {
 }
 
 func square8(x f32x8) (hi, lo f32x8) {
-	xh := x.AsUint32x8().And(archsimd.BroadcastUint32x8(splitMask)).AsFloat32x8()
-	xl := x.Sub(xh)
 	hi = x.Mul(x)
-	cross := xh.Mul(xl)
-	lo = xh.Mul(xh).Sub(hi).Add(cross.Add(cross)).Add(xl.Mul(xl))
-	return hi, lo
+	return hi, x.MulAdd(x, neg8(hi))
 }
 
 func erfcQ8(z f32x8) f32x8 {
@@ -100,7 +96,7 @@ func exp8(x f32x8) f32x8 { return expParts8(x, bc8(0)) }
 func tanh8(x f32x8) f32x8 {
 	ax := abs8(x)
 	u := x.Mul(x)
-	small := x.Add(x.Mul(u.Mul(horner8(tanhPoly[:], u))))
+	small := x.MulAdd(u.Mul(horner8(tanhPoly[:], u)), x)
 	e := expParts8(ax.Add(ax), bc8(0))
 	big := withSign8(bc8(1).Sub(bc8(2).Div(e.Add(bc8(1)))), x)
 	return small.Merge(big, ax.Less(bc8(tanhSmall)))

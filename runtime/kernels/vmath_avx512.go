@@ -15,12 +15,12 @@ func bc16(v float32) f32x16 { return archsimd.BroadcastFloat32x16(v) }
 func horner16(c []float32, x f32x16) f32x16 {
 	p := bc16(c[len(c)-1])
 	for i := len(c) - 2; i >= 0; i-- {
-		p = p.Mul(x).Add(bc16(c[i]))
+		p = p.MulAdd(x, bc16(c[i]))
 	}
 	return p
 }
 
-func mulAdd16(a, b, c f32x16) f32x16 { return a.Add(b.Mul(c)) }
+func mulAdd16(a, b, c f32x16) f32x16 { return b.MulAdd(c, a) }
 
 func estrin6x16(c *[7]float32, x f32x16) f32x16 {
 	x2 := x.Mul(x)
@@ -55,12 +55,8 @@ func expParts16(a, b f32x16) f32x16 {
 }
 
 func square16(x f32x16) (hi, lo f32x16) {
-	xh := x.AsUint32x16().And(archsimd.BroadcastUint32x16(splitMask)).AsFloat32x16()
-	xl := x.Sub(xh)
 	hi = x.Mul(x)
-	cross := xh.Mul(xl)
-	lo = xh.Mul(xh).Sub(hi).Add(cross.Add(cross)).Add(xl.Mul(xl))
-	return hi, lo
+	return hi, x.MulAdd(x, neg16(hi))
 }
 
 func erfcQ16(z f32x16) f32x16 {
@@ -98,7 +94,7 @@ func exp16(x f32x16) f32x16 { return expParts16(x, bc16(0)) }
 func tanh16(x f32x16) f32x16 {
 	ax := abs16(x)
 	u := x.Mul(x)
-	small := x.Add(x.Mul(u.Mul(horner16(tanhPoly[:], u))))
+	small := x.MulAdd(u.Mul(horner16(tanhPoly[:], u)), x)
 	e := expParts16(ax.Add(ax), bc16(0))
 	big := withSign16(bc16(1).Sub(bc16(2).Div(e.Add(bc16(1)))), x)
 	return small.Merge(big, ax.Less(bc16(tanhSmall)))

@@ -2,6 +2,8 @@ package kernels
 
 import (
 	"math"
+	"math/big"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -194,4 +196,33 @@ func TestVMathMatchesScalar(t *testing.T) {
 			}
 		}
 	})
+}
+
+// fma32 rounds a·b + c once, as the vector instruction does: checked
+// against exact arithmetic, on random operands whose product and addend
+// overlap (where rounding twice would go wrong) and on a float32 midpoint.
+func TestFMA32RoundsOnce(t *testing.T) {
+	exact := func(a, b, c float32) float32 {
+		p := new(big.Float).SetPrec(200).Mul(big.NewFloat(float64(a)), big.NewFloat(float64(b)))
+		f, _ := p.Add(p, big.NewFloat(float64(c))).Float32()
+		return f
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 200000 {
+		a := math.Float32frombits(r.Uint32()&0x807fffff | uint32(100+r.IntN(50))<<23)
+		b := math.Float32frombits(r.Uint32()&0x807fffff | uint32(100+r.IntN(50))<<23)
+		c := float32(float64(a) * float64(b) * (r.Float64()*4 - 2))
+		if i%2 == 1 {
+			c = -float32(float64(a) * float64(b)) // the product's rounding error
+		}
+		if got, want := fma32(a, b, c), exact(a, b, c); math.Float32bits(got) != math.Float32bits(want) {
+			t.Fatalf("fma32(%g, %g, %g) = %g, want %g", a, b, c, got, want)
+		}
+	}
+	// a·b + c = 2³⁰ + 2⁷ + 2⁶ − 2⁻⁴⁰ rounds in float64 to the float32
+	// midpoint 2³⁰ + 2⁷ + 2⁶, whose even neighbour is the wrong one.
+	a, b, c := float32(1+0x1p-23), float32(64-0x1p-17), float32(0x1p30+0x1p7)
+	if got, want := fma32(a, b, c), exact(a, b, c); got != want || want != 0x1p30+0x1p7 {
+		t.Errorf("fma32 at a midpoint = %g, want %g", got, want)
+	}
 }

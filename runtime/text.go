@@ -115,3 +115,18 @@ func TailSplit(d *Dataset, frac float64) (train, val Subset, err error) {
 	}
 	return Subset{DS: d, Idx: trainIdx}, Subset{DS: d, Idx: valIdx}, nil
 }
+
+// checkTokenIDs checks that the inputs of a token model are whole numbers
+// below its vocabulary, naming the first that is not.
+func checkTokenIDs(spec Spec, path string, x []float32) error {
+	if spec.Vocab == 0 {
+		return nil
+	}
+	for i, v := range x {
+		if v != float32(int(v)) || v < 0 || int(v) >= spec.Vocab {
+			return fmt.Errorf("%s: element %d (sample %d, position %d) is token id %v, outside model %s's vocabulary (ids 0 to %d)",
+				path, i, i/spec.InputSize(), i%spec.InputSize(), v, spec.Name, spec.Vocab-1)
+		}
+	}
+	return nil
+}

@@ -93,3 +93,17 @@ func TestTextCheckNamesBytesOutsideTheVocabulary(t *testing.T) {
 		t.Errorf("error %v, want one naming byte 255 at offset 2", err)
 	}
 }
+
+// The step subcommand's inputs of a token model are checked as ids.
+func TestCheckTokenIDs(t *testing.T) {
+	spec := textSpec(2, 256)
+	if err := checkTokenIDs(spec, "x.npy", []float32{0, 255, 7, 3}); err != nil {
+		t.Errorf("valid ids: %v", err)
+	}
+	for _, bad := range []float32{256, -1, 1.5} {
+		err := checkTokenIDs(spec, "x.npy", []float32{0, 1, 2, bad})
+		if err == nil || !strings.Contains(err.Error(), "element 3 (sample 1, position 1)") {
+			t.Errorf("id %v: error %v", bad, err)
+		}
+	}
+}

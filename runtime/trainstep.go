@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 )
 
@@ -117,7 +118,17 @@ func readStepBatch(spec Spec, inputsPath, labelsPath string) (*Batch, error) {
 	if yShape[0] != n {
 		return nil, fmt.Errorf("%s holds %d samples but %s holds %d labels", inputsPath, n, labelsPath, yShape[0])
 	}
+	if err := checkTokenIDs(spec, inputsPath, x); err != nil {
+		return nil, err
+	}
 	b := &Batch{X: x, N: n}
+	if spec.Positions > 0 {
+		if !slices.Equal(yShape, []int{n, spec.Positions}) {
+			return nil, fmt.Errorf("%s: labels have shape %s; model %s takes %d per sample, shape [%d,%d]",
+				labelsPath, formatShape(yShape), spec.Name, spec.Positions, n, spec.Positions)
+		}
+		yShape = []int{len(y)} // one class per position
+	}
 	if spec.Classes > 0 {
 		b.Class, err = npyClasses(labelsPath, y, yShape, spec.Classes)
 		return b, err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -43,4 +44,25 @@ func TestTextTraining(t *testing.T) {
 	run(got, "50")
 	run(got, "110", "-resume")
 	sameCheckpoint(t, got, want)
+
+	// One step from the checkpoint on a batch of token ids and per-position
+	// labels; an id outside the vocabulary is named, not a crash.
+	ids, labels := make([]float32, 4*8), make([]int64, 4*8)
+	for i := range ids {
+		ids[i], labels[i] = float32(i*7%256), int64(i*11%256)
+	}
+	x, y, out := filepath.Join(dir, "x.npy"), filepath.Join(dir, "y.npy"), filepath.Join(dir, "step.safetensors")
+	writeTestNPY(t, x, []int{4, 8}, ids)
+	writeTestNPY(t, y, []int{4, 8}, labels)
+	trainer(t, bin, "step", "-init", want, "-inputs", x, "-labels", y, "-dump", out)
+	dump := readTensors(t, out)
+	if loss := dump["loss"]; len(loss) != 1 || !(loss[0] > 0) || len(dump["h.0.a.attention.qkv.w.grad"]) != 16*48 {
+		t.Errorf("step dumped loss %v and %d tensors", loss, len(dump))
+	}
+	ids[5] = 300
+	writeTestNPY(t, x, []int{4, 8}, ids)
+	msg, err := exec.Command(bin, "step", "-init", want, "-inputs", x, "-labels", y, "-dump", out).CombinedOutput()
+	if err == nil || !strings.Contains(string(msg), "element 5 (sample 0, position 5) is token id 300") {
+		t.Errorf("an id outside the vocabulary: %v, %s", err, msg)
+	}
 }

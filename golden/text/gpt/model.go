@@ -26,7 +26,7 @@ const InferBatch = 8
 // ArenaFloats is the size of the arena every Float buffer lives in: parameters,
 // gradients, optimizer state and the input, then the activations of whichever
 // pass runs, reusing the memory of values no longer needed.
-const ArenaFloats = 18151425
+const ArenaFloats = 22083585
 
 // This code speaks version 1 of the API of runtime/rt: these lines fail to
 // compile against an rt that does not serve it. Running go generate with the
@@ -318,7 +318,6 @@ type Model struct {
 	lossBwdSoftmaxXentGrad          []Float // backward softmax_xent_grad of loss [32,64,256] (examples/text/gpt.dl:22:8)
 	logitsDenseBwdMatmul            []Float // backward matmul of logits.dense [32,64,128] (examples/text/gpt.dl:21:28)
 	logitsLayernormBwdLayernormGrad []Float // backward layernorm_grad of logits.layernorm [32,64,128] (examples/text/gpt.dl:21:15)
-	h3OutBwdGelu                    []Float // backward gelu of h.3.out [32,64,512] (examples/text/gpt.dl:16:50)
 	h3OutBwdGeluGrad                []Float // backward gelu_grad of h.3.out [32,64,512] (examples/text/gpt.dl:16:50)
 	h3OutDenseBwdMatmul             []Float // backward matmul of h.3.out.dense [32,64,128] (examples/text/gpt.dl:16:33)
 	h3OutLayernormBwdLayernormGrad  []Float // backward layernorm_grad of h.3.out.layernorm [32,64,128] (examples/text/gpt.dl:16:20)
@@ -328,7 +327,6 @@ type Model struct {
 	h3AAttentionBwdMatmul2          []Float // backward matmul of h.3.a.attention [32,64,128] (examples/text/gpt.dl:15:30)
 	h3ALayernormBwdLayernormGrad    []Float // backward layernorm_grad of h.3.a.layernorm [32,64,128] (examples/text/gpt.dl:15:17)
 	h2OutBwdAdd                     []Float // backward add of h.2.out [32,64,128] (examples/text/gpt.dl:16:12)
-	h2OutBwdGelu                    []Float // backward gelu of h.2.out [32,64,512] (examples/text/gpt.dl:16:50)
 	h2OutBwdGeluGrad                []Float // backward gelu_grad of h.2.out [32,64,512] (examples/text/gpt.dl:16:50)
 	h2OutDenseBwdMatmul             []Float // backward matmul of h.2.out.dense [32,64,128] (examples/text/gpt.dl:16:33)
 	h2OutLayernormBwdLayernormGrad  []Float // backward layernorm_grad of h.2.out.layernorm [32,64,128] (examples/text/gpt.dl:16:20)
@@ -338,7 +336,6 @@ type Model struct {
 	h2AAttentionBwdMatmul2          []Float // backward matmul of h.2.a.attention [32,64,128] (examples/text/gpt.dl:15:30)
 	h2ALayernormBwdLayernormGrad    []Float // backward layernorm_grad of h.2.a.layernorm [32,64,128] (examples/text/gpt.dl:15:17)
 	h1OutBwdAdd                     []Float // backward add of h.1.out [32,64,128] (examples/text/gpt.dl:16:12)
-	h1OutBwdGelu                    []Float // backward gelu of h.1.out [32,64,512] (examples/text/gpt.dl:16:50)
 	h1OutBwdGeluGrad                []Float // backward gelu_grad of h.1.out [32,64,512] (examples/text/gpt.dl:16:50)
 	h1OutDenseBwdMatmul             []Float // backward matmul of h.1.out.dense [32,64,128] (examples/text/gpt.dl:16:33)
 	h1OutLayernormBwdLayernormGrad  []Float // backward layernorm_grad of h.1.out.layernorm [32,64,128] (examples/text/gpt.dl:16:20)
@@ -348,7 +345,6 @@ type Model struct {
 	h1AAttentionBwdMatmul2          []Float // backward matmul of h.1.a.attention [32,64,128] (examples/text/gpt.dl:15:30)
 	h1ALayernormBwdLayernormGrad    []Float // backward layernorm_grad of h.1.a.layernorm [32,64,128] (examples/text/gpt.dl:15:17)
 	h0OutBwdAdd                     []Float // backward add of h.0.out [32,64,128] (examples/text/gpt.dl:16:12)
-	h0OutBwdGelu                    []Float // backward gelu of h.0.out [32,64,512] (examples/text/gpt.dl:16:50)
 	h0OutBwdGeluGrad                []Float // backward gelu_grad of h.0.out [32,64,512] (examples/text/gpt.dl:16:50)
 	h0OutDenseBwdMatmul             []Float // backward matmul of h.0.out.dense [32,64,128] (examples/text/gpt.dl:16:33)
 	h0OutLayernormBwdLayernormGrad  []Float // backward layernorm_grad of h.0.out.layernorm [32,64,128] (examples/text/gpt.dl:16:20)
@@ -622,86 +618,82 @@ func New() *Model {
 	m.logitsDenseWAdamV = arena[3438080:3470848:3470848]
 	m.logitsDenseBAdamM = arena[3470848:3471104:3471104]
 	m.logitsDenseBAdamV = arena[3471104:3471360:3471360]
-	m.h = arena[12384256:12646400:12646400]
-	m.h0ALayernormLayernorm = arena[12646400:12908544:12908544]
-	m.h0AAttentionBiasAdd = arena[8714240:9500672:9500672]
-	m.h0AAttentionAttention = arena[12908544:13170688:13170688]
-	m.h0A = arena[13170688:13432832:13432832]
-	m.h0OutLayernormLayernorm = arena[13432832:13694976:13694976]
+	m.h = arena[16054272:16316416:16316416]
+	m.h0ALayernormLayernorm = arena[16316416:16578560:16578560]
+	m.h0AAttentionBiasAdd = arena[11859968:12646400:12646400]
+	m.h0AAttentionAttention = arena[16578560:16840704:16840704]
+	m.h0A = arena[16840704:17102848:17102848]
+	m.h0OutLayernormLayernorm = arena[17102848:17364992:17364992]
 	m.h0OutDenseBiasAdd = arena[3471360:4519936:4519936]
 	m.h0OutGelu = arena[4519936:5568512:5568512]
-	m.h0Out = arena[13694976:13957120:13957120]
-	m.h1ALayernormLayernorm = arena[13957120:14219264:14219264]
-	m.h1AAttentionBiasAdd = arena[9500672:10287104:10287104]
-	m.h1AAttentionAttention = arena[14219264:14481408:14481408]
-	m.h1A = arena[14481408:14743552:14743552]
-	m.h1OutLayernormLayernorm = arena[14743552:15005696:15005696]
-	m.h1OutDenseBiasAdd = arena[4519936:5568512:5568512]
-	m.h1OutGelu = arena[5568512:6617088:6617088]
-	m.h1Out = arena[15005696:15267840:15267840]
-	m.h2ALayernormLayernorm = arena[15267840:15529984:15529984]
-	m.h2AAttentionBiasAdd = arena[10287104:11073536:11073536]
-	m.h2AAttentionAttention = arena[15529984:15792128:15792128]
-	m.h2A = arena[15792128:16054272:16054272]
-	m.h2OutLayernormLayernorm = arena[16054272:16316416:16316416]
-	m.h2OutDenseBiasAdd = arena[5568512:6617088:6617088]
-	m.h2OutGelu = arena[6617088:7665664:7665664]
-	m.h2Out = arena[16316416:16578560:16578560]
-	m.h3ALayernormLayernorm = arena[16578560:16840704:16840704]
-	m.h3AAttentionBiasAdd = arena[11073536:11859968:11859968]
-	m.h3AAttentionAttention = arena[16840704:17102848:17102848]
-	m.h3A = arena[17102848:17364992:17364992]
-	m.h3OutLayernormLayernorm = arena[17364992:17627136:17627136]
-	m.h3OutDenseBiasAdd = arena[6617088:7665664:7665664]
-	m.h3OutGelu = arena[7665664:8714240:8714240]
-	m.h2 = arena[17627136:17889280:17889280]
-	m.logitsLayernormLayernorm = arena[8189952:8452096:8452096]
-	m.logits = arena[11859968:12384256:12384256]
-	m.loss = arena[18151424:18151425:18151425]
-	m.lossBwdFill = arena[8452096:8452097:8452097]
-	m.lossBwdSoftmaxXentGrad = arena[7665664:8189952:8189952]
-	m.logitsDenseBwdMatmul = arena[8452096:8714240:8714240]
-	m.logitsLayernormBwdLayernormGrad = arena[17889280:18151424:18151424]
-	m.h3OutBwdGelu = arena[7665664:8714240:8714240]
-	m.h3OutBwdGeluGrad = arena[7665664:8714240:8714240]
-	m.h3OutDenseBwdMatmul = arena[17627136:17889280:17889280]
-	m.h3OutLayernormBwdLayernormGrad = arena[17364992:17627136:17627136]
-	m.h3ABwdAdd = arena[17364992:17627136:17627136]
-	m.h3AAttentionBwdMatmul = arena[17102848:17364992:17364992]
-	m.h3AAttentionBwdAttentionGrad = arena[6617088:7403520:7403520]
-	m.h3AAttentionBwdMatmul2 = arena[16840704:17102848:17102848]
-	m.h3ALayernormBwdLayernormGrad = arena[16578560:16840704:16840704]
-	m.h2OutBwdAdd = arena[16578560:16840704:16840704]
-	m.h2OutBwdGelu = arena[6617088:7665664:7665664]
-	m.h2OutBwdGeluGrad = arena[6617088:7665664:7665664]
-	m.h2OutDenseBwdMatmul = arena[16316416:16578560:16578560]
-	m.h2OutLayernormBwdLayernormGrad = arena[16054272:16316416:16316416]
-	m.h2ABwdAdd = arena[16054272:16316416:16316416]
-	m.h2AAttentionBwdMatmul = arena[15792128:16054272:16054272]
-	m.h2AAttentionBwdAttentionGrad = arena[5568512:6354944:6354944]
-	m.h2AAttentionBwdMatmul2 = arena[15529984:15792128:15792128]
-	m.h2ALayernormBwdLayernormGrad = arena[15267840:15529984:15529984]
-	m.h1OutBwdAdd = arena[15267840:15529984:15529984]
-	m.h1OutBwdGelu = arena[5568512:6617088:6617088]
-	m.h1OutBwdGeluGrad = arena[5568512:6617088:6617088]
-	m.h1OutDenseBwdMatmul = arena[15005696:15267840:15267840]
-	m.h1OutLayernormBwdLayernormGrad = arena[14743552:15005696:15005696]
-	m.h1ABwdAdd = arena[14743552:15005696:15005696]
-	m.h1AAttentionBwdMatmul = arena[14481408:14743552:14743552]
-	m.h1AAttentionBwdAttentionGrad = arena[4519936:5306368:5306368]
-	m.h1AAttentionBwdMatmul2 = arena[14219264:14481408:14481408]
-	m.h1ALayernormBwdLayernormGrad = arena[13957120:14219264:14219264]
-	m.h0OutBwdAdd = arena[13957120:14219264:14219264]
-	m.h0OutBwdGelu = arena[4519936:5568512:5568512]
+	m.h0Out = arena[17364992:17627136:17627136]
+	m.h1ALayernormLayernorm = arena[17627136:17889280:17889280]
+	m.h1AAttentionBiasAdd = arena[12646400:13432832:13432832]
+	m.h1AAttentionAttention = arena[17889280:18151424:18151424]
+	m.h1A = arena[18151424:18413568:18413568]
+	m.h1OutLayernormLayernorm = arena[18413568:18675712:18675712]
+	m.h1OutDenseBiasAdd = arena[5568512:6617088:6617088]
+	m.h1OutGelu = arena[6617088:7665664:7665664]
+	m.h1Out = arena[18675712:18937856:18937856]
+	m.h2ALayernormLayernorm = arena[18937856:19200000:19200000]
+	m.h2AAttentionBiasAdd = arena[13432832:14219264:14219264]
+	m.h2AAttentionAttention = arena[19200000:19462144:19462144]
+	m.h2A = arena[19462144:19724288:19724288]
+	m.h2OutLayernormLayernorm = arena[19724288:19986432:19986432]
+	m.h2OutDenseBiasAdd = arena[7665664:8714240:8714240]
+	m.h2OutGelu = arena[8714240:9762816:9762816]
+	m.h2Out = arena[19986432:20248576:20248576]
+	m.h3ALayernormLayernorm = arena[20248576:20510720:20510720]
+	m.h3AAttentionBiasAdd = arena[14219264:15005696:15005696]
+	m.h3AAttentionAttention = arena[20510720:20772864:20772864]
+	m.h3A = arena[20772864:21035008:21035008]
+	m.h3OutLayernormLayernorm = arena[21035008:21297152:21297152]
+	m.h3OutDenseBiasAdd = arena[9762816:10811392:10811392]
+	m.h3OutGelu = arena[10811392:11859968:11859968]
+	m.h2 = arena[21297152:21559296:21559296]
+	m.logitsLayernormLayernorm = arena[21559296:21821440:21821440]
+	m.logits = arena[15005696:15529984:15529984]
+	m.loss = arena[22083584:22083585:22083585]
+	m.lossBwdFill = arena[21821440:21821441:21821441]
+	m.lossBwdSoftmaxXentGrad = arena[15529984:16054272:16054272]
+	m.logitsDenseBwdMatmul = arena[21821440:22083584:22083584]
+	m.logitsLayernormBwdLayernormGrad = arena[21559296:21821440:21821440]
+	m.h3OutBwdGeluGrad = arena[10811392:11859968:11859968]
+	m.h3OutDenseBwdMatmul = arena[21297152:21559296:21559296]
+	m.h3OutLayernormBwdLayernormGrad = arena[21035008:21297152:21297152]
+	m.h3ABwdAdd = arena[21035008:21297152:21297152]
+	m.h3AAttentionBwdMatmul = arena[20772864:21035008:21035008]
+	m.h3AAttentionBwdAttentionGrad = arena[9762816:10549248:10549248]
+	m.h3AAttentionBwdMatmul2 = arena[15529984:15792128:15792128]
+	m.h3ALayernormBwdLayernormGrad = arena[15792128:16054272:16054272]
+	m.h2OutBwdAdd = arena[15792128:16054272:16054272]
+	m.h2OutBwdGeluGrad = arena[8714240:9762816:9762816]
+	m.h2OutDenseBwdMatmul = arena[15529984:15792128:15792128]
+	m.h2OutLayernormBwdLayernormGrad = arena[14219264:14481408:14481408]
+	m.h2ABwdAdd = arena[14219264:14481408:14481408]
+	m.h2AAttentionBwdMatmul = arena[14481408:14743552:14743552]
+	m.h2AAttentionBwdAttentionGrad = arena[7665664:8452096:8452096]
+	m.h2AAttentionBwdMatmul2 = arena[14481408:14743552:14743552]
+	m.h2ALayernormBwdLayernormGrad = arena[14743552:15005696:15005696]
+	m.h1OutBwdAdd = arena[14743552:15005696:15005696]
+	m.h1OutBwdGeluGrad = arena[6617088:7665664:7665664]
+	m.h1OutDenseBwdMatmul = arena[15529984:15792128:15792128]
+	m.h1OutLayernormBwdLayernormGrad = arena[15792128:16054272:16054272]
+	m.h1ABwdAdd = arena[15792128:16054272:16054272]
+	m.h1AAttentionBwdMatmul = arena[15529984:15792128:15792128]
+	m.h1AAttentionBwdAttentionGrad = arena[5568512:6354944:6354944]
+	m.h1AAttentionBwdMatmul2 = arena[15529984:15792128:15792128]
+	m.h1ALayernormBwdLayernormGrad = arena[12646400:12908544:12908544]
+	m.h0OutBwdAdd = arena[12646400:12908544:12908544]
 	m.h0OutBwdGeluGrad = arena[4519936:5568512:5568512]
-	m.h0OutDenseBwdMatmul = arena[13694976:13957120:13957120]
-	m.h0OutLayernormBwdLayernormGrad = arena[13432832:13694976:13694976]
-	m.h0ABwdAdd = arena[13432832:13694976:13694976]
-	m.h0AAttentionBwdMatmul = arena[13170688:13432832:13432832]
+	m.h0OutDenseBwdMatmul = arena[15529984:15792128:15792128]
+	m.h0OutLayernormBwdLayernormGrad = arena[15792128:16054272:16054272]
+	m.h0ABwdAdd = arena[15792128:16054272:16054272]
+	m.h0AAttentionBwdMatmul = arena[15529984:15792128:15792128]
 	m.h0AAttentionBwdAttentionGrad = arena[3471360:4257792:4257792]
-	m.h0AAttentionBwdMatmul2 = arena[12908544:13170688:13170688]
-	m.h0ALayernormBwdLayernormGrad = arena[12646400:12908544:12908544]
-	m.hBwdAdd = arena[12646400:12908544:12908544]
+	m.h0AAttentionBwdMatmul2 = arena[15529984:15792128:15792128]
+	m.h0ALayernormBwdLayernormGrad = arena[3471360:3733504:3733504]
+	m.hBwdAdd = arena[3471360:3733504:3733504]
 	m.inferH = arena[3667968:3733504:3733504]
 	m.inferH0ALayernormLayernorm = arena[3733504:3799040:3799040]
 	m.inferH0AAttentionBiasAdd = arena[3471360:3667968:3667968]

@@ -278,10 +278,8 @@ func (m *Model) backward() {
 	biasGrad_32x64x128(m.dH3OutDense2B, m.logitsLayernormBwdLayernormGrad)
 	// h.3.out.dense2 (examples/text/gpt.dl:16:58): matmul logitsLayernormBwdLayernormGrad[32,64,128] · h.3.out.dense2.w[512,128]ᵀ → [32,64,512]
 	// (computed in the fused kernel of h3OutBwdGeluGrad below)
-	// h.3.out (examples/text/gpt.dl:16:50): gelu h3OutDenseBiasAdd[32,64,512] → [32,64,512]
-	gelu_32x64x512(m.h3OutBwdGelu, m.h3OutDenseBiasAdd)
-	// h.3.out.dense2 (examples/text/gpt.dl:16:58): matmul h3OutBwdGelu[32,64,512]ᵀ · logitsLayernormBwdLayernormGrad[32,64,128] → [512,128]
-	matmulTN_512x2048x128(m.dH3OutDense2W, m.h3OutBwdGelu, m.logitsLayernormBwdLayernormGrad, m.panels)
+	// h.3.out.dense2 (examples/text/gpt.dl:16:58): matmul h3OutGelu[32,64,512]ᵀ · logitsLayernormBwdLayernormGrad[32,64,128] → [512,128]
+	matmulTN_512x2048x128(m.dH3OutDense2W, m.h3OutGelu, m.logitsLayernormBwdLayernormGrad, m.panels)
 	// h.3.out (examples/text/gpt.dl:16:50): gelu_grad h3OutDenseBiasAdd[32,64,512], h.3.out.dense2.matmul127[32,64,512] → [32,64,512]
 	matmulNT_2048x128x512_geluGrad(m.h3OutBwdGeluGrad, m.logitsLayernormBwdLayernormGrad, m.h3OutDense2W, m.h3OutDenseBiasAdd, m.panels)
 	// h.3.out.dense (examples/text/gpt.dl:16:33): bias_grad h3OutBwdGeluGrad[32,64,512] → [512]
@@ -324,10 +322,8 @@ func (m *Model) backward() {
 	biasGrad_32x64x128(m.dH2OutDense2B, m.h2OutBwdAdd)
 	// h.2.out.dense2 (examples/text/gpt.dl:16:58): matmul h2OutBwdAdd[32,64,128] · h.2.out.dense2.w[512,128]ᵀ → [32,64,512]
 	// (computed in the fused kernel of h2OutBwdGeluGrad below)
-	// h.2.out (examples/text/gpt.dl:16:50): gelu h2OutDenseBiasAdd[32,64,512] → [32,64,512]
-	gelu_32x64x512(m.h2OutBwdGelu, m.h2OutDenseBiasAdd)
-	// h.2.out.dense2 (examples/text/gpt.dl:16:58): matmul h2OutBwdGelu[32,64,512]ᵀ · h2OutBwdAdd[32,64,128] → [512,128]
-	matmulTN_512x2048x128(m.dH2OutDense2W, m.h2OutBwdGelu, m.h2OutBwdAdd, m.panels)
+	// h.2.out.dense2 (examples/text/gpt.dl:16:58): matmul h2OutGelu[32,64,512]ᵀ · h2OutBwdAdd[32,64,128] → [512,128]
+	matmulTN_512x2048x128(m.dH2OutDense2W, m.h2OutGelu, m.h2OutBwdAdd, m.panels)
 	// h.2.out (examples/text/gpt.dl:16:50): gelu_grad h2OutDenseBiasAdd[32,64,512], h.2.out.dense2.matmul151[32,64,512] → [32,64,512]
 	matmulNT_2048x128x512_geluGrad(m.h2OutBwdGeluGrad, m.h2OutBwdAdd, m.h2OutDense2W, m.h2OutDenseBiasAdd, m.panels)
 	// h.2.out.dense (examples/text/gpt.dl:16:33): bias_grad h2OutBwdGeluGrad[32,64,512] → [512]
@@ -370,10 +366,8 @@ func (m *Model) backward() {
 	biasGrad_32x64x128(m.dH1OutDense2B, m.h1OutBwdAdd)
 	// h.1.out.dense2 (examples/text/gpt.dl:16:58): matmul h1OutBwdAdd[32,64,128] · h.1.out.dense2.w[512,128]ᵀ → [32,64,512]
 	// (computed in the fused kernel of h1OutBwdGeluGrad below)
-	// h.1.out (examples/text/gpt.dl:16:50): gelu h1OutDenseBiasAdd[32,64,512] → [32,64,512]
-	gelu_32x64x512(m.h1OutBwdGelu, m.h1OutDenseBiasAdd)
-	// h.1.out.dense2 (examples/text/gpt.dl:16:58): matmul h1OutBwdGelu[32,64,512]ᵀ · h1OutBwdAdd[32,64,128] → [512,128]
-	matmulTN_512x2048x128(m.dH1OutDense2W, m.h1OutBwdGelu, m.h1OutBwdAdd, m.panels)
+	// h.1.out.dense2 (examples/text/gpt.dl:16:58): matmul h1OutGelu[32,64,512]ᵀ · h1OutBwdAdd[32,64,128] → [512,128]
+	matmulTN_512x2048x128(m.dH1OutDense2W, m.h1OutGelu, m.h1OutBwdAdd, m.panels)
 	// h.1.out (examples/text/gpt.dl:16:50): gelu_grad h1OutDenseBiasAdd[32,64,512], h.1.out.dense2.matmul175[32,64,512] → [32,64,512]
 	matmulNT_2048x128x512_geluGrad(m.h1OutBwdGeluGrad, m.h1OutBwdAdd, m.h1OutDense2W, m.h1OutDenseBiasAdd, m.panels)
 	// h.1.out.dense (examples/text/gpt.dl:16:33): bias_grad h1OutBwdGeluGrad[32,64,512] → [512]
@@ -416,10 +410,8 @@ func (m *Model) backward() {
 	biasGrad_32x64x128(m.dH0OutDense2B, m.h0OutBwdAdd)
 	// h.0.out.dense2 (examples/text/gpt.dl:16:58): matmul h0OutBwdAdd[32,64,128] · h.0.out.dense2.w[512,128]ᵀ → [32,64,512]
 	// (computed in the fused kernel of h0OutBwdGeluGrad below)
-	// h.0.out (examples/text/gpt.dl:16:50): gelu h0OutDenseBiasAdd[32,64,512] → [32,64,512]
-	gelu_32x64x512(m.h0OutBwdGelu, m.h0OutDenseBiasAdd)
-	// h.0.out.dense2 (examples/text/gpt.dl:16:58): matmul h0OutBwdGelu[32,64,512]ᵀ · h0OutBwdAdd[32,64,128] → [512,128]
-	matmulTN_512x2048x128(m.dH0OutDense2W, m.h0OutBwdGelu, m.h0OutBwdAdd, m.panels)
+	// h.0.out.dense2 (examples/text/gpt.dl:16:58): matmul h0OutGelu[32,64,512]ᵀ · h0OutBwdAdd[32,64,128] → [512,128]
+	matmulTN_512x2048x128(m.dH0OutDense2W, m.h0OutGelu, m.h0OutBwdAdd, m.panels)
 	// h.0.out (examples/text/gpt.dl:16:50): gelu_grad h0OutDenseBiasAdd[32,64,512], h.0.out.dense2.matmul199[32,64,512] → [32,64,512]
 	matmulNT_2048x128x512_geluGrad(m.h0OutBwdGeluGrad, m.h0OutBwdAdd, m.h0OutDense2W, m.h0OutDenseBiasAdd, m.panels)
 	// h.0.out.dense (examples/text/gpt.dl:16:33): bias_grad h0OutBwdGeluGrad[32,64,512] → [512]

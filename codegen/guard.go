@@ -43,6 +43,9 @@ func (c *gen) batchShapeVar(f *jen.File) {
 	}
 	if classes := c.label.Attrs.Int("classes", 0); classes > 0 {
 		values = append(values, kv("Classes", jen.Lit(classes)))
+		if len(c.label.Shape) == 2 { // a label per position: class(N, T)
+			values = append(values, kv("Positions", jen.Lit(c.label.Shape[1])))
+		}
 	} else {
 		_, targets := regressionDims(c.label.Shape)
 		values = append(values, kv("Targets", jen.Lit(targets)))

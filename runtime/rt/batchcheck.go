@@ -15,6 +15,7 @@ type BatchShape struct {
 	Batch      int    // the static batch size
 	InputSize  int    // floats per sample
 	Classes    int    // classes of a class label; 0 for regression
+	Positions  int    // class labels per sample (class(N, T)); 0 for one
 	Targets    int    // real targets per sample, for regression
 	OutputSize int    // floats Predict writes per row
 }
@@ -79,12 +80,19 @@ func (s *BatchShape) checkLabels(method string, b *Batch) error {
 		}
 		return nil
 	}
-	if len(b.Class) != s.Batch {
-		return s.errorf(method, "batch Class holds %d labels; want %d (the batch size)", len(b.Class), s.Batch)
+	per := max(1, s.Positions)
+	if want := s.Batch * per; len(b.Class) != want {
+		if per == 1 {
+			return s.errorf(method, "batch Class holds %d labels; want %d (the batch size)", len(b.Class), want)
+		}
+		return s.errorf(method, "batch Class holds %d labels; want %d (batch size %d × %d positions)", len(b.Class), want, s.Batch, per)
 	}
-	for i, c := range b.Class[:b.N] {
+	for i, c := range b.Class[:b.N*per] {
 		if c < 0 || int(c) >= s.Classes {
-			return s.errorf(method, "batch has label %d in row %d, but the model has %d classes (labels 0 to %d)", c, i, s.Classes, s.Classes-1)
+			if per == 1 {
+				return s.errorf(method, "batch has label %d in row %d, but the model has %d classes (labels 0 to %d)", c, i, s.Classes, s.Classes-1)
+			}
+			return s.errorf(method, "batch has label %d in row %d at position %d, but the model has %d classes (labels 0 to %d)", c, i/per, i%per, s.Classes, s.Classes-1)
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 
 func TestBatchShapeChecks(t *testing.T) {
 	cls := BatchShape{Model: "m", Batch: 4, InputSize: 2, Classes: 3, OutputSize: 3}
+	seq := BatchShape{Model: "s", Batch: 4, InputSize: 3, Classes: 5, Positions: 3, OutputSize: 15}
 	reg := BatchShape{Model: "r", Batch: 4, InputSize: 2, Targets: 2, OutputSize: 2}
 	full := func() *Batch { return &Batch{X: make([]float32, 8), Class: make([]int32, 4), N: 4} }
 	with := func(f func(*Batch)) *Batch { b := full(); f(b); return b }
@@ -29,6 +30,9 @@ func TestBatchShapeChecks(t *testing.T) {
 		{"predict without labels", cls.CheckPredict("Predict", with(func(b *Batch) { b.Class, b.N = nil, 2 }), make([]float32, 6)), ""},
 		{"short out", cls.CheckPredict("Predict", with(func(b *Batch) { b.N = 2 }), make([]float32, 5)), "m: Predict: out holds 5 floats; want at least 6 (N 2 × output size 3)"},
 		{"regression targets", reg.CheckTrain("TrainStep", &Batch{X: make([]float32, 8), Target: make([]float32, 8), N: 4}), ""},
+		{"labels per position", seq.CheckTrain("TrainStep", &Batch{X: make([]float32, 12), Class: make([]int32, 12), N: 4}), ""},
+		{"too few position labels", seq.CheckTrain("TrainStep", &Batch{X: make([]float32, 12), Class: make([]int32, 4), N: 4}), "s: TrainStep: batch Class holds 4 labels; want 12 (batch size 4 × 3 positions)"},
+		{"position label too big", seq.CheckEval("EvalStep", &Batch{X: make([]float32, 12), Class: append(make([]int32, 7), 5, 0, 0, 0, 0), N: 4}), "s: EvalStep: batch has label 5 in row 2 at position 1, but the model has 5 classes"},
 		{"short targets", reg.CheckTrain("TrainStep", &Batch{X: make([]float32, 8), Target: make([]float32, 7), N: 4}), "r: TrainStep: batch Target holds 7 floats; want 8 (batch size 4 × 2 targets)"},
 	} {
 		switch {

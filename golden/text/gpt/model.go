@@ -42,6 +42,7 @@ var batchShape = rt.BatchShape{
 	Batch:      Batch,
 	InputSize:  64,
 	Classes:    256,
+	Positions:  64,
 	OutputSize: 16384,
 }
 

@@ -281,8 +281,12 @@ func checkSpec(t *testing.T, g *ir.Graph, got runtime.Spec) {
 		Batch: g.Batch, Epochs: g.Train.Epochs, Seed: g.Train.Seed, Split: g.Train.Split, Data: g.Train.Data,
 		OutputSize: g.Output.Shape[1:].Size(), Hash: ir.Fingerprint(g),
 	}
+	want.Vocab = g.Inputs[0].Attrs.Int("vocab", 0)
 	if c := g.Labels[0].Attrs.Int("classes", 0); c > 0 {
 		want.Classes = c
+		if len(g.Labels[0].Shape) == 2 {
+			want.Positions = g.Labels[0].Shape[1]
+		}
 	} else {
 		want.Targets = rowSize(g.Labels[0])
 	}

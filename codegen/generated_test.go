@@ -284,8 +284,12 @@ func checkSpec(t *testing.T, g *ir.Graph, got runtime.Spec) {
 	if g.Train.Recipe.Schedule.Kind == ir.ScheduleCosine {
 		want.LRSchedule = ir.ScheduleCosine
 	}
+	want.Vocab = g.Inputs[0].Attrs.Int("vocab", 0)
 	if c := g.Labels[0].Attrs.Int("classes", 0); c > 0 {
 		want.Classes = c
+		if len(g.Labels[0].Shape) == 2 {
+			want.Positions = g.Labels[0].Shape[1]
+		}
 	} else {
 		want.Targets = rowSize(g.Labels[0])
 	}

@@ -123,6 +123,7 @@ func (l *lowerer) topStmt(sc *scope, s Stmt) {
 		}
 		if s.Vocab != nil {
 			l.declare(sc, s.Name, "input", shape, ir.Attrs{"vocab": int(s.Vocab.Value)})
+			l.g.Train.DataDefault = "" // a token model reads the text -data names, never MNIST
 			return
 		}
 		l.declare(sc, s.Name, "input", shape, nil)

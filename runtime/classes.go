@@ -6,8 +6,8 @@ import "fmt"
 // is asked to predict it but can never learn to. Not an error: a rare
 // class may be missing from a small file on purpose.
 func classWarnings(spec Spec, s splits) []string {
-	if spec.Classes == 0 || s.train.DS == nil {
-		return nil
+	if spec.Classes == 0 || spec.Vocab > 0 || s.train.DS == nil || len(s.train.DS.Class) == 0 {
+		return nil // regression, or a token model whose labels are its text
 	}
 	count := func(sub Subset) []int {
 		n := make([]int, spec.Classes)

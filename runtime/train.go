@@ -30,6 +30,9 @@ func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
 		// A fault in generated code must reach the user as a message, not
 		// as a stack trace.
 		if p := recover(); p != nil {
+			if os.Getenv("DLC_TRACEBACK") != "" {
+				panic(p) // for whoever debugs the fault: the stack trace
+			}
 			err = fmt.Errorf("internal error (a bug in dlc or in the generated model): %v", p)
 		}
 	}()

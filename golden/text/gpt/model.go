@@ -734,19 +734,18 @@ func New() *Model {
 // Spec describes the model to the trainer.
 func (m *Model) Spec() rt.Spec {
 	return rt.Spec{
-		Name:        "gpt",
-		InputShape:  []int{64},
-		Classes:     256,
-		Batch:       Batch,
-		Epochs:      1,
-		Seed:        1,
-		Split:       0.1,
-		Data:        "mnist",
-		OutputSize:  16384,
-		Hash:        "a15175746e575be6",
-		DataDefault: "no data key in its train block",
-		Vocab:       256,
-		Positions:   64,
+		Name:       "gpt",
+		InputShape: []int{64},
+		Classes:    256,
+		Batch:      Batch,
+		Epochs:     1,
+		Seed:       1,
+		Split:      0.1,
+		Data:       "mnist",
+		OutputSize: 16384,
+		Hash:       "a15175746e575be6",
+		Vocab:      256,
+		Positions:  64,
 	}
 }
 

@@ -19,9 +19,12 @@ type trainer struct {
 	opts   options
 	trainB *Batcher
 	valB   *Batcher // nil when nothing is held out
-	testB  *Batcher // nil when the data has no test set
-	step   int      // optimizer steps taken so far
-	hooks  []epochHook
+	// quality measures the validation set's confusion matrix (or MAE and
+	// R²) after each epoch.
+	quality *qualityMeter
+	testB   *Batcher // nil when the data has no test set
+	step    int      // optimizer steps taken so far
+	hooks   []epochHook
 	// stepHooks run after every optimizer step (checkpoints, signals).
 	stepHooks []stepHook
 	// start is where training begins: the zero position for a fresh run,
@@ -56,6 +59,7 @@ func newTrainer(m Model, spec Spec, opts options, data splits) *trainer {
 	}
 	if data.val.DS != nil && data.val.Len() > 0 {
 		t.valB = NewBatcher(data.val, spec.Batch)
+		t.quality = newQualityMeter(spec)
 	}
 	if data.test.DS != nil && data.test.Len() > 0 {
 		t.testB = NewBatcher(data.test, spec.Batch)
@@ -123,6 +127,12 @@ func (t *trainer) runEpoch(epoch int) (EpochMetrics, error) {
 		}
 		if err := checkFinite(m.ValLoss, "validation loss", epoch); err != nil {
 			return m, err
+		}
+		if t.quality.applies() {
+			if m.Val, err = t.quality.measure(t.model, t.valB); err != nil {
+				return m, err
+			}
+			m.HasValQuality = true
 		}
 	}
 	if t.testB != nil {

@@ -30,6 +30,10 @@ type EpochMetrics struct {
 	TrainEvalLoss float64
 	TrainAcc      float64
 	Layers        []LayerHealth // gradient health per layer
+	// Val is the validation set's confusion matrix and per-class accuracy
+	// (classifiers) or MAE and R² (regression), when HasValQuality.
+	Val           Quality
+	HasValQuality bool
 
 	HasVal       bool // a validation set was evaluated
 	HasTest      bool // a test set was evaluated
@@ -40,7 +44,10 @@ type EpochMetrics struct {
 // MarshalJSON writes the record with the fields epoch, step, train_loss,
 // train_eval_loss, train_acc, val_loss, val_acc, loss_gap (train_eval_loss
 // − val_loss), acc_gap (train_acc − val_acc), test_loss, test_acc,
-// samples_per_sec, seconds and layers (gradient health), leaving out those
+// samples_per_sec, seconds, layers (gradient health), val_class_acc and
+// val_confusion (classifiers: per-class accuracy, null for a class with no
+// validation samples, and the confusion matrix, rows the true class) or
+// val_mae and val_r2 (regression), leaving out those
 // that do not apply (accuracies of a regression model, validation figures
 // when nothing was held out).
 func (m EpochMetrics) MarshalJSON() ([]byte, error) {
@@ -60,6 +67,10 @@ func (m EpochMetrics) MarshalJSON() ([]byte, error) {
 		TokensPerSec  float64       `json:"tokens_per_sec,omitempty"`
 		Seconds       float64       `json:"seconds"`
 		Layers        []LayerHealth `json:"layers,omitempty"`
+		ValClassAcc   []*float64    `json:"val_class_acc,omitempty"`
+		ValConfusion  [][]int       `json:"val_confusion,omitempty"`
+		ValMAE        *float64      `json:"val_mae,omitempty"`
+		ValR2         *float64      `json:"val_r2,omitempty"`
 	}
 	r := record{
 		Epoch:         m.Epoch,
@@ -88,6 +99,12 @@ func (m EpochMetrics) MarshalJSON() ([]byte, error) {
 		r.ValLoss = &m.ValLoss
 		if m.HasAcc {
 			r.ValAcc = &m.ValAcc
+		}
+	}
+	if m.HasValQuality {
+		r.ValClassAcc, r.ValConfusion = m.Val.ClassAcc, m.Val.Confusion
+		if m.Val.HasReg {
+			r.ValMAE, r.ValR2 = &m.Val.MAE, &m.Val.R2
 		}
 	}
 	if m.HasTest {

@@ -148,15 +148,6 @@ func (m *softmaxModel) Step() int                             { return m.step }
 func (m *softmaxModel) SetStep(step int)                      { m.step = step }
 func (m *softmaxModel) RNG() *RNG                             { return m.rng }
 
-func argmax(v []float64) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
-}
 
 // divergingModel trains normally until step failAt, then reports loss.
 type divergingModel struct {

@@ -89,7 +89,7 @@ func TestRunLearns(t *testing.T) {
 	for i, r := range records {
 		keys := slices.Sorted(maps.Keys(r))
 		want := []string{"acc_gap", "epoch", "layers", "loss_gap", "samples_per_sec", "seconds", "step", "test_acc", "test_loss",
-			"train_acc", "train_eval_loss", "train_loss", "val_acc", "val_loss"}
+			"train_acc", "train_eval_loss", "train_loss", "val_acc", "val_class_acc", "val_confusion", "val_loss"}
 		if !slices.Equal(keys, want) {
 			t.Fatalf("epoch %d fields %v, want %v", i+1, keys, want)
 		}

@@ -1,0 +1,107 @@
+package runtime
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRegressionQuality: featureSet's targets are 1, 2, …, n per sample,
+// the same for all three targets, and sample i has features (i, i). A
+// linear model with w = (1/2, 1/2) per target and b = 0 predicts them
+// exactly (MAE 0, R² 1); with w = 0 and b = 0 it predicts 0, so MAE is
+// the targets' mean and R² is 1 − Σt² / Σ(t − t̄)².
+func TestRegressionQuality(t *testing.T) {
+	ds := featureSet(10, true)
+	spec := Spec{Name: "lines", InputShape: []int{2}, Targets: 3, Batch: 4}
+	m := newLinearModel(spec, 0.1)
+	q := newQualityMeter(spec)
+	if !q.applies() {
+		t.Fatal("the meter does not apply to a regression model")
+	}
+	for i := range m.w {
+		m.w[i] = 0.5
+	}
+	got, err := q.measure(m, NewBatcher(All(ds), spec.Batch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.HasReg || math.Abs(got.MAE) > 1e-12 || math.Abs(got.R2-1) > 1e-12 {
+		t.Errorf("exact model: MAE %g, R² %g; want 0 and 1", got.MAE, got.R2)
+	}
+	clear(m.w)
+	got, err = q.measure(m, NewBatcher(All(ds), spec.Batch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum, sumSq, dev float64
+	for i := 1; i <= 10; i++ {
+		sum += 3 * float64(i)
+		sumSq += 3 * float64(i*i)
+	}
+	mean := sum / 30
+	for i := 1; i <= 10; i++ {
+		dev += 3 * (float64(i) - mean) * (float64(i) - mean)
+	}
+	if math.Abs(got.MAE-mean) > 1e-12 || math.Abs(got.R2-(1-sumSq/dev)) > 1e-12 {
+		t.Errorf("zero model: MAE %g, R² %g; want %g and %g", got.MAE, got.R2, mean, 1-sumSq/dev)
+	}
+}
+
+// TestValidationConfusionInMetrics: every epoch's metrics line holds the
+// validation set's confusion matrix, which counts every validation sample
+// once and whose diagonal is val_acc, and per-class accuracies that are
+// the diagonal over the rows.
+func TestValidationConfusionInMetrics(t *testing.T) {
+	dir := mnistFolder(t)
+	metrics := filepath.Join(t.TempDir(), "m.jsonl")
+	m := newSoftmaxModel(digitsSpec(), 0.5)
+	if _, _, err := run(m, "-data", dir, "-epochs", "2", "-metrics", metrics); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d metrics lines, want 2", len(lines))
+	}
+	for _, line := range lines {
+		var rec struct {
+			ValAcc       float64    `json:"val_acc"`
+			ValClassAcc  []*float64 `json:"val_class_acc"`
+			ValConfusion [][]int    `json:"val_confusion"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.ValConfusion) != 4 || len(rec.ValClassAcc) != 4 {
+			t.Fatalf("confusion %v, %d class accuracies: want the 4 classes of digitsSpec", rec.ValConfusion, len(rec.ValClassAcc))
+		}
+		total, diagonal := 0, 0
+		for c, row := range rec.ValConfusion {
+			n := 0
+			for _, v := range row {
+				n += v
+			}
+			total += n
+			diagonal += row[c]
+			switch acc := rec.ValClassAcc[c]; {
+			case n == 0 && acc != nil:
+				t.Errorf("class %d has no validation samples but accuracy %g", c, *acc)
+			case n > 0 && (acc == nil || math.Abs(*acc-float64(row[c])/float64(n)) > 1e-12):
+				t.Errorf("class %d: accuracy %v, want %d/%d", c, acc, row[c], n)
+			}
+		}
+		if total != 40 {
+			t.Errorf("the confusion matrix counts %d samples; the validation set has 40", total)
+		}
+		if math.Abs(float64(diagonal)/float64(total)-rec.ValAcc) > 1e-12 {
+			t.Errorf("diagonal %d/%d, but val_acc %g", diagonal, total, rec.ValAcc)
+		}
+	}
+}

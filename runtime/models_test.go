@@ -148,7 +148,6 @@ func (m *softmaxModel) Step() int                             { return m.step }
 func (m *softmaxModel) SetStep(step int)                      { m.step = step }
 func (m *softmaxModel) RNG() *RNG                             { return m.rng }
 
-
 // divergingModel trains normally until step failAt, then reports loss.
 type divergingModel struct {
 	*softmaxModel

@@ -284,6 +284,7 @@ func checkSpec(t *testing.T, g *ir.Graph, got runtime.Spec) {
 	if g.Train.Recipe.Schedule.Kind == ir.ScheduleCosine {
 		want.LRSchedule = ir.ScheduleCosine
 	}
+	want.Sigmoid = g.Loss.Op == "bce_with_logits"
 	want.Vocab = g.Inputs[0].Attrs.Int("vocab", 0)
 	if c := g.Labels[0].Attrs.Int("classes", 0); c > 0 {
 		want.Classes = c

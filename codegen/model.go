@@ -185,6 +185,9 @@ func (c *gen) specMethod(f *jen.File) {
 	if s := runtimeSchedule(c.g); s.Kind == ir.ScheduleCosine {
 		values = append(values, kv("LRSchedule", jen.Lit(s.Kind)))
 	}
+	if c.g.Loss != nil && c.g.Loss.Op == "bce_with_logits" {
+		values = append(values, kv("Sigmoid", jen.True()))
+	}
 	if v := c.input.Attrs.Int("vocab", 0); v > 0 {
 		values = append(values, kv("Vocab", jen.Lit(v)))
 	}

@@ -141,7 +141,11 @@ func writePredictions(w io.Writer, m Model, set *predictSet) error {
 			} else {
 				for _, v := range y {
 					line = append(line, ',')
-					line = strconv.AppendFloat(line, float64(v), 'g', -1, 32)
+					if spec.Sigmoid {
+						line = strconv.AppendFloat(line, 1/(1+math.Exp(-float64(v))), 'g', 7, 64)
+					} else {
+						line = strconv.AppendFloat(line, float64(v), 'g', -1, 32)
+					}
 				}
 			}
 			if set.labeled {
@@ -176,6 +180,9 @@ func predictionHeader(spec Spec, k int, set *predictSet) string {
 	}
 	names := targetNames(spec, k)
 	for _, n := range names {
+		if spec.Sigmoid {
+			n = "p_" + n // a probability, not the target itself
+		}
 		h += "," + string(appendCSVField(nil, n))
 	}
 	if set.labeled {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -103,5 +104,29 @@ func TestValidationConfusionInMetrics(t *testing.T) {
 		if math.Abs(float64(diagonal)/float64(total)-rec.ValAcc) > 1e-12 {
 			t.Errorf("diagonal %d/%d, but val_acc %g", diagonal, total, rec.ValAcc)
 		}
+	}
+}
+
+// TestPredictionsOfASigmoidModel: a bce_with_logits model's predictions
+// are probabilities, sigmoid of its outputs, in columns named p_NAME.
+func TestPredictionsOfASigmoidModel(t *testing.T) {
+	ds := featureSet(3, true)
+	spec := Spec{Name: "odds", InputShape: []int{2}, Targets: 3, Batch: 4, Sigmoid: true}
+	m := newLinearModel(spec, 0.1)
+	for i := range m.w {
+		m.w[i] = 0.25
+	}
+	var out strings.Builder
+	if err := writePredictions(&out, m, &predictSet{ds: ds}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if lines[0] != "index,p_y0,p_y1,p_y2" {
+		t.Errorf("header %q, want index,p_y0,p_y1,p_y2", lines[0])
+	}
+	// Sample 1 has features (2, 2): each output is 0.25·2 + 0.25·2 = 1.
+	want := strconv.FormatFloat(1/(1+math.Exp(-1)), 'g', 7, 64)
+	if lines[2] != "1,"+want+","+want+","+want {
+		t.Errorf("sample 1: %q, want probabilities %s", lines[2], want)
 	}
 }

@@ -35,6 +35,10 @@ type Spec struct {
 	// on the run's length ("cosine"), so that a resumed run with other
 	// -epochs can say that the schedule changes; "" otherwise.
 	LRSchedule string
+	// Sigmoid says that the outputs are logits of independent
+	// probabilities (a bce_with_logits model): predictions apply the
+	// sigmoid and name their columns p_NAME.
+	Sigmoid bool
 	// Vocab is the vocabulary of a token input (tokens(T, V)): its
 	// samples are T token ids below Vocab, read from text as bytes; 0 for
 	// real-valued inputs.

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"encoding/json"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -128,5 +129,33 @@ func TestPredictionsOfASigmoidModel(t *testing.T) {
 	want := strconv.FormatFloat(1/(1+math.Exp(-1)), 'g', 7, 64)
 	if lines[2] != "1,"+want+","+want+","+want {
 		t.Errorf("sample 1: %q, want probabilities %s", lines[2], want)
+	}
+}
+
+// TestConfusionPlotBesideTheCurves: a classifier's run draws the last
+// epoch's validation confusion matrix beside the curves, as a PNG of the
+// documented size, and the summary lists it.
+func TestConfusionPlotBesideTheCurves(t *testing.T) {
+	dir := mnistFolder(t)
+	metrics := filepath.Join(t.TempDir(), "m.jsonl")
+	stdout, _, err := run(newSoftmaxModel(digitsSpec(), 0.5), "-data", dir, "-epochs", "1", "-metrics", metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := strings.TrimSuffix(metrics, ".jsonl") + ".confusion.png"
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("no confusion plot: %v", err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Width != 432 || cfg.Height != 384 {
+		t.Errorf("confusion plot is %d × %d pixels, want 432 × 384 (4.5 × 4 inches at 96 dpi)", cfg.Width, cfg.Height)
+	}
+	if !strings.Contains(stdout, path) {
+		t.Errorf("the summary does not list %s:\n%s", path, stdout)
 	}
 }

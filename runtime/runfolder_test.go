@@ -22,7 +22,7 @@ func TestRunWithoutOutputPathsKeepsAFolderOfItsOwn(t *testing.T) {
 		t.Errorf("stdout lacks %q:\n%s", want, stdout)
 	}
 	var files []string
-	for _, name := range []string{"metrics.jsonl", "plot.png", "final.safetensors", "best.safetensors"} {
+	for _, name := range []string{"metrics.jsonl", "plot.png", "plot.confusion.png", "final.safetensors", "best.safetensors"} {
 		files = append(files, filepath.Join(dir, name))
 	}
 	if want := "  files: " + strings.Join(files, ", ") + "\n"; !strings.Contains(stdout, want) {
@@ -31,17 +31,18 @@ func TestRunWithoutOutputPathsKeepsAFolderOfItsOwn(t *testing.T) {
 	if strings.Contains(stdout, "no weights were kept") {
 		t.Errorf("the summary says no weights were kept:\n%s", stdout)
 	}
-	if ck, _ := finalTensors(t, files[2]); ck.Epoch != 3 {
+	if ck, _ := finalTensors(t, files[3]); ck.Epoch != 3 {
 		t.Errorf("final.safetensors holds %d epochs, want 3", ck.Epoch)
 	}
 	if len(readMetrics(t, files[0])) != 3 {
 		t.Errorf("metrics.jsonl does not hold 3 epochs")
 	}
 	decodePNG(t, files[1])
-	first := readBytes(t, files[2])
+	decodePNG(t, files[2])
+	first := readBytes(t, files[3])
 
 	// The weights serve predict.
-	if out, _, err := run(newSoftmaxModel(digitsSpec(), 0.5), "predict", "-checkpoint", files[2], "-data", data); err != nil ||
+	if out, _, err := run(newSoftmaxModel(digitsSpec(), 0.5), "predict", "-checkpoint", files[3], "-data", data); err != nil ||
 		!strings.HasPrefix(out, "index,class,") {
 		t.Errorf("predict from the run folder: %v\n%.80s", err, out)
 	}
@@ -54,7 +55,7 @@ func TestRunWithoutOutputPathsKeepsAFolderOfItsOwn(t *testing.T) {
 	if !strings.Contains(stdout, "run folder "+filepath.Join("runs", "digits", "2")+":") {
 		t.Errorf("the second run did not take folder 2:\n%s", stdout)
 	}
-	if !bytes.Equal(readBytes(t, files[2]), first) {
+	if !bytes.Equal(readBytes(t, files[3]), first) {
 		t.Error("the second run changed the first run's weights")
 	}
 

@@ -69,7 +69,10 @@ func (s *summary) bestLine() string {
 
 // files lists the outputs that exist at the end of the run.
 func (s *summary) files() []string {
-	paths := []string{s.opts.metricsPath, s.opts.plotPath(), s.opts.ckpt.path}
+	paths := []string{s.opts.metricsPath, s.opts.plotPath(), "", s.opts.ckpt.path}
+	if plot := s.opts.plotPath(); plot != "" {
+		paths[2] = confusionPlotPath(plot)
+	}
 	if s.opts.ckpt.patience > 0 && s.opts.ckpt.path != "" {
 		paths = append(paths, s.opts.ckpt.best())
 	}

@@ -31,7 +31,10 @@ type views struct {
 	t        *trainer
 	plotPath string
 	records  []map[string]float64 // every epoch of this run, for the plot
-	progress *progress            // nil when no bar is drawn
+	// confusion is the last epoch's validation confusion matrix, drawn
+	// beside the curves.
+	confusion [][]int
+	progress  *progress // nil when no bar is drawn
 }
 
 // installViews attaches the views to the trainer's hooks. Call finish when
@@ -53,6 +56,9 @@ func installViews(t *trainer, stdout io.Writer) *views {
 
 // record keeps an epoch's figures for the plot.
 func (v *views) record(m EpochMetrics) error {
+	if m.HasValQuality && m.Val.Confusion != nil {
+		v.confusion = m.Val.Confusion
+	}
 	line, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -86,6 +92,9 @@ func (v *views) finish(runErr *error) {
 		}
 	}
 	err := WritePlot(v.plotPath, v.t.spec.Name, records, PlotOptions{LogLoss: v.t.opts.view.logLoss})
+	if err == nil && v.confusion != nil {
+		err = WriteConfusionPlot(confusionPlotPath(v.plotPath), v.t.spec.Name, v.confusion)
+	}
 	if err != nil && *runErr == nil {
 		*runErr = fmt.Errorf("training finished, but the plot was not written: %v", err)
 	}

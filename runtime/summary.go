@@ -34,7 +34,11 @@ func (s *summary) print(w io.Writer) {
 	if s.epochs == 0 {
 		return
 	}
-	fmt.Fprintf(w, "summary: %d epochs trained in %.1fs\n", s.epochs, s.seconds)
+	unit := "epochs"
+	if s.epochs == 1 {
+		unit = "epoch"
+	}
+	fmt.Fprintf(w, "summary: %d %s trained in %.1fs\n", s.epochs, unit, s.seconds)
 	if line := s.bestLine(); line != "" {
 		fmt.Fprintf(w, "  best:  %s\n", line)
 	}

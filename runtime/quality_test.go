@@ -159,3 +159,31 @@ func TestConfusionPlotBesideTheCurves(t *testing.T) {
 		t.Errorf("the summary does not list %s:\n%s", path, stdout)
 	}
 }
+
+// TestQualityInJSON: a regression model's line carries val_mae and val_r2,
+// a classifier's val_confusion and val_class_acc (null for a class with
+// no validation samples), and neither appears without a validation set.
+func TestQualityInJSON(t *testing.T) {
+	acc := 0.75
+	for _, tc := range []struct {
+		m    EpochMetrics
+		want string
+	}{
+		{EpochMetrics{HasVal: true, HasValQuality: true, Val: Quality{HasReg: true, MAE: 0.5, R2: 0.9}}, `"val_mae":0.5,"val_r2":0.9`},
+		{EpochMetrics{HasVal: true, HasAcc: true, HasValQuality: true, Val: Quality{Confusion: [][]int{{3, 1}, {0, 0}}, ClassAcc: []*float64{&acc, nil}}},
+			`"val_class_acc":[0.75,null],"val_confusion":[[3,1],[0,0]]`},
+		{EpochMetrics{Val: Quality{HasReg: true, MAE: 0.5}}, ""},
+	} {
+		line, err := json.Marshal(tc.m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.want == "" {
+			if strings.Contains(string(line), "val_") {
+				t.Errorf("%s: validation quality without a validation set", line)
+			}
+		} else if !strings.Contains(string(line), tc.want) {
+			t.Errorf("%s lacks %s", line, tc.want)
+		}
+	}
+}

@@ -7,7 +7,7 @@ import (
 )
 
 // remat every(k): the backward pass recomputes forward values instead of
-// keeping them, except at every k-th layer boundary (passes/remat.go);
+// keeping them, except at every k-th layer boundary (passes/remat_layers.go);
 // remat none (the default) keeps them all.
 func init() {
 	recipeKeys["remat"] = lowerRemat

@@ -13,7 +13,7 @@ type Recipe struct {
 	Init string
 	// RematEvery, above 0, has the backward pass recompute forward values
 	// rather than keep them, keeping only every RematEvery-th layer
-	// boundary (passes/remat.go); 0 keeps every value backward reads.
+	// boundary (passes/remat_layers.go); 0 keeps every value backward reads.
 	RematEvery int
 }
 

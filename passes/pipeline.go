@@ -33,7 +33,7 @@ type Options struct {
 	// and unfolded builds.
 	NoFoldBN bool
 	// NoRecompute keeps every forward value the backward pass reads
-	// instead of recomputing cheap elementwise ones (recompute.go), to
+	// instead of recomputing cheap elementwise ones (recompute_elementwise.go), to
 	// compare the two.
 	NoRecompute bool
 	// StopAfter, when not empty, ends the pipeline after the pass of that

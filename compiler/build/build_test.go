@@ -14,7 +14,7 @@ func TestWriteRuntimeIncludesKernels(t *testing.T) {
 	if err := WriteRuntime(dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"go.mod", "go.sum", "runtime/loop.go", "runtime/rt/model.go", "runtime/rt/version.go", "runtime/kernels/run2.go", "runtime/kernels/isa_simd.go", "runtime/kernels/isa_generic.go"} {
+	for _, want := range []string{"go.mod", "go.sum", "runtime/loop.go", "runtime/rt/model.go", "runtime/rt/version.go", "runtime/kernels/twocore.go", "runtime/kernels/isa_simd.go", "runtime/kernels/isa_generic.go"} {
 		if _, err := os.Stat(filepath.Join(dir, want)); err != nil {
 			t.Errorf("the trainer module lacks %s: %v", want, err)
 		}

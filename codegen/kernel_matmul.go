@@ -63,31 +63,6 @@ func newMatmulPlan(m, k, n int, ta, tb bool) matmulPlan {
 	return p
 }
 
-// shapes describes the operands: "a[128,784]", "bᵀ[512,784]".
-func (p matmulPlan) shapes() (string, string) {
-	aShape, bShape := ir.Shape{p.m, p.k}, ir.Shape{p.k, p.n}
-	opA, opB := "a", "b"
-	if p.ta {
-		aShape, opA = ir.Shape{p.k, p.m}, "aᵀ"
-	}
-	if p.tb {
-		bShape, opB = ir.Shape{p.n, p.k}, "bᵀ"
-	}
-	return opA + aShape.String(), opB + bShape.String()
-}
-
-func (p matmulPlan) decl(name string) jen.Code {
-	body := append(p.consts(),
-		reslice("c", expr("M*N")),
-		reslice("a", expr("M*K")),
-		reslice("b", expr("K*N")),
-		jen.List(jen.Id("i0"), jen.Id("i1"), jen.Id("j0"), jen.Id("j1")).Op(":=").List(jen.Lit(0), jen.Id("M"), jen.Lit(0), jen.Id("N")),
-	)
-	a, b := p.shapes()
-	return doc("%s computes c[%d,%d] = %s · %s.", name, p.m, p.n, a, b).
-		Func().Id(name).Params(jen.List(jen.Id("c"), jen.Id("a"), jen.Id("b")).Add(floats())).Block(append(body, p.rangeBody(nil)...)...)
-}
-
 // consts declares the shape and the block sizes.
 func (p matmulPlan) consts() []jen.Code {
 	return []jen.Code{

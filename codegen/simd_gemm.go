@@ -102,15 +102,6 @@ func (p gemm) aStrides() (row, step int) {
 	return p.k, 1
 }
 
-// bStrides are op(b)[k][j]'s element strides along k and j: b is stored
-// [K,N], or [N,K] when transposed.
-func (p gemm) bStrides() (step, col int) {
-	if p.tb {
-		return 1, p.k
-	}
-	return p.n, 1
-}
-
 // split is how Run2 divides a parallel call into the chunks the two
 // goroutines take in turn: the plan's chunks, or for a serial call (whose
 // drivers are still tested chunk by chunk) two of the widest panels of

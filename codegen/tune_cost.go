@@ -50,8 +50,8 @@ const (
 )
 
 // parallelFlops is the batch size, in FLOP, from which simd_conv.go shares
-// a convolution's samples between goroutines; convSplitPays is the cost
-// model's replacement for that threshold.
+// a convolution's samples between goroutines (a fixed threshold: the cost
+// model does not yet decide convolution splits).
 const parallelFlops = 4_000_000
 
 // splitPlan is how a call is divided between goroutines: serially (chunk
@@ -170,17 +170,4 @@ func adamSplitPays(size int) bool {
 // estimateNs).
 func twoGoroutinesNs(serialNs float64, chunks int) float64 {
 	return (serialNs+helperLateNs)/2 + serialNs/float64(chunks)/2 + float64(chunks)*chunkClaimNs/2 + handoffNs
-}
-
-// convSplitPays is the cost model's answer for a convolution whose batch
-// of samples would be shared in chunks of chunk samples: perSampleNs is one
-// sample's time. For simd_conv.go's split decision, which today compares
-// the batch's FLOP with a fixed threshold.
-func convSplitPays(samples, chunk int, perSampleNs float64) bool {
-	if chunk <= 0 || samples < 2*chunk {
-		return false
-	}
-	serial := float64(samples) * perSampleNs
-	chunks := (samples + chunk - 1) / chunk
-	return twoGoroutinesNs(serial, chunks) <= (1-splitMinSaving)*serial
 }

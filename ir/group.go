@@ -13,10 +13,3 @@ type Group struct {
 
 // Last is the node whose value the group stores.
 func (gr *Group) Last() *Node { return gr.Nodes[len(gr.Nodes)-1] }
-
-// Interior reports whether n is a group member other than the last, and so
-// has no buffer of its own.
-func (g *Graph) Interior(n *Node) bool {
-	gr := g.GroupOf[n]
-	return gr != nil && gr.Last() != n
-}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/dlc-dev/dlc/compiler"
+	"github.com/dlc-dev/dlc/internal/testrepo"
 )
 
 // TestMicrokernelsKeepToRegisters compiles the generated package of every
@@ -28,7 +29,7 @@ func TestMicrokernelsKeepToRegisters(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skip("the SIMD kernels are amd64 only")
 	}
-	root := repoRoot(t)
+	root := testrepo.Root(t)
 	dir := t.TempDir()
 	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil {
@@ -196,25 +197,6 @@ func write(t *testing.T, path string, data []byte) {
 	}
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// repoRoot is the directory holding dlc's go.mod, above the test's.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(data, []byte("module github.com/dlc-dev/dlc\n")) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find the dlc repository root")
-		}
-		dir = parent
 	}
 }
 

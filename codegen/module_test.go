@@ -1,12 +1,13 @@
 package codegen
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/dlc-dev/dlc/internal/testrepo"
 )
 
 // A throwaway Go module that generated packages are built in, depending on
@@ -14,31 +15,11 @@ import (
 
 const testModule = "dlctest"
 
-// repoRoot finds the repository root (the directory holding dlc's go.mod)
-// from the test's working directory.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(data, []byte("module github.com/dlc-dev/dlc\n")) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find the dlc repository root above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // newModule lays out an empty module in a temporary directory and returns
 // its path.
 func newModule(t testing.TB) string {
 	t.Helper()
-	root := repoRoot(t)
+	root := testrepo.Root(t)
 	dir := t.TempDir()
 	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil {

@@ -162,13 +162,22 @@ func TestCheckpointsOfAGeneratedTrainer(t *testing.T) {
 		args := []string{"-data", data, "-quiet", "-epochs", longRun, "-checkpoint", ckpt, "-checkpoint-every", "1", "-resume"}
 		r := runtime.NewRNG(2024)
 		killed, duringWrite, finished := 0, 0, false
-		for killed < 25 && !finished {
+		// Kill at a random moment once the trainer is saving checkpoints
+		// (it writes one every step), so that however long it takes to
+		// start on a loaded machine, kills land among the writes; go on
+		// past 25 kills until one has landed during a write.
+		for (killed < 25 || duringWrite == 0) && killed < 200 && !finished {
+			before := stepOf(ckpt)
 			cmd := exec.Command(bin, args...)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
+			training := time.Now().Add(10 * time.Second)
+			for stepOf(ckpt) <= before && time.Now().Before(training) && len(done) == 0 {
+				time.Sleep(time.Millisecond)
+			}
 			select {
 			case err := <-done:
 				if err != nil {
@@ -176,7 +185,7 @@ func TestCheckpointsOfAGeneratedTrainer(t *testing.T) {
 				}
 				finished = true
 				continue
-			case <-time.After(time.Duration(2+r.Intn(40)) * time.Millisecond):
+			case <-time.After(time.Duration(r.Intn(20)) * time.Millisecond):
 			}
 			cmd.Process.Kill()
 			<-done

@@ -140,6 +140,9 @@ func (c *checkpointer) resume() (more bool, err error) {
 		fmt.Fprintf(c.stdout, "checkpoint %s: training already stopped early at epoch %d (best validation loss %.4f at epoch %d)\n",
 			path, ck.Epoch, c.early.BestLoss, c.early.BestEpoch)
 		return false, nil
+	case t.opts.steps > 0 && t.step >= t.opts.steps:
+		fmt.Fprintf(c.stdout, "checkpoint %s: all %d steps are trained; nothing to do (raise -steps to train longer)\n", path, t.step)
+		return false, nil
 	case ck.Epoch >= t.opts.epochs:
 		fmt.Fprintf(c.stdout, "checkpoint %s: all %d epochs are trained; nothing to do (raise -epochs to train longer)\n", path, ck.Epoch)
 		return false, nil
@@ -212,6 +215,11 @@ func (c *checkpointer) afterEpoch(m EpochMetrics) error {
 		}
 	}
 	pos := position{epoch: m.Epoch}
+	if c.t.ended.batch < c.stepsPerEpoch() {
+		// -steps ended the epoch early: resuming with more steps goes on
+		// inside it, as an uninterrupted longer run would.
+		pos = c.t.ended
+	}
 	if c.opts.path != "" {
 		if err := c.save(c.opts.path, pos); err != nil {
 			return err

@@ -31,6 +31,10 @@ type trainer struct {
 	// a checkpoint's on resume (whose tensors are then already restored).
 	start    position
 	restored bool
+	// ended is where the last epoch's training stopped: its batches and
+	// their loss sum. Fewer batches than an epoch has means -steps cut it
+	// short, and a checkpoint then records a position inside it.
+	ended position
 	// watch stops training at a non-finite loss or gradient and measures
 	// gradient health and the training-sample figures.
 	watch *watcher
@@ -182,6 +186,7 @@ func (t *trainer) trainEpoch(epoch int) (meanLoss float64, samples int, err erro
 			}
 		}
 	}
+	t.ended = position{epoch: epoch - 1, batch: steps, lossSum: sum}
 	return sum / float64(steps), (steps - resumed) * t.spec.Batch, nil
 }
 

@@ -45,6 +45,16 @@ func TestTextTraining(t *testing.T) {
 	run(got, "110", "-resume")
 	sameCheckpoint(t, got, want)
 
+	// A run that -steps ends inside a report period (60 = 25 + 25 + 10)
+	// resumes inside it, with the same weights as the run of 110.
+	cut := filepath.Join(dir, "cut.safetensors")
+	run(cut, "60")
+	if ck := readCheckpoint(t, cut); ck.Step != 60 {
+		t.Errorf("the checkpoint of a 60-step run is at step %d", ck.Step)
+	}
+	run(cut, "110", "-resume")
+	sameCheckpoint(t, cut, want)
+
 	// One step from the checkpoint on a batch of token ids and per-position
 	// labels; an id outside the vocabulary is named, not a crash.
 	ids, labels := make([]float32, 4*8), make([]int64, 4*8)

@@ -57,18 +57,20 @@ type normSetting struct {
 
 // normForms are the values of a norm statement, with the arguments each
 // takes (batchnorm's own).
-var normForms = map[string]*signature{
-	"batchnorm": {name: "batchnorm", params: []param{
-		{name: "momentum", kind: numberArg, def: defNumber("0.1"), check: closedUnitInterval("momentum")},
-		{name: "eps", kind: numberArg, def: defNumber("1e-5"), check: positive("eps")},
-	}},
-	"none": {name: "none"},
-}
+var normForms = callTable{key: "norm",
+	usage: "batchnorm, batchnorm(momentum = 0.1, eps = 1e-5) or none",
+	forms: []*signature{
+		{name: "batchnorm", params: []param{
+			{name: "momentum", kind: numberArg, def: defNumber("0.1"), check: closedUnitInterval("momentum")},
+			{name: "eps", kind: numberArg, def: defNumber("1e-5"), check: positive("eps")},
+		}},
+		{name: "none"},
+	}}
 
 // evalNorm checks a norm statement's value and returns its setting (nil
 // for none); ok is false after reporting a problem.
 func evalNorm(s *NormStmt, errs *errorList) (set *normSetting, ok bool) {
-	vals, ok := literalCall(s.Value, normForms, "norm takes batchnorm, batchnorm(momentum = 0.1, eps = 1e-5) or none", errs)
+	vals, ok := literalCall(s.Value, normForms, errs)
 	if !ok || vals.name == "none" {
 		return nil, ok
 	}

@@ -57,13 +57,14 @@ loss = cross_entropy(dense(norm, 10), digit)
 
 func TestNormStatementErrors(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
-		{"norm batchnrom\n", `4:6: unknown batchnrom (did you mean "batchnorm"?)`},
+		{"norm batchnrom\n", `4:6: unknown norm batchnrom (did you mean "batchnorm"?); use batchnorm, batchnorm(momentum = 0.1, eps = 1e-5) or none`},
 		{"norm batchnorm(momentum = 2)\n", "4:27: batchnorm: momentum must be a number from 0 to 1, got 2"},
 		{"norm batchnorm(eps = 0)\n", "4:22: batchnorm: eps must be a number > 0, got 0"},
 		{"norm batchnorm(scale = 2)\n", `4:16: batchnorm has no argument "scale"`},
+		{"norm batchnorm(momentum = m)\n", "4:27: batchnorm: argument momentum must be a number, got m"},
 		{"norm none(1)\n", "4:11: too many arguments to none"},
 		{"norm 3\n", "4:6: expected batchnorm or none after norm"},
-		{"block b(x) {\n  norm layernorm\n  return x\n}\n", "5:8: unknown layernorm"},
+		{"block b(x) {\n  norm layernorm\n  return x\n}\n", "5:8: unknown norm layernorm"},
 	} {
 		_, err := Compile("m.dl", []byte(header+tc.src+"loss = cross_entropy(dense(image, 10), digit)\n"), LowerOptions{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -83,7 +84,9 @@ func TestRematKey(t *testing.T) {
 		{"none", 0, ""},
 		{"every(0)", 0, "every: layers must be a whole number from 1 to 100000, got 0"},
 		{"every(2.5)", 0, "got 2.5"},
-		{"sometimes", 0, "unknown sometimes"},
+		{"sometimes", 0, "5:15: unknown remat sometimes; use every(k)"},
+		{"every(k)", 0, "5:21: every: argument layers must be a number, got k"},
+		{"2", 0, "5:15: remat must be every(k), keeping every k-th layer boundary and recomputing the rest, or none, got 2"},
 	} {
 		g, err := Compile("m.dl", []byte(header+"loss = cross_entropy(dense(image, 10), digit)\ntrain { remat "+tc.value+" }\n"), LowerOptions{})
 		switch {

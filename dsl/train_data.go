@@ -76,7 +76,7 @@ func lowerDataCall(t *ir.TrainConfig, call *Call, errs *errorList) {
 	if !ok {
 		return
 	}
-	str := func(name string) string { return vals[name].text }
+	str := vals.str
 	files := ir.DataFiles{Format: sig.name}
 	switch sig.name {
 	case "csv":
@@ -96,29 +96,6 @@ func lowerDataCall(t *ir.TrainConfig, call *Call, errs *errorList) {
 		}
 	}
 	t.Data, t.Files = "", files
-}
-
-// bindLiterals binds a call's literal arguments to sig, checking each, and
-// returns every parameter's value (defaults included).
-func bindLiterals(sig *signature, call *Call, errs *errorList) (map[string]value, bool) {
-	argOf, ok := sig.bind(call, errs)
-	if !ok {
-		return nil, false
-	}
-	vals := make(map[string]value, len(sig.params))
-	for i, p := range sig.params {
-		val, pos := *p.def0(), call.Func.Pos
-		if argOf[i] >= 0 {
-			e := call.Args[argOf[i]].Value
-			val, pos = literalValue(e), ExprPos(e)
-		}
-		if msg := p.checkKind(val); msg != "" {
-			errs.add(pos, "%s: %s", sig.name, msg)
-			ok = false
-		}
-		vals[p.name] = val
-	}
-	return vals, ok
 }
 
 func pathArg(name string) func(value) string {

@@ -48,6 +48,8 @@ func TestDataErrors(t *testing.T) {
 		{"csv without label", `data csv("t.csv")`, 14, "csv needs argument y"},
 		{"empty file", `data csv("", y = "y")`, 18, "csv: file must name a file, got an empty string"},
 		{"number as file", `data csv(3, y = "y")`, 18, "csv: argument file must be a quoted string, got number 3"},
+		{"name as file", `data csv(train_csv, y = "y")`, 18, "csv: argument file must be a quoted string, got train_csv"},
+		{"call as path", `data npy(x = path("x.npy"), y = "y.npy")`, 22, "npy: argument x must be a quoted string, got path(...)"},
 		{"label twice", `data csv("t.csv", y = "y,y")`, 31, `csv: y names column "y" twice`},
 		{"empty feature name", `data csv("t.csv", y = "y", features = "a,,b")`, 47, `csv: features has an empty column name in "a,,b"`},
 		{"two groups", `data csv("t.csv", y = "y", group = "a,b")`, 44, `csv: group must name one column, got "a,b"`},

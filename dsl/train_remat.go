@@ -9,29 +9,26 @@ import (
 // remat every(k): the backward pass recomputes forward values instead of
 // keeping them, except at every k-th layer boundary (passes/remat_layers.go);
 // remat none (the default) keeps them all.
-func init() {
-	recipeKeys["remat"] = lowerRemat
-	trainKeyNames = append(trainKeyNames, "remat")
-}
-
 // maxRematEvery bounds k: more layer boundaries than a model can have
 // would keep none of them.
 const maxRematEvery = maxNodes
 
-var rematForms = map[string]*signature{
-	"every": {name: "every", params: []param{
-		{name: "layers", kind: numberArg, check: func(v value) string {
-			if !isWhole(v.num, 1, maxRematEvery) {
-				return fmt.Sprintf("layers must be a whole number from 1 to %d, got %s", maxRematEvery, v.text)
-			}
-			return ""
+var rematForms = callTable{key: "remat",
+	usage: "every(k), keeping every k-th layer boundary and recomputing the rest, or none",
+	forms: []*signature{
+		{name: "every", params: []param{
+			{name: "layers", kind: numberArg, check: func(v value) string {
+				if !isWhole(v.num, 1, maxRematEvery) {
+					return fmt.Sprintf("layers must be a whole number from 1 to %d, got %s", maxRematEvery, v.text)
+				}
+				return ""
+			}},
 		}},
-	}},
-	"none": {name: "none"},
-}
+		{name: "none"},
+	}}
 
 func lowerRemat(t *ir.TrainConfig, v Expr, errs *errorList) {
-	vals, ok := literalCall(v, rematForms, "remat must be every(k), keeping every k-th layer boundary and recomputing the rest, or none", errs)
+	vals, ok := literalCall(v, rematForms, errs)
 	if !ok {
 		return
 	}

@@ -106,8 +106,8 @@ func (p param) def0() *value {
 	return p.def
 }
 
-// literalValue evaluates a literal written in the train section; anything
-// else is poison.
+// literalValue evaluates a literal, written as a train value's argument or
+// anywhere else; any other expression is poison.
 func literalValue(e Expr) value {
 	switch e := e.(type) {
 	case *NumberLit:

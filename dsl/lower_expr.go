@@ -7,12 +7,8 @@ import "strconv"
 // gives one message.
 func (l *lowerer) expr(sc *scope, st *stmtNames, e Expr) value {
 	switch e := e.(type) {
-	case *NumberLit:
-		return numberValue(e.Value, e.Text)
-	case *StringLit:
-		return value{kind: vString, text: e.Value}
-	case *BoolLit:
-		return value{kind: vBool, b: e.Value}
+	case *NumberLit, *StringLit, *BoolLit:
+		return literalValue(e)
 	case *Ident:
 		return sc.vars[e.Name.Name] // checked defined; poison otherwise
 	case *Binary:

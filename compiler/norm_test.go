@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/dlc-dev/dlc/internal/fdcheck"
 	"github.com/dlc-dev/dlc/internal/interp"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
@@ -73,28 +74,19 @@ func TestNormModelGradients(t *testing.T) {
 			}
 		}
 	}
-	loss := func() float64 {
+	loss := func() (float64, error) {
 		if err := interp.RunUpTo(g, env, ctx(), ir.Forward); err != nil {
-			t.Fatal(err)
+			return 0, err
 		}
-		return env[g.Loss].Data[0]
+		return env[g.Loss].Data[0], nil
 	}
 	for _, p := range g.Params {
 		analytic := append([]float64(nil), env[g.Grads[p]].Data...)
-		var diff, scale float64
-		x := env[p].Data
-		for i, x0 := range x {
-			h := 1e-6 * max(1, math.Abs(x0))
-			x[i] = x0 + h
-			up := loss()
-			x[i] = x0 - h
-			down := loss()
-			x[i] = x0
-			numeric := (up - down) / (2 * h)
-			diff = max(diff, math.Abs(numeric-analytic[i]))
-			scale = max(scale, math.Abs(numeric)+math.Abs(analytic[i]))
+		numeric, err := fdcheck.Gradient(loss, env[p].Data, 1e-6)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if e := diff / max(scale, 1e-8); e > 1e-6 {
+		if e := fdcheck.MaxRelErr(analytic, numeric); e > 1e-6 {
 			t.Errorf("%s: relative error %.3g between autodiff and finite differences", p.Name, e)
 		}
 	}

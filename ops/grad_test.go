@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/dlc-dev/dlc/internal/fdcheck"
 	"github.com/dlc-dev/dlc/internal/interp"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
@@ -54,20 +55,6 @@ var gradCases = []gradCase{
 	{"regression", "mse", nil, []operand{values(7, 13), {shape: ir.Shape{7, 13}, target: true}}},
 	{"elementwise", "relu", nil, []operand{{shape: ir.Shape{7, 37}, awayFromZero: true}}},
 	{"classes", "softmax_xent", nil, []operand{values(7, 13), {shape: ir.Shape{7}, classes: 13}}},
-}
-
-// maxRelErr is the normwise relative error ‖a−n‖∞ / max(1e-8, ‖a‖∞+‖n‖∞).
-// Measuring the whole tensor at once keeps tiny elements, whose own relative
-// error is dominated by rounding, from failing a correct gradient; the floor
-// keeps an all-zero gradient from dividing by zero.
-func maxRelErr(a, n []float64) float64 {
-	var diff, na, nn float64
-	for i := range a {
-		diff = max(diff, math.Abs(a[i]-n[i]))
-		na = max(na, math.Abs(a[i]))
-		nn = max(nn, math.Abs(n[i]))
-	}
-	return diff / max(1e-8, na+nn)
 }
 
 func TestGradCasesCoverEveryOp(t *testing.T) {
@@ -145,15 +132,15 @@ func checkGrad(t *testing.T, c gradCase, seed uint64) {
 		t.Fatal(err)
 	}
 	R := env[dy].Data
-	f := func() float64 {
+	f := func() (float64, error) {
 		if err := interp.RunUpTo(g, env, ctx, ir.Forward); err != nil {
-			t.Fatal(err)
+			return 0, err
 		}
 		var s float64
 		for k, v := range env[y].Data {
 			s += v * R[k]
 		}
-		return s
+		return s, nil
 	}
 
 	for i, o := range c.operands {
@@ -170,19 +157,11 @@ func checkGrad(t *testing.T, c gradCase, seed uint64) {
 			t.Errorf("gradient of operand %d has shape %s, want %s", i, grads[i].Shape, o.shape)
 			continue
 		}
-		analytic := env[grads[i]].Data
-		numeric := make([]float64, len(analytic))
-		x := env[xs[i]].Data
-		for k, x0 := range x {
-			h := 1e-6 * max(1, math.Abs(x0))
-			x[k] = x0 + h
-			up := f()
-			x[k] = x0 - h
-			down := f()
-			x[k] = x0
-			numeric[k] = (up - down) / (2 * h)
+		numeric, err := fdcheck.Gradient(f, env[xs[i]].Data, 1e-6)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if e := maxRelErr(analytic, numeric); e > 1e-6 {
+		if e := fdcheck.MaxRelErr(env[grads[i]].Data, numeric); e > 1e-6 {
 			t.Errorf("operand %d: relative error %.3g between Grad and finite differences", i, e)
 		}
 	}

@@ -1,6 +1,10 @@
 package main
 
-import "math"
+import (
+	"math"
+
+	"github.com/dlc-dev/dlc/internal/fdcheck"
+)
 
 // steps are the quick finite-difference steps, relative to max(1, |x|):
 // the first is accurate to about 1e-10 in float64 on a well-conditioned
@@ -26,28 +30,15 @@ const settled = 10
 // disagreement as its uncertainty. An uncertainty of 0 means a quick step
 // matched.
 func derivative(loss func() (float64, error), x []float64, i int, want, tol float64) (est, uncertainty float64, err error) {
-	x0 := x[i]
-	defer func() { x[i] = x0 }()
-	central := func(rel float64) (float64, error) {
-		h := rel * max(1, math.Abs(x0))
-		x[i] = x0 + h
-		up, err := loss()
-		if err != nil {
-			return 0, err
-		}
-		x[i] = x0 - h
-		down, err := loss()
-		return (up - down) / (2 * h), err
-	}
 	for _, h := range steps {
-		d, err := central(h)
+		d, err := fdcheck.Central(loss, x, i, h)
 		if err != nil || math.Abs(d-want) <= tol {
 			return d, 0, err
 		}
 	}
 	ds := make([]float64, len(sweep))
 	for k, h := range sweep {
-		if ds[k], err = central(h); err != nil {
+		if ds[k], err = fdcheck.Central(loss, x, i, h); err != nil {
 			return 0, 0, err
 		}
 	}

@@ -22,6 +22,7 @@ var layers = []struct {
 	{"ops", []string{"ir"}, "the op registry sits on the IR alone"},
 	{"internal/interp", []string{"ir", "ops"}, "the reference interpreter evaluates ops over the IR"},
 	{"internal/fdcheck", nil, "finite differences know nothing of graphs, so every layer's tests can use them"},
+	{"internal/npytest", nil, "the runtime's tests use it, and the runtime imports no compiler"},
 	{"dsl", []string{"ir", "ops"}, "the front end lowers onto the IR through the registry"},
 	{"passes", []string{"ir", "ops"}, "passes see IR and ops only"},
 	{"onnx", []string{"ir", "ops", "onnx/onnxpb"}, "the ONNX front end lowers onto the IR through the registry, as dsl does"},

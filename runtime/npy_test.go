@@ -10,41 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// npyFile encodes a .npy file as NumPy writes it: magic, version, header
-// length, the header dictionary padded with spaces to a multiple of 64
-// bytes and ended by a newline, then the data.
-func npyFile(major byte, descr string, shape []int, data []byte) []byte {
-	dims := make([]string, len(shape))
-	for i, d := range shape {
-		dims[i] = fmt.Sprint(d)
-	}
-	tuple := "(" + strings.Join(dims, ", ")
-	if len(shape) == 1 {
-		tuple += ","
-	}
-	tuple += ")"
-	header := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, tuple)
-	lenBytes := 2
-	if major >= 2 {
-		lenBytes = 4
-	}
-	pre := 6 + 2 + lenBytes
-	pad := 64 - (pre+len(header)+1)%64
-	header += strings.Repeat(" ", pad%64) + "\n"
-	var b bytes.Buffer
-	b.WriteString(npyMagic)
-	b.Write([]byte{major, 0})
-	if major >= 2 {
-		binary.Write(&b, binary.LittleEndian, uint32(len(header)))
-	} else {
-		binary.Write(&b, binary.LittleEndian, uint16(len(header)))
-	}
-	b.WriteString(header)
-	b.Write(data)
-	return b.Bytes()
-}
+	"github.com/dlc-dev/dlc/internal/npytest"
+)
 
 func f32Bytes(order binary.ByteOrder, vals ...float32) []byte {
 	b := make([]byte, 4*len(vals))
@@ -78,12 +46,12 @@ func TestReadNPYFeatures(t *testing.T) {
 		shape []int
 		want  []float32
 	}{
-		{"v1 float32", npyFile(1, "<f4", []int{2, 3}, f32Bytes(binary.LittleEndian, 1, 2, 3, 4, 5, 6)), []int{3}, []float32{1, 2, 3, 4, 5, 6}},
-		{"v2 float32", npyFile(2, "<f4", []int{1, 2, 2}, f32Bytes(binary.LittleEndian, 1, -2, 3, 4)), []int{2, 2}, []float32{1, -2, 3, 4}},
-		{"v3 big-endian", npyFile(3, ">f4", []int{2}, f32Bytes(binary.BigEndian, 0.5, 7)), []int{1}, []float32{0.5, 7}},
-		{"float64", npyFile(1, "<f8", []int{2, 1}, f64Bytes(1.5, -2.25)), []int{1}, []float32{1.5, -2.25}},
-		{"uint8 scaled like pixels", npyFile(1, "|u1", []int{1, 3}, []byte{0, 51, 255}), []int{3}, []float32{0, 0.2, 1}},
-		{"int64", npyFile(1, "<i8", []int{3}, i64Bytes(-1, 0, 9)), []int{1}, []float32{-1, 0, 9}},
+		{"v1 float32", npytest.Encode(1, "<f4", []int{2, 3}, f32Bytes(binary.LittleEndian, 1, 2, 3, 4, 5, 6)), []int{3}, []float32{1, 2, 3, 4, 5, 6}},
+		{"v2 float32", npytest.Encode(2, "<f4", []int{1, 2, 2}, f32Bytes(binary.LittleEndian, 1, -2, 3, 4)), []int{2, 2}, []float32{1, -2, 3, 4}},
+		{"v3 big-endian", npytest.Encode(3, ">f4", []int{2}, f32Bytes(binary.BigEndian, 0.5, 7)), []int{1}, []float32{0.5, 7}},
+		{"float64", npytest.Encode(1, "<f8", []int{2, 1}, f64Bytes(1.5, -2.25)), []int{1}, []float32{1.5, -2.25}},
+		{"uint8 scaled like pixels", npytest.Encode(1, "|u1", []int{1, 3}, []byte{0, 51, 255}), []int{3}, []float32{0, 0.2, 1}},
+		{"int64", npytest.Encode(1, "<i8", []int{3}, i64Bytes(-1, 0, 9)), []int{1}, []float32{-1, 0, 9}},
 	}
 	for _, c := range cases {
 		p := writeFile(t, dir, strings.ReplaceAll(c.name, " ", "_")+".npy", c.file, false)
@@ -106,7 +74,7 @@ func TestReadNPYFeatures(t *testing.T) {
 
 func TestNPYErrors(t *testing.T) {
 	dir := t.TempDir()
-	good := npyFile(1, "<f4", []int{2, 2}, f32Bytes(binary.LittleEndian, 1, 2, 3, 4))
+	good := npytest.Encode(1, "<f4", []int{2, 2}, f32Bytes(binary.LittleEndian, 1, 2, 3, 4))
 	header := len(good) - 16
 	fortran := bytes.Replace(good, []byte("'fortran_order': False"), []byte("'fortran_order': True "), 1)
 	cases := []struct {
@@ -121,14 +89,14 @@ func TestNPYErrors(t *testing.T) {
 		{"truncated data", good[:header+6], "truncated at element 1 of 4 (byte offset 6 of the data; expected 16 bytes of float32)"},
 		{"trailing data", append(slices.Clone(good), 0, 0), "unexpected data after the last of 4 elements (byte offset 16 of the data"},
 		{"fortran order", fortran, "array is in Fortran (column-major) order"},
-		{"unsupported type", npyFile(1, "<c8", []int{1}, make([]byte, 8)), `element type "<c8" is not supported`},
-		{"int16 unsupported", npyFile(1, "<i2", []int{1}, make([]byte, 2)), `element type "<i2" is not supported`},
+		{"unsupported type", npytest.Encode(1, "<c8", []int{1}, make([]byte, 8)), `element type "<c8" is not supported`},
+		{"int16 unsupported", npytest.Encode(1, "<i2", []int{1}, make([]byte, 2)), `element type "<i2" is not supported`},
 		{"malformed header", bytes.Replace(good, []byte("'shape': (2, 2)"), []byte("'shape': [2; 2]"), 1), "malformed header"},
-		{"NaN", npyFile(1, "<f4", []int{2, 2}, f32Bytes(binary.LittleEndian, 1, 2, float32(math.NaN()), 4)),
+		{"NaN", npytest.Encode(1, "<f4", []int{2, 2}, f32Bytes(binary.LittleEndian, 1, 2, float32(math.NaN()), 4)),
 			"element 2 (sample 1, byte offset 8 of the data) is NaN; samples must be finite numbers"},
-		{"Inf", npyFile(1, "<f8", []int{3}, f64Bytes(0, math.Inf(-1), 0)), "element 1 (sample 1, byte offset 8 of the data) is -Inf"},
-		{"scalar", npyFile(1, "<f4", []int{}, f32Bytes(binary.LittleEndian, 1)), "holds a single number (shape ())"},
-		{"huge shape", npyFile(1, "<f4", []int{1 << 20, 1 << 20}, nil), "is too large"},
+		{"Inf", npytest.Encode(1, "<f8", []int{3}, f64Bytes(0, math.Inf(-1), 0)), "element 1 (sample 1, byte offset 8 of the data) is -Inf"},
+		{"scalar", npytest.Encode(1, "<f4", []int{}, f32Bytes(binary.LittleEndian, 1)), "holds a single number (shape ())"},
+		{"huge shape", npytest.Encode(1, "<f4", []int{1 << 20, 1 << 20}, nil), "is too large"},
 	}
 	for _, c := range cases {
 		p := writeFile(t, dir, strings.ReplaceAll(c.name, " ", "_")+".npy", c.file, false)
@@ -155,15 +123,15 @@ func TestNPYLabelAndGroupErrors(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"out of range", labels("y1.npy", npyFile(1, "<i8", []int{3}, i64Bytes(0, 3, 1)), 3),
+		{"out of range", labels("y1.npy", npytest.Encode(1, "<i8", []int{3}, i64Bytes(0, 3, 1)), 3),
 			"y1.npy: element 1 (sample 1) is label 3, out of range: the model has 3 classes (labels 0 to 2)"},
-		{"negative", labels("y2.npy", npyFile(1, "<i8", []int{2}, i64Bytes(0, -1)), 2),
+		{"negative", labels("y2.npy", npytest.Encode(1, "<i8", []int{2}, i64Bytes(0, -1)), 2),
 			"y2.npy: element 1 (sample 1) is label -1, out of range"},
-		{"fraction", labels("y3.npy", npyFile(1, "<f8", []int{2}, f64Bytes(1, 0.5)), 3),
+		{"fraction", labels("y3.npy", npytest.Encode(1, "<f8", []int{2}, f64Bytes(1, 0.5)), 3),
 			"y3.npy: element 1 (sample 1) is 0.5, not a whole-number class label"},
-		{"two columns", labels("y4.npy", npyFile(1, "<i8", []int{1, 2}, i64Bytes(0, 1)), 3),
+		{"two columns", labels("y4.npy", npytest.Encode(1, "<i8", []int{1, 2}, i64Bytes(0, 1)), 3),
 			"y4.npy: class labels have shape [1,2]; expected one label per sample"},
-		{"NaN label", labels("y5.npy", npyFile(1, "<f8", []int{1}, f64Bytes(math.NaN())), 3),
+		{"NaN label", labels("y5.npy", npytest.Encode(1, "<f8", []int{1}, f64Bytes(math.NaN())), 3),
 			"y5.npy: element 0 (sample 0, byte offset 0 of the data) is NaN; labels must be finite numbers"},
 	}
 	for _, c := range cases {
@@ -171,7 +139,7 @@ func TestNPYLabelAndGroupErrors(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", c.name, c.err, c.want)
 		}
 	}
-	vals, shape, err := readNPYValues(write("g.npy", npyFile(1, "<i8", []int{5}, i64Bytes(70, 3, 70, 9, 3))))
+	vals, shape, err := readNPYValues(write("g.npy", npytest.Encode(1, "<i8", []int{5}, i64Bytes(70, 3, 70, 9, 3))))
 	if err != nil {
 		t.Fatal(err)
 	}

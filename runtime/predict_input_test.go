@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dlc-dev/dlc/internal/npytest"
 )
 
 // predictLines runs predict with args and returns its output's lines.
@@ -41,7 +43,7 @@ func TestPredictNewData(t *testing.T) {
 	for i, p := range pixels {
 		vals[i] = float32(p) / 255
 	}
-	npy := writeFile(t, dir, "new.npy", npyFile(1, "<f4", []int{5, 16}, f32Bytes(binary.LittleEndian, vals...)), false)
+	npy := writeFile(t, dir, "new.npy", npytest.Encode(1, "<f4", []int{5, 16}, f32Bytes(binary.LittleEndian, vals...)), false)
 	var csv strings.Builder
 	csv.WriteString("name")
 	for i := range 16 {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dlc-dev/dlc/internal/npytest"
 )
 
 // blobSpec describes a classifier of 4 features into 3 classes, reading
@@ -111,7 +113,7 @@ func TestRunCSVRegression(t *testing.T) {
 	}
 }
 
-// writeNPY writes float32 samples and int64 labels as .npy files.
+// writeNPYPair writes float32 samples and int64 labels as .npy files.
 func writeNPYPair(t *testing.T, dir, xName, yName string, n int, seed uint64) {
 	t.Helper()
 	x, class, _ := blobRows(n, seed)
@@ -121,8 +123,8 @@ func writeNPYPair(t *testing.T, dir, xName, yName string, n int, seed uint64) {
 		flat = append(flat, x[i][:]...)
 		labels[i] = int64(class[i])
 	}
-	writeFile(t, dir, xName, npyFile(1, "<f4", []int{n, 4}, f32Bytes(binary.LittleEndian, flat...)), false)
-	writeFile(t, dir, yName, npyFile(1, "<i8", []int{n}, i64Bytes(labels...)), false)
+	writeFile(t, dir, xName, npytest.Encode(1, "<f4", []int{n, 4}, f32Bytes(binary.LittleEndian, flat...)), false)
+	writeFile(t, dir, yName, npytest.Encode(1, "<i8", []int{n}, i64Bytes(labels...)), false)
 }
 
 func TestRunNPY(t *testing.T) {
@@ -133,7 +135,7 @@ func TestRunNPY(t *testing.T) {
 	for i := range groups {
 		groups[i] = int64(1000 + i/30)
 	}
-	writeFile(t, dir, "g.npy", npyFile(2, "<i8", []int{300}, i64Bytes(groups...)), false)
+	writeFile(t, dir, "g.npy", npytest.Encode(2, "<i8", []int{300}, i64Bytes(groups...)), false)
 	spec := blobSpec()
 	spec.Files = DataFiles{Format: "npy", X: "x.npy", Y: "y.npy", Groups: "g.npy", TestX: "tx.npy", TestY: "ty.npy"}
 	metrics := filepath.Join(t.TempDir(), "m.jsonl")

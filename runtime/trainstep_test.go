@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -10,28 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// writeNPY writes a version 1.0 .npy file of little-endian values (a
-// []float32 or []int64) with the given shape.
-func writeNPY(t *testing.T, path string, shape []int, values any) {
-	t.Helper()
-	descr := map[string]string{"[]float32": "<f4", "[]int64": "<i8"}[fmt.Sprintf("%T", values)]
-	dims := ""
-	for _, d := range shape {
-		dims += fmt.Sprintf("%d, ", d)
-	}
-	header := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, strings.TrimSuffix(dims, " "))
-	header += strings.Repeat(" ", 63-(10+len(header))%64) + "\n"
-	var b bytes.Buffer
-	b.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(&b, binary.LittleEndian, uint16(len(header)))
-	b.WriteString(header)
-	binary.Write(&b, binary.LittleEndian, values)
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
+	"github.com/dlc-dev/dlc/internal/npytest"
+)
 
 // stepFiles writes a weights file, one batch of inputs and its labels for
 // the digits model, and returns their paths and the batch.
@@ -55,8 +35,8 @@ func stepFiles(t *testing.T, weights []Tensor, meta map[string]string) (w, x, y 
 		t.Fatal(err)
 	}
 	os.WriteFile(w, buf.Bytes(), 0o644)
-	writeNPY(t, x, []int{spec.Batch, 4, 4}, batch.X)
-	writeNPY(t, y, []int{spec.Batch}, labels)
+	npytest.Write(t, x, []int{spec.Batch, 4, 4}, batch.X)
+	npytest.Write(t, y, []int{spec.Batch}, labels)
 	return w, x, y, batch
 }
 
@@ -113,9 +93,9 @@ func TestStepErrors(t *testing.T) {
 	alien, _, _, _ := stepFiles(t, append(m.Params(), Tensor{Name: "conv.w", Shape: []int{1}, F32: []float32{1}}), nil)
 	other, _, _, _ := stepFiles(t, m.Params(), map[string]string{"model": "letters", "model_hash": "ff00"})
 	short := filepath.Join(dir, "short.npy")
-	writeNPY(t, short, []int{3, 16}, make([]float32, 48))
+	npytest.Write(t, short, []int{3, 16}, make([]float32, 48))
 	badLabels := filepath.Join(dir, "bad.npy")
-	writeNPY(t, badLabels, []int{16}, []int64{0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	npytest.Write(t, badLabels, []int{16}, []int64{0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	cases := []struct {
 		args []string
 		want string

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
-	"fmt"
 	"maps"
 	"math"
 	"os"
@@ -13,29 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dlc-dev/dlc/internal/npytest"
 	"github.com/dlc-dev/dlc/runtime"
 )
-
-// writeTestNPY writes a version 1.0 .npy file of little-endian values (a
-// []float32 or []int64) with the given shape.
-func writeTestNPY(t *testing.T, path string, shape []int, values any) {
-	t.Helper()
-	descr := map[string]string{"[]float32": "<f4", "[]int64": "<i8"}[fmt.Sprintf("%T", values)]
-	dims := ""
-	for _, d := range shape {
-		dims += fmt.Sprintf("%d, ", d)
-	}
-	header := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, strings.TrimSuffix(dims, " "))
-	header += strings.Repeat(" ", 63-(10+len(header))%64) + "\n" // data starts 64-byte aligned
-	var b bytes.Buffer
-	b.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(&b, binary.LittleEndian, uint16(len(header)))
-	b.WriteString(header)
-	binary.Write(&b, binary.LittleEndian, values)
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // mlpTensors are examples/mnist/mlp.dl's parameters and Adam state, as dlc
 // names and lays them out.
@@ -104,8 +82,8 @@ func TestStepMatchesPyTorch(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(wPath, buf.Bytes(), 0o644)
-	writeTestNPY(t, xPath, []int{128, 784}, x)
-	writeTestNPY(t, yPath, []int{128}, y)
+	npytest.Write(t, xPath, []int{128, 784}, x)
+	npytest.Write(t, yPath, []int{128}, y)
 
 	dlcOut, torchOut := filepath.Join(dir, "dlc.safetensors"), filepath.Join(dir, "torch.safetensors")
 	trainer(t, bin, "step", "-init", wPath, "-inputs", xPath, "-labels", yPath, "-dump", dlcOut)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dlc-dev/dlc/internal/npytest"
 )
 
 // TestTextTraining builds the tiny GPT's trainer, trains it on a small
@@ -62,15 +64,15 @@ func TestTextTraining(t *testing.T) {
 		ids[i], labels[i] = float32(i*7%256), int64(i*11%256)
 	}
 	x, y, out := filepath.Join(dir, "x.npy"), filepath.Join(dir, "y.npy"), filepath.Join(dir, "step.safetensors")
-	writeTestNPY(t, x, []int{4, 8}, ids)
-	writeTestNPY(t, y, []int{4, 8}, labels)
+	npytest.Write(t, x, []int{4, 8}, ids)
+	npytest.Write(t, y, []int{4, 8}, labels)
 	trainer(t, bin, "step", "-init", want, "-inputs", x, "-labels", y, "-dump", out)
 	dump := readTensors(t, out)
 	if loss := dump["loss"]; len(loss) != 1 || !(loss[0] > 0) || len(dump["h.0.a.attention.qkv.w.grad"]) != 16*48 {
 		t.Errorf("step dumped loss %v and %d tensors", loss, len(dump))
 	}
 	ids[5] = 300
-	writeTestNPY(t, x, []int{4, 8}, ids)
+	npytest.Write(t, x, []int{4, 8}, ids)
 	msg, err := exec.Command(bin, "step", "-init", want, "-inputs", x, "-labels", y, "-dump", out).CombinedOutput()
 	if err == nil || !strings.Contains(string(msg), "element 5 (sample 0, position 5) is token id 300") {
 		t.Errorf("an id outside the vocabulary: %v, %s", err, msg)

@@ -119,7 +119,7 @@ func TestErrors(t *testing.T) {
 		{"lr not a number", complete + "train { optimizer sgd(lr = fast) }\n", 5, 28, "sgd: argument lr must be a number, got fast"},
 		{"nesterov without momentum", complete + "train { optimizer sgd(lr = 0.1, nesterov = true) }\n", 5, 19, "sgd: nesterov needs a momentum above 0"},
 		{"unknown optimizer", complete + "train { optimizer lion(lr = 1) }\n", 5, 19, "unknown optimizer lion; use sgd(lr = ...), adam(lr = ...), adamw(lr = ...), adagrad(lr = ...) or rmsprop(lr = ...)"},
-		{"unknown key", complete + "train { batchs 3 }\n", 5, 9, `unknown train key batchs (did you mean "batch"?)`},
+		{"unknown key", complete + "train { batchs 3 }\n", 5, 9, `unknown train key batchs (did you mean "batch"?); the keys are data, split, by, batch, epochs, seed, optimizer, weight_decay, schedule, warmup, clip_grad_norm, preprocess, init, remat`},
 		{"duplicate key", complete + "train {\n  batch 3\n  batch 4\n}\n", 7, 3, "duplicate train key batch: already set at 6:3"},
 		{"negative weight decay", complete + "train { weight_decay -1 }\n", 5, 22, "weight_decay must be a number ≥ 0, got -1"},
 		{"unknown data", complete + "train { data cifar }\n", 5, 14, "unknown data set cifar"},

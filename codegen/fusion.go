@@ -52,21 +52,21 @@ func fusible(gr *ir.Group) bool {
 		}
 	}
 	switch gr.Kind {
-	case "epilogue":
+	case ir.GroupEpilogue:
 		if gr.Nodes[0].Op == "conv2d" {
 			_, _, ok := convEpilogueOf(gr)
 			return ok
 		}
 		_, _, ok := epilogueOf(gr)
 		return ok
-	case "elementwise":
+	case ir.GroupElementwise:
 		for _, n := range gr.Nodes {
 			if d := ops.Lookup(n.Op); d == nil || d.Kind != ops.Elementwise || d.Emit == nil {
 				return false
 			}
 		}
 		return true
-	case "poolgrad":
+	case ir.GroupPoolGrad:
 		_, ok := poolGradOf(gr)
 		return ok
 	}
@@ -156,13 +156,13 @@ func (c *gen) fusedCall(n *ir.Node) (jen.Code, bool) {
 	if gr.Last() != n {
 		return jen.Comment(fmt.Sprintf("(computed in the fused kernel of %s below)", c.tensorLabel(gr.Last()))), true
 	}
-	if gr.Kind == "epilogue" && gr.Nodes[0].Op == "conv2d" {
+	if gr.Kind == ir.GroupEpilogue && gr.Nodes[0].Op == "conv2d" {
 		return c.convEpilogueCall(gr), true
 	}
-	if gr.Kind == "epilogue" {
+	if gr.Kind == ir.GroupEpilogue {
 		return c.epilogueCall(gr), true
 	}
-	if gr.Kind == "poolgrad" {
+	if gr.Kind == ir.GroupPoolGrad {
 		return c.poolGradCall(gr), true
 	}
 	return c.chainCall(gr), true

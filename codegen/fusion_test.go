@@ -190,7 +190,7 @@ func TestEpilogueOperandLimit(t *testing.T) {
 	// products, the matmul and its five muls make one epilogue group.
 	var wide *ir.Group
 	for _, gr := range gs.infer.Groups {
-		if gr.Kind == "epilogue" && gr.Nodes[0].Op == "matmul" && gr.Last() == gs.infer.Output {
+		if gr.Kind == ir.GroupEpilogue && gr.Nodes[0].Op == "matmul" && gr.Last() == gs.infer.Output {
 			wide = gr
 		}
 	}

@@ -45,7 +45,7 @@ func TestPoolGradFusedInPlace(t *testing.T) {
 		}
 		var groups int
 		for _, gr := range FusedGroups(gs.train) {
-			if gr.Kind != "poolgrad" {
+			if gr.Kind != ir.GroupPoolGrad {
 				continue
 			}
 			groups++

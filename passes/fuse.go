@@ -62,9 +62,9 @@ func fuse(g *ir.Graph, opt *Options) error {
 		if len(chain) < 2 {
 			continue
 		}
-		kind := "elementwise"
+		kind := ir.GroupElementwise
 		if fuseAnchors[n.Op] {
-			kind = "epilogue"
+			kind = ir.GroupEpilogue
 		}
 		gr := &ir.Group{ID: len(g.Groups), Kind: kind, Nodes: chain}
 		g.Groups = append(g.Groups, gr)

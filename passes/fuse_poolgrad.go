@@ -2,7 +2,7 @@ package passes
 
 import "github.com/dlc-dev/dlc/ir"
 
-// poolGradGroups proposes a "poolgrad" group for each maxpool2d_grad(y, dy)
+// poolGradGroups proposes a poolgrad group (ir.GroupPoolGrad) for each maxpool2d_grad(y, dy)
 // whose only reader is relu_grad(y, ·) over the same y, in the same phase,
 // where no reader of y stands after the relu_grad: the backward pass of
 // relu → maxpool2d, at y's last use. One kernel computes both window by
@@ -23,7 +23,7 @@ func poolGradGroups(g *ir.Graph, users map[*ir.Node][]*ir.Node, keep map[*ir.Nod
 			rg.Inputs[0] != y || rg.Inputs[1] != pg || keep[y] || !readBy(users[y], step, step[rg]) {
 			continue
 		}
-		gr := &ir.Group{ID: len(g.Groups), Kind: "poolgrad", Nodes: []*ir.Node{pg, rg}}
+		gr := &ir.Group{ID: len(g.Groups), Kind: ir.GroupPoolGrad, Nodes: []*ir.Node{pg, rg}}
 		g.Groups = append(g.Groups, gr)
 		g.GroupOf[pg], g.GroupOf[rg] = gr, gr
 	}

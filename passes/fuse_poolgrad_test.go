@@ -3,6 +3,8 @@ package passes
 import (
 	"strings"
 	"testing"
+
+	"github.com/dlc-dev/dlc/ir"
 )
 
 // LeNet's backward pass fuses each pool's gradient with its ReLU's, and
@@ -12,7 +14,7 @@ func TestFusePoolGradLeNet(t *testing.T) {
 	g := compileExample(t, "../examples/mnist/lenet.dl", Options{})
 	var got []string
 	for _, gr := range g.Groups {
-		if gr.Kind == "poolgrad" {
+		if gr.Kind == ir.GroupPoolGrad {
 			got = append(got, groupText(gr))
 		}
 	}
@@ -24,7 +26,7 @@ func TestFusePoolGradLeNet(t *testing.T) {
 	checkPlan(t, g, g.Groups, plan)
 	unfused := PlanMemory(g, nil)
 	for _, gr := range g.Groups {
-		if gr.Kind != "poolgrad" {
+		if gr.Kind != ir.GroupPoolGrad {
 			continue
 		}
 		y, dx := gr.Nodes[0].Inputs[0], gr.Last()

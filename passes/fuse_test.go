@@ -33,7 +33,7 @@ func groupText(gr *ir.Group) string {
 	for i, n := range gr.Nodes {
 		ops[i] = n.Op
 	}
-	return gr.Kind + ": " + strings.Join(ops, " ") + " (" + gr.Nodes[0].Layer + ")"
+	return gr.Kind.String() + ": " + strings.Join(ops, " ") + " (" + gr.Nodes[0].Layer + ")"
 }
 
 func TestFuseMLP(t *testing.T) {

@@ -146,7 +146,7 @@ func isStorage(n *ir.Node) bool {
 // An epilogue group reads its anchor's operands whole, so it is not one.
 // A kernel kind joins by meeting that rule; the planner then treats its
 // group's last node as it treats an elementwise op.
-var inPlaceKinds = map[string]bool{"elementwise": true, "poolgrad": true}
+var inPlaceKinds = map[ir.GroupKind]bool{ir.GroupElementwise: true, ir.GroupPoolGrad: true}
 
 // inPlaceTarget returns the buffer a node at step i may overwrite: that of
 // an operand of the same size whose last reader is this node and that is

@@ -161,7 +161,7 @@ func TestCNNModelsCoverEveryPath(t *testing.T) {
 	views := 0
 	for _, g := range []*ir.Graph{c.g, c.inf} {
 		for _, n := range g.Nodes {
-			if !isView(n) {
+			if !ops.IsView(n) {
 				continue
 			}
 			views++
@@ -185,7 +185,7 @@ func TestCNNModelsCoverEveryPath(t *testing.T) {
 // viewIn returns g's first view.
 func viewIn(g *ir.Graph) *ir.Node {
 	for _, n := range g.Nodes {
-		if isView(n) {
+		if ops.IsView(n) {
 			return n
 		}
 	}

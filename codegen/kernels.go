@@ -9,7 +9,6 @@ import (
 
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
-	"github.com/dlc-dev/dlc/passes"
 )
 
 // kernel is one function of the generated kernels.go.
@@ -217,7 +216,7 @@ func (c *gen) kernelKey(n *ir.Node) string {
 	}
 	keys := make([]string, 0, len(n.Attrs))
 	for k := range n.Attrs {
-		if k != passes.RematAttr {
+		if k != ir.RematAttr {
 			keys = append(keys, k)
 		}
 	}

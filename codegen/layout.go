@@ -2,7 +2,7 @@ package codegen
 
 import (
 	"github.com/dlc-dev/dlc/ir"
-	"github.com/dlc-dev/dlc/passes"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // span is a buffer's range in an arena.
@@ -45,13 +45,9 @@ func (l *arenaLayout) placeLabels(bufs []*ir.Node) {
 	}
 }
 
-// isView reports whether n's result is its operand's elements, in order,
-// under another shape. The memory plan gives it its operand's buffer.
-func isView(n *ir.Node) bool { return passes.IsView(n) }
-
 // viewRoot follows views down to the buffer they all view.
 func viewRoot(n *ir.Node) *ir.Node {
-	for isView(n) {
+	for ops.IsView(n) {
 		n = n.Inputs[0]
 	}
 	return n
@@ -60,7 +56,7 @@ func viewRoot(n *ir.Node) *ir.Node {
 // shares reports whether the view n was given its root's buffer, so that
 // nothing needs to run for it.
 func (l arenaLayout) shares(n *ir.Node) bool {
-	if !isView(n) {
+	if !ops.IsView(n) {
 		return false
 	}
 	root, ok := l.floats[viewRoot(n)]

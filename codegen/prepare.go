@@ -4,11 +4,10 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dlc-dev/dlc/ir"
-	"github.com/dlc-dev/dlc/passes"
 )
 
 // The prepare step. An inference graph may hold derived nodes
-// (passes.DerivedAttr), such as batch-norm-folded weights, computed from
+// (ir.DerivedAttr), such as batch-norm-folded weights, computed from
 // parameters and state alone. They are computed once by prepare(), not by
 // every infer(), and again whenever the parameters or state may have
 // changed: the Model's prepared flag is cleared by everything that can
@@ -21,7 +20,7 @@ import (
 const preparedField = "prepared"
 
 // isDerived reports whether n is computed by the prepare step.
-func isDerived(n *ir.Node) bool { return n.Attrs.Bool(passes.DerivedAttr) }
+func isDerived(n *ir.Node) bool { return n.Attrs.Bool(ir.DerivedAttr) }
 
 // hasPrepare reports whether the inference graph has a prepare step.
 func (c *gen) hasPrepare() bool {

@@ -12,12 +12,13 @@ import (
 // reshape(x) {shape}: the same elements in the same order under the shape
 // given; flatten's gradient turns dy back into x's shape with it.
 //
-// Both compute nothing: the code generator makes their result share its
-// operand's buffer.
+// Both compute nothing (View): the memory plan makes their result share
+// its operand's buffer.
 func init() {
 	Register(&Def{
 		Name:  "flatten",
 		Kind:  Compute,
+		View:  true,
 		Arity: 1,
 		Shape: func(n *ir.Node) (ir.Shape, error) {
 			x := n.Inputs[0].Shape
@@ -34,6 +35,7 @@ func init() {
 	Register(&Def{
 		Name:  "reshape",
 		Kind:  Compute,
+		View:  true,
 		Arity: 1,
 		Shape: func(n *ir.Node) (ir.Shape, error) {
 			x, to := n.Inputs[0].Shape, ir.Shape(n.Attrs.Ints("shape"))

@@ -54,6 +54,10 @@ type Def struct {
 	// the generated code's element type). The code generator and fusion
 	// build their loops from it.
 	Emit func(n *ir.Node, dst jen.Code, x []jen.Code) jen.Code
+	// View marks an op whose result is its operand's elements, in order,
+	// under another shape: it computes nothing and needs no memory of its
+	// own (the memory plan gives it its operand's buffer).
+	View bool
 	// Kernel, for some Elementwise ops, names the runtime/kernels function
 	// a float32 model computes the op with instead of Emit: Kernel(y, x...)
 	// over slices, whose vector forms give the bits of its scalar form
@@ -75,6 +79,12 @@ func Register(d *Def) {
 
 // Lookup returns the op definition for name, or nil.
 func Lookup(name string) *Def { return registry[name] }
+
+// IsView reports whether n is a view of its operand (Def.View).
+func IsView(n *ir.Node) bool {
+	d := Lookup(n.Op)
+	return d != nil && d.View
+}
 
 // Names returns every registered op name, sorted.
 func Names() []string {

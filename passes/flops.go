@@ -47,7 +47,7 @@ func FLOPs(n *ir.Node) float64 {
 // fraction of a step that recomputation adds.
 func RematCost(g *ir.Graph) (extra, step float64) {
 	for _, n := range g.Nodes {
-		if n.Attrs.Bool(RematAttr) {
+		if n.Attrs.Bool(ir.RematAttr) {
 			extra += FLOPs(n)
 		} else {
 			step += FLOPs(n)

@@ -7,12 +7,6 @@ import (
 	"github.com/dlc-dev/dlc/ops"
 )
 
-// DerivedAttr marks a node that computes from parameters and state alone,
-// never from the batch: the code generator computes such nodes in a
-// prepare step, once after the parameters or state change, instead of in
-// every inference pass, and the memory plan keeps their buffers for good.
-const DerivedAttr = "derived"
-
 // foldBatchNorm, in an inference build, folds each batch norm that follows
 // a linear op into that op: with the running statistics fixed, batch norm
 // is an affine map per output feature, so
@@ -26,7 +20,7 @@ const DerivedAttr = "derived"
 //
 // where s = gamma/√(var + eps); likewise for conv2d, scaling each output
 // channel's kernel. Without a bias, a bias_add of b' is added. W' and b'
-// are derived nodes (DerivedAttr), and the batch norm disappears: one
+// are derived nodes (ir.DerivedAttr), and the batch norm disappears: one
 // pass over the activations fewer per inference.
 //
 // A batch norm is folded when its input is read by nothing else, and is a
@@ -89,7 +83,7 @@ func (f *folder) fold(bn *ir.Node) error {
 	eps := bn.Attrs.Float("eps", 0)
 	first := len(f.g.Nodes)
 	b := &ops.Builder{G: f.g, Phase: ir.Forward, Loc: bn.Loc, Layer: bn.Layer}
-	wf, err := b.Named(w.Name+".folded", "bn_fold_weight", ir.Attrs{"eps": eps, "axis": axis, DerivedAttr: true}, w, gamma, variance)
+	wf, err := b.Named(w.Name+".folded", "bn_fold_weight", ir.Attrs{"eps": eps, "axis": axis, ir.DerivedAttr: true}, w, gamma, variance)
 	if err != nil {
 		return err
 	}
@@ -97,7 +91,7 @@ func (f *folder) fold(bn *ir.Node) error {
 	if bias != nil {
 		biasOperands, biasName = append(biasOperands, bias), bias.Name
 	}
-	bf, err := b.Named(biasName+".folded", "bn_fold_bias", ir.Attrs{"eps": eps, DerivedAttr: true}, biasOperands...)
+	bf, err := b.Named(biasName+".folded", "bn_fold_bias", ir.Attrs{"eps": eps, ir.DerivedAttr: true}, biasOperands...)
 	if err != nil {
 		return err
 	}

@@ -43,8 +43,8 @@ func TestFoldBatchNormResMLP(t *testing.T) {
 	}
 	for _, n := range folded.Nodes {
 		if n.Op == "bn_fold_weight" || n.Op == "bn_fold_bias" {
-			if !n.Attrs.Bool(DerivedAttr) {
-				t.Errorf("%s is not marked %s", ir.FormatNode(n), DerivedAttr)
+			if !n.Attrs.Bool(ir.DerivedAttr) {
+				t.Errorf("%s is not marked %s", ir.FormatNode(n), ir.DerivedAttr)
 			}
 			for _, in := range n.Inputs {
 				if in.Op != "param" && in.Op != "state" {

@@ -23,7 +23,7 @@ import (
 // live throughout and sit at the front of the arena. The loss and the
 // output are read after the step, so they live to its end.
 //
-// A view (flatten, reshape: see IsView) computes nothing: it is its
+// A view (flatten, reshape: see ops.IsView) computes nothing: it is its
 // operand's buffer under another shape, so the two are one buffer, live
 // until the last reader of either. An elementwise node whose operand dies
 // at it writes in place into that operand's buffer, and so does the last
@@ -105,14 +105,10 @@ func PlanMemory(g *ir.Graph, fused []*ir.Group) *ir.MemPlan {
 	return plan
 }
 
-// IsView reports whether n's result is its operand's elements, in order,
-// under another shape: such a node needs no memory of its own.
-func IsView(n *ir.Node) bool { return n.Op == "flatten" || n.Op == "reshape" }
-
 // viewOperand returns the operand whose buffer the view n shares, or nil
 // when n is not a view.
 func viewOperand(n *ir.Node) *ir.Node {
-	if !IsView(n) {
+	if !ops.IsView(n) {
 		return nil
 	}
 	return n.Inputs[0]
@@ -128,14 +124,14 @@ func needsBuffer(n *ir.Node) bool {
 }
 
 // isStorage reports whether n is filled from outside the step. Derived
-// nodes (DerivedAttr) count: a prepare step fills them, and every step
+// nodes (ir.DerivedAttr) count: a prepare step fills them, and every step
 // reads them.
 func isStorage(n *ir.Node) bool {
 	switch n.Op {
 	case "input", "label", "param", "state":
 		return true
 	}
-	return n.Attrs.Bool(DerivedAttr)
+	return n.Attrs.Bool(ir.DerivedAttr)
 }
 
 // inPlaceKinds are the fused group kinds whose kernel may write its result

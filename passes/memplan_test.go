@@ -7,6 +7,7 @@ import (
 
 	"github.com/dlc-dev/dlc/dsl"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 )
 
 // checkPlan verifies a memory plan by brute force: it runs the graph's
@@ -28,7 +29,7 @@ func checkPlan(t *testing.T, g *ir.Graph, fused []*ir.Group, plan *ir.MemPlan) {
 	// value names the value a node holds: a sharing view holds its
 	// operand's.
 	value := func(n *ir.Node) *ir.Node {
-		for IsView(n) && plan.ByNode[n] != nil && plan.ByNode[n] == plan.ByNode[n.Inputs[0]] {
+		for ops.IsView(n) && plan.ByNode[n] != nil && plan.ByNode[n] == plan.ByNode[n.Inputs[0]] {
 			n = n.Inputs[0]
 		}
 		return n
@@ -180,7 +181,7 @@ func TestMemPlanRandomGraphs(t *testing.T) {
 			t.Fatalf("seed %d:\n%s", seed, ir.Dump(g))
 		}
 		for _, n := range g.Nodes {
-			if IsView(n) && plan.ByNode[n] == plan.ByNode[n.Inputs[0]] {
+			if ops.IsView(n) && plan.ByNode[n] == plan.ByNode[n.Inputs[0]] {
 				views++
 			}
 		}

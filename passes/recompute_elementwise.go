@@ -20,7 +20,7 @@ import (
 // weight gradient, while relu(x) (for relu's gradient) and mask (for
 // dropout's) are kept anyway, so y need not be.
 //
-// Clones carry RematAttr like those of remat every(k): they run the same
+// Clones carry ir.RematAttr like those of remat every(k): they run the same
 // op on the same operands, so gradients are unchanged bit for bit, and
 // RematCost counts their FLOPs.
 func recomputeElementwise(g *ir.Graph, opt *Options) error {
@@ -40,7 +40,7 @@ func recomputeElementwise(g *ir.Graph, opt *Options) error {
 		if attrs == nil {
 			attrs = ir.Attrs{}
 		}
-		attrs[RematAttr] = true
+		attrs[ir.RematAttr] = true
 		c := g.Add(&ir.Node{Op: n.Op, Inputs: append([]*ir.Node(nil), n.Inputs...), Shape: n.Shape.Clone(),
 			Attrs: attrs, Layer: n.Layer, Loc: n.Loc, Phase: ir.Backward})
 		for _, r := range readers {
@@ -71,7 +71,7 @@ func cheapCandidates(g *ir.Graph) []*ir.Node {
 	for _, n := range g.Nodes {
 		d := ops.Lookup(n.Op)
 		if n.Phase != ir.Forward || d == nil || d.Kind != ops.Elementwise || d.Kernel != "" || !recomputable(n) ||
-			n == g.Output || n == g.Loss || isStorage(n) || IsView(n) {
+			n == g.Output || n == g.Loss || isStorage(n) || ops.IsView(n) {
 			continue
 		}
 		out = append(out, n)

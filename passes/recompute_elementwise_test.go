@@ -32,7 +32,7 @@ func TestRecomputeDropoutProducts(t *testing.T) {
 	}
 	clones, saved := 0, 0
 	for i, n := range rec.Nodes {
-		if !n.Attrs.Bool(RematAttr) {
+		if !n.Attrs.Bool(ir.RematAttr) {
 			continue
 		}
 		clones++
@@ -71,7 +71,7 @@ func TestRecomputeDropoutProducts(t *testing.T) {
 func TestRecomputeNeedsKeptOperands(t *testing.T) {
 	g := buildModel(t, deepMLP("none"), false, Options{})
 	for _, n := range g.Nodes {
-		if n.Attrs.Bool(RematAttr) {
+		if n.Attrs.Bool(ir.RematAttr) {
 			t.Errorf("recomputed %s, whose operands the backward pass does not keep", ir.FormatNode(n))
 		}
 	}

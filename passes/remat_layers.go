@@ -8,10 +8,6 @@ import (
 	"github.com/dlc-dev/dlc/ops"
 )
 
-// RematAttr marks a node the remat pass cloned into the backward phase to
-// recompute a forward value.
-const RematAttr = "remat"
-
 // drawsRandom are the ops whose values cannot be recomputed: a second run
 // would draw other numbers from the model's random stream.
 var drawsRandom = map[string]bool{"dropout_mask": true}
@@ -30,7 +26,7 @@ var drawsRandom = map[string]bool{"dropout_mask": true}
 // be recomputed (dropout masks).
 //
 // Every other forward value that a backward node reads is cloned into the
-// backward phase, with RematAttr, just before its first backward reader,
+// backward phase, with ir.RematAttr, just before its first backward reader,
 // its operands cloned the same way back to kept values; each value is
 // cloned at most once, and backward readers read the clone. The forward
 // value then dies with its last forward reader, so the memory plan's peak,
@@ -61,7 +57,7 @@ func rematerialise(g *ir.Graph, _ *Options) error {
 			inputs[i] = recompute(in, at)
 		}
 		attrs := maps.Clone(n.Attrs)
-		attrs[RematAttr] = true
+		attrs[ir.RematAttr] = true
 		c := g.Add(&ir.Node{Op: n.Op, Inputs: inputs, Shape: n.Shape.Clone(), Attrs: attrs,
 			Layer: n.Layer, Loc: n.Loc, Phase: ir.Backward})
 		clones[n] = c

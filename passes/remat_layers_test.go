@@ -66,7 +66,7 @@ func checkRemat(t *testing.T, src func(string) string, k int) (plain, remat *ir.
 		}
 	}
 	for _, n := range remat.Nodes {
-		if n.Attrs.Bool(RematAttr) && n.Phase != ir.Backward {
+		if n.Attrs.Bool(ir.RematAttr) && n.Phase != ir.Backward {
 			t.Errorf("%s is a recomputation outside the backward pass", ir.FormatNode(n))
 		}
 	}

@@ -28,7 +28,7 @@ func checkGraph(g *ir.Graph) error {
 			return err
 		}
 	}
-	return nil
+	return checkGroups(g)
 }
 
 // checkRoles checks what the runtime.Model methods rely on: one input and

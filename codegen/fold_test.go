@@ -133,7 +133,7 @@ func TestFoldedInferenceMatchesUnfolded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opt.Inference, opt.Verify = inference, true
+		opt.Inference, opt.Verify, opt.Fuse = inference, true, FuseLimits()
 		if err := passes.Run(g, opt); err != nil {
 			t.Fatal(err)
 		}

@@ -2,18 +2,21 @@ package codegen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
+	"github.com/dlc-dev/dlc/runtime/kernels"
 )
 
-// Fusion. The fuse pass proposes groups (g.Groups); the code generator
-// emits a group as one kernel when it can, and then the group's interior
-// members get no buffer: FusedGroups (memory.go) asks fusedGroups, so the
-// memory plan and the emitted code agree. These kinds are emitted:
+// Fusion. The fuse pass decides the groups (g.Groups), within the limits
+// of the kernels below (FuseLimits), and the memory plan gives their
+// interior members no buffer; the code generator emits every group as one
+// kernel, and refuses a graph whose groups it cannot (checkGroups). The
+// kinds:
 //
 //   - a matmul epilogue, matmul → [bias_add] → elementwise ops, is one GEMM
 //     whose microkernels add the bias and apply the tail to each finished
@@ -28,28 +31,35 @@ import (
 // Either way each element goes through the same operations in the same
 // order as unfused, so fused and unfused builds agree.
 
-// maxExtra is kernels.MaxExtra: the most operands an epilogue's tail may
-// read besides the running value (a test holds the two equal).
-const maxExtra = 4
+// maxExtra is the most operands an epilogue's tail may read besides the
+// running value: kernels.Args carries that many.
+const maxExtra = kernels.MaxExtra
 
-// fusedGroups lists the groups of g emitted as one kernel each.
-func fusedGroups(g *ir.Graph) []*ir.Group {
-	var out []*ir.Group
+// FuseLimits are the limits of the fused kernels, for the fuse pass
+// (passes.Options.Fuse): the groups it proposes within them are the groups
+// the generator emits.
+func FuseLimits() ir.FuseLimits { return ir.FuseLimits{EpilogueOperands: maxExtra} }
+
+// checkGroups refuses a graph with a group the generator has no kernel
+// for: one the fuse pass, given FuseLimits, does not propose.
+func checkGroups(g *ir.Graph) error {
 	for _, gr := range g.Groups {
-		if fusible(gr) {
-			out = append(out, gr)
+		if !emittable(gr) {
+			ops := make([]string, len(gr.Nodes))
+			for i, n := range gr.Nodes {
+				ops[i] = n.Op
+			}
+			return ir.Errorf(gr.Last().Loc, "codegen: no kernel computes the fused %s group %s (%s): run the fuse pass with codegen.FuseLimits",
+				gr.Kind, strings.Join(ops, " → "), gr.Last().Label())
 		}
 	}
-	return out
+	return nil
 }
 
-// fusible reports whether the generator emits gr as one kernel. Groups
-// with derived members (the prepare step's) are left alone.
-func fusible(gr *ir.Group) bool {
-	for _, n := range gr.Nodes {
-		if isDerived(n) {
-			return false
-		}
+// emittable reports whether one of the fused kernels computes gr.
+func emittable(gr *ir.Group) bool {
+	if len(gr.Nodes) < 2 || slices.ContainsFunc(gr.Nodes, isDerived) {
+		return false
 	}
 	switch gr.Kind {
 	case ir.GroupEpilogue:
@@ -60,12 +70,8 @@ func fusible(gr *ir.Group) bool {
 		_, _, ok := epilogueOf(gr)
 		return ok
 	case ir.GroupElementwise:
-		for _, n := range gr.Nodes {
-			if d := ops.Lookup(n.Op); d == nil || d.Kind != ops.Elementwise || d.Emit == nil {
-				return false
-			}
-		}
-		return true
+		tail, _ := chainOps(gr.Nodes, nil)
+		return tail != nil
 	case ir.GroupPoolGrad:
 		_, ok := poolGradOf(gr)
 		return ok
@@ -110,7 +116,7 @@ func chainOps(chain []*ir.Node, prev *ir.Node) ([]tailOp, []*ir.Node) {
 	index := map[*ir.Node]int{}
 	tail := make([]tailOp, 0, len(chain))
 	for _, n := range chain {
-		if d := ops.Lookup(n.Op); d == nil || d.Kind != ops.Elementwise || d.Emit == nil {
+		if !hasFormula(n) {
 			return nil, nil
 		}
 		op := tailOp{node: n, args: make([]int, len(n.Inputs))}
@@ -135,14 +141,10 @@ func chainOps(chain []*ir.Node, prev *ir.Node) ([]tailOp, []*ir.Node) {
 
 // groupOf returns the fused group n belongs to in either graph, or nil.
 func (c *gen) groupOf(n *ir.Node) *ir.Group {
-	gr := c.g.GroupOf[n]
-	if gr == nil && c.inf != nil {
-		gr = c.inf.GroupOf[n]
+	if gr := c.g.GroupOf[n]; gr != nil || c.inf == nil {
+		return gr
 	}
-	if gr == nil || !fusible(gr) {
-		return nil
-	}
-	return gr
+	return c.inf.GroupOf[n]
 }
 
 // fusedCall returns the statement for a member of a fused group: nothing

@@ -12,14 +12,15 @@ import (
 // reads y, finds the window's maximum, and writes each element's gradient
 // (the window's dy at the maximum, 0 elsewhere, then ReLU's mask y > 0)
 // over the same positions. Each window reads its y before writing its dx
-// and touches nothing else, so dx may be y's buffer (passes.PlanMemory's
+// and touches nothing else, so dx may be y's buffer (the memory plan's
 // in-place rule for such groups). Windows must tile the plane (stride =
 // kernel, no padding, no remainder) so that every element belongs to
 // exactly one window; other pools stay unfused.
 
 // poolGradOf returns the window of a poolgrad group and whether the group
 // is one the generator emits: the two nodes in that order, relu_grad over
-// the pool's y and gradient, and tiling windows.
+// the pool's y and gradient, and tiling windows (the fuse pass proposes
+// no other).
 func poolGradOf(gr *ir.Group) (ops.Window, bool) {
 	if len(gr.Nodes) != 2 {
 		return ops.Window{}, false
@@ -30,8 +31,7 @@ func poolGradOf(gr *ir.Group) (ops.Window, bool) {
 		return ops.Window{}, false
 	}
 	w := ops.WindowOf(pg)
-	tiles := w.K == w.Stride && w.Pad == 0 && w.OH*w.K == w.H && w.OW*w.K == w.W
-	return w, tiles
+	return w, w.Tiles()
 }
 
 // poolGradCall is the call of a poolgrad group's kernel: dx, y, dy.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dlc-dev/dlc/internal/interp"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/passes"
 	"github.com/dlc-dev/dlc/runtime/kernels"
 )
 
@@ -45,10 +46,11 @@ func goCmdWith(t testing.TB, dir string, env []string, args ...string) {
 }
 
 // unfused returns the graphs as passes.Options{NoFuse: true} leaves them:
-// no groups, every op its own kernel.
+// no groups, every op its own kernel, and the memory planned for that.
 func unfused(gs graphs) graphs {
 	for _, g := range []*ir.Graph{gs.train, gs.infer} {
 		g.Groups, g.GroupOf = nil, map[*ir.Node]*ir.Group{}
+		g.Mem = passes.PlanMemory(g, nil)
 	}
 	return gs
 }
@@ -72,7 +74,7 @@ func TestFusedMatchesUnfused(t *testing.T) {
 			if !fuse {
 				gs, pkg = unfused(gs), mc.pkg+"nofuse"
 			} else {
-				fusedSomething = fusedSomething || len(FusedGroups(gs.train)) > 0
+				fusedSomething = fusedSomething || len(gs.train.Groups) > 0
 			}
 			files, err := generateGraphs(gs, Options{Package: pkg, Source: "models/" + pkg + ".dl"})
 			if err != nil {
@@ -136,7 +138,7 @@ func fusionRequest(t *testing.T, mc modelCase) driverRequest {
 // steps say where they went.
 func TestFusedGroupsAreEmittedOnce(t *testing.T) {
 	gs := mlpGraph(t, ir.F32)
-	groups := FusedGroups(gs.train)
+	groups := gs.train.Groups
 	if len(groups) == 0 {
 		t.Fatal("the MLP has no fused group")
 	}
@@ -167,43 +169,56 @@ func TestFusedGroupsAreEmittedOnce(t *testing.T) {
 	}
 }
 
-// A group whose tail reads more operands than kernels.Args carries is not
-// fused; and codegen's limit is the runtime's.
+// Given FuseLimits, the fuse pass stops an epilogue before its tail reads
+// more operands than kernels.Args carries; a graph whose group reads more
+// (fused with a larger limit) is refused with an error, not miscompiled.
 func TestEpilogueOperandLimit(t *testing.T) {
-	if maxExtra != kernels.MaxExtra {
-		t.Fatalf("codegen allows %d extra epilogue operands, the runtime carries %d", maxExtra, kernels.MaxExtra)
-	}
-	nb := newNet(t, "wide", ir.F32, 4)
-	x := nb.input("x", 3)
-	y := nb.target("y", 2)
-	nb.layer("mix")
-	w := nb.param("mix.w", "xavier_uniform", 3, 2)
-	v := nb.op("matmul", nil, x, w)
-	for i := range maxExtra + 1 {
-		extra := nb.param(fmt.Sprintf("mix.e%d", i), "ones", 4, 2)
-		v = nb.op("mul", nil, v, nb.op("add", nil, extra, extra))
-	}
-	nb.layer("loss")
-	loss := nb.op("mse", nil, v, y)
-	gs := nb.finish(v, loss, sgdPlain)
-	// In the inference graph, which has no backward pass to keep the
-	// products, the matmul and its five muls make one epilogue group.
-	var wide *ir.Group
-	for _, gr := range gs.infer.Groups {
-		if gr.Kind == ir.GroupEpilogue && gr.Nodes[0].Op == "matmul" && gr.Last() == gs.infer.Output {
-			wide = gr
+	wide := func(limits ir.FuseLimits) graphs {
+		nb := newNet(t, "wide", ir.F32, 4)
+		nb.fuse = limits
+		x := nb.input("x", 3)
+		y := nb.target("y", 2)
+		nb.layer("mix")
+		w := nb.param("mix.w", "xavier_uniform", 3, 2)
+		v := nb.op("matmul", nil, x, w)
+		for i := range kernels.MaxExtra + 1 {
+			extra := nb.param(fmt.Sprintf("mix.e%d", i), "ones", 4, 2)
+			v = nb.op("mul", nil, v, nb.op("add", nil, extra, extra))
 		}
+		nb.layer("loss")
+		loss := nb.op("mse", nil, v, y)
+		return nb.finish(v, loss, sgdPlain)
 	}
-	if wide == nil {
-		t.Fatal("the fuse pass made no epilogue group of the product and its muls")
+	// productGroup is the inference graph's epilogue group of the product
+	// (with no backward pass to keep them, its muls may all join it) and
+	// the operands its tail reads.
+	productGroup := func(gs graphs) (*ir.Group, []*ir.Node) {
+		for _, gr := range gs.infer.Groups {
+			if gr.Kind == ir.GroupEpilogue && gr.Nodes[0].Op == "matmul" {
+				_, extern := chainOps(gr.Nodes[1:], gr.Nodes[0])
+				return gr, extern
+			}
+		}
+		t.Fatal("the fuse pass made no epilogue group of the product")
+		return nil, nil
 	}
-	if _, extern := chainOps(wide.Nodes[1:], wide.Nodes[0]); len(extern) != maxExtra+1 {
-		t.Fatalf("the tail reads %d extra operands, want %d", len(extern), maxExtra+1)
-	}
-	if fusible(wide) {
-		t.Error("an epilogue reading more operands than kernels.Args carries is fused")
+
+	gs := wide(FuseLimits())
+	gr, extern := productGroup(gs)
+	if len(extern) != kernels.MaxExtra || gr.Last() == gs.infer.Output {
+		t.Errorf("the epilogue reads %d operands and ends at the output: %t; want %d and a shorter group",
+			len(extern), gr.Last() == gs.infer.Output, kernels.MaxExtra)
 	}
 	if _, err := generateGraphs(gs, Options{}); err != nil {
 		t.Fatal(err)
+	}
+
+	gs = wide(ir.FuseLimits{EpilogueOperands: kernels.MaxExtra + 1})
+	if gr, extern = productGroup(gs); len(extern) != kernels.MaxExtra+1 || gr.Last() != gs.infer.Output {
+		t.Fatalf("with a larger limit the epilogue reads %d operands, want %d up to the output", len(extern), kernels.MaxExtra+1)
+	}
+	_, err := generateGraphs(gs, Options{})
+	if err == nil || !strings.Contains(err.Error(), "no kernel computes the fused epilogue group") {
+		t.Errorf("generating a group wider than the kernels take: got %v, want the group refused", err)
 	}
 }

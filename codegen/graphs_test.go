@@ -39,10 +39,11 @@ type net struct {
 	b, ib    *ops.Builder
 	inferred map[*ir.Node]*ir.Node // training node → its inference counterpart
 	line     int
+	fuse     ir.FuseLimits // the fuse pass's limits: the generator's unless a test says otherwise
 }
 
 func newNet(t testing.TB, name string, dtype ir.DType, batch int) *net {
-	nb := &net{t: t, inferred: map[*ir.Node]*ir.Node{}}
+	nb := &net{t: t, inferred: map[*ir.Node]*ir.Node{}, fuse: FuseLimits()}
 	nb.g, nb.inf = ir.NewGraph(name, dtype, batch), ir.NewGraph(name, dtype, batch)
 	for _, g := range []*ir.Graph{nb.g, nb.inf} {
 		g.Train = ir.TrainConfig{Data: "synthetic", Split: 0.25, Batch: batch, Epochs: 2, Seed: 7}
@@ -150,7 +151,7 @@ func (nb *net) finish(output, loss *ir.Node, opt ir.Optimizer) graphs {
 	nb.inf.Output, nb.inf.Loss = nb.inferred[output], nb.inferred[loss]
 	for _, g := range []*ir.Graph{nb.g, nb.inf} {
 		g.Train.Optimizer = opt
-		if err := passes.Run(g, passes.Options{Inference: g == nb.inf, Verify: true}); err != nil {
+		if err := passes.Run(g, passes.Options{Inference: g == nb.inf, Verify: true, Fuse: nb.fuse}); err != nil {
 			nb.t.Fatalf("passes: %v", err)
 		}
 	}

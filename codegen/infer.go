@@ -65,7 +65,7 @@ func checkInference(inf, train *ir.Graph) error {
 			return err
 		}
 	}
-	return nil
+	return checkGroups(inf)
 }
 
 // storageTwins maps each storage node of the inference graph to the

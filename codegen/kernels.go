@@ -126,6 +126,12 @@ func hasKernel(n *ir.Node) bool {
 	if _, ok := opKernels[n.Op]; ok {
 		return true
 	}
+	return hasFormula(n)
+}
+
+// hasFormula reports whether n is an elementwise op whose Go formula the
+// generator renders into loops and fused kernels.
+func hasFormula(n *ir.Node) bool {
 	d := ops.Lookup(n.Op)
 	return d != nil && d.Kind == ops.Elementwise && d.Emit != nil
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dlc-dev/dlc/ir"
-	"github.com/dlc-dev/dlc/passes"
 )
 
 // Memory is what a generated model allocates: one Float arena holding the
@@ -36,26 +35,22 @@ type Memory struct {
 	offset map[*ir.Node]int
 }
 
-// FusedGroups returns the groups of g.Groups that the generated code
-// computes as one kernel each, whose interior members therefore need no
-// buffer. It is the one place that decides it: the memory plan and the
-// emitters both follow it (see fusion.go).
-func FusedGroups(g *ir.Graph) []*ir.Group { return fusedGroups(g) }
-
-// PlanMemory plans the memory of the model whose training and inference
-// graphs are given, storing each graph's plan in its Mem. The code
-// generator allocates exactly this; `dlc plan` reports it.
+// PlanMemory lays out the memory of the model whose training and inference
+// graphs are given, from each graph's own plan (its Mem, which the memplan
+// pass made). The code generator allocates exactly this; `dlc plan`
+// reports it.
 func PlanMemory(train, infer *ir.Graph) (*Memory, error) {
 	if train == nil || infer == nil {
 		return nil, fmt.Errorf("codegen: planning memory needs both the training and the inference graph")
+	}
+	if train.Mem == nil || infer.Mem == nil {
+		return nil, fmt.Errorf("codegen: the graphs have no memory plan: the pass pipeline must run to its end (memplan)")
 	}
 	// The inference graph's storage must be the training graph's.
 	twins, err := storageTwins(infer, train)
 	if err != nil {
 		return nil, err
 	}
-	train.Mem = passes.PlanMemory(train, FusedGroups(train))
-	infer.Mem = passes.PlanMemory(infer, FusedGroups(infer))
 	mem := &Memory{Train: train.Mem, Infer: infer.Mem, offset: map[*ir.Node]int{}}
 
 	// The persistent region: the training graph's, then what only the

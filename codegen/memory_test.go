@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/dlc-dev/dlc/ir"
@@ -69,5 +70,18 @@ func TestModelArenaHoldsBothGraphs(t *testing.T) {
 	}
 	if derived == 0 {
 		t.Log("no test model has values only the inference graph keeps")
+	}
+}
+
+// The model's arena is laid out from the plans the memplan pass made; a
+// graph whose pipeline stopped before it is refused, not planned anew.
+func TestPlanMemoryNeedsThePassesPlans(t *testing.T) {
+	gs := mlpGraph(t, ir.F32)
+	gs.infer.Mem = nil
+	if _, err := PlanMemory(gs.train, gs.infer); err == nil || !strings.Contains(err.Error(), "no memory plan") {
+		t.Errorf("PlanMemory without the inference graph's plan: %v, want it refused", err)
+	}
+	if _, err := generateGraphs(gs, Options{}); err == nil || !strings.Contains(err.Error(), "no memory plan") {
+		t.Errorf("Generate without the inference graph's plan: %v, want it refused", err)
 	}
 }

@@ -44,7 +44,7 @@ func TestPoolGradFusedInPlace(t *testing.T) {
 			t.Fatal(err)
 		}
 		var groups int
-		for _, gr := range FusedGroups(gs.train) {
+		for _, gr := range gs.train.Groups {
 			if gr.Kind != ir.GroupPoolGrad {
 				continue
 			}

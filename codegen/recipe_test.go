@@ -57,7 +57,7 @@ func compiledGraphs(src string) func(testing.TB, ir.DType) graphs {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := passes.Run(g, passes.Options{Inference: inference, Verify: true}); err != nil {
+			if err := passes.Run(g, passes.Options{Inference: inference, Verify: true, Fuse: FuseLimits()}); err != nil {
 				t.Fatal(err)
 			}
 			return g

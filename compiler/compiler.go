@@ -62,8 +62,8 @@ func (e *Error) Error() string { return dsl.FormatError(e.Err, e.Src) }
 func (e *Error) Unwrap() error { return e.Err }
 
 // Graphs parses the model file, lowers it twice (for training and for
-// inference), runs the pass pipeline on each and plans their memory (each
-// graph's Mem), as the code generator will lay it out. The inference graph
+// inference) and runs the pass pipeline on each, whose last pass plans its
+// memory (each graph's Mem) as the code generator will lay it out. The inference graph
 // is lowered at the sub-batch opt.InferBatch, or at the one
 // ChooseInferBatch picks from its plan at the full batch.
 func Graphs(filename string, src []byte, opt Options) (train, infer *ir.Graph, err error) {
@@ -87,7 +87,7 @@ func FileGraphs(f *dsl.File, src []byte, opt Options) (train, infer *ir.Graph, e
 		if err != nil {
 			return nil, &Error{Err: err, Src: src}
 		}
-		if err := passes.Run(g, passes.Options{Inference: inference, Verify: true, StopAfter: opt.StopAfter}); err != nil {
+		if err := passes.Run(g, passes.Options{Inference: inference, Verify: true, StopAfter: opt.StopAfter, Fuse: codegen.FuseLimits()}); err != nil {
 			return nil, &Error{Err: err, Src: src}
 		}
 		return g, nil

@@ -16,6 +16,15 @@ type Group struct {
 // Last is the node whose value the group stores.
 func (gr *Group) Last() *Node { return gr.Nodes[len(gr.Nodes)-1] }
 
+// FuseLimits are the limits of the kernels a code generator computes fused
+// groups with. The fuse pass proposes only groups within them, and the code
+// generator emits every group it is given.
+type FuseLimits struct {
+	// EpilogueOperands is the most operands the elementwise tail of an
+	// epilogue may read besides the running value and the bias.
+	EpilogueOperands int
+}
+
 // GroupKind says which kernel computes a fused group.
 type GroupKind uint8
 

@@ -182,8 +182,9 @@ type Graph struct {
 	Groups  []*Group
 	GroupOf map[*Node]*Group
 
-	// Mem is the arena plan, filled by codegen.PlanMemory (which knows the
-	// fused groups it emits) with passes.PlanMemory.
+	// Mem is the arena plan, filled by the last pass (memplan) for the
+	// fused groups above, each of which the code generator emits as one
+	// kernel.
 	Mem *MemPlan
 
 	nextID int

@@ -1,6 +1,6 @@
 package ir
 
-// MemPlan places every buffer of a graph in one arena. passes.PlanMemory
+// MemPlan places every buffer of a graph in one arena. The memplan pass
 // computes it from liveness over the node order; the code generator
 // allocates the arena once and slices each buffer out of it at its offset.
 // Sizes and offsets are in elements of the graph's dtype.

@@ -23,6 +23,13 @@ func (w Window) InSize() int  { return w.C * w.H * w.W }
 func (w Window) OutSize() int { return w.O * w.OH * w.OW }
 func (w Window) Taps() int    { return w.C * w.K * w.K }
 
+// Tiles reports whether the windows tile the plane: stride = kernel, no
+// padding, no remainder, so that every input element belongs to exactly
+// one window.
+func (w Window) Tiles() bool {
+	return w.K == w.Stride && w.Pad == 0 && w.OH*w.K == w.H && w.OW*w.K == w.W
+}
+
 // In and Out are the input and output shapes of the whole batch.
 func (w Window) In() ir.Shape  { return ir.Shape{w.N, w.C, w.H, w.W} }
 func (w Window) Out() ir.Shape { return ir.Shape{w.N, w.O, w.OH, w.OW} }

@@ -3,12 +3,17 @@ package passes
 import (
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/dlc-dev/dlc/dsl"
 	"github.com/dlc-dev/dlc/ir"
 )
+
+// kernelLimits are the limits of the code generator's fused kernels
+// (codegen.FuseLimits), which a build passes to the fuse pass.
+var kernelLimits = ir.FuseLimits{EpilogueOperands: 4}
 
 func compileExample(t *testing.T, path string, opt Options) *ir.Graph {
 	t.Helper()
@@ -20,7 +25,7 @@ func compileExample(t *testing.T, path string, opt Options) *ir.Graph {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt.Verify = true
+	opt.Verify, opt.Fuse = true, kernelLimits
 	if err := Run(g, opt); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +86,7 @@ func TestFusedRandomGraphsPlanSafely(t *testing.T) {
 	groups := 0
 	for seed := range uint64(300) {
 		g := randomGraph(rand.New(rand.NewPCG(seed, 2)))
-		if err := fuse(g, &Options{}); err != nil {
+		if err := fuse(g, &Options{Fuse: kernelLimits}); err != nil {
 			t.Fatal(err)
 		}
 		groups += len(g.Groups)
@@ -109,4 +114,111 @@ func readsNode(n, x *ir.Node) bool {
 		}
 	}
 	return false
+}
+
+// An epilogue takes elementwise ops only while its tail reads no more
+// operands than the kernels take (an operand read twice counts once).
+func TestFuseStaysWithinTheKernelLimits(t *testing.T) {
+	for _, tc := range []struct {
+		limit int
+		want  string
+	}{
+		{0, "epilogue: matmul bias_add (fc)"},
+		{1, "epilogue: matmul bias_add mul add (fc)"},
+		{2, "epilogue: matmul bias_add mul add mul (fc)"},
+	} {
+		nb := newNet(t, "limits")
+		x := nb.input("x", batch, 3)
+		y := nb.target("y", 2)
+		v := nb.dense("fc", x, 2)
+		e0, e1 := nb.param("fc.e0", batch, 2), nb.param("fc.e1", batch, 2)
+		v = nb.op("mul", nil, nb.op("add", nil, nb.op("mul", nil, v, e0), e0), e1)
+		nb.loss("mse", v, y)
+		if err := fuse(nb.g, &Options{Fuse: ir.FuseLimits{EpilogueOperands: tc.limit}}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, gr := range nb.g.Groups {
+			got = append(got, groupText(gr))
+		}
+		if len(got) == 0 || got[0] != tc.want {
+			t.Errorf("limit %d: groups %q, want %q first", tc.limit, got, tc.want)
+		}
+	}
+}
+
+// The pool-gradient kernel writes over the ReLU output window by window,
+// which is safe only when every element belongs to one window: the pass
+// proposes the group for tiling windows alone.
+func TestFusePoolGradNeedsTilingWindows(t *testing.T) {
+	for _, tc := range []struct {
+		kernel, stride int
+		fused          bool
+	}{{2, 2, true}, {3, 1, false}, {2, 1, false}} {
+		nb := newNet(t, "pool")
+		x := nb.input("x", batch, 1, 4, 4)
+		y := nb.classLabel("y", 2)
+		h := nb.relu("act", nb.op("mul", nil, x, nb.param("scale", batch, 1, 4, 4)))
+		nb.layer("pool")
+		p := nb.op("maxpool2d", ir.Attrs{"kernel": tc.kernel, "stride": tc.stride}, h)
+		nb.layer("head")
+		out := nb.op("matmul", nil, nb.op("flatten", nil, p), nb.param("head.w", p.Shape[1:].Size(), 2))
+		nb.loss("softmax_xent", out, y)
+		if err := Run(nb.g, Options{Verify: true, Fuse: kernelLimits}); err != nil {
+			t.Fatal(err)
+		}
+		fused := slices.ContainsFunc(nb.g.Groups, func(gr *ir.Group) bool { return gr.Kind == ir.GroupPoolGrad })
+		if fused != tc.fused {
+			t.Errorf("%d×%d windows %d apart: poolgrad group %t, want %t", tc.kernel, tc.kernel, tc.stride, fused, tc.fused)
+		}
+	}
+}
+
+// A derived node is computed by the prepare step, not where its reader
+// runs, so it joins no group; the nodes after it still fuse.
+func TestFuseLeavesDerivedNodesOut(t *testing.T) {
+	nb := newNet(t, "derived")
+	x := nb.input("x", batch, 2)
+	y := nb.target("y", 2)
+	nb.layer("scale")
+	d := nb.op("relu", ir.Attrs{ir.DerivedAttr: true}, nb.param("scale.p", batch, 2))
+	v := nb.op("relu", nil, nb.op("mul", nil, x, d))
+	nb.loss("mse", v, y)
+	if err := fuse(nb.g, &Options{Fuse: kernelLimits}); err != nil {
+		t.Fatal(err)
+	}
+	if nb.g.GroupOf[d] != nil {
+		t.Errorf("the derived node is in group %s", groupText(nb.g.GroupOf[d]))
+	}
+	if len(nb.g.Groups) != 1 || groupText(nb.g.Groups[0]) != "elementwise: mul relu (scale)" {
+		t.Errorf("groups %v, want the mul and relu after the derived node fused", nb.g.Groups)
+	}
+}
+
+// Memory is planned by the last pass, over the fused groups: a graph read
+// after fuse has no plan yet, and the whole pipeline's plan is the plan of
+// every group as one kernel.
+func TestMemplanIsTheLastPass(t *testing.T) {
+	if last := Pipeline[len(Pipeline)-1].Name; last != "memplan" {
+		t.Fatalf("the last pass is %s, want memplan", last)
+	}
+	g := compileExample(t, "../examples/mnist/mlp.dl", Options{StopAfter: "fuse"})
+	if g.Mem != nil || len(g.Groups) == 0 {
+		t.Fatalf("after fuse: plan %v, %d groups; want no plan and some groups", g.Mem, len(g.Groups))
+	}
+	g = compileExample(t, "../examples/mnist/mlp.dl", Options{})
+	if g.Mem == nil {
+		t.Fatal("the pipeline left no memory plan")
+	}
+	if want := PlanMemory(g, g.Groups); g.Mem.Arena != want.Arena || g.Mem.Naive != want.Naive {
+		t.Errorf("planned arena %d (naive %d), want the fused plan's %d (%d)", g.Mem.Arena, g.Mem.Naive, want.Arena, want.Naive)
+	}
+	checkPlan(t, g, g.Groups, g.Mem)
+
+	early := slices.Clone(Pipeline)
+	i := slices.IndexFunc(early, func(p Pass) bool { return p.Name == "fuse" })
+	early[i], early[len(early)-1] = early[len(early)-1], early[i]
+	if err := checkOrder(early); err == nil || !strings.Contains(err.Error(), "fuse must run before memplan") {
+		t.Errorf("memplan before fuse: %v; want the ordering named", err)
+	}
 }

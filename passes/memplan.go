@@ -8,13 +8,19 @@ import (
 	"github.com/dlc-dev/dlc/ops"
 )
 
+// planMemory, the last pass, plans g's memory (g.Mem) for the code the
+// generator emits: one kernel per fused group.
+func planMemory(g *ir.Graph, _ *Options) error {
+	g.Mem = PlanMemory(g, g.Groups)
+	return nil
+}
+
 // PlanMemory places every buffer of a graph in one arena, so that the
 // trainer allocates once and a step allocates nothing. fused are the groups
-// of g.Groups that the code generator emits as one kernel each: their
-// interior members get no buffer, and each member reads its operands where
-// the group's last node runs. Members of the other groups are ordinary ops.
-// The code generator calls it with the groups it fuses, so that the plan
-// describes exactly the code it emits.
+// emitted as one kernel each: their interior members get no buffer, and
+// each member reads its operands where the group's last node runs. The
+// memplan pass passes every group of g.Groups, since the code generator
+// emits them all; nil gives the naive plan of the program as written.
 //
 // Liveness follows the node order, which is the order the code generator
 // runs the nodes in: a buffer is live from the step that writes it to the
@@ -131,7 +137,7 @@ func isStorage(n *ir.Node) bool {
 	case "input", "label", "param", "state":
 		return true
 	}
-	return n.Attrs.Bool(ir.DerivedAttr)
+	return derived(n)
 }
 
 // inPlaceKinds are the fused group kinds whose kernel may write its result
@@ -154,7 +160,7 @@ func inPlaceTarget(n *ir.Node, groupOf map[*ir.Node]*ir.Group, plan *ir.MemPlan,
 		if !inPlaceKinds[gr.Kind] || gr.Last() != n {
 			return nil
 		}
-	} else if d := ops.Lookup(n.Op); d == nil || d.Kind != ops.Elementwise {
+	} else if !elementwise(n) {
 		return nil
 	}
 	for _, in := range n.Inputs {

@@ -257,7 +257,7 @@ func TestMemPlanExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := Run(g, Options{Inference: inference, Verify: true}); err != nil {
+			if err := Run(g, Options{Inference: inference, Verify: true, Fuse: kernelLimits}); err != nil {
 				t.Fatal(err)
 			}
 			unfused := PlanMemory(g, nil)

@@ -23,7 +23,7 @@ func buildModel(t *testing.T, src string, inference bool, opt Options) *ir.Graph
 	if err != nil {
 		t.Fatalf("lowering: %v", err)
 	}
-	opt.Inference, opt.Verify = inference, true
+	opt.Inference, opt.Verify, opt.Fuse = inference, true, kernelLimits
 	if err := Run(g, opt); err != nil {
 		t.Fatalf("passes: %v", err)
 	}

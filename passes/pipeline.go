@@ -28,6 +28,11 @@ type Options struct {
 	// NoFuse turns fusion off (every op its own kernel), to compare fused
 	// and unfused builds.
 	NoFuse bool
+	// Fuse is what the code generator's fused kernels can compute
+	// (codegen.FuseLimits), so that the fuse pass proposes only groups it
+	// emits. The zero value lets an epilogue read nothing but the running
+	// value and the bias.
+	Fuse ir.FuseLimits
 	// NoFoldBN keeps an inference build's batch norms as they are instead
 	// of folding them into the linear ops before them, to compare folded
 	// and unfolded builds.
@@ -52,8 +57,7 @@ var Pipeline = []Pass{
 	{Name: "remat", Run: rematerialise, Training: true},
 	{Name: "recompute", Run: recomputeElementwise, Training: true},
 	{Name: "fuse", Run: fuse},
-	// Memory is planned by the code generator (PlanMemory), which alone
-	// knows which fused groups it emits as one kernel.
+	{Name: "memplan", Run: planMemory},
 }
 
 // passOrder lists the orderings the pipeline relies on, each with its
@@ -68,6 +72,7 @@ var passOrder = []struct{ before, after, why string }{
 	{"dce", "remat", "rematerialisation decides on live values only"},
 	{"remat", "recompute", "recompute relies on the operands the backward pass keeps, which remat's clones change"},
 	{"recompute", "fuse", "fused groups are formed over the final node list"},
+	{"fuse", "memplan", "the plan gives a fused group's interior members no buffer and follows the final node list"},
 }
 
 func init() {

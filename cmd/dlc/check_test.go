@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dlc-dev/dlc/codegen"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
 	"github.com/dlc-dev/dlc/passes"
@@ -66,7 +67,7 @@ func doubledGraph(t *testing.T, double string) *ir.Graph {
 	h := must(b.Op("relu", nil, must(b.Op(double, nil, must(b.Op("matmul", nil, x, w1))))))
 	out := must(b.Op("matmul", nil, h, w2))
 	g.Output, g.Loss = out, must(b.Op("mse", nil, out, y))
-	if err := passes.Run(g, passes.Options{Verify: true}); err != nil {
+	if err := passes.Run(g, passes.Options{Verify: true, Fuse: codegen.FuseLimits()}); err != nil {
 		t.Fatal(err)
 	}
 	return g
@@ -192,7 +193,7 @@ func deepGraph(t *testing.T, double string, depth int) *ir.Graph {
 		}
 	}
 	g.Output, g.Loss = h, must(b.Op("mse", nil, h, y))
-	if err := passes.Run(g, passes.Options{Verify: true}); err != nil {
+	if err := passes.Run(g, passes.Options{Verify: true, Fuse: codegen.FuseLimits()}); err != nil {
 		t.Fatal(err)
 	}
 	return g

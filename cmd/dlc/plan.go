@@ -47,7 +47,8 @@ type planReport struct {
 	ModelArena int64 `json:"model_arena_bytes"`
 
 	// Fused are the fusion pass's groups; FusedEmitted how many of them
-	// the generated code computes as one kernel.
+	// the generated code computes as one kernel (all: the pass proposes
+	// only groups the code generator emits).
 	Fused        []string `json:"fused_kernels"`
 	FusedEmitted int      `json:"fused_kernels_emitted"`
 
@@ -91,7 +92,7 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 		TrainPeakAt: stepName(train, tm.PeakAt),
 		InferBatch:  infer.Batch, InferNaive: int64(in.Naive) * elem, InferPlanned: int64(im.Arena) * elem,
 		InferPeak: int64(im.Peak) * elem, InferPeakAt: stepName(infer, im.PeakAt),
-		ModelArena: int64(mem.Floats) * elem, FusedEmitted: len(codegen.FusedGroups(train)),
+		ModelArena: int64(mem.Floats) * elem, FusedEmitted: len(train.Groups),
 		TrainActNaive:   int64(tn.Naive-tn.Persist) * elem,
 		TrainActPlanned: int64(tm.Arena-tm.Persist) * elem,
 		InferActPlanned: int64(im.Arena-im.Persist) * elem,

@@ -110,7 +110,7 @@ func epilogueOf(gr *ir.Group) (p gemm, extern []*ir.Node, ok bool) {
 // chainOps turns consecutive elementwise nodes into tail ops: an operand
 // that is the node before (prev for the first) is the running value, any
 // other is an external operand, numbered in order of first use. It returns
-// nil ops if a node has no Emit rule.
+// nil ops if a node has no Go formula.
 func chainOps(chain []*ir.Node, prev *ir.Node) ([]tailOp, []*ir.Node) {
 	var extern []*ir.Node
 	index := map[*ir.Node]int{}

@@ -9,7 +9,7 @@ import (
 	"github.com/dlc-dev/dlc/ops"
 )
 
-// elementwiseKernel is one loop over the elements applying the op's Emit
+// elementwiseKernel is one loop over the elements applying the op's Go formula
 // rule: y[i] = f(x0[i], x1[i], ...).
 func elementwiseKernel(c *gen, n *ir.Node) kernel {
 	size := n.Shape.Size()
@@ -35,7 +35,7 @@ func elementwiseKernel(c *gen, n *ir.Node) kernel {
 			if fn != "" {
 				body = append(body, jen.Qual(kernelsPath, fn).Call(ids(append([]string{"y"}, xs...))...))
 			} else {
-				rule := ops.Lookup(n.Op).Emit(n, jen.Id("y").Index(jen.Id("i")), operands)
+				rule := formula(n, jen.Id("y").Index(jen.Id("i")), operands)
 				body = append(body, jen.For(jen.Id("i").Op(":=").Range().Id("y")).Block(rule))
 			}
 			return doc("%s computes %s over %d elements.", name, n.Op, size).

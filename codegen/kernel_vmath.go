@@ -14,7 +14,7 @@ import (
 // vector forms do the work. A fused chain or epilogue holding one applies
 // its ops one after another to a segment of elements (a block of a
 // chain, a row of a product's tile, a channel of a convolution's sample),
-// each op through its kernel or a loop of its Emit rule, instead of all
+// each op through its kernel or a loop of its Go formula, instead of all
 // ops element by element. Every op's result is a float32 either way, so
 // the bits are those of the element-by-element loop with the same forms,
 // and a fused kernel gives the unfused kernels' bits.
@@ -24,7 +24,7 @@ import (
 const chainBlock = 256
 
 // kernelOp returns the runtime/kernels function computing op in dtype,
-// or "" if its Emit rule does.
+// or "" if its Go formula does.
 func kernelOp(dtype ir.DType, op string) string {
 	if d := ops.Lookup(op); d != nil && dtype == ir.F32 {
 		return d.Kernel
@@ -70,7 +70,7 @@ func segmentOps(dtype ir.DType, tail []tailOp, run, last string, ext func(k int)
 			operands[k] = jen.Id(name).Index(jen.Id("e"))
 		}
 		out = append(out, jen.For(jen.Id("e").Op(":=").Range().Id(dst)).Block(
-			ops.Lookup(op.node.Op).Emit(op.node, jen.Id(dst).Index(jen.Id("e")), operands)))
+			formula(op.node, jen.Id(dst).Index(jen.Id("e")), operands)))
 	}
 	return out
 }

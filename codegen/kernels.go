@@ -70,7 +70,7 @@ type opKernel struct {
 }
 
 // opKernels are the ops with hand-written kernel emitters; elementwise ops
-// are built from their Emit rule instead.
+// are built from their Go formula instead.
 var opKernels = map[string]opKernel{
 	"matmul":            {label: -1, build: gemmKernel},
 	"bias_add":          {label: -1, build: biasAddKernel},
@@ -133,7 +133,7 @@ func hasKernel(n *ir.Node) bool {
 // generator renders into loops and fused kernels.
 func hasFormula(n *ir.Node) bool {
 	d := ops.Lookup(n.Op)
-	return d != nil && d.Kind == ops.Elementwise && d.Emit != nil
+	return d != nil && d.Kind == ops.Elementwise && d.Formula() != nil
 }
 
 // labelOperand is the operand of n that the kernel reads as class labels,

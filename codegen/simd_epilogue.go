@@ -8,7 +8,6 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dlc-dev/dlc/ir"
-	"github.com/dlc-dev/dlc/ops"
 )
 
 // epilogue is what a fused GEMM does to each finished element before
@@ -212,7 +211,7 @@ func elementChain(tail []tailOp, v string, extern func(int) jen.Code) []jen.Code
 		dst := fmt.Sprintf("%s%d", v, i+1)
 		out = append(out,
 			jen.Var().Id(dst).Id("Float"),
-			ops.Lookup(op.node.Op).Emit(op.node, jen.Id(dst), operands),
+			formula(op.node, jen.Id(dst), operands),
 		)
 	}
 	return out

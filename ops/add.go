@@ -1,8 +1,6 @@
 package ops
 
 import (
-	"github.com/dave/jennifer/jen"
-
 	"github.com/dlc-dev/dlc/ir"
 )
 
@@ -13,9 +11,7 @@ func init() {
 		Name:   "add",
 		Arity:  2,
 		Scalar: func(_ *ir.Node, x []float64) float64 { return x[0] + x[1] },
-		Emit: func(_ *ir.Node, dst jen.Code, x []jen.Code) jen.Code {
-			return jen.Add(dst).Op("=").Add(x[0]).Op("+").Add(x[1])
-		},
+		Go:     "y = x0 + x1",
 		Grad: func(_ *Builder, _ *ir.Node, dy *ir.Node) ([]*ir.Node, error) {
 			return []*ir.Node{dy, dy}, nil
 		},

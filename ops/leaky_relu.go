@@ -1,8 +1,6 @@
 package ops
 
 import (
-	"github.com/dave/jennifer/jen"
-
 	"github.com/dlc-dev/dlc/ir"
 )
 
@@ -21,13 +19,7 @@ func init() {
 			}
 			return x[0]
 		},
-		Emit: func(n *ir.Node, dst jen.Code, x []jen.Code) jen.Code {
-			return jen.If(jen.Add(x[0]).Op("<").Lit(0)).Block(
-				jen.Add(dst).Op("=").Lit(n.Attrs.Float("slope", 0)).Op("*").Add(x[0]),
-			).Else().Block(
-				jen.Add(dst).Op("=").Add(x[0]),
-			)
-		},
+		Go: "if x0 < 0 { y = slope * x0 } else { y = x0 }",
 		Grad: func(b *Builder, n *ir.Node, dy *ir.Node) ([]*ir.Node, error) {
 			return []*ir.Node{must(b.Op("leaky_relu_grad", ir.Attrs{"slope": n.Attrs.Float("slope", 0)}, n.Inputs[0], dy))}, nil
 		},
@@ -41,12 +33,6 @@ func init() {
 			}
 			return n.Attrs.Float("slope", 0) * x[1]
 		},
-		Emit: func(n *ir.Node, dst jen.Code, x []jen.Code) jen.Code {
-			return jen.If(jen.Add(x[0]).Op(">").Lit(0)).Block(
-				jen.Add(dst).Op("=").Add(x[1]),
-			).Else().Block(
-				jen.Add(dst).Op("=").Lit(n.Attrs.Float("slope", 0)).Op("*").Add(x[1]),
-			)
-		},
+		Go: "if x0 > 0 { y = x1 } else { y = slope * x1 }",
 	})
 }

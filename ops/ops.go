@@ -5,15 +5,14 @@
 // finite-difference checks and the codegen tests treat as the truth.
 //
 // Adding an op is one file here plus its gradient test; codegen gives it a
-// kernel (elementwise ops get one for free from their Scalar rule).
+// kernel (elementwise ops get one for free from their Go formula).
 package ops
 
 import (
 	"fmt"
+	"go/ast"
 	"slices"
 	"sort"
-
-	"github.com/dave/jennifer/jen"
 
 	"github.com/dlc-dev/dlc/ir"
 )
@@ -49,21 +48,23 @@ type Def struct {
 	// Scalar, for Elementwise ops, is the per-element formula over float64
 	// operands, used by Eval.
 	Scalar func(n *ir.Node, x []float64) float64
-	// Emit, for Elementwise ops, is the same formula as Go source: a
-	// statement that assigns dst from the operand expressions x (all of
-	// the generated code's element type). The code generator and fusion
-	// build their loops from it.
-	Emit func(n *ir.Node, dst jen.Code, x []jen.Code) jen.Code
+	// Go, for Elementwise ops, is the same formula as Go source, one
+	// statement assigning y from the operands x0, x1, … (formula.go says
+	// what it may use): data that the code generator renders into its
+	// loops and fused kernels.
+	Go string
 	// View marks an op whose result is its operand's elements, in order,
 	// under another shape: it computes nothing and needs no memory of its
 	// own (the memory plan gives it its operand's buffer).
 	View bool
 	// Kernel, for some Elementwise ops, names the runtime/kernels function
-	// a float32 model computes the op with instead of Emit: Kernel(y, x...)
+	// a float32 model computes the op with instead of Go: Kernel(y, x...)
 	// over slices, whose vector forms give the bits of its scalar form
 	// Kernel+"32"(x...). These approximate Scalar to a few float32 ulps
-	// (docs/kernels.md), where Emit computes in float64 and rounds.
+	// (docs/kernels.md), where Go computes in float64 and rounds.
 	Kernel string
+
+	formula ast.Stmt // Go, parsed
 }
 
 var registry = map[string]*Def{}
@@ -227,11 +228,16 @@ func evalElementwise(d *Def) func(*EvalCtx, *ir.Node, []*Tensor) *Tensor {
 }
 
 // registerElementwise registers an elementwise op whose Eval follows from
-// its Scalar rule. Its Emit must say the same in Go.
+// its Scalar rule. Its Go formula must say the same in Go.
 func registerElementwise(d *Def) {
-	if d.Scalar == nil || d.Emit == nil {
-		panic("ops: elementwise op " + d.Name + " needs Scalar and Emit")
+	if d.Scalar == nil || d.Go == "" {
+		panic("ops: elementwise op " + d.Name + " needs Scalar and Go")
 	}
+	f, err := parseFormula(d.Go, d.Arity)
+	if err != nil {
+		panic(fmt.Sprintf("ops: the Go formula of %s, %q: %v", d.Name, d.Go, err))
+	}
+	d.formula = f
 	d.Kind = Elementwise
 	if d.Shape == nil {
 		d.Shape = sameShape

@@ -1,8 +1,6 @@
 package ops
 
 import (
-	"github.com/dave/jennifer/jen"
-
 	"github.com/dlc-dev/dlc/ir"
 )
 
@@ -21,9 +19,7 @@ func init() {
 			}
 			return x[0]
 		},
-		Emit: func(_ *ir.Node, dst jen.Code, x []jen.Code) jen.Code {
-			return jen.Add(dst).Op("=").Max(x[0], jen.Lit(0))
-		},
+		Go: "y = max(x0, 0)",
 		Grad: func(b *Builder, n *ir.Node, dy *ir.Node) ([]*ir.Node, error) {
 			return []*ir.Node{must(b.Op("relu_grad", nil, n, dy))}, nil
 		},
@@ -37,12 +33,6 @@ func init() {
 			}
 			return 0
 		},
-		Emit: func(_ *ir.Node, dst jen.Code, x []jen.Code) jen.Code {
-			return jen.If(jen.Add(x[0]).Op(">").Lit(0)).Block(
-				jen.Add(dst).Op("=").Add(x[1]),
-			).Else().Block(
-				jen.Add(dst).Op("=").Lit(0),
-			)
-		},
+		Go: "if x0 > 0 { y = x1 } else { y = 0 }",
 	})
 }

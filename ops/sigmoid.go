@@ -3,8 +3,6 @@ package ops
 import (
 	"math"
 
-	"github.com/dave/jennifer/jen"
-
 	"github.com/dlc-dev/dlc/ir"
 )
 
@@ -18,10 +16,7 @@ func init() {
 		Kernel: "Sigmoid",
 		Arity:  1,
 		Scalar: func(_ *ir.Node, x []float64) float64 { return 1 / (1 + math.Exp(-x[0])) },
-		Emit: func(_ *ir.Node, dst jen.Code, x []jen.Code) jen.Code {
-			return jen.Add(dst).Op("=").Id("Float").Call(
-				jen.Lit(1).Op("/").Parens(jen.Lit(1).Op("+").Qual("math", "Exp").Call(jen.Op("-").Float64().Call(x[0]))))
-		},
+		Go:     "y = Float(1 / (1 + math.Exp(-float64(x0))))",
 		Grad: func(b *Builder, n *ir.Node, dy *ir.Node) ([]*ir.Node, error) {
 			return []*ir.Node{must(b.Op("sigmoid_grad", nil, n, dy))}, nil
 		},
@@ -31,8 +26,6 @@ func init() {
 		Kernel: "SigmoidGrad",
 		Arity:  2,
 		Scalar: func(_ *ir.Node, x []float64) float64 { return x[1] * x[0] * (1 - x[0]) },
-		Emit: func(_ *ir.Node, dst jen.Code, x []jen.Code) jen.Code {
-			return jen.Add(dst).Op("=").Add(x[1]).Op("*").Add(x[0]).Op("*").Parens(jen.Lit(1).Op("-").Add(x[0]))
-		},
+		Go:     "y = x1 * x0 * (1 - x0)",
 	})
 }

@@ -32,7 +32,7 @@ func (c *gen) modelFile() *jen.File {
 	c.batchShapeVar(f)
 	c.modelType(f)
 	f.Var().Id("_").Qual(rtPath, "Model").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
-	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.stateMethod, c.gradsMethod, c.traceMethod, c.stepMethods, c.loadMethods, c.trainStepMethod, c.evalStepMethod, c.predictMethod, c.recipeMethods} {
+	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.stateMethod, c.gradsMethod, c.traceMethod, c.stepMethods, c.loadMethods, c.trainStepMethod, c.gradSyncMethod, c.evalStepMethod, c.predictMethod, c.recipeMethods} {
 		f.Line()
 		method(f)
 	}
@@ -53,6 +53,7 @@ func (c *gen) modelType(f *jen.File) {
 		jen.Id("rng").Op("*").Qual(rtPath, "RNG").Comment("the model's own random stream (dropout)"),
 		jen.Id("stepRNG").Qual(rtPath, "RNG").Comment("rng as the last TrainStep found it, for Trace"))
 	fields = append(fields, c.recipeFields()...)
+	fields = append(fields, gradSyncFields()...)
 	fields = append(fields, c.prepareFields()...)
 	fields = append(fields, c.panelsFields()...)
 	fields = append(fields, jen.Line())
@@ -278,6 +279,7 @@ func (c *gen) trainStepMethod(f *jen.File) {
 		jen.Id("m").Dot("forward").Call(),
 		jen.Id("m").Dot("backward").Call(),
 		jen.Add(loss).Op(":=").Float64().Call(c.field(c.g.Loss).Index(jen.Lit(0))),
+		gradSyncCall(loss),
 		jen.If(jen.Qual("math", "IsNaN").Call(loss).Op("||").Qual("math", "IsInf").Call(loss, jen.Lit(0))).Block(
 			jen.Return(loss, jen.Nil()),
 		),

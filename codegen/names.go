@@ -11,7 +11,7 @@ import (
 // reservedFields are identifiers a buffer field may not take: the Model's
 // own fields and unexported methods (fields and methods share a namespace).
 var reservedFields = map[string]bool{
-	"arena": true, "labels": true, "step": true, "rng": true, "stepRNG": true, "runLength": true,
+	"arena": true, "labels": true, "step": true, "rng": true, "stepRNG": true, "runLength": true, "gradSync": true,
 	"forward": true, "infer": true, "backward": true, "update": true, "load": true, "loadRows": true, "panels": true,
 }
 

@@ -7,9 +7,10 @@ package dlc
 import "embed"
 
 // Source holds go.mod, go.sum and the Go files of the runtime package (the
-// trainer), of runtime/rt (the narrow runtime generated model code imports)
-// and of runtime/kernels, the hand-written half of the generated matrix
-// products.
+// trainer), of runtime/rt (the narrow runtime generated model code imports),
+// of runtime/kernels, the hand-written half of the generated matrix
+// products, and of runtime/comm, how the ranks of a data-parallel trainer
+// talk (its MPI half builds only with `dlc build -mpi`).
 //
-//go:embed go.mod go.sum runtime/*.go runtime/rt/*.go runtime/kernels/*.go
+//go:embed go.mod go.sum runtime/*.go runtime/rt/*.go runtime/kernels/*.go runtime/comm/*.go
 var Source embed.FS

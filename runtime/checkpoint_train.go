@@ -250,6 +250,9 @@ func (c *checkpointer) bestNote() string {
 
 // save writes the model's checkpoint at pos to path.
 func (c *checkpointer) save(path string, pos position) error {
+	if !c.t.opts.leader() {
+		return nil // rank 0 saves for the run
+	}
 	ck := captureCheckpoint(c.t.model)
 	ck.Epoch, ck.EpochBatches, ck.EpochLossSum = pos.epoch, pos.batch, pos.lossSum
 	ck.Seed, ck.SplitSeed = c.t.opts.seed, c.t.opts.seed

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/dlc-dev/dlc/runtime/comm"
 )
 
 // options are a run's settings: the model's defaults overridden by flags.
@@ -23,6 +25,22 @@ type options struct {
 	threads int // goroutines per matrix product (runtime/kernels)
 	ckpt    checkpointOptions
 	view    viewOptions
+	// world is the data-parallel run this process is a rank of; nil
+	// for a process alone.
+	world comm.Comm
+}
+
+// leader says whether this process writes the run's files: a process
+// alone, or rank 0 of a data-parallel run.
+func (o options) leader() bool { return o.world == nil || o.world.Rank() == 0 }
+
+// inWorld makes o a rank's options: ranks other than 0 write no metrics,
+// plot or run folder (their checkpointer reads but never saves).
+func (o *options) inWorld(world comm.Comm) {
+	o.world = world
+	if !o.leader() {
+		o.metricsPath, o.view.plotPath, o.runsDir = "", "", ""
+	}
 }
 
 // errHelp reports that -h was answered with the usage and nothing should run.

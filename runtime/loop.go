@@ -84,6 +84,10 @@ func (t *trainer) run() error {
 	if err := t.prepareRecipe(); err != nil {
 		return err
 	}
+	// Every rank starts from rank 0's tensors, fresh or resumed.
+	if err := broadcastTensors(t.opts.world, append(t.model.Params(), t.model.State()...)); err != nil {
+		return err
+	}
 	for epoch := t.start.epoch + 1; epoch <= t.opts.epochs; epoch++ {
 		m, err := t.runEpoch(epoch)
 		if err != nil {
@@ -123,6 +127,11 @@ func (t *trainer) runEpoch(epoch int) (EpochMetrics, error) {
 		if t.spec.Vocab > 0 {
 			m.TokensPerSec = m.SamplesPerSec * float64(t.spec.InputSize())
 		}
+	}
+	// Running statistics are each rank's own until here: every rank
+	// evaluates with rank 0's, as its checkpoint keeps them.
+	if err := broadcastTensors(t.opts.world, t.model.State()); err != nil {
+		return m, err
 	}
 	if t.valB != nil {
 		m.HasVal = true

@@ -6,10 +6,10 @@ package runtime
 // transform with the rest of the state) fits the model's input transform on
 // the training split.
 func (t *trainer) prepareRecipe() error {
-	if s, ok := t.model.(Scheduled); ok {
+	if s, ok := unwrapped(t.model).(Scheduled); ok {
 		s.SetRunLength(RunLength{StepsPerEpoch: t.trainB.trainSteps(), Epochs: t.opts.epochs})
 	}
-	if p, ok := t.model.(Preprocessed); ok && !t.restored {
+	if p, ok := unwrapped(t.model).(Preprocessed); ok && !t.restored {
 		return p.Preprocessing().Fit(t.trainB.sub)
 	}
 	return nil

@@ -5,17 +5,18 @@ import "github.com/dlc-dev/dlc/runtime/rt"
 // The trainer's names for the narrow runtime's types and functions, so that
 // trainer code and its users can keep writing runtime.Batch and the like.
 type (
-	Spec         = rt.Spec
-	Batch        = rt.Batch
-	Model        = rt.Model
-	Tensor       = rt.Tensor
-	RNG          = rt.RNG
-	Schedule     = rt.Schedule
-	RunLength    = rt.RunLength
-	Scheduled    = rt.Scheduled
-	Transform    = rt.Transform
-	Preprocessed = rt.Preprocessed
-	DataFiles    = rt.DataFiles
+	Spec           = rt.Spec
+	Batch          = rt.Batch
+	Model          = rt.Model
+	Tensor         = rt.Tensor
+	RNG            = rt.RNG
+	Schedule       = rt.Schedule
+	RunLength      = rt.RunLength
+	Scheduled      = rt.Scheduled
+	GradientSynced = rt.GradientSynced
+	Transform      = rt.Transform
+	Preprocessed   = rt.Preprocessed
+	DataFiles      = rt.DataFiles
 )
 
 // MaxWhitenFeatures bounds the features of PCA and ZCA whitening.

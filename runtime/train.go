@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/dlc-dev/dlc/runtime/comm"
+
 	"github.com/dlc-dev/dlc/runtime/kernels"
 )
 
@@ -25,7 +27,12 @@ func Main(m Model) {
 // trains m and reports each epoch to stdout (and, with -metrics, to a
 // JSON-lines file). Usage goes to stdout for -h and to stderr after a flag
 // mistake. Every failure is returned as an error.
-func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
+func Run(m Model, args []string, stdout, stderr io.Writer) error {
+	return runRank(m, nil, args, stdout, stderr)
+}
+
+// runRank is Run for one rank of world (nil: a process alone).
+func runRank(m Model, world comm.Comm, args []string, stdout, stderr io.Writer) (err error) {
 	defer func() {
 		// A fault in generated code must reach the user as a message, not
 		// as a stack trace.
@@ -56,6 +63,7 @@ func Run(m Model, args []string, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
+	opts.inWorld(world)
 	if err := checkOutputs(spec, opts); err != nil {
 		return err
 	}

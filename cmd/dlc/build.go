@@ -26,11 +26,22 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	inferRows := inferBatchFlag(flags)
 	batch := batchFlag(flags)
 	tuneIt := tuneFlag(flags)
+	mpi := flags.Bool("mpi", false, "build a data-parallel trainer that runs under mpirun, srun or a Kubernetes MPIJob (cgo and Open MPI; see docs/distributed.md)")
+	ranks := ranksFlag(flags)
 	model, err := parseInterleaved(flags, args)
 	if err != nil {
 		return err
 	}
-	res, err := compileTuned(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows), Batch: int(*batch)}, *tuneIt, stdout, stderr)
+	switch {
+	case len(*ranks) > 0 && !*mpi:
+		return usageError{"-ranks chooses the world sizes of a data-parallel trainer: it needs -mpi"}
+	case *mpi && *f64:
+		return usageError{"-mpi trains in float32 (ranks sum float32 gradients): drop -f64"}
+	case *mpi && *tuneIt:
+		return usageError{"-mpi does not tune yet: drop -tune"}
+	}
+	opt := compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows), Batch: int(*batch)}
+	res, err := compileTuned(model, opt, *tuneIt, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -41,7 +52,13 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if err := checkBinaryOutput(bin); err != nil {
 		return err
 	}
-	if err := buildTrainer(res, bin, *work); err != nil {
+	if *mpi {
+		opt.InferBatch = 0 // each world size's batch chooses its own
+		err = buildRankedTrainer(model, res, opt, *ranks, bin, *work)
+	} else {
+		err = buildTrainer(res, bin, *work)
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "built %s\n", bin)

@@ -35,6 +35,18 @@ type Options struct {
 	WorkDir string
 	// Stderr receives the go command's output on failure.
 	Stderr *bytes.Buffer
+	// MPI builds a data-parallel trainer: with cgo, the build tag mpi and
+	// Open MPI (see MPIAvailable).
+	MPI bool
+	// Extra are more model packages the main file imports (a data-parallel
+	// trainer's builds for other world sizes).
+	Extra []Package
+}
+
+// Package is a generated model package: its name and files.
+type Package struct {
+	Name  string
+	Files []codegen.File
 }
 
 // Trainer lays out the trainer module for the generated package pkg (its
@@ -49,16 +61,34 @@ func Trainer(pkgName string, files []codegen.File, mainFile codegen.File, opt Op
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
+	if opt.MPI {
+		if err := MPIAvailable(); err != nil {
+			return err
+		}
+	}
 	if err := Layout(dir, pkgName, files, mainFile); err != nil {
 		return err
+	}
+	for _, p := range opt.Extra {
+		for _, f := range p.Files {
+			if err := writeFile(filepath.Join(dir, p.Name, f.Name), f.Data); err != nil {
+				return err
+			}
+		}
 	}
 	out, err := filepath.Abs(opt.Output)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, ".")
+	args := []string{"build", "-trimpath"}
+	env := Env()
+	if opt.MPI {
+		args = append(args, "-tags", "mpi")
+		env = append(env, "CGO_ENABLED=1") // the last setting wins
+	}
+	cmd := exec.Command("go", append(args, "-o", out, ".")...)
 	cmd.Dir = dir
-	cmd.Env = Env()
+	cmd.Env = env
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Run(); err != nil {

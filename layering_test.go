@@ -28,7 +28,7 @@ var layers = []struct {
 	{"onnx", []string{"ir", "ops", "onnx/onnxpb"}, "the ONNX front end lowers onto the IR through the registry, as dsl does"},
 	{"onnx/onnxpb", nil, "the compiled ONNX schema is generated code"},
 	{"codegen", []string{"ir", "ops"}, "the code generator sees IR and ops only"},
-	{"runtime", []string{"runtime/rt", "runtime/kernels"}, "the runtime never imports the compiler"},
+	{"runtime", []string{"runtime/rt", "runtime/kernels", "runtime/comm"}, "the runtime never imports the compiler"},
 	{"runtime/", []string{"runtime/rt", "runtime/kernels"}, "the runtime never imports the compiler"},
 	{"golden/", []string{"runtime/rt", "runtime/kernels"}, "generated model code imports the narrow runtime alone"},
 }

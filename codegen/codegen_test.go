@@ -155,6 +155,33 @@ func TestMainFile(t *testing.T) {
 	}
 }
 
+func TestMainRankedFile(t *testing.T) {
+	pkgs := []RankedPackage{{1, "dlctrainer/mlp", "mlp"}, {4, "dlctrainer/mlp_ranks4", "mlp_ranks4"}}
+	f, err := MainRanked(128, "0123abcd", pkgs, Options{Package: "mlp", Source: "mlp.dl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(f.Data)
+	for _, want := range []string{
+		`"dlctrainer/mlp_ranks4"`,
+		"runtime.MainRanks(runtime.Ranked{",
+		"Batch: 128,",
+		`Hash:  "0123abcd",`,
+		"1: runtime.Constructor(mlp.New),        // batch 128 on each rank",
+		"4: runtime.Constructor(mlp_ranks4.New), // batch 32 on each rank",
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("main.go lacks %q:\n%s", want, src)
+		}
+	}
+	if _, err := MainRanked(128, "h", []RankedPackage{{3, "x/m3", "m3"}}, Options{}); err == nil {
+		t.Error("3 ranks of a batch of 128 accepted")
+	}
+	if _, err := MainRanked(128, "h", []RankedPackage{{2, "x/main", "main"}}, Options{}); err == nil {
+		t.Error("a model package named main accepted")
+	}
+}
+
 // The matmul model, which TestGeneratedModels checks against the
 // interpreter, uses all four transpose variants and leaves partial blocks.
 func TestMatmulModelCoversEveryVariant(t *testing.T) {

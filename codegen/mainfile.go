@@ -11,11 +11,8 @@ import (
 // model package at importPath (whose package name is pkgName) and handing
 // a new model to runtime.Main.
 func Main(importPath, pkgName string, opt Options) (File, error) {
-	if err := packageName(pkgName); err != nil {
-		return File{}, fmt.Errorf("codegen: %w", err)
-	}
-	if importPath == "" || strings.ContainsAny(importPath, " \t\n\"`\\") {
-		return File{}, fmt.Errorf("codegen: %q is not a valid import path for the model package", importPath)
+	if err := checkModelImport(importPath, pkgName); err != nil {
+		return File{}, err
 	}
 	f := jen.NewFile("main")
 	f.HeaderComment(header(opt.Source))
@@ -30,4 +27,15 @@ func Main(importPath, pkgName string, opt Options) (File, error) {
 		return File{}, fmt.Errorf("codegen: main.go: %w", err)
 	}
 	return File{Name: "main.go", Data: data}, nil
+}
+
+// checkModelImport refuses a model package main.go could not import.
+func checkModelImport(importPath, pkgName string) error {
+	if err := packageName(pkgName); err != nil {
+		return fmt.Errorf("codegen: %w", err)
+	}
+	if importPath == "" || strings.ContainsAny(importPath, " \t\n\"`\\") {
+		return fmt.Errorf("codegen: %q is not a valid import path for the model package", importPath)
+	}
+	return nil
 }

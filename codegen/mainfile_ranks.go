@@ -2,7 +2,6 @@ package codegen
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -26,11 +25,8 @@ func MainRanked(batch int, hash string, pkgs []RankedPackage, opt Options) (File
 	model := jen.Qual(trainerPath, "Model")
 	ctors := make([]jen.Code, 0, len(pkgs))
 	for _, p := range pkgs {
-		if err := packageName(p.Name); err != nil {
-			return File{}, fmt.Errorf("codegen: %w", err)
-		}
-		if p.ImportPath == "" || strings.ContainsAny(p.ImportPath, " \t\n\"`\\") {
-			return File{}, fmt.Errorf("codegen: %q is not a valid import path for the model package", p.ImportPath)
+		if err := checkModelImport(p.ImportPath, p.Name); err != nil {
+			return File{}, err
 		}
 		if p.Ranks < 1 || batch%p.Ranks != 0 {
 			return File{}, fmt.Errorf("codegen: %d ranks do not share a batch of %d", p.Ranks, batch)

@@ -64,6 +64,12 @@ fmt-check:
 bench:
 	$(GO) run ./bench/run -out docs/benchmarks.md -accuracy-epochs 3
 
+# A data-parallel trainer (2 ranks under mpirun) against one process on
+# the MNIST MLP: needs Open MPI (docs/distributed.md).
+.PHONY: bench-mpi
+bench-mpi:
+	$(GO) run ./bench/mpi
+
 # One round of the MLP alone, printed, not written (under two minutes).
 .PHONY: bench-quick
 bench-quick:

@@ -1,0 +1,120 @@
+// Command mpi is `make bench-mpi`: a data-parallel trainer against one
+// process on the same global batch, side by side. It builds the model
+// with `dlc build -mpi -ranks 2`, then alternates, for a few rounds,
+// 1 process × 1 thread, 2 ranks × 1 thread under mpirun, and 1 process ×
+// 2 threads, each training the same steps on MNIST, and prints every
+// round's training samples per second (from the metrics file), the ratio
+// of 2 ranks to 1 process × 1 thread and the load average.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/dlc-dev/dlc/internal/mnist"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "bench-mpi: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// setup is one way of running the trainer.
+type setup struct {
+	name    string
+	ranks   int // 1: the binary alone
+	threads int
+}
+
+var setups = []setup{{"1 process × 1 thread", 1, 1}, {"2 ranks × 1 thread", 2, 1}, {"1 process × 2 threads", 1, 2}}
+
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench-mpi", flag.ContinueOnError)
+	model := fs.String("model", "examples/mnist/mlp.dl", "the model `FILE`")
+	rounds := fs.Int("rounds", 3, "alternate the setups `N` times")
+	steps := fs.Int("steps", 200, "training steps per run (`N`)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	data, err := mnist.Dir()
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "dlc-bench-mpi-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "trainer")
+	if out, err := exec.Command("go", "run", "./cmd/dlc", "build", "-mpi", "-ranks", "2", "-o", bin, *model).CombinedOutput(); err != nil {
+		return fmt.Errorf("dlc build -mpi: %v\n%s", err, out)
+	}
+	fmt.Fprintf(stdout, "%s, %d steps a run, samples/s of training\n", *model, *steps)
+	fmt.Fprintf(stdout, "round | load | %s | 2 ranks ÷ 1 process\n", strings.Join(names(), " | "))
+	for r := 1; r <= *rounds; r++ {
+		load := loadAverage()
+		rates := make([]float64, len(setups))
+		for i, s := range setups {
+			if rates[i], err = measure(bin, data, work, s, *steps); err != nil {
+				return fmt.Errorf("%s: %v", s.name, err)
+			}
+		}
+		fmt.Fprintf(stdout, "%d | %s | %.0f | %.0f | %.0f | %.2f\n", r, load, rates[0], rates[1], rates[2], rates[1]/rates[0])
+	}
+	return nil
+}
+
+func names() []string {
+	n := make([]string, len(setups))
+	for i, s := range setups {
+		n[i] = s.name
+	}
+	return n
+}
+
+// measure trains steps steps in setup s and returns the training samples
+// per second its metrics file reports.
+func measure(bin, data, work string, s setup, steps int) (float64, error) {
+	metrics := filepath.Join(work, "m.jsonl")
+	os.Remove(metrics)
+	args := []string{"-data", data, "-steps", strconv.Itoa(steps), "-threads", strconv.Itoa(s.threads), "-quiet", "-metrics", metrics, "-plot", filepath.Join(work, "m.png")}
+	cmd := exec.Command(bin, args...)
+	if s.ranks > 1 {
+		cmd = exec.Command("mpirun", append([]string{"--oversubscribe", "-np", strconv.Itoa(s.ranks), bin}, args...)...)
+		cmd.Env = append(os.Environ(), "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1")
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("%v\n%s", err, out)
+	}
+	content, err := os.ReadFile(metrics)
+	if err != nil {
+		return 0, err
+	}
+	var line struct {
+		Rate float64 `json:"samples_per_sec"`
+	}
+	lines := strings.Split(strings.TrimSpace(string(content)), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &line); err != nil || line.Rate <= 0 {
+		return 0, errors.Join(errors.New("no training rate in the metrics file"), err)
+	}
+	return line.Rate, nil
+}
+
+// loadAverage is the one-minute load average, for the report.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}

@@ -59,10 +59,16 @@ type interruptedError struct {
 	// runFolder: the checkpoint is in the run folder, which resuming
 	// names with -checkpoint.
 	runFolder bool
+	// follower: a rank other than 0 of a data-parallel run, which saves
+	// nothing itself.
+	follower bool
 }
 
 func (e *interruptedError) Error() string {
 	msg := fmt.Sprintf("interrupted by %s in epoch %d after step %d", signalName(e.sig), e.epoch, e.step)
+	if e.follower {
+		return msg + "; rank 0 saves the run's checkpoint"
+	}
 	if e.savedTo == "" {
 		return msg + "; no checkpoint written (pass -checkpoint FILE to keep progress)"
 	}

@@ -266,5 +266,5 @@ func (c *checkpointer) interrupted(sig os.Signal, epoch int) error {
 	if c.opts.path != "" {
 		saved = c.opts.path
 	}
-	return &interruptedError{sig: sig, epoch: epoch, step: c.t.step, savedTo: saved, runFolder: c.t.opts.runDir != ""}
+	return &interruptedError{sig: sig, epoch: epoch, step: c.t.step, savedTo: saved, runFolder: c.t.opts.runDir != "", follower: !c.t.opts.leader()}
 }

@@ -153,43 +153,61 @@ func TestDataParallelTraining(t *testing.T) {
 		}
 	})
 
-	t.Run("a killed rank ends the run", func(t *testing.T) {
+	t.Run("a killed rank or SIGTERM ends the run, resume continues", func(t *testing.T) {
 		const epochs = "20"
 		want := ckpt("uninterrupted")
 		mustMPIRun(t, 2, bin, "-data", data, "-quiet", "-epochs", epochs, "-checkpoint", want)
 		got := ckpt("killed")
 		args := []string{"-data", data, "-quiet", "-epochs", epochs, "-checkpoint", got, "-checkpoint-every", "1", "-resume"}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		cmd := mpirunCmd(ctx, 2, bin, args...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+		// Kill rank 1, then SIGTERM mpirun in the resumed run: each ends
+		// the job within seconds and leaves the checkpoint whole.
+		out := interruptRun(t, bin, args, got, func(*exec.Cmd) { syscall.Kill(rankPID(t, bin, 1), syscall.SIGKILL) })
+		if !strings.Contains(out, "rank 1") {
+			t.Errorf("no message names rank 1:\n%s", out)
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		waitForProgress(t, got, 3)
-		pid := rankPID(t, bin, 1)
-		syscall.Kill(pid, syscall.SIGKILL)
-		killed := time.Now()
-		select {
-		case err := <-done:
-			if err == nil {
-				t.Errorf("mpirun succeeded although rank 1 was killed:\n%s", out.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("the run went on for 30 s after rank 1 was killed:\n%s", out.String())
-		}
-		t.Logf("the run ended %s after the kill", time.Since(killed).Round(time.Millisecond))
-		if !strings.Contains(out.String(), "rank 1") {
-			t.Errorf("no message names rank 1:\n%s", out.String())
-		}
+		readCheckpoint(t, got)
+		interruptRun(t, bin, args, got, func(mpirun *exec.Cmd) { mpirun.Process.Signal(syscall.SIGTERM) })
 		step := readCheckpoint(t, got).Step // whole
 		mustMPIRun(t, 2, bin, args...)
 		t.Logf("resumed from step %d", step)
 		sameTensors(t, got, want, paramsAndMomentum)
 	})
+}
+
+// interruptRun starts 2 ranks of bin resuming from ckpt, interrupts them
+// once they have saved a step past the checkpoint's, and checks that the
+// job fails within 30 seconds; it returns the job's output.
+func interruptRun(t *testing.T, bin string, args []string, ckpt string, interrupt func(mpirun *exec.Cmd)) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := mpirunCmd(ctx, 2, bin, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	before := stepOf(ckpt)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// mpirun may take seconds to start on a loaded machine.
+	for deadline := time.Now().Add(time.Minute); stepOf(ckpt) <= max(before, 0)+3; time.Sleep(5 * time.Millisecond) {
+		if len(done) > 0 || time.Now().After(deadline) {
+			t.Fatalf("the run saved no checkpoint past step %d:\n%s", before+3, out.String())
+		}
+	}
+	interrupt(cmd)
+	interrupted := time.Now()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Errorf("mpirun succeeded although interrupted:\n%s", out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the run went on for 30 s after the interruption:\n%s", out.String())
+	}
+	t.Logf("the run ended %s after the interruption", time.Since(interrupted).Round(time.Millisecond))
+	return out.String()
 }
 
 // tensor is a checkpoint's float32 tensor of that name.

@@ -44,13 +44,13 @@ golden:
 	$(GO) test ./compiler -run 'TestGolden|TestPassGoldens' -update
 	$(GO) test ./onnx -run TestDocsListTheSupportedOperators -update
 
-# Vet twice (three times with Open MPI installed, for the MPI build of
-# runtime/comm): the SIMD kernels (runtime/kernels) build only with
+# Vet twice (three times with Open MPI installed, for the MPI build of the
+# runtime and runtime/comm): the SIMD kernels (runtime/kernels) build only with
 # GOEXPERIMENT=simd, their portable twins only without it.
 vet:
 	$(GO) vet ./...
 	GOEXPERIMENT=simd $(GO) vet ./...
-	@if pkg-config --exists ompi-c 2>/dev/null; then echo "$(GO) vet -tags mpi ./runtime/comm"; CGO_ENABLED=1 $(GO) vet -tags mpi ./runtime/comm; fi
+	@if pkg-config --exists ompi-c 2>/dev/null; then echo "$(GO) vet -tags mpi ./runtime/..."; CGO_ENABLED=1 $(GO) vet -tags mpi ./runtime/...; fi
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

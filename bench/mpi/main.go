@@ -2,9 +2,12 @@
 // process on the same global batch, side by side. It builds the model
 // with `dlc build -mpi -ranks 2`, then alternates, for a few rounds,
 // 1 process × 1 thread, 2 ranks × 1 thread under mpirun, and 1 process ×
-// 2 threads, each training the same steps on MNIST, and prints every
-// round's training samples per second (from the metrics file), the ratio
-// of 2 ranks to 1 process × 1 thread and the load average.
+// 2 threads, each training the same steps on MNIST, then PyTorch's
+// DistributedDataParallel (gloo, 2 processes × 1 thread, bench/torch_ddp.py)
+// on the same model and global batch, and prints every round's training
+// samples per second (dlc's from the metrics file), the ratio of 2 ranks
+// to 1 process × 1 thread and the load average. Run it from the
+// repository's root.
 package main
 
 import (
@@ -43,6 +46,7 @@ func run(args []string, stdout io.Writer) error {
 	model := fs.String("model", "examples/mnist/mlp.dl", "the model `FILE`")
 	rounds := fs.Int("rounds", 3, "alternate the setups `N` times")
 	steps := fs.Int("steps", 200, "training steps per run (`N`)")
+	python := fs.String("python", "/usr/bin/python3", "the Python with PyTorch, for the DDP column (\"\": none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,7 +64,7 @@ func run(args []string, stdout io.Writer) error {
 		return fmt.Errorf("dlc build -mpi: %v\n%s", err, out)
 	}
 	fmt.Fprintf(stdout, "%s, %d steps a run, samples/s of training\n", *model, *steps)
-	fmt.Fprintf(stdout, "round | load | %s | 2 ranks ÷ 1 process\n", strings.Join(names(), " | "))
+	fmt.Fprintf(stdout, "round | load | %s | PyTorch DDP, 2 × 1 thread | 2 ranks ÷ 1 process | 2 ranks ÷ DDP\n", strings.Join(names(), " | "))
 	for r := 1; r <= *rounds; r++ {
 		load := loadAverage()
 		rates := make([]float64, len(setups))
@@ -69,7 +73,11 @@ func run(args []string, stdout io.Writer) error {
 				return fmt.Errorf("%s: %v", s.name, err)
 			}
 		}
-		fmt.Fprintf(stdout, "%d | %s | %.0f | %.0f | %.0f | %.2f\n", r, load, rates[0], rates[1], rates[2], rates[1]/rates[0])
+		ddp, err := measureDDP(*python, *model, data, *steps)
+		if err != nil {
+			fmt.Fprintf(stdout, "(PyTorch DDP: %v)\n", err)
+		}
+		fmt.Fprintf(stdout, "%d | %s | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f\n", r, load, rates[0], rates[1], rates[2], ddp, rates[1]/rates[0], rates[1]/ddp)
 	}
 	return nil
 }
@@ -108,6 +116,26 @@ func measure(bin, data, work string, s setup, steps int) (float64, error) {
 		return 0, errors.Join(errors.New("no training rate in the metrics file"), err)
 	}
 	return line.Rate, nil
+}
+
+// measureDDP runs bench/torch_ddp.py on the model file's model and returns
+// the global training samples per second it reports.
+func measureDDP(python, model, data string, steps int) (float64, error) {
+	if python == "" {
+		return 0, errors.New("no -python")
+	}
+	name := strings.TrimSuffix(filepath.Base(model), ".dl")
+	out, err := exec.Command(python, "bench/torch_ddp.py", "--model", name, "--data", data, "--steps", strconv.Itoa(steps)).Output()
+	if err != nil {
+		return 0, err
+	}
+	var r struct {
+		Rate float64 `json:"samples_per_sec"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil || r.Rate <= 0 {
+		return 0, fmt.Errorf("no rate in %q", out)
+	}
+	return r.Rate, nil
 }
 
 // loadAverage is the one-minute load average, for the report.

@@ -58,7 +58,7 @@ func MainRanks(r Ranked) {
 	if world.Rank() != 0 {
 		stdout, stderr = io.Discard, io.Discard
 	}
-	if err := RunRanked(r, world, os.Args[1:], stdout, stderr); err != nil {
+	if err := runRanked(r, world, os.Args[1:], stdout, stderr); err != nil {
 		if world.Size() == 1 {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", program, err)
 			os.Exit(exitStatus(err))
@@ -71,9 +71,9 @@ func MainRanks(r Ranked) {
 	}
 }
 
-// RunRanked is Run for one rank of world: it picks the model built for
+// runRanked is Run for one rank of world: it picks the model built for
 // the world's size and trains it on this rank's share of every batch.
-func RunRanked(r Ranked, world comm.Comm, args []string, stdout, stderr io.Writer) error {
+func runRanked(r Ranked, world comm.Comm, args []string, stdout, stderr io.Writer) error {
 	m, err := r.model(world)
 	if err != nil {
 		return err

@@ -50,6 +50,9 @@ type Options struct {
 	// dsl.LowerOptions.Inference and run through the inference pipeline.
 	// Required: EvalStep and Predict run it.
 	Infer *ir.Graph
+	// Decode, when not nil, is the graph that runs the model one token at
+	// a time (dsl.LowerOptions.Decode); it becomes decode.go's Decoder.
+	Decode *ir.Graph
 	// Tuning holds choices measured by `dlc build -tune`, by decision key
 	// (see Decision); a decision it lacks is the cost model's.
 	Tuning Tuning
@@ -77,7 +80,10 @@ func Generate(g *ir.Graph, opt Options) ([]File, error) {
 	for _, f := range []struct {
 		name string
 		file *jen.File
-	}{{"steps.go", steps}, {"model.go", model}, {"kernels.go", c.kernelsFile()}} {
+	}{{"steps.go", steps}, {"model.go", model}, {"kernels.go", c.kernelsFile()}, {"decode.go", c.decodeFile()}} {
+		if f.file == nil {
+			continue
+		}
 		data, err := render(f.file)
 		if err != nil {
 			return nil, fmt.Errorf("codegen: %s: %w", f.name, err)

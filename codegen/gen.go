@@ -13,6 +13,7 @@ import (
 type gen struct {
 	g   *ir.Graph // the training graph
 	inf *ir.Graph // the inference graph
+	dec *ir.Graph // the decode graph, or nil
 	opt Options
 	pkg string
 
@@ -47,12 +48,17 @@ func newGen(g *ir.Graph, opt Options) (*gen, error) {
 	if err := checkInference(opt.Infer, g); err != nil {
 		return nil, err
 	}
+	if opt.Decode != nil {
+		if err := checkDecode(opt.Decode, g, opt.Infer, opt.Tuning); err != nil {
+			return nil, err
+		}
+	}
 	twins, _ := storageTwins(opt.Infer, g) // checked above
 	mem, err := PlanMemory(g, opt.Infer)
 	if err != nil {
 		return nil, err
 	}
-	c := &gen{g: g, inf: opt.Infer, opt: opt, pkg: opt.Package, input: g.Inputs[0], label: g.Labels[0], mem: mem, kernels: newKernelSet()}
+	c := &gen{g: g, inf: opt.Infer, dec: opt.Decode, opt: opt, pkg: opt.Package, input: g.Inputs[0], label: g.Labels[0], mem: mem, kernels: newKernelSet()}
 	c.layout = layoutArena(mem, twins)
 	hasBuffer := func(n *ir.Node) bool { return c.layout.hasFloats(n) || isClassLabel(n) }
 	c.bufs = slices.DeleteFunc(bufferOrder(g), func(n *ir.Node) bool { return !hasBuffer(n) })

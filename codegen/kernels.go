@@ -119,6 +119,9 @@ var opKernels = map[string]opKernel{
 	"position_grad":  {label: -1, build: positionGradKernel},
 	"attention":      {label: -1, build: attentionKernel},
 	"attention_grad": {label: -1, build: attentionGradKernel},
+
+	"embedding_at":     {label: -1, build: embeddingAtKernel},
+	"attention_cached": {label: -1, build: attentionCachedKernel},
 }
 
 // hasKernel reports whether the generator can compute n.

@@ -43,10 +43,11 @@ type Options struct {
 
 // Result is a compiled model.
 type Result struct {
-	Graph *ir.Graph      // the training graph: forward, backward and update
-	Infer *ir.Graph      // the inference graph: forward in evaluation mode
-	Files []codegen.File // the generated model package
-	Pkg   string         // its package name
+	Graph  *ir.Graph      // the training graph: forward, backward and update
+	Infer  *ir.Graph      // the inference graph: forward in evaluation mode
+	Decode *ir.Graph      // the decode graph (DecodeGraph), nil for a model without a sampler
+	Files  []codegen.File // the generated model package
+	Pkg    string         // its package name
 	// Tuning is the choices the files were generated with (Options.Tuning).
 	Tuning codegen.Tuning
 }
@@ -166,11 +167,19 @@ func Compile(filename string, src []byte, opt Options) (*Result, error) {
 	if err := checkMemory(train, opt.MaxMemory); err != nil {
 		return nil, &Error{Err: err, Src: src}
 	}
-	files, err := codegen.Generate(train, codegen.Options{Package: train.Name, Source: filename, Infer: infer, Tuning: opt.Tuning})
+	f, err := dsl.Parse(filename, src)
+	if err != nil {
+		return nil, &Error{Err: err, Src: src}
+	}
+	decode, err := DecodeGraph(f, src, infer, opt)
+	if err != nil {
+		return nil, err
+	}
+	files, err := codegen.Generate(train, codegen.Options{Package: train.Name, Source: filename, Infer: infer, Decode: decode, Tuning: opt.Tuning})
 	if err != nil {
 		return nil, fmt.Errorf("generating code for %s: %w", filename, err)
 	}
-	return &Result{Graph: train, Infer: infer, Files: files, Pkg: train.Name, Tuning: opt.Tuning}, nil
+	return &Result{Graph: train, Infer: infer, Decode: decode, Files: files, Pkg: train.Name, Tuning: opt.Tuning}, nil
 }
 
 // CompileFile reads and compiles a model file.

@@ -22,6 +22,12 @@ type LowerOptions struct {
 	// train block's (which the graph's Train still records): the
 	// inference graph runs a batch in sub-batches of this many rows.
 	Batch int
+	// Decode lowers the graph that generates a token model's sequence one
+	// position at a time (see decode.go): batch 1 and time 1, the
+	// embedding read at the step's position, each causal attention over a
+	// cache of the keys and values of the positions before. It implies
+	// Inference.
+	Decode bool
 }
 
 // Compile parses and lowers one model file.
@@ -58,11 +64,15 @@ func Lower(f *File, opt LowerOptions) (*ir.Graph, error) {
 	if opt.Batch > 0 {
 		batch = opt.Batch
 	}
+	if opt.Decode {
+		batch, opt.Inference = 1, true
+	}
 	l := &lowerer{
 		g:         ir.NewGraph(f.Model.Name.Name, opt.DType, batch),
 		errs:      &errs,
 		blocks:    map[string]*BlockDecl{},
 		inference: opt.Inference,
+		decode:    opt.Decode,
 	}
 	l.g.Train = train
 	for _, s := range f.Stmts {
@@ -98,6 +108,8 @@ type lowerer struct {
 	// inference selects the evaluation form of ops that differ between
 	// training and inference.
 	inference bool
+	// decode lowers one position of a token sequence (LowerOptions.Decode).
+	decode bool
 	// norm is the batch norm the last norm statement in scope asks for
 	// after each dense and conv2d layer; nil for none.
 	norm *normSetting
@@ -122,7 +134,7 @@ func (l *lowerer) topStmt(sc *scope, s Stmt) {
 			shape = append(shape, int(d.Value))
 		}
 		if s.Vocab != nil {
-			l.declare(sc, s.Name, "input", shape, ir.Attrs{"vocab": int(s.Vocab.Value)})
+			l.declare(sc, s.Name, "input", l.decodeShape(shape), l.tokenAttrs(shape, int(s.Vocab.Value)))
 			l.g.Train.DataDefault = "" // a token model reads the text -data names, never MNIST
 			return
 		}
@@ -134,7 +146,7 @@ func (l *lowerer) topStmt(sc *scope, s Stmt) {
 			if s.Positions != nil {
 				shape = append(shape, int(s.Positions.Value))
 			}
-			l.declare(sc, s.Name, "label", shape, ir.Attrs{"classes": int(s.Size.Value)})
+			l.declare(sc, s.Name, "label", l.decodeShape(shape), ir.Attrs{"classes": int(s.Size.Value)})
 			return
 		}
 		k := 1

@@ -79,7 +79,7 @@ func (l *lowerer) callOp(st *stmtNames, c *Call, vals []value) value {
 	if !ok {
 		return poison
 	}
-	oc := &opCall{op: op, args: make([]value, len(op.params)), argPos: make([]Pos, len(op.params)), claim: l.names.claim, inference: l.inference, norm: l.norm}
+	oc := &opCall{op: op, args: make([]value, len(op.params)), argPos: make([]Pos, len(op.params)), claim: l.names.claim, inference: l.inference, decode: l.decode, norm: l.norm}
 	for i, p := range op.params {
 		v, pos := value{}, c.Func.Pos
 		if argOf[i] >= 0 {

@@ -61,6 +61,9 @@ func lowerAttention(c *opCall) (*ir.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.decode {
+		return c.cachedAttention(x, qkv, mask)
+	}
 	in := []*ir.Node{qkv}
 	if mask != nil {
 		in = append(in, mask)

@@ -28,7 +28,7 @@ func lowerEmbedding(c *opCall) (*ir.Node, error) {
 		return nil, c.errorf("x", "embedding needs a token input (input NAME: tokens(length, vocabulary)), got %s of shape %s",
 			x.Label(), x.Shape)
 	}
-	T, width := x.Shape[1], c.count("width")
+	T, width := x.Attrs.Int("context", x.Shape[1]), c.count("width")
 	P := int(c.arg("positions").num)
 	if P == 0 {
 		P = T
@@ -38,5 +38,8 @@ func lowerEmbedding(c *opCall) (*ir.Node, error) {
 	}
 	tok := c.param("tok", ir.Shape{vocab, width}, ir.Attrs{"init": c.str("init"), "fan_in": vocab, "fan_out": width, "embedding": true})
 	pos := c.param("pos", ir.Shape{P, width}, ir.Attrs{"init": c.str("init"), "fan_in": P, "fan_out": width, "embedding": true})
+	if c.decode {
+		return c.b.Op("embedding_at", nil, x, tok, pos)
+	}
 	return c.b.Op("embedding", nil, x, tok, pos)
 }

@@ -60,6 +60,8 @@ type opCall struct {
 	// inference asks for the op's evaluation form, in a graph that only
 	// predicts.
 	inference bool
+	// decode asks for the op's form in a decode graph (decode.go).
+	decode bool
 	// norm is the norm statement's setting where the call stands.
 	norm *normSetting
 }

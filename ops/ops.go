@@ -192,6 +192,10 @@ type EvalCtx struct {
 	// masks) read in graph order; a *runtime.RNG seeded as the generated
 	// model's gives the generated model's draws.
 	RNG Rand
+	// Position is the decode step's position in the sequence, which
+	// embedding_at and attention_cached read: like the learning rate, it
+	// belongs to the step, not to the graph.
+	Position int
 }
 
 // Rand is a source of uniform numbers in [0, 1).

@@ -39,7 +39,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	files, err := codegen.Generate(res.Graph, codegen.Options{Package: *pkg, Source: filepath.ToSlash(model), Infer: res.Infer, Tuning: res.Tuning})
+	files, err := codegen.Generate(res.Graph, codegen.Options{Package: *pkg, Source: filepath.ToSlash(model), Infer: res.Infer, Decode: res.Decode, Tuning: res.Tuning})
 	if err != nil {
 		return fmt.Errorf("generating code for %s: %w", model, err)
 	}

@@ -12,6 +12,7 @@ import (
 var subcommands = map[string]func(m Model, args []string, stdout, stderr io.Writer) error{
 	"predict": runPredict,
 	"step":    runStep,
+	"sample":  runSample,
 	"bench":   runBench, // for make bench; documented in docs/benchmarks.md, not in the usage
 }
 
@@ -63,5 +64,6 @@ func subcommandUsage(program string) string {
 Other commands (each takes -h):
   %[1]s predict %[2]s
   %[1]s step %[3]s
-`, program, predictSynopsis, stepSynopsis)
+  %[1]s sample %[4]s
+`, program, predictSynopsis, stepSynopsis, sampleSynopsis)
 }

@@ -80,10 +80,7 @@ func Generate(g *ir.Graph, opt Options) ([]File, error) {
 	for _, f := range []struct {
 		name string
 		file *jen.File
-	}{{"steps.go", steps}, {"model.go", model}, {"kernels.go", c.kernelsFile()}, {"decode.go", c.decodeFile()}} {
-		if f.file == nil {
-			continue
-		}
+	}{{"steps.go", steps}, {"model.go", model}, {"kernels.go", c.kernelsFile()}} {
 		data, err := render(f.file)
 		if err != nil {
 			return nil, fmt.Errorf("codegen: %s: %w", f.name, err)
@@ -95,6 +92,11 @@ func Generate(g *ir.Graph, opt Options) ([]File, error) {
 		return nil, fmt.Errorf("codegen: SIMD kernels: %w", err)
 	}
 	files = append(files, simdFiles...)
+	decodeFiles, err := c.decodeFiles()
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, decodeFiles...)
 	slices.SortFunc(files, func(a, b File) int { return cmp.Compare(a.Name, b.Name) })
 	return files, nil
 }

@@ -82,20 +82,35 @@ func (c *gen) decodeGen() (dc *gen, owned []*ir.Node) {
 		names[n] = unique("dec"+upperFirst(nodeIdent(n)), used)
 		owned = append(owned, n)
 	}
-	c.simdCode() // created here, so that the copy below shares it
 	dc = new(gen)
 	*dc = *c
-	dc.g, dc.inf, dc.chunk, dc.layout, dc.names = c.dec, nil, nil, arenaLayout{}, names
+	dc.g, dc.inf, dc.chunk, dc.layout, dc.names, dc.simd = c.dec, nil, nil, arenaLayout{}, names, nil
 	dc.kernels = &kernelSet{byKey: maps.Clone(c.kernels.byKey), taken: maps.Clone(c.kernels.taken)}
 	return dc, owned
 }
 
-// decodeFile emits decode.go, or nothing for a model without a decode graph.
-func (c *gen) decodeFile() *jen.File {
+// decodeFiles renders decode.go, with decode_simd.go and
+// decode_generic.go for the vector kernels that kernels_simd.go lacks;
+// nothing for a model without a decode graph.
+func (c *gen) decodeFiles() ([]File, error) {
 	if c.dec == nil {
-		return nil
+		return nil, nil
 	}
 	dc, owned := c.decodeGen()
+	data, err := render(c.decodeFile(dc, owned))
+	if err != nil {
+		return nil, fmt.Errorf("codegen: decode.go: %w", err)
+	}
+	simd, err := c.renderSIMD(dc.simd, "decode")
+	if err != nil {
+		return nil, fmt.Errorf("codegen: decode's SIMD kernels: %w", err)
+	}
+	return append([]File{{Name: "decode.go", Data: data}}, simd...), nil
+}
+
+// decodeFile emits decode.go with dc, the decode graph's gen, and the
+// decoder's own buffers.
+func (c *gen) decodeFile(dc *gen, owned []*ir.Node) *jen.File {
 	f := c.newFile()
 	input, out := c.dec.Inputs[0], c.dec.Output
 	context, vocab := input.Attrs.Int("context", 0), input.Attrs.Int("vocab", 0)
@@ -164,22 +179,14 @@ func (c *gen) decodeFile() *jen.File {
 		copyOut = jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Add(dc.field(out))).Block(
 			jen.Id("logits").Index(jen.Id("i")).Op("=").Float32().Call(jen.Id("v")))
 	}
-	errorf := func(format string, args ...jen.Code) jen.Code {
-		return jen.Return(jen.Qual("fmt", "Errorf").Call(append([]jen.Code{jen.Lit(format)}, args...)...))
-	}
 	f.Comment("Next takes the token at the next position and writes the logits of the token")
 	f.Comment(fmt.Sprintf("after it into logits (%d floats). A token outside [0, %d), a full context", vocab, vocab))
 	f.Comment("(Reset, or feed the last tokens again) or a short logits is an error, and")
 	f.Comment("changes nothing.")
 	f.Func().Params(jen.Id("d").Op("*").Id("Decoder")).Id("Next").Params(jen.Id("token").Int(), jen.Id("logits").Index().Float32()).Error().Block(
 		jen.Id("m").Op(":=").Id("d").Dot("d"),
-		jen.Switch().Block(
-			jen.Case(jen.Id("token").Op("<").Lit(0).Op("||").Id("token").Op(">=").Lit(vocab)).Block(
-				errorf(fmt.Sprintf("token %%d is outside the vocabulary [0, %d)", vocab), jen.Id("token"))),
-			jen.Case(jen.Id("m").Dot("pos").Op(">=").Id("DecodeContext")).Block(
-				errorf(fmt.Sprintf("the context of %d positions is full: Reset and feed its last tokens again", context))),
-			jen.Case(jen.Len(jen.Id("logits")).Op("<").Lit(vocab)).Block(
-				errorf(fmt.Sprintf("logits holds %%d floats, fewer than the vocabulary's %d", vocab), jen.Len(jen.Id("logits")))),
+		jen.If(jen.Err().Op(":=").Qual(rtPath, "CheckNext").Call(jen.Id("token"), jen.Id("m").Dot("pos"), jen.Id("DecodeContext"), jen.Lit(vocab), jen.Len(jen.Id("logits"))), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Err()),
 		),
 		dc.field(input).Index(jen.Lit(0)).Op("=").Id("Float").Call(jen.Id("token")),
 		jen.Id("m").Dot("step").Call(),

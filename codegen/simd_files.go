@@ -41,7 +41,13 @@ func (s *simdCode) addGemm(p gemm, kernel string) {
 // simdFiles renders kernels_simd.go and kernels_generic.go, or nothing if
 // no kernel has SIMD parts.
 func (c *gen) simdFiles() ([]File, error) {
-	if c.simd == nil || len(c.simd.simd) == 0 {
+	return c.renderSIMD(c.simd, "kernels")
+}
+
+// renderSIMD renders the two files of s, named prefix_generic.go and
+// prefix_simd.go; none when s holds no vector code.
+func (c *gen) renderSIMD(s *simdCode, prefix string) ([]File, error) {
+	if s == nil || len(s.simd) == 0 {
 		return nil, nil
 	}
 	var files []File
@@ -49,8 +55,8 @@ func (c *gen) simdFiles() ([]File, error) {
 		name, build string
 		decls       []jen.Code
 	}{
-		{"kernels_generic.go", "!(" + simdBuild + ")", c.simd.generic},
-		{"kernels_simd.go", simdBuild, c.simd.simd},
+		{prefix + "_generic.go", "!(" + simdBuild + ")", s.generic},
+		{prefix + "_simd.go", simdBuild, s.simd},
 	} {
 		file := jen.NewFile(c.pkg)
 		file.HeaderComment(header(c.opt.Source))

@@ -160,3 +160,18 @@ func Generate(d Decoder, prompt []int, n int, s Sampling, emit func(token int) e
 	}
 	return nil
 }
+
+// CheckNext is a generated Decoder's check of a Next call: token below
+// vocab, position pos inside a context of ctx positions, logits holding
+// vocab floats.
+func CheckNext(token, pos, ctx, vocab, logits int) error {
+	switch {
+	case token < 0 || token >= vocab:
+		return fmt.Errorf("token %d is outside the vocabulary [0, %d)", token, vocab)
+	case pos >= ctx:
+		return fmt.Errorf("the context of %d positions is full: Reset and feed its last tokens again", ctx)
+	case logits < vocab:
+		return fmt.Errorf("logits holds %d floats, fewer than the vocabulary's %d", logits, vocab)
+	}
+	return nil
+}

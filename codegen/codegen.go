@@ -12,7 +12,10 @@
 // group) and kernels.go (the shape-specialised kernels those calls use).
 // A float32 model has two more, the vector half of its matrix products:
 // kernels_simd.go, built with GOEXPERIMENT=simd on amd64, and
-// kernels_generic.go, its portable stand-in (see simd_gemm.go).
+// kernels_generic.go, its portable stand-in (see simd_gemm.go). A model
+// with a decode graph (Options.Decode) has decode.go, its Decoder, and the
+// vector halves of the products kernels_simd.go lacks in decode_simd.go and
+// decode_generic.go (see decode.go).
 package codegen
 
 import (

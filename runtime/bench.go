@@ -9,13 +9,14 @@ import (
 	"time"
 )
 
-const benchSynopsis = "-data PATH [-steps N] [-warmup W] [-infer S] [-seed S]"
+const benchSynopsis = "-data PATH [-steps N] [-warmup W] [-infer S] [-sample T] [-seed S]"
 
 const benchAbout = `Measures speed for make bench: initialises the model as training does, takes
 W warm-up training steps, times the next N steps (batching, the step and the
 trainer's per-step gradient check, as in training), then times predictions
 for S test samples in full batches and up to 1000 predictions of one sample,
-and prints one JSON object. Nothing is saved; the weights are whatever N steps
+then times generating T tokens with the key/value cache and recomputing each
+token's context, and prints one JSON object. Nothing is saved; the weights are whatever N steps
 of training made of them.`
 
 // BenchResult is what the bench subcommand prints: the figures of one
@@ -34,6 +35,11 @@ type BenchResult struct {
 	InferPerSec float64 `json:"infer_samples_per_sec"`
 	// PredictOneSecs is the latency of Predict on a batch of one real row.
 	PredictOneSecs float64 `json:"predict_one_seconds"`
+	// Generation at batch 1 (-sample): tokens drawn with the key/value
+	// cache and with the decoder forced to recompute the context.
+	SampleTokens          int     `json:"sample_tokens,omitempty"`
+	SampleTokensPerSec    float64 `json:"sample_tokens_per_sec,omitempty"`
+	RecomputeTokensPerSec float64 `json:"recompute_tokens_per_sec,omitempty"`
 }
 
 // runBench is the trainer's bench subcommand.
@@ -45,6 +51,7 @@ func runBench(m Model, args []string, stdout, stderr io.Writer) error {
 	warmup := fs.Int("warmup", 5, "untimed training steps (`W`) before the timed ones")
 	infer := fs.Int("infer", 0, "time predictions for `S` test samples (0: none)")
 	seed := fs.Uint64("seed", spec.Seed, "`S` fixes initialisation, the split and shuffling")
+	sample := fs.Int("sample", 0, "time generating `T` tokens, with the key/value cache and recomputing (0: none)")
 	if err := parseSubcommand(fs, benchSynopsis, benchAbout, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -54,7 +61,7 @@ func runBench(m Model, args []string, stdout, stderr io.Writer) error {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"steps", *steps}, {"warmup", *warmup}, {"infer", *infer}} {
+	}{{"steps", *steps}, {"warmup", *warmup}, {"infer", *infer}, {"sample", *sample}} {
 		if f.v < 0 {
 			return fmt.Errorf("bench: -%s must not be negative, got %d", f.name, f.v)
 		}
@@ -74,6 +81,11 @@ func runBench(m Model, args []string, stdout, stderr io.Writer) error {
 	}
 	if *infer > 0 {
 		if err := benchInference(m, data, *infer, &res); err != nil {
+			return err
+		}
+	}
+	if *sample > 0 {
+		if err := benchSample(m, *sample, &res); err != nil {
 			return err
 		}
 	}

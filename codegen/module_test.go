@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/testrepo"
@@ -19,21 +18,7 @@ const testModule = "dlctest"
 // its path.
 func newModule(t testing.TB) string {
 	t.Helper()
-	root := testrepo.Root(t)
-	dir := t.TempDir()
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	goLine := regexp.MustCompile(`(?m)^go \S+$`).Find(gomod)
-	mod := "module " + testModule + "\n\n" + string(goLine) + "\n\nrequire github.com/dlc-dev/dlc v0.0.0\n\nreplace github.com/dlc-dev/dlc => " + root + "\n"
-	writeFile(t, filepath.Join(dir, "go.mod"), []byte(mod))
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(dir, "go.sum"), sum)
-	return dir
+	return testrepo.Module(t, testModule)
 }
 
 // writePackage writes generated files into dir/sub.

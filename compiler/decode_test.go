@@ -212,12 +212,7 @@ func TestDecoderMatchesPredict(t *testing.T) {
 		t.Skip("builds two generated packages")
 	}
 	root := testrepo.Root(t)
-	dir := t.TempDir()
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	goLine := regexp.MustCompile(`(?m)^go \S+$`).Find(gomod)
+	dir := testrepo.Module(t, "dlctest")
 	write := func(name string, data []byte) {
 		t.Helper()
 		p := filepath.Join(dir, name)
@@ -228,12 +223,6 @@ func TestDecoderMatchesPredict(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("go.mod", []byte("module dlctest\n\n"+string(goLine)+"\n\nrequire github.com/dlc-dev/dlc v0.0.0\n\nreplace github.com/dlc-dev/dlc => "+root+"\n"))
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	write("go.sum", sum)
 	for pkg, file := range decodeModels {
 		src, err := os.ReadFile(filepath.Join(root, file))
 		if err != nil {

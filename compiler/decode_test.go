@@ -135,7 +135,9 @@ func tinySrc(t *testing.T) string {
 // reports, per model, the largest error of its logits against Predict's
 // over the same window, relative to the position's largest logit: from
 // position 0, and after a Reset on a window that starts later in the text
-// (what Generate does when it slides).
+// (what Generate does when it slides). A token outside the vocabulary, a
+// full context or a short logits must be an error that leaves the
+// position as it was, else the error reported is 1.
 const decodeDriver = `package main
 
 import (
@@ -191,6 +193,18 @@ func check(m model, seed uint64) float64 {
 			for v, w := range want {
 				worst = max(worst, math.Abs(float64(logits[v]-w))/scale)
 			}
+		}
+	}
+	// The context is full now; bad calls are errors that change nothing.
+	for _, bad := range []func() error{
+		func() error { return d.Next(0, logits) },
+		func() error { return d.Next(V, logits) },
+		func() error { return d.Next(-1, logits) },
+		func() error { return d.Next(0, logits[:V-1]) },
+	} {
+		pos := d.Position()
+		if err := bad(); err == nil || d.Position() != pos {
+			return 1 // more than any tolerance
 		}
 	}
 	return worst

@@ -53,11 +53,17 @@ func decodeGraphs(t *testing.T, file string, opt Options) (infer, decode *ir.Gra
 	return infer, decode
 }
 
-// TestDecodeGraphMatchesInference runs the tiny GPT's decode graph in the
-// float64 interpreter, one token at a time, and compares every position's
-// logits with the inference graph's over the whole sequence.
+// TestDecodeGraphMatchesInference runs each decode graph in the float64
+// interpreter, one token at a time, and compares every position's logits
+// with the inference graph's over the whole sequence.
 func TestDecodeGraphMatchesInference(t *testing.T) {
-	infer, decode := decodeGraphs(t, decodeModels["tiny"], Options{DType: ir.F64})
+	for name, file := range decodeModels {
+		t.Run(name, func(t *testing.T) { checkDecodeGraph(t, file) })
+	}
+}
+
+func checkDecodeGraph(t *testing.T, file string) {
+	infer, decode := decodeGraphs(t, file, Options{DType: ir.F64, Batch: 1})
 	env := interp.Random(infer, 3)
 	if err := interp.Run(infer, env, &ops.EvalCtx{}); err != nil {
 		t.Fatal(err)

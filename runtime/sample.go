@@ -63,7 +63,10 @@ func runSample(m Model, args []string, stdout, stderr io.Writer) error {
 		if token > 255 {
 			return fmt.Errorf("token %d is not a byte: sample prints text, one byte per token", token)
 		}
-		return w.WriteByte(byte(token))
+		if err := w.WriteByte(byte(token)); err != nil || token != '\n' {
+			return err
+		}
+		return w.Flush() // a line at a time, as it is generated
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %v", fs.Name(), err)

@@ -19,7 +19,8 @@ import (
 // *Model, so that parameters are the model's fields (a checkpoint loaded
 // into the model is what the decoder reads), and holds its own buffers at
 // batch 1 (the caches, the token, one row per computed node). Kernels
-// that kernels.go lacks are declared in decode.go.
+// that kernels.go lacks are declared in decode.go, and their vector halves
+// in decode_simd.go and decode_generic.go.
 
 // decodeReserved are the decoder's own names, which its buffers may not take.
 var decodeReserved = []string{"Model", "pos", "step"}
@@ -43,7 +44,7 @@ func checkDecode(dec, train, inf *ir.Graph, tuning Tuning) error {
 	}
 	for _, n := range dec.Nodes {
 		if n.Phase != ir.Forward || n.Op == "label" {
-			return ir.Errorf(n.Loc, "codegen: the decode graph has %s node %s (%s); it must be forward only", n.Phase, n.Label(), n.Op)
+			return ir.Errorf(n.Loc, "codegen: the decode graph has %s node %s (%s); it must be forward only and read no label", n.Phase, n.Label(), n.Op)
 		}
 		if d := ops.Lookup(n.Op); d.Kind != ops.Source && !hasKernel(n) {
 			return ir.Errorf(n.Loc, "codegen: %s: no kernel for op %s in the decode graph", n.Label(), n.Op)
@@ -52,10 +53,11 @@ func checkDecode(dec, train, inf *ir.Graph, tuning Tuning) error {
 	return nil
 }
 
-// decodeGen is the gen that emits the decode graph's step: c's kernels
-// and SIMD collectors, the decode graph, and names that are the model's
-// fields for parameters and the decoder's own for the rest (owned, in
-// field order).
+// decodeGen is the gen that emits the decode graph's step: the decode
+// graph, names that are the model's fields for parameters and state and
+// the decoder's own for the rest (owned, in field order), and kernel and
+// SIMD collectors of its own that know kernels.go's names, so that a
+// kernel kernels.go has is called there rather than declared again.
 func (c *gen) decodeGen() (dc *gen, owned []*ir.Node) {
 	stored := map[string]*ir.Node{} // the training graph's parameters and state, by op and name
 	for _, p := range c.g.Nodes {

@@ -54,6 +54,9 @@ func rowConsts(rows, cols int, colName string) jen.Code {
 
 // softmaxXentKernel is the mean over rows of lse(row) - row[label].
 func softmaxXentKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
+	if vectorXent(c, n) {
+		return softmaxXent32Kernel(c, n)
+	}
 	rows, classes := classDims(n)
 	lse := c.kernels.use(logSumExpKernel(c))
 	return kernel{
@@ -78,6 +81,9 @@ func softmaxXentKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 
 // softmaxXentGradKernel is (softmax(row) - onehot(label)) · dloss / rows.
 func softmaxXentGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
+	if vectorXent(c, n) {
+		return softmaxXentGrad32Kernel(c, n)
+	}
 	rows, classes := classDims(n)
 	lse := c.kernels.use(logSumExpKernel(c))
 	return kernel{
@@ -100,6 +106,62 @@ func softmaxXentGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 						jen.If(jen.Id("j").Op("==").Int().Call(jen.Id("l"))).Block(jen.Id("p").Op("--")),
 						jen.Id("out").Index(jen.Id("j")).Op("=").Add(c.narrow(expr("p * dl / rows"))),
 					),
+				),
+			)
+		},
+	}, nil
+}
+
+// vectorXent reports whether cross-entropy node n exponentiates its rows
+// as float32 vectors: in a float32 model with at least a vector's worth of
+// classes (16, AVX-512). Fewer classes (MNIST's 10) would run Exp's
+// scalar tail alone, so they keep the float64 reference order.
+func vectorXent(c *gen, n *ir.Node) bool {
+	_, classes := classDims(n)
+	return c.g.DType == ir.F32 && classes >= 16
+}
+
+// softmaxXent32Kernel is softmaxXentKernel for a float32 model: a row's
+// exponentials are vectors (kernels.XentRow32), its sums float64.
+func softmaxXent32Kernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
+	rows, classes := classDims(n)
+	return kernel{
+		key:  c.kernelKey(n),
+		base: "softmaxXent_" + dims(n.Inputs[0].Shape),
+		decl: func(name string) jen.Code {
+			return doc("%s is the mean cross-entropy of softmax(logits) against the class labels; kernels.XentRow32 exponentiates a row at a time.", name).
+				Func().Id(name).Params(jen.List(jen.Id("loss"), jen.Id("logits")).Add(floats()), jen.Id("labels").Add(labels())).Block(
+				rowConsts(rows, classes, "classes"),
+				reslice("logits", expr("rows*classes")),
+				reslice("labels", jen.Id("rows")),
+				jen.Var().Id("tmp").Index(jen.Id("classes")).Float32().Comment("a row's exponentials"),
+				jen.Var().Id("total").Float64(),
+				jen.For(jen.List(jen.Id("r"), jen.Id("l")).Op(":=").Range().Id("labels")).Block(
+					jen.Id("total").Op("+=").Qual(kernelsPath, "XentRow32").Call(sub("logits", expr("r*classes"), jen.Id("classes")), jen.Id("tmp").Index(jen.Empty(), jen.Empty()), jen.Int().Call(jen.Id("l"))),
+				),
+				jen.Id("loss").Index(jen.Lit(0)).Op("=").Float32().Call(expr("total / rows")),
+			)
+		},
+	}, nil
+}
+
+// softmaxXentGrad32Kernel is softmaxXentGradKernel for a float32 model,
+// a row at a time by kernels.XentGradRow32.
+func softmaxXentGrad32Kernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
+	rows, classes := classDims(n)
+	return kernel{
+		key:  c.kernelKey(n),
+		base: "softmaxXentGrad_" + dims(n.Inputs[0].Shape),
+		decl: func(name string) jen.Code {
+			return doc("%s is the gradient of the mean cross-entropy with respect to the logits; kernels.XentGradRow32 exponentiates a row at a time.", name).
+				Func().Id(name).Params(jen.List(jen.Id("dlogits"), jen.Id("logits")).Add(floats()), jen.Id("labels").Add(labels()), jen.Id("dloss").Add(floats())).Block(
+				rowConsts(rows, classes, "classes"),
+				reslice("dlogits", expr("rows*classes")),
+				reslice("logits", expr("rows*classes")),
+				reslice("labels", jen.Id("rows")),
+				jen.Id("scale").Op(":=").Float64().Call(jen.Id("dloss").Index(jen.Lit(0))).Op("/").Id("rows"),
+				jen.For(jen.List(jen.Id("r"), jen.Id("l")).Op(":=").Range().Id("labels")).Block(
+					jen.Qual(kernelsPath, "XentGradRow32").Call(sub("dlogits", expr("r*classes"), jen.Id("classes")), sub("logits", expr("r*classes"), jen.Id("classes")), jen.Int().Call(jen.Id("l")), jen.Id("scale")),
 				),
 			)
 		},

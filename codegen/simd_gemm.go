@@ -311,7 +311,7 @@ func workspaceFloatsWith(tuning Tuning, graphs ...*ir.Graph) int {
 			if n.Op == "matmul" {
 				size = max(size, tuneGemm(tuning, newGemm(g.DType, n)).workspace())
 			}
-			size = max(size, convWorkspace(g.DType, n))
+			size = max(size, convWorkspace(g.DType, n), attnWorkspace(g.DType, n))
 		}
 	}
 	return size

@@ -130,18 +130,32 @@ func matmulNN_2048x128x384_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j
 	}
 }
 
-// attention_32x64x384 is 4-head attention (causal: true) of qkv[32,64,384], one
-// query row at a time.
-func attention_32x64x384(y, qkv []Float) {
-	var p [64]float64 // one row's probabilities
-	var acc [32]float64
-	kernels.Attention(kernels.AttnShape{
+// attention_32x64x384 is 4-head attention (causal: true) of qkv[32,64,384].
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take the 4
+// heads of a sample in turn; the result is the same either way. ws holds each
+// goroutine's scratch, 5056 floats.
+func attention_32x64x384(y, qkv, ws []Float) {
+	kernels.Run2(attention_32x64x384_pairs, kernels.Args[Float]{
+		A: qkv,
+		C: y,
+	}, ws, kernels.Split{
+		Chunk:   4,
+		Cols:    1,
+		Rows:    128,
+		Scratch: 5056,
+	})
+}
+
+// attention_32x64x384_pairs computes the (sample, head) pairs [i0, i1) of
+// attention_32x64x384, pair b·4 + h.
+func attention_32x64x384_pairs(x kernels.Args[Float], ws []Float, i0, i1, _, _ int) {
+	kernels.Attention32(kernels.AttnShape{
 		B:      32,
 		Causal: true,
 		D:      32,
 		H:      4,
 		T:      64,
-	}, y, qkv, nil, p[:], acc[:])
+	}, x.C, x.A, nil, ws, i0, i1)
 }
 
 // matmulNN_2048x128x128_biasAdd_add computes c[2048,128] = add(x0, a[2048,128]
@@ -488,32 +502,18 @@ func matmulNN_2048x128x256_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j
 	}
 }
 
-// logSumExp returns log Σ exp(row) in float64, shifted by the row's maximum so
-// that large values do not overflow.
-func logSumExp(row []Float) float64 {
-	top := math.Inf(-1)
-	for _, v := range row {
-		top = max(top, float64(v))
-	}
-	var s float64
-	for _, v := range row {
-		s += math.Exp(float64(v) - top)
-	}
-	return top + math.Log(s)
-}
-
 // softmaxXent_32x64x256 is the mean cross-entropy of softmax(logits) against
-// the class labels.
+// the class labels; kernels.XentRow32 exponentiates a row at a time.
 func softmaxXent_32x64x256(loss, logits []Float, labels []int32) {
 	const rows, classes = 2048, 256
 	logits = logits[:rows*classes]
 	labels = labels[:rows]
+	var tmp [classes]float32 // a row's exponentials
 	var total float64
 	for r, l := range labels {
-		row := logits[r*classes : r*classes+classes]
-		total += logSumExp(row) - float64(row[l])
+		total += kernels.XentRow32(logits[r*classes:r*classes+classes], tmp[:], int(l))
 	}
-	loss[0] = Float(total / rows)
+	loss[0] = float32(total / rows)
 }
 
 // fill_scalar sets all 1 elements to 1.
@@ -525,24 +525,15 @@ func fill_scalar(y []Float) {
 }
 
 // softmaxXentGrad_32x64x256 is the gradient of the mean cross-entropy with
-// respect to the logits.
+// respect to the logits; kernels.XentGradRow32 exponentiates a row at a time.
 func softmaxXentGrad_32x64x256(dlogits, logits []Float, labels []int32, dloss []Float) {
 	const rows, classes = 2048, 256
 	dlogits = dlogits[:rows*classes]
 	logits = logits[:rows*classes]
 	labels = labels[:rows]
-	dl := float64(dloss[0])
+	scale := float64(dloss[0]) / rows
 	for r, l := range labels {
-		row := logits[r*classes : r*classes+classes]
-		out := dlogits[r*classes : r*classes+classes]
-		lse := logSumExp(row)
-		for j, v := range row {
-			p := math.Exp(float64(v) - lse)
-			if j == int(l) {
-				p--
-			}
-			out[j] = Float(p * dl / rows)
-		}
+		kernels.XentGradRow32(dlogits[r*classes:r*classes+classes], logits[r*classes:r*classes+classes], int(l), scale)
 	}
 }
 
@@ -1178,17 +1169,34 @@ func matmulTN_128x2048x128_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0,
 	}
 }
 
-// attentionGrad_32x64x384 is the gradient of attention with respect to
-// qkv[32,64,384], recomputing each row's probabilities.
-func attentionGrad_32x64x384(dqkv, qkv, dy []Float) {
-	var p, dp [64]float64 // one row's probabilities and their gradients
-	kernels.AttentionGrad(kernels.AttnShape{
+// attentionGrad_32x64x384 is the gradient of 4-head attention (causal: true) of
+// qkv[32,64,384], recomputing each block of rows' probabilities. Unless
+// kernels.Threads() is 1 it runs on two goroutines, which take the 4 heads of a
+// sample in turn; the result is the same either way. ws holds each goroutine's
+// scratch, 5056 floats.
+func attentionGrad_32x64x384(dqkv, qkv, dy, ws []Float) {
+	kernels.Run2(attentionGrad_32x64x384_pairs, kernels.Args[Float]{
+		A: qkv,
+		B: dy,
+		C: dqkv,
+	}, ws, kernels.Split{
+		Chunk:   4,
+		Cols:    1,
+		Rows:    128,
+		Scratch: 5056,
+	})
+}
+
+// attentionGrad_32x64x384_pairs computes the (sample, head) pairs [i0, i1) of
+// attentionGrad_32x64x384, pair b·4 + h.
+func attentionGrad_32x64x384_pairs(x kernels.Args[Float], ws []Float, i0, i1, _, _ int) {
+	kernels.AttentionGrad32(kernels.AttnShape{
 		B:      32,
 		Causal: true,
 		D:      32,
 		H:      4,
 		T:      64,
-	}, dqkv, qkv, dy, nil, p[:], dp[:])
+	}, x.C, x.A, x.B, nil, ws, i0, i1)
 }
 
 // biasGrad_32x64x384 sums dy[32,64,384] over every axis but 1 into db[384].
@@ -1743,18 +1751,32 @@ func matmulNN_512x128x384_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j1
 	}
 }
 
-// attention_8x64x384 is 4-head attention (causal: true) of qkv[8,64,384], one
-// query row at a time.
-func attention_8x64x384(y, qkv []Float) {
-	var p [64]float64 // one row's probabilities
-	var acc [32]float64
-	kernels.Attention(kernels.AttnShape{
+// attention_8x64x384 is 4-head attention (causal: true) of qkv[8,64,384].
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take the 4
+// heads of a sample in turn; the result is the same either way. ws holds each
+// goroutine's scratch, 5056 floats.
+func attention_8x64x384(y, qkv, ws []Float) {
+	kernels.Run2(attention_8x64x384_pairs, kernels.Args[Float]{
+		A: qkv,
+		C: y,
+	}, ws, kernels.Split{
+		Chunk:   4,
+		Cols:    1,
+		Rows:    32,
+		Scratch: 5056,
+	})
+}
+
+// attention_8x64x384_pairs computes the (sample, head) pairs [i0, i1) of
+// attention_8x64x384, pair b·4 + h.
+func attention_8x64x384_pairs(x kernels.Args[Float], ws []Float, i0, i1, _, _ int) {
+	kernels.Attention32(kernels.AttnShape{
 		B:      8,
 		Causal: true,
 		D:      32,
 		H:      4,
 		T:      64,
-	}, y, qkv, nil, p[:], acc[:])
+	}, x.C, x.A, nil, ws, i0, i1)
 }
 
 // matmulNN_512x128x128_biasAdd_add computes c[512,128] = add(x0, a[512,128] ·
@@ -2092,6 +2114,20 @@ func matmulNN_512x128x256_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j1
 			c[idx] = v0
 		}
 	}
+}
+
+// logSumExp returns log Σ exp(row) in float64, shifted by the row's maximum so
+// that large values do not overflow.
+func logSumExp(row []Float) float64 {
+	top := math.Inf(-1)
+	for _, v := range row {
+		top = max(top, float64(v))
+	}
+	var s float64
+	for _, v := range row {
+		s += math.Exp(float64(v) - top)
+	}
+	return top + math.Log(s)
 }
 
 // evalSoftmaxXent_8x64x256 sums over the first n samples the mean cross-entropy

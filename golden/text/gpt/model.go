@@ -1195,7 +1195,7 @@ func (m *Model) Trace(b *rt.Batch, visit func(rt.Tensor) bool) error {
 		return nil
 	}
 	// h.0.a.attention (examples/text/gpt.dl:15:30): attention h0AAttentionBiasAdd[32,64,384] → [32,64,128]
-	attention_32x64x384(m.h0AAttentionAttention, m.h0AAttentionBiasAdd)
+	attention_32x64x384(m.h0AAttentionAttention, m.h0AAttentionBiasAdd, m.panels)
 	if !visit(rt.Tensor{Name: "h.0.a.attention.attention12", Shape: []int{32, 64, 128}, F32: m.h0AAttentionAttention}) {
 		return nil
 	}
@@ -1247,7 +1247,7 @@ func (m *Model) Trace(b *rt.Batch, visit func(rt.Tensor) bool) error {
 		return nil
 	}
 	// h.1.a.attention (examples/text/gpt.dl:15:30): attention h1AAttentionBiasAdd[32,64,384] → [32,64,128]
-	attention_32x64x384(m.h1AAttentionAttention, m.h1AAttentionBiasAdd)
+	attention_32x64x384(m.h1AAttentionAttention, m.h1AAttentionBiasAdd, m.panels)
 	if !visit(rt.Tensor{Name: "h.1.a.attention.attention38", Shape: []int{32, 64, 128}, F32: m.h1AAttentionAttention}) {
 		return nil
 	}
@@ -1299,7 +1299,7 @@ func (m *Model) Trace(b *rt.Batch, visit func(rt.Tensor) bool) error {
 		return nil
 	}
 	// h.2.a.attention (examples/text/gpt.dl:15:30): attention h2AAttentionBiasAdd[32,64,384] → [32,64,128]
-	attention_32x64x384(m.h2AAttentionAttention, m.h2AAttentionBiasAdd)
+	attention_32x64x384(m.h2AAttentionAttention, m.h2AAttentionBiasAdd, m.panels)
 	if !visit(rt.Tensor{Name: "h.2.a.attention.attention64", Shape: []int{32, 64, 128}, F32: m.h2AAttentionAttention}) {
 		return nil
 	}
@@ -1351,7 +1351,7 @@ func (m *Model) Trace(b *rt.Batch, visit func(rt.Tensor) bool) error {
 		return nil
 	}
 	// h.3.a.attention (examples/text/gpt.dl:15:30): attention h3AAttentionBiasAdd[32,64,384] → [32,64,128]
-	attention_32x64x384(m.h3AAttentionAttention, m.h3AAttentionBiasAdd)
+	attention_32x64x384(m.h3AAttentionAttention, m.h3AAttentionBiasAdd, m.panels)
 	if !visit(rt.Tensor{Name: "h.3.a.attention.attention90", Shape: []int{32, 64, 128}, F32: m.h3AAttentionAttention}) {
 		return nil
 	}

@@ -14,7 +14,7 @@ func (m *Model) forward() {
 	// h.0.a.attention (examples/text/gpt.dl:15:30): bias_add h.0.a.attention.matmul10[32,64,384], h.0.a.attention.qkv.b[384] → [32,64,384]
 	matmulNN_2048x128x384_biasAdd(m.h0AAttentionBiasAdd, m.h0ALayernormLayernorm, m.h0AAttentionQkvW, m.h0AAttentionQkvB, m.panels)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): attention h0AAttentionBiasAdd[32,64,384] → [32,64,128]
-	attention_32x64x384(m.h0AAttentionAttention, m.h0AAttentionBiasAdd)
+	attention_32x64x384(m.h0AAttentionAttention, m.h0AAttentionBiasAdd, m.panels)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): matmul h0AAttentionAttention[32,64,128] · h.0.a.attention.proj.w[128,128] → [32,64,128]
 	// (computed in the fused kernel of h.0.a below)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): bias_add h.0.a.attention.matmul15[32,64,128], h.0.a.attention.proj.b[128] → [32,64,128]
@@ -42,7 +42,7 @@ func (m *Model) forward() {
 	// h.1.a.attention (examples/text/gpt.dl:15:30): bias_add h.1.a.attention.matmul36[32,64,384], h.1.a.attention.qkv.b[384] → [32,64,384]
 	matmulNN_2048x128x384_biasAdd(m.h1AAttentionBiasAdd, m.h1ALayernormLayernorm, m.h1AAttentionQkvW, m.h1AAttentionQkvB, m.panels)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): attention h1AAttentionBiasAdd[32,64,384] → [32,64,128]
-	attention_32x64x384(m.h1AAttentionAttention, m.h1AAttentionBiasAdd)
+	attention_32x64x384(m.h1AAttentionAttention, m.h1AAttentionBiasAdd, m.panels)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): matmul h1AAttentionAttention[32,64,128] · h.1.a.attention.proj.w[128,128] → [32,64,128]
 	// (computed in the fused kernel of h.1.a below)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): bias_add h.1.a.attention.matmul41[32,64,128], h.1.a.attention.proj.b[128] → [32,64,128]
@@ -70,7 +70,7 @@ func (m *Model) forward() {
 	// h.2.a.attention (examples/text/gpt.dl:15:30): bias_add h.2.a.attention.matmul62[32,64,384], h.2.a.attention.qkv.b[384] → [32,64,384]
 	matmulNN_2048x128x384_biasAdd(m.h2AAttentionBiasAdd, m.h2ALayernormLayernorm, m.h2AAttentionQkvW, m.h2AAttentionQkvB, m.panels)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): attention h2AAttentionBiasAdd[32,64,384] → [32,64,128]
-	attention_32x64x384(m.h2AAttentionAttention, m.h2AAttentionBiasAdd)
+	attention_32x64x384(m.h2AAttentionAttention, m.h2AAttentionBiasAdd, m.panels)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): matmul h2AAttentionAttention[32,64,128] · h.2.a.attention.proj.w[128,128] → [32,64,128]
 	// (computed in the fused kernel of h.2.a below)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): bias_add h.2.a.attention.matmul67[32,64,128], h.2.a.attention.proj.b[128] → [32,64,128]
@@ -98,7 +98,7 @@ func (m *Model) forward() {
 	// h.3.a.attention (examples/text/gpt.dl:15:30): bias_add h.3.a.attention.matmul88[32,64,384], h.3.a.attention.qkv.b[384] → [32,64,384]
 	matmulNN_2048x128x384_biasAdd(m.h3AAttentionBiasAdd, m.h3ALayernormLayernorm, m.h3AAttentionQkvW, m.h3AAttentionQkvB, m.panels)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): attention h3AAttentionBiasAdd[32,64,384] → [32,64,128]
-	attention_32x64x384(m.h3AAttentionAttention, m.h3AAttentionBiasAdd)
+	attention_32x64x384(m.h3AAttentionAttention, m.h3AAttentionBiasAdd, m.panels)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): matmul h3AAttentionAttention[32,64,128] · h.3.a.attention.proj.w[128,128] → [32,64,128]
 	// (computed in the fused kernel of h.3.a below)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): bias_add h.3.a.attention.matmul93[32,64,128], h.3.a.attention.proj.b[128] → [32,64,128]
@@ -143,7 +143,7 @@ func (m *Model) infer(x []Float) {
 	// h.0.a.attention (examples/text/gpt.dl:15:30): bias_add h.0.a.attention.matmul10[8,64,384], h.0.a.attention.qkv.b[384] → [8,64,384]
 	matmulNN_512x128x384_biasAdd(m.inferH0AAttentionBiasAdd, m.inferH0ALayernormLayernorm, m.h0AAttentionQkvW, m.h0AAttentionQkvB, m.panels)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): attention inferH0AAttentionBiasAdd[8,64,384] → [8,64,128]
-	attention_8x64x384(m.inferH0AAttentionAttention, m.inferH0AAttentionBiasAdd)
+	attention_8x64x384(m.inferH0AAttentionAttention, m.inferH0AAttentionBiasAdd, m.panels)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): matmul inferH0AAttentionAttention[8,64,128] · h.0.a.attention.proj.w[128,128] → [8,64,128]
 	// (computed in the fused kernel of h.0.a below)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): bias_add h.0.a.attention.matmul15[8,64,128], h.0.a.attention.proj.b[128] → [8,64,128]
@@ -171,7 +171,7 @@ func (m *Model) infer(x []Float) {
 	// h.1.a.attention (examples/text/gpt.dl:15:30): bias_add h.1.a.attention.matmul36[8,64,384], h.1.a.attention.qkv.b[384] → [8,64,384]
 	matmulNN_512x128x384_biasAdd(m.inferH1AAttentionBiasAdd, m.inferH1ALayernormLayernorm, m.h1AAttentionQkvW, m.h1AAttentionQkvB, m.panels)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): attention inferH1AAttentionBiasAdd[8,64,384] → [8,64,128]
-	attention_8x64x384(m.inferH1AAttentionAttention, m.inferH1AAttentionBiasAdd)
+	attention_8x64x384(m.inferH1AAttentionAttention, m.inferH1AAttentionBiasAdd, m.panels)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): matmul inferH1AAttentionAttention[8,64,128] · h.1.a.attention.proj.w[128,128] → [8,64,128]
 	// (computed in the fused kernel of h.1.a below)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): bias_add h.1.a.attention.matmul41[8,64,128], h.1.a.attention.proj.b[128] → [8,64,128]
@@ -199,7 +199,7 @@ func (m *Model) infer(x []Float) {
 	// h.2.a.attention (examples/text/gpt.dl:15:30): bias_add h.2.a.attention.matmul62[8,64,384], h.2.a.attention.qkv.b[384] → [8,64,384]
 	matmulNN_512x128x384_biasAdd(m.inferH2AAttentionBiasAdd, m.inferH2ALayernormLayernorm, m.h2AAttentionQkvW, m.h2AAttentionQkvB, m.panels)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): attention inferH2AAttentionBiasAdd[8,64,384] → [8,64,128]
-	attention_8x64x384(m.inferH2AAttentionAttention, m.inferH2AAttentionBiasAdd)
+	attention_8x64x384(m.inferH2AAttentionAttention, m.inferH2AAttentionBiasAdd, m.panels)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): matmul inferH2AAttentionAttention[8,64,128] · h.2.a.attention.proj.w[128,128] → [8,64,128]
 	// (computed in the fused kernel of h.2.a below)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): bias_add h.2.a.attention.matmul67[8,64,128], h.2.a.attention.proj.b[128] → [8,64,128]
@@ -227,7 +227,7 @@ func (m *Model) infer(x []Float) {
 	// h.3.a.attention (examples/text/gpt.dl:15:30): bias_add h.3.a.attention.matmul88[8,64,384], h.3.a.attention.qkv.b[384] → [8,64,384]
 	matmulNN_512x128x384_biasAdd(m.inferH3AAttentionBiasAdd, m.inferH3ALayernormLayernorm, m.h3AAttentionQkvW, m.h3AAttentionQkvB, m.panels)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): attention inferH3AAttentionBiasAdd[8,64,384] → [8,64,128]
-	attention_8x64x384(m.inferH3AAttentionAttention, m.inferH3AAttentionBiasAdd)
+	attention_8x64x384(m.inferH3AAttentionAttention, m.inferH3AAttentionBiasAdd, m.panels)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): matmul inferH3AAttentionAttention[8,64,128] · h.3.a.attention.proj.w[128,128] → [8,64,128]
 	// (computed in the fused kernel of h.3.a below)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): bias_add h.3.a.attention.matmul93[8,64,128], h.3.a.attention.proj.b[128] → [8,64,128]
@@ -303,7 +303,7 @@ func (m *Model) backward() {
 	// h.3.a.attention (examples/text/gpt.dl:15:30): matmul h3AAttentionAttention[32,64,128]ᵀ · h3ABwdAdd[32,64,128] → [128,128]
 	matmulTN_128x2048x128(m.dH3AAttentionProjW, m.h3AAttentionAttention, m.h3ABwdAdd, m.panels)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): attention_grad h3AAttentionBiasAdd[32,64,384], h3AAttentionBwdMatmul[32,64,128] → [32,64,384]
-	attentionGrad_32x64x384(m.h3AAttentionBwdAttentionGrad, m.h3AAttentionBiasAdd, m.h3AAttentionBwdMatmul)
+	attentionGrad_32x64x384(m.h3AAttentionBwdAttentionGrad, m.h3AAttentionBiasAdd, m.h3AAttentionBwdMatmul, m.panels)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): bias_grad h3AAttentionBwdAttentionGrad[32,64,384] → [384]
 	biasGrad_32x64x384(m.dH3AAttentionQkvB, m.h3AAttentionBwdAttentionGrad)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): matmul h3AAttentionBwdAttentionGrad[32,64,384] · h.3.a.attention.qkv.w[128,384]ᵀ → [32,64,128]
@@ -347,7 +347,7 @@ func (m *Model) backward() {
 	// h.2.a.attention (examples/text/gpt.dl:15:30): matmul h2AAttentionAttention[32,64,128]ᵀ · h2ABwdAdd[32,64,128] → [128,128]
 	matmulTN_128x2048x128(m.dH2AAttentionProjW, m.h2AAttentionAttention, m.h2ABwdAdd, m.panels)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): attention_grad h2AAttentionBiasAdd[32,64,384], h2AAttentionBwdMatmul[32,64,128] → [32,64,384]
-	attentionGrad_32x64x384(m.h2AAttentionBwdAttentionGrad, m.h2AAttentionBiasAdd, m.h2AAttentionBwdMatmul)
+	attentionGrad_32x64x384(m.h2AAttentionBwdAttentionGrad, m.h2AAttentionBiasAdd, m.h2AAttentionBwdMatmul, m.panels)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): bias_grad h2AAttentionBwdAttentionGrad[32,64,384] → [384]
 	biasGrad_32x64x384(m.dH2AAttentionQkvB, m.h2AAttentionBwdAttentionGrad)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): matmul h2AAttentionBwdAttentionGrad[32,64,384] · h.2.a.attention.qkv.w[128,384]ᵀ → [32,64,128]
@@ -391,7 +391,7 @@ func (m *Model) backward() {
 	// h.1.a.attention (examples/text/gpt.dl:15:30): matmul h1AAttentionAttention[32,64,128]ᵀ · h1ABwdAdd[32,64,128] → [128,128]
 	matmulTN_128x2048x128(m.dH1AAttentionProjW, m.h1AAttentionAttention, m.h1ABwdAdd, m.panels)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): attention_grad h1AAttentionBiasAdd[32,64,384], h1AAttentionBwdMatmul[32,64,128] → [32,64,384]
-	attentionGrad_32x64x384(m.h1AAttentionBwdAttentionGrad, m.h1AAttentionBiasAdd, m.h1AAttentionBwdMatmul)
+	attentionGrad_32x64x384(m.h1AAttentionBwdAttentionGrad, m.h1AAttentionBiasAdd, m.h1AAttentionBwdMatmul, m.panels)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): bias_grad h1AAttentionBwdAttentionGrad[32,64,384] → [384]
 	biasGrad_32x64x384(m.dH1AAttentionQkvB, m.h1AAttentionBwdAttentionGrad)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): matmul h1AAttentionBwdAttentionGrad[32,64,384] · h.1.a.attention.qkv.w[128,384]ᵀ → [32,64,128]
@@ -435,7 +435,7 @@ func (m *Model) backward() {
 	// h.0.a.attention (examples/text/gpt.dl:15:30): matmul h0AAttentionAttention[32,64,128]ᵀ · h0ABwdAdd[32,64,128] → [128,128]
 	matmulTN_128x2048x128(m.dH0AAttentionProjW, m.h0AAttentionAttention, m.h0ABwdAdd, m.panels)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): attention_grad h0AAttentionBiasAdd[32,64,384], h0AAttentionBwdMatmul[32,64,128] → [32,64,384]
-	attentionGrad_32x64x384(m.h0AAttentionBwdAttentionGrad, m.h0AAttentionBiasAdd, m.h0AAttentionBwdMatmul)
+	attentionGrad_32x64x384(m.h0AAttentionBwdAttentionGrad, m.h0AAttentionBiasAdd, m.h0AAttentionBwdMatmul, m.panels)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): bias_grad h0AAttentionBwdAttentionGrad[32,64,384] → [384]
 	biasGrad_32x64x384(m.dH0AAttentionQkvB, m.h0AAttentionBwdAttentionGrad)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): matmul h0AAttentionBwdAttentionGrad[32,64,384] · h.0.a.attention.qkv.w[128,384]ᵀ → [32,64,128]

@@ -28,8 +28,18 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	tuneIt := tuneFlag(flags)
 	mpi := flags.Bool("mpi", false, "build a data-parallel trainer that runs under mpirun, srun or a Kubernetes MPIJob (cgo and Open MPI; see docs/distributed.md)")
 	ranks := ranksFlag(flags)
+	shapes := shapeFlag(flags)
 	model, err := parseInterleaved(flags, args)
 	if err != nil {
+		return err
+	}
+	if compiler.IsONNX(model) {
+		if err := refuseFlags(flags, modelFileFlags...); err != nil {
+			return err
+		}
+		return buildONNX(model, *out, *work, shapes, stdout)
+	}
+	if err := refuseShapes(model, shapes); err != nil {
 		return err
 	}
 	switch {

@@ -28,12 +28,12 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"build", "MODEL.dl FLAGS", "compile a model file into a trainer binary", runBuild},
+		{"build", "MODEL.dl FLAGS", "compile a model file into a trainer binary, or an ONNX model (MODEL.onnx) into a predictor binary", runBuild},
 		{"train", "FLAGS MODEL.dl [trainer flags]", "compile a model file and train it (MNIST is found automatically)", runTrain},
 		{"ir", "MODEL.dl FLAGS", "print the model's IR", runIR},
 		{"check", "MODEL.dl FLAGS", "check every gradient against finite differences", runCheck},
 		{"summary", "MODEL.dl FLAGS", "print each layer's output shape, parameters, FLOPs per sample and activation memory, and the totals", runSummary},
-		{"gen", "FLAGS MODEL.dl", "write the generated model package into DIR (for go generate)", runGen},
+		{"gen", "FLAGS MODEL.dl", "write the generated model package (of a model file or an ONNX model) into DIR (for go generate)", runGen},
 		{"plan", "MODEL.dl FLAGS", "print the fused kernels and the memory plans of the training and inference builds", runPlan},
 		{"graph", "MODEL.dl", "print the forward and backward graphs as Graphviz DOT, fused kernels as clusters", runGraph},
 		{"version", "", "print dlc's version", runVersion},

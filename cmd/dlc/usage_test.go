@@ -16,7 +16,7 @@ func TestUsageListsEveryFlag(t *testing.T) {
 	}
 	out := stderr.String()
 	for _, want := range []string{
-		"dlc build MODEL.dl [-batch N] [-f64] [-infer-batch N] [-max-memory SIZE] [-mpi] [-o BIN] [-ranks N,M,...] [-tune] [-work DIR]\n",
+		"dlc build MODEL.dl [-batch N] [-f64] [-infer-batch N] [-max-memory SIZE] [-mpi] [-o BIN] [-ranks N,M,...] [-shape NAME=1x128] [-tune] [-work DIR]\n",
 		"dlc train [-f64] [-max-memory SIZE] MODEL.dl [trainer flags]\n",
 		"dlc gen -pkg NAME [-batch N] [-f64]", // a required flag without brackets, first
 		"dlc graph MODEL.dl\n",

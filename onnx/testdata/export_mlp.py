@@ -3,12 +3,14 @@ and PyTorch's output for it, for dlc's import tests.
 
 usage: export_mlp.py OUT_DIR OPSET
 writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.json ({"input": [...], "shape": [...],
-"output": [...]}) for each model.
+"output": [...]}) for each model, and the same input and output as
+OUT_DIR/NAME.x.npy and OUT_DIR/NAME.y.npy (float32).
 """
 import json
 import os
 import sys
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -54,6 +56,8 @@ def main():
         with open(path + ".json", "w") as f:
             json.dump({"shape": list(shape), "input": x.flatten().tolist(),
                        "output": y.flatten().tolist()}, f)
+        np.save(path + ".x.npy", x.numpy().astype(np.float32))
+        np.save(path + ".y.npy", y.numpy().astype(np.float32))
 
 
 if __name__ == "__main__":

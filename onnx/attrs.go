@@ -45,3 +45,17 @@ func (a nodeAttrs) require(name string, want int64) error {
 	}
 	return nil
 }
+
+func (a nodeAttrs) ints(name string) []int64 {
+	if at, ok := a[name]; ok {
+		return at.GetInts()
+	}
+	return nil
+}
+
+func (a nodeAttrs) str(name, def string) string {
+	if at, ok := a[name]; ok {
+		return string(at.GetS())
+	}
+	return def
+}

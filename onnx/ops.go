@@ -30,6 +30,13 @@ var opImporters = map[string]opImporter{
 	"Flatten":  {"`axis` 1", lowerFlatten},
 	"Identity": {"any tensor", lowerIdentity},
 	"Constant": {"`value` (a tensor), folded at import", lowerConstant},
+
+	"Conv":               {"2-D, `group` 1, a square kernel (W an initializer), one stride and one padding for every axis and side, dilation 1; B an initializer", lowerConv},
+	"MaxPool":            {"2-D, a square kernel, one stride, no padding, `ceil_mode` 0, one output", pool("maxpool2d")},
+	"AveragePool":        {"2-D, a square kernel, one stride, no padding, `ceil_mode` 0", pool("avgpool2d")},
+	"GlobalAveragePool":  {"over the spatial axes of an NCHW tensor", lowerGlobalAveragePool},
+	"BatchNormalization": {"inference (`training_mode` 0), the running statistics initializers; folded into a Conv or Gemm that feeds it alone", lowerBatchNormalization},
+	"Pad":                {"every pad zero (as PyTorch exports AvgPool2d), a no-op", lowerPad},
 }
 
 // SupportedOps lists the ONNX operators dlc imports, sorted.

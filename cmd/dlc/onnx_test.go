@@ -322,7 +322,7 @@ func TestONNXPredictorOnPyTorchExports(t *testing.T) {
 		if out, err := exec.Command("/usr/bin/python3", "../../onnx/testdata/export_mlp.py", dir, opset).CombinedOutput(); err != nil {
 			t.Fatalf("export at opset %s: %v\n%s", opset, err, out)
 		}
-		for _, name := range []string{"mlp", "residual"} {
+		for _, name := range []string{"mlp", "residual", "cnn"} {
 			base := filepath.Join(dir, name)
 			bin := buildPredictor(t, base+".onnx", dir)
 			trainer(t, bin, "-input", "x="+base+".x.npy", "-o", base+".out.npy")

@@ -38,9 +38,45 @@ class Residual(nn.Module):
         return x + self.b(torch.relu(self.a(x)))
 
 
+class CNN(nn.Module):
+    """Conv with padding and strides, batch norm (folded into its conv by
+    the exporter, and after a pool, where it stays), max and average
+    pooling, a residual block with a strided 1x1 projection, global average
+    pooling, Flatten and a Linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(2, 4, 3, padding=1)
+        self.b1 = nn.BatchNorm2d(4)
+        self.pool = nn.MaxPool2d(2)
+        self.b2 = nn.BatchNorm2d(4)
+        self.r1 = nn.Conv2d(4, 8, 3, stride=2, padding=1)
+        self.rb1 = nn.BatchNorm2d(8)
+        self.r2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.proj = nn.Conv2d(4, 8, 1, stride=2)
+        self.avg = nn.AvgPool2d(2)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8, 3)
+        for bn in (self.b1, self.b2, self.rb1):
+            # Running statistics other than the initial 0 and 1, so that
+            # the test sees them used.
+            nn.init.uniform_(bn.weight, 0.5, 1.5)
+            nn.init.uniform_(bn.bias, -0.5, 0.5)
+            nn.init.uniform_(bn.running_mean, -0.5, 0.5)
+            nn.init.uniform_(bn.running_var, 0.5, 1.5)
+
+    def forward(self, x):
+        h = self.b2(self.pool(torch.relu(self.b1(self.c1(x)))))
+        r = self.r2(torch.relu(self.rb1(self.r1(h))))
+        h = self.avg(torch.relu(r + self.proj(h)))
+        return self.fc(self.gap(h).flatten(1))
+
+
 def more():
     torch.manual_seed(1)
     yield "residual", Residual(), (3, 6)
+    torch.manual_seed(2)
+    yield "cnn", CNN(), (2, 2, 16, 16)
 
 
 def main():

@@ -79,6 +79,12 @@ func Generate(g *ir.Graph, opt Options) ([]File, error) {
 	// is built last.
 	steps := c.stepsFile()
 	model := c.modelFile()
+	return c.renderPackage(steps, model)
+}
+
+// renderPackage renders steps.go, model.go, kernels.go (from the kernels
+// the first two registered) and the SIMD files, sorted by name.
+func (c *gen) renderPackage(steps, model *jen.File) ([]File, error) {
 	files := []File{}
 	for _, f := range []struct {
 		name string

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/dave/jennifer/jen"
-
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
 )
@@ -55,22 +53,10 @@ func GeneratePredictor(g *ir.Graph, opt PredictorOptions) ([]File, error) {
 	}
 	steps := c.predictorStepsFile()
 	model := c.predictorModelFile(w)
-	var files []File
-	for _, f := range []struct {
-		name string
-		file *jen.File
-	}{{"steps.go", steps}, {"model.go", model}, {"kernels.go", c.kernelsFile()}} {
-		data, err := render(f.file)
-		if err != nil {
-			return nil, fmt.Errorf("codegen: %s: %w", f.name, err)
-		}
-		files = append(files, File{Name: f.name, Data: data})
-	}
-	simdFiles, err := c.simdFiles()
+	files, err := c.renderPackage(steps, model)
 	if err != nil {
-		return nil, fmt.Errorf("codegen: SIMD kernels: %w", err)
+		return nil, err
 	}
-	files = append(files, simdFiles...)
 	files = append(files, File{Name: WeightsFile, Data: opt.Weights})
 	slices.SortFunc(files, func(a, b File) int { return cmp.Compare(a.Name, b.Name) })
 	return files, nil

@@ -35,7 +35,7 @@ func TestGoldenONNX(t *testing.T) {
 			for _, f := range res.Files {
 				want[f.Name] = f.Data
 			}
-			checkGoldenDir(t, filepath.Join(root, filepath.FromSlash(g.dir)), want)
+			compareDir(t, filepath.Join(root, filepath.FromSlash(g.dir)), want)
 		})
 	}
 }

@@ -64,49 +64,43 @@ func TestGolden(t *testing.T) {
 			for _, f := range res.Files {
 				want[f.Name] = f.Data
 			}
-			checkGoldenDir(t, goldenDir(ex), want)
-		})
-	}
-}
-
-// checkGoldenDir compares the files of dir with want, by name, or with
-// -update rewrites dir to hold exactly want.
-func checkGoldenDir(t *testing.T, dir string, want map[string][]byte) {
-	t.Helper()
-	if *update {
-		os.RemoveAll(dir)
-		os.MkdirAll(dir, 0o755)
-		for name, data := range want {
-			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-				t.Fatal(err)
+			dir := goldenDir(ex)
+			if *update {
+				os.RemoveAll(dir)
+				os.MkdirAll(dir, 0o755)
+				for name, data := range want {
+					if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return
 			}
-		}
-		return
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatalf("%v (run `make golden` to create the golden files)", err)
-	}
-	var have []string
-	for _, e := range entries {
-		have = append(have, e.Name())
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, ok := want[e.Name()]
-		if !ok {
-			t.Errorf("golden file %s is no longer generated", e.Name())
-			continue
-		}
-		if !bytes.Equal(data, w) {
-			t.Errorf("%s differs from golden (run `make golden` and read the diff):\n%s", e.Name(), firstDiff(data, w))
-		}
-	}
-	for name := range want {
-		if !slices.Contains(have, name) {
-			t.Errorf("generated %s has no golden file", name)
-		}
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatalf("%v (run `make golden` to create the golden files)", err)
+			}
+			var have []string
+			for _, e := range entries {
+				have = append(have, e.Name())
+				data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				w, ok := want[e.Name()]
+				if !ok {
+					t.Errorf("golden file %s is no longer generated", e.Name())
+					continue
+				}
+				if !bytes.Equal(data, w) {
+					t.Errorf("%s differs from golden (run `make golden` and read the diff):\n%s", e.Name(), firstDiff(data, w))
+				}
+			}
+			for name := range want {
+				if !slices.Contains(have, name) {
+					t.Errorf("generated %s has no golden file", name)
+				}
+			}
+		})
 	}
 }
 

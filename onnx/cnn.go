@@ -55,13 +55,31 @@ func window(c *nodeCtx, kernel []int64, padded bool) (ir.Attrs, error) {
 	return ir.Attrs{"kernel": int(kernel[0]), "stride": int(stride), "pad": int(pad)}, nil
 }
 
-// spatialInput is the node's first operand, a 4-D tensor computed by the
+// spatialInput is the node's one operand, a 4-D tensor computed by the
 // graph.
-func spatialInput(in []operand) (*ir.Node, error) {
-	if in[0].node == nil || len(in[0].node.Shape) != 4 {
+func (c *nodeCtx) spatialInput() (*ir.Node, error) {
+	in, err := c.inputs(1, 1)
+	if err != nil {
+		return nil, err
+	}
+	return spatial(in[0])
+}
+
+// spatial is o as a 4-D tensor computed by the graph.
+func spatial(o operand) (*ir.Node, error) {
+	if o.node == nil || len(o.node.Shape) != 4 {
 		return nil, errors.New("X must be a 4-D tensor [batch, channels, height, width] computed by the graph")
 	}
-	return in[0].node, nil
+	return o.node, nil
+}
+
+// defineOp adds op over inputs and binds the node's output to it.
+func (c *nodeCtx) defineOp(op string, a ir.Attrs, inputs ...*ir.Node) error {
+	y, err := c.builder().Op(op, a, inputs...)
+	if err != nil {
+		return err
+	}
+	return c.define(y)
 }
 
 func lowerConv(im *importer, c *nodeCtx) error {
@@ -69,7 +87,7 @@ func lowerConv(im *importer, c *nodeCtx) error {
 	if err != nil {
 		return err
 	}
-	x, err := spatialInput(in)
+	x, err := spatial(in[0])
 	if err != nil {
 		return err
 	}
@@ -110,11 +128,7 @@ func lowerConv(im *importer, c *nodeCtx) error {
 // pool lowers MaxPool or AveragePool onto op.
 func pool(op string) func(*importer, *nodeCtx) error {
 	return func(im *importer, c *nodeCtx) error {
-		in, err := c.inputs(1, 1)
-		if err != nil {
-			return err
-		}
-		x, err := spatialInput(in)
+		x, err := c.spatialInput()
 		if err != nil {
 			return err
 		}
@@ -129,34 +143,22 @@ func pool(op string) func(*importer, *nodeCtx) error {
 		if err != nil {
 			return err
 		}
-		y, err := c.builder().Op(op, win, x)
-		if err != nil {
-			return err
-		}
-		return c.define(y)
+		return c.defineOp(op, win, x)
 	}
 }
 
 // lowerGlobalAveragePool is global_avgpool ([N,C]) viewed as ONNX's
 // [N,C,1,1], a reshape that costs nothing.
 func lowerGlobalAveragePool(im *importer, c *nodeCtx) error {
-	in, err := c.inputs(1, 1)
+	x, err := c.spatialInput()
 	if err != nil {
 		return err
 	}
-	x, err := spatialInput(in)
+	y, err := c.builder().Op("global_avgpool", nil, x)
 	if err != nil {
 		return err
 	}
-	b := c.builder()
-	y, err := b.Op("global_avgpool", nil, x)
-	if err != nil {
-		return err
-	}
-	if y, err = b.Op("reshape", ir.Attrs{"shape": []int{x.Shape[0], x.Shape[1], 1, 1}}, y); err != nil {
-		return err
-	}
-	return c.define(y)
+	return c.defineOp("reshape", ir.Attrs{"shape": []int{x.Shape[0], x.Shape[1], 1, 1}}, y)
 }
 
 // lowerBatchNormalization is batchnorm_eval with the running statistics:
@@ -183,11 +185,7 @@ func lowerBatchNormalization(im *importer, c *nodeCtx) error {
 		}
 		operands = append(operands, p)
 	}
-	y, err := c.builder().Op("batchnorm_eval", ir.Attrs{"eps": attrs(c).float("epsilon", 1e-5)}, operands...)
-	if err != nil {
-		return err
-	}
-	return c.define(y)
+	return c.defineOp("batchnorm_eval", ir.Attrs{"eps": attrs(c).float("epsilon", 1e-5)}, operands...)
 }
 
 // lowerPad passes its input through when every pad is zero, as PyTorch

@@ -33,13 +33,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if compiler.IsONNX(model) {
-		if err := refuseFlags(flags, modelFileFlags...); err != nil {
-			return err
-		}
-		return buildONNX(model, *out, *work, shapes, stdout)
-	}
-	if err := refuseShapes(model, shapes); err != nil {
+	if isONNX, err := routeONNX(flags, model, shapes, func() error { return buildONNX(model, *out, *work, shapes, stdout) }); isONNX || err != nil {
 		return err
 	}
 	switch {

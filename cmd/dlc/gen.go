@@ -36,13 +36,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	if err := checkPackageName(*pkg); err != nil {
 		return err
 	}
-	if compiler.IsONNX(model) {
-		if err := refuseFlags(flags, modelFileFlags...); err != nil {
-			return err
-		}
-		return genONNX(model, *pkg, *out, shapes, stdout)
-	}
-	if err := refuseShapes(model, shapes); err != nil {
+	if isONNX, err := routeONNX(flags, model, shapes, func() error { return genONNX(model, *pkg, *out, shapes, stdout) }); isONNX || err != nil {
 		return err
 	}
 	res, err := compileTuned(model, compiler.Options{DType: dtype(*f64), MaxMemory: maxMemory.bytes(), InferBatch: int(*inferRows), Batch: int(*batch)}, *tuneIt, stdout, stderr)

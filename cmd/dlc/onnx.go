@@ -68,24 +68,26 @@ func formatDims(dims []int) string {
 	return strings.Join(parts, "x")
 }
 
-// refuseFlags refuses, for an .onnx model, the flags that only a model file
-// has a use for.
-func refuseFlags(fs *flag.FlagSet, names ...string) error {
-	var err error
+// routeONNX sends an .onnx model to compile (dlc build's or dlc gen's ONNX
+// path), refusing the flags only a model file has a use for, and refuses
+// -shape for a model file, whose shapes are its own. isONNX says which it
+// was.
+func routeONNX(fs *flag.FlagSet, model string, shapes inputShapes, compile func() error) (isONNX bool, err error) {
+	if !compiler.IsONNX(model) {
+		if len(shapes) > 0 {
+			return false, usageError{"-shape applies to .onnx models only; a model file's shapes are its own"}
+		}
+		return false, nil
+	}
 	fs.Visit(func(f *flag.Flag) {
-		if err == nil && slices.Contains(names, f.Name) {
+		if err == nil && slices.Contains(modelFileFlags, f.Name) {
 			err = usageError{fmt.Sprintf("-%s does not apply to an .onnx model (its shapes are the file's, fixed with -shape)", f.Name)}
 		}
 	})
-	return err
-}
-
-// refuseShapes refuses -shape for a model file, whose shapes are static.
-func refuseShapes(model string, shapes inputShapes) error {
-	if len(shapes) > 0 && !compiler.IsONNX(model) {
-		return usageError{"-shape applies to .onnx models only; a model file's shapes are its own"}
+	if err != nil {
+		return true, err
 	}
-	return nil
+	return true, compile()
 }
 
 // modelFileFlags are the flags of dlc build and dlc gen that an ONNX model

@@ -68,6 +68,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // is lowered at the sub-batch opt.InferBatch, or at the one
 // ChooseInferBatch picks from its plan at the full batch.
 func Graphs(filename string, src []byte, opt Options) (train, infer *ir.Graph, err error) {
+	if IsONNX(filename) {
+		return nil, nil, errONNX(filename)
+	}
 	f, err := dsl.Parse(filename, src)
 	if err != nil {
 		return nil, nil, &Error{Err: err, Src: src}
@@ -134,6 +137,9 @@ func FileGraphs(f *dsl.File, src []byte, opt Options) (train, infer *ir.Graph, e
 
 // ModelBatch is the batch size a model file's train section asks for.
 func ModelBatch(filename string, src []byte) (int, error) {
+	if IsONNX(filename) {
+		return 0, errONNX(filename)
+	}
 	g, err := dsl.Compile(filename, src, dsl.LowerOptions{})
 	if err != nil {
 		return 0, &Error{Err: err, Src: src}

@@ -22,6 +22,11 @@ import (
 // IsONNX reports whether path names an ONNX model rather than a model file.
 func IsONNX(path string) bool { return strings.EqualFold(filepath.Ext(path), ".onnx") }
 
+// errONNX refuses an ONNX model where a model file is expected.
+func errONNX(path string) error {
+	return fmt.Errorf("%s is an ONNX model: dlc build and dlc gen compile it (into a predictor or a package); the other commands read model files", path)
+}
+
 // ONNXOptions select what to build from an ONNX model.
 type ONNXOptions struct {
 	// Shapes fix the inputs' dynamic dimensions, by input name.

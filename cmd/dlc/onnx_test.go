@@ -332,3 +332,15 @@ func TestONNXPredictorOnPyTorchExports(t *testing.T) {
 		}
 	}
 }
+
+// TestONNXOnlyForBuildAndGen: the commands that read model files say what
+// an ONNX model is for rather than parsing it as one.
+func TestONNXOnlyForBuildAndGen(t *testing.T) {
+	for _, c := range []string{"ir", "plan", "train", "check", "summary", "graph"} {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{c, onnxMLP}, &stdout, &stderr)
+		if want := "is an ONNX model: dlc build and dlc gen compile it"; code == 0 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("dlc %s mlp.onnx: exit %d, %q; want it to say %q", c, code, stderr.String(), want)
+		}
+	}
+}

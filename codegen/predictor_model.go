@@ -136,7 +136,9 @@ func (c *gen) loadWeightsMethod(w *weightsLayout) func(*jen.File) {
 			jen.If(jen.Len(jen.Id("file")).Op("!=").Id("weightsSize").Op("||").Id("file").Index(jen.Empty(), jen.Len(jen.Id("weightsHeader"))).Op("!=").Id("weightsHeader")).Block(
 				jen.Return(jen.Qual("errors", "New").Call(jen.Lit(c.pkg + ": " + WeightsFile + " is not the file this package was generated with: run dlc gen again"))),
 			),
-			jen.Id("data").Op(":=").Id("file").Index(jen.Len(jen.Id("weightsHeader")), jen.Empty()),
+		}
+		if len(c.g.Params) > 0 {
+			body = append(body, jen.Id("data").Op(":=").Id("file").Index(jen.Len(jen.Id("weightsHeader")), jen.Empty()))
 		}
 		for _, p := range c.g.Params {
 			r := w.ranges[p]

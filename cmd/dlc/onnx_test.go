@@ -17,6 +17,7 @@ import (
 	"github.com/dlc-dev/dlc/codegen"
 	"github.com/dlc-dev/dlc/compiler"
 	"github.com/dlc-dev/dlc/compiler/build"
+	"github.com/dlc-dev/dlc/internal/npytest"
 	"github.com/dlc-dev/dlc/runtime"
 )
 
@@ -342,5 +343,22 @@ func TestONNXOnlyForBuildAndGen(t *testing.T) {
 		if want := "is an ONNX model: dlc build and dlc gen compile it"; code == 0 || !strings.Contains(stderr.String(), want) {
 			t.Errorf("dlc %s mlp.onnx: exit %d, %q; want it to say %q", c, code, stderr.String(), want)
 		}
+	}
+}
+
+// TestONNXPredictorOfTwoInputs builds testdata/two_inputs.onnx, relu(a+b)
+// with no weights at all (made with onnx.helper), and feeds it both
+// inputs by name.
+func TestONNXPredictorOfTwoInputs(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildPredictor(t, "testdata/two_inputs.onnx", dir)
+	a, b := filepath.Join(dir, "a.npy"), filepath.Join(dir, "b.npy")
+	npytest.Write(t, a, []int{2, 3}, []float32{-3, -2, -1, 0, 1, 2})
+	npytest.Write(t, b, []int{2, 3}, []float32{1, 1, 1, 1, 1, 1})
+	out := filepath.Join(dir, "sum.npy")
+	trainer(t, bin, "-input", "b="+b, "-input", "a="+a, "-o", out)
+	got, shape := readNPYFloats(t, out)
+	if want := []float32{0, 0, 0, 1, 2, 3}; !slices.Equal(got, want) || !slices.Equal(shape, []int{2, 3}) {
+		t.Errorf("relu(a+b) = %v of shape %v, want %v of [2 3]", got, shape, want)
 	}
 }

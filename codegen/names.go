@@ -9,10 +9,12 @@ import (
 )
 
 // reservedFields are identifiers a buffer field may not take: the Model's
-// own fields and unexported methods (fields and methods share a namespace).
+// own fields and unexported methods (fields and methods share a namespace),
+// an inference-only package's among them.
 var reservedFields = map[string]bool{
 	"arena": true, "labels": true, "step": true, "rng": true, "stepRNG": true, "runLength": true, "gradSync": true,
 	"forward": true, "infer": true, "backward": true, "update": true, "load": true, "loadRows": true, "panels": true,
+	"prepare": true, "prepared": true, "loadWeights": true,
 }
 
 // fieldNames gives every node that needs a Model field a Go identifier

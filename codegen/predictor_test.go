@@ -105,3 +105,19 @@ func TestPredictorNamesItsAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestPredictorFieldsAvoidItsMethods: a tensor named like one of the
+// package's own methods gets another field name.
+func TestPredictorFieldsAvoidItsMethods(t *testing.T) {
+	g := predictorGraph(t)
+	g.Params[0].Name = "load_weights"
+	files, err := GeneratePredictor(g, PredictorOptions{Package: "tiny", Weights: safetensorsFile(`"load_weights":{"dtype":"F32","shape":[3,4],"data_offsets":[0,48]}`, 48)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if f.Name == "model.go" && !strings.Contains(string(f.Data), "decodeF32(m.loadWeights2, data[0:48]) // load_weights") {
+			t.Errorf("the parameter load_weights is not in field loadWeights2:\n%s", f.Data)
+		}
+	}
+}

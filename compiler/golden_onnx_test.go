@@ -11,6 +11,7 @@ import (
 // golden/onnx, by the model file (from the repo root) and the folder.
 var onnxGoldens = []struct{ model, dir string }{
 	{"onnx/testdata/mlp.onnx", "golden/onnx/mlp"},
+	{"onnx/testdata/cnn.onnx", "golden/onnx/cnn"},
 }
 
 // TestGoldenONNX compiles each ONNX model of onnxGoldens and compares its

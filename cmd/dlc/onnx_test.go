@@ -21,7 +21,7 @@ import (
 	"github.com/dlc-dev/dlc/runtime"
 )
 
-// The ONNX MLP committed in onnx/testdata: exported by PyTorch
+// The ONNX MLP and CNN committed in onnx/testdata: exported by PyTorch
 // (onnx/testdata/export_mlp.py, opset 17) with an input and PyTorch's
 // output for it, so that these tests compare with PyTorch without it.
 const (
@@ -113,6 +113,12 @@ func TestONNXPredictorMatchesPyTorch(t *testing.T) {
 		t.Errorf("%s has shape %v, want %v", npy, shape, wantShape)
 	}
 	closeTo(t, ".npy y", got, want)
+
+	cnn := buildPredictor(t, "../../onnx/testdata/cnn.onnx", dir)
+	trainer(t, cnn, "-input", "x=../../onnx/testdata/cnn.x.npy", "-o", npy, "-overwrite")
+	got, _ = readNPYFloats(t, npy)
+	want, _ = readNPYFloats(t, "../../onnx/testdata/cnn.y.npy")
+	closeTo(t, "cnn", got, want)
 }
 
 // TestONNXPredictorRefusesBadInput: every mistake is one line naming what

@@ -5,6 +5,10 @@ usage: export_mlp.py OUT_DIR OPSET
 writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.json ({"input": [...], "shape": [...],
 "output": [...]}) for each model, and the same input and output as
 OUT_DIR/NAME.x.npy and OUT_DIR/NAME.y.npy (float32).
+
+mlp.onnx and cnn.onnx in this folder, with their .x.npy and .y.npy, are its
+output at opset 17 (with PyTorch 1.13), kept so that the golden packages
+and the predictor tests need no PyTorch.
 """
 import json
 import os

@@ -64,6 +64,17 @@ class GPT(nn.Module):
         return F.cross_entropy(logits.view(-1, V), targets.view(-1))
 
 
+def adamw(model):
+    """The model file's AdamW: decay on the weight matrices only (the
+    model file's exclude = "bias norm embedding")."""
+    def decays(name, p):
+        return p.dim() == 2 and not name.startswith(("tok.", "pos."))
+    named = list(model.named_parameters())
+    groups = [{"params": [p for n, p in named if decays(n, p)], "weight_decay": 0.1},
+              {"params": [p for n, p in named if not decays(n, p)], "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=1e-3, betas=(0.9, 0.99), eps=1e-8)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -77,10 +88,7 @@ def main():
     text = torch.frombuffer(bytearray(open(a.data, "rb").read()), dtype=torch.uint8).long()
     train = text[: int(0.9 * len(text))]
     model = GPT()
-    decay = [p for n, p in model.named_parameters() if p.dim() == 2 and "tok" not in n and "pos" not in n]
-    rest = [p for n, p in model.named_parameters() if not (p.dim() == 2 and "tok" not in n and "pos" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": rest, "weight_decay": 0.0}],
-                            lr=1e-3, betas=(0.9, 0.99))
+    opt = adamw(model)
 
     def step():
         ix = torch.randint(len(train) - T - 1, (B,))

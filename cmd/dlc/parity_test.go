@@ -15,30 +15,34 @@ import (
 	"github.com/dlc-dev/dlc/runtime"
 )
 
-// mlpTensors are examples/mnist/mlp.dl's parameters and Adam state, as dlc
-// names and lays them out.
-var mlpTensors = []struct {
-	name  string
-	shape []int
-}{
-	{"h1.w", []int{784, 512}}, {"h1.b", []int{512}},
-	{"h2.w", []int{512, 512}}, {"h2.b", []int{512}},
-	{"logits.w", []int{512, 10}}, {"logits.b", []int{10}},
+// parityTensor is a parameter to draw for a parity test: its dlc name and
+// shape, and the normal distribution of its values.
+type parityTensor struct {
+	name      string
+	shape     []int
+	mean, std float64
 }
 
-// parityWeights draws weights at He scale and an Adam state as if some
-// steps had been taken: first moments around zero, second moments positive.
-func parityWeights(r *runtime.RNG) []runtime.Tensor {
+// mlpTensors are examples/mnist/mlp.dl's parameters, as dlc names and lays
+// them out, at He scale.
+var mlpTensors = []parityTensor{
+	{"h1.w", []int{784, 512}, 0, math.Sqrt(2.0 / 784)}, {"h1.b", []int{512}, 0, math.Sqrt(2.0 / 512)},
+	{"h2.w", []int{512, 512}, 0, math.Sqrt(2.0 / 512)}, {"h2.b", []int{512}, 0, math.Sqrt(2.0 / 512)},
+	{"logits.w", []int{512, 10}, 0, math.Sqrt(2.0 / 512)}, {"logits.b", []int{10}, 0, math.Sqrt(2.0 / 10)},
+}
+
+// parityWeights draws the parameters and an Adam state as if some steps
+// had been taken: first moments around zero, second moments positive.
+func parityWeights(r *runtime.RNG, tensors []parityTensor) []runtime.Tensor {
 	var out []runtime.Tensor
-	for _, p := range mlpTensors {
+	for _, p := range tensors {
 		n := 1
 		for _, d := range p.shape {
 			n *= d
 		}
 		w, m, v := make([]float32, n), make([]float32, n), make([]float32, n)
-		scale := math.Sqrt(2 / float64(p.shape[0]))
 		for i := range w {
-			w[i] = float32(scale * r.NormFloat64())
+			w[i] = float32(p.mean + p.std*r.NormFloat64())
 			m[i] = float32(1e-3 * r.NormFloat64())
 			v[i] = float32(1e-6 * (0.5 + r.Float64()))
 		}
@@ -50,11 +54,10 @@ func parityWeights(r *runtime.RNG) []runtime.Tensor {
 	return out
 }
 
-// TestStepMatchesPyTorch runs one Adam step of the MNIST MLP in a dlc
-// trainer (its step subcommand) and in PyTorch from the same weights,
-// optimizer state and batch, and compares the loss, every gradient, every
-// updated weight and the Adam moments tensor by tensor.
-func TestStepMatchesPyTorch(t *testing.T) {
+// pythonWithTorch is the Python the parity tests run; they skip when it
+// cannot import torch.
+func pythonWithTorch(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds a trainer binary and runs PyTorch")
 	}
@@ -62,11 +65,20 @@ func TestStepMatchesPyTorch(t *testing.T) {
 	if out, err := exec.Command(python, "-c", "import torch").CombinedOutput(); err != nil {
 		t.Skipf("%s cannot import torch (%v: %s): skipping the PyTorch parity test", python, err, strings.TrimSpace(string(out)))
 	}
+	return python
+}
+
+// TestStepMatchesPyTorch runs one Adam step of the MNIST MLP in a dlc
+// trainer (its step subcommand) and in PyTorch from the same weights,
+// optimizer state and batch, and compares the loss, every gradient, every
+// updated weight and the Adam moments tensor by tensor.
+func TestStepMatchesPyTorch(t *testing.T) {
+	python := pythonWithTorch(t)
 	dir := t.TempDir()
 	bin := buildTestTrainer(t, "../../examples/mnist/mlp.dl", dir)
 
 	r := runtime.NewRNG(77)
-	weights := parityWeights(r)
+	weights := parityWeights(r, mlpTensors)
 	x := make([]float32, 128*784)
 	for i := range x {
 		x[i] = float32(r.Float64())
@@ -75,19 +87,30 @@ func TestStepMatchesPyTorch(t *testing.T) {
 	for i := range y {
 		y[i] = int64(r.Intn(10))
 	}
-	wPath, xPath, yPath := filepath.Join(dir, "w.safetensors"), filepath.Join(dir, "x.npy"), filepath.Join(dir, "y.npy")
+	xPath, yPath := filepath.Join(dir, "x.npy"), filepath.Join(dir, "y.npy")
+	npytest.Write(t, xPath, []int{128, 784}, x)
+	npytest.Write(t, yPath, []int{128}, y)
+	compareStep(t, python, "testdata/torch_mlp_step.py", bin, weights, xPath, yPath, 1e-4)
+}
+
+// compareStep writes the weights (at step 3, so that Adam's bias
+// corrections are not trivial), takes one step from them on the batch in
+// dlc's trainer bin and in the PyTorch script, and compares every tensor
+// both wrote within rtol (see closeness for the measure).
+func compareStep(t *testing.T, python, script, bin string, weights []runtime.Tensor, xPath, yPath string, rtol float64) {
+	t.Helper()
+	dir := filepath.Dir(xPath)
+	wPath := filepath.Join(dir, "w.safetensors")
 	var buf bytes.Buffer
-	// Three steps taken already: Adam's bias corrections are not trivial.
 	if err := runtime.WriteSafetensors(&buf, weights, map[string]string{"step": "3"}); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(wPath, buf.Bytes(), 0o644)
-	npytest.Write(t, xPath, []int{128, 784}, x)
-	npytest.Write(t, yPath, []int{128}, y)
-
+	if err := os.WriteFile(wPath, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	dlcOut, torchOut := filepath.Join(dir, "dlc.safetensors"), filepath.Join(dir, "torch.safetensors")
 	trainer(t, bin, "step", "-init", wPath, "-inputs", xPath, "-labels", yPath, "-dump", dlcOut)
-	if out, err := exec.Command(python, "testdata/torch_mlp_step.py", wPath, xPath, yPath, torchOut).CombinedOutput(); err != nil {
+	if out, err := exec.Command(python, script, wPath, xPath, yPath, torchOut).CombinedOutput(); err != nil {
 		t.Fatalf("PyTorch step: %v\n%s", err, out)
 	}
 	got, want := readTensors(t, dlcOut), readTensors(t, torchOut)
@@ -98,7 +121,6 @@ func TestStepMatchesPyTorch(t *testing.T) {
 	for _, w := range weights {
 		initial[w.Name] = w.F32
 	}
-	const rtol = 1e-4
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		w := want[name]
 		g, ok := got[name]
@@ -107,7 +129,7 @@ func TestStepMatchesPyTorch(t *testing.T) {
 			continue
 		}
 		worst, at := closeness(g, w)
-		t.Logf("%-18s worst relative difference %.2g", name, worst)
+		t.Logf("%-34s worst relative difference %.2g", name, worst)
 		if worst > rtol {
 			t.Errorf("%s: element %d is %v in dlc and %v in PyTorch (relative difference %.2g > %g)", name, at, g[at], w[at], worst, rtol)
 		}

@@ -115,8 +115,11 @@ func (o options) validate(spec Spec) error {
 		return fmt.Errorf("-threads must be 1 or 2, got %d", o.threads)
 	}
 	if o.dataDir == "" {
-		if spec.Vocab > 0 {
-			return errors.New("no text: pass -data PATH, a text file or a folder of them")
+		switch {
+		case spec.Vocab >= 256:
+			return nil // the Go standard library's sources (GoSourceText)
+		case spec.Vocab > 0:
+			return fmt.Errorf("no text: pass -data PATH, a text file or a folder of them (the default text, Go source, takes a vocabulary of 256, not %d)", spec.Vocab)
 		}
 		if spec.Data == "mnist" {
 			return errors.New("no data folder: pass -data DIR (dlc train finds MNIST by itself)")

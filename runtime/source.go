@@ -46,7 +46,11 @@ func readData(spec Spec, dataPath string) (train, test *Dataset, err error) {
 // dataFlagUsage describes -data for the model's kind of data.
 func dataFlagUsage(spec Spec) string {
 	if spec.Vocab > 0 {
-		return "`PATH`: a text file, or a folder whose regular files, sorted by name, are read as one text; its bytes are the tokens"
+		usage := "`PATH`: a text file, or a folder whose regular files, sorted by name, are read as one text; its bytes are the tokens"
+		if spec.Vocab >= 256 {
+			usage += " (default: the first MiB of the Go standard library's sources, found with `go env GOROOT`)"
+		}
+		return usage
 	}
 	switch spec.Files.Format {
 	case "csv":

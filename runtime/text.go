@@ -15,18 +15,26 @@ import (
 // are the tokens. Sample i is the window text[i : i+T] and its labels,
 // for per-position models, the next bytes text[i+1 : i+T+1].
 
-// loadText reads the text at path.
+// loadText reads the text at path, or with no path the Go standard
+// library's sources (GoSourceText).
 func loadText(spec Spec, path string) (*Dataset, error) {
-	text, err := readText(path)
+	read := func() ([]byte, string, error) {
+		text, err := readText(path)
+		return text, path, err
+	}
+	if path == "" {
+		read = GoSourceText
+	}
+	text, name, err := read()
 	if err != nil {
 		return nil, err
 	}
 	T := spec.InputSize()
 	if len(text) < 2*(T+1) {
 		return nil, fmt.Errorf("text %s has %d bytes: model %s needs at least %d (windows of %d bytes and the byte after them, for training and validation)",
-			path, len(text), spec.Name, 2*(T+1), T)
+			name, len(text), spec.Name, 2*(T+1), T)
 	}
-	return &Dataset{Name: path, Text: text, SampleShape: []int{T}, N: len(text) - T}, nil
+	return &Dataset{Name: name, Text: text, SampleShape: []int{T}, N: len(text) - T}, nil
 }
 
 // readText returns the bytes of a file, or of the regular files of a

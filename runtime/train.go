@@ -98,6 +98,9 @@ func trainModel(m Model, spec Spec, opts options, data splits, stdout io.Writer)
 	}
 	if !opts.quiet {
 		fmt.Fprintln(stdout, describeRun(spec, opts, data))
+		if spec.Vocab > 0 && opts.dataDir == "" {
+			fmt.Fprintf(stdout, "model %s: no -data, so it trains on %s\n", spec.Name, data.train.DS.Name)
+		}
 		if spec.DataDefault != "" {
 			fmt.Fprintf(stdout, "model %s names no data (%s), so it trains on MNIST, the default: the files in %s\n", spec.Name, spec.DataDefault, opts.dataDir)
 		}

@@ -57,6 +57,16 @@ func TestTextTraining(t *testing.T) {
 	run(cut, "110", "-resume")
 	sameCheckpoint(t, cut, want)
 
+	// With no -data, a byte-level model trains on Go's own sources.
+	goMetrics := filepath.Join(dir, "go.jsonl")
+	out := trainer(t, bin, "-steps", "2", "-eval-every", "2", "-metrics", goMetrics)
+	if !strings.Contains(out, "no -data, so it trains on the Go standard library's sources") {
+		t.Errorf("a run without -data does not say what it trains on:\n%s", out)
+	}
+	if lines := readMetrics(t, goMetrics); len(lines) != 1 || !(lines[0].ValLoss > 0) {
+		t.Errorf("a run without -data wrote %+v", lines)
+	}
+
 	// One step from the checkpoint on a batch of token ids and per-position
 	// labels; an id outside the vocabulary is named, not a crash.
 	ids, labels := make([]float32, 4*8), make([]int64, 4*8)

@@ -35,7 +35,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// A token model reads text, never MNIST: it needs -data.
+	// A token model reads text, never MNIST: -data's, or the trainer's default.
 	textModel := len(res.Graph.Inputs) > 0 && res.Graph.Inputs[0].Attrs.Int("vocab", 0) > 0
 	if res.Graph.Train.Data == "mnist" && !textModel && !hasFlag(trainerArgs, "data") && !hasFlag(trainerArgs, "h") && !hasFlag(trainerArgs, "help") {
 		dir, err := mnist.Dir()

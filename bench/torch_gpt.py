@@ -1,16 +1,18 @@
 """examples/text/gpt.dl in PyTorch 1.13, for side-by-side training speed.
 
-Usage: torch_gpt.py --data TEXT [--steps N] [--warmup W] [--threads T] [--seed S]
+Usage: torch_gpt.py --data TEXT [--steps N] [--warmup W] [--threads T] [--seed S] [--eval-every K]
 
 nanoGPT's baby GPT as the model file writes it: byte tokens (vocabulary
 256), context 64, 4 pre-norm blocks of 4 heads, width 128, a 4x gelu MLP,
 learned token and position embeddings, final layernorm, a linear head,
 cross-entropy at every position, no dropout; AdamW (lr 1e-3, betas
 0.9/0.99, weight decay 0.1 on matrices only), batch 32 of windows at
-random offsets of the first 90% of the text. Attention is written out
-(PyTorch 1.13 has no fused scaled_dot_product_attention). It takes W
-untimed steps, times N, and prints one JSON object with tokens_per_sec
-and the losses.
+random offsets of the first 90% of the text, the last 10% held out as
+dlc holds it out. Attention is written out (PyTorch 1.13 has no fused
+scaled_dot_product_attention). It takes W untimed steps, times N, and
+prints one JSON object with tokens_per_sec and the losses; with
+--eval-every K, also the validation loss every K steps and after the
+last (the evaluations are not timed).
 """
 import argparse
 import json
@@ -75,6 +77,32 @@ def adamw(model):
     return torch.optim.AdamW(groups, lr=1e-3, betas=(0.9, 0.99), eps=1e-8)
 
 
+def split(text, frac=0.1):
+    """dlc's split of a text (runtime.TailSplit): validation is the last
+    frac of it as whole non-overlapping windows; training windows start
+    early enough that their labels end before it."""
+    n = len(text)
+    start = n - int(math.floor(frac * n + 0.5))
+    val = list(range(start, n - T, T))
+    return start - T, val  # training windows start in [0, start - T - 1]
+
+
+def windows(text, starts):
+    x = torch.stack([text[i:i + T] for i in starts])
+    y = torch.stack([text[i + 1:i + T + 1] for i in starts])
+    return x, y
+
+
+@torch.no_grad()
+def val_loss(model, text, starts):
+    """Mean nats per token over the validation windows, as dlc's val_loss."""
+    total = 0.0
+    for k in range(0, len(starts), B):
+        x, y = windows(text, starts[k:k + B])
+        total += model(x, y).item() * len(x) * T
+    return total / (len(starts) * T)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -82,18 +110,18 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--eval-every", type=int, default=0,
+                    help="evaluate every K steps and report the validation curve (0: time training alone)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     text = torch.frombuffer(bytearray(open(a.data, "rb").read()), dtype=torch.uint8).long()
-    train = text[: int(0.9 * len(text))]
+    train_end, val = split(text)
     model = GPT()
     opt = adamw(model)
 
     def step():
-        ix = torch.randint(len(train) - T - 1, (B,))
-        x = torch.stack([train[i:i + T] for i in ix])
-        y = torch.stack([train[i + 1:i + T + 1] for i in ix])
+        x, y = windows(text, torch.randint(train_end, (B,)).tolist())
         loss = model(x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -102,12 +130,18 @@ def main():
 
     for _ in range(a.warmup):
         step()
-    losses, start = [], time.perf_counter()
-    for _ in range(a.steps):
+    losses, curve, secs = [], [], 0.0
+    start = time.perf_counter()
+    for i in range(1, a.steps + 1):
         losses.append(step())
-    secs = time.perf_counter() - start
-    print(json.dumps({"threads": a.threads, "steps": a.steps, "seconds": secs,
-                      "tokens_per_sec": a.steps * B * T / secs, "first_loss": losses[0], "last_loss": losses[-1]}))
+        if a.eval_every and (i % a.eval_every == 0 or i == a.steps):
+            secs += time.perf_counter() - start
+            curve.append([i, val_loss(model, text, val)])
+            start = time.perf_counter()
+    secs += time.perf_counter() - start
+    print(json.dumps({"threads": a.threads, "steps": a.steps, "train_seconds": secs,
+                      "train_samples_per_sec": a.steps * B / secs, "tokens_per_sec": a.steps * B * T / secs,
+                      "first_loss": losses[0], "last_loss": losses[-1], "val_curve": curve}))
 
 
 if __name__ == "__main__":

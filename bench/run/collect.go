@@ -19,6 +19,10 @@ type report struct {
 	gemm              *gemmResult
 	notes             []string // what could not be measured, and why
 	accuracy          map[string]accuracy
+	// corpus is the text file the token models train on, corpusAbout what
+	// it holds; quality their validation curves, by model.
+	corpus, corpusAbout string
+	quality             map[string]quality
 }
 
 // cellKey is one row of the training table.
@@ -74,7 +78,11 @@ func (r *report) measure(bins map[int]string, script string, m benchModel, threa
 	}
 	c := r.cell(m.name, threads)
 	r.observeLoad()
-	d, err := runDLC(bins[m.batch], s.data, threads, m.warmup, steps, inferSamples(m.batch))
+	data, infer := s.data, inferSamples(m.batch)
+	if m.text != nil {
+		data, infer = r.corpus, 0
+	}
+	d, err := runDLC(bins[m.batch], data, threads, m.warmup, steps, infer)
 	if err != nil {
 		return err
 	}
@@ -85,7 +93,7 @@ func (r *report) measure(bins map[int]string, script string, m benchModel, threa
 	}
 	for _, cfg := range torchConfigs {
 		r.observeLoad()
-		t, err := runTorch(s.python, script, s.data, cfg, m, threads, m.warmup, steps)
+		t, err := runTorch(s.python, script, data, cfg, m, threads, m.warmup, steps)
 		if err != nil {
 			return err
 		}
@@ -141,6 +149,25 @@ func (r *report) measureGEMM(root, work, dlcBin string) error {
 		return err
 	}
 	r.gemm = g
+	return nil
+}
+
+// compareQuality trains the token model m for s.qualitySteps steps with
+// dlc's trainer bin and with PyTorch, and keeps both validation curves.
+func (r *report) compareQuality(bin, script, work string, m benchModel) error {
+	steps := r.settings.qualitySteps
+	d, err := dlcCurve(bin, r.corpus, work, steps)
+	if err != nil {
+		return err
+	}
+	t, err := torchCurve(r.settings.python, script, r.corpus, steps)
+	if err != nil {
+		return err
+	}
+	if r.quality == nil {
+		r.quality = map[string]quality{}
+	}
+	r.quality[m.name] = quality{steps: steps, dlc: d, torch: t}
 	return nil
 }
 

@@ -47,6 +47,9 @@ type settings struct {
 	// compare test accuracy (no accuracy runs when accEpochs is 0).
 	accModels []benchModel
 	accEpochs int
+	// qualitySteps: train the token models this many steps on both sides
+	// and compare their validation curves (none when 0).
+	qualitySteps int
 }
 
 func parseSettings(args []string, stderr io.Writer) (settings, error) {
@@ -54,7 +57,7 @@ func parseSettings(args []string, stderr io.Writer) (settings, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&s.rounds, "rounds", 3, "alternate dlc and PyTorch `N` times per model and thread count; report medians")
-	modelNames := fs.String("models", "mlp,mlp_small,resmlp,lenet,vgg,resnet", "comma-separated `MODELS` to measure")
+	modelNames := fs.String("models", "mlp,mlp_small,resmlp,lenet,vgg,resnet,gpt", "comma-separated `MODELS` to measure")
 	threadList := fs.String("threads", "1,2", "comma-separated thread `COUNTS` (GOMAXPROCS; torch.set_num_threads)")
 	fs.IntVar(&s.steps, "steps", 0, "timed training steps per run (`N`; default: each model's own count)")
 	fs.BoolVar(&s.gemm, "gemm", true, "also measure GEMM kernels against OpenBLAS and the FMA peak")
@@ -63,14 +66,15 @@ func parseSettings(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.out, "out", "", "write the report into `FILE` between its bench markers")
 	accList := fs.String("accuracy-models", "resmlp,lenet", "comma-separated `MODELS` whose test accuracy to compare")
 	fs.IntVar(&s.accEpochs, "accuracy-epochs", 0, "train the -accuracy-models `N` epochs on both sides and compare test accuracy (0: skip)")
+	fs.IntVar(&s.qualitySteps, "quality-steps", 0, "train the measured token models (gpt) `N` steps on both sides and compare validation losses (0: skip)")
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
 	if fs.NArg() > 0 {
 		return s, fmt.Errorf("unexpected argument %q: every setting is a flag", fs.Arg(0))
 	}
-	if s.rounds < 1 || s.steps < 0 || s.accEpochs < 0 {
-		return s, errors.New("-rounds must be at least 1, -steps and -accuracy-epochs not negative")
+	if s.rounds < 1 || s.steps < 0 || s.accEpochs < 0 || s.qualitySteps < 0 {
+		return s, errors.New("-rounds must be at least 1, -steps, -accuracy-epochs and -quality-steps not negative")
 	}
 	var err error
 	if s.models, err = modelList(*modelNames, "-models"); err != nil {
@@ -111,7 +115,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if s.data == "" {
+	if s.data == "" && slices.ContainsFunc(modelsToBuild(s), func(m benchModel) bool { return m.text == nil }) {
 		if s.data, err = mnist.Dir(); err != nil {
 			return err
 		}
@@ -128,6 +132,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	removeOnSignal(work)
 
 	rep := &report{settings: s, started: time.Now(), machine: describeMachine(), torchVersion: torchVersion, source: sourceVersion(root)}
+	if slices.ContainsFunc(s.models, func(m benchModel) bool { return m.text != nil }) {
+		if rep.corpus, rep.corpusAbout, err = writeCorpus(work); err != nil {
+			return err
+		}
+	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	if err := rep.measureAll(root, work, progress); err != nil {
 		return err
@@ -168,9 +177,17 @@ func (r *report) measureAll(root, work string, progress func(string, ...any)) er
 		for _, m := range s.models {
 			for _, threads := range s.threads {
 				progress("round %d/%d: %s, %d thread(s)", round, s.rounds, m.name, threads)
-				if err := r.measure(trainers[m.name], script, m, threads); err != nil {
+				if err := r.measure(trainers[m.name], m.torchScript(root), m, threads); err != nil {
 					return err
 				}
+			}
+		}
+	}
+	if s.qualitySteps > 0 {
+		for _, m := range r.measuredModels(true) {
+			progress("quality: %s, %d steps each side", m.name, s.qualitySteps)
+			if err := r.compareQuality(trainers[m.name][m.batch], m.torchScript(root), work, m); err != nil {
+				return err
 			}
 		}
 	}
@@ -222,7 +239,7 @@ func buildTrainers(root, work, dlcBin string, ms []benchModel, rep *report) (map
 		bins[m.name] = map[int]string{}
 		batches := []int{m.batch}
 		for _, ib := range inferBatches {
-			if ib.batch != m.batch {
+			if ib.batch != m.batch && m.text == nil {
 				batches = append(batches, ib.batch)
 			}
 		}

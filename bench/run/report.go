@@ -14,6 +14,7 @@ func (r *report) markdown() string {
 	r.writeSetting(&b)
 	r.writeTraining(&b)
 	r.writeInference(&b)
+	r.writeText(&b)
 	if r.gemm != nil {
 		r.writeGEMM(&b)
 	}
@@ -68,7 +69,7 @@ func (r *report) writeTraining(b *strings.Builder) {
 	b.WriteString("Samples per second over the timed steps (warm-up excluded). The ratio is dlc ÷ PyTorch: above 1, dlc is faster. Threads are the cores each side may use: dlc's `-threads`, PyTorch's `set_num_threads` with OPENBLAS_NUM_THREADS and OMP_NUM_THREADS set to match. Peak RSS is the whole process's (MiB), MNIST included (dlc holds its images as bytes, PyTorch as float32 tensors).\n\n")
 	b.WriteString("| model | threads | dlc | " + torchHeads("") + " | " + torchHeads("dlc ÷ ") + " | peak RSS dlc | " + torchHeads("peak RSS ") + " |\n")
 	b.WriteString("|---|---|---:|" + strings.Repeat("---:|", 3*len(torchConfigs)+1) + "\n")
-	for _, m := range r.settings.models {
+	for _, m := range r.measuredModels(false) {
 		bestDLC, bestTorch := 0.0, map[string]float64{}
 		for _, t := range r.settings.threads {
 			c := r.cells[cellKey{m.name, t}]
@@ -105,7 +106,7 @@ func (r *report) writeTraining(b *strings.Builder) {
 	}
 	b.WriteString("\nModels: ")
 	var recipes []string
-	for _, m := range r.settings.models {
+	for _, m := range r.measuredModels(false) {
 		recipes = append(recipes, fmt.Sprintf("%s = %s (%s)", m.name, m.recipe, m.file))
 	}
 	b.WriteString(strings.Join(recipes, "; ") + ".\n\n")
@@ -116,7 +117,7 @@ func (r *report) writeInference(b *strings.Builder) {
 	b.WriteString("Predictions per second on the test set in evaluation form (dlc: the inference graph, compiled for that batch size; at batch 1, the model's own build with `-infer-batch 1`, timed over Predict calls on one row; PyTorch: `eval()` under `inference_mode`, a call per batch).\n\n")
 	b.WriteString("| model | batch | threads | dlc | " + torchHeads("") + " | " + torchHeads("dlc ÷ ") + " |\n")
 	b.WriteString("|---|---:|---|---:|" + strings.Repeat("---:|", 2*len(torchConfigs)) + "\n")
-	for _, m := range r.settings.models {
+	for _, m := range r.measuredModels(false) {
 		for _, ib := range inferBatches {
 			for _, t := range r.settings.threads {
 				c := r.cells[cellKey{m.name, t}]
@@ -224,6 +225,18 @@ func (r *report) writeAccuracy(b *strings.Builder) {
 		}
 	}
 	b.WriteString("\n")
+}
+
+// measuredModels are the measured models that train on text (the token
+// models, which have a section of their own) or, with text false, on MNIST.
+func (r *report) measuredModels(text bool) []benchModel {
+	var ms []benchModel
+	for _, m := range r.settings.models {
+		if (m.text != nil) == text {
+			ms = append(ms, m)
+		}
+	}
+	return ms
 }
 
 // torchHeads is one column heading per PyTorch configuration.

@@ -50,7 +50,8 @@ func torchEnv(cfg torchConfig) []string {
 	return withEnv(os.Environ(), cfg.set, cfg.unset...)
 }
 
-// runTorch runs bench/torch_bench.py for model m.
+// runTorch runs model m's PyTorch script: bench/torch_bench.py, or a
+// token model's own.
 func runTorch(python, script, data string, cfg torchConfig, m benchModel, threads, warmup, steps int) (torchRun, error) {
 	var infer []string
 	for _, ib := range inferBatches {
@@ -60,11 +61,14 @@ func runTorch(python, script, data string, cfg torchConfig, m benchModel, thread
 	// OpenBLAS's: without these, a "1-thread" run's matrix products use
 	// every core (measured: 1.9 CPUs busy during inference).
 	n := strconv.Itoa(threads)
+	args := []string{script, "--data", data, "--threads", n, "--warmup", strconv.Itoa(warmup), "--steps", strconv.Itoa(steps)}
+	if m.text == nil { // bench/torch_bench.py: the MNIST models by name
+		args = append(args, "--model", m.name, "--infer", strings.Join(infer, ","))
+	}
 	c := command{
 		env:  withEnv(torchEnv(cfg), []string{"OPENBLAS_NUM_THREADS=" + n, "OMP_NUM_THREADS=" + n}),
 		name: python,
-		args: []string{script, "--model", m.name, "--data", data, "--threads", strconv.Itoa(threads),
-			"--warmup", strconv.Itoa(warmup), "--steps", strconv.Itoa(steps), "--infer", strings.Join(infer, ",")},
+		args: args,
 	}
 	p, err := c.run()
 	if err != nil {

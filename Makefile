@@ -53,13 +53,14 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# dlc against PyTorch on the MNIST models, alternating, medians of three
-# rounds: training and inference throughput, peak memory, GEMM kernels
-# against OpenBLAS, test accuracy after 3 epochs. Slow (10 to 40 minutes,
-# by the machine's load); needs PyTorch, a C compiler and libopenblas-dev.
+# dlc against PyTorch on the MNIST models and the GPT, alternating, medians
+# of three rounds: training and inference throughput, peak memory, GEMM
+# kernels against OpenBLAS, test accuracy after 3 epochs, the GPT's
+# validation loss over 1000 steps. Slow (10 to 40 minutes, by the
+# machine's load); needs PyTorch, a C compiler and libopenblas-dev.
 # Writes docs/benchmarks.md.
 bench:
-	$(GO) run ./bench/run -out docs/benchmarks.md -accuracy-epochs 3
+	$(GO) run ./bench/run -out docs/benchmarks.md -accuracy-epochs 3 -quality-steps 1000
 
 # A data-parallel trainer (2 ranks under mpirun) against one process on
 # the MNIST MLP: needs Open MPI (docs/distributed.md).

@@ -22,40 +22,53 @@ type accuracy struct {
 // dlcAccuracy trains with the trainer bin for the given epochs, as a user
 // would, and reads the test accuracy of each epoch from its metrics file.
 func dlcAccuracy(bin, data, work string, epochs int) ([]float64, error) {
-	metrics := filepath.Join(work, filepath.Base(bin)+"-metrics.jsonl")
-	c := command{
-		env:  withEnv(os.Environ(), []string{"GOMAXPROCS=" + strconv.Itoa(accuracyThreads)}),
-		name: bin,
-		args: []string{"-data", data, "-epochs", strconv.Itoa(epochs), "-metrics", metrics, "-quiet"},
-	}
-	if _, err := c.run(); err != nil {
-		return nil, err
-	}
-	content, err := os.ReadFile(metrics)
+	content, err := trainForMetrics(bin, filepath.Join(work, filepath.Base(bin)+"-metrics.jsonl"), "-data", data, "-epochs", strconv.Itoa(epochs))
 	if err != nil {
 		return nil, err
 	}
 	return testAccuracies(content)
 }
 
+// trainForMetrics trains with the trainer bin and the given flags, quietly,
+// on accuracyThreads, and returns the metrics file it wrote at path.
+func trainForMetrics(bin, path string, flags ...string) ([]byte, error) {
+	c := command{
+		env:  withEnv(os.Environ(), []string{"GOMAXPROCS=" + strconv.Itoa(accuracyThreads)}),
+		name: bin,
+		args: append(flags, "-metrics", path, "-quiet"),
+	}
+	if _, err := c.run(); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}
+
 // testAccuracies reads test_acc from each line of a metrics file.
 func testAccuracies(jsonl []byte) ([]float64, error) {
 	var acc []float64
-	sc := bufio.NewScanner(bytes.NewReader(jsonl))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
+	err := metricsLines(jsonl, func(line []byte) error {
 		var epoch struct {
 			TestAcc *float64 `json:"test_acc"`
 		}
-		if err := json.Unmarshal(sc.Bytes(), &epoch); err != nil {
-			return nil, fmt.Errorf("metrics line %q: %v", sc.Bytes(), err)
-		}
-		if epoch.TestAcc == nil {
-			return nil, fmt.Errorf("metrics line %q has no test_acc", sc.Bytes())
+		if err := json.Unmarshal(line, &epoch); err != nil || epoch.TestAcc == nil {
+			return fmt.Errorf("metrics line %q has no test_acc (%v)", line, err)
 		}
 		acc = append(acc, *epoch.TestAcc)
+		return nil
+	})
+	return acc, err
+}
+
+// metricsLines calls each for every line of a metrics file.
+func metricsLines(jsonl []byte, each func(line []byte) error) error {
+	sc := bufio.NewScanner(bytes.NewReader(jsonl))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if err := each(sc.Bytes()); err != nil {
+			return err
+		}
 	}
-	return acc, sc.Err()
+	return sc.Err()
 }
 
 // torchAccuracy trains the PyTorch model for the given epochs (as shipped,

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -71,17 +69,8 @@ func qualityEvery(steps int) int { return max(1, steps/10) }
 // dlcCurve trains with the trainer bin for steps steps, as a user would,
 // and reads its validation curve from the metrics file.
 func dlcCurve(bin, corpus, work string, steps int) ([]curvePoint, error) {
-	metrics := filepath.Join(work, filepath.Base(bin)+"-curve.jsonl")
-	c := command{
-		env:  withEnv(os.Environ(), []string{"GOMAXPROCS=" + strconv.Itoa(accuracyThreads)}),
-		name: bin,
-		args: []string{"-data", corpus, "-steps", strconv.Itoa(steps), "-eval-every", strconv.Itoa(qualityEvery(steps)),
-			"-metrics", metrics, "-quiet", "-runs", ""},
-	}
-	if _, err := c.run(); err != nil {
-		return nil, err
-	}
-	content, err := os.ReadFile(metrics)
+	content, err := trainForMetrics(bin, filepath.Join(work, filepath.Base(bin)+"-curve.jsonl"),
+		"-data", corpus, "-steps", strconv.Itoa(steps), "-eval-every", strconv.Itoa(qualityEvery(steps)), "-runs", "")
 	if err != nil {
 		return nil, err
 	}
@@ -91,22 +80,18 @@ func dlcCurve(bin, corpus, work string, steps int) ([]curvePoint, error) {
 // valCurve reads step and val_loss from each line of a metrics file.
 func valCurve(jsonl []byte) ([]curvePoint, error) {
 	var curve []curvePoint
-	sc := bufio.NewScanner(bytes.NewReader(jsonl))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var line struct {
+	err := metricsLines(jsonl, func(line []byte) error {
+		var m struct {
 			Step    int      `json:"step"`
 			ValLoss *float64 `json:"val_loss"`
 		}
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-			return nil, fmt.Errorf("metrics line %q: %v", sc.Bytes(), err)
+		if err := json.Unmarshal(line, &m); err != nil || m.ValLoss == nil {
+			return fmt.Errorf("metrics line %q has no val_loss (%v)", line, err)
 		}
-		if line.ValLoss == nil {
-			return nil, fmt.Errorf("metrics line %q has no val_loss", sc.Bytes())
-		}
-		curve = append(curve, curvePoint{line.Step, *line.ValLoss})
-	}
-	return curve, sc.Err()
+		curve = append(curve, curvePoint{m.Step, *m.ValLoss})
+		return nil
+	})
+	return curve, err
 }
 
 // torchCurve trains the PyTorch model (as shipped, one thread, as the
@@ -179,39 +164,7 @@ func (r *report) writeText(b *strings.Builder) {
 			}
 			return fmt.Sprintf("%.1f%%", 100*samplesPerSec*perSample*m.text.flopsPerToken()/(ceiling*1e9))
 		}
-		bestDLC, bestTorch := 0.0, map[string]float64{}
-		for _, t := range r.settings.threads {
-			c := r.cells[cellKey{m.name, t}]
-			if c == nil {
-				continue
-			}
-			d := median(c.dlcTrain)
-			bestDLC = max(bestDLC, d)
-			row := []string{m.name, strconv.Itoa(t), rate(d * perSample)}
-			var ratios, rss []string
-			for _, cfg := range torchConfigs {
-				tr := median(c.torchTrain[cfg.key])
-				bestTorch[cfg.key] = max(bestTorch[cfg.key], tr)
-				row = append(row, rate(tr*perSample))
-				ratios = append(ratios, times(ratio(d, tr)))
-				rss = append(rss, whole(median(c.torchRSS[cfg.key])))
-			}
-			row = append(append(append(row, ratios...), ofCeiling(d), whole(median(c.dlcRSS))), rss...)
-			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
-		}
-		if len(r.settings.threads) > 1 {
-			row := []string{m.name, "best of each", rate(bestDLC * perSample)}
-			var ratios []string
-			for _, cfg := range torchConfigs {
-				row = append(row, rate(bestTorch[cfg.key]*perSample))
-				ratios = append(ratios, "**"+times(ratio(bestDLC, bestTorch[cfg.key]))+"**")
-			}
-			row = append(append(row, ratios...), ofCeiling(bestDLC))
-			for range 1 + len(torchConfigs) { // no memory figure for this row
-				row = append(row, "")
-			}
-			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
-		}
+		r.writeTrainingRows(b, m, perSample, ofCeiling)
 		fmt.Fprintf(b, "\n%s = %s (%s): %.2f MFLOP per token (%s matrix-product parameters).\n\n",
 			m.name, m.recipe, m.file, m.text.flopsPerToken()/1e6, rate(float64(m.text.matmulParams())))
 		if q, ok := r.quality[m.name]; ok {

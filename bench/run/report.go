@@ -70,39 +70,7 @@ func (r *report) writeTraining(b *strings.Builder) {
 	b.WriteString("| model | threads | dlc | " + torchHeads("") + " | " + torchHeads("dlc ÷ ") + " | peak RSS dlc | " + torchHeads("peak RSS ") + " |\n")
 	b.WriteString("|---|---|---:|" + strings.Repeat("---:|", 3*len(torchConfigs)+1) + "\n")
 	for _, m := range r.measuredModels(false) {
-		bestDLC, bestTorch := 0.0, map[string]float64{}
-		for _, t := range r.settings.threads {
-			c := r.cells[cellKey{m.name, t}]
-			if c == nil {
-				continue
-			}
-			d := median(c.dlcTrain)
-			bestDLC = max(bestDLC, d)
-			row := []string{m.name, strconv.Itoa(t), rate(d)}
-			var ratios, rss []string
-			for _, cfg := range torchConfigs {
-				tr := median(c.torchTrain[cfg.key])
-				bestTorch[cfg.key] = max(bestTorch[cfg.key], tr)
-				row = append(row, rate(tr))
-				ratios = append(ratios, times(ratio(d, tr)))
-				rss = append(rss, whole(median(c.torchRSS[cfg.key])))
-			}
-			row = append(append(append(row, ratios...), whole(median(c.dlcRSS))), rss...)
-			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
-		}
-		if len(r.settings.threads) > 1 {
-			row := []string{m.name, "best of each", rate(bestDLC)}
-			var ratios []string
-			for _, cfg := range torchConfigs {
-				row = append(row, rate(bestTorch[cfg.key]))
-				ratios = append(ratios, "**"+times(ratio(bestDLC, bestTorch[cfg.key]))+"**")
-			}
-			row = append(row, ratios...)
-			for range 1 + len(torchConfigs) { // no memory figure for this row
-				row = append(row, "")
-			}
-			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
-		}
+		r.writeTrainingRows(b, m, 1, nil)
 	}
 	b.WriteString("\nModels: ")
 	var recipes []string
@@ -110,6 +78,52 @@ func (r *report) writeTraining(b *strings.Builder) {
 		recipes = append(recipes, fmt.Sprintf("%s = %s (%s)", m.name, m.recipe, m.file))
 	}
 	b.WriteString(strings.Join(recipes, "; ") + ".\n\n")
+}
+
+// writeTrainingRows writes model m's training rows, one per thread count
+// and, with more than one, the best of each side: rates are samples/s
+// times perSample, and extra (when not nil) gives the columns that follow
+// the ratios for a rate of dlc's in samples/s.
+func (r *report) writeTrainingRows(b *strings.Builder, m benchModel, perSample float64, extra func(samplesPerSec float64) string) {
+	withExtra := func(row []string, d float64) []string {
+		if extra != nil {
+			row = append(row, extra(d))
+		}
+		return row
+	}
+	bestDLC, bestTorch := 0.0, map[string]float64{}
+	for _, t := range r.settings.threads {
+		c := r.cells[cellKey{m.name, t}]
+		if c == nil {
+			continue
+		}
+		d := median(c.dlcTrain)
+		bestDLC = max(bestDLC, d)
+		row := []string{m.name, strconv.Itoa(t), rate(d * perSample)}
+		var ratios, rss []string
+		for _, cfg := range torchConfigs {
+			tr := median(c.torchTrain[cfg.key])
+			bestTorch[cfg.key] = max(bestTorch[cfg.key], tr)
+			row = append(row, rate(tr*perSample))
+			ratios = append(ratios, times(ratio(d, tr)))
+			rss = append(rss, whole(median(c.torchRSS[cfg.key])))
+		}
+		row = append(append(withExtra(append(row, ratios...), d), whole(median(c.dlcRSS))), rss...)
+		b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+	}
+	if len(r.settings.threads) > 1 {
+		row := []string{m.name, "best of each", rate(bestDLC * perSample)}
+		var ratios []string
+		for _, cfg := range torchConfigs {
+			row = append(row, rate(bestTorch[cfg.key]*perSample))
+			ratios = append(ratios, "**"+times(ratio(bestDLC, bestTorch[cfg.key]))+"**")
+		}
+		row = withExtra(append(row, ratios...), bestDLC)
+		for range 1 + len(torchConfigs) { // no memory figure for this row
+			row = append(row, "")
+		}
+		b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+	}
 }
 
 func (r *report) writeInference(b *strings.Builder) {

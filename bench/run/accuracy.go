@@ -8,7 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 )
+
+// trainingTimeout bounds a training run of the accuracy and quality
+// comparisons: whole runs with evaluations, far longer than a timed one
+// on a loaded machine.
+const trainingTimeout = 2 * time.Hour
 
 // accuracyThreads is the thread count of the accuracy runs, which are
 // about what training reaches, not how fast.
@@ -33,9 +39,10 @@ func dlcAccuracy(bin, data, work string, epochs int) ([]float64, error) {
 // on accuracyThreads, and returns the metrics file it wrote at path.
 func trainForMetrics(bin, path string, flags ...string) ([]byte, error) {
 	c := command{
-		env:  withEnv(os.Environ(), []string{"GOMAXPROCS=" + strconv.Itoa(accuracyThreads)}),
-		name: bin,
-		args: append(flags, "-metrics", path, "-quiet"),
+		env:     withEnv(os.Environ(), []string{"GOMAXPROCS=" + strconv.Itoa(accuracyThreads)}),
+		name:    bin,
+		args:    append(flags, "-metrics", path, "-quiet"),
+		timeout: trainingTimeout,
 	}
 	if _, err := c.run(); err != nil {
 		return nil, err
@@ -75,9 +82,10 @@ func metricsLines(jsonl []byte, each func(line []byte) error) error {
 // one thread: its fastest setting here) and returns its test accuracies.
 func torchAccuracy(python, script, data string, m benchModel, epochs int) ([]float64, error) {
 	c := command{
-		env:  torchEnv(torchConfigs[0]),
-		name: python,
-		args: []string{script, "--model", m.name, "--data", data, "--threads", "1", "--epochs", strconv.Itoa(epochs)},
+		env:     torchEnv(torchConfigs[0]),
+		name:    python,
+		args:    []string{script, "--model", m.name, "--data", data, "--threads", "1", "--epochs", strconv.Itoa(epochs)},
+		timeout: trainingTimeout,
 	}
 	p, err := c.run()
 	if err != nil {

@@ -102,6 +102,7 @@ func torchCurve(python, script, corpus string, steps int) ([]curvePoint, error) 
 		name: python,
 		args: []string{script, "--data", corpus, "--threads", "1", "--warmup", "0", "--steps", strconv.Itoa(steps),
 			"--eval-every", strconv.Itoa(qualityEvery(steps))},
+		timeout: trainingTimeout,
 	}
 	p, err := c.run()
 	if err != nil {

@@ -26,12 +26,18 @@ type command struct {
 	env  []string // the whole environment; nil inherits ours
 	name string
 	args []string
+	// timeout replaces runTimeout for a run known to be long.
+	timeout time.Duration
 }
 
 // run runs c and returns its output; on failure the error carries the
 // command and the end of its stderr.
 func (c command) run() (proc, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	limit := runTimeout
+	if c.timeout > 0 {
+		limit = c.timeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.name, c.args...)
 	cmd.Dir, cmd.Env = c.dir, c.env
@@ -39,7 +45,7 @@ func (c command) run() (proc, error) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		return proc{}, fmt.Errorf("%s: no result after %v", c, runTimeout)
+		return proc{}, fmt.Errorf("%s: no result after %v", c, limit)
 	}
 	if err != nil {
 		// The output stays available to callers that recognise the failure.

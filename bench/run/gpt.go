@@ -172,10 +172,10 @@ func (r *report) writeText(b *strings.Builder) {
 			q.write(b, m)
 		}
 	}
-	// The sampling row (`sample` tokens/s with its KV cache against
-	// PyTorch regenerating the whole context for every token, batch 1)
-	// goes here when the trainer has a sample subcommand to time.
-	b.WriteString("Sampling speed (`sample` with its KV cache against PyTorch recomputing the context each token, batch 1): not measured yet.\n\n")
+	// The generation row (the trainer's `bench -sample` with its key/value
+	// cache against bench/torch_generate.py recomputing the whole context
+	// for every token, batch 1) goes here once bench/run runs both sides.
+	b.WriteString("Generation speed (`bench -sample` with the key/value cache against PyTorch recomputing the context for every token, batch 1): not run by `make bench` yet; see \"Generation\" below this report.\n\n")
 }
 
 // write reports the validation curves of both sides of model m and

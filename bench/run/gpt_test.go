@@ -72,7 +72,7 @@ func TestGPTReport(t *testing.T) {
 		"5.35 MFLOP per token",
 		"| 200 | 2.1250 | 2.1000 | +0.0250 |",
 		"a difference of +0.0250, within 0.05",
-		"Sampling speed",
+		"Generation speed",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)

@@ -96,21 +96,23 @@ func (s *BatchShape) checkInputs(method string, b *Batch) error {
 			return s.errorf(method, "batch %s (input %s) holds %d floats; want %d (batch size %d × input size %d)", field, in.Name, len(data), want, s.Batch, size)
 		}
 		for j, v := range data[:b.N*size] {
-			if msg := in.badValue(v); msg != "" {
-				return s.errorf(method, "input %s has %v in row %d at position %d; %s", in.Name, v, j/size, j%size, msg)
+			if msg := in.BadValue(v); msg != "" {
+				return s.errorf(method, "input %s has %v in row %d at position %d; it takes %s", in.Name, v, j/size, j%size, msg)
 			}
 		}
 	}
 	return nil
 }
 
-// badValue says what is wrong with v as a value of the input, or "".
-func (in Input) badValue(v float32) string {
+// BadValue says what the input takes when v is not among it, or "": a
+// token input takes whole numbers below its vocabulary, a mask zeros and
+// ones.
+func (in Input) BadValue(v float32) string {
 	switch {
 	case in.Vocab > 0 && (v != float32(int(v)) || v < 0 || int(v) >= in.Vocab):
-		return fmt.Sprintf("token ids are whole numbers 0 to %d", in.Vocab-1)
+		return fmt.Sprintf("whole-number token ids 0 to %d", in.Vocab-1)
 	case in.Mask && v != 0 && v != 1:
-		return "a mask holds 1 for a real position and 0 for padding"
+		return "1 for a real position and 0 for padding, as a mask"
 	}
 	return ""
 }

@@ -142,3 +142,12 @@ func TestInputFolderErrors(t *testing.T) {
 		})
 	}
 }
+
+// predict reads one file of samples, so it refuses a model of several
+// inputs, naming them, rather than failing at the first batch.
+func TestPredictRefusesSeveralInputs(t *testing.T) {
+	_, err := readPredictInput(encoderSpec(), "x.npy", "", nil)
+	if err == nil || !strings.Contains(err.Error(), "model enc has 2 inputs (text, valid), but predict reads one file") {
+		t.Errorf("got %v", err)
+	}
+}

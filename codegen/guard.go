@@ -105,19 +105,9 @@ func (c *gen) preprocessState() (scale, shift *ir.Node) {
 
 // inputsValue lists a model's inputs as rt.Input values, for its Spec and
 // its batchShape: their names, sample shapes, vocabularies and whether an
-// attention reads them as its mask (whose values must then be 0 or 1).
+// attention reads them as its mask (the front end marks such an input), so
+// that their values must be 0 or 1.
 func (c *gen) inputsValue() jen.Code {
-	masks := map[*ir.Node]bool{}
-	for _, n := range c.g.Nodes {
-		if n.Op != "attention" && n.Op != "attention_grad" {
-			continue
-		}
-		for _, in := range n.Inputs[1:] {
-			if in.Op == "input" {
-				masks[in] = true
-			}
-		}
-	}
 	var inputs []jen.Code
 	for _, in := range c.g.Inputs {
 		shape := make([]jen.Code, len(in.Shape)-1)
@@ -129,7 +119,7 @@ func (c *gen) inputsValue() jen.Code {
 		if v := in.Attrs.Int("vocab", 0); v > 0 {
 			fields = append(fields, field("Vocab", jen.Lit(v)))
 		}
-		if masks[in] {
+		if in.Attrs.Bool("mask") {
 			fields = append(fields, field("Mask", jen.True()))
 		}
 		inputs = append(inputs, jen.Line().Values(fields...))

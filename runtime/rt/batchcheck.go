@@ -87,13 +87,13 @@ func (s *BatchShape) checkInputs(method string, b *Batch) error {
 		return s.errorf(method, "batch Inputs holds %d slices; want %d (the inputs after X: %s)", len(b.Inputs), want, inputNames(s.Inputs[1:]))
 	}
 	for i, in := range s.Inputs {
-		data, field := b.X, "X"
+		data := b.X // X's length is checked already
 		if i > 0 {
-			data, field = b.Inputs[i-1], fmt.Sprintf("Inputs[%d]", i-1)
+			data = b.Inputs[i-1]
 		}
 		size := in.Size()
 		if want := s.Batch * size; len(data) != want {
-			return s.errorf(method, "batch %s (input %s) holds %d floats; want %d (batch size %d × input size %d)", field, in.Name, len(data), want, s.Batch, size)
+			return s.errorf(method, "batch Inputs[%d] (input %s) holds %d floats; want %d (batch size %d × input size %d)", i-1, in.Name, len(data), want, s.Batch, size)
 		}
 		for j, v := range data[:b.N*size] {
 			if msg := in.BadValue(v); msg != "" {

@@ -92,11 +92,18 @@ func TestChecksAllocateNothing(t *testing.T) {
 	b := &Batch{X: make([]float32, 640), Class: make([]int32, 64), N: 64}
 	out := make([]float32, 320)
 	scale := []float32{0, 0, 1}
+	enc := BatchShape{Model: "e", Batch: 64, InputSize: 10, Classes: 5, OutputSize: 5, Inputs: []Input{
+		{Name: "text", Shape: []int{10}, Vocab: 3}, {Name: "valid", Shape: []int{10}, Mask: true}, {Name: "extra", Shape: []int{2}},
+	}}
+	eb := &Batch{X: make([]float32, 640), Inputs: [][]float32{make([]float32, 640), make([]float32, 128)}, Class: make([]int32, 64), N: 64}
 	if n := testing.AllocsPerRun(10, func() {
 		_ = s.CheckTrain("TrainStep", b)
 		_ = s.CheckEval("EvalStep", b)
 		_ = s.CheckPredict("Predict", b, out)
 		_ = Fitted(scale)
+		if err := enc.CheckTrain("TrainStep", eb); err != nil {
+			panic(err)
+		}
 	}); n != 0 {
 		t.Errorf("the checks allocate %v times, want 0", n)
 	}

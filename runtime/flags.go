@@ -115,6 +115,9 @@ func (o options) validate(spec Spec) error {
 		return fmt.Errorf("-threads must be 1 or 2, got %d", o.threads)
 	}
 	if o.dataDir == "" {
+		if len(spec.Inputs) > 1 {
+			return fmt.Errorf("no data folder: pass -data DIR, a folder holding %s", inputFiles(spec))
+		}
 		if spec.Vocab > 0 {
 			return errors.New("no text: pass -data PATH, a text file or a folder of them")
 		}

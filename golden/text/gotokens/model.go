@@ -57,13 +57,14 @@ var batchShape = rt.BatchShape{
 // step only the input, parameters, state, gradients and loss are sure to hold
 // their values (Trace shows the others).
 type Model struct {
-	arena     []Float      // every Float buffer below is a slice of it
-	labels    []int32      // the class-label buffer lives here
-	step      int          // optimizer steps taken
-	rng       *rt.RNG      // the model's own random stream (dropout)
-	stepRNG   rt.RNG       // rng as the last TrainStep found it, for Trace
-	runLength rt.RunLength // the run's length, for the learning-rate schedule
-	panels    []Float      // the matrix products' packed panels of b: one per goroutine
+	arena     []Float                        // every Float buffer below is a slice of it
+	labels    []int32                        // the class-label buffer lives here
+	step      int                            // optimizer steps taken
+	rng       *rt.RNG                        // the model's own random stream (dropout)
+	stepRNG   rt.RNG                         // rng as the last TrainStep found it, for Trace
+	runLength rt.RunLength                   // the run's length, for the learning-rate schedule
+	gradSync  func(float64) (float64, error) // called between backward and update (data-parallel runs); nil alone
+	panels    []Float                        // the matrix products' packed panels of b: one per goroutine
 
 	text                            []Float // input text[32,64] (examples/text/gotokens.dl:13:7)
 	valid                           []Float // input valid[32,64] (examples/text/gotokens.dl:14:7)
@@ -901,12 +902,25 @@ func (m *Model) TrainStep(b *rt.Batch) (float64, error) {
 	m.forward()
 	m.backward()
 	loss := float64(m.loss[0])
+	if m.gradSync != nil {
+		var err error
+		if loss, err = m.gradSync(loss); err != nil {
+			return loss, err
+		}
+	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, nil
 	}
 	// Every gradient is complete here, and no update has begun.
 	m.update()
 	return loss, nil
+}
+
+// SetGradientSync sets the hook TrainStep calls once every gradient is
+// complete and before the update: a data-parallel trainer averages the
+// gradients (in place) and the loss over its ranks there.
+func (m *Model) SetGradientSync(hook func(float64) (float64, error)) {
+	m.gradSync = hook
 }
 
 // EvalStep runs the inference forward pass and returns the summed loss and the

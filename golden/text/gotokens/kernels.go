@@ -130,18 +130,33 @@ func matmulNN_2048x64x192_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j1
 	}
 }
 
-// attention_32x64x192 is 4-head attention (causal: false) of qkv[32,64,192],
-// one query row at a time.
-func attention_32x64x192(y, qkv, mask []Float) {
-	var p [64]float64 // one row's probabilities
-	var acc [16]float64
-	kernels.Attention(kernels.AttnShape{
+// attention_32x64x192 is 4-head attention (causal: false) of qkv[32,64,192].
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take the 4
+// heads of a sample in turn; the result is the same either way. ws holds each
+// goroutine's scratch, 2816 floats.
+func attention_32x64x192(y, qkv, mask, ws []Float) {
+	kernels.Run2(attention_32x64x192_pairs, kernels.Args[Float]{
+		A: qkv,
+		B: mask,
+		C: y,
+	}, ws, kernels.Split{
+		Chunk:   4,
+		Cols:    1,
+		Rows:    128,
+		Scratch: 2816,
+	})
+}
+
+// attention_32x64x192_pairs computes the (sample, head) pairs [i0, i1) of
+// attention_32x64x192, pair b·4 + h.
+func attention_32x64x192_pairs(x kernels.Args[Float], ws []Float, i0, i1, _, _ int) {
+	kernels.Attention32(kernels.AttnShape{
 		B:      32,
 		Causal: false,
 		D:      16,
 		H:      4,
 		T:      64,
-	}, y, qkv, mask, p[:], acc[:])
+	}, x.C, x.A, x.B, ws, i0, i1)
 }
 
 // matmulNN_2048x64x64_biasAdd_add computes c[2048,64] = add(x0, a[2048,64] ·
@@ -1150,17 +1165,35 @@ func matmulTN_64x2048x64_scalar(x kernels.Args[Float], ws []Float, i0, i1, j0, j
 	}
 }
 
-// attentionGrad_32x64x192 is the gradient of attention with respect to
-// qkv[32,64,192], recomputing each row's probabilities.
-func attentionGrad_32x64x192(dqkv, qkv, dy, mask []Float) {
-	var p, dp [64]float64 // one row's probabilities and their gradients
-	kernels.AttentionGrad(kernels.AttnShape{
+// attentionGrad_32x64x192 is the gradient of 4-head attention (causal: false)
+// of qkv[32,64,192], recomputing each block of rows' probabilities. Unless
+// kernels.Threads() is 1 it runs on two goroutines, which take the 4 heads of a
+// sample in turn; the result is the same either way. ws holds each goroutine's
+// scratch, 2816 floats.
+func attentionGrad_32x64x192(dqkv, qkv, dy, mask, ws []Float) {
+	kernels.Run2(attentionGrad_32x64x192_pairs, kernels.Args[Float]{
+		A: qkv,
+		B: dy,
+		C: dqkv,
+		X: [kernels.MaxExtra][]Float{mask},
+	}, ws, kernels.Split{
+		Chunk:   4,
+		Cols:    1,
+		Rows:    128,
+		Scratch: 2816,
+	})
+}
+
+// attentionGrad_32x64x192_pairs computes the (sample, head) pairs [i0, i1) of
+// attentionGrad_32x64x192, pair b·4 + h.
+func attentionGrad_32x64x192_pairs(x kernels.Args[Float], ws []Float, i0, i1, _, _ int) {
+	kernels.AttentionGrad32(kernels.AttnShape{
 		B:      32,
 		Causal: false,
 		D:      16,
 		H:      4,
 		T:      64,
-	}, dqkv, qkv, dy, mask, p[:], dp[:])
+	}, x.C, x.A, x.B, x.X[0], ws, i0, i1)
 }
 
 // biasGrad_32x64x192 sums dy[32,64,192] over every axis but 1 into db[192].
@@ -1714,18 +1747,33 @@ func matmulNN_512x64x192_biasAdd_epilogue(x kernels.Args[Float], i0, i1, j0, j1 
 	}
 }
 
-// attention_8x64x192 is 4-head attention (causal: false) of qkv[8,64,192], one
-// query row at a time.
-func attention_8x64x192(y, qkv, mask []Float) {
-	var p [64]float64 // one row's probabilities
-	var acc [16]float64
-	kernels.Attention(kernels.AttnShape{
+// attention_8x64x192 is 4-head attention (causal: false) of qkv[8,64,192].
+// Unless kernels.Threads() is 1 it runs on two goroutines, which take the 4
+// heads of a sample in turn; the result is the same either way. ws holds each
+// goroutine's scratch, 2816 floats.
+func attention_8x64x192(y, qkv, mask, ws []Float) {
+	kernels.Run2(attention_8x64x192_pairs, kernels.Args[Float]{
+		A: qkv,
+		B: mask,
+		C: y,
+	}, ws, kernels.Split{
+		Chunk:   4,
+		Cols:    1,
+		Rows:    32,
+		Scratch: 2816,
+	})
+}
+
+// attention_8x64x192_pairs computes the (sample, head) pairs [i0, i1) of
+// attention_8x64x192, pair b·4 + h.
+func attention_8x64x192_pairs(x kernels.Args[Float], ws []Float, i0, i1, _, _ int) {
+	kernels.Attention32(kernels.AttnShape{
 		B:      8,
 		Causal: false,
 		D:      16,
 		H:      4,
 		T:      64,
-	}, y, qkv, mask, p[:], acc[:])
+	}, x.C, x.A, x.B, ws, i0, i1)
 }
 
 // matmulNN_512x64x64_biasAdd_add computes c[512,64] = add(x0, a[512,64] ·

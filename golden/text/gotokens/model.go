@@ -28,12 +28,12 @@ const InferBatch = 8
 // pass runs, reusing the memory of values no longer needed.
 const ArenaFloats = 5104413
 
-// This code speaks version 1 of the API of runtime/rt: these lines fail to
+// This code speaks version 2 of the API of runtime/rt: these lines fail to
 // compile against an rt that does not serve it. Running go generate with the
 // dlc that the module requires fixes that.
 const (
-	_ = rt.EnforceVersion(1 - rt.MinVersion) // this code is new enough for rt
-	_ = rt.EnforceVersion(rt.MaxVersion - 1) // rt is new enough for this code
+	_ = rt.EnforceVersion(2 - rt.MinVersion) // this code is new enough for rt
+	_ = rt.EnforceVersion(rt.MaxVersion - 2) // rt is new enough for this code
 )
 
 // batchShape is what every batch must hold; the steps check it first.
@@ -749,7 +749,7 @@ func (m *Model) Trace(b *rt.Batch, visit func(rt.Tensor) bool) error {
 		return nil
 	}
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): attention h0AAttentionBiasAdd[32,64,192], valid[32,64] → [32,64,64]
-	attention_32x64x192(m.h0AAttentionAttention, m.h0AAttentionBiasAdd, m.valid)
+	attention_32x64x192(m.h0AAttentionAttention, m.h0AAttentionBiasAdd, m.valid, m.panels)
 	if !visit(rt.Tensor{Name: "h.0.a.attention.attention13", Shape: []int{32, 64, 64}, F32: m.h0AAttentionAttention}) {
 		return nil
 	}
@@ -801,7 +801,7 @@ func (m *Model) Trace(b *rt.Batch, visit func(rt.Tensor) bool) error {
 		return nil
 	}
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): attention h1AAttentionBiasAdd[32,64,192], valid[32,64] → [32,64,64]
-	attention_32x64x192(m.h1AAttentionAttention, m.h1AAttentionBiasAdd, m.valid)
+	attention_32x64x192(m.h1AAttentionAttention, m.h1AAttentionBiasAdd, m.valid, m.panels)
 	if !visit(rt.Tensor{Name: "h.1.a.attention.attention39", Shape: []int{32, 64, 64}, F32: m.h1AAttentionAttention}) {
 		return nil
 	}

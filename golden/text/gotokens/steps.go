@@ -14,7 +14,7 @@ func (m *Model) forward() {
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): bias_add h.0.a.attention.matmul11[32,64,192], h.0.a.attention.qkv.b[192] → [32,64,192]
 	matmulNN_2048x64x192_biasAdd(m.h0AAttentionBiasAdd, m.h0ALayernormLayernorm, m.h0AAttentionQkvW, m.h0AAttentionQkvB, m.panels)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): attention h0AAttentionBiasAdd[32,64,192], valid[32,64] → [32,64,64]
-	attention_32x64x192(m.h0AAttentionAttention, m.h0AAttentionBiasAdd, m.valid)
+	attention_32x64x192(m.h0AAttentionAttention, m.h0AAttentionBiasAdd, m.valid, m.panels)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): matmul h0AAttentionAttention[32,64,64] · h.0.a.attention.proj.w[64,64] → [32,64,64]
 	// (computed in the fused kernel of h.0.a below)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): bias_add h.0.a.attention.matmul16[32,64,64], h.0.a.attention.proj.b[64] → [32,64,64]
@@ -42,7 +42,7 @@ func (m *Model) forward() {
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): bias_add h.1.a.attention.matmul37[32,64,192], h.1.a.attention.qkv.b[192] → [32,64,192]
 	matmulNN_2048x64x192_biasAdd(m.h1AAttentionBiasAdd, m.h1ALayernormLayernorm, m.h1AAttentionQkvW, m.h1AAttentionQkvB, m.panels)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): attention h1AAttentionBiasAdd[32,64,192], valid[32,64] → [32,64,64]
-	attention_32x64x192(m.h1AAttentionAttention, m.h1AAttentionBiasAdd, m.valid)
+	attention_32x64x192(m.h1AAttentionAttention, m.h1AAttentionBiasAdd, m.valid, m.panels)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): matmul h1AAttentionAttention[32,64,64] · h.1.a.attention.proj.w[64,64] → [32,64,64]
 	// (computed in the fused kernel of h.1.a below)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): bias_add h.1.a.attention.matmul42[32,64,64], h.1.a.attention.proj.b[64] → [32,64,64]
@@ -88,7 +88,7 @@ func (m *Model) infer(x, xValid []Float) {
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): bias_add h.0.a.attention.matmul11[8,64,192], h.0.a.attention.qkv.b[192] → [8,64,192]
 	matmulNN_512x64x192_biasAdd(m.inferH0AAttentionBiasAdd, m.inferH0ALayernormLayernorm, m.h0AAttentionQkvW, m.h0AAttentionQkvB, m.panels)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): attention inferH0AAttentionBiasAdd[8,64,192], valid[8,64] → [8,64,64]
-	attention_8x64x192(m.inferH0AAttentionAttention, m.inferH0AAttentionBiasAdd, xValid)
+	attention_8x64x192(m.inferH0AAttentionAttention, m.inferH0AAttentionBiasAdd, xValid, m.panels)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): matmul inferH0AAttentionAttention[8,64,64] · h.0.a.attention.proj.w[64,64] → [8,64,64]
 	// (computed in the fused kernel of h.0.a below)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): bias_add h.0.a.attention.matmul16[8,64,64], h.0.a.attention.proj.b[64] → [8,64,64]
@@ -116,7 +116,7 @@ func (m *Model) infer(x, xValid []Float) {
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): bias_add h.1.a.attention.matmul37[8,64,192], h.1.a.attention.qkv.b[192] → [8,64,192]
 	matmulNN_512x64x192_biasAdd(m.inferH1AAttentionBiasAdd, m.inferH1ALayernormLayernorm, m.h1AAttentionQkvW, m.h1AAttentionQkvB, m.panels)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): attention inferH1AAttentionBiasAdd[8,64,192], valid[8,64] → [8,64,64]
-	attention_8x64x192(m.inferH1AAttentionAttention, m.inferH1AAttentionBiasAdd, xValid)
+	attention_8x64x192(m.inferH1AAttentionAttention, m.inferH1AAttentionBiasAdd, xValid, m.panels)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): matmul inferH1AAttentionAttention[8,64,64] · h.1.a.attention.proj.w[64,64] → [8,64,64]
 	// (computed in the fused kernel of h.1.a below)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): bias_add h.1.a.attention.matmul42[8,64,64], h.1.a.attention.proj.b[64] → [8,64,64]
@@ -192,7 +192,7 @@ func (m *Model) backward() {
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): matmul h1AAttentionAttention[32,64,64]ᵀ · h1ABwdAdd[32,64,64] → [64,64]
 	matmulTN_64x2048x64(m.dH1AAttentionProjW, m.h1AAttentionAttention, m.h1ABwdAdd, m.panels)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): attention_grad h1AAttentionBiasAdd[32,64,192], h1AAttentionBwdMatmul[32,64,64], valid[32,64] → [32,64,192]
-	attentionGrad_32x64x192(m.h1AAttentionBwdAttentionGrad, m.h1AAttentionBiasAdd, m.h1AAttentionBwdMatmul, m.valid)
+	attentionGrad_32x64x192(m.h1AAttentionBwdAttentionGrad, m.h1AAttentionBiasAdd, m.h1AAttentionBwdMatmul, m.valid, m.panels)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): bias_grad h1AAttentionBwdAttentionGrad[32,64,192] → [192]
 	biasGrad_32x64x192(m.dH1AAttentionQkvB, m.h1AAttentionBwdAttentionGrad)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): matmul h1AAttentionBwdAttentionGrad[32,64,192] · h.1.a.attention.qkv.w[64,192]ᵀ → [32,64,64]
@@ -236,7 +236,7 @@ func (m *Model) backward() {
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): matmul h0AAttentionAttention[32,64,64]ᵀ · h0ABwdAdd[32,64,64] → [64,64]
 	matmulTN_64x2048x64(m.dH0AAttentionProjW, m.h0AAttentionAttention, m.h0ABwdAdd, m.panels)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): attention_grad h0AAttentionBiasAdd[32,64,192], h0AAttentionBwdMatmul[32,64,64], valid[32,64] → [32,64,192]
-	attentionGrad_32x64x192(m.h0AAttentionBwdAttentionGrad, m.h0AAttentionBiasAdd, m.h0AAttentionBwdMatmul, m.valid)
+	attentionGrad_32x64x192(m.h0AAttentionBwdAttentionGrad, m.h0AAttentionBiasAdd, m.h0AAttentionBwdMatmul, m.valid, m.panels)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): bias_grad h0AAttentionBwdAttentionGrad[32,64,192] → [192]
 	biasGrad_32x64x192(m.dH0AAttentionQkvB, m.h0AAttentionBwdAttentionGrad)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): matmul h0AAttentionBwdAttentionGrad[32,64,192] · h.0.a.attention.qkv.w[64,192]ᵀ → [32,64,64]

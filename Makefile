@@ -3,7 +3,7 @@
 
 GO ?= go
 
-.PHONY: mnist vgg resnet gpt test golden vet fmt-check bench
+.PHONY: mnist vgg resnet gpt gotokens test golden vet fmt-check bench
 
 # Compile examples/mnist/mlp.dl into a trainer and train it on MNIST (found
 # in the Go module cache; fetched through the module proxy if absent).
@@ -29,6 +29,16 @@ GPT_STEPS ?= 500
 gpt:
 	$(GO) run ./cmd/dlc build examples/text/gpt.dl -o gpt
 	./gpt -steps $(GPT_STEPS) -eval-every 100 -metrics gpt-metrics.jsonl -checkpoint gpt.safetensors -overwrite
+
+# Make the data of examples/text/gotokens.dl, an encoder with a padding
+# mask (lines of Go from the standard library padded to 64 bytes, each byte
+# tagged with its token class: go run ./examples/text/gotokens -h), into
+# gotokens-data/, and train it. GOTOKENS_STEPS sets the length of the run.
+GOTOKENS_STEPS ?= 400
+gotokens:
+	$(GO) run ./examples/text/gotokens -o gotokens-data
+	$(GO) run ./cmd/dlc build examples/text/gotokens.dl -o gotokens
+	./gotokens -data gotokens-data -steps $(GOTOKENS_STEPS) -metrics gotokens-metrics.jsonl
 
 # The test suite: unit, golden, gradient-check and end-to-end tests. The
 # timeout is per package: the code generator's and the command's tests

@@ -31,16 +31,17 @@ func checkGraph(g *ir.Graph) error {
 	return checkGroups(g)
 }
 
-// checkRoles checks what the runtime.Model methods rely on: one input and
-// one label, both batch-major, and a loss whose per-row form EvalStep can
-// compute from the output.
+// checkRoles checks what the runtime.Model methods rely on: at least one
+// input and one label, all batch-major, and a loss whose per-row form
+// EvalStep can compute from the output.
 func checkRoles(g *ir.Graph) error {
-	if len(g.Inputs) != 1 {
-		return fmt.Errorf("codegen: the model has %d inputs; generated trainers take exactly one", len(g.Inputs))
+	if len(g.Inputs) == 0 {
+		return fmt.Errorf("codegen: the model has no input")
 	}
-	in := g.Inputs[0]
-	if len(in.Shape) == 0 || in.Shape[0] != g.Batch {
-		return ir.Errorf(in.Loc, "codegen: input %s has shape %s; its first dimension must be the batch size %d", in.Label(), in.Shape, g.Batch)
+	for _, in := range g.Inputs {
+		if len(in.Shape) == 0 || in.Shape[0] != g.Batch {
+			return ir.Errorf(in.Loc, "codegen: input %s has shape %s; its first dimension must be the batch size %d", in.Label(), in.Shape, g.Batch)
+		}
 	}
 	if g.Loss == nil {
 		return fmt.Errorf("codegen: the graph has no loss; generated models are trainers, and prediction-only builds are not supported yet")

@@ -21,6 +21,7 @@ type driverBatch struct {
 	Class  []int32
 	Target []float32
 	N      int
+	Inputs [][]float32
 }
 
 type driverRequest struct {
@@ -108,6 +109,7 @@ type batch struct {
 	Class  []int32
 	Target []float32
 	N      int
+	Inputs [][]float32
 }
 
 type request struct {
@@ -298,7 +300,7 @@ func equalParams(a, b map[string][]float64) bool {
 }
 
 func toBatch(b batch) runtime.Batch {
-	return runtime.Batch{X: b.X, Class: b.Class, Target: b.Target, N: b.N}
+	return runtime.Batch{X: b.X, Class: b.Class, Target: b.Target, N: b.N, Inputs: b.Inputs}
 }
 `)
 }

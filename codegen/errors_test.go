@@ -31,9 +31,9 @@ func TestGenerateRejects(t *testing.T) {
 		{name: "package name", opt: Options{Package: "my-model"}, want: "cannot be the name of a generated Go package"},
 		{name: "main package", opt: Options{Package: "main"}, want: "cannot be the name"},
 		{name: "no loss", breaks: func(g *ir.Graph) { g.Loss = nil }, want: "the graph has no loss"},
-		{name: "two inputs", breaks: func(g *ir.Graph) {
-			g.Add(&ir.Node{Op: "input", Name: "extra", Shape: ir.Shape{6, 2}})
-		}, want: "2 inputs"},
+		{name: "second input not batch-major", breaks: func(g *ir.Graph) {
+			g.Add(&ir.Node{Op: "input", Name: "extra", Shape: ir.Shape{5, 2}, Loc: ir.Loc{File: "x.dl", Line: 3, Col: 7}})
+		}, want: "first dimension must be the batch size 6", atLine: true},
 		{name: "unknown op", breaks: func(g *ir.Graph) {
 			g.Add(&ir.Node{Op: "conv9d", Shape: ir.Shape{1}, Loc: ir.Loc{File: "x.dl", Line: 9, Col: 1}})
 		}, want: `unknown op "conv9d"`, atLine: true},

@@ -17,8 +17,9 @@ type gen struct {
 	opt Options
 	pkg string
 
-	input *ir.Node // the one input, filled from Batch.X
-	label *ir.Node // the loss's label, filled from Batch.Class or Batch.Target
+	input      *ir.Node   // the first input, filled from Batch.X
+	moreInputs []*ir.Node // the inputs after it, filled from Batch.Inputs
+	label      *ir.Node   // the loss's label, filled from Batch.Class or Batch.Target
 
 	bufs       []*ir.Node // training nodes with a buffer (a field), in field order
 	inferBufs  []*ir.Node // inference nodes with a field of their own, after bufs
@@ -58,7 +59,7 @@ func newGen(g *ir.Graph, opt Options) (*gen, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &gen{g: g, inf: opt.Infer, dec: opt.Decode, opt: opt, pkg: opt.Package, input: g.Inputs[0], label: g.Labels[0], mem: mem, kernels: newKernelSet()}
+	c := &gen{g: g, inf: opt.Infer, dec: opt.Decode, opt: opt, pkg: opt.Package, input: g.Inputs[0], moreInputs: g.Inputs[1:], label: g.Labels[0], mem: mem, kernels: newKernelSet()}
 	c.layout = layoutArena(mem, twins)
 	hasBuffer := func(n *ir.Node) bool { return c.layout.hasFloats(n) || isClassLabel(n) }
 	c.bufs = slices.DeleteFunc(bufferOrder(g), func(n *ir.Node) bool { return !hasBuffer(n) })

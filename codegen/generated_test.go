@@ -125,7 +125,9 @@ func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
 	g := gs.train
 	env := interp.Random(g, 11)
 	input, label := g.Inputs[0], g.Labels[0]
-	roundToFloat32(env[input].Data)
+	for _, in := range g.Inputs {
+		roundToFloat32(env[in].Data)
+	}
 	roundToFloat32(env[label].Data)
 
 	req := driverRequest{Model: mc.pkg, InitSeed: 5, Steps: trainSteps, Params: map[string][]float64{}, Poison: poisoned[mc.pkg][0]}
@@ -134,6 +136,7 @@ func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
 	}
 	fitPreprocessing(t, g, env, req.Params)
 	req.Train = toDriverBatch(env[input], env[label], isClassLabel(label), g.Batch)
+	req.Train.Inputs = moreInputs(g, env)
 
 	var wantLosses []float64
 	// The model's own random stream (dropout), as Init(InitSeed) starts it.
@@ -153,16 +156,20 @@ func checkAgainstInterp(t *testing.T, bin string, mc modelCase) {
 	real := interp.Random(g, 12)
 	padA, padB := interp.Random(g, 13), interp.Random(g, 14)
 	for _, pad := range []interp.Env{padA, padB} {
-		copy(pad[input].Data, real[input].Data[:n*rowSize(input)])
-		copy(pad[label].Data, real[label].Data[:n*rowSize(label)])
-		roundToFloat32(pad[input].Data)
-		roundToFloat32(pad[label].Data)
-		if input.Attrs.Int("vocab", 0) == 0 { // token ids must stay ids
-			scale(pad[input].Data[n*rowSize(input):], 50)
+		for _, in := range g.Inputs {
+			copy(pad[in].Data, real[in].Data[:n*rowSize(in)])
+			roundToFloat32(pad[in].Data)
+			if in.Attrs.Int("vocab", 0) == 0 { // token ids must stay ids
+				scale(pad[in].Data[n*rowSize(in):], 50)
+			}
 		}
-		req.Evals = append(req.Evals, toDriverBatch(pad[input], pad[label], isClassLabel(label), n))
+		copy(pad[label].Data, real[label].Data[:n*rowSize(label)])
+		roundToFloat32(pad[label].Data)
+		b := toDriverBatch(pad[input], pad[label], isClassLabel(label), n)
+		b.Inputs = moreInputs(g, pad)
+		req.Evals = append(req.Evals, b)
 	}
-	wantLoss, wantCorrect := referenceEval(t, gs, env, padA[input], padA[label], n)
+	wantLoss, wantCorrect := referenceEval(t, gs, env, padA, padA[label], n)
 
 	got := runDriver(t, bin, req)
 	checkSpec(t, mc.build(t, mc.dtype).train, got.Spec)
@@ -285,7 +292,14 @@ func checkSpec(t *testing.T, g *ir.Graph, got runtime.Spec) {
 		want.LRSchedule = ir.ScheduleCosine
 	}
 	want.Sigmoid = g.Loss.Op == "bce_with_logits"
-	want.Vocab = g.Inputs[0].Attrs.Int("vocab", 0)
+	if len(g.Inputs) == 1 {
+		want.Vocab = g.Inputs[0].Attrs.Int("vocab", 0)
+	} else {
+		want.Label = g.Labels[0].Name
+		for _, in := range g.Inputs {
+			want.Inputs = append(want.Inputs, runtime.Input{Name: in.Name, Shape: in.Shape[1:], Vocab: in.Attrs.Int("vocab", 0), Mask: in.Attrs.Bool("mask")})
+		}
+	}
 	if c := g.Labels[0].Attrs.Int("classes", 0); c > 0 {
 		want.Classes = c
 		if len(g.Labels[0].Shape) == 2 {
@@ -329,7 +343,7 @@ func checkInitParams(t *testing.T, g *ir.Graph, dtype ir.DType, seed uint64, got
 // per-row loss over its first n rows: cross-entropy and arg-max hits for a
 // class label, the row's mean squared error or mean binary cross-entropy for
 // targets.
-func referenceEval(t *testing.T, gs graphs, env interp.Env, x, y *ops.Tensor, n int) (float64, int) {
+func referenceEval(t *testing.T, gs graphs, env, inputs interp.Env, y *ops.Tensor, n int) (float64, int) {
 	t.Helper()
 	g := gs.infer
 	inferEnv := interp.Env{}
@@ -338,7 +352,9 @@ func referenceEval(t *testing.T, gs graphs, env interp.Env, x, y *ops.Tensor, n 
 			inferEnv[s] = env[storageNamed(t, gs.train, s)]
 		}
 	}
-	inferEnv[g.Inputs[0]] = x
+	for _, in := range g.Inputs {
+		inferEnv[in] = inputs[storageNamed(t, gs.train, in)]
+	}
 	if err := interp.RunUpTo(g, inferEnv, &ops.EvalCtx{Step: trainSteps}, ir.Forward); err != nil {
 		t.Fatal(err)
 	}
@@ -422,6 +438,20 @@ func toDriverBatch(x, y *ops.Tensor, classes bool, n int) driverBatch {
 		}
 	}
 	return b
+}
+
+// moreInputs is the inputs of g after the first in env, as a batch's
+// Inputs.
+func moreInputs(g *ir.Graph, env interp.Env) [][]float32 {
+	var inputs [][]float32
+	for _, in := range g.Inputs[1:] {
+		x := make([]float32, len(env[in].Data))
+		for i, v := range env[in].Data {
+			x[i] = float32(v)
+		}
+		inputs = append(inputs, x)
+	}
+	return inputs
 }
 
 func rowSize(n *ir.Node) int { return n.Shape[1:].Size() }

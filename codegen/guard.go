@@ -51,7 +51,11 @@ func (c *gen) batchShapeVar(f *jen.File) {
 		_, targets := regressionDims(c.label.Shape)
 		values = append(values, kv("Targets", jen.Lit(targets)))
 	}
-	values = append(values, kv("OutputSize", jen.Lit(c.g.Output.Shape[1:].Size())), jen.Line())
+	values = append(values, kv("OutputSize", jen.Lit(c.g.Output.Shape[1:].Size())))
+	if len(c.moreInputs) > 0 {
+		values = append(values, kv("Inputs", c.inputsValue()))
+	}
+	values = append(values, jen.Line())
 	f.Comment("batchShape is what every batch must hold; the steps check it first.")
 	f.Var().Id("batchShape").Op("=").Qual(rtPath, "BatchShape").Values(values...)
 }
@@ -97,4 +101,28 @@ func (c *gen) preprocessState() (scale, shift *ir.Node) {
 		return nil, nil
 	}
 	return scale, shift
+}
+
+// inputsValue lists a model's inputs as rt.Input values, for its Spec and
+// its batchShape: their names, sample shapes, vocabularies and whether an
+// attention reads them as its mask (the front end marks such an input), so
+// that their values must be 0 or 1.
+func (c *gen) inputsValue() jen.Code {
+	var inputs []jen.Code
+	for _, in := range c.g.Inputs {
+		shape := make([]jen.Code, len(in.Shape)-1)
+		for i, d := range in.Shape[1:] {
+			shape[i] = jen.Lit(d)
+		}
+		field := func(k string, v jen.Code) jen.Code { return jen.Id(k).Op(":").Add(v) }
+		fields := []jen.Code{field("Name", jen.Lit(in.Name)), field("Shape", jen.Index().Int().Values(shape...))}
+		if v := in.Attrs.Int("vocab", 0); v > 0 {
+			fields = append(fields, field("Vocab", jen.Lit(v)))
+		}
+		if in.Attrs.Bool("mask") {
+			fields = append(fields, field("Mask", jen.True()))
+		}
+		inputs = append(inputs, jen.Line().Values(fields...))
+	}
+	return jen.Index().Qual(rtPath, "Input").Values(append(inputs, jen.Line())...)
 }

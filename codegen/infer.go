@@ -112,8 +112,29 @@ func sameRows(n *ir.Node, b int, t *ir.Node, tb int) bool {
 		n.Shape[1:].Equal(t.Shape[1:])
 }
 
-// inferArg is infer()'s argument: the rows of the input it predicts from.
+// inferArg is infer()'s argument holding the rows of the first input it
+// predicts from; each further input has one of its own (inferArgOf).
 const inferArg = "x"
+
+// inferArgOf names infer()'s argument holding the chunk of the input named
+// name: inferArg for the first input, inferArg and the name for the others
+// (xValid).
+func (c *gen) inferArgOf(name string) string {
+	if name == c.input.Name {
+		return inferArg
+	}
+	return inferArg + upperFirst(goIdent(name))
+}
+
+// inferParams declares infer()'s arguments, one per input in the model's
+// order.
+func (c *gen) inferParams() jen.Code {
+	names := []jen.Code{jen.Id(inferArg)}
+	for _, in := range c.moreInputs {
+		names = append(names, jen.Id(c.inferArgOf(in.Name)))
+	}
+	return jen.List(names...).Add(floats())
+}
 
 // chunkViews returns the inference nodes whose buffer is infer()'s
 // argument rather than a field: the input, which infer() reads a chunk of,
@@ -181,7 +202,11 @@ func chunkRows(buf *jen.Statement, perRow int) *jen.Statement {
 // chunkLoop loads the chunks holding the first n rows of batch b (n is set
 // by the statements before) and runs infer() on each, followed by body.
 func (c *gen) chunkLoop(body ...jen.Code) []jen.Code {
-	run := jen.Id("m").Dot("infer").Call(chunkRows(c.field(c.input), c.input.Shape[1:].Size()))
+	var chunks []jen.Code
+	for _, in := range c.g.Inputs {
+		chunks = append(chunks, chunkRows(c.field(in), in.Shape[1:].Size()))
+	}
+	run := jen.Id("m").Dot("infer").Call(chunks...)
 	return []jen.Code{
 		jen.Id("m").Dot("loadRows").Call(jen.Id("b"), expr("(n+InferBatch-1)/InferBatch*InferBatch")),
 		jen.For(jen.Id("lo").Op(":=").Lit(0), jen.Id("lo").Op("<").Id("n"), jen.Id("lo").Op("+=").Id("InferBatch")).Block(
@@ -200,6 +225,9 @@ func (c *gen) loadMethods(f *jen.File) {
 		return c.field(n).Index(jen.Empty(), jen.Id("rows"))
 	}
 	body := []jen.Code{c.copyIn(rows(c.input), jen.Id("b").Dot("X"))}
+	for i, in := range c.moreInputs {
+		body = append(body, c.copyIn(rows(in), jen.Id("b").Dot("Inputs").Index(jen.Lit(i))))
+	}
 	if isClassLabel(c.label) {
 		body = append(body, jen.Copy(rows(c.label), jen.Id("b").Dot("Class")))
 	} else {

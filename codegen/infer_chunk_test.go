@@ -354,7 +354,7 @@ func chunkReference(t *testing.T, cc chunkCase, n int) (chunkRequest, chunkWant)
 	req.Batch = toDriverBatch(x, y, isClassLabel(g.Labels[0]), n)
 
 	var want chunkWant
-	want.lossSum, want.correct = referenceEval(t, gs, env, x, y, n)
+	want.lossSum, want.correct = referenceEval(t, gs, env, interp.Env{g.Inputs[0]: x}, y, n)
 	inferEnv := interp.Env{gs.infer.Inputs[0]: x}
 	for _, s := range append(gs.infer.Params, gs.infer.State...) {
 		inferEnv[s] = env[storageNamed(t, g, s)]

@@ -196,7 +196,7 @@ func callLines(fn *jen.Statement, args []jen.Code) jen.Code {
 // argument for the inference input and its views.
 func (c *gen) field(n *ir.Node) *jen.Statement {
 	if c.chunk[n] {
-		return jen.Id(inferArg)
+		return jen.Id(c.inferArgOf(viewRoot(n).Name))
 	}
 	return jen.Id("m").Dot(c.names[n])
 }

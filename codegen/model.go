@@ -189,11 +189,14 @@ func (c *gen) specMethod(f *jen.File) {
 	if c.g.Loss != nil && c.g.Loss.Op == "bce_with_logits" {
 		values = append(values, kv("Sigmoid", jen.True()))
 	}
-	if v := c.input.Attrs.Int("vocab", 0); v > 0 {
+	if v := c.input.Attrs.Int("vocab", 0); v > 0 && len(c.moreInputs) == 0 { // else Inputs says, and the data is no text
 		values = append(values, kv("Vocab", jen.Lit(v)))
 	}
 	if isClassLabel(c.label) && len(c.label.Shape) == 2 {
 		values = append(values, kv("Positions", jen.Lit(c.label.Shape[1])))
+	}
+	if len(c.moreInputs) > 0 {
+		values = append(values, kv("Inputs", c.inputsValue()), kv("Label", jen.Lit(c.label.Name)))
 	}
 	values = append(values, jen.Line())
 	f.Comment("Spec describes the model to the trainer.")

@@ -24,7 +24,23 @@ func init() {
 		modelCase{"gpt64", func(t testing.TB, dtype ir.DType) graphs { return chunkGraphs(t, "gpt", dtype, 3) }, ir.F64, 1e-10},
 		modelCase{"gpt32", func(t testing.TB, dtype ir.DType) graphs { return chunkGraphs(t, "gpt_sgd", dtype, 3) }, ir.F32, 1e-4},
 	)
+	// An encoder of two inputs, tokens and their padding mask: training
+	// steps, evaluation and Trace fed through Batch.Inputs.
+	chunkModels["encoder"] = encoderSource
+	modelCases = append(modelCases,
+		modelCase{"encoder64", func(t testing.TB, dtype ir.DType) graphs { return chunkGraphs(t, "encoder", dtype, 3) }, ir.F64, 1e-10})
 }
+
+const encoderSource = `model encoder
+input text: tokens(6, 11)
+input valid: [6]
+label tag: class(4, 6)
+h = embedding(text, 8)
+h = h + (h |> layernorm |> attention(2, causal = false, mask = valid))
+logits = h |> layernorm |> dense(4)
+loss = cross_entropy(logits, tag)
+train { batch 3  optimizer adamw(lr = 1e-2, exclude = "bias norm embedding")  seed 5 }
+`
 
 const gptSource = `model gpt
 input text: tokens(6, 11)

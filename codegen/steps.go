@@ -40,7 +40,10 @@ func (c *gen) stepsFile() *jen.File {
 	f.Comment("evaluation mode (running statistics, no dropout), reusing the memory of the")
 	f.Comment("training pass's activations. x is the InferBatch rows of the input it")
 	f.Comment("predicts from.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("infer").Params(jen.Id(inferArg).Add(floats())).Block(infer...)
+	if len(c.moreInputs) > 0 {
+		f.Comment("The arguments after x are the same rows of the other inputs.")
+	}
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("infer").Params(c.inferParams()).Block(infer...)
 	c.prepareFunc(f)
 	f.Line()
 	f.Comment("backward computes every gradient, reading the activations forward left.")

@@ -43,8 +43,13 @@ func NewBatcher(sub Subset, size int) *Batcher {
 	}
 	if ds.Text != nil {
 		b.labels = ds.SampleSize()
+	} else if ds.Class != nil && ds.N > 0 {
+		b.labels = len(ds.Class) / ds.N // a label per position: class(N, T)
 	}
 	b.batch.X = make([]float32, size*b.sampleSize)
+	for _, in := range ds.Inputs {
+		b.batch.Inputs = append(b.batch.Inputs, make([]float32, size*product(in.SampleShape)))
+	}
 	if ds.Class != nil || ds.Text != nil {
 		b.batch.Class = make([]int32, size*b.labels)
 	} else {
@@ -100,8 +105,12 @@ func (b *Batcher) Next() (*Batch, bool) {
 			continue
 		}
 		ds.CopySample(b.batch.X[row*b.sampleSize:(row+1)*b.sampleSize], i)
+		for k, in := range ds.Inputs {
+			size := len(b.batch.Inputs[k]) / b.size
+			copy(b.batch.Inputs[k][row*size:(row+1)*size], in.X[i*size:(i+1)*size])
+		}
 		if b.batch.Class != nil {
-			b.batch.Class[row] = ds.Class[i]
+			copy(b.batch.Class[row*b.labels:(row+1)*b.labels], ds.Class[i*b.labels:(i+1)*b.labels])
 		} else {
 			copy(b.batch.Target[row*b.targets:(row+1)*b.targets], ds.Target[i*b.targets:(i+1)*b.targets])
 		}
@@ -116,6 +125,9 @@ func (b *Batcher) Next() (*Batch, bool) {
 // previous batch's samples into the model.
 func (b *Batcher) padFrom(n int) {
 	clear(b.batch.X[n*b.sampleSize:])
+	for _, x := range b.batch.Inputs {
+		clear(x[n*len(x)/b.size:])
+	}
 	if b.batch.Class != nil {
 		clear(b.batch.Class[n*b.labels:])
 	} else {

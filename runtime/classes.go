@@ -11,8 +11,11 @@ func classWarnings(spec Spec, s splits) []string {
 	}
 	count := func(sub Subset) []int {
 		n := make([]int, spec.Classes)
+		per := spec.LabelsPerSample()
 		for _, i := range sub.Idx {
-			n[sub.DS.Class[i]]++
+			for _, c := range sub.DS.Class[i*per : (i+1)*per] {
+				n[c]++
+			}
 		}
 		return n
 	}

@@ -31,6 +31,9 @@ type Dataset struct {
 	// Features names the feature columns of a CSV file, in the order the
 	// model takes them; nil for other sources.
 	Features []string
+	// Inputs holds the samples of a model's inputs after the first (X),
+	// in the order of Spec.MoreInputs; nil for a model of one input.
+	Inputs []InputValues
 }
 
 // SampleSize is the number of floats in one sample.
@@ -53,7 +56,11 @@ func (d *Dataset) Check(spec Spec) error {
 	if d.Text != nil {
 		return d.checkText(spec)
 	}
-	if spec.Vocab > 0 {
+	if len(spec.Inputs) > 1 {
+		if err := d.checkInputs(spec); err != nil {
+			return err
+		}
+	} else if spec.Vocab > 0 {
 		return fmt.Errorf("model %s takes token ids: its data is text (-data FILE or FOLDER), not dataset %s", spec.Name, d.Name)
 	}
 	if d.SampleSize() != spec.InputSize() {
@@ -71,10 +78,14 @@ func (d *Dataset) checkClasses(spec Spec) error {
 		return fmt.Errorf("dataset %s has real-valued targets but model %s is a classifier with %d classes",
 			d.Name, spec.Name, spec.Classes)
 	}
+	per := spec.LabelsPerSample()
+	if len(d.Class) != d.N*per {
+		return fmt.Errorf("dataset %s has %d labels for %d samples but model %s takes %d per sample", d.Name, len(d.Class), d.N, spec.Name, per)
+	}
 	for i, c := range d.Class {
 		if c < 0 || int(c) >= spec.Classes {
 			return fmt.Errorf("dataset %s has label %d in record %d but model %s has %d classes (labels 0 to %d)",
-				d.Name, c, i+1, spec.Name, spec.Classes, spec.Classes-1)
+				d.Name, c, i/per+1, spec.Name, spec.Classes, spec.Classes-1)
 		}
 	}
 	return nil

@@ -13,13 +13,18 @@ import (
 type syncedModel struct {
 	*softmaxModel
 	hook    func(float64) (float64, error)
-	trained []float32 // the inputs of the last TrainStep
+	trained []float32   // the inputs of the last TrainStep
+	more    [][]float32 // and its inputs after the first
 }
 
 func (m *syncedModel) SetGradientSync(hook func(float64) (float64, error)) { m.hook = hook }
 
 func (m *syncedModel) TrainStep(b *Batch) (float64, error) {
 	m.trained = slices.Clone(b.X)
+	m.more = nil
+	for _, x := range b.Inputs {
+		m.more = append(m.more, slices.Clone(x))
+	}
 	for i := range m.gw {
 		m.gw[i] = float32(i+1) * b.X[0]
 	}
@@ -61,7 +66,7 @@ func TestShardedTrainStep(t *testing.T) {
 	if s := m.Spec(); s.Batch != 4 || s.Hash != "at4" {
 		t.Errorf("the run's spec has batch %d and hash %q, want the global 4 and at4", s.Batch, s.Hash)
 	}
-	b := &Batch{X: []float32{0, 1, 2, 3, 4, 5, 6, 7}, Class: []int32{0, 1, 0, 1}, N: 4}
+	b := &Batch{X: []float32{0, 1, 2, 3, 4, 5, 6, 7}, Class: []int32{0, 1, 0, 1}, N: 4, Inputs: [][]float32{{10, 11, 12, 13}}}
 	loss, err := m.TrainStep(b)
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +74,9 @@ func TestShardedTrainStep(t *testing.T) {
 	inner := unwrapped(m).(*syncedModel)
 	if !slices.Equal(inner.trained, []float32{4, 5, 6, 7}) {
 		t.Errorf("rank 1 trained on %v, want rows 2 and 3: [4 5 6 7]", inner.trained)
+	}
+	if len(inner.more) != 1 || !slices.Equal(inner.more[0], []float32{12, 13}) {
+		t.Errorf("rank 1's second input is %v, want rows 2 and 3: [12 13]", inner.more)
 	}
 	if loss != 7 {
 		t.Errorf("loss %v, want (10 + 4) / 2", loss)

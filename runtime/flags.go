@@ -116,6 +116,8 @@ func (o options) validate(spec Spec) error {
 	}
 	if o.dataDir == "" {
 		switch {
+		case len(spec.Inputs) > 1:
+			return fmt.Errorf("no data folder: pass -data DIR, a folder holding %s", inputFiles(spec))
 		case spec.Vocab >= 256:
 			return nil // the Go standard library's sources (GoSourceText)
 		case spec.Vocab > 0:

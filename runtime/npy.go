@@ -243,6 +243,12 @@ func (a *npyArray) position(i int) string {
 // images, scaled to [0,1] as MNIST's pixels are; every value must be
 // finite.
 func readNPYFeatures(path string) (x []float32, n int, sampleShape []int, err error) {
+	return readNPYSamples(path, true)
+}
+
+// readNPYSamples reads a sample array as float32s, scaling uint8 arrays to
+// [0,1] when images says so (token ids and masks are read as they are).
+func readNPYSamples(path string, images bool) (x []float32, n int, sampleShape []int, err error) {
 	a, err := openNPY(path)
 	if err != nil {
 		return nil, 0, nil, err
@@ -252,7 +258,7 @@ func readNPYFeatures(path string) (x []float32, n int, sampleShape []int, err er
 		return nil, 0, nil, fmt.Errorf("%s: holds a single number (shape ()); expected an array of samples", path)
 	}
 	scale := 1.0
-	if a.kind == 'u' {
+	if a.kind == 'u' && images {
 		scale = 1.0 / 255
 	}
 	x = make([]float32, 0, min(a.count, npyChunk))
@@ -295,18 +301,22 @@ func readNPYValues(path string) (vals []float64, shape []int, err error) {
 }
 
 // npyClasses converts a label array to class indices below classes.
-func npyClasses(path string, vals []float64, shape []int, classes int) ([]int32, error) {
-	if len(shape) > 2 || (len(shape) == 2 && shape[1] != 1) {
+func npyClasses(path string, vals []float64, shape []int, spec Spec) ([]int32, error) {
+	classes, per := spec.Classes, spec.LabelsPerSample()
+	switch {
+	case per > 1 && (len(shape) != 2 || shape[1] != per):
+		return nil, fmt.Errorf("%s: class labels have shape %s; expected %d labels per sample (one per position), shape [N,%d]", path, formatShape(shape), per, per)
+	case per == 1 && (len(shape) > 2 || (len(shape) == 2 && shape[1] != 1)):
 		return nil, fmt.Errorf("%s: class labels have shape %s; expected one label per sample, shape [N]", path, formatShape(shape))
 	}
 	out := make([]int32, len(vals))
 	for i, v := range vals {
 		if v != math.Trunc(v) {
-			return nil, fmt.Errorf("%s: element %d (sample %d) is %v, not a whole-number class label", path, i, i, v)
+			return nil, fmt.Errorf("%s: element %d (sample %d) is %v, not a whole-number class label", path, i, i/per, v)
 		}
 		if v < 0 || v >= float64(classes) {
 			return nil, fmt.Errorf("%s: element %d (sample %d) is label %v, out of range: the model has %d classes (labels 0 to %d)",
-				path, i, i, v, classes, classes-1)
+				path, i, i/per, v, classes, classes-1)
 		}
 		out[i] = int32(v)
 	}

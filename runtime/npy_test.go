@@ -115,7 +115,7 @@ func TestNPYLabelAndGroupErrors(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		_, err = npyClasses(filepath.Join(dir, name), vals, shape, classes)
+		_, err = npyClasses(filepath.Join(dir, name), vals, shape, Spec{Classes: classes})
 		return err
 	}
 	cases := []struct {

@@ -24,6 +24,9 @@ type predictSet struct {
 // NPY array of samples, or else an IDX file of samples (images), gzipped
 // or not.
 func readPredictInput(spec Spec, path, idCol string, features []string) (*predictSet, error) {
+	if len(spec.Inputs) > 1 {
+		return nil, fmt.Errorf("model %s has %d inputs (%s), but predict reads one file of samples: predict through the generated package's Predict, with Batch.Inputs", spec.Name, len(spec.Inputs), strings.Join(inputNames(spec), ", "))
+	}
 	ext := strings.ToLower(filepath.Ext(path))
 	if idCol != "" && ext != ".csv" {
 		return nil, fmt.Errorf("-id names a CSV column, but %s is not a .csv file", path)

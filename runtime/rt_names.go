@@ -17,6 +17,7 @@ type (
 	Transform      = rt.Transform
 	Preprocessed   = rt.Preprocessed
 	DataFiles      = rt.DataFiles
+	Input          = rt.Input
 )
 
 // MaxWhitenFeatures bounds the features of PCA and ZCA whitening.

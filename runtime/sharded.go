@@ -47,7 +47,12 @@ func (s *sharded) Spec() Spec { return s.spec }
 // which n are real.
 func (s *sharded) rowsOf(b *Batch, lo, n int) *Batch {
 	in := len(b.X) / s.spec.Batch
-	s.view = Batch{X: b.X[lo*in : (lo+s.rows)*in], N: n}
+	inputs := s.view.Inputs[:0] // the inputs after X, reusing the slice of slices
+	for _, x := range b.Inputs {
+		per := len(x) / s.spec.Batch
+		inputs = append(inputs, x[lo*per:(lo+s.rows)*per])
+	}
+	s.view = Batch{X: b.X[lo*in : (lo+s.rows)*in], N: n, Inputs: inputs}
 	if b.Class != nil {
 		per := len(b.Class) / s.spec.Batch
 		s.view.Class = b.Class[lo*per : (lo+s.rows)*per]

@@ -28,6 +28,9 @@ func loadData(spec Spec, dataPath string) (train, test *Dataset, err error) {
 
 // readData reads the data set in the model's format.
 func readData(spec Spec, dataPath string) (train, test *Dataset, err error) {
+	if len(spec.Inputs) > 1 {
+		return loadInputFolder(spec, dataPath)
+	}
 	if spec.Vocab > 0 {
 		text, err := loadText(spec, dataPath)
 		return text, nil, err
@@ -45,6 +48,9 @@ func readData(spec Spec, dataPath string) (train, test *Dataset, err error) {
 
 // dataFlagUsage describes -data for the model's kind of data.
 func dataFlagUsage(spec Spec) string {
+	if len(spec.Inputs) > 1 {
+		return "read the model's inputs and labels from the folder `DIR`: NAME.npy for each input and for the label"
+	}
 	if spec.Vocab > 0 {
 		usage := "`PATH`: a text file, or a folder whose regular files, sorted by name, are read as one text; its bytes are the tokens"
 		if spec.Vocab >= 256 {
@@ -141,20 +147,21 @@ func loadNPY(spec Spec, dataPath string) (train, test *Dataset, err error) {
 	if file != "" {
 		return nil, nil, fmt.Errorf("-data %s is a file, but NPY data needs the folder its arrays are in", dataPath)
 	}
-	train, err = npyDataset(spec, inFolder(dir, f.X), inFolder(dir, f.Y), inFolder(dir, f.Groups))
+	train, err = npyDataset(spec, inFolder(dir, f.X), inFolder(dir, f.Y), inFolder(dir, f.Groups), true)
 	if err != nil || f.TestX == "" {
 		return train, nil, err
 	}
-	test, err = npyDataset(spec, inFolder(dir, f.TestX), inFolder(dir, f.TestY), "")
+	test, err = npyDataset(spec, inFolder(dir, f.TestX), inFolder(dir, f.TestY), "", true)
 	if err != nil {
 		return nil, nil, err
 	}
 	return train, test, nil
 }
 
-// npyDataset reads a sample array, its labels and, if named, its groups.
-func npyDataset(spec Spec, xPath, yPath, groupsPath string) (*Dataset, error) {
-	x, n, sampleShape, err := readNPYFeatures(xPath)
+// npyDataset reads a sample array, its labels and, if named, its groups;
+// images says to read a uint8 sample array as pixels scaled to [0,1].
+func npyDataset(spec Spec, xPath, yPath, groupsPath string, images bool) (*Dataset, error) {
+	x, n, sampleShape, err := readNPYSamples(xPath, images)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +174,7 @@ func npyDataset(spec Spec, xPath, yPath, groupsPath string) (*Dataset, error) {
 		return nil, fmt.Errorf("%s holds %d samples but %s holds %d labels", xPath, ds.N, yPath, yShape[0])
 	}
 	if spec.Classes > 0 {
-		if ds.Class, err = npyClasses(yPath, y, yShape, spec.Classes); err != nil {
+		if ds.Class, err = npyClasses(yPath, y, yShape, spec); err != nil {
 			return nil, err
 		}
 	} else {

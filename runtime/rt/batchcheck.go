@@ -3,6 +3,7 @@ package rt
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // BatchShape is what a model's batches must hold. Generated steps check
@@ -18,6 +19,10 @@ type BatchShape struct {
 	Positions  int    // class labels per sample (class(N, T)); 0 for one
 	Targets    int    // real targets per sample, for regression
 	OutputSize int    // floats Predict writes per row
+	// Inputs describes every input of a model with several (Inputs[0] is
+	// X's), whose values are checked too: token ids below their vocabulary,
+	// masks of zeros and ones. Nil for a model of one input.
+	Inputs []Input
 }
 
 // ErrUnfitted is the error of a step on a model whose input transform is
@@ -68,7 +73,56 @@ func (s *BatchShape) checkInput(method string, b *Batch) error {
 	case len(b.X) != s.Batch*s.InputSize:
 		return s.errorf(method, "batch X holds %d floats; want %d (batch size %d × input size %d)", len(b.X), s.Batch*s.InputSize, s.Batch, s.InputSize)
 	}
+	return s.checkInputs(method, b)
+}
+
+// checkInputs checks the inputs of a model with several: one slice in
+// b.Inputs for each input after X, of the static batch's size, and the
+// values of the first N rows of each token or mask input.
+func (s *BatchShape) checkInputs(method string, b *Batch) error {
+	if len(s.Inputs) == 0 {
+		return nil
+	}
+	if want := len(s.Inputs) - 1; len(b.Inputs) != want {
+		return s.errorf(method, "batch Inputs holds %d slices; want %d (the inputs after X: %s)", len(b.Inputs), want, inputNames(s.Inputs[1:]))
+	}
+	for i, in := range s.Inputs {
+		data := b.X // X's length is checked already
+		if i > 0 {
+			data = b.Inputs[i-1]
+		}
+		size := in.Size()
+		if want := s.Batch * size; len(data) != want {
+			return s.errorf(method, "batch Inputs[%d] (input %s) holds %d floats; want %d (batch size %d × input size %d)", i-1, in.Name, len(data), want, s.Batch, size)
+		}
+		for j, v := range data[:b.N*size] {
+			if msg := in.BadValue(v); msg != "" {
+				return s.errorf(method, "input %s has %v in row %d at position %d; it takes %s", in.Name, v, j/size, j%size, msg)
+			}
+		}
+	}
 	return nil
+}
+
+// BadValue says what the input takes when v is not among it, or "": a
+// token input takes whole numbers below its vocabulary, a mask zeros and
+// ones.
+func (in Input) BadValue(v float32) string {
+	switch {
+	case in.Vocab > 0 && (v != float32(int(v)) || v < 0 || int(v) >= in.Vocab):
+		return fmt.Sprintf("whole-number token ids 0 to %d", in.Vocab-1)
+	case in.Mask && v != 0 && v != 1:
+		return "1 for a real position and 0 for padding, as a mask"
+	}
+	return ""
+}
+
+func inputNames(ins []Input) string {
+	names := make([]string, len(ins))
+	for i, in := range ins {
+		names[i] = in.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 // checkLabels checks the labels of a batch's first N rows, and that the

@@ -47,16 +47,63 @@ func TestBatchShapeChecks(t *testing.T) {
 	}
 }
 
+// A model with several inputs checks each: one slice per input after X,
+// each of the batch's size, token ids below the vocabulary and masks of 0
+// and 1 in the real rows, every error naming the input.
+func TestBatchShapeChecksInputs(t *testing.T) {
+	enc := BatchShape{Model: "e", Batch: 2, InputSize: 3, Classes: 4, Positions: 3, OutputSize: 12, Inputs: []Input{
+		{Name: "text", Shape: []int{3}, Vocab: 10},
+		{Name: "valid", Shape: []int{3}, Mask: true},
+		{Name: "extra", Shape: []int{2}},
+	}}
+	full := func() *Batch {
+		return &Batch{
+			X:      []float32{1, 2, 9, 0, 4, 0},
+			Inputs: [][]float32{{1, 1, 1, 1, 1, 0}, {0.5, -3, 7, 8}},
+			Class:  make([]int32, 6), N: 2,
+		}
+	}
+	with := func(f func(*Batch)) *Batch { b := full(); f(b); return b }
+	for _, c := range []struct {
+		name string
+		err  error
+		want string // "" for no error
+	}{
+		{"good", enc.CheckTrain("TrainStep", full()), ""},
+		{"no more inputs", enc.CheckTrain("TrainStep", with(func(b *Batch) { b.Inputs = nil })), "e: TrainStep: batch Inputs holds 0 slices; want 2 (the inputs after X: valid, extra)"},
+		{"short input", enc.CheckEval("EvalStep", with(func(b *Batch) { b.Inputs[1] = b.Inputs[1][:3] })), "e: EvalStep: batch Inputs[1] (input extra) holds 3 floats; want 4 (batch size 2 × input size 2)"},
+		{"token id too big", enc.CheckTrain("TrainStep", with(func(b *Batch) { b.X[4] = 10 })), "e: TrainStep: input text has 10 in row 1 at position 1; it takes whole-number token ids 0 to 9"},
+		{"fractional token id", enc.CheckPredict("Predict", with(func(b *Batch) { b.X[0] = 1.5 }), make([]float32, 24)), "input text has 1.5 in row 0 at position 0"},
+		{"mask value", enc.CheckEval("EvalStep", with(func(b *Batch) { b.Inputs[0][2] = 0.5 })), "e: EvalStep: input valid has 0.5 in row 0 at position 2; it takes 1 for a real position and 0 for padding, as a mask"},
+		// Padding rows are not read, so their values are not checked.
+		{"padding row", enc.CheckEval("EvalStep", with(func(b *Batch) { b.N, b.X[4], b.Inputs[0][4] = 1, 99, 7 })), ""},
+	} {
+		switch {
+		case c.want == "" && c.err != nil:
+			t.Errorf("%s: %v", c.name, c.err)
+		case c.want != "" && (c.err == nil || !strings.Contains(c.err.Error(), c.want)):
+			t.Errorf("%s: got %v, want %q", c.name, c.err, c.want)
+		}
+	}
+}
+
 func TestChecksAllocateNothing(t *testing.T) {
 	s := BatchShape{Model: "m", Batch: 64, InputSize: 10, Classes: 5, OutputSize: 5}
 	b := &Batch{X: make([]float32, 640), Class: make([]int32, 64), N: 64}
 	out := make([]float32, 320)
 	scale := []float32{0, 0, 1}
+	enc := BatchShape{Model: "e", Batch: 64, InputSize: 10, Classes: 5, OutputSize: 5, Inputs: []Input{
+		{Name: "text", Shape: []int{10}, Vocab: 3}, {Name: "valid", Shape: []int{10}, Mask: true}, {Name: "extra", Shape: []int{2}},
+	}}
+	eb := &Batch{X: make([]float32, 640), Inputs: [][]float32{make([]float32, 640), make([]float32, 128)}, Class: make([]int32, 64), N: 64}
 	if n := testing.AllocsPerRun(10, func() {
 		_ = s.CheckTrain("TrainStep", b)
 		_ = s.CheckEval("EvalStep", b)
 		_ = s.CheckPredict("Predict", b, out)
 		_ = Fitted(scale)
+		if err := enc.CheckTrain("TrainStep", eb); err != nil {
+			panic(err)
+		}
 	}); n != 0 {
 		t.Errorf("the checks allocate %v times, want 0", n)
 	}

@@ -46,6 +46,42 @@ type Spec struct {
 	// Positions is the number of class labels per sample: T for a
 	// per-position label class(N, T), 0 for one label per sample.
 	Positions int
+	// Inputs describes every input of a model that has several, in the
+	// model file's order: Inputs[0] is X's, and Inputs[1:] are the ones
+	// Batch.Inputs carries. Nil for a model of one input, which InputShape
+	// and Vocab describe.
+	Inputs []Input
+	// Label is the label's name in the model file, for a model with
+	// several inputs (its data folder holds one file per name); "" else.
+	Label string
+}
+
+// Input describes one input of a model with several.
+type Input struct {
+	Name  string
+	Shape []int // shape of one sample
+	Vocab int   // token ids below Vocab for a token input; 0 for real values
+	// Mask says that the input is an attention mask: 1 for a real
+	// position, 0 for padding, and nothing else.
+	Mask bool
+}
+
+// Size is the number of floats in one sample of the input.
+func (in Input) Size() int {
+	n := 1
+	for _, d := range in.Shape {
+		n *= d
+	}
+	return n
+}
+
+// MoreInputs describes the inputs after the first, which Batch.Inputs
+// carries in this order; nil for a model of one input.
+func (s Spec) MoreInputs() []Input {
+	if len(s.Inputs) < 2 {
+		return nil
+	}
+	return s.Inputs[1:]
 }
 
 // LabelsPerSample is the number of class labels each sample has.
@@ -69,6 +105,10 @@ type Batch struct {
 	Class  []int32   // class labels, Batch long (classification)
 	Target []float32 // Batch × Targets (regression)
 	N      int
+	// Inputs holds a model's inputs after the first (X), in the order of
+	// Spec.MoreInputs, each Batch × its sample size; nil for a model of
+	// one input.
+	Inputs [][]float32
 }
 
 // Model is what the generated code implements and the trainer drives.

@@ -52,7 +52,7 @@ func (c *gen) batchShapeVar(f *jen.File) {
 		values = append(values, kv("Targets", jen.Lit(targets)))
 	}
 	values = append(values, kv("OutputSize", jen.Lit(c.g.Output.Shape[1:].Size())))
-	if len(c.moreInputs) > 0 {
+	if len(c.moreInputs) > 0 || checksValues(c.input) {
 		values = append(values, kv("Inputs", c.inputsValue()))
 	}
 	values = append(values, jen.Line())
@@ -101,6 +101,13 @@ func (c *gen) preprocessState() (scale, shift *ir.Node) {
 		return nil, nil
 	}
 	return scale, shift
+}
+
+// checksValues says whether an input's values are checked, not only its
+// length: token ids against the vocabulary (an embedding would read past
+// its table), masks against 0 and 1.
+func checksValues(in *ir.Node) bool {
+	return in.Attrs.Int("vocab", 0) > 0 || in.Attrs.Bool("mask")
 }
 
 // inputsValue lists a model's inputs as rt.Input values, for its Spec and

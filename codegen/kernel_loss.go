@@ -266,9 +266,10 @@ func (c *gen) evalClassKernel() kernel {
 					jen.If(jen.Id("best").Op("==").Int().Call(jen.Id("l"))).Block(jen.Id("correct").Op("++")),
 				))
 			if positions > 1 {
-				// Per sample, as the trainer divides by samples: the loss is
-				// then nats per token, and correct/samples the token accuracy.
-				body = append(body, jen.Return(jen.Id("lossSum").Op("/").Id("positions"), jen.Id("correct").Op("/").Id("positions")))
+				// The loss per sample, as the trainer divides it by samples:
+				// then nats per token. Correct counts positions, never
+				// divided here: a chunk's share would round down.
+				body = append(body, jen.Return(jen.Id("lossSum").Op("/").Id("positions"), jen.Id("correct")))
 			} else {
 				body = append(body, jen.Return(jen.Id("lossSum"), jen.Id("correct")))
 			}

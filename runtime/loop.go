@@ -214,7 +214,7 @@ func (t *trainer) evaluate(b *Batcher) (meanLoss, accuracy float64, err error) {
 		correct += c
 		n += batch.N
 	}
-	return lossSum / float64(n), float64(correct) / float64(n), nil
+	return lossSum / float64(n), float64(correct) / float64(n*t.spec.LabelsPerSample()), nil
 }
 
 func checkFinite(loss float64, what string, epoch int) error {

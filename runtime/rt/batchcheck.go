@@ -19,9 +19,10 @@ type BatchShape struct {
 	Positions  int    // class labels per sample (class(N, T)); 0 for one
 	Targets    int    // real targets per sample, for regression
 	OutputSize int    // floats Predict writes per row
-	// Inputs describes every input of a model with several (Inputs[0] is
-	// X's), whose values are checked too: token ids below their vocabulary,
-	// masks of zeros and ones. Nil for a model of one input.
+	// Inputs describes every input of a model with several, or the one
+	// input of a token model (Inputs[0] is X's), whose values are checked
+	// too: token ids below their vocabulary, masks of zeros and ones. Nil
+	// for a model of one real-valued input.
 	Inputs []Input
 }
 

@@ -87,6 +87,23 @@ func TestBatchShapeChecksInputs(t *testing.T) {
 	}
 }
 
+// A token model of one input has its ids checked too: its embedding would
+// otherwise read past the table.
+func TestBatchShapeChecksTheTokensOfOneInput(t *testing.T) {
+	gpt := BatchShape{Model: "g", Batch: 1, InputSize: 2, Classes: 5, Positions: 2, OutputSize: 10, Inputs: []Input{
+		{Name: "text", Shape: []int{2}, Vocab: 5},
+	}}
+	b := &Batch{X: []float32{4, 5}, Class: make([]int32, 2), N: 1}
+	err := gpt.CheckTrain("TrainStep", b)
+	if want := "g: TrainStep: input text has 5 in row 0 at position 1; it takes whole-number token ids 0 to 4"; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+	b.X[1] = 0
+	if err := gpt.CheckTrain("TrainStep", b); err != nil {
+		t.Errorf("ids in range: %v", err)
+	}
+}
+
 func TestChecksAllocateNothing(t *testing.T) {
 	s := BatchShape{Model: "m", Batch: 64, InputSize: 10, Classes: 5, OutputSize: 5}
 	b := &Batch{X: make([]float32, 640), Class: make([]int32, 64), N: 64}

@@ -124,8 +124,9 @@ type Model interface {
 	// (ErrUnfitted), is an error and changes nothing. It allocates nothing.
 	TrainStep(b *Batch) (float64, error)
 	// EvalStep runs the inference forward pass and returns the summed loss
-	// and the number of correct predictions over the first b.N rows
-	// (correct is 0 for regression).
+	// and the number of correct predictions over the first b.N rows:
+	// labels, so positions for a per-position label class(N, T) (correct
+	// is 0 for regression).
 	EvalStep(b *Batch) (lossSum float64, correct int, err error)
 	// Predict runs the inference forward pass and writes the model's
 	// output (logits, or regression values) for the first b.N rows into

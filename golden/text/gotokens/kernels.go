@@ -2122,5 +2122,5 @@ func evalSoftmaxXent_8x64x7(logits []Float, labels []int32, n int) (lossSum floa
 			correct++
 		}
 	}
-	return lossSum / positions, correct / positions
+	return lossSum / positions, correct
 }

@@ -2152,5 +2152,5 @@ func evalSoftmaxXent_8x64x256(logits []Float, labels []int32, n int) (lossSum fl
 			correct++
 		}
 	}
-	return lossSum / positions, correct / positions
+	return lossSum / positions, correct
 }

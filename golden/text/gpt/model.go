@@ -44,6 +44,9 @@ var batchShape = rt.BatchShape{
 	Classes:    256,
 	Positions:  64,
 	OutputSize: 16384,
+	Inputs: []rt.Input{
+		{Name: "text", Shape: []int{64}, Vocab: 256},
+	},
 }
 
 // Model holds every buffer of one training step (parameters, gradients,

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/dlc-dev/dlc/codegen/emit"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
 )
@@ -81,7 +82,7 @@ func (c *gen) decodeGen() (dc *gen, owned []*ir.Node) {
 		if n.Op == "label" {
 			continue
 		}
-		names[n] = unique("dec"+upperFirst(nodeIdent(n)), used)
+		names[n] = unique("dec"+emit.UpperFirst(nodeIdent(n)), used)
 		owned = append(owned, n)
 	}
 	dc = new(gen)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/dlc-dev/dlc/codegen/gemm"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
 	"github.com/dlc-dev/dlc/runtime/kernels"
@@ -20,10 +21,10 @@ import (
 //
 //   - a matmul epilogue, matmul → [bias_add] → elementwise ops, is one GEMM
 //     whose microkernels add the bias and apply the tail to each finished
-//     tile (simd_epilogue.go);
+//     tile (codegen/gemm's epilogue.go);
 //   - a convolution epilogue, conv2d → [bias_add] → elementwise ops, is
 //     the convolution kernel applying the bias and the tail to each
-//     sample's output in place (simd_conv_epilogue.go);
+//     sample's output in place (kernel_conv_gemm.go);
 //   - an elementwise chain is one loop computing every member per element;
 //   - a poolgrad group, maxpool2d_grad → relu_grad over one ReLU output,
 //     is one pass over the pooling windows, in place (fusion_poolgrad.go).
@@ -79,50 +80,48 @@ func emittable(gr *ir.Group) bool {
 	return false
 }
 
-// epilogueOf describes a matmul epilogue group: the fused product and the
-// nodes its tail reads besides the running value (kernels.Args.X). ok is
-// false for any other group, or one whose tail reads too many.
-func epilogueOf(gr *ir.Group) (p gemm, extern []*ir.Node, ok bool) {
+// epilogueOf describes a matmul epilogue group: the product's epilogue and
+// the nodes its tail reads besides the running value (kernels.Args.X). ok
+// is false for any other group, or one whose tail reads too many.
+func epilogueOf(gr *ir.Group) (epi gemm.Epilogue, extern []*ir.Node, ok bool) {
 	anchor := gr.Nodes[0]
 	if anchor.Op != "matmul" || len(gr.Nodes) < 2 {
-		return gemm{}, nil, false
+		return gemm.Epilogue{}, nil, false
 	}
 	tail := gr.Nodes[1:]
-	var epi epilogue
 	if tail[0].Op == "bias_add" {
 		// A bias along the last axis is one per column of the product.
 		if b := tail[0]; len(b.Shape) < 2 || ops.BiasAxis(b) != len(b.Shape)-1 || b.Inputs[0] != anchor {
-			return gemm{}, nil, false
+			return gemm.Epilogue{}, nil, false
 		}
-		epi.bias = true
+		epi.Bias = true
 		tail = tail[1:]
 	}
 	prev := gr.Nodes[len(gr.Nodes)-len(tail)-1]
-	epi.ops, extern = chainOps(tail, prev)
-	if epi.ops == nil || len(extern) > maxExtra {
-		return gemm{}, nil, false
+	epi.Ops, extern = chainOps(tail, prev)
+	if epi.Ops == nil || len(extern) > maxExtra {
+		return gemm.Epilogue{}, nil, false
 	}
-	epi.extra = len(extern)
-	epi.vec = countVectorOps(epi.ops)
-	return gemm{epi: epi}, extern, true
+	epi.Extra = len(extern)
+	return epi, extern, true
 }
 
 // chainOps turns consecutive elementwise nodes into tail ops: an operand
 // that is the node before (prev for the first) is the running value, any
 // other is an external operand, numbered in order of first use. It returns
 // nil ops if a node has no Go formula.
-func chainOps(chain []*ir.Node, prev *ir.Node) ([]tailOp, []*ir.Node) {
+func chainOps(chain []*ir.Node, prev *ir.Node) ([]gemm.TailOp, []*ir.Node) {
 	var extern []*ir.Node
 	index := map[*ir.Node]int{}
-	tail := make([]tailOp, 0, len(chain))
+	tail := make([]gemm.TailOp, 0, len(chain))
 	for _, n := range chain {
 		if !hasFormula(n) {
 			return nil, nil
 		}
-		op := tailOp{node: n, args: make([]int, len(n.Inputs))}
+		op := gemm.TailOp{Node: n, Args: make([]int, len(n.Inputs))}
 		for k, in := range n.Inputs {
 			if in == prev && prev != nil {
-				op.args[k] = chainArg
+				op.Args[k] = gemm.ChainArg
 				continue
 			}
 			i, seen := index[in]
@@ -131,7 +130,7 @@ func chainOps(chain []*ir.Node, prev *ir.Node) ([]tailOp, []*ir.Node) {
 				index[in] = i
 				extern = append(extern, in)
 			}
-			op.args[k] = i
+			op.Args[k] = i
 		}
 		tail = append(tail, op)
 		prev = n
@@ -173,11 +172,11 @@ func (c *gen) fusedCall(n *ir.Node) (jen.Code, bool) {
 // epilogueCall is the call of a fused matmul epilogue's kernel.
 func (c *gen) epilogueCall(gr *ir.Group) jen.Code {
 	anchor := gr.Nodes[0]
-	fused, extern, _ := epilogueOf(gr)
-	p := newGemm(c.g.DType, anchor)
-	p.epi = fused.epi
+	epi, extern, _ := epilogueOf(gr)
+	p := gemm.Matmul(c.g.DType, anchor)
+	p.Epi = epi
 	args := []jen.Code{c.field(gr.Last()), c.field(anchor.Inputs[0]), c.field(anchor.Inputs[1])}
-	if p.epi.bias {
+	if p.Epi.Bias {
 		args = append(args, c.field(gr.Nodes[1].Inputs[1]))
 	}
 	for _, x := range extern {
@@ -199,18 +198,18 @@ func (c *gen) chainCall(gr *ir.Group) jen.Code {
 
 // chainKernel is one loop over the elements computing every op of the
 // chain in registers: y[i] = f_n(...f_1(x...)...).
-func (c *gen) chainKernel(shape ir.Shape, tail []tailOp, extra int) kernel {
+func (c *gen) chainKernel(shape ir.Shape, tail []gemm.TailOp, extra int) kernel {
 	size := shape.Size()
 	var key, names, what strings.Builder
 	fmt.Fprintf(&key, "chain/%s/%s", c.g.DType, shape)
 	for i, op := range tail {
-		fmt.Fprintf(&key, "/%s%v", opKey(op.node), op.args)
+		fmt.Fprintf(&key, "/%s", op.Key())
 		if i > 0 {
 			names.WriteString("_")
 			what.WriteString(", then ")
 		}
-		names.WriteString(camel(op.node.Op))
-		what.WriteString(op.node.Op)
+		names.WriteString(camel(op.Node.Op))
+		what.WriteString(op.Node.Op)
 	}
 	return kernel{
 		key:  key.String(),
@@ -223,10 +222,10 @@ func (c *gen) chainKernel(shape ir.Shape, tail []tailOp, extra int) kernel {
 				params = append(params, jen.Id(x))
 				body = append(body, reslice(x, jen.Id("n")))
 			}
-			if segmented(c.g.DType, tail) {
-				body = append(body, segmentedChainLoop(c.g.DType, tail)...)
+			if gemm.Segmented(c.g.DType, tail) {
+				body = append(body, gemm.SegmentedChainLoop(c.g.DType, tail)...)
 			} else {
-				loop := elementChain(tail, "v", func(k int) jen.Code { return jen.Id(fmt.Sprintf("x%d", k)).Index(jen.Id("i")) })
+				loop := gemm.ElementChain(tail, "v", func(k int) jen.Code { return jen.Id(fmt.Sprintf("x%d", k)).Index(jen.Id("i")) })
 				loop = append(loop, jen.Id("y").Index(jen.Id("i")).Op("=").Id(fmt.Sprintf("v%d", len(tail))))
 				body = append(body, jen.For(jen.Id("i").Op(":=").Range().Id("y")).Block(loop...))
 			}

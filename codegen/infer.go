@@ -5,6 +5,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/dlc-dev/dlc/codegen/emit"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
 )
@@ -123,7 +124,7 @@ func (c *gen) inferArgOf(name string) string {
 	if name == c.input.Name {
 		return inferArg
 	}
-	return inferArg + upperFirst(goIdent(name))
+	return inferArg + emit.UpperFirst(emit.Ident(name))
 }
 
 // inferParams declares infer()'s arguments, one per input in the model's
@@ -173,7 +174,7 @@ func nameInference(names map[*ir.Node]string, twins map[*ir.Node]*ir.Node, bufs 
 		names[n] = names[t]
 	}
 	for _, n := range bufs {
-		names[n] = unique("infer"+upperFirst(nodeIdent(n)), used)
+		names[n] = unique("infer"+emit.UpperFirst(nodeIdent(n)), used)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/dlc-dev/dlc/codegen/emit"
+	"github.com/dlc-dev/dlc/codegen/gemm"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
 	"github.com/dlc-dev/dlc/runtime/kernels"
@@ -14,11 +16,12 @@ import (
 // the input's patches are unrolled into a column matrix (a row per kernel
 // tap, a column per output position) in the model's workspace, and the
 // convolution or its gradient becomes one call of the GEMM entry point of
-// that shape (simd_gemm.go): AVX-512 or AVX2 microkernels for float32,
+// that shape (codegen/gemm): AVX-512 or AVX2 microkernels for float32,
 // the portable scalar driver for float64 and builds without SIMD.
 //
 //   - conv2d:             y_n[O, positions] = w[O, taps] · col_n, then
-//     the fused bias and tail, if any (simd_conv_epilogue.go)
+//     the fused bias and tail, if any (below, and codegen/gemm's
+//     conv_epilogue.go)
 //   - conv2d_grad_input:  dcol = wᵀ[taps, O] · dy_n, folded back onto
 //     dx_n by col2im
 //   - conv2d_grad_weight: dw[O, taps] = Σ_n dy_n · col_nᵀ (or its
@@ -45,9 +48,10 @@ const convGroup = 8
 type convProduct struct {
 	op   string
 	w    ops.Window
-	rows int      // output rows of a block of the column matrix (convBlockRows)
-	mm   gemm     // one block's product
-	epi  epilogue // conv2d's fused bias and tail (simd_conv_epilogue.go)
+	rows int // output rows of a block of the column matrix (convBlockRows)
+	f32  bool
+	mm   gemm.Product  // one block's product
+	epi  gemm.Epilogue // conv2d's fused bias and tail
 }
 
 // newConvProduct describes the convolution op (conv2d or one of its
@@ -55,19 +59,19 @@ type convProduct struct {
 func newConvProduct(dtype ir.DType, op string, w ops.Window) convProduct {
 	rows := convBlockRows(dtype, w)
 	f32, positions := dtype == ir.F32, rows*w.OW
-	var mm gemm
+	var mm gemm.Product
 	switch op {
 	case "conv2d":
-		mm = gemm{m: w.O, k: w.Taps(), n: positions, f32: f32}
+		mm = gemm.Product{M: w.O, K: w.Taps(), N: positions, F32: f32}
 	case "conv2d_grad_input":
-		mm = gemm{m: w.Taps(), k: w.O, n: positions, ta: true, f32: f32}
+		mm = gemm.Product{M: w.Taps(), K: w.O, N: positions, TA: true, F32: f32}
 	default:
-		mm = gemm{m: w.O, k: positions, n: w.Taps(), tb: true, f32: f32}
+		mm = gemm.Product{M: w.O, K: positions, N: w.Taps(), TB: true, F32: f32}
 		if transposedWeightGrad(w) {
-			mm = gemm{m: w.Taps(), k: positions, n: w.O, tb: true, f32: f32}
+			mm = gemm.Product{M: w.Taps(), K: positions, N: w.O, TB: true, F32: f32}
 		}
 	}
-	return convProduct{op: op, w: w, rows: rows, mm: mm}
+	return convProduct{op: op, w: w, rows: rows, f32: f32, mm: mm}
 }
 
 // blocks is the number of blocks of output rows of a sample.
@@ -88,7 +92,7 @@ func (p convProduct) blockSize() int {
 }
 
 // flops is the product's work on one sample.
-func (p convProduct) flops() int { return p.blocks() * p.mm.flops() }
+func (p convProduct) flops() int { return p.blocks() * p.mm.Flops() }
 
 // transposedWeightGrad reports whether the weight gradient is computed
 // transposed, dwᵀ[taps, O] = Σ_n col_n · dy_nᵀ: the column matrix is then
@@ -109,7 +113,7 @@ func (p convProduct) weightSize() int { return p.w.O * p.w.Taps() }
 // fold the column matrix (float32, stride 1): through a padded copy of
 // the sample, whole rows at a time, 16 floats per vector on AVX-512. The
 // generated im2col and col2im kernels serve the other cases.
-func (p convProduct) unrolled() bool { return p.mm.f32 && p.w.Stride == 1 }
+func (p convProduct) unrolled() bool { return p.f32 && p.w.Stride == 1 }
 
 // padSize is the scratch of the padded copy, if unrolled.
 func (p convProduct) padSize() int {
@@ -129,7 +133,7 @@ func (p convProduct) unroll() kernels.Unroll {
 // channels and taps over many positions, dot products along the positions
 // beat packing colᵀ for the product, which the GEMM would.
 func (p convProduct) dotWeightGrad() bool {
-	return p.gradWeight() && p.mm.f32 && !transposedWeightGrad(p.w)
+	return p.gradWeight() && p.f32 && !transposedWeightGrad(p.w)
 }
 
 // panelSize is the product's panels, if it is the GEMM.
@@ -137,7 +141,7 @@ func (p convProduct) panelSize() int {
 	if p.dotWeightGrad() {
 		return 0
 	}
-	return p.mm.workspace()
+	return p.mm.Workspace()
 }
 
 // scratch is the workspace one goroutine needs: the column matrix's
@@ -154,7 +158,7 @@ func (p convProduct) scratch() int {
 // split reports whether the samples are shared by two goroutines: when
 // the batch is worth it and one sample's product does not split itself.
 func (p convProduct) split() bool {
-	return p.w.N*p.flops() >= parallelFlops && !p.mm.parallel()
+	return p.w.N*p.flops() >= gemm.ParallelFlops && !p.mm.Parallel()
 }
 
 // groups is the number of partial sums of the weight gradient.
@@ -199,12 +203,12 @@ var convParams = map[string][3]string{
 
 // im2colGemmConv is the kernel of convolution op n computed on the product.
 func im2colGemmConv(c *gen, n *ir.Node, w ops.Window) kernel {
-	return im2colGemmConvFused(c, n, w, epilogue{})
+	return im2colGemmConvFused(c, n, w, gemm.Epilogue{})
 }
 
 // im2colGemmConvFused is im2colGemmConv with conv2d's fused epilogue epi
 // (none if empty).
-func im2colGemmConvFused(c *gen, n *ir.Node, w ops.Window, epi epilogue) kernel {
+func im2colGemmConvFused(c *gen, n *ir.Node, w ops.Window, epi gemm.Epilogue) kernel {
 	p := newConvProduct(c.g.DType, n.Op, w)
 	p.epi = epi
 	var mm string
@@ -220,13 +224,13 @@ func im2colGemmConvFused(c *gen, n *ir.Node, w ops.Window, epi epilogue) kernel 
 		perSample = im2colKernel(c, w, p.rows)
 	}
 	key := c.kernelKey(n) + "/im2col-gemm"
-	if epi.needsTail() {
+	if epi.NeedsTail() {
 		epiName = convEpilogueKernel(c, w, epi)
-		key += "/" + epi.key()
+		key += "/" + epi.Key()
 	}
 	return kernel{
 		key:  key,
-		base: convName(n.Op, w) + epi.nameSuffix(),
+		base: convName(n.Op, w) + epi.NameSuffix(),
 		decl: func(name string) jen.Code {
 			code := &jen.Statement{}
 			code.Add(p.entryDecl(name)).Line().Line()
@@ -267,8 +271,8 @@ func (p convProduct) describeOp(name string) string {
 	case "conv2d":
 		s := fmt.Sprintf("%s computes y%s = conv2d(x%s, w%s) with stride %d and padding %d: per sample, the patches are unrolled (im2col) into ws and multiplied by w",
 			name, w.Out(), w.In(), wShape, w.Stride, w.Pad)
-		if p.epi.needsTail() {
-			s += fmt.Sprintf(", and %s (fused) is applied to the sample's output while it is in the cache", p.epi.describeConv())
+		if p.epi.NeedsTail() {
+			s += fmt.Sprintf(", and %s (fused) is applied to the sample's output while it is in the cache", p.epi.Describe())
 		}
 		return s + "."
 	case "conv2d_grad_input":
@@ -293,7 +297,7 @@ func (p convProduct) entryDecl(name string) jen.Code {
 	for _, v := range names {
 		body = append(body, reslice(v, expr(sizes[v])))
 	}
-	epiParams := epilogueParams(p.epi)
+	epiParams := p.epi.Params()
 	var xs []jen.Code
 	for _, v := range epiParams {
 		if v == "bias" {
@@ -313,7 +317,7 @@ func (p convProduct) entryDecl(name string) jen.Code {
 		perSample = "inSize"
 	}
 	fields := jen.Dict{jen.Id("C"): target, jen.Id("A"): jen.Id(a), jen.Id("B"): jen.Id(b)}
-	if p.epi.bias {
+	if p.epi.Bias {
 		fields[jen.Id("Bias")] = jen.Id("bias")
 	}
 	if len(xs) > 0 {
@@ -407,7 +411,7 @@ func (p convProduct) samplesDecl(name, mm, perSample, epiName string) jen.Code {
 	}
 	return doc("%s_samples computes %s of %s with one goroutine's scratch ws (%d floats).", name, what, name, p.scratch()).
 		Func().Id(name+"_samples").Params(
-		jen.Id("x").Add(argsType()), jen.Id("ws").Add(floats()), jen.List(jen.Id("n0"), jen.Id("n1"), jen.Id("_"), jen.Id("_")).Int(),
+		jen.Id("x").Add(emit.ArgsType()), jen.Id("ws").Add(floats()), jen.List(jen.Id("n0"), jen.Id("n1"), jen.Id("_"), jen.Id("_")).Int(),
 	).Block(body...)
 }
 
@@ -533,4 +537,76 @@ func (p convProduct) sampleBody(call func(...jen.Code) *jen.Statement, perSample
 		}
 	}
 	return each
+}
+
+// Convolution epilogues: a fused conv2d → [bias_add] → elementwise ops
+// group is the convolution kernel writing into the group's last buffer,
+// then running the tail (codegen/gemm's ConvEpilogue) over each sample's
+// output in place. The interior members get no buffer.
+
+// convEpilogueOf describes a convolution epilogue group: its bias and
+// tail, and the nodes the tail reads besides the running value, each of
+// the convolution's output shape. ok is false for any other group.
+func convEpilogueOf(gr *ir.Group) (epi gemm.Epilogue, extern []*ir.Node, ok bool) {
+	anchor := gr.Nodes[0]
+	if anchor.Op != "conv2d" || len(gr.Nodes) < 2 {
+		return gemm.Epilogue{}, nil, false
+	}
+	tail := gr.Nodes[1:]
+	if tail[0].Op == "bias_add" {
+		if tail[0].Inputs[0] != anchor {
+			return gemm.Epilogue{}, nil, false
+		}
+		epi.Bias = true
+		tail = tail[1:]
+	}
+	if len(tail) > 0 {
+		prev := gr.Nodes[len(gr.Nodes)-len(tail)-1]
+		if epi.Ops, extern = chainOps(tail, prev); epi.Ops == nil || len(extern) > maxExtra {
+			return gemm.Epilogue{}, nil, false
+		}
+	}
+	for _, x := range extern {
+		if !x.Shape.Equal(anchor.Shape) {
+			return gemm.Epilogue{}, nil, false
+		}
+	}
+	epi.Extra = len(extern)
+	return epi, extern, true
+}
+
+// convEpilogueCall is the call of a fused convolution epilogue's kernel.
+func (c *gen) convEpilogueCall(gr *ir.Group) jen.Code {
+	anchor := gr.Nodes[0]
+	epi, extern, _ := convEpilogueOf(gr)
+	w := ops.WindowOf(anchor)
+	args := []jen.Code{c.field(gr.Last()), c.field(anchor.Inputs[0]), c.field(anchor.Inputs[1])}
+	if epi.Bias {
+		args = append(args, c.field(gr.Nodes[1].Inputs[1]))
+	}
+	for _, x := range extern {
+		args = append(args, c.field(x))
+	}
+	args = append(args, jen.Id("m").Dot(panelsField))
+	return jen.Id(c.kernels.use(im2colGemmConvFused(c, anchor, w, epi))).Call(args...)
+}
+
+// convEpilogueKernel is the function applying epi to one sample's output
+// in place.
+func convEpilogueKernel(c *gen, w ops.Window, epi gemm.Epilogue) string {
+	key, base, decl := gemm.ConvEpilogue(c.g.DType, w.O, w.OH*w.OW, epi)
+	return c.kernels.use(kernel{key: key, base: base, decl: decl})
+}
+
+// epilogueSample is the call applying epi to sample n of the output out,
+// with the operands taken from the expressions bias and x(i).
+func epilogueSample(name string, epi gemm.Epilogue, out jen.Code, bias jen.Code, x func(i int) jen.Code) jen.Code {
+	args := []jen.Code{out}
+	if epi.Bias {
+		args = append(args, bias)
+	}
+	for i := range epi.Extra {
+		args = append(args, x(i))
+	}
+	return jen.Id(name).Call(args...)
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/dlc-dev/dlc/codegen/emit"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
 )
@@ -28,14 +29,14 @@ func elementwiseKernel(c *gen, n *ir.Node) kernel {
 				operands[i] = jen.Id(x).Index(jen.Id("i"))
 				body = append(body, reslice(x, jen.Id("n")))
 			}
-			fn := kernelOp(c.g.DType, n.Op)
+			fn := emit.KernelOp(c.g.DType, n.Op)
 			if n.Op == "relu_grad" && c.g.DType == ir.F32 {
 				fn = "ReluGrad" // the same rule, a vector compare and masked select at a time
 			}
 			if fn != "" {
 				body = append(body, jen.Qual(kernelsPath, fn).Call(ids(append([]string{"y"}, xs...))...))
 			} else {
-				rule := formula(n, jen.Id("y").Index(jen.Id("i")), operands)
+				rule := emit.Formula(n, jen.Id("y").Index(jen.Id("i")), operands)
 				body = append(body, jen.For(jen.Id("i").Op(":=").Range().Id("y")).Block(rule))
 			}
 			return doc("%s computes %s over %d elements.", name, n.Op, size).

@@ -12,22 +12,6 @@ import (
 // constant declarations of a window's geometry, counted loops, and the
 // range of output columns whose kernel tap falls inside the input.
 
-// loop is `for v := 0; v < n; v++ { body }`.
-func loop(v string, n jen.Code, body ...jen.Code) *jen.Statement {
-	return jen.For(jen.Id(v).Op(":=").Lit(0), jen.Id(v).Op("<").Add(n), jen.Id(v).Op("++")).Block(body...)
-}
-
-// constInts declares integer constants: constInts("N", 128, "C", 1) is
-// `const N, C = 128, 1`.
-func constInts(pairs ...any) *jen.Statement {
-	var names, values []jen.Code
-	for i := 0; i+1 < len(pairs); i += 2 {
-		names = append(names, jen.Id(pairs[i].(string)))
-		values = append(values, jen.Lit(pairs[i+1].(int)))
-	}
-	return jen.Const().List(names...).Op("=").List(values...)
-}
-
 // windowConsts declares a window's geometry: the input's channels, height
 // and width, the kernel, stride and padding, and the output's height and
 // width.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/dlc-dev/dlc/codegen/emit"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
 )
@@ -201,18 +202,6 @@ func (c *gen) field(n *ir.Node) *jen.Statement {
 	return jen.Id("m").Dot(c.names[n])
 }
 
-// dims names a shape in kernel names: "128x784", or "scalar".
-func dims(s ir.Shape) string {
-	if len(s) == 0 {
-		return "scalar"
-	}
-	parts := make([]string, len(s))
-	for i, d := range s {
-		parts[i] = fmt.Sprint(d)
-	}
-	return strings.Join(parts, "x")
-}
-
 // kernelKey identifies a kernel by everything its code depends on: op,
 // operand and result shapes, attributes and the element type. The remat
 // mark changes nothing in the code, so a recomputation shares the kernel
@@ -237,18 +226,23 @@ func (c *gen) kernelKey(n *ir.Node) string {
 }
 
 // camel turns an op name such as "softmax_xent_grad" into "softmaxXentGrad".
-func camel(op string) string { return goIdent(op) }
+func camel(op string) string { return emit.Ident(op) }
 
-// Small jennifer helpers shared by the kernel emitters.
+// The emit package's helpers, by the short names the kernel emitters use.
+var (
+	doc       = emit.Doc
+	floats    = emit.Floats
+	reslice   = emit.Reslice
+	sub       = emit.Sub
+	expr      = emit.Expr
+	loop      = emit.Loop
+	constInts = emit.ConstInts
+	ids       = emit.Ids
+	dims      = emit.Dims
+)
 
-// floats is the type []Float.
-func floats() *jen.Statement { return jen.Index().Id("Float") }
-
-// reslice is `v = v[:n]`: it fixes v's length to a constant so that the
-// compiler can drop bounds checks in loops over it.
-func reslice(v string, n jen.Code) jen.Code {
-	return jen.Id(v).Op("=").Id(v).Index(jen.Empty(), n)
-}
+// kernelsPath is the import path of runtime/kernels.
+const kernelsPath = emit.KernelsPath
 
 // wide converts a Float expression to float64 (a no-op for float64 models,
 // so it is left out there).
@@ -265,32 +259,4 @@ func (c *gen) narrow(x jen.Code) *jen.Statement {
 		return jen.Add(x)
 	}
 	return jen.Id("Float").Call(x)
-}
-
-// sub is `s[off : off+size]` for expressions off and size.
-func sub(s string, off, size jen.Code) *jen.Statement {
-	return jen.Id(s).Index(off, jen.Add(off).Op("+").Add(size))
-}
-
-// expr is a Go expression over a kernel's local names, written as text
-// where building it token by token would only obscure it ("r*channels").
-func expr(s string) *jen.Statement { return jen.Id(s) }
-
-// doc is a doc comment wrapped to lines of at most 80 columns, followed by
-// a new line, ready for the declaration it documents.
-func doc(format string, args ...any) *jen.Statement {
-	const width = 77 // 80 less "// "
-	s := &jen.Statement{}
-	line := ""
-	for _, word := range strings.Fields(fmt.Sprintf(format, args...)) {
-		if line != "" && len(line)+1+len(word) > width {
-			s.Comment(line).Line()
-			line = ""
-		}
-		if line != "" {
-			line += " "
-		}
-		line += word
-	}
-	return s.Comment(line).Line()
 }

@@ -1,8 +1,6 @@
 package codegen
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -10,7 +8,7 @@ import (
 )
 
 // A throwaway Go module that generated packages are built in, depending on
-// this repository through a replace directive.
+// this repository through a replace directive (testrepo.Module).
 
 const testModule = "dlctest"
 
@@ -29,32 +27,14 @@ func writePackage(t testing.TB, dir, sub string, files []File) {
 	}
 }
 
-func writeFile(t testing.TB, path string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// goEnv is the environment for the go command in a test module: module
-// mode, no workspace, go.mod and go.sum completed as needed.
-func goEnv() []string {
-	return append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
-}
+var (
+	writeFile = testrepo.WriteFile
+	goEnv     = testrepo.GoEnv
+)
 
 // goCmd runs the go command in dir and fails the test with its output if
 // it fails.
 func goCmd(t testing.TB, dir string, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	cmd.Env = goEnv()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go %v: %v\n%s", args, err, out)
-	}
-	return out
+	return testrepo.Go(t, dir, nil, args...)
 }

@@ -3,8 +3,8 @@ package codegen
 import (
 	"fmt"
 	"go/token"
-	"strings"
 
+	"github.com/dlc-dev/dlc/codegen/emit"
 	"github.com/dlc-dev/dlc/ir"
 )
 
@@ -40,7 +40,7 @@ func fieldNames(g *ir.Graph, bufs []*ir.Node) map[*ir.Node]string {
 	}
 	for _, p := range g.Params {
 		if d := g.Grads[p]; d != nil && needsField[d] {
-			assign(d, "d"+upperFirst(nodeIdent(p)))
+			assign(d, "d"+emit.UpperFirst(nodeIdent(p)))
 		}
 	}
 	for _, group := range [][]*ir.Node{g.State, g.Inputs, g.Labels, bufs} {
@@ -56,37 +56,17 @@ func fieldNames(g *ir.Graph, bufs []*ir.Node) map[*ir.Node]string {
 // nodeIdent is the preferred identifier of a node: its tensor name, else its
 // layer and op (backward nodes marked as such), else t<ID>.
 func nodeIdent(n *ir.Node) string {
-	if id := goIdent(n.Name); id != "" {
+	if id := emit.Ident(n.Name); id != "" {
 		return id
 	}
-	if layer := goIdent(n.Layer); layer != "" {
-		role := upperFirst(goIdent(n.Op))
+	if layer := emit.Ident(n.Layer); layer != "" {
+		role := emit.UpperFirst(emit.Ident(n.Op))
 		if n.Phase == ir.Backward {
 			role = "Bwd" + role
 		}
 		return layer + role
 	}
 	return fmt.Sprintf("t%d", n.ID)
-}
-
-// goIdent turns a model-file name such as "fc1.w.adam_m" into a lower
-// camel-case Go identifier ("fc1WAdamM"). Any character other than an ASCII
-// letter or digit separates words. It returns "" when nothing usable is left.
-func goIdent(name string) string {
-	words := strings.FieldsFunc(name, func(r rune) bool { return !isASCIIAlnum(r) })
-	var b strings.Builder
-	for i, w := range words {
-		if i == 0 {
-			b.WriteString(strings.ToLower(w[:1]) + w[1:])
-		} else {
-			b.WriteString(upperFirst(w))
-		}
-	}
-	id := b.String()
-	if id != "" && id[0] >= '0' && id[0] <= '9' {
-		id = "v" + id
-	}
-	return id
 }
 
 // unique returns want, or want with the smallest numeric suffix that makes
@@ -99,17 +79,6 @@ func unique(want string, used map[string]bool) string {
 	}
 	used[name] = true
 	return name
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-func isASCIIAlnum(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
 
 // packageName checks that name can be the generated package's name: a Go

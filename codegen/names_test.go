@@ -7,24 +7,6 @@ import (
 	"github.com/dlc-dev/dlc/ir"
 )
 
-func TestGoIdent(t *testing.T) {
-	for name, want := range map[string]string{
-		"h1.w":         "h1W",
-		"fc1.w.adam_m": "fc1WAdamM",
-		"image":        "image",
-		"Out.B":        "outB",
-		"1st.layer":    "v1stLayer",
-		"a--b..c":      "aBC",
-		"naïve.w":      "naVeW",
-		"...":          "",
-		"":             "",
-	} {
-		if got := goIdent(name); got != want {
-			t.Errorf("goIdent(%q) = %q, want %q", name, got, want)
-		}
-	}
-}
-
 // Names that map to one identifier, Go keywords and the Model's own
 // fields all get distinct, valid identifiers; model-file names win over
 // generated ones.

@@ -2,14 +2,14 @@ package codegen
 
 import (
 	"github.com/dave/jennifer/jen"
+
+	"github.com/dlc-dev/dlc/codegen/gemm"
 )
 
 // The generated package's SIMD files. kernels_simd.go holds the vector
 // kernels and is built only with GOEXPERIMENT=simd on amd64;
 // kernels_generic.go, built otherwise, gives the same functions scalar
 // bodies, so that the package always builds and computes the same thing.
-
-const simdBuild = "goexperiment.simd && amd64"
 
 // simdCode collects the declarations of the two files.
 type simdCode struct {
@@ -24,18 +24,10 @@ func (c *gen) simdCode() *simdCode {
 	return c.simd
 }
 
-// addGemm adds the SIMD parts of the product p, whose entry point is named
-// kernel: its dispatcher and, per instruction set, microkernels, packer
-// and driver; and the dispatcher's scalar twin.
-func (s *simdCode) addGemm(p gemm, kernel string) {
-	s.simd = append(s.simd, p.dispatchDecl(kernel))
-	if p.epi.vec < len(p.epi.ops) {
-		s.simd = append(s.simd, p.tailDecl(kernel, true))
-	}
-	for _, v := range isas {
-		s.simd = append(s.simd, p.isaCode(kernel, v)...)
-	}
-	s.generic = append(s.generic, p.genericDispatchDecl(kernel))
+// add adds a kernel's declarations to the two files.
+func (s *simdCode) add(simd, generic []jen.Code) {
+	s.simd = append(s.simd, simd...)
+	s.generic = append(s.generic, generic...)
 }
 
 // simdFiles renders kernels_simd.go and kernels_generic.go, or nothing if
@@ -55,8 +47,8 @@ func (c *gen) renderSIMD(s *simdCode, prefix string) ([]File, error) {
 		name, build string
 		decls       []jen.Code
 	}{
-		{prefix + "_generic.go", "!(" + simdBuild + ")", s.generic},
-		{prefix + "_simd.go", simdBuild, s.simd},
+		{prefix + "_generic.go", "!(" + gemm.SIMDBuild + ")", s.generic},
+		{prefix + "_simd.go", gemm.SIMDBuild, s.simd},
 	} {
 		file := jen.NewFile(c.pkg)
 		file.HeaderComment(header(c.opt.Source))

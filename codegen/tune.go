@@ -2,9 +2,8 @@ package codegen
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 
+	"github.com/dlc-dev/dlc/codegen/gemm"
 	"github.com/dlc-dev/dlc/ir"
 )
 
@@ -12,7 +11,7 @@ import (
 // kernels (a product's split, an Adam update's split) has a key naming the
 // kernel's shape and the candidates; Options.Tuning maps keys to the
 // measured choice, and a decision without one (or with a choice that is
-// not among its candidates) is the cost model's (tune_cost.go). The
+// not among its candidates) is the cost model's (codegen/gemm's cost.go). The
 // timing program that measures the candidates is tune_program.go's.
 
 // Tuning maps decision keys to choices: a split plan ("serial", "cols:64",
@@ -30,8 +29,8 @@ type Decision struct {
 // tunable is a decision with what the timing program needs to time it.
 type tunable struct {
 	Decision
-	gemm  *gemm // a product, emitted as Kernel
-	adamN int   // an Adam update of this many elements
+	gemm  *gemm.Product // a product, emitted as Kernel
+	adamN int           // an Adam update of this many elements
 }
 
 // Choices of an update's split.
@@ -40,43 +39,10 @@ const (
 	choiceSplit  = "split"
 )
 
-// splitKey is the decision key of p's split: its form and shape (not its
-// epilogue, which costs the same either way, so that a product fused or
-// not, and the workspace sized from the unfused graph, agree) and the
-// candidates.
-func (p gemm) splitKey() string {
-	var cands []string
-	for _, s := range p.splitCandidates() {
-		cands = append(cands, s.String())
-	}
-	return fmt.Sprintf("split/gemm/%s/%v/%dx%dx%d/%s", p.form(), p.f32, p.m, p.k, p.n, strings.Join(cands, ","))
-}
-
 // adamSplitKey is the decision key of an Adam update's split.
 func adamSplitKey(size int) string {
 	return fmt.Sprintf("split/adam/%d/%s,%s", size, choiceSerial, choiceSplit)
 }
-
-// tuneGemm is p with the split tuning chose for it, when p is a matmul
-// node's product and the choice is one of its candidates.
-func tuneGemm(tuning Tuning, p gemm) gemm {
-	if !p.node || p.tuned != nil {
-		return p
-	}
-	choice, ok := tuning[p.splitKey()]
-	if !ok {
-		return p
-	}
-	s, err := parseSplitPlan(choice)
-	if err != nil || !slices.Contains(p.splitCandidates(), s) {
-		return p
-	}
-	p.tuned = &s
-	return p
-}
-
-// tuneGemm is p with the split of the generator's tuning.
-func (c *gen) tuneGemm(p gemm) gemm { return tuneGemm(c.opt.Tuning, p) }
 
 // tunedWorkspaceFloats is workspaceFloats with the generator's tuning.
 func (c *gen) tunedWorkspaceFloats(graphs ...*ir.Graph) int {
@@ -85,17 +51,12 @@ func (c *gen) tunedWorkspaceFloats(graphs ...*ir.Graph) int {
 
 // noteGemm records the split of the product p, emitted as name, as a
 // decision -tune may make.
-func (c *gen) noteGemm(p gemm, name string) {
-	if !p.node {
+func (c *gen) noteGemm(p gemm.Product, name string) {
+	key, candidates, model, ok := p.Decision()
+	if !ok {
 		return
 	}
-	d := Decision{Key: p.splitKey(), Kernel: name, Model: p.modelPlan().String()}
-	for _, s := range p.splitCandidates() {
-		d.Candidates = append(d.Candidates, s.String())
-	}
-	untuned := p
-	untuned.tuned = nil
-	c.note(tunable{Decision: d, gemm: &untuned})
+	c.note(tunable{Decision: Decision{Key: key, Kernel: name, Candidates: candidates, Model: model}, gemm: &p})
 }
 
 // note adds t unless a decision of its key is already noted.
@@ -114,8 +75,8 @@ func (c *gen) note(t tunable) {
 // splitsUpdate reports whether a float32 Adam update of size elements runs
 // on two goroutines: as tuned, else as the cost model estimates.
 func (c *gen) splitsUpdate(size int) bool {
-	model := adamSplitPays(size)
-	if size > updateChunkElems {
+	model := gemm.AdamSplitPays(size)
+	if size > gemm.AdamChunk {
 		d := Decision{Key: adamSplitKey(size), Kernel: fmt.Sprintf("Adam update of %d elements", size),
 			Candidates: []string{choiceSerial, choiceSplit}, Model: choiceSerial}
 		if model {
@@ -127,7 +88,7 @@ func (c *gen) splitsUpdate(size int) bool {
 	case choiceSerial:
 		return false
 	case choiceSplit:
-		return size > updateChunkElems
+		return size > gemm.AdamChunk
 	}
 	return model
 }

@@ -53,7 +53,7 @@ func TuningProgram(g *ir.Graph, opt Options) ([]File, []Decision, error) {
 		decisions = append(decisions, t.Decision)
 		switch {
 		case t.gemm != nil:
-			writeGemmCase(&cases, t)
+			t.gemm.TimingCase(&cases, t.Key, t.Kernel)
 		default:
 			writeAdamCase(&cases, t)
 		}
@@ -64,36 +64,6 @@ func TuningProgram(g *ir.Graph, opt Options) ([]File, []Decision, error) {
 		return nil, nil, fmt.Errorf("codegen: the timing program does not parse: %w", err)
 	}
 	return append(files, File{Name: TuneFile, Data: data}), decisions, nil
-}
-
-// writeGemmCase writes the case timing product t.gemm's split candidates:
-// the driver over the whole output, or kernels.Run2 with the candidate's
-// chunks.
-func writeGemmCase(w *strings.Builder, t tunable) {
-	p := *t.gemm
-	part := t.Kernel + "_part"
-	if !p.f32 {
-		part = t.Kernel + "_scalar"
-	}
-	a, b, cc := p.operandSizes()
-	fmt.Fprintf(w, "\tif want(%s) {\n\t\tx := kernels.Args[Float]{C: dlcTuneFloats(%d), A: dlcTuneFloats(%d), B: dlcTuneFloats(%d)}\n", strconv.Quote(t.Key), cc, a, b)
-	if p.epi.bias {
-		fmt.Fprintf(w, "\t\tx.Bias = dlcTuneFloats(%d)\n", p.n)
-	}
-	for i := range p.epi.extra {
-		fmt.Fprintf(w, "\t\tx.X[%d] = dlcTuneFloats(%d)\n", i, cc)
-	}
-	fmt.Fprintf(w, "\t\tws := dlcTuneFloats(%d)\n", 2*p.scratch())
-	fmt.Fprintf(w, "\t\tadd(%s, []func(){\n", strconv.Quote(t.Key))
-	for _, cand := range p.splitCandidates() {
-		if !cand.parallel() {
-			fmt.Fprintf(w, "\t\t\tfunc() { %s(x, ws, 0, %d, 0, %d) },\n", part, p.m, p.n)
-			continue
-		}
-		fmt.Fprintf(w, "\t\t\tfunc() { kernels.Run2(%s, x, ws, kernels.Split{Rows: %d, Cols: %d, ByCols: %v, Chunk: %d, Scratch: %d}) },\n",
-			part, p.m, p.n, cand.byCols, cand.chunk, p.scratch())
-	}
-	w.WriteString("\t\t})\n\t}\n")
 }
 
 // writeAdamCase writes the case timing an Adam update on one goroutine and

@@ -1,4 +1,4 @@
-package codegen_test
+package gemm_test
 
 import (
 	"bufio"
@@ -30,18 +30,7 @@ func TestMicrokernelsKeepToRegisters(t *testing.T) {
 		t.Skip("the SIMD kernels are amd64 only")
 	}
 	root := testrepo.Root(t)
-	dir := t.TempDir()
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	goLine := regexp.MustCompile(`(?m)^go \S+$`).Find(gomod)
-	write(t, filepath.Join(dir, "go.mod"), []byte("module asmcheck\n\n"+string(goLine)+"\n\nrequire github.com/dlc-dev/dlc v0.0.0\n\nreplace github.com/dlc-dev/dlc => "+root+"\n"))
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, filepath.Join(dir, "go.sum"), sum)
+	dir := testrepo.Module(t, "asmcheck")
 
 	models, err := filepath.Glob(filepath.Join(root, "examples", "*", "*.dl"))
 	if err != nil || len(models) == 0 {
@@ -64,13 +53,13 @@ func TestMicrokernelsKeepToRegisters(t *testing.T) {
 				t.Fatalf("%s: %v", model, err)
 			}
 			for _, f := range res.Files {
-				write(t, filepath.Join(dir, pkg, f.Name), f.Data)
+				testrepo.WriteFile(t, filepath.Join(dir, pkg, f.Name), f.Data)
 			}
 		}
 	}
 	cmd := exec.Command("go", "build", "-gcflags=-S", "./...")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOEXPERIMENT=simd")
+	cmd.Env = append(testrepo.GoEnv(), "GOEXPERIMENT=simd")
 	var asm, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &asm // the compiler prints the assembly on stderr
 	if err := cmd.Run(); err != nil {
@@ -188,16 +177,6 @@ func tail(s string) string {
 		return "..." + s[len(s)-4000:]
 	}
 	return s
-}
-
-func write(t *testing.T, path string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // The parser finds a loop's spill, and only inside the loop.

@@ -1,10 +1,11 @@
-package codegen
+package gemm
 
 import (
 	"fmt"
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/dlc-dev/dlc/codegen/emit"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/ops"
 )
@@ -79,13 +80,13 @@ func (p matmulPlan) consts() []jen.Code {
 func (p matmulPlan) rangeBody(after func(jb, je jen.Code) []jen.Code) []jen.Code {
 	var body []jen.Code
 	if p.tb {
-		body = append(body, jen.Var().Id("panel").Index(expr("kb*nb")).Id("Float").
+		body = append(body, jen.Var().Id("panel").Index(emit.Expr("kb*nb")).Id("Float").
 			Comment("the current block of b, transposed to rows of nb"))
 	}
 	block := []jen.Code{
-		jen.Id("je").Op(":=").Min(expr("jb+nb"), jen.Id("j1")),
+		jen.Id("je").Op(":=").Min(emit.Expr("jb+nb"), jen.Id("j1")),
 		jen.For(jen.Id("i").Op(":=").Id("i0"), jen.Id("i").Op("<").Id("i1"), jen.Id("i").Op("++")).Block(
-			jen.Clear(jen.Id("c").Index(expr("i*N+jb"), expr("i*N+je"))),
+			jen.Clear(jen.Id("c").Index(emit.Expr("i*N+jb"), emit.Expr("i*N+je"))),
 		),
 		jen.For(jen.Id("k0").Op(":=").Lit(0), jen.Id("k0").Op("<").Id("K"), jen.Id("k0").Op("+=").Id("kb")).Block(
 			p.blockBody()...,
@@ -100,12 +101,12 @@ func (p matmulPlan) rangeBody(after func(jb, je jen.Code) []jen.Code) []jen.Code
 // blockBody is the work for one (jb, k0) block: pack it if b is transposed,
 // then four rows of c at a time, then the leftover rows one by one.
 func (p matmulPlan) blockBody() []jen.Code {
-	body := []jen.Code{jen.Id("k1").Op(":=").Min(expr("k0+kb"), jen.Id("K"))}
+	body := []jen.Code{jen.Id("k1").Op(":=").Min(emit.Expr("k0+kb"), jen.Id("K"))}
 	if p.tb {
 		body = append(body, jen.For(jen.Id("j").Op(":=").Id("jb"), jen.Id("j").Op("<").Id("je"), jen.Id("j").Op("++")).Block(
-			jen.Id("src").Op(":=").Id("b").Index(expr("j*K+k0"), expr("j*K+k1")),
+			jen.Id("src").Op(":=").Id("b").Index(emit.Expr("j*K+k0"), emit.Expr("j*K+k1")),
 			jen.For(jen.List(jen.Id("q"), jen.Id("v")).Op(":=").Range().Id("src")).Block(
-				jen.Id("panel").Index(expr("q*nb+j-jb")).Op("=").Id("v"),
+				jen.Id("panel").Index(emit.Expr("q*nb+j-jb")).Op("=").Id("v"),
 			),
 		))
 	}
@@ -119,7 +120,7 @@ func (p matmulPlan) blockBody() []jen.Code {
 		if r > 0 {
 			row = fmt.Sprintf("(i+%d)", r)
 		}
-		slice := jen.Id("c").Index(expr(row+"*N+jb"), expr(row+"*N+je"))
+		slice := jen.Id("c").Index(emit.Expr(row+"*N+jb"), emit.Expr(row+"*N+je"))
 		if r > 0 {
 			// Same length as c0, so that the compiler drops bounds checks.
 			slice = slice.Index(jen.Empty(), jen.Len(jen.Id("c0")))
@@ -136,10 +137,10 @@ func (p matmulPlan) blockBody() []jen.Code {
 	))
 	body = append(body,
 		jen.Id("i").Op(":=").Id("i0"),
-		jen.For(jen.Empty(), expr("i+4 <= i1"), jen.Id("i").Op("+=").Lit(matmulRows)).Block(rows...),
+		jen.For(jen.Empty(), emit.Expr("i+4 <= i1"), jen.Id("i").Op("+=").Lit(matmulRows)).Block(rows...),
 		jen.Comment("The rows left over from the blocks of four."),
 		jen.For(jen.Empty(), jen.Id("i").Op("<").Id("i1"), jen.Id("i").Op("++")).Block(
-			jen.Id("ci").Op(":=").Id("c").Index(expr("i*N+jb"), expr("i*N+je")),
+			jen.Id("ci").Op(":=").Id("c").Index(emit.Expr("i*N+jb"), emit.Expr("i*N+je")),
 			jen.For(jen.Id("q").Op(":=").Id("k0"), jen.Id("q").Op("<").Id("k1"), jen.Id("q").Op("++")).Block(
 				jen.Id("ai").Op(":=").Add(p.aAt("i")),
 				jen.Id("bq").Op(":=").Add(p.bRow("ci")),
@@ -155,15 +156,15 @@ func (p matmulPlan) blockBody() []jen.Code {
 // aAt is op(a)[row, q].
 func (p matmulPlan) aAt(row string) jen.Code {
 	if p.ta {
-		return jen.Id("a").Index(expr("q*M+" + row))
+		return jen.Id("a").Index(emit.Expr("q*M+" + row))
 	}
-	return jen.Id("a").Index(expr(row + "*K+q"))
+	return jen.Id("a").Index(emit.Expr(row + "*K+q"))
 }
 
 // bRow is row q of the current block of op(b), as long as the c row crow.
 func (p matmulPlan) bRow(crow string) jen.Code {
 	if p.tb {
-		return jen.Id("panel").Index(expr("(q-k0)*nb"), expr("(q-k0)*nb+len("+crow+")"))
+		return jen.Id("panel").Index(emit.Expr("(q-k0)*nb"), emit.Expr("(q-k0)*nb+len("+crow+")"))
 	}
-	return jen.Id("b").Index(expr("q*N+jb"), expr("q*N+je")).Index(jen.Empty(), jen.Len(jen.Id(crow)))
+	return jen.Id("b").Index(emit.Expr("q*N+jb"), emit.Expr("q*N+je")).Index(jen.Empty(), jen.Len(jen.Id(crow)))
 }

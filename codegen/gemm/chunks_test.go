@@ -1,4 +1,4 @@
-package codegen
+package gemm
 
 // chunkTestSource is the second test of the generated GEMM package (see
 // TestGeneratedGemms): the contract that lets kernels.Run2 run the chunks

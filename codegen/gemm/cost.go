@@ -1,4 +1,4 @@
-package codegen
+package gemm
 
 import (
 	"fmt"
@@ -13,8 +13,9 @@ import (
 // the serial time: the estimate ignores other processes, which can take
 // the second core at any moment, so a small predicted gain is not worth
 // the risk. `dlc build -tune` replaces these estimates by measurements
-// (tune.go); the constants below are this model's defaults, measured on a
-// Zen 4 core (runtime/kernels/run2_bench_test.go times the round trip).
+// (tune.go applies them); the constants below are this model's defaults,
+// measured on a Zen 4 core (runtime/kernels/twocore_bench_test.go times
+// the round trip).
 const (
 	// f32FlopsPerNs and f64FlopsPerNs are a product's speed on one core:
 	// the SIMD microkernels (AVX-512; AVX2 is slower, which only makes a
@@ -44,15 +45,15 @@ const (
 	// (updateCacheBytes) is bound by memory bandwidth, which a second core
 	// does not add to.
 	adamNsPerElem    = 0.5
-	updateChunkElems = 4096 // kernels.AdamSplit's chunk
+	AdamChunk        = 4096 // kernels.AdamSplit's chunk: no smaller update is split
 	updateCacheBytes = 2 << 20
 	adamBytesPerElem = 16 // p, g, m and v
 )
 
-// parallelFlops is the batch size, in FLOP, from which simd_conv.go shares
-// a convolution's samples between goroutines (a fixed threshold: the cost
+// ParallelFlops is the batch size, in FLOP, from which a convolution's
+// samples are shared between goroutines (a fixed threshold: the cost
 // model does not yet decide convolution splits).
-const parallelFlops = 4_000_000
+const ParallelFlops = 4_000_000
 
 // splitPlan is how a call is divided between goroutines: serially (chunk
 // 0), or in chunks of chunk columns (byCols) or rows that the two
@@ -95,15 +96,15 @@ func parseSplitPlan(s string) (splitPlan, error) {
 // 1, 2 or 4 of the widest panels of columns when there are at least two
 // such chunks, and chunks of 4 or 8 row tiles likewise. Column chunks are
 // whole panels of either instruction set, row chunks whole tiles.
-func (p gemm) splitCandidates() []splitPlan {
+func (p Product) splitCandidates() []splitPlan {
 	out := []splitPlan{serialPlan}
 	for _, c := range []int{panelMax, 2 * panelMax, 4 * panelMax} {
-		if p.n >= 2*c {
+		if p.N >= 2*c {
 			out = append(out, splitPlan{byCols: true, chunk: c})
 		}
 	}
 	for _, c := range []int{4 * tileRows, 8 * tileRows} {
-		if p.m >= 2*c {
+		if p.M >= 2*c {
 			out = append(out, splitPlan{chunk: c})
 		}
 	}
@@ -111,38 +112,38 @@ func (p gemm) splitCandidates() []splitPlan {
 }
 
 // serialNs estimates one call's time on one core.
-func (p gemm) serialNs() float64 {
+func (p Product) serialNs() float64 {
 	rate := float64(f64FlopsPerNs)
-	if p.f32 {
+	if p.F32 {
 		rate = f32FlopsPerNs
 	}
-	return float64(p.flops()) / rate
+	return float64(p.Flops()) / rate
 }
 
 // estimateNs is the cost model's time for a call run with plan s: on two
 // goroutines, each does half the work once the helper has started, the
 // last chunk leaves up to one chunk's imbalance (half on average), and
 // each claims half the chunks; a split by rows packs b once per chunk.
-func (p gemm) estimateNs(s splitPlan) float64 {
+func (p Product) estimateNs(s splitPlan) float64 {
 	serial := p.serialNs()
 	if !s.parallel() {
 		return serial
 	}
-	n := p.m
+	n := p.M
 	if s.byCols {
-		n = p.n
+		n = p.N
 	}
 	chunks := (n + s.chunk - 1) / s.chunk
 	work := serial
-	if !s.byCols && p.f32 {
-		work += float64((chunks-1)*p.k*p.n) / packFloatsPerNs
+	if !s.byCols && p.F32 {
+		work += float64((chunks-1)*p.K*p.N) / packFloatsPerNs
 	}
 	return twoGoroutinesNs(work, chunks)
 }
 
 // modelPlan is the cost model's choice: the fastest candidate, if it saves
 // enough over one goroutine.
-func (p gemm) modelPlan() splitPlan {
+func (p Product) modelPlan() splitPlan {
 	best, bestNs := serialPlan, p.serialNs()
 	limit := (1 - splitMinSaving) * bestNs
 	for _, s := range p.splitCandidates()[1:] {
@@ -153,15 +154,15 @@ func (p gemm) modelPlan() splitPlan {
 	return best
 }
 
-// adamSplitPays is the cost model's choice for a float32 Adam update of
+// AdamSplitPays is the cost model's choice for a float32 Adam update of
 // size elements: split only when the halves run from cache and save
 // enough.
-func adamSplitPays(size int) bool {
-	if size <= updateChunkElems || size*adamBytesPerElem > updateCacheBytes {
+func AdamSplitPays(size int) bool {
+	if size <= AdamChunk || size*adamBytesPerElem > updateCacheBytes {
 		return false
 	}
 	serial := float64(size) * adamNsPerElem
-	chunks := (size + updateChunkElems - 1) / updateChunkElems
+	chunks := (size + AdamChunk - 1) / AdamChunk
 	return twoGoroutinesNs(serial, chunks) <= (1-splitMinSaving)*serial
 }
 

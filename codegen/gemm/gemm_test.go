@@ -1,11 +1,15 @@
-package codegen
+package gemm
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dlc-dev/dlc/internal/testrepo"
 	"github.com/dlc-dev/dlc/ir"
 )
 
@@ -67,23 +71,22 @@ var gemmCases = []gemmCase{
 }
 
 // epilogue builds the case's epilogue on stand-in nodes.
-func (gc gemmCase) epilogue() epilogue {
-	var e epilogue
+func (gc gemmCase) epilogue() Epilogue {
+	var e Epilogue
 	for _, name := range gc.tail {
 		switch name {
 		case "bias":
-			e.bias = true
+			e.Bias = true
 		case "relu", "sigmoid", "gelu", "tanh":
-			e.ops = append(e.ops, tailOp{node: &ir.Node{Op: name}, args: []int{chainArg}})
+			e.Ops = append(e.Ops, TailOp{Node: &ir.Node{Op: name}, Args: []int{ChainArg}})
 		case "relu_grad", "gelu_grad": // relu_grad(x0, v): the gradient passes where x0 > 0
-			e.ops = append(e.ops, tailOp{node: &ir.Node{Op: name}, args: []int{0, chainArg}})
-			e.extra = 1
+			e.Ops = append(e.Ops, TailOp{Node: &ir.Node{Op: name}, Args: []int{0, ChainArg}})
+			e.Extra = 1
 		case "add": // add(v, x0)
-			e.ops = append(e.ops, tailOp{node: &ir.Node{Op: name}, args: []int{chainArg, 0}})
-			e.extra = 1
+			e.Ops = append(e.Ops, TailOp{Node: &ir.Node{Op: name}, Args: []int{ChainArg, 0}})
+			e.Extra = 1
 		}
 	}
-	e.vec = countVectorOps(e.ops)
 	return e
 }
 
@@ -102,47 +105,62 @@ func TestGeneratedGemms(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds generated code with the go command")
 	}
-	c := &gen{g: ir.NewGraph("gemmtest", ir.F32, 1), pkg: "gemmtest", kernels: newKernelSet()}
+	kernels, simd, generic := gemmFile(), gemmFile(), gemmFile()
+	simd.HeaderComment("//go:build " + SIMDBuild)
+	generic.HeaderComment("//go:build !(" + SIMDBuild + ")")
+	taken := map[string]bool{}
 	var table strings.Builder
 	for _, gc := range gemmCases {
-		p := gemm{m: gc.m, k: gc.k, n: gc.n, ta: gc.ta, tb: gc.tb, f32: true, epi: gc.epilogue()}
-		name := c.kernels.use(c.gemmEntry(p))
+		p := Product{M: gc.m, K: gc.k, N: gc.n, TA: gc.ta, TB: gc.tb, F32: true, Epi: gc.epilogue()}
+		name := p.BaseName()
+		if taken[name] {
+			t.Fatalf("two cases are named %s", name)
+		}
+		taken[name] = true
+		kernels.Add(p.Decl(name))
+		vector, scalar := p.SIMD(name)
+		simd.Add(vector...)
+		generic.Add(scalar...)
 		args := "c, a, b"
-		if p.epi.bias {
+		if p.Epi.Bias {
 			args += ", bias"
 		}
-		if p.epi.extra > 0 {
+		if p.Epi.Extra > 0 {
 			args += ", x0"
 		}
 		call := fmt.Sprintf("func(c, a, b, bias, x0, ws []Float) { %s(%s, ws) }", name, args)
 		byCols, chunk := p.split()
-		split := fmt.Sprintf("kernels.Split{Rows: %d, Cols: %d, ByCols: %v, Chunk: %d, Scratch: %d}", p.m, p.n, byCols, chunk, p.scratch())
+		split := fmt.Sprintf("kernels.Split{Rows: %d, Cols: %d, ByCols: %v, Chunk: %d, Scratch: %d}", p.M, p.N, byCols, chunk, p.scratch())
 		fmt.Fprintf(&table, "\t{%q, %d, %d, %d, %v, %v, %q, %d, %s, %s_part, %s},\n", name, gc.m, gc.k, gc.n, gc.ta, gc.tb,
-			strings.Join(gc.tail, " "), p.workspace(), call, name, split)
+			strings.Join(gc.tail, " "), p.Workspace(), call, name, split)
 	}
-	files := []File{}
-	kernelsFile, err := render(c.kernelsFile())
-	if err != nil {
-		t.Fatal(err)
+	dir := testrepo.Module(t, "dlctest")
+	pkg := filepath.Join(dir, "gemmtest")
+	for file, f := range map[string]*jen.File{"kernels.go": kernels, "kernels_simd.go": simd, "kernels_generic.go": generic} {
+		var buf bytes.Buffer
+		if err := f.Render(&buf); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		testrepo.WriteFile(t, filepath.Join(pkg, file), buf.Bytes())
 	}
-	files = append(files, File{Name: "kernels.go", Data: kernelsFile}, File{Name: "float.go", Data: []byte("package gemmtest\n\ntype Float = float32\n")})
-	simdFiles, err := c.simdFiles()
-	if err != nil {
-		t.Fatal(err)
-	}
-	files = append(files, simdFiles...)
-	dir := newModule(t)
-	writePackage(t, dir, "gemmtest", files)
-	writeFile(t, filepath.Join(dir, "gemmtest", "gemm_test.go"), []byte(strings.Replace(gemmTestSource, "\t// CASES\n", table.String(), 1)))
-	writeFile(t, filepath.Join(dir, "gemmtest", "chunks_test.go"), []byte(chunkTestSource))
+	testrepo.WriteFile(t, filepath.Join(pkg, "float.go"), []byte("package gemmtest\n\ntype Float = float32\n"))
+	testrepo.WriteFile(t, filepath.Join(pkg, "gemm_test.go"), []byte(strings.Replace(gemmTestSource, "\t// CASES\n", table.String(), 1)))
+	testrepo.WriteFile(t, filepath.Join(pkg, "chunks_test.go"), []byte(chunkTestSource))
 	for _, env := range []string{"GOEXPERIMENT=simd", "GOEXPERIMENT="} {
-		goCmdWith(t, dir, []string{env}, "vet", "./gemmtest")
-		goCmdWith(t, dir, []string{env}, "test", "-count=1", "./gemmtest")
+		testrepo.Go(t, dir, []string{env}, "vet", "./gemmtest")
+		testrepo.Go(t, dir, []string{env}, "test", "-count=1", "./gemmtest")
 	}
 	// The race detector sees the scalar code and the partial-vector copies
 	// of the edge tiles (not whole-vector loads and stores): it catches a
 	// chunk touching an element of another's edge.
-	goCmdWith(t, dir, []string{"GOEXPERIMENT=simd", "CGO_ENABLED=1"}, "test", "-race", "-short", "-count=1", "-run", "^TestChunks$", "./gemmtest")
+	testrepo.Go(t, dir, []string{"GOEXPERIMENT=simd", "CGO_ENABLED=1"}, "test", "-race", "-short", "-count=1", "-run", "^TestChunks$", "./gemmtest")
+}
+
+// gemmFile starts a file of the generated package.
+func gemmFile() *jen.File {
+	f := jen.NewFile("gemmtest")
+	f.HeaderComment("Code generated by the GEMM test. DO NOT EDIT.")
+	return f
 }
 
 // gemmTestSource is the test run inside the generated package.

@@ -1,9 +1,11 @@
-package codegen
+package gemm
 
 import (
 	"fmt"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/dlc-dev/dlc/codegen/emit"
 )
 
 // Products of a few rows (single-sample inference: M = 1) read op(b) in
@@ -32,30 +34,30 @@ import (
 const inPlaceRows = tileRows
 
 // readsBInPlace reports whether p's SIMD kernels read op(b) in place.
-func (p gemm) readsBInPlace() bool { return p.f32 && !p.tb && p.m <= inPlaceRows }
+func (p Product) readsBInPlace() bool { return p.F32 && !p.TB && p.M <= inPlaceRows }
 
 // inPlaceWalk is how the microkernel of a tile cols wide at the right
 // edge (or not) walks b in place: a row of N floats per k step. A last,
 // partial vector is loaded whole in the loop, reading past the tile's
 // edge into b's next row; the last steps, whose whole vector would pass
 // b's end, load it partially.
-func (p gemm) inPlaceWalk(v isa, cols int) bWalk {
-	w := bWalk{step: p.n * 4, tail: 1}
+func (p Product) inPlaceWalk(v isa, cols int) bWalk {
+	w := bWalk{step: p.N * 4, tail: 1}
 	if last := cols % v.lanes; last > 0 {
 		over := v.lanes - last // floats a whole vector reads past the row's end
 		w.partial = true
-		w.tail = (over + p.n - 1) / p.n
+		w.tail = (over + p.N - 1) / p.N
 	}
 	return w
 }
 
 // inPlaceCode is everything an instruction set needs for p when b is read
 // in place: the microkernels of the tiles the shape has and the driver.
-func (p gemm) inPlaceCode(kernel string, v isa) []jen.Code {
+func (p Product) inPlaceCode(kernel string, v isa) []jen.Code {
 	var out []jen.Code
 	for _, cols := range p.tileCols(v) {
-		about := fmt.Sprintf("K=%d steps down b's rows in place (%d floats apart), a read in place", p.k, p.n)
-		out = append(out, p.microKernel(kernel, v, p.m, cols, p.inPlaceWalk(v, cols), about))
+		about := fmt.Sprintf("K=%d steps down b's rows in place (%d floats apart), a read in place", p.K, p.N)
+		out = append(out, p.microKernel(kernel, v, p.M, cols, p.inPlaceWalk(v, cols), about))
 	}
 	return append(out, p.inPlaceDriverDecl(kernel, v))
 }
@@ -65,8 +67,8 @@ func (p gemm) inPlaceCode(kernel string, v isa) []jen.Code {
 // latency (the MLP's single predictions: 30,000/s with 1x64 tiles, 18,000/s
 // with 1x32; 1x96 was slower, and 1x128 spills). More rows have
 // accumulators enough in a panel's width.
-func (p gemm) inPlaceVecs(v isa) int {
-	if p.m == 1 {
+func (p Product) inPlaceVecs(v isa) int {
+	if p.M == 1 {
 		return 2 * v.nv
 	}
 	return v.nv
@@ -75,15 +77,15 @@ func (p gemm) inPlaceVecs(v isa) int {
 // tileCols are the widths of p's column tiles, widest first: the main
 // tile, whole panels (the columns a split call's chunk or the right edge
 // leaves narrower than the main tile), then the right edge.
-func (p gemm) tileCols(v isa) []int {
+func (p Product) tileCols(v isa) []int {
 	var cols []int
-	if wide := p.inPlaceVecs(v) * v.lanes; wide > v.panel() && p.n >= wide {
+	if wide := p.inPlaceVecs(v) * v.lanes; wide > v.panel() && p.N >= wide {
 		cols = append(cols, wide)
 	}
-	if p.n >= v.panel() {
+	if p.N >= v.panel() {
 		cols = append(cols, v.panel())
 	}
-	if e := p.n % v.panel(); e > 0 {
+	if e := p.N % v.panel(); e > 0 {
 		cols = append(cols, e)
 	}
 	return cols
@@ -92,7 +94,7 @@ func (p gemm) tileCols(v isa) []int {
 // inPlaceDriverDecl declares the driver over rows [i0,i1) and columns
 // [j0,j1) when b is read in place: all M rows are one tile, run across the
 // columns a panel's width at a time. The workspace is not used.
-func (p gemm) inPlaceDriverDecl(kernel string, v isa) jen.Code {
+func (p Product) inPlaceDriverDecl(kernel string, v isa) jen.Code {
 	nr := v.panel()
 	body := p.boundsChecks(kernel+"_"+v.name, 0)
 	body = append(body, jen.Id("_").Op("=").Id("ws"), unsafePtrs(
@@ -100,29 +102,29 @@ func (p gemm) inPlaceDriverDecl(kernel string, v isa) jen.Code {
 		[2]jen.Code{jen.Id("ap"), jen.Id("x").Dot("A")},
 		[2]jen.Code{jen.Id("bs"), jen.Id("x").Dot("B")},
 	))
-	if p.epi.bias {
+	if p.Epi.Bias {
 		body = append(body, unsafePtrs([2]jen.Code{jen.Id("biasp"), jen.Id("x").Dot("Bias")}))
 	}
 	externs := p.microExterns()
 	if externs {
-		for i := range p.epi.extra {
+		for i := range p.Epi.Extra {
 			body = append(body, unsafePtrs([2]jen.Code{jen.Id(fmt.Sprintf("x%dp", i)), jen.Id("x").Dot("X").Index(jen.Lit(i))}))
 		}
 	}
 	call := func(cols int) []jen.Code {
 		col := jen.Id("j").Op("*").Lit(4)
 		args := []jen.Code{jen.Id("ap"), ptrAdd("bs", col), ptrAdd("cp", col)}
-		if p.epi.bias {
+		if p.Epi.Bias {
 			args = append(args, ptrAdd("biasp", col))
 		}
 		if externs {
-			for i := range p.epi.extra {
+			for i := range p.Epi.Extra {
 				args = append(args, ptrAdd(fmt.Sprintf("x%dp", i), col))
 			}
 		}
-		out := []jen.Code{jen.Id(microName(kernel, v, p.m, cols)).Call(args...)}
-		if p.epi.vec < len(p.epi.ops) {
-			out = append(out, jen.Id(tailName(kernel, true)).Call(jen.Id("x"), jen.Lit(0), jen.Lit(p.m), jen.Id("j"), jen.Id("j").Op("+").Lit(cols)))
+		out := []jen.Code{jen.Id(microName(kernel, v, p.M, cols)).Call(args...)}
+		if p.Epi.vec() < len(p.Epi.Ops) {
+			out = append(out, jen.Id(tailName(kernel, true)).Call(jen.Id("x"), jen.Lit(0), jen.Lit(p.M), jen.Id("j"), jen.Id("j").Op("+").Lit(cols)))
 		}
 		return out
 	}
@@ -134,8 +136,8 @@ func (p gemm) inPlaceDriverDecl(kernel string, v isa) jen.Code {
 			tiles = append(tiles, jen.If(jen.Id("j").Op("<").Id("j1")).Block(call(cols)...).Comment(fmt.Sprintf("the right edge, %d columns", cols)))
 		}
 	}
-	body = append(body, jen.If(jen.Id("i0").Op("<").Id("i1")).Block(tiles...).Comment(fmt.Sprintf("the %d rows are one tile", p.m)))
-	return doc("%s_%s computes rows [i0,i1) and columns [j0,j1) of %s with %s kernels reading b in place: i0 and i1 are 0 and M, j0 and j1 multiples of %d (or N); ws is unused.",
+	body = append(body, jen.If(jen.Id("i0").Op("<").Id("i1")).Block(tiles...).Comment(fmt.Sprintf("the %d rows are one tile", p.M)))
+	return emit.Doc("%s_%s computes rows [i0,i1) and columns [j0,j1) of %s with %s kernels reading b in place: i0 and i1 are 0 and M, j0 and j1 multiples of %d (or N); ws is unused.",
 		kernel, v.name, kernel, v.name, nr).
 		Func().Id(kernel + "_" + v.name).Params(partParams()...).Block(body...)
 }

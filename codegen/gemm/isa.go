@@ -1,9 +1,11 @@
-package codegen
+package gemm
 
 import (
 	"fmt"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/dlc-dev/dlc/codegen/emit"
 )
 
 // isa is one SIMD kernel family: its vector type and register tile.
@@ -53,7 +55,7 @@ func (v isa) load(p string, off int) *jen.Statement {
 
 // loadPart is the first n < lanes floats at p+off, zero-extended.
 func (v isa) loadPart(p string, off, n int) *jen.Statement {
-	return jen.Qual(kernelsPath, fmt.Sprintf("LoadPart%d", v.lanes)).Call(ptrAdd(p, jen.Lit(off)), jen.Lit(n))
+	return jen.Qual(emit.KernelsPath, fmt.Sprintf("LoadPart%d", v.lanes)).Call(ptrAdd(p, jen.Lit(off)), jen.Lit(n))
 }
 
 // loadVec is load or loadPart for a vector of width w.
@@ -67,14 +69,14 @@ func (v isa) loadVec(p string, off, w int) *jen.Statement {
 // storeVec stores the first w lanes of the vector val at p+off.
 func (v isa) storeVec(val jen.Code, p string, off, w int) *jen.Statement {
 	if w < v.lanes {
-		return jen.Qual(kernelsPath, fmt.Sprintf("StorePart%d", v.lanes)).Call(val, ptrAdd(p, jen.Lit(off)), jen.Lit(w))
+		return jen.Qual(emit.KernelsPath, fmt.Sprintf("StorePart%d", v.lanes)).Call(val, ptrAdd(p, jen.Lit(off)), jen.Lit(w))
 	}
 	return jen.Add(val).Dot("Store").Call(v.vecPtr(p, off))
 }
 
 // zero loads a zero vector from kernels.Zeros.
 func (v isa) zero() *jen.Statement {
-	return simd("Load" + v.vec).Call(jen.Parens(jen.Op("*").Index(jen.Lit(v.lanes)).Float32()).Call(jen.Qual(kernelsPath, "Zeros").Index(jen.Empty(), jen.Empty())))
+	return simd("Load" + v.vec).Call(jen.Parens(jen.Op("*").Index(jen.Lit(v.lanes)).Float32()).Call(jen.Qual(emit.KernelsPath, "Zeros").Index(jen.Empty(), jen.Empty())))
 }
 
 // unsafePtrs declares name := unsafe.Pointer(&s[0]) for each pair.

@@ -1,9 +1,11 @@
-package codegen
+package gemm
 
 import (
 	"fmt"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/dlc-dev/dlc/codegen/emit"
 )
 
 // Microkernels. Each computes one register tile of rows x cols (at most
@@ -30,10 +32,10 @@ func microName(kernel string, v isa, rows, cols int) string {
 
 // microExterns reports whether the microkernels read the epilogue's extra
 // operands (when a vector op uses one).
-func (p gemm) microExterns() bool {
-	for _, op := range p.epi.ops[:p.epi.vec] {
-		for _, a := range op.args {
-			if a != chainArg {
+func (p Product) microExterns() bool {
+	for _, op := range p.Epi.Ops[:p.Epi.vec()] {
+		for _, a := range op.Args {
+			if a != ChainArg {
 				return true
 			}
 		}
@@ -44,13 +46,13 @@ func (p gemm) microExterns() bool {
 // microParams are a microkernel's parameters: a at the tile's first row,
 // the packed panel, c at the tile's corner, and for the epilogue the bias
 // at the tile's first column and each extra operand at the tile's corner.
-func (p gemm) microParams() []jen.Code {
+func (p Product) microParams() []jen.Code {
 	names := []jen.Code{jen.Id("a"), jen.Id("bp"), jen.Id("c")}
-	if p.epi.bias {
+	if p.Epi.Bias {
 		names = append(names, jen.Id("bias"))
 	}
 	if p.microExterns() {
-		for i := range p.epi.extra {
+		for i := range p.Epi.Extra {
 			names = append(names, jen.Id(fmt.Sprintf("x%d", i)))
 		}
 	}
@@ -59,9 +61,9 @@ func (p gemm) microParams() []jen.Code {
 
 // microDecl declares the microkernel of a rows x cols tile over the
 // packed panel.
-func (p gemm) microDecl(kernel string, v isa, rows, cols int) jen.Code {
+func (p Product) microDecl(kernel string, v isa, rows, cols int) jen.Code {
 	return p.microKernel(kernel, v, rows, cols, bWalk{step: v.panel() * 4, tail: 1},
-		fmt.Sprintf("K=%d steps over the packed panel bp, a read in place", p.k))
+		fmt.Sprintf("K=%d steps over the packed panel bp, a read in place", p.K))
 }
 
 // bWalk is how a microkernel walks op(b): bp advances step bytes per k
@@ -76,7 +78,7 @@ type bWalk struct {
 
 // microKernel declares the microkernel of a rows x cols tile walking b as
 // w says; about says where b comes from, for its comment.
-func (p gemm) microKernel(kernel string, v isa, rows, cols int, w bWalk, about string) jen.Code {
+func (p Product) microKernel(kernel string, v isa, rows, cols int, w bWalk, about string) jen.Code {
 	ar, ak := p.aStrides()
 	nvec := (cols + v.lanes - 1) / v.lanes
 	acc := func(r, q int) string { return fmt.Sprintf("c%d_%d", r, q) }
@@ -119,8 +121,8 @@ func (p gemm) microKernel(kernel string, v isa, rows, cols int, w bWalk, about s
 		jen.Id("a").Op("=").Add(ptrAdd("a", jen.Lit(ak*4))),
 		jen.Id("bp").Op("=").Add(ptrAdd("bp", jen.Lit(w.step))),
 	}
-	tail := min(w.tail, p.k)
-	if loops := p.k - tail; loops > 0 {
+	tail := min(w.tail, p.K)
+	if loops := p.K - tail; loops > 0 {
 		body = append(body, jen.For(jen.Id("n").Op(":=").Lit(loops), jen.Id("n").Op(">").Lit(0), jen.Id("n").Op("--")).Block(append(step(false), advance...)...))
 	}
 	for t := range tail {
@@ -135,7 +137,7 @@ func (p gemm) microKernel(kernel string, v isa, rows, cols int, w bWalk, about s
 		body = append(body, jen.Block(block...).Comment(comment))
 	}
 	body = append(body, p.microEpilogue(v, rows, cols, nvec, acc)...)
-	return doc("%s computes the %dx%d tile at c of %s: %s.",
+	return emit.Doc("%s computes the %dx%d tile at c of %s: %s.",
 		microName(kernel, v, rows, cols), rows, cols, kernel, about).
 		Func().Id(microName(kernel, v, rows, cols)).Params(p.microParams()...).Block(body...)
 }
@@ -143,30 +145,30 @@ func (p gemm) microKernel(kernel string, v isa, rows, cols int, w bWalk, about s
 // microEpilogue adds the bias, applies the vector ops and stores each
 // accumulator; a last vector narrower than the lanes goes through a
 // partial store.
-func (p gemm) microEpilogue(v isa, rows, cols, nvec int, acc func(r, q int) string) []jen.Code {
+func (p Product) microEpilogue(v isa, rows, cols, nvec int, acc func(r, q int) string) []jen.Code {
 	var out []jen.Code
 	width := func(q int) int { return min(v.lanes, cols-q*v.lanes) }
 	needZero := false
-	for _, op := range p.epi.ops[:p.epi.vec] {
-		needZero = needZero || op.node.Op == "relu" || op.node.Op == "relu_grad"
+	for _, op := range p.Epi.Ops[:p.Epi.vec()] {
+		needZero = needZero || op.Node.Op == "relu" || op.Node.Op == "relu_grad"
 	}
 	if needZero {
 		out = append(out, jen.Id("zero").Op(":=").Add(v.zero()))
 	}
-	if p.epi.bias {
+	if p.Epi.Bias {
 		for q := range nvec {
 			out = append(out, jen.Id(fmt.Sprintf("bias%d", q)).Op(":=").Add(v.loadVec("bias", q*v.vecBytes(), width(q))))
 		}
 	}
-	ldc := p.n * 4
+	ldc := p.N * 4
 	for r := range rows {
 		for q := range nvec {
 			off := r*ldc + q*v.vecBytes()
 			val := acc(r, q)
-			if p.epi.bias {
+			if p.Epi.Bias {
 				out = append(out, jen.Id(val).Op("=").Id(val).Dot("Add").Call(jen.Id(fmt.Sprintf("bias%d", q))))
 			}
-			for i, op := range p.epi.ops[:p.epi.vec] {
+			for i, op := range p.Epi.Ops[:p.Epi.vec()] {
 				out = append(out, vectorOp(v, op, fmt.Sprintf("%s_%d", val, i), val, off, width(q))...)
 			}
 			out = append(out, v.storeVec(jen.Id(val), "c", off, width(q)))
@@ -177,12 +179,12 @@ func (p gemm) microEpilogue(v isa, rows, cols, nvec int, acc func(r, q int) stri
 
 // vectorOp applies one tail op to the accumulator val in registers, loading
 // extra operands at offset off of their tile into locals named after tmp;
-// the results equal the op's Emit rule lane by lane.
-func vectorOp(v isa, op tailOp, tmp, val string, off, w int) []jen.Code {
+// the results equal the op's Go formula lane by lane.
+func vectorOp(v isa, op TailOp, tmp, val string, off, w int) []jen.Code {
 	var out []jen.Code
-	operands := make([]jen.Code, len(op.args))
-	for k, a := range op.args {
-		if a == chainArg {
+	operands := make([]jen.Code, len(op.Args))
+	for k, a := range op.Args {
+		if a == ChainArg {
 			operands[k] = jen.Id(val)
 			continue
 		}
@@ -191,7 +193,7 @@ func vectorOp(v isa, op tailOp, tmp, val string, off, w int) []jen.Code {
 		operands[k] = jen.Id(x)
 	}
 	var value jen.Code
-	switch op.node.Op {
+	switch op.Node.Op {
 	case "relu": // x < 0 ? 0 : x, which keeps a NaN
 		value = jen.Id("zero").Dot("Merge").Call(operands[0], jen.Add(operands[0]).Dot("Less").Call(jen.Id("zero")))
 	case "relu_grad": // x0 > 0 ? x1 : 0

@@ -1,12 +1,12 @@
-package codegen
+package gemm
 
 import (
 	"fmt"
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/dlc-dev/dlc/codegen/emit"
 	"github.com/dlc-dev/dlc/ir"
-	"github.com/dlc-dev/dlc/ops"
 )
 
 // Float32 ops with a runtime/kernels form (ops.Def.Kernel: gelu, tanh,
@@ -23,20 +23,11 @@ import (
 // running values stay in a stack array of this size, in L1.
 const chainBlock = 256
 
-// kernelOp returns the runtime/kernels function computing op in dtype,
-// or "" if its Go formula does.
-func kernelOp(dtype ir.DType, op string) string {
-	if d := ops.Lookup(op); d != nil && dtype == ir.F32 {
-		return d.Kernel
-	}
-	return ""
-}
-
-// segmented reports whether a tail runs segment by segment: a float32
+// Segmented reports whether a tail runs segment by segment: a float32
 // tail with an op that has a kernel.
-func segmented(dtype ir.DType, tail []tailOp) bool {
+func Segmented(dtype ir.DType, tail []TailOp) bool {
 	for _, op := range tail {
-		if kernelOp(dtype, op.node.Op) != "" {
+		if emit.KernelOp(dtype, op.Node.Op) != "" {
 			return true
 		}
 	}
@@ -47,22 +38,22 @@ func segmented(dtype ir.DType, tail []tailOp) bool {
 // named run (read by an op's chain operand, written by every op but the
 // last, which writes the slice named last), external operand k the slice
 // named ext(k). All are the segment's length.
-func segmentOps(dtype ir.DType, tail []tailOp, run, last string, ext func(k int) string) []jen.Code {
+func segmentOps(dtype ir.DType, tail []TailOp, run, last string, ext func(k int) string) []jen.Code {
 	var out []jen.Code
 	for i, op := range tail {
 		dst := run
 		if i == len(tail)-1 {
 			dst = last
 		}
-		names := make([]string, len(op.args))
-		for k, a := range op.args {
+		names := make([]string, len(op.Args))
+		for k, a := range op.Args {
 			names[k] = run
-			if a != chainArg {
+			if a != ChainArg {
 				names[k] = ext(a)
 			}
 		}
-		if fn := kernelOp(dtype, op.node.Op); fn != "" {
-			out = append(out, jen.Qual(kernelsPath, fn).Call(ids(append([]string{dst}, names...))...))
+		if fn := emit.KernelOp(dtype, op.Node.Op); fn != "" {
+			out = append(out, jen.Qual(emit.KernelsPath, fn).Call(emit.Ids(append([]string{dst}, names...))...))
 			continue
 		}
 		operands := make([]jen.Code, len(names))
@@ -70,19 +61,19 @@ func segmentOps(dtype ir.DType, tail []tailOp, run, last string, ext func(k int)
 			operands[k] = jen.Id(name).Index(jen.Id("e"))
 		}
 		out = append(out, jen.For(jen.Id("e").Op(":=").Range().Id(dst)).Block(
-			formula(op.node, jen.Id(dst).Index(jen.Id("e")), operands)))
+			emit.Formula(op.Node, jen.Id(dst).Index(jen.Id("e")), operands)))
 	}
 	return out
 }
 
 // segmentSlices declares s<k> := x<k>[lo:hi] for each external operand
 // the ops read, and returns the names' function for segmentOps.
-func segmentSlices(tail []tailOp, lo, hi jen.Code) ([]jen.Code, func(k int) string) {
+func segmentSlices(tail []TailOp, lo, hi jen.Code) ([]jen.Code, func(k int) string) {
 	seen := map[int]bool{}
 	var decls []jen.Code
 	for _, op := range tail {
-		for _, a := range op.args {
-			if a != chainArg && !seen[a] {
+		for _, a := range op.Args {
+			if a != ChainArg && !seen[a] {
 				seen[a] = true
 				decls = append(decls, jen.Id(fmt.Sprintf("s%d", a)).Op(":=").Id(fmt.Sprintf("x%d", a)).Index(lo, hi))
 			}
@@ -98,15 +89,15 @@ func addBias(v string, b jen.Code) jen.Code {
 		jen.Id(v).Index(jen.Id("e")).Op("=").Id(v).Index(jen.Id("e")).Op("+").Add(b))
 }
 
-// segmentedChainLoop is a fused chain's loop over blocks of chainBlock
+// SegmentedChainLoop is a fused chain's loop over blocks of chainBlock
 // elements of y: the ops but the last write a stack block, the last y's
 // block, so y may share its buffer with an operand.
-func segmentedChainLoop(dtype ir.DType, tail []tailOp) []jen.Code {
+func SegmentedChainLoop(dtype ir.DType, tail []TailOp) []jen.Code {
 	lo, hi := jen.Id("lo"), jen.Id("hi")
 	decls, ext := segmentSlices(tail, lo, hi)
 	block := append([]jen.Code{
-		jen.Id("hi").Op(":=").Min(expr("lo+block"), jen.Id("n")),
-		jen.Id("v").Op(",").Id("yb").Op(":=").List(jen.Id("t").Index(jen.Empty(), expr("hi-lo")), jen.Id("y").Index(lo, hi)),
+		jen.Id("hi").Op(":=").Min(emit.Expr("lo+block"), jen.Id("n")),
+		jen.Id("v").Op(",").Id("yb").Op(":=").List(jen.Id("t").Index(jen.Empty(), emit.Expr("hi-lo")), jen.Id("y").Index(lo, hi)),
 	}, decls...)
 	block = append(block, segmentOps(dtype, tail, "v", "yb", ext)...)
 	return []jen.Code{

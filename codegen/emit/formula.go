@@ -1,4 +1,4 @@
-package codegen
+package emit
 
 import (
 	"fmt"
@@ -12,11 +12,11 @@ import (
 	"github.com/dlc-dev/dlc/ops"
 )
 
-// formula renders the Go formula of the elementwise node n (ops.Def.Go) as
+// Formula renders the Go formula of the elementwise node n (ops.Def.Go) as
 // a statement assigning dst from the operand expressions x: y becomes dst,
 // xk becomes x[k], an attribute name its value, and math's names qualified
 // identifiers, so that the file imports math.
-func formula(n *ir.Node, dst jen.Code, x []jen.Code) jen.Code {
+func Formula(n *ir.Node, dst jen.Code, x []jen.Code) jen.Code {
 	r := formulaRenderer{n: n, dst: dst, x: x}
 	return r.stmt(ops.Lookup(n.Op).Formula())
 }

@@ -11,11 +11,6 @@ import (
 // gamma/√(var + eps) is computed in float64 whatever the element type, as
 // the reference in ops computes it.
 
-func init() {
-	opKernels["bn_fold_weight"] = opKernel{label: -1, build: bnFoldWeightKernel}
-	opKernels["bn_fold_bias"] = opKernel{label: -1, build: bnFoldBiasKernel}
-}
-
 // foldScale is the Go text of channel c's scale.
 func (c *gen) foldScale() jen.Code {
 	inv := jen.Lit(1).Op("/").Qual("math", "Sqrt").Call(c.wide(jen.Id("variance").Index(jen.Id("c"))).Op("+").Id("eps"))

@@ -155,26 +155,3 @@ func layernormGammaGradKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
 		},
 	}, nil
 }
-
-// batchSumKernel is out[j] = Σ over the rows of x[r, j].
-func batchSumKernel(c *gen, n *ir.Node) (kernel, []jen.Code) {
-	s := n.Inputs[0].Shape
-	return kernel{
-		key:  c.kernelKey(n),
-		base: "batchSum_" + dims(s),
-		decl: func(name string) jen.Code {
-			return doc("%s sums x%s over the batch axis.", name, s).
-				Func().Id(name).Params(jen.List(jen.Id("out"), jen.Id("x")).Add(floats())).Block(
-				sampleConsts(s),
-				reslice("out", jen.Id("d")),
-				reslice("x", expr("rows*d")),
-				jen.Clear(jen.Id("out")),
-				rowLoop(
-					jen.For(jen.List(jen.Id("j"), jen.Id("v")).Op(":=").Range().Id("row")).Block(
-						jen.Id("out").Index(jen.Id("j")).Op("+=").Id("v"),
-					),
-				),
-			)
-		},
-	}, nil
-}

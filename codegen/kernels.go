@@ -113,6 +113,8 @@ var opKernels = map[string]opKernel{
 	"layernorm_grad":       {label: -1, build: layernormGradKernel},
 	"layernorm_gamma_grad": {label: -1, build: layernormGammaGradKernel},
 	"batch_sum":            {label: -1, build: batchSumKernel},
+	"bn_fold_weight":       {label: -1, build: bnFoldWeightKernel},
+	"bn_fold_bias":         {label: -1, build: bnFoldBiasKernel},
 	"dropout_mask":         {label: -1, build: dropoutMaskKernel},
 
 	"embedding":      {label: -1, build: embeddingKernel},
@@ -225,9 +227,6 @@ func (c *gen) kernelKey(n *ir.Node) string {
 	return b.String()
 }
 
-// camel turns an op name such as "softmax_xent_grad" into "softmaxXentGrad".
-func camel(op string) string { return emit.Ident(op) }
-
 // The emit package's helpers, by the short names the kernel emitters use.
 var (
 	doc       = emit.Doc
@@ -239,6 +238,7 @@ var (
 	constInts = emit.ConstInts
 	ids       = emit.Ids
 	dims      = emit.Dims
+	camel     = emit.Ident // an op name such as "softmax_xent_grad" as "softmaxXentGrad"
 )
 
 // kernelsPath is the import path of runtime/kernels.

@@ -1,21 +1,3 @@
-// Package codegen turns a model's two final dlc graphs into a standalone Go
-// package implementing runtime.Model: the training graph (forward, backward
-// and update nodes, after the pass pipeline) and the inference graph (the
-// forward pass in evaluation mode). The two share parameter, state and
-// input buffers by name; their activations reuse one region of the arena
-// (see PlanMemory). Code is built with jennifer and comes out
-// gofmt-formatted; the same graphs always yield the same bytes.
-//
-// The generated package has three files: model.go (the Model type, its
-// buffers and the runtime.Model methods), steps.go (forward, infer,
-// backward and update, one commented kernel call per node, or per fused
-// group) and kernels.go (the shape-specialised kernels those calls use).
-// A float32 model has two more, the vector half of its matrix products:
-// kernels_simd.go, built with GOEXPERIMENT=simd on amd64, and
-// kernels_generic.go, its portable stand-in (see simd_gemm.go). A model
-// with a decode graph (Options.Decode) has decode.go, its Decoder, and the
-// vector halves of the products kernels_simd.go lacks in decode_simd.go and
-// decode_generic.go (see decode.go).
 package codegen
 
 import (

@@ -10,7 +10,7 @@ import (
 )
 
 // Convolution kernels: conv2d and its two gradients are computed on the
-// matrix product (simd_conv.go). Per sample, the input patches are
+// matrix product (kernel_conv_gemm.go). Per sample, the input patches are
 // unrolled into a column matrix (a row per kernel tap, a column per output
 // position) in the model's workspace, and the convolution becomes calls
 // of the GEMM entry point of that shape: SIMD for float32, the portable

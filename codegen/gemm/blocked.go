@@ -19,7 +19,7 @@ import (
 // terms in increasing order, as the reference does.
 //
 // It is the whole of a float64 product and the fallback of a float32 one
-// (see simd_gemm.go), over any range of rows and columns so that a call
+// (see gemm.go), over any range of rows and columns so that a call
 // can be split.
 
 const (

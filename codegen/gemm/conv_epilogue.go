@@ -97,7 +97,7 @@ func convEpilogueLoop(dtype ir.DType, epi Epilogue) []jen.Code {
 }
 
 // convEpilogueSegments is the epilogue a channel at a time, in place
-// (kernel_vmath.go).
+// (segment.go).
 func convEpilogueSegments(dtype ir.DType, epi Epilogue) []jen.Code {
 	perChannel := []jen.Code{jen.Id("row").Op(":=").Add(emit.Sub("y", emit.Expr("o*positions"), jen.Id("positions")))}
 	if epi.Bias {

@@ -131,7 +131,7 @@ func (p Product) driverDecl(kernel string, v isa) jen.Code {
 
 // isaCode is everything an instruction set needs for p: the microkernels
 // of the tiles the shape has, the packer and the driver (or, for a few
-// rows, the kernels reading b in place: simd_gemv.go).
+// rows, the kernels reading b in place: gemv.go).
 func (p Product) isaCode(kernel string, v isa) []jen.Code {
 	if p.readsBInPlace() {
 		return p.inPlaceCode(kernel, v)

@@ -187,7 +187,7 @@ func (p Product) elementTail(from int, withBias bool) jen.Code {
 }
 
 // segmentedTail is the tail applied a row of the tile at a time, in place
-// (kernel_vmath.go).
+// (segment.go).
 func (p Product) segmentedTail(dtype ir.DType, from int, withBias bool) jen.Code {
 	lo, hi := emit.Expr("i*N + j0"), emit.Expr("i*N + j1")
 	row := []jen.Code{jen.Id("v").Op(":=").Id("c").Index(lo, hi)}

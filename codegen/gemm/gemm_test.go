@@ -52,7 +52,7 @@ var gemmCases = []gemmCase{
 	{m: 128, k: 84, n: 10, tail: []string{"bias"}},
 	{m: 200, k: 150, n: 90, tail: []string{"bias", "add", "sigmoid"}},
 	{m: 2048, k: 100, n: 24, tail: []string{"bias", "relu"}},
-	// At most 4 rows, b read in place (simd_gemv.go): single-sample
+	// At most 4 rows, b read in place (gemv.go): single-sample
 	// inference's layers, edges of partial vectors (N = 3 reads past a
 	// row's end into several following rows), K = 1, aᵀ, a call split by
 	// columns, and each kind of epilogue.

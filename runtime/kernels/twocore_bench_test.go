@@ -6,7 +6,7 @@ import (
 )
 
 // The cost of handing half of a call to the helper goroutine, which the
-// code generator's split decision (codegen/tune_cost.go) weighs against
+// code generator's split decision (codegen/gemm/cost.go) weighs against
 // the time the call saves. Each call has two chunks that spin for
 // chunkWork each: on one goroutine a call takes 2·chunkWork, split it
 // takes chunkWork plus the round trip.

@@ -250,6 +250,9 @@ func (c *checkpointer) bestNote() string {
 
 // save writes the model's checkpoint at pos to path.
 func (c *checkpointer) save(path string, pos position) error {
+	if err := gatherState(c.t.model); err != nil {
+		return err
+	}
 	if !c.t.opts.leader() {
 		return nil // rank 0 saves for the run
 	}

@@ -97,14 +97,20 @@ func (s *sharded) shardUpdates() error {
 	return nil
 }
 
+// shardsUpdates reports whether m is a rank updating its slice alone.
+func shardsUpdates(m Model) bool {
+	s, ok := m.(*sharded)
+	return ok && s.zero != nil
+}
+
 // gatherState brings every rank's current optimizer moments to every rank
 // when the updates are sharded, before rank 0's state is saved or
 // broadcast; every rank calls it at the same point.
 func gatherState(m Model) error {
-	if s, ok := m.(*sharded); ok && s.zero != nil {
-		return s.zero.gatherMoments()
+	if !shardsUpdates(m) {
+		return nil
 	}
-	return nil
+	return m.(*sharded).zero.gatherMoments()
 }
 
 func (s *sharded) Trace(b *Batch, visit func(Tensor) bool) error {

@@ -28,12 +28,12 @@ const InferBatch = 32
 // pass runs, reusing the memory of values no longer needed.
 const ArenaFloats = 1943
 
-// This code speaks version 2 of the API of runtime/rt: these lines fail to
+// This code speaks version 3 of the API of runtime/rt: these lines fail to
 // compile against an rt that does not serve it. Running go generate with the
 // dlc that the module requires fixes that.
 const (
-	_ = rt.EnforceVersion(2 - rt.MinVersion) // this code is new enough for rt
-	_ = rt.EnforceVersion(rt.MaxVersion - 2) // rt is new enough for this code
+	_ = rt.EnforceVersion(3 - rt.MinVersion) // this code is new enough for rt
+	_ = rt.EnforceVersion(rt.MaxVersion - 3) // rt is new enough for this code
 )
 
 // batchShape is what every batch must hold; the steps check it first.

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"math"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -155,4 +156,14 @@ type sgdModel struct{ *adamModel }
 
 func (sgdModel) UpdateRules() []UpdateRule {
 	return []UpdateRule{{Param: "a", Op: "sgd_update"}, {Param: "b", Op: "sgd_update"}}
+}
+
+// TestZeroSignalMessage: with -zero a signal between two saves says that
+// it saved nothing and which checkpoint stays.
+func TestZeroSignalMessage(t *testing.T) {
+	e := &interruptedError{sig: os.Interrupt, epoch: 2, step: 40, savedTo: "m.safetensors", kept: true}
+	want := "interrupted by SIGINT in epoch 2 after step 40; with -zero a signal saves nothing, and m.safetensors keeps the last checkpoint saved: run again with -resume to continue from it"
+	if e.Error() != want {
+		t.Errorf("got  %s\nwant %s", e.Error(), want)
+	}
 }

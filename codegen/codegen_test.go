@@ -88,8 +88,8 @@ func TestGeneratedCodeReadsWell(t *testing.T) {
 		`{Name: "h1.w", Shape: []int{784, 512}, F64: m.h1W}`,
 		"Classes:    10,",
 		"var _ rt.Model = (*Model)(nil)",
-		"_ = rt.EnforceVersion(2 - rt.MinVersion) // this code is new enough for rt",
-		"_ = rt.EnforceVersion(rt.MaxVersion - 2) // rt is new enough for this code",
+		"_ = rt.EnforceVersion(3 - rt.MinVersion) // this code is new enough for rt",
+		"_ = rt.EnforceVersion(rt.MaxVersion - 3) // rt is new enough for this code",
 		"func (m *Model) TrainStep(b *rt.Batch) (float64, error) {\n\tif err := batchShape.CheckTrain(\"TrainStep\", b); err != nil {",
 		"// Every gradient is complete here, and no update has begun.",
 	} {

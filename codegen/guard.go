@@ -15,8 +15,9 @@ import (
 // rt that this generator emits; rt.MinVersion ≤ GenVersion ≤ rt.MaxVersion
 // for the rt of the same module. Raise it, and rt.MaxVersion, when
 // generated code needs something new of rt.
-// Version 2 added rt.Decoder, rt.Generator and rt.CheckNext (decode.go).
-const GenVersion = 2
+// Version 2 added rt.Decoder, rt.Generator and rt.CheckNext (decode.go);
+// version 3, rt.UpdateRule (UpdateRules, for rt.ParamUpdater).
+const GenVersion = 3
 
 // versionGuard emits the constants that fail to compile against an rt too
 // old or too new for this code, as protobuf-go's generated code does.

@@ -32,7 +32,7 @@ func (c *gen) modelFile() *jen.File {
 	c.batchShapeVar(f)
 	c.modelType(f)
 	f.Var().Id("_").Qual(rtPath, "Model").Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
-	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.stateMethod, c.gradsMethod, c.traceMethod, c.stepMethods, c.loadMethods, c.trainStepMethod, c.gradSyncMethod, c.evalStepMethod, c.predictMethod, c.recipeMethods} {
+	for _, method := range []func(*jen.File){c.newFunc, c.specMethod, c.initMethod, c.paramsMethod, c.stateMethod, c.gradsMethod, c.traceMethod, c.stepMethods, c.loadMethods, c.trainStepMethod, c.gradSyncMethod, c.paramUpdateMethods, c.evalStepMethod, c.predictMethod, c.recipeMethods} {
 		f.Line()
 		method(f)
 	}
@@ -54,6 +54,7 @@ func (c *gen) modelType(f *jen.File) {
 		jen.Id("stepRNG").Qual(rtPath, "RNG").Comment("rng as the last TrainStep found it, for Trace"))
 	fields = append(fields, c.recipeFields()...)
 	fields = append(fields, gradSyncFields()...)
+	fields = append(fields, paramUpdateFields()...)
 	fields = append(fields, c.prepareFields()...)
 	fields = append(fields, c.panelsFields()...)
 	fields = append(fields, jen.Line())

@@ -12,7 +12,7 @@ import (
 // own fields and unexported methods (fields and methods share a namespace),
 // an inference-only package's among them.
 var reservedFields = map[string]bool{
-	"arena": true, "labels": true, "step": true, "rng": true, "stepRNG": true, "runLength": true, "gradSync": true,
+	"arena": true, "labels": true, "step": true, "rng": true, "stepRNG": true, "runLength": true, "gradSync": true, "paramUpdate": true,
 	"forward": true, "infer": true, "backward": true, "update": true, "load": true, "loadRows": true, "panels": true,
 	"prepare": true, "prepared": true, "loadWeights": true,
 }

@@ -20,9 +20,14 @@ func (c *gen) stepsFile() *jen.File {
 		jen.Id("m").Dot("step").Op("++").Comment("steps count from 1, for Adam's bias correction"),
 		c.learningRate(),
 	}
+	hooked := false
 	for _, n := range c.g.Nodes {
 		if ops.Lookup(n.Op).Kind == ops.Source {
 			continue
+		}
+		if isParamUpdate(n) && !hooked {
+			phases[ir.Update] = append(phases[ir.Update], paramUpdateCall())
+			hooked = true
 		}
 		phases[n.Phase] = append(phases[n.Phase], jen.Comment(c.opComment(n)), c.kernelCall(n))
 	}

@@ -62,6 +62,9 @@ type interruptedError struct {
 	// follower: a rank other than 0 of a data-parallel run, which saves
 	// nothing itself.
 	follower bool
+	// kept: the checkpoint was not saved at the signal (ZeRO stage 1's
+	// sharded moments): savedTo holds the last one saved.
+	kept bool
 }
 
 func (e *interruptedError) Error() string {
@@ -71,6 +74,9 @@ func (e *interruptedError) Error() string {
 	}
 	if e.savedTo == "" {
 		return msg + "; no checkpoint written (pass -checkpoint FILE to keep progress)"
+	}
+	if e.kept {
+		return msg + "; with -zero a signal saves nothing, and " + e.savedTo + " keeps the last checkpoint saved: run again with -resume to continue from it"
 	}
 	if e.runFolder {
 		return msg + "; checkpoint saved to " + e.savedTo + ": run again with -checkpoint " + e.savedTo + " -resume to continue"

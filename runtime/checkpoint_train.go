@@ -191,13 +191,19 @@ func (c *checkpointer) stop() { c.signals.stop() }
 func (c *checkpointer) afterStep(pos position) error {
 	sig := c.signals.received()
 	every := c.opts.every > 0 && c.t.step%c.opts.every == 0
-	if c.opts.path != "" && (sig != nil || every) {
+	// A signal reaches each rank at its own step, and saving sharded
+	// moments takes every rank (gatherState): with -zero, a signal keeps
+	// the last checkpoint rather than wait for ranks that may never come.
+	onSignal := sig != nil && !shardsUpdates(c.t.model)
+	if c.opts.path != "" && (onSignal || every) {
 		if err := c.save(c.opts.path, pos); err != nil {
 			return err
 		}
 	}
 	if sig != nil {
-		return c.interrupted(sig, pos.epoch+1)
+		e := c.interrupted(sig, pos.epoch+1)
+		e.kept = !onSignal && !every && c.opts.path != ""
+		return e
 	}
 	return nil
 }
@@ -250,6 +256,9 @@ func (c *checkpointer) bestNote() string {
 
 // save writes the model's checkpoint at pos to path.
 func (c *checkpointer) save(path string, pos position) error {
+	if err := gatherState(c.t.model); err != nil {
+		return err
+	}
 	if !c.t.opts.leader() {
 		return nil // rank 0 saves for the run
 	}
@@ -261,7 +270,7 @@ func (c *checkpointer) save(path string, pos position) error {
 	return SaveCheckpoint(path, ck)
 }
 
-func (c *checkpointer) interrupted(sig os.Signal, epoch int) error {
+func (c *checkpointer) interrupted(sig os.Signal, epoch int) *interruptedError {
 	saved := ""
 	if c.opts.path != "" {
 		saved = c.opts.path

@@ -136,10 +136,11 @@ func TestRankedRefusesUnbuiltWorlds(t *testing.T) {
 
 type worldOf struct{ size int }
 
-func (w worldOf) Rank() int                  { return 0 }
-func (w worldOf) Size() int                  { return w.size }
-func (worldOf) AllreduceSum([]float32) error { return nil }
-func (worldOf) Broadcast([]byte, int) error  { return nil }
-func (worldOf) Barrier() error               { return nil }
-func (worldOf) Abort(int, string)            {}
-func (worldOf) Close() error                 { return nil }
+func (w worldOf) Rank() int                    { return 0 }
+func (w worldOf) Size() int                    { return w.size }
+func (worldOf) AllreduceSum([]float32) error   { return nil }
+func (worldOf) Allgather(_, _ []float32) error { return nil }
+func (worldOf) Broadcast([]byte, int) error    { return nil }
+func (worldOf) Barrier() error                 { return nil }
+func (worldOf) Abort(int, string)              {}
+func (worldOf) Close() error                   { return nil }

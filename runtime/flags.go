@@ -28,6 +28,8 @@ type options struct {
 	// world is the data-parallel run this process is a rank of; nil
 	// for a process alone.
 	world comm.Comm
+	// zero shards the optimizer's moments over the ranks (ZeRO stage 1).
+	zero bool
 }
 
 // leader says whether this process writes the run's files: a process
@@ -61,6 +63,9 @@ func (o *options) flags(spec Spec) *flag.FlagSet {
 	fs.StringVar(&o.runsDir, "runs", "runs", "with no -checkpoint, -metrics or -plot, keep the run's metrics, plot and weights in a new folder `DIR`/MODEL/N (\"\": keep nothing)")
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
 	fs.IntVar(&o.threads, "threads", 2, "run large matrix products on `N` goroutines: 2 uses a second core, 1 keeps to one (the results are the same)")
+	if comm.Enabled {
+		fs.BoolVar(&o.zero, "zero", false, "under mpirun, each rank keeps Adam's moments for 1/N of the parameters and updates that slice alone, then the ranks gather the parameters (ZeRO stage 1; the same weights)")
+	}
 	o.ckpt.register(fs)
 	o.view.register(fs)
 	return fs

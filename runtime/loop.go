@@ -129,7 +129,11 @@ func (t *trainer) runEpoch(epoch int) (EpochMetrics, error) {
 		}
 	}
 	// Running statistics are each rank's own until here: every rank
-	// evaluates with rank 0's, as its checkpoint keeps them.
+	// evaluates with rank 0's, as its checkpoint keeps them (sharded
+	// moments are first gathered, so that rank 0's are current).
+	if err := gatherState(t.model); err != nil {
+		return m, err
+	}
 	if err := broadcastTensors(t.opts.world, t.model.State()); err != nil {
 		return m, err
 	}

@@ -14,6 +14,8 @@ type (
 	RunLength      = rt.RunLength
 	Scheduled      = rt.Scheduled
 	GradientSynced = rt.GradientSynced
+	ParamUpdater   = rt.ParamUpdater
+	UpdateRule     = rt.UpdateRule
 	Transform      = rt.Transform
 	Preprocessed   = rt.Preprocessed
 	DataFiles      = rt.DataFiles

@@ -20,6 +20,8 @@ type sharded struct {
 	view  Batch
 	// flat holds every gradient and the loss for one allreduce.
 	flat []float32
+	// zero is this rank's slice of the updates with -zero; nil otherwise.
+	zero *zeroShard
 }
 
 func newSharded(m Model, r Ranked, world comm.Comm) (*sharded, error) {
@@ -77,7 +79,38 @@ func (s *sharded) TrainStep(b *Batch) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return s.Model.TrainStep(v)
+	loss, err := s.Model.TrainStep(v)
+	if err == nil && s.zero != nil && s.zero.err != nil {
+		err = s.zero.err
+	}
+	return loss, err
+}
+
+// shardUpdates makes s update only its slice of the parameters, ZeRO
+// stage 1's way (zero.go).
+func (s *sharded) shardUpdates() error {
+	z, err := newZeroShard(s.Model, s.world)
+	if err != nil {
+		return err
+	}
+	s.zero = z
+	return nil
+}
+
+// shardsUpdates reports whether m is a rank updating its slice alone.
+func shardsUpdates(m Model) bool {
+	s, ok := m.(*sharded)
+	return ok && s.zero != nil
+}
+
+// gatherState brings every rank's current optimizer moments to every rank
+// when the updates are sharded, before rank 0's state is saved or
+// broadcast; every rank calls it at the same point.
+func gatherState(m Model) error {
+	if !shardsUpdates(m) {
+		return nil
+	}
+	return m.(*sharded).zero.gatherMoments()
 }
 
 func (s *sharded) Trace(b *Batch, visit func(Tensor) bool) error {

@@ -64,6 +64,11 @@ func runRank(m Model, world comm.Comm, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	opts.inWorld(world)
+	if s, ok := m.(*sharded); ok && opts.zero {
+		if err := s.shardUpdates(); err != nil {
+			return err
+		}
+	}
 	if err := checkOutputs(spec, opts); err != nil {
 		return err
 	}

@@ -165,8 +165,8 @@ func TestGoGenerate(t *testing.T) {
 	t.Run("version guard", func(t *testing.T) {
 		model := filepath.Join(user, "blobs", "model.go")
 		for _, c := range []struct{ old, new, why string }{
-			{"rt.EnforceVersion(2 - rt.MinVersion)", "rt.EnforceVersion(0 - rt.MinVersion)", "code older than rt.MinVersion"},
-			{"rt.EnforceVersion(rt.MaxVersion - 2)", "rt.EnforceVersion(rt.MaxVersion - 3)", "code newer than rt.MaxVersion"},
+			{"rt.EnforceVersion(3 - rt.MinVersion)", "rt.EnforceVersion(0 - rt.MinVersion)", "code older than rt.MinVersion"},
+			{"rt.EnforceVersion(rt.MaxVersion - 3)", "rt.EnforceVersion(rt.MaxVersion - 4)", "code newer than rt.MaxVersion"},
 		} {
 			if !strings.Contains(string(generated), c.old) {
 				t.Fatalf("model.go lacks %q", c.old)

@@ -55,6 +55,10 @@ type planReport struct {
 	// TrainRecompute is the share of a training step's FLOPs that
 	// recomputation (remat) adds; 0 without it.
 	TrainRecompute float64 `json:"train_recompute_fraction"`
+
+	// PerRank is one rank's memory with -ranks N; the plans above are
+	// then those of the model at the per-rank batch.
+	PerRank *rankMemory `json:"per_rank,omitempty"`
 }
 
 func runPlan(args []string, stdout, stderr io.Writer) error {
@@ -62,11 +66,22 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	f64 := fs.Bool("f64", false, "compute in float64")
 	inferRows := inferBatchFlag(fs)
+	ranks := fs.Int("ranks", 0, "plan one rank of a data-parallel run of `N` ranks (batch B/N each), with and without ZeRO stage 1")
 	model, src, err := readModelArg(fs, args)
 	if err != nil {
 		return err
 	}
-	train, infer, err := compiler.Graphs(model, src, compiler.Options{DType: dtype(*f64), InferBatch: int(*inferRows)})
+	opt := compiler.Options{DType: dtype(*f64), InferBatch: int(*inferRows)}
+	var global int
+	if rankFlagSet(fs) {
+		if global, err = compiler.ModelBatch(model, src); err != nil {
+			return err
+		}
+		if opt.Batch, err = rankBatch(global, *ranks); err != nil {
+			return err
+		}
+	}
+	train, infer, err := compiler.Graphs(model, src, opt)
 	if err != nil {
 		return err
 	}
@@ -102,6 +117,11 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 	}
 	var rematLine string
 	r.TrainRecompute, rematLine = rematSummary(train)
+	if opt.Batch > 0 {
+		if r.PerRank, err = perRankMemory(train, mem, *ranks, global, elem); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -136,6 +156,9 @@ func runPlan(args []string, stdout, stderr io.Writer) error {
 		percent(r.InferActPlanned, r.TrainActPlanned, "of training's"))
 	if rematLine != "" {
 		fmt.Fprintf(stdout, "\n%s\n", rematLine)
+	}
+	if r.PerRank != nil {
+		r.PerRank.print(stdout)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 // Package comm is how the processes of one data-parallel training run talk
 // to each other: a rank and a size, a deterministic sum of gradients over
-// every rank, a broadcast, a barrier and an abort.
+// every rank, a gather of every rank's part, a broadcast, a barrier and an
+// abort.
 //
 // The default build has one process and no communication (World returns
 // a Comm of size 1). Built with the tag mpi, World is MPI's world
@@ -27,6 +28,12 @@ type Comm interface {
 	// of every rank's buf, added in rank order. Every rank passes a buf
 	// of the same length.
 	AllreduceSum(buf []float32) error
+	// Allgather sets all, on every rank, to every rank's part in rank
+	// order: rank r's part is all[r·len(part) : (r+1)·len(part)]. Every
+	// rank passes a part of the same length, and all holds Size() of them.
+	// A rank that updates its own slice of a vector gathers the whole
+	// vector so (ZeRO stage 1's parameters).
+	Allgather(part, all []float32) error
 	// Broadcast copies root's buf into every other rank's.
 	Broadcast(buf []byte, root int) error
 	// Barrier returns once every rank has called it.
@@ -54,6 +61,14 @@ func reduceInRankOrder(out []float32, parts [][]float32) {
 // among size ranks: the n elements, padded to a multiple of size, in size
 // equal chunks.
 func chunkSize(n, size int) int { return (n + size - 1) / size }
+
+// checkGather refuses an Allgather whose all does not hold size parts.
+func checkGather(part, all []float32, size int) error {
+	if len(all) != len(part)*size {
+		return fmt.Errorf("allgather of %d floats from each of %d ranks into %d floats", len(part), size, len(all))
+	}
+	return nil
+}
 
 // checkRoot refuses a root outside the ranks.
 func checkRoot(root, size int) error {

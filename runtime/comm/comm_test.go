@@ -42,6 +42,13 @@ func TestWorldOfOne(t *testing.T) {
 	if err := c.AllreduceSum(buf); err != nil || buf[0] != 1 || buf[1] != float32(math.Pi) || buf[2] != -2 {
 		t.Errorf("AllreduceSum: %v, %v", buf, err)
 	}
+	all := make([]float32, 2)
+	if err := c.Allgather([]float32{5, -1}, all); err != nil || all[0] != 5 || all[1] != -1 {
+		t.Errorf("Allgather: %v, %v", all, err)
+	}
+	if err := c.Allgather([]float32{5, -1}, make([]float32, 3)); err == nil {
+		t.Error("an allgather of 2 floats into 3 was accepted")
+	}
 	if err := c.Broadcast([]byte("x"), 1); err == nil {
 		t.Error("a broadcast from rank 1 of 1 was accepted")
 	}

@@ -45,6 +45,27 @@ func TestInnerCollectives(t *testing.T) {
 			}
 		}
 	}
+	// Every rank's part, gathered in rank order; 333 floats a rank, odd
+	// like the last slice of a padded vector.
+	const part = 333
+	mine := make([]float32, part)
+	for i := range mine {
+		mine[i] = contribution(c.Rank(), i)
+	}
+	all := make([]float32, part*c.Size())
+	if err := c.Allgather(mine, all); err != nil {
+		t.Fatal(err)
+	}
+	for r := 0; r < c.Size(); r++ {
+		for i := 0; i < part; i++ {
+			if got, want := all[r*part+i], contribution(r, i); got != want {
+				t.Fatalf("rank %d: gathered element %d of rank %d is %g, want %g", c.Rank(), i, r, got, want)
+			}
+		}
+	}
+	if err := c.Allgather(mine, all[1:]); err == nil {
+		t.Fatal("an allgather into too short a buffer was accepted")
+	}
 	msg := []byte("from rank 0")
 	if c.Rank() != 0 {
 		msg = []byte("...........")

@@ -115,6 +115,26 @@ func (c *mpiComm) AllreduceSum(buf []float32) error {
 	return nil
 }
 
+// Allgather is MPI_Allgather: MPI only moves the parts, so every rank
+// holds the same bits.
+func (c *mpiComm) Allgather(part, all []float32) error {
+	if err := checkGather(part, all, c.size); err != nil {
+		return err
+	}
+	if len(part) == 0 {
+		return nil
+	}
+	if len(part) > math.MaxInt32 {
+		return fmt.Errorf("allgather of %d floats a rank: more than MPI's int count", len(part))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rc := C.MPI_Allgather(unsafe.Pointer(&part[0]), C.int(len(part)), C.f32(), unsafe.Pointer(&all[0]), C.int(len(part)), C.f32(), C.world()); rc != C.MPI_SUCCESS {
+		return fmt.Errorf("allgather of %d floats a rank: %s", len(part), errorString(rc))
+	}
+	return nil
+}
+
 // grow returns s with room for n elements, reusing its array when it can.
 func grow(s []float32, n int) []float32 {
 	if cap(s) >= n {

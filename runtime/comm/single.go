@@ -23,6 +23,14 @@ func (single) AllreduceSum(buf []float32) error { return nil }
 func (single) Barrier() error                   { return nil }
 func (single) Close() error                     { return nil }
 
+func (single) Allgather(part, all []float32) error {
+	if err := checkGather(part, all, 1); err != nil {
+		return err
+	}
+	copy(all, part)
+	return nil
+}
+
 func (single) Broadcast(buf []byte, root int) error { return checkRoot(root, 1) }
 
 func (single) Abort(code int, msg string) {

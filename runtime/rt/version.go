@@ -16,7 +16,7 @@ package rt
 const (
 	// MaxVersion is the newest generated-code version this runtime serves:
 	// the one the dlc of this module generates.
-	MaxVersion = 2
+	MaxVersion = 3
 	// MinVersion is the oldest generated-code version it still serves.
 	MinVersion = 1
 )

@@ -329,6 +329,10 @@ func (m *Model) backward() {
 func (m *Model) update() {
 	m.step++                                 // steps count from 1, for Adam's bias correction
 	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
+	if m.paramUpdate != nil {
+		m.paramUpdate(m.step, lr) // a data-parallel rank updates its slice, then gathers
+		return
+	}
 	// h.conv2d (examples/cnn/resnet.dl:18:5): adam_update h.conv2d.w[32,1,3,3], h.conv2d.w.grad[32,1,3,3], h.conv2d.w.adam_m[32,1,3,3], h.conv2d.w.adam_v[32,1,3,3]
 	adamUpdate_32x1x3x3(m.hConv2dW, m.dHConv2dW, m.hConv2dWAdamM, m.hConv2dWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv2d (examples/cnn/resnet.dl:18:5): adam_update h.conv2d.b[32], h.conv2d.b.grad[32], h.conv2d.b.adam_m[32], h.conv2d.b.adam_v[32]

@@ -28,12 +28,12 @@ const InferBatch = 128
 // pass runs, reusing the memory of values no longer needed.
 const ArenaFloats = 1264223
 
-// This code speaks version 2 of the API of runtime/rt: these lines fail to
+// This code speaks version 3 of the API of runtime/rt: these lines fail to
 // compile against an rt that does not serve it. Running go generate with the
 // dlc that the module requires fixes that.
 const (
-	_ = rt.EnforceVersion(2 - rt.MinVersion) // this code is new enough for rt
-	_ = rt.EnforceVersion(rt.MaxVersion - 2) // rt is new enough for this code
+	_ = rt.EnforceVersion(3 - rt.MinVersion) // this code is new enough for rt
+	_ = rt.EnforceVersion(rt.MaxVersion - 3) // rt is new enough for this code
 )
 
 // batchShape is what every batch must hold; the steps check it first.
@@ -52,14 +52,15 @@ var batchShape = rt.BatchShape{
 // step only the input, parameters, state, gradients and loss are sure to hold
 // their values (Trace shows the others).
 type Model struct {
-	arena     []Float                        // every Float buffer below is a slice of it
-	labels    []int32                        // the class-label buffer lives here
-	step      int                            // optimizer steps taken
-	rng       *rt.RNG                        // the model's own random stream (dropout)
-	stepRNG   rt.RNG                         // rng as the last TrainStep found it, for Trace
-	runLength rt.RunLength                   // the run's length, for the learning-rate schedule
-	gradSync  func(float64) (float64, error) // called between backward and update (data-parallel runs); nil alone
-	panels    []Float                        // the matrix products' packed panels of b: one per goroutine
+	arena       []Float                        // every Float buffer below is a slice of it
+	labels      []int32                        // the class-label buffer lives here
+	step        int                            // optimizer steps taken
+	rng         *rt.RNG                        // the model's own random stream (dropout)
+	stepRNG     rt.RNG                         // rng as the last TrainStep found it, for Trace
+	runLength   rt.RunLength                   // the run's length, for the learning-rate schedule
+	gradSync    func(float64) (float64, error) // called between backward and update (data-parallel runs); nil alone
+	paramUpdate func(int, float64)             // takes over the parameters' updates (ZeRO stage 1); nil alone
+	panels      []Float                        // the matrix products' packed panels of b: one per goroutine
 
 	image                  []Float // input image[128,784] (examples/deep/plain.dl:8:7)
 	digit                  []int32 // label digit[128] (examples/deep/plain.dl:9:7)
@@ -2070,6 +2071,118 @@ func (m *Model) TrainStep(b *rt.Batch) (float64, error) {
 // gradients (in place) and the loss over its ranks there.
 func (m *Model) SetGradientSync(hook func(float64) (float64, error)) {
 	m.gradSync = hook
+}
+
+// SetParamUpdate sets the hook update calls in place of the parameters'
+// updates, after any gradient clipping, with the step and its learning rate.
+func (m *Model) SetParamUpdate(hook func(int, float64)) {
+	m.paramUpdate = hook
+}
+
+// UpdateRules describes each parameter's optimizer update, in Params order.
+func (m *Model) UpdateRules() []rt.UpdateRule {
+	return []rt.UpdateRule{
+		{Param: "h.0.out.w", Op: "sgd_update"},
+		{Param: "h.0.out.b", Op: "sgd_update"},
+		{Param: "h.1.out.w", Op: "sgd_update"},
+		{Param: "h.1.out.b", Op: "sgd_update"},
+		{Param: "h.2.out.w", Op: "sgd_update"},
+		{Param: "h.2.out.b", Op: "sgd_update"},
+		{Param: "h.3.out.w", Op: "sgd_update"},
+		{Param: "h.3.out.b", Op: "sgd_update"},
+		{Param: "h.4.out.w", Op: "sgd_update"},
+		{Param: "h.4.out.b", Op: "sgd_update"},
+		{Param: "h.5.out.w", Op: "sgd_update"},
+		{Param: "h.5.out.b", Op: "sgd_update"},
+		{Param: "h.6.out.w", Op: "sgd_update"},
+		{Param: "h.6.out.b", Op: "sgd_update"},
+		{Param: "h.7.out.w", Op: "sgd_update"},
+		{Param: "h.7.out.b", Op: "sgd_update"},
+		{Param: "h.8.out.w", Op: "sgd_update"},
+		{Param: "h.8.out.b", Op: "sgd_update"},
+		{Param: "h.9.out.w", Op: "sgd_update"},
+		{Param: "h.9.out.b", Op: "sgd_update"},
+		{Param: "h.10.out.w", Op: "sgd_update"},
+		{Param: "h.10.out.b", Op: "sgd_update"},
+		{Param: "h.11.out.w", Op: "sgd_update"},
+		{Param: "h.11.out.b", Op: "sgd_update"},
+		{Param: "h.12.out.w", Op: "sgd_update"},
+		{Param: "h.12.out.b", Op: "sgd_update"},
+		{Param: "h.13.out.w", Op: "sgd_update"},
+		{Param: "h.13.out.b", Op: "sgd_update"},
+		{Param: "h.14.out.w", Op: "sgd_update"},
+		{Param: "h.14.out.b", Op: "sgd_update"},
+		{Param: "h.15.out.w", Op: "sgd_update"},
+		{Param: "h.15.out.b", Op: "sgd_update"},
+		{Param: "h.16.out.w", Op: "sgd_update"},
+		{Param: "h.16.out.b", Op: "sgd_update"},
+		{Param: "h.17.out.w", Op: "sgd_update"},
+		{Param: "h.17.out.b", Op: "sgd_update"},
+		{Param: "h.18.out.w", Op: "sgd_update"},
+		{Param: "h.18.out.b", Op: "sgd_update"},
+		{Param: "h.19.out.w", Op: "sgd_update"},
+		{Param: "h.19.out.b", Op: "sgd_update"},
+		{Param: "h.20.out.w", Op: "sgd_update"},
+		{Param: "h.20.out.b", Op: "sgd_update"},
+		{Param: "h.21.out.w", Op: "sgd_update"},
+		{Param: "h.21.out.b", Op: "sgd_update"},
+		{Param: "h.22.out.w", Op: "sgd_update"},
+		{Param: "h.22.out.b", Op: "sgd_update"},
+		{Param: "h.23.out.w", Op: "sgd_update"},
+		{Param: "h.23.out.b", Op: "sgd_update"},
+		{Param: "h.24.out.w", Op: "sgd_update"},
+		{Param: "h.24.out.b", Op: "sgd_update"},
+		{Param: "h.25.out.w", Op: "sgd_update"},
+		{Param: "h.25.out.b", Op: "sgd_update"},
+		{Param: "h.26.out.w", Op: "sgd_update"},
+		{Param: "h.26.out.b", Op: "sgd_update"},
+		{Param: "h.27.out.w", Op: "sgd_update"},
+		{Param: "h.27.out.b", Op: "sgd_update"},
+		{Param: "h.28.out.w", Op: "sgd_update"},
+		{Param: "h.28.out.b", Op: "sgd_update"},
+		{Param: "h.29.out.w", Op: "sgd_update"},
+		{Param: "h.29.out.b", Op: "sgd_update"},
+		{Param: "h.30.out.w", Op: "sgd_update"},
+		{Param: "h.30.out.b", Op: "sgd_update"},
+		{Param: "h.31.out.w", Op: "sgd_update"},
+		{Param: "h.31.out.b", Op: "sgd_update"},
+		{Param: "h.32.out.w", Op: "sgd_update"},
+		{Param: "h.32.out.b", Op: "sgd_update"},
+		{Param: "h.33.out.w", Op: "sgd_update"},
+		{Param: "h.33.out.b", Op: "sgd_update"},
+		{Param: "h.34.out.w", Op: "sgd_update"},
+		{Param: "h.34.out.b", Op: "sgd_update"},
+		{Param: "h.35.out.w", Op: "sgd_update"},
+		{Param: "h.35.out.b", Op: "sgd_update"},
+		{Param: "h.36.out.w", Op: "sgd_update"},
+		{Param: "h.36.out.b", Op: "sgd_update"},
+		{Param: "h.37.out.w", Op: "sgd_update"},
+		{Param: "h.37.out.b", Op: "sgd_update"},
+		{Param: "h.38.out.w", Op: "sgd_update"},
+		{Param: "h.38.out.b", Op: "sgd_update"},
+		{Param: "h.39.out.w", Op: "sgd_update"},
+		{Param: "h.39.out.b", Op: "sgd_update"},
+		{Param: "h.40.out.w", Op: "sgd_update"},
+		{Param: "h.40.out.b", Op: "sgd_update"},
+		{Param: "h.41.out.w", Op: "sgd_update"},
+		{Param: "h.41.out.b", Op: "sgd_update"},
+		{Param: "h.42.out.w", Op: "sgd_update"},
+		{Param: "h.42.out.b", Op: "sgd_update"},
+		{Param: "h.43.out.w", Op: "sgd_update"},
+		{Param: "h.43.out.b", Op: "sgd_update"},
+		{Param: "h.44.out.w", Op: "sgd_update"},
+		{Param: "h.44.out.b", Op: "sgd_update"},
+		{Param: "h.45.out.w", Op: "sgd_update"},
+		{Param: "h.45.out.b", Op: "sgd_update"},
+		{Param: "h.46.out.w", Op: "sgd_update"},
+		{Param: "h.46.out.b", Op: "sgd_update"},
+		{Param: "h.47.out.w", Op: "sgd_update"},
+		{Param: "h.47.out.b", Op: "sgd_update"},
+		{Param: "h.48.out.w", Op: "sgd_update"},
+		{Param: "h.48.out.b", Op: "sgd_update"},
+		{Param: "loss.dense.w", Op: "sgd_update"},
+		{Param: "loss.dense.b", Op: "sgd_update"},
+	}
 }
 
 // EvalStep runs the inference forward pass and returns the summed loss and the

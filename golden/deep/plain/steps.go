@@ -1124,6 +1124,10 @@ func (m *Model) update() {
 		m.dLossDenseW,
 		m.dLossDenseB,
 	)
+	if m.paramUpdate != nil {
+		m.paramUpdate(m.step, lr) // a data-parallel rank updates its slice, then gathers
+		return
+	}
 	// h.0.out (examples/deep/plain.dl:13:10): sgd_update h.0.out.w[784,64], h.0.out.w.grad[784,64], h.0.out.w.velocity[784,64]
 	sgdUpdate_784x64(m.h0OutW, m.dH0OutW, m.h0OutWVelocity, lr)
 	// h.0.out (examples/deep/plain.dl:13:10): sgd_update h.0.out.b[64], h.0.out.b.grad[64], h.0.out.b.velocity[64]

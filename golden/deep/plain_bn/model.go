@@ -28,12 +28,12 @@ const InferBatch = 128
 // pass runs, reusing the memory of values no longer needed.
 const ArenaFloats = 1931231
 
-// This code speaks version 2 of the API of runtime/rt: these lines fail to
+// This code speaks version 3 of the API of runtime/rt: these lines fail to
 // compile against an rt that does not serve it. Running go generate with the
 // dlc that the module requires fixes that.
 const (
-	_ = rt.EnforceVersion(2 - rt.MinVersion) // this code is new enough for rt
-	_ = rt.EnforceVersion(rt.MaxVersion - 2) // rt is new enough for this code
+	_ = rt.EnforceVersion(3 - rt.MinVersion) // this code is new enough for rt
+	_ = rt.EnforceVersion(rt.MaxVersion - 3) // rt is new enough for this code
 )
 
 // batchShape is what every batch must hold; the steps check it first.
@@ -52,15 +52,16 @@ var batchShape = rt.BatchShape{
 // step only the input, parameters, state, gradients and loss are sure to hold
 // their values (Trace shows the others).
 type Model struct {
-	arena     []Float                        // every Float buffer below is a slice of it
-	labels    []int32                        // the class-label buffer lives here
-	step      int                            // optimizer steps taken
-	rng       *rt.RNG                        // the model's own random stream (dropout)
-	stepRNG   rt.RNG                         // rng as the last TrainStep found it, for Trace
-	runLength rt.RunLength                   // the run's length, for the learning-rate schedule
-	gradSync  func(float64) (float64, error) // called between backward and update (data-parallel runs); nil alone
-	prepared  bool                           // the derived buffers of inference match the parameters and state
-	panels    []Float                        // the matrix products' packed panels of b: one per goroutine
+	arena       []Float                        // every Float buffer below is a slice of it
+	labels      []int32                        // the class-label buffer lives here
+	step        int                            // optimizer steps taken
+	rng         *rt.RNG                        // the model's own random stream (dropout)
+	stepRNG     rt.RNG                         // rng as the last TrainStep found it, for Trace
+	runLength   rt.RunLength                   // the run's length, for the learning-rate schedule
+	gradSync    func(float64) (float64, error) // called between backward and update (data-parallel runs); nil alone
+	paramUpdate func(int, float64)             // takes over the parameters' updates (ZeRO stage 1); nil alone
+	prepared    bool                           // the derived buffers of inference match the parameters and state
+	panels      []Float                        // the matrix products' packed panels of b: one per goroutine
 
 	image                           []Float // input image[128,784] (examples/deep/plain_bn.dl:7:7)
 	digit                           []int32 // label digit[128] (examples/deep/plain_bn.dl:8:7)
@@ -3889,6 +3890,167 @@ func (m *Model) TrainStep(b *rt.Batch) (float64, error) {
 // gradients (in place) and the loss over its ranks there.
 func (m *Model) SetGradientSync(hook func(float64) (float64, error)) {
 	m.gradSync = hook
+}
+
+// SetParamUpdate sets the hook update calls in place of the parameters'
+// updates, after any gradient clipping, with the step and its learning rate.
+func (m *Model) SetParamUpdate(hook func(int, float64)) {
+	m.paramUpdate = hook
+}
+
+// UpdateRules describes each parameter's optimizer update, in Params order.
+func (m *Model) UpdateRules() []rt.UpdateRule {
+	return []rt.UpdateRule{
+		{Param: "h.0.out.dense.w", Op: "sgd_update"},
+		{Param: "h.0.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.0.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.1.out.dense.w", Op: "sgd_update"},
+		{Param: "h.1.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.1.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.2.out.dense.w", Op: "sgd_update"},
+		{Param: "h.2.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.2.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.3.out.dense.w", Op: "sgd_update"},
+		{Param: "h.3.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.3.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.4.out.dense.w", Op: "sgd_update"},
+		{Param: "h.4.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.4.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.5.out.dense.w", Op: "sgd_update"},
+		{Param: "h.5.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.5.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.6.out.dense.w", Op: "sgd_update"},
+		{Param: "h.6.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.6.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.7.out.dense.w", Op: "sgd_update"},
+		{Param: "h.7.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.7.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.8.out.dense.w", Op: "sgd_update"},
+		{Param: "h.8.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.8.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.9.out.dense.w", Op: "sgd_update"},
+		{Param: "h.9.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.9.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.10.out.dense.w", Op: "sgd_update"},
+		{Param: "h.10.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.10.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.11.out.dense.w", Op: "sgd_update"},
+		{Param: "h.11.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.11.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.12.out.dense.w", Op: "sgd_update"},
+		{Param: "h.12.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.12.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.13.out.dense.w", Op: "sgd_update"},
+		{Param: "h.13.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.13.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.14.out.dense.w", Op: "sgd_update"},
+		{Param: "h.14.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.14.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.15.out.dense.w", Op: "sgd_update"},
+		{Param: "h.15.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.15.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.16.out.dense.w", Op: "sgd_update"},
+		{Param: "h.16.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.16.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.17.out.dense.w", Op: "sgd_update"},
+		{Param: "h.17.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.17.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.18.out.dense.w", Op: "sgd_update"},
+		{Param: "h.18.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.18.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.19.out.dense.w", Op: "sgd_update"},
+		{Param: "h.19.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.19.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.20.out.dense.w", Op: "sgd_update"},
+		{Param: "h.20.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.20.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.21.out.dense.w", Op: "sgd_update"},
+		{Param: "h.21.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.21.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.22.out.dense.w", Op: "sgd_update"},
+		{Param: "h.22.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.22.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.23.out.dense.w", Op: "sgd_update"},
+		{Param: "h.23.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.23.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.24.out.dense.w", Op: "sgd_update"},
+		{Param: "h.24.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.24.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.25.out.dense.w", Op: "sgd_update"},
+		{Param: "h.25.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.25.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.26.out.dense.w", Op: "sgd_update"},
+		{Param: "h.26.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.26.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.27.out.dense.w", Op: "sgd_update"},
+		{Param: "h.27.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.27.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.28.out.dense.w", Op: "sgd_update"},
+		{Param: "h.28.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.28.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.29.out.dense.w", Op: "sgd_update"},
+		{Param: "h.29.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.29.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.30.out.dense.w", Op: "sgd_update"},
+		{Param: "h.30.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.30.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.31.out.dense.w", Op: "sgd_update"},
+		{Param: "h.31.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.31.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.32.out.dense.w", Op: "sgd_update"},
+		{Param: "h.32.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.32.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.33.out.dense.w", Op: "sgd_update"},
+		{Param: "h.33.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.33.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.34.out.dense.w", Op: "sgd_update"},
+		{Param: "h.34.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.34.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.35.out.dense.w", Op: "sgd_update"},
+		{Param: "h.35.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.35.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.36.out.dense.w", Op: "sgd_update"},
+		{Param: "h.36.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.36.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.37.out.dense.w", Op: "sgd_update"},
+		{Param: "h.37.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.37.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.38.out.dense.w", Op: "sgd_update"},
+		{Param: "h.38.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.38.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.39.out.dense.w", Op: "sgd_update"},
+		{Param: "h.39.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.39.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.40.out.dense.w", Op: "sgd_update"},
+		{Param: "h.40.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.40.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.41.out.dense.w", Op: "sgd_update"},
+		{Param: "h.41.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.41.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.42.out.dense.w", Op: "sgd_update"},
+		{Param: "h.42.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.42.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.43.out.dense.w", Op: "sgd_update"},
+		{Param: "h.43.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.43.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.44.out.dense.w", Op: "sgd_update"},
+		{Param: "h.44.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.44.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.45.out.dense.w", Op: "sgd_update"},
+		{Param: "h.45.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.45.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.46.out.dense.w", Op: "sgd_update"},
+		{Param: "h.46.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.46.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.47.out.dense.w", Op: "sgd_update"},
+		{Param: "h.47.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.47.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "h.48.out.dense.w", Op: "sgd_update"},
+		{Param: "h.48.out.batchnorm.gamma", Op: "sgd_update"},
+		{Param: "h.48.out.batchnorm.beta", Op: "sgd_update"},
+		{Param: "loss.dense.w", Op: "sgd_update"},
+		{Param: "loss.dense.b", Op: "sgd_update"},
+	}
 }
 
 // EvalStep runs the inference forward pass and returns the summed loss and the

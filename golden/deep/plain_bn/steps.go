@@ -1673,6 +1673,10 @@ func (m *Model) update() {
 		m.dLossDenseW,
 		m.dLossDenseB,
 	)
+	if m.paramUpdate != nil {
+		m.paramUpdate(m.step, lr) // a data-parallel rank updates its slice, then gathers
+		return
+	}
 	// h.0.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.0.out.dense.w[784,64], h.0.out.dense.w.grad[784,64], h.0.out.dense.w.velocity[784,64]
 	sgdUpdate_784x64(m.h0OutDenseW, m.dH0OutDenseW, m.h0OutDenseWVelocity, lr)
 	// h.0.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.0.out.batchnorm.gamma[64], h.0.out.batchnorm.gamma.grad[64], h.0.out.batchnorm.gamma.velocity[64]

@@ -28,12 +28,12 @@ const InferBatch = 128
 // pass runs, reusing the memory of values no longer needed.
 const ArenaFloats = 1264223
 
-// This code speaks version 2 of the API of runtime/rt: these lines fail to
+// This code speaks version 3 of the API of runtime/rt: these lines fail to
 // compile against an rt that does not serve it. Running go generate with the
 // dlc that the module requires fixes that.
 const (
-	_ = rt.EnforceVersion(2 - rt.MinVersion) // this code is new enough for rt
-	_ = rt.EnforceVersion(rt.MaxVersion - 2) // rt is new enough for this code
+	_ = rt.EnforceVersion(3 - rt.MinVersion) // this code is new enough for rt
+	_ = rt.EnforceVersion(rt.MaxVersion - 3) // rt is new enough for this code
 )
 
 // batchShape is what every batch must hold; the steps check it first.
@@ -52,14 +52,15 @@ var batchShape = rt.BatchShape{
 // step only the input, parameters, state, gradients and loss are sure to hold
 // their values (Trace shows the others).
 type Model struct {
-	arena     []Float                        // every Float buffer below is a slice of it
-	labels    []int32                        // the class-label buffer lives here
-	step      int                            // optimizer steps taken
-	rng       *rt.RNG                        // the model's own random stream (dropout)
-	stepRNG   rt.RNG                         // rng as the last TrainStep found it, for Trace
-	runLength rt.RunLength                   // the run's length, for the learning-rate schedule
-	gradSync  func(float64) (float64, error) // called between backward and update (data-parallel runs); nil alone
-	panels    []Float                        // the matrix products' packed panels of b: one per goroutine
+	arena       []Float                        // every Float buffer below is a slice of it
+	labels      []int32                        // the class-label buffer lives here
+	step        int                            // optimizer steps taken
+	rng         *rt.RNG                        // the model's own random stream (dropout)
+	stepRNG     rt.RNG                         // rng as the last TrainStep found it, for Trace
+	runLength   rt.RunLength                   // the run's length, for the learning-rate schedule
+	gradSync    func(float64) (float64, error) // called between backward and update (data-parallel runs); nil alone
+	paramUpdate func(int, float64)             // takes over the parameters' updates (ZeRO stage 1); nil alone
+	panels      []Float                        // the matrix products' packed panels of b: one per goroutine
 
 	image                  []Float // input image[128,784] (examples/deep/residual.dl:6:7)
 	digit                  []int32 // label digit[128] (examples/deep/residual.dl:7:7)
@@ -2070,6 +2071,118 @@ func (m *Model) TrainStep(b *rt.Batch) (float64, error) {
 // gradients (in place) and the loss over its ranks there.
 func (m *Model) SetGradientSync(hook func(float64) (float64, error)) {
 	m.gradSync = hook
+}
+
+// SetParamUpdate sets the hook update calls in place of the parameters'
+// updates, after any gradient clipping, with the step and its learning rate.
+func (m *Model) SetParamUpdate(hook func(int, float64)) {
+	m.paramUpdate = hook
+}
+
+// UpdateRules describes each parameter's optimizer update, in Params order.
+func (m *Model) UpdateRules() []rt.UpdateRule {
+	return []rt.UpdateRule{
+		{Param: "h.w", Op: "sgd_update"},
+		{Param: "h.b", Op: "sgd_update"},
+		{Param: "h.0.r.w", Op: "sgd_update"},
+		{Param: "h.0.r.b", Op: "sgd_update"},
+		{Param: "h.0.out.w", Op: "sgd_update"},
+		{Param: "h.0.out.b", Op: "sgd_update"},
+		{Param: "h.1.r.w", Op: "sgd_update"},
+		{Param: "h.1.r.b", Op: "sgd_update"},
+		{Param: "h.1.out.w", Op: "sgd_update"},
+		{Param: "h.1.out.b", Op: "sgd_update"},
+		{Param: "h.2.r.w", Op: "sgd_update"},
+		{Param: "h.2.r.b", Op: "sgd_update"},
+		{Param: "h.2.out.w", Op: "sgd_update"},
+		{Param: "h.2.out.b", Op: "sgd_update"},
+		{Param: "h.3.r.w", Op: "sgd_update"},
+		{Param: "h.3.r.b", Op: "sgd_update"},
+		{Param: "h.3.out.w", Op: "sgd_update"},
+		{Param: "h.3.out.b", Op: "sgd_update"},
+		{Param: "h.4.r.w", Op: "sgd_update"},
+		{Param: "h.4.r.b", Op: "sgd_update"},
+		{Param: "h.4.out.w", Op: "sgd_update"},
+		{Param: "h.4.out.b", Op: "sgd_update"},
+		{Param: "h.5.r.w", Op: "sgd_update"},
+		{Param: "h.5.r.b", Op: "sgd_update"},
+		{Param: "h.5.out.w", Op: "sgd_update"},
+		{Param: "h.5.out.b", Op: "sgd_update"},
+		{Param: "h.6.r.w", Op: "sgd_update"},
+		{Param: "h.6.r.b", Op: "sgd_update"},
+		{Param: "h.6.out.w", Op: "sgd_update"},
+		{Param: "h.6.out.b", Op: "sgd_update"},
+		{Param: "h.7.r.w", Op: "sgd_update"},
+		{Param: "h.7.r.b", Op: "sgd_update"},
+		{Param: "h.7.out.w", Op: "sgd_update"},
+		{Param: "h.7.out.b", Op: "sgd_update"},
+		{Param: "h.8.r.w", Op: "sgd_update"},
+		{Param: "h.8.r.b", Op: "sgd_update"},
+		{Param: "h.8.out.w", Op: "sgd_update"},
+		{Param: "h.8.out.b", Op: "sgd_update"},
+		{Param: "h.9.r.w", Op: "sgd_update"},
+		{Param: "h.9.r.b", Op: "sgd_update"},
+		{Param: "h.9.out.w", Op: "sgd_update"},
+		{Param: "h.9.out.b", Op: "sgd_update"},
+		{Param: "h.10.r.w", Op: "sgd_update"},
+		{Param: "h.10.r.b", Op: "sgd_update"},
+		{Param: "h.10.out.w", Op: "sgd_update"},
+		{Param: "h.10.out.b", Op: "sgd_update"},
+		{Param: "h.11.r.w", Op: "sgd_update"},
+		{Param: "h.11.r.b", Op: "sgd_update"},
+		{Param: "h.11.out.w", Op: "sgd_update"},
+		{Param: "h.11.out.b", Op: "sgd_update"},
+		{Param: "h.12.r.w", Op: "sgd_update"},
+		{Param: "h.12.r.b", Op: "sgd_update"},
+		{Param: "h.12.out.w", Op: "sgd_update"},
+		{Param: "h.12.out.b", Op: "sgd_update"},
+		{Param: "h.13.r.w", Op: "sgd_update"},
+		{Param: "h.13.r.b", Op: "sgd_update"},
+		{Param: "h.13.out.w", Op: "sgd_update"},
+		{Param: "h.13.out.b", Op: "sgd_update"},
+		{Param: "h.14.r.w", Op: "sgd_update"},
+		{Param: "h.14.r.b", Op: "sgd_update"},
+		{Param: "h.14.out.w", Op: "sgd_update"},
+		{Param: "h.14.out.b", Op: "sgd_update"},
+		{Param: "h.15.r.w", Op: "sgd_update"},
+		{Param: "h.15.r.b", Op: "sgd_update"},
+		{Param: "h.15.out.w", Op: "sgd_update"},
+		{Param: "h.15.out.b", Op: "sgd_update"},
+		{Param: "h.16.r.w", Op: "sgd_update"},
+		{Param: "h.16.r.b", Op: "sgd_update"},
+		{Param: "h.16.out.w", Op: "sgd_update"},
+		{Param: "h.16.out.b", Op: "sgd_update"},
+		{Param: "h.17.r.w", Op: "sgd_update"},
+		{Param: "h.17.r.b", Op: "sgd_update"},
+		{Param: "h.17.out.w", Op: "sgd_update"},
+		{Param: "h.17.out.b", Op: "sgd_update"},
+		{Param: "h.18.r.w", Op: "sgd_update"},
+		{Param: "h.18.r.b", Op: "sgd_update"},
+		{Param: "h.18.out.w", Op: "sgd_update"},
+		{Param: "h.18.out.b", Op: "sgd_update"},
+		{Param: "h.19.r.w", Op: "sgd_update"},
+		{Param: "h.19.r.b", Op: "sgd_update"},
+		{Param: "h.19.out.w", Op: "sgd_update"},
+		{Param: "h.19.out.b", Op: "sgd_update"},
+		{Param: "h.20.r.w", Op: "sgd_update"},
+		{Param: "h.20.r.b", Op: "sgd_update"},
+		{Param: "h.20.out.w", Op: "sgd_update"},
+		{Param: "h.20.out.b", Op: "sgd_update"},
+		{Param: "h.21.r.w", Op: "sgd_update"},
+		{Param: "h.21.r.b", Op: "sgd_update"},
+		{Param: "h.21.out.w", Op: "sgd_update"},
+		{Param: "h.21.out.b", Op: "sgd_update"},
+		{Param: "h.22.r.w", Op: "sgd_update"},
+		{Param: "h.22.r.b", Op: "sgd_update"},
+		{Param: "h.22.out.w", Op: "sgd_update"},
+		{Param: "h.22.out.b", Op: "sgd_update"},
+		{Param: "h.23.r.w", Op: "sgd_update"},
+		{Param: "h.23.r.b", Op: "sgd_update"},
+		{Param: "h.23.out.w", Op: "sgd_update"},
+		{Param: "h.23.out.b", Op: "sgd_update"},
+		{Param: "loss.dense.w", Op: "sgd_update"},
+		{Param: "loss.dense.b", Op: "sgd_update"},
+	}
 }
 
 // EvalStep runs the inference forward pass and returns the summed loss and the

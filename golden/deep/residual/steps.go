@@ -1124,6 +1124,10 @@ func (m *Model) update() {
 		m.dLossDenseW,
 		m.dLossDenseB,
 	)
+	if m.paramUpdate != nil {
+		m.paramUpdate(m.step, lr) // a data-parallel rank updates its slice, then gathers
+		return
+	}
 	// h (examples/deep/residual.dl:15:5): sgd_update h.w[784,64], h.w.grad[784,64], h.w.velocity[784,64]
 	sgdUpdate_784x64(m.hW, m.dHW, m.hWVelocity, lr)
 	// h (examples/deep/residual.dl:15:5): sgd_update h.b[64], h.b.grad[64], h.b.velocity[64]

@@ -1673,6 +1673,10 @@ func (m *Model) update() {
 		m.dLossDenseW,
 		m.dLossDenseB,
 	)
+	if m.paramUpdate != nil {
+		m.paramUpdate(m.step, lr) // a data-parallel rank updates its slice, then gathers
+		return
+	}
 	// h.dense (examples/deep/residual_bn.dl:15:5): sgd_update h.dense.w[784,64], h.dense.w.grad[784,64], h.dense.w.velocity[784,64]
 	sgdUpdate_784x64(m.hDenseW, m.dHDenseW, m.hDenseWVelocity, lr)
 	// h.batchnorm (examples/deep/residual_bn.dl:15:42): sgd_update h.batchnorm.gamma[64], h.batchnorm.gamma.grad[64], h.batchnorm.gamma.velocity[64]

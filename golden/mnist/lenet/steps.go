@@ -139,6 +139,10 @@ func (m *Model) backward() {
 func (m *Model) update() {
 	m.step++                                 // steps count from 1, for Adam's bias correction
 	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
+	if m.paramUpdate != nil {
+		m.paramUpdate(m.step, lr) // a data-parallel rank updates its slice, then gathers
+		return
+	}
 	// c1 (examples/mnist/lenet.dl:8:6): adam_update c1.w[6,1,5,5], c1.w.grad[6,1,5,5], c1.w.adam_m[6,1,5,5], c1.w.adam_v[6,1,5,5]
 	adamUpdate_6x1x5x5(m.c1W, m.dC1W, m.c1WAdamM, m.c1WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// c1 (examples/mnist/lenet.dl:8:6): adam_update c1.b[6], c1.b.grad[6], c1.b.adam_m[6], c1.b.adam_v[6]

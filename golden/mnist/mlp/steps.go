@@ -81,6 +81,10 @@ func (m *Model) backward() {
 func (m *Model) update() {
 	m.step++                                 // steps count from 1, for Adam's bias correction
 	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
+	if m.paramUpdate != nil {
+		m.paramUpdate(m.step, lr) // a data-parallel rank updates its slice, then gathers
+		return
+	}
 	// h1 (examples/mnist/mlp.dl:7:6): adam_update h1.w[784,512], h1.w.grad[784,512], h1.w.adam_m[784,512], h1.w.adam_v[784,512]
 	adamUpdate_784x512(m.h1W, m.dH1W, m.h1WAdamM, m.h1WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h1 (examples/mnist/mlp.dl:7:6): adam_update h1.b[512], h1.b.grad[512], h1.b.adam_m[512], h1.b.adam_v[512]

@@ -61,6 +61,10 @@ func (m *Model) backward() {
 func (m *Model) update() {
 	m.step++                                 // steps count from 1, for Adam's bias correction
 	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
+	if m.paramUpdate != nil {
+		m.paramUpdate(m.step, lr) // a data-parallel rank updates its slice, then gathers
+		return
+	}
 	// h1 (examples/mnist/mlp_small.dl:8:6): sgd_update h1.w[784,128], h1.w.grad[784,128]
 	sgdUpdate_784x128(m.h1W, m.dH1W, lr)
 	// h1 (examples/mnist/mlp_small.dl:8:6): sgd_update h1.b[128], h1.b.grad[128]

@@ -319,6 +319,10 @@ func (m *Model) backward() {
 func (m *Model) update() {
 	m.step++                                 // steps count from 1, for Adam's bias correction
 	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
+	if m.paramUpdate != nil {
+		m.paramUpdate(m.step, lr) // a data-parallel rank updates its slice, then gathers
+		return
+	}
 	// h (examples/mnist/resmlp.dl:10:5): adam_update h.w[784,256], h.w.grad[784,256], h.w.adam_m[784,256], h.w.adam_v[784,256]
 	adamUpdate_784x256(m.hW, m.dHW, m.hWAdamM, m.hWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h (examples/mnist/resmlp.dl:10:5): adam_update h.b[256], h.b.grad[256], h.b.adam_m[256], h.b.adam_v[256]

@@ -28,12 +28,12 @@ const InferBatch = 8
 // pass runs, reusing the memory of values no longer needed.
 const ArenaFloats = 5104413
 
-// This code speaks version 2 of the API of runtime/rt: these lines fail to
+// This code speaks version 3 of the API of runtime/rt: these lines fail to
 // compile against an rt that does not serve it. Running go generate with the
 // dlc that the module requires fixes that.
 const (
-	_ = rt.EnforceVersion(2 - rt.MinVersion) // this code is new enough for rt
-	_ = rt.EnforceVersion(rt.MaxVersion - 2) // rt is new enough for this code
+	_ = rt.EnforceVersion(3 - rt.MinVersion) // this code is new enough for rt
+	_ = rt.EnforceVersion(rt.MaxVersion - 3) // rt is new enough for this code
 )
 
 // batchShape is what every batch must hold; the steps check it first.
@@ -57,14 +57,15 @@ var batchShape = rt.BatchShape{
 // step only the input, parameters, state, gradients and loss are sure to hold
 // their values (Trace shows the others).
 type Model struct {
-	arena     []Float                        // every Float buffer below is a slice of it
-	labels    []int32                        // the class-label buffer lives here
-	step      int                            // optimizer steps taken
-	rng       *rt.RNG                        // the model's own random stream (dropout)
-	stepRNG   rt.RNG                         // rng as the last TrainStep found it, for Trace
-	runLength rt.RunLength                   // the run's length, for the learning-rate schedule
-	gradSync  func(float64) (float64, error) // called between backward and update (data-parallel runs); nil alone
-	panels    []Float                        // the matrix products' packed panels of b: one per goroutine
+	arena       []Float                        // every Float buffer below is a slice of it
+	labels      []int32                        // the class-label buffer lives here
+	step        int                            // optimizer steps taken
+	rng         *rt.RNG                        // the model's own random stream (dropout)
+	stepRNG     rt.RNG                         // rng as the last TrainStep found it, for Trace
+	runLength   rt.RunLength                   // the run's length, for the learning-rate schedule
+	gradSync    func(float64) (float64, error) // called between backward and update (data-parallel runs); nil alone
+	paramUpdate func(int, float64)             // takes over the parameters' updates (ZeRO stage 1); nil alone
+	panels      []Float                        // the matrix products' packed panels of b: one per goroutine
 
 	text                            []Float // input text[32,64] (examples/text/gotokens.dl:13:7)
 	valid                           []Float // input valid[32,64] (examples/text/gotokens.dl:14:7)
@@ -921,6 +922,48 @@ func (m *Model) TrainStep(b *rt.Batch) (float64, error) {
 // gradients (in place) and the loss over its ranks there.
 func (m *Model) SetGradientSync(hook func(float64) (float64, error)) {
 	m.gradSync = hook
+}
+
+// SetParamUpdate sets the hook update calls in place of the parameters'
+// updates, after any gradient clipping, with the step and its learning rate.
+func (m *Model) SetParamUpdate(hook func(int, float64)) {
+	m.paramUpdate = hook
+}
+
+// UpdateRules describes each parameter's optimizer update, in Params order.
+func (m *Model) UpdateRules() []rt.UpdateRule {
+	return []rt.UpdateRule{
+		{Param: "h.tok", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.pos", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.0.a.layernorm.gamma", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.0.a.layernorm.beta", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.0.a.attention.qkv.w", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08, WeightDecay: 0.1, Decoupled: true},
+		{Param: "h.0.a.attention.qkv.b", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.0.a.attention.proj.w", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08, WeightDecay: 0.1, Decoupled: true},
+		{Param: "h.0.a.attention.proj.b", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.0.out.layernorm.gamma", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.0.out.layernorm.beta", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.0.out.dense.w", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08, WeightDecay: 0.1, Decoupled: true},
+		{Param: "h.0.out.dense.b", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.0.out.dense2.w", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08, WeightDecay: 0.1, Decoupled: true},
+		{Param: "h.0.out.dense2.b", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.1.a.layernorm.gamma", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.1.a.layernorm.beta", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.1.a.attention.qkv.w", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08, WeightDecay: 0.1, Decoupled: true},
+		{Param: "h.1.a.attention.qkv.b", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.1.a.attention.proj.w", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08, WeightDecay: 0.1, Decoupled: true},
+		{Param: "h.1.a.attention.proj.b", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.1.out.layernorm.gamma", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.1.out.layernorm.beta", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.1.out.dense.w", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08, WeightDecay: 0.1, Decoupled: true},
+		{Param: "h.1.out.dense.b", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "h.1.out.dense2.w", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08, WeightDecay: 0.1, Decoupled: true},
+		{Param: "h.1.out.dense2.b", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "logits.layernorm.gamma", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "logits.layernorm.beta", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+		{Param: "logits.dense.w", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08, WeightDecay: 0.1, Decoupled: true},
+		{Param: "logits.dense.b", Op: "adam_update", Beta1: 0.9, Beta2: 0.999, Eps: 1e-08},
+	}
 }
 
 // EvalStep runs the inference forward pass and returns the summed loss and the

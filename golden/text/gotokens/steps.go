@@ -262,6 +262,10 @@ func (m *Model) backward() {
 func (m *Model) update() {
 	m.step++                                 // steps count from 1, for Adam's bias correction
 	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
+	if m.paramUpdate != nil {
+		m.paramUpdate(m.step, lr) // a data-parallel rank updates its slice, then gathers
+		return
+	}
 	// h (examples/text/gotokens.dl:23:5): adam_update h.tok[256,64], h.tok.grad[256,64], h.tok.adam_m[256,64], h.tok.adam_v[256,64]
 	adamUpdate_256x64(m.hTok, m.dHTok, m.hTokAdamM, m.hTokAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h (examples/text/gotokens.dl:23:5): adam_update h.pos[64,64], h.pos.grad[64,64], h.pos.adam_m[64,64], h.pos.adam_v[64,64]

@@ -461,6 +461,10 @@ func (m *Model) backward() {
 func (m *Model) update() {
 	m.step++                                 // steps count from 1, for Adam's bias correction
 	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
+	if m.paramUpdate != nil {
+		m.paramUpdate(m.step, lr) // a data-parallel rank updates its slice, then gathers
+		return
+	}
 	// h (examples/text/gpt.dl:19:5): adam_update h.tok[256,128], h.tok.grad[256,128], h.tok.adam_m[256,128], h.tok.adam_v[256,128]
 	adamUpdate_256x128(m.hTok, m.dHTok, m.hTokAdamM, m.hTokAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h (examples/text/gpt.dl:19:5): adam_update h.pos[64,128], h.pos.grad[64,128], h.pos.adam_m[64,128], h.pos.adam_v[64,128]

@@ -61,6 +61,10 @@ func (m *Model) backward() {
 func (m *Model) update() {
 	m.step++                                 // steps count from 1, for Adam's bias correction
 	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
+	if m.paramUpdate != nil {
+		m.paramUpdate(m.step, lr) // a data-parallel rank updates its slice, then gathers
+		return
+	}
 	// h (examples/whitening/raw.dl:9:5): sgd_update h.w[8,16], h.w.grad[8,16], h.w.velocity[8,16]
 	sgdUpdate_8x16(m.hW, m.dHW, m.hWVelocity, lr)
 	// h (examples/whitening/raw.dl:9:5): sgd_update h.b[16], h.b.grad[16], h.b.velocity[16]

@@ -10,14 +10,6 @@ import (
 	"github.com/dlc-dev/dlc/onnx/onnxpb"
 )
 
-func intsAttr(name string, v ...int64) *onnxpb.AttributeProto {
-	return &onnxpb.AttributeProto{Name: proto.String(name), Type: onnxpb.AttributeProto_INTS.Enum(), Ints: v}
-}
-
-func intAttr(name string, v int64) *onnxpb.AttributeProto {
-	return &onnxpb.AttributeProto{Name: proto.String(name), Type: onnxpb.AttributeProto_INT.Enum(), I: proto.Int64(v)}
-}
-
 func floats(name string, dims ...int64) *onnxpb.TensorProto {
 	n := int64(1)
 	for _, d := range dims {

@@ -10,7 +10,8 @@ import "embed"
 // trainer), of runtime/rt (the narrow runtime generated model code imports),
 // of runtime/kernels, the hand-written half of the generated matrix
 // products, and of runtime/comm, how the ranks of a data-parallel trainer
-// talk (its MPI half builds only with `dlc build -mpi`).
+// talk (its MPI half builds only with `dlc build -mpi`), and of onnx/onnxpb,
+// the ONNX schema the trainer's export writes.
 //
-//go:embed go.mod go.sum runtime/*.go runtime/rt/*.go runtime/kernels/*.go runtime/comm/*.go
+//go:embed go.mod go.sum runtime/*.go runtime/rt/*.go runtime/kernels/*.go runtime/comm/*.go onnx/onnxpb/*.go
 var Source embed.FS

@@ -41,6 +41,9 @@ type Options struct {
 	// Tuning holds choices measured by `dlc build -tune`, by decision key
 	// (see Decision); a decision it lacks is the cost model's.
 	Tuning Tuning
+	// ONNX is the inference graph exported as ONNX (or why it cannot be),
+	// embedded for the trainer's export subcommand; nothing when empty.
+	ONNX ONNXGraph
 }
 
 // File is one generated Go source file.
@@ -88,6 +91,11 @@ func (c *gen) renderPackage(steps, model *jen.File) ([]File, error) {
 		return nil, err
 	}
 	files = append(files, decodeFiles...)
+	onnxFiles, err := c.onnxFiles()
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, onnxFiles...)
 	slices.SortFunc(files, func(a, b File) int { return cmp.Compare(a.Name, b.Name) })
 	return files, nil
 }

@@ -181,7 +181,7 @@ func Compile(filename string, src []byte, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := codegen.Generate(train, codegen.Options{Package: train.Name, Source: filename, Infer: infer, Decode: decode, Tuning: opt.Tuning})
+	files, err := codegen.Generate(train, codegen.Options{Package: train.Name, Source: filename, Infer: infer, Decode: decode, Tuning: opt.Tuning, ONNX: exportONNX(infer)})
 	if err != nil {
 		return nil, fmt.Errorf("generating code for %s: %w", filename, err)
 	}

@@ -81,6 +81,7 @@ var opExporters = map[string]opExporter{
 	"maxpool2d":      exportPool("MaxPool"),
 	"avgpool2d":      exportPool("AveragePool"),
 	"batchnorm_eval": exportBatchNorm,
+	"global_avgpool": exportGlobalAvgPool,
 }
 
 // exporter carries the state of one export.
@@ -262,6 +263,15 @@ func exportPool(opType string) opExporter {
 		ex.add(n, opType, []string{ex.name(n.Inputs[0])}, ex.name(n), intsAttr("kernel_shape", k, k), intsAttr("strides", s, s))
 		return nil
 	}
+}
+
+// exportGlobalAvgPool writes GlobalAveragePool, whose [N, C, 1, 1] a
+// Flatten turns into dlc's [N, C].
+func exportGlobalAvgPool(ex *exporter, n *ir.Node) error {
+	pooled := fmt.Sprintf("%s/GlobalAveragePool_%d", n.Layer, n.ID)
+	ex.add(n, "GlobalAveragePool", []string{ex.name(n.Inputs[0])}, pooled)
+	ex.add(n, "Flatten", []string{pooled}, ex.name(n), intAttr("axis", 1))
+	return nil
 }
 
 // exportBatchNorm writes a batch norm left unfolded: x, gamma, beta,

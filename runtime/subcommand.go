@@ -13,6 +13,7 @@ var subcommands = map[string]func(m Model, args []string, stdout, stderr io.Writ
 	"predict": runPredict,
 	"step":    runStep,
 	"sample":  runSample,
+	"export":  runExport,
 	"bench":   runBench, // for make bench; documented in docs/benchmarks.md, not in the usage
 }
 
@@ -65,5 +66,6 @@ Other commands (each takes -h):
   %[1]s predict %[2]s
   %[1]s step %[3]s
   %[1]s sample %[4]s
-`, program, predictSynopsis, stepSynopsis, sampleSynopsis)
+  %[1]s export %[5]s
+`, program, predictSynopsis, stepSynopsis, sampleSynopsis, exportSynopsis)
 }

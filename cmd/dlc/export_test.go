@@ -1,0 +1,153 @@
+package main
+
+import (
+	"encoding/csv"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/dlc-dev/dlc/compiler"
+	"github.com/dlc-dev/dlc/internal/npytest"
+	"github.com/dlc-dev/dlc/internal/onnxtest"
+	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/runtime"
+)
+
+// TestTrainerExportsONNX builds the trainers of LeNet and of a residual
+// MLP with batch norm, gives each a checkpoint of random weights (running
+// statistics included), exports it, checks the file with onnx.checker and
+// imports it with dlc's importer: the interpreter's softmax of its output
+// matches the trainer's own predict within 1e-5. Then the file is not
+// replaced without -overwrite.
+func TestTrainerExportsONNX(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds trainer binaries")
+	}
+	for _, model := range []string{"../../examples/mnist/lenet.dl", "../../examples/deep/residual_bn.dl"} {
+		t.Run(filepath.Base(model), func(t *testing.T) {
+			dir := t.TempDir()
+			ckpt := filepath.Join(dir, "random.safetensors")
+			spec := randomCheckpoint(t, model, ckpt)
+			bin := buildTestTrainer(t, model, dir)
+
+			const n = 5
+			x := make([]float32, n*spec.Size())
+			r := rand.New(rand.NewPCG(3, 4))
+			for i := range x {
+				x[i] = float32(r.NormFloat64())
+			}
+			xPath := filepath.Join(dir, "x.npy")
+			npytest.Write(t, xPath, append([]int{n}, spec...), x)
+			predictions := filepath.Join(dir, "p.csv")
+			trainer(t, bin, "predict", "-checkpoint", ckpt, "-input", xPath, "-o", predictions)
+			want := readProbabilities(t, predictions)
+
+			out := filepath.Join(dir, "model.onnx")
+			trainer(t, bin, "export", "-checkpoint", ckpt, "-o", out)
+			onnxtest.Check(t, out)
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logits := onnxtest.Predict(t, data, onnxtest.Tensor(append(ir.Shape{n}, spec...), x))
+			classes := len(logits) / n
+			for i := range n {
+				got := softmax(logits[i*classes : (i+1)*classes])
+				for c, p := range got {
+					if math.Abs(p-want[i][c]) > 1e-5 {
+						t.Fatalf("sample %d class %d: exported model %g, trainer's predict %g", i, c, p, want[i][c])
+					}
+				}
+			}
+
+			msg, err := exec.Command(bin, "export", "-checkpoint", ckpt, "-o", out).CombinedOutput()
+			if err == nil || !strings.Contains(string(msg), "-overwrite") {
+				t.Errorf("export over an existing file: %v\n%s", err, msg)
+			}
+			trainer(t, bin, "export", "-checkpoint", ckpt, "-o", out, "-overwrite")
+		})
+	}
+}
+
+// randomCheckpoint writes a checkpoint of random parameters and state for
+// the model file and returns the shape of one sample.
+func randomCheckpoint(t *testing.T, model, path string) ir.Shape {
+	t.Helper()
+	src, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, _, err := compiler.Graphs(model, src, compiler.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	ck := &runtime.Checkpoint{Model: train.Name, Hash: ir.Fingerprint(train), DType: "F32"}
+	for _, n := range append(append([]*ir.Node{}, train.Params...), train.State...) {
+		v := make([]float32, n.Shape.Size())
+		for i := range v {
+			if n.Op == "state" { // variances and moments stay positive
+				v[i] = float32(0.5 + math.Abs(r.NormFloat64()))
+			} else {
+				v[i] = float32(r.NormFloat64() / math.Sqrt(float64(max(1, n.Attrs.Int("fan_in", 1)))))
+			}
+		}
+		ck.Tensors = append(ck.Tensors, runtime.Tensor{Name: n.Name, Shape: n.Shape, F32: v})
+	}
+	if err := runtime.SaveCheckpoint(path, ck); err != nil {
+		t.Fatal(err)
+	}
+	return train.Inputs[0].Shape[1:]
+}
+
+// readProbabilities reads the class probabilities of predict's CSV: the
+// columns p0, p1, ….
+func readProbabilities(t *testing.T, path string) [][]float64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probs [][]float64
+	for _, row := range rows[1:] {
+		var p []float64
+		for c, name := range rows[0] {
+			if strings.HasPrefix(name, "p") {
+				v, err := strconv.ParseFloat(row[c], 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p = append(p, v)
+			}
+		}
+		probs = append(probs, p)
+	}
+	return probs
+}
+
+func softmax(logits []float64) []float64 {
+	top := math.Inf(-1)
+	for _, v := range logits {
+		top = math.Max(top, v)
+	}
+	p := make([]float64, len(logits))
+	sum := 0.0
+	for i, v := range logits {
+		p[i] = math.Exp(v - top)
+		sum += p[i]
+	}
+	for i := range p {
+		p[i] /= sum
+	}
+	return p
+}

@@ -70,7 +70,9 @@ func TestFillONNX(t *testing.T) {
 // noONNXModel is a model whose graph has no ONNX form.
 type noONNXModel struct{ *softmaxModel }
 
-func (noONNXModel) ONNX() ([]byte, error) { return nil, errors.New("m.dl:4:5: layer \"h\": op gelu: no ONNX form") }
+func (noONNXModel) ONNX() ([]byte, error) {
+	return nil, errors.New("m.dl:4:5: layer \"h\": op gelu: no ONNX form")
+}
 
 func TestExportErrors(t *testing.T) {
 	spec := Spec{Name: "blobs", InputShape: []int{4}, Classes: 3, Batch: 8}

@@ -16,27 +16,42 @@ import (
 	"github.com/dlc-dev/dlc/ops"
 )
 
-// TestONNXExportRoundTrip exports the inference graph of MLP, LeNet, a
-// residual MLP with batch norm and a ResNet (batch norm after every
-// convolution, strided projections), fills the initializers with random
+// noONNXForm are the examples with an op that has no ONNX form yet: the
+// GPT (embeddings, attention, layer norm) and the standardized regression
+// (feature_affine). Every other example must export and round-trip.
+var noONNXForm = map[string]bool{"text/gpt": true, "whitening/standardized": true}
+
+// TestONNXExportRoundTrip exports the inference graph of every example
+// under examples/ but those of noONNXForm, which must fail to (among them a residual MLP with batch norm and a ResNet
+// with batch norm after every convolution and strided projections), fills the initializers with random
 // weights (running statistics too, so that batch norm does something),
 // checks the file with onnx.checker where python3-onnx is installed, and
 // imports it again: dlc's interpreter gives the same predictions on both
 // graphs within 1e-5.
 func TestONNXExportRoundTrip(t *testing.T) {
 	root := testrepo.Root(t)
-	for _, model := range []string{"examples/mnist/mlp.dl", "examples/mnist/lenet.dl", "examples/deep/residual_bn.dl", "examples/cnn/resnet.dl"} {
-		t.Run(filepath.Base(model), func(t *testing.T) {
-			path := filepath.Join(root, model)
+	models, err := filepath.Glob(filepath.Join(root, "examples", "*", "*.dl"))
+	if err != nil || len(models) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	for _, path := range models {
+		name := strings.TrimSuffix(filepath.ToSlash(path[len(root)+len("/examples/"):]), ".dl")
+		t.Run(name, func(t *testing.T) {
 			src, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, infer, err := Graphs(model, src, Options{InferBatch: 2})
+			_, infer, err := Graphs(name+".dl", src, Options{InferBatch: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
 			m, err := onnx.Export(infer)
+			if noONNXForm[name] {
+				if err == nil || !strings.Contains(err.Error(), "no ONNX form") {
+					t.Fatalf("err = %v, want an op with no ONNX form", err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

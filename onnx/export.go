@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -58,31 +59,47 @@ func Export(g *ir.Graph) (*onnxpb.ModelProto, error) {
 	}, nil
 }
 
-// opExporter writes one IR op as ONNX nodes.
-type opExporter func(ex *exporter, n *ir.Node) error
+// opExporter writes one IR op as ONNX nodes; doc says as what, for the
+// table in docs/onnx.md (ExportTable).
+type opExporter struct {
+	doc   string
+	write func(ex *exporter, n *ir.Node) error
+}
 
 // opExporters is the one table of IR ops with an ONNX form. Derived
 // batch-norm folds are written by the matmul or conv2d that reads them.
 var opExporters = map[string]opExporter{
-	"input":          exportInput,
-	"param":          exportStorage,
-	"state":          exportStorage,
-	"bn_fold_weight": func(*exporter, *ir.Node) error { return nil },
-	"bn_fold_bias":   func(*exporter, *ir.Node) error { return nil },
-	"matmul":         exportLinear("Gemm"),
-	"conv2d":         exportLinear("Conv"),
-	"bias_add":       exportBiasAdd,
-	"add":            simple("Add"),
-	"relu":           simple("Relu"),
-	"tanh":           simple("Tanh"),
-	"sigmoid":        simple("Sigmoid"),
-	"softmax":        exportSoftmax,
-	"flatten":        exportFlatten,
-	"maxpool2d":      exportPool("MaxPool"),
-	"avgpool2d":      exportPool("AveragePool"),
-	"batchnorm_eval": exportBatchNorm,
-	"global_avgpool": exportGlobalAvgPool,
+	"input":          {"a graph input, its first dimension the symbolic `batch`", exportInput},
+	"param":          {"an initializer of the model file's name", exportStorage},
+	"state":          {"an initializer of the model file's name (running statistics, a fitted input transform)", exportStorage},
+	"bn_fold_weight": {"nothing: its matmul or conv2d writes the batch norm as BatchNormalization after itself", skip},
+	"bn_fold_bias":   {"nothing: as bn_fold_weight", skip},
+	"matmul":         {"Gemm (`transB` for transposed weights), with the bias of the bias_add that alone reads it; a 2-D tensor times a parameter", exportLinear("Gemm")},
+	"conv2d":         {"Conv, with the bias of the bias_add that alone reads it", exportLinear("Conv")},
+	"bias_add":       {"Add, of a 2-D tensor (one after a matmul or conv2d is that op's bias)", exportBiasAdd},
+	"add":            {"Add", simple("Add")},
+	"relu":           {"Relu", simple("Relu")},
+	"tanh":           {"Tanh", simple("Tanh")},
+	"sigmoid":        {"Sigmoid", simple("Sigmoid")},
+	"softmax":        {"Softmax along the last axis", exportSoftmax},
+	"flatten":        {"Flatten, `axis` 1", exportFlatten},
+	"maxpool2d":      {"MaxPool, unpadded", exportPool("MaxPool")},
+	"avgpool2d":      {"AveragePool, unpadded", exportPool("AveragePool")},
+	"batchnorm_eval": {"BatchNormalization", exportBatchNorm},
+	"global_avgpool": {"GlobalAveragePool, then Flatten", exportGlobalAvgPool},
 }
+
+// ExportTable is the Markdown table of the IR ops dlc exports, for
+// docs/onnx.md.
+func ExportTable() string {
+	s := "| dlc op | ONNX |\n|---|---|\n"
+	for _, name := range exportedOps() {
+		s += fmt.Sprintf("| %s | %s |\n", name, opExporters[name].doc)
+	}
+	return s
+}
+
+func skip(*exporter, *ir.Node) error { return nil }
 
 // exporter carries the state of one export.
 type exporter struct {
@@ -97,18 +114,19 @@ type exporter struct {
 func (ex *exporter) node(n *ir.Node) error {
 	op, ok := opExporters[n.Op]
 	if !ok {
-		return fmt.Errorf("no ONNX form (dlc exports %s)", exportedOps())
+		return fmt.Errorf("no ONNX form (dlc exports %s)", strings.Join(exportedOps(), ", "))
 	}
-	return op(ex, n)
+	return op.write(ex, n)
 }
 
-func exportedOps() string {
+// exportedOps lists the IR ops with an ONNX form, sorted.
+func exportedOps() []string {
 	names := make([]string, 0, len(opExporters))
 	for name := range opExporters {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	return fmt.Sprint(names)
+	return names
 }
 
 // name is the ONNX value name of n: its model-file name when it has one
@@ -159,7 +177,7 @@ func exportStorage(ex *exporter, n *ir.Node) error {
 	return nil
 }
 
-func simple(opType string) opExporter {
+func simple(opType string) func(*exporter, *ir.Node) error {
 	return func(ex *exporter, n *ir.Node) error {
 		ins := make([]string, len(n.Inputs))
 		for i, in := range n.Inputs {
@@ -173,7 +191,7 @@ func simple(opType string) opExporter {
 // exportLinear writes a matmul as Gemm or a conv2d as Conv, with the bias
 // of the bias_add that alone reads it, and the BatchNormalization whose
 // fold the weights are.
-func exportLinear(opType string) opExporter {
+func exportLinear(opType string) func(*exporter, *ir.Node) error {
 	return func(ex *exporter, n *ir.Node) error {
 		x, w := n.Inputs[0], n.Inputs[1]
 		var attrs []*onnxpb.AttributeProto
@@ -254,7 +272,7 @@ func exportFlatten(ex *exporter, n *ir.Node) error {
 	return nil
 }
 
-func exportPool(opType string) opExporter {
+func exportPool(opType string) func(*exporter, *ir.Node) error {
 	return func(ex *exporter, n *ir.Node) error {
 		k, s, p := int64(n.Attrs.Int("kernel", 0)), int64(n.Attrs.Int("stride", 1)), int64(n.Attrs.Int("pad", 0))
 		if p != 0 {

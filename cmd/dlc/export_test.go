@@ -15,6 +15,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/npytest"
 	"github.com/dlc-dev/dlc/internal/onnxtest"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/ops"
 	"github.com/dlc-dev/dlc/runtime"
 )
 
@@ -56,9 +57,10 @@ func TestTrainerExportsONNX(t *testing.T) {
 			}
 			logits := onnxtest.Predict(t, data, onnxtest.Tensor(append(ir.Shape{n}, spec...), x))
 			classes := len(logits) / n
+			shape := ir.Shape{n, classes}
+			probs := ops.Lookup("softmax").Eval(nil, &ir.Node{Shape: shape}, []*ops.Tensor{{Shape: shape, Data: logits}}).Data
 			for i := range n {
-				got := softmax(logits[i*classes : (i+1)*classes])
-				for c, p := range got {
+				for c, p := range probs[i*classes : (i+1)*classes] {
 					if math.Abs(p-want[i][c]) > 1e-5 {
 						t.Fatalf("sample %d class %d: exported model %g, trainer's predict %g", i, c, p, want[i][c])
 					}
@@ -133,21 +135,4 @@ func readProbabilities(t *testing.T, path string) [][]float64 {
 		probs = append(probs, p)
 	}
 	return probs
-}
-
-func softmax(logits []float64) []float64 {
-	top := math.Inf(-1)
-	for _, v := range logits {
-		top = math.Max(top, v)
-	}
-	p := make([]float64, len(logits))
-	sum := 0.0
-	for i, v := range logits {
-		p[i] = math.Exp(v - top)
-		sum += p[i]
-	}
-	for i := range p {
-		p[i] /= sum
-	}
-	return p
 }

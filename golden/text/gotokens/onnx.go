@@ -8,5 +8,5 @@ import "errors"
 // (the parameters and state, by name) carry no data: the trainer's export
 // fills them from a checkpoint.
 func (m *Model) ONNX() ([]byte, error) {
-	return nil, errors.New("examples/text/gotokens.dl:23:5: layer \"h\": op embedding: no ONNX form (dlc exports [add avgpool2d batchnorm_eval bias_add bn_fold_bias bn_fold_weight conv2d flatten global_avgpool input matmul maxpool2d param relu sigmoid softmax state tanh])")
+	return nil, errors.New("examples/text/gotokens.dl:23:5: layer \"h\": op embedding: no ONNX form (dlc exports add, avgpool2d, batchnorm_eval, bias_add, bn_fold_bias, bn_fold_weight, conv2d, flatten, global_avgpool, input, matmul, maxpool2d, param, relu, sigmoid, softmax, state, tanh)")
 }

@@ -23,13 +23,19 @@ import (
 // MLP with batch norm, gives each a checkpoint of random weights (running
 // statistics included), exports it, checks the file with onnx.checker and
 // imports it with dlc's importer: the interpreter's softmax of its output
-// matches the trainer's own predict within 1e-5. Then the file is not
-// replaced without -overwrite.
+// matches the trainer's own predict within 1e-5, and so does the
+// predictor `dlc build` compiles from the file (for the batch-norm model,
+// whose batch norm dlc folds into the Gemm before it). Then the file is
+// not replaced without -overwrite.
 func TestTrainerExportsONNX(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds trainer binaries")
 	}
-	for _, model := range []string{"../../examples/mnist/lenet.dl", "../../examples/deep/residual_bn.dl"} {
+	for _, c := range []struct {
+		model     string
+		predictor bool // also compile the exported file with dlc build
+	}{{"../../examples/mnist/lenet.dl", false}, {"../../examples/deep/residual_bn.dl", true}} {
+		model := c.model
 		t.Run(filepath.Base(model), func(t *testing.T) {
 			dir := t.TempDir()
 			ckpt := filepath.Join(dir, "random.safetensors")
@@ -55,16 +61,21 @@ func TestTrainerExportsONNX(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			logits := onnxtest.Predict(t, data, onnxtest.Tensor(append(ir.Shape{n}, spec...), x))
-			classes := len(logits) / n
-			shape := ir.Shape{n, classes}
-			probs := ops.Lookup("softmax").Eval(nil, &ir.Node{Shape: shape}, []*ops.Tensor{{Shape: shape, Data: logits}}).Data
-			for i := range n {
-				for c, p := range probs[i*classes : (i+1)*classes] {
-					if math.Abs(p-want[i][c]) > 1e-5 {
-						t.Fatalf("sample %d class %d: exported model %g, trainer's predict %g", i, c, p, want[i][c])
-					}
+			sameProbabilities(t, "the exported model in dlc's interpreter", onnxtest.Predict(t, data, onnxtest.Tensor(append(ir.Shape{n}, spec...), x)), want)
+			if c.predictor {
+				dims := make([]string, 0, len(spec)+1)
+				for _, d := range append([]int{n}, spec...) {
+					dims = append(dims, strconv.Itoa(d))
 				}
+				pred := buildPredictor(t, out, dir, "-shape", "image="+strings.Join(dims, "x"))
+				yPath := filepath.Join(dir, "y.npy")
+				trainer(t, pred, "-input", "image="+xPath, "-o", yPath)
+				y, _ := readNPYFloats(t, yPath)
+				logits := make([]float64, len(y))
+				for i, v := range y {
+					logits[i] = float64(v)
+				}
+				sameProbabilities(t, "the exported model compiled by dlc build", logits, want)
 			}
 
 			msg, err := exec.Command(bin, "export", "-checkpoint", ckpt, "-o", out).CombinedOutput()
@@ -73,6 +84,23 @@ func TestTrainerExportsONNX(t *testing.T) {
 			}
 			trainer(t, bin, "export", "-checkpoint", ckpt, "-o", out, "-overwrite")
 		})
+	}
+}
+
+// sameProbabilities checks that the softmax of each row of logits is
+// want's row within 1e-5.
+func sameProbabilities(t *testing.T, what string, logits []float64, want [][]float64) {
+	t.Helper()
+	n := len(want)
+	classes := len(logits) / n
+	shape := ir.Shape{n, classes}
+	probs := ops.Lookup("softmax").Eval(nil, &ir.Node{Shape: shape}, []*ops.Tensor{{Shape: shape, Data: logits}}).Data
+	for i := range n {
+		for c, p := range probs[i*classes : (i+1)*classes] {
+			if math.Abs(p-want[i][c]) > 1e-5 {
+				t.Fatalf("sample %d class %d: %s %g, the trainer's predict %g", i, c, what, p, want[i][c])
+			}
+		}
 	}
 }
 

@@ -12,8 +12,12 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/dlc-dev/dlc/codegen"
 	"github.com/dlc-dev/dlc/dsl"
 	"github.com/dlc-dev/dlc/ir"
+	"github.com/dlc-dev/dlc/onnx/onnxpb"
 )
 
 var updateSeeds = flag.Bool("update-seeds", false, "rewrite the committed seed corpus of FuzzCompileAll from the examples and the error table")
@@ -65,7 +69,8 @@ func checkRefusal(t *testing.T, err error) {
 }
 
 // checkCompiled: both graphs verify, and every generated file is a plain
-// file name holding Go that parses and declares the model's package.
+// file name holding Go that parses and declares the model's package, but
+// the embedded ONNX graph, which must decode as an ONNX model.
 func checkCompiled(t *testing.T, res *Result) {
 	t.Helper()
 	for _, g := range []*ir.Graph{res.Graph, res.Infer} {
@@ -78,6 +83,12 @@ func checkCompiled(t *testing.T, res *Result) {
 	}
 	fset := token.NewFileSet()
 	for _, file := range res.Files {
+		if file.Name == codegen.ONNXFile {
+			if err := proto.Unmarshal(file.Data, &onnxpb.ModelProto{}); err != nil {
+				t.Fatalf("generated %s is not an ONNX model: %v", file.Name, err)
+			}
+			continue
+		}
 		if file.Name != filepath.Base(file.Name) || !strings.HasSuffix(file.Name, ".go") || strings.HasPrefix(file.Name, ".") {
 			t.Fatalf("generated file name %q is not a plain .go file name", file.Name)
 		}

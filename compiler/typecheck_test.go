@@ -122,8 +122,9 @@ func TestGeneratedCodeTypeChecks(t *testing.T) {
 }
 
 // allowedImport matches what generated code may import: dlc's runtime
-// packages and computation from the standard library.
-var allowedImport = regexp.MustCompile(`^(github\.com/dlc-dev/dlc/runtime(/.*)?|math|math/bits|unsafe|sync|sync/atomic|simd/archsimd)$`)
+// packages, computation from the standard library, and embed and errors
+// (the embedded ONNX graph, or why there is none).
+var allowedImport = regexp.MustCompile(`^(github\.com/dlc-dev/dlc/runtime(/.*)?|math|math/bits|unsafe|sync|sync/atomic|simd/archsimd|embed|errors)$`)
 
 // checkNoInjection: a generated package imports only what kernels need,
 // has no init function, and never calls out of the process.

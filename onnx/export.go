@@ -2,6 +2,8 @@ package onnx
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -120,14 +122,7 @@ func (ex *exporter) node(n *ir.Node) error {
 }
 
 // exportedOps lists the IR ops with an ONNX form, sorted.
-func exportedOps() []string {
-	names := make([]string, 0, len(opExporters))
-	for name := range opExporters {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
+func exportedOps() []string { return slices.Sorted(maps.Keys(opExporters)) }
 
 // name is the ONNX value name of n: its model-file name when it has one
 // not taken, else one made of its layer, op and ID.

@@ -69,6 +69,7 @@ const (
 	invSqrt2   = 0.70710678118654752
 	invSqrt2Pi = 0.39894228040143268
 	signBit    = 0x80000000
+	infBits    = 0x7f800000
 )
 
 // fma32 is a·b + c rounded once to float32, as the vector forms' fused

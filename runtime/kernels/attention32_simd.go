@@ -97,8 +97,10 @@ func attnExpRow(row []float32) float32 {
 		return 0
 	}
 	neg, sum := bc16(-m), bc16(0)
+	c := coef7x16(&expPoly)
 	for j := 0; j < len(row); j += 16 {
-		e := expParts16(ld16(row, j), neg)
+		s, k, r := expReduce16(ld16(row, j), neg) // expParts16, inlined
+		e := expScale16(estrin6x16(&c, r), s, k)
 		st16(e, row, j)
 		sum = sum.Add(e)
 	}

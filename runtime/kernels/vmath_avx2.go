@@ -142,8 +142,6 @@ func withSign8(y, x f32x8) f32x8 {
 // carry a NaN through as Go's min and max do.
 func keepNaN8(y, x f32x8) f32x8 { return x.Merge(y, x.IsNaN()) }
 
-func exp8(x f32x8) f32x8 { return expParts8(x, f32x8{}) }
-
 func tanh8(x f32x8) f32x8 {
 	ax := abs8(x)
 	u := x.Mul(x)
@@ -193,9 +191,12 @@ func sigmoidGrad8(y, dy f32x8) f32x8 { return dy.Mul(y).Mul(bc8(1).Sub(y)) }
 func ld8(s []float32, i int) f32x8    { return archsimd.LoadFloat32x8((*[8]float32)(s[i : i+8])) }
 func st8(v f32x8, s []float32, i int) { v.Store((*[8]float32)(s[i : i+8])) }
 
+// expLoop8 writes expParts8 out as its pieces, like geluPhiLoop8.
 func expLoop8(y, x []float32) (i int) {
+	c := coef7x8(&expPoly)
 	for ; i+8 <= len(y); i += 8 {
-		st8(exp8(ld8(x, i)), y, i)
+		s, k, r := expReduce8(ld8(x, i), f32x8{})
+		st8(expScale8(estrin6x8(&c, r), s, k), y, i)
 	}
 	return i
 }

@@ -140,8 +140,6 @@ func withSign16(y, x f32x16) f32x16 {
 // carry a NaN through as Go's min and max do.
 func keepNaN16(y, x f32x16) f32x16 { return x.Merge(y, x.IsNaN()) }
 
-func exp16(x f32x16) f32x16 { return expParts16(x, f32x16{}) }
-
 func tanh16(x f32x16) f32x16 {
 	ax := abs16(x)
 	u := x.Mul(x)
@@ -191,9 +189,12 @@ func sigmoidGrad16(y, dy f32x16) f32x16 { return dy.Mul(y).Mul(bc16(1).Sub(y)) }
 func ld16(s []float32, i int) f32x16    { return archsimd.LoadFloat32x16((*[16]float32)(s[i : i+16])) }
 func st16(v f32x16, s []float32, i int) { v.Store((*[16]float32)(s[i : i+16])) }
 
+// expLoop16 writes expParts16 out as its pieces, like geluPhiLoop16.
 func expLoop16(y, x []float32) (i int) {
+	c := coef7x16(&expPoly)
 	for ; i+16 <= len(y); i += 16 {
-		st16(exp16(ld16(x, i)), y, i)
+		s, k, r := expReduce16(ld16(x, i), f32x16{})
+		st16(expScale16(estrin6x16(&c, r), s, k), y, i)
 	}
 	return i
 }

@@ -23,6 +23,8 @@ type report struct {
 	// it holds; quality their validation curves, by model.
 	corpus, corpusAbout string
 	quality             map[string]quality
+	// underLoad is the competing-load rows (-busy), nil when not measured.
+	underLoad *underLoad
 }
 
 // cellKey is one row of the training table.

@@ -50,6 +50,8 @@ type settings struct {
 	// qualitySteps: train the token models this many steps on both sides
 	// and compare their validation curves (none when 0).
 	qualitySteps int
+	// busy: also train each model at 1 and 2 threads beside a busy loop.
+	busy bool
 }
 
 func parseSettings(args []string, stderr io.Writer) (settings, error) {
@@ -67,6 +69,7 @@ func parseSettings(args []string, stderr io.Writer) (settings, error) {
 	accList := fs.String("accuracy-models", "resmlp,lenet", "comma-separated `MODELS` whose test accuracy to compare")
 	fs.IntVar(&s.accEpochs, "accuracy-epochs", 0, "train the -accuracy-models `N` epochs on both sides and compare test accuracy (0: skip)")
 	fs.IntVar(&s.qualitySteps, "quality-steps", 0, "train the measured token models (gpt) `N` steps on both sides and compare validation losses (0: skip)")
+	fs.BoolVar(&s.busy, "busy", false, "also train each model at 1 and 2 threads, both sides, beside a busy-looping process the bench starts")
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
@@ -183,6 +186,11 @@ func (r *report) measureAll(root, work string, progress func(string, ...any)) er
 			}
 		}
 	}
+	if s.busy {
+		if err := r.measureUnderLoad(trainers, root, progress); err != nil {
+			return err
+		}
+	}
 	if s.qualitySteps > 0 {
 		for _, m := range r.measuredModels(true) {
 			progress("quality: %s, %d steps each side", m.name, s.qualitySteps)
@@ -203,13 +211,15 @@ func (r *report) measureAll(root, work string, progress func(string, ...any)) er
 	return nil
 }
 
-// removeOnSignal removes the work folder when the run is interrupted
-// (the programs it runs get the terminal's signal too).
+// removeOnSignal removes the work folder and stops the competing load
+// when the run is interrupted (the programs it runs get the terminal's
+// signal too, but not a signal sent to the benchmark alone).
 func removeOnSignal(work string) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		s := <-sig
+		stopBusyLoops()
 		os.RemoveAll(work)
 		fmt.Fprintf(os.Stderr, "bench: stopped by %v\n", s)
 		os.Exit(130)

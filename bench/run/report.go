@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -20,6 +19,9 @@ func (r *report) markdown() string {
 	}
 	if len(r.accuracy) > 0 {
 		r.writeAccuracy(&b)
+	}
+	if r.underLoad != nil {
+		r.writeUnderLoad(&b)
 	}
 	return b.String()
 }
@@ -61,7 +63,7 @@ func (r *report) loadSummary() string {
 	if len(r.loads) == 0 {
 		return "unknown"
 	}
-	return fmt.Sprintf("%.2f at the start, median %.2f, range %.2f–%.2f", r.loads[0], median(r.loads), slices.Min(r.loads), slices.Max(r.loads))
+	return fmt.Sprintf("%.2f at the start, ", r.loads[0]) + loadRange(r.loads)
 }
 
 func (r *report) writeTraining(b *strings.Builder) {

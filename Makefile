@@ -70,7 +70,7 @@ fmt-check:
 # machine's load); needs PyTorch, a C compiler and libopenblas-dev.
 # Writes docs/benchmarks.md.
 bench:
-	$(GO) run ./bench/run -out docs/benchmarks.md -accuracy-epochs 3 -quality-steps 1000
+	$(GO) run ./bench/run -out docs/benchmarks.md -accuracy-epochs 3 -quality-steps 1000 -busy
 
 # A data-parallel trainer (2 ranks under mpirun) against one process on
 # the MNIST MLP: needs Open MPI (docs/distributed.md).

@@ -1,9 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -12,6 +13,17 @@ import (
 // on a CPU (a shell's builtin loop makes no system calls and starts no
 // children).
 var busyLoopProgram = []string{"sh", "-c", "while :; do :; done"}
+
+// busyLoopCommand is busyLoopProgram as typed in a shell.
+func busyLoopCommand() string {
+	words := slices.Clone(busyLoopProgram)
+	for i, w := range words {
+		if strings.ContainsAny(w, " ;") {
+			words[i] = "'" + w + "'"
+		}
+	}
+	return strings.Join(words, " ")
+}
 
 // busyLoop is a running competing load, started by startBusyLoop and
 // ended by stop.
@@ -82,7 +94,7 @@ func (l *busyLoop) running() bool {
 // measured since would not have been under load.
 func (l *busyLoop) check() error {
 	if !l.running() {
-		return errors.New("the competing load (" + fmt.Sprint(busyLoopProgram) + ") ended by itself: " + l.cmd.ProcessState.String())
+		return fmt.Errorf("the competing load (%s) ended by itself: %v", busyLoopCommand(), l.cmd.ProcessState)
 	}
 	return nil
 }

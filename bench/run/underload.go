@@ -141,7 +141,7 @@ func (r *report) writeUnderLoad(b *strings.Builder) {
 	cfg := loadTorchConfig()
 	b.WriteString("### Under a competing load\n\n")
 	fmt.Fprintf(b, "One busy-looping process started by the benchmark (`%s`) runs through these rounds; it had %.2f of a CPU on average (%.0f s of CPU in %.0f s). Each round trains each model with dlc at 1 and 2 threads, then %s at 1 and 2 threads (the thread order reversed every other round), with as many steps as above and no inference. Rates are training samples/s (tokens/s for a token model): median and minimum over the rounds. 2 ÷ 1 is the two-thread rate over the one-thread rate of the same round, median and minimum; \"never slower\" means 2 threads beat 1 in every round. Load (1-minute average, the busy loop included) before each run: %s.\n\n",
-		strings.Join(busyLoopProgram, " "), u.usage.share(), u.usage.cpu.Seconds(), u.usage.wall.Seconds(), cfg.label, loadRange(u.loads))
+		busyLoopCommand(), u.usage.share(), u.usage.cpu.Seconds(), u.usage.wall.Seconds(), cfg.label, loadRange(u.loads))
 	b.WriteString("| model | side | 1 thread | min | 2 threads | min | 2 ÷ 1 | min | 2 threads never slower? |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, m := range r.settings.models {

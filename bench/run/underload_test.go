@@ -52,7 +52,7 @@ func TestMarkdownReportsTheCompetingLoadRows(t *testing.T) {
 	text := r.markdown()
 	for _, want := range []string{
 		"### Under a competing load",
-		"`sh -c while :; do :; done`",
+		"`sh -c 'while :; do :; done'`",
 		"0.75 of a CPU on average (30 s of CPU in 40 s)",
 		"median 3.00, range 2.50–4.00",
 		"| mlp | dlc | 21,000 | 20,000 | 26,000 | 24,000 | 1.29× | 1.09× | never slower |",

@@ -121,7 +121,9 @@ func fusionRequest(t *testing.T, mc modelCase) driverRequest {
 	g := mc.build(t, ir.F64).train
 	env := interp.Random(g, 21)
 	input, label := g.Inputs[0], g.Labels[0]
-	roundToFloat32(env[input].Data)
+	for _, in := range g.Inputs {
+		roundToFloat32(env[in].Data)
+	}
 	roundToFloat32(env[label].Data)
 	req := driverRequest{InitSeed: 3, Steps: trainSteps, Params: map[string][]float64{}}
 	for _, p := range g.Params {
@@ -129,7 +131,10 @@ func fusionRequest(t *testing.T, mc modelCase) driverRequest {
 	}
 	fitPreprocessing(t, g, env, req.Params)
 	req.Train = toDriverBatch(env[input], env[label], isClassLabel(label), g.Batch)
-	req.Evals = []driverBatch{toDriverBatch(env[input], env[label], isClassLabel(label), g.Batch-1)}
+	req.Train.Inputs = moreInputs(g, env)
+	eval := toDriverBatch(env[input], env[label], isClassLabel(label), g.Batch-1)
+	eval.Inputs = req.Train.Inputs
+	req.Evals = []driverBatch{eval}
 	return req
 }
 

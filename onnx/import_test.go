@@ -67,7 +67,7 @@ func TestImportErrorsNameTheNode(t *testing.T) {
 		want   []string
 	}{
 		{"unsupported operator", func(m *onnxpb.ModelProto) { m.Graph.Node[1].OpType = proto.String("Elu") },
-			Options{}, []string{"node 1 (/act/Relu, op Elu, opset 17)", "operator Elu is not supported", "supported: Add, AveragePool, BatchNormalization, Constant"}},
+			Options{}, []string{"node 1 (/act/Relu, op Elu, opset 17)", "operator Elu is not supported", "supported: Add, AveragePool, BatchNormalization, Cast, Concat"}},
 		{"unsupported attribute", func(m *onnxpb.ModelProto) {
 			m.Graph.Node[0].Attribute = append(m.Graph.Node[0].Attribute, &onnxpb.AttributeProto{Name: proto.String("alpha"), Type: onnxpb.AttributeProto_FLOAT.Enum(), F: proto.Float32(2)})
 		}, Options{}, []string{"node 0 (/fc/Gemm, op Gemm, opset 17)", "alpha = 2", "dlc supports alpha = 1"}},

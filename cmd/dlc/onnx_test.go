@@ -368,3 +368,22 @@ func TestONNXPredictorOfTwoInputs(t *testing.T) {
 		t.Errorf("relu(a+b) = %v of shape %v, want %v of [2 3]", got, shape, want)
 	}
 }
+
+// TestONNXEncoderPredictorMatchesPyTorch builds the committed BERT-like
+// encoder (onnx/testdata/export_encoder.py, opset 17: embeddings, two
+// layers of masked self-attention, layer norms and GELU, mean pooling)
+// with its dynamic batch and time fixed by -shape, and compares its
+// pooled output on a padded batch with PyTorch's.
+func TestONNXEncoderPredictorMatchesPyTorch(t *testing.T) {
+	dir := t.TempDir()
+	const data = "../../onnx/testdata/encoder"
+	bin := buildPredictor(t, data+".onnx", dir, "-shape", "input_ids=2x8", "-shape", "attention_mask=2x8")
+	out := filepath.Join(dir, "pooled.npy")
+	trainer(t, bin, "-input", "input_ids="+data+".input_ids.npy", "-input", "attention_mask="+data+".attention_mask.npy", "-o", out)
+	got, shape := readNPYFloats(t, out)
+	want, wantShape := readNPYFloats(t, data+".y.npy")
+	if !slices.Equal(shape, wantShape) {
+		t.Errorf("pooled has shape %v, PyTorch %v", shape, wantShape)
+	}
+	closeTo(t, "encoder", got, want)
+}

@@ -386,4 +386,28 @@ func TestONNXEncoderPredictorMatchesPyTorch(t *testing.T) {
 		t.Errorf("pooled has shape %v, PyTorch %v", shape, wantShape)
 	}
 	closeTo(t, "encoder", got, want)
+
+	// A token id beyond the vocabulary and a mask of neither 0 nor 1 are
+	// refused by name, and nothing is written.
+	ids, _ := readNPYFloats(t, data+".input_ids.npy")
+	mask, _ := readNPYFloats(t, data+".attention_mask.npy")
+	badIDs, badMask := filepath.Join(dir, "ids.npy"), filepath.Join(dir, "mask.npy")
+	ids[3], mask[5] = 50, 0.5
+	npytest.Write(t, badIDs, []int{2, 8}, ids)
+	npytest.Write(t, badMask, []int{2, 8}, mask)
+	for _, tc := range []struct{ ids, mask, want string }{
+		{badIDs, data + ".attention_mask.npy", `input "input_ids" has 50 at element 3; it takes whole-number token ids 0 to 49`},
+		{data + ".input_ids.npy", badMask, `input "attention_mask" has 0.5 at element 5; it takes 1 for a real position and 0 for padding`},
+	} {
+		bad := filepath.Join(dir, "bad.npy")
+		cmd := exec.Command(bin, "-input", "input_ids="+tc.ids, "-input", "attention_mask="+tc.mask, "-o", bad)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), tc.want) || strings.Contains(stderr.String(), "internal error") {
+			t.Errorf("%v: %s\nwant a failure saying %q", err, stderr.String(), tc.want)
+		}
+		if _, err := os.Stat(bad); err == nil {
+			t.Errorf("%s was written", bad)
+		}
+	}
 }

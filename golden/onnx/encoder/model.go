@@ -225,8 +225,9 @@ func (m *Model) Outputs() []rt.Tensor {
 // Predict runs the model on inputs, one tensor of float32 values (F32) per
 // graph input, by name, and returns every graph output by name, in slices of
 // its own. An input's Shape may be left nil; if given, it must be the input's
-// (see Inputs). A missing or unknown input, or one of another shape or length,
-// is an error, and nothing is run.
+// (see Inputs). A missing or unknown input, one of another shape or length,
+// or a token id outside the vocabulary or a mask value other than 0 and 1, is
+// an error, and nothing is run.
 func (m *Model) Predict(inputs map[string]rt.Tensor) (outputs map[string]rt.Tensor, err error) {
 	if err := checkInputs(m.Inputs(), inputs); err != nil {
 		return nil, err
@@ -236,6 +237,16 @@ func (m *Model) Predict(inputs map[string]rt.Tensor) (outputs map[string]rt.Tens
 			outputs, err = nil, fmt.Errorf("encoder: Predict: internal error (a bug in dlc or in the generated code): %v", p)
 		}
 	}()
+	for i, v := range inputs["input_ids"].F32 {
+		if msg := (rt.Input{Vocab: 50}).BadValue(v); msg != "" {
+			return nil, fmt.Errorf("encoder: Predict: input %q has %v at element %d; it takes %s", "input_ids", v, i, msg)
+		}
+	}
+	for i, v := range inputs["attention_mask"].F32 {
+		if msg := (rt.Input{Mask: true}).BadValue(v); msg != "" {
+			return nil, fmt.Errorf("encoder: Predict: input %q has %v at element %d; it takes %s", "attention_mask", v, i, msg)
+		}
+	}
 	copy(m.inputIds, inputs["input_ids"].F32)
 	copy(m.attentionMask, inputs["attention_mask"].F32)
 	m.infer()

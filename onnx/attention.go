@@ -235,8 +235,10 @@ func lowerWhere(im *importer, c *nodeCtx) error {
 	switch {
 	case cond == nil || cond.kind != symPadding || x == nil || x.kind != symScores || x.mask != nil:
 		return errors.New("dlc imports Where as the masking of attention scores: Where(mask == 0, fill, scores)")
-	case !ok || v > -1e4:
-		return fmt.Errorf("the fill must be a scalar of -1e4 or below (or -inf), so that a masked key weighs nothing; got %v", fill.value.Data)
+	case !ok:
+		return fmt.Errorf("the fill %q must be a scalar constant", fill.name)
+	case v > -1e4:
+		return fmt.Errorf("the fill must be -1e4 or below (or -inf), so that a masked key weighs nothing; got %g", v)
 	case !cond.shape.Equal(ir.Shape{x.shape[0], 1, 1, x.shape[3]}):
 		return fmt.Errorf("the mask has shape %s; dlc masks keys with a mask of shape [batch, 1, 1, time] = %s", cond.shape, ir.Shape{x.shape[0], 1, 1, x.shape[3]})
 	}

@@ -148,7 +148,7 @@ func TestEncoderChainsBreakAtNamedNodes(t *testing.T) {
 			node(m, "/layers.0/attn/Transpose").Attribute[0].Ints = []int64{0, 1, 3, 2}
 		}, Options{Shapes: encoderShapes}, []string{"(/layers.0/attn/Transpose, op Transpose, opset 17)", "split into heads", "only as part of self-attention"}},
 		{"a positive fill", func(m *onnxpb.ModelProto) { setFloat(m, "/layers.0/attn/Constant_12", 5) },
-			Options{Shapes: encoderShapes}, []string{"(/layers.0/attn/Where, op Where, opset 17)", "-1e4 or below"}},
+			Options{Shapes: encoderShapes}, []string{"(/layers.0/attn/Where, op Where, opset 17)", "the fill must be -1e4 or below", "got 5"}},
 		{"GELU of another constant", func(m *onnxpb.ModelProto) { setFloat(m, "/layers.0/Constant", 2) },
 			Options{Shapes: encoderShapes}, []string{"(/layers.0/Div, op Div, opset 17)", "only within a layer norm's decomposition, GELU's erf form"}},
 	} {

@@ -18,6 +18,10 @@ import (
 // float64 tensors; whether one holds integers (ONNX's int32 and int64,
 // where Div truncates) is kept beside it (importer.ints).
 
+// maxFolded bounds the constants folding makes (Range, ConstantOfShape),
+// so that a malformed file cannot ask for unbounded memory.
+const maxFolded = 1 << 24
+
 // allConst reports whether every operand is a constant.
 func allConst(in []operand) bool {
 	return !slices.ContainsFunc(in, func(o operand) bool { return o.value == nil })
@@ -254,6 +258,9 @@ func lowerUnsqueeze(im *importer, c *nodeCtx) error {
 		if err != nil {
 			return err
 		}
+		if ones[ax] {
+			return fmt.Errorf("axes %v name axis %d twice", in[1].value.Data, ax)
+		}
 		ones[ax] = true
 	}
 	shape, rest := make(ir.Shape, 0, rank), s
@@ -420,7 +427,11 @@ func lowerRange(im *importer, c *nodeCtx) error {
 	if delta == 0 {
 		return errors.New("delta 0")
 	}
-	n := max(int(math.Ceil((limit-start)/delta)), 0)
+	steps := math.Ceil((limit - start) / delta)
+	if steps > maxFolded {
+		return fmt.Errorf("a range of %g elements: dlc folds at most %d", steps, maxFolded)
+	}
+	n := max(int(steps), 0)
 	out := ops.NewTensor(ir.Shape{n})
 	for i := range out.Data {
 		out.Data[i] = start + float64(i)*delta
@@ -440,7 +451,13 @@ func lowerConstantOfShape(im *importer, c *nodeCtx) error {
 	}
 	shape := make(ir.Shape, len(in[0].value.Data))
 	for i, v := range in[0].value.Data {
+		if v < 0 || v > maxFolded {
+			return fmt.Errorf("shape %v: dlc folds constants of at most %d elements", in[0].value.Data, maxFolded)
+		}
 		shape[i] = int(v)
+	}
+	if shape.Size() > maxFolded {
+		return fmt.Errorf("shape %v: dlc folds constants of at most %d elements", in[0].value.Data, maxFolded)
 	}
 	out, fill, isInt := ops.NewTensor(shape), 0.0, false
 	if t := attrs(c).tensor("value"); t != nil {

@@ -337,6 +337,16 @@ func TestONNXPredictorOnPyTorchExports(t *testing.T) {
 			want, _ := readNPYFloats(t, base+".y.npy")
 			closeTo(t, name+" at opset "+opset, got, want)
 		}
+		// The encoder, its layer norms decomposed at opset 13.
+		if out, err := exec.Command("/usr/bin/python3", "../../onnx/testdata/export_encoder.py", dir, opset).CombinedOutput(); err != nil {
+			t.Fatalf("encoder export at opset %s: %v\n%s", opset, err, out)
+		}
+		base := filepath.Join(dir, "encoder")
+		bin := buildPredictor(t, base+".onnx", dir, "-shape", "input_ids=2x8", "-shape", "attention_mask=2x8")
+		trainer(t, bin, "-input", "input_ids="+base+".input_ids.npy", "-input", "attention_mask="+base+".attention_mask.npy", "-o", base+".out.npy")
+		got, _ := readNPYFloats(t, base+".out.npy")
+		want, _ := readNPYFloats(t, base+".y.npy")
+		closeTo(t, "encoder at opset "+opset, got, want)
 	}
 }
 

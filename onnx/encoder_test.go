@@ -25,15 +25,15 @@ type encoderRef struct {
 	Output []float64
 }
 
-// exportEncoder runs export_encoder.py at opset into a temporary folder,
-// skipping the test without PyTorch.
-func exportEncoder(t *testing.T, opset string) (dir string, ref encoderRef) {
+// exportEncoder runs export_encoder.py at opset (with its other args)
+// into a temporary folder, skipping the test without PyTorch.
+func exportEncoder(t *testing.T, opset string, args ...string) (dir string, ref encoderRef) {
 	t.Helper()
 	if err := exec.Command("/usr/bin/python3", "-c", "import torch").Run(); err != nil {
 		t.Skip("PyTorch is not installed (Debian's python3-torch): skipping the encoder comparison")
 	}
 	dir = t.TempDir()
-	if out, err := exec.Command("/usr/bin/python3", "testdata/export_encoder.py", dir, opset).CombinedOutput(); err != nil {
+	if out, err := exec.Command("/usr/bin/python3", append([]string{"testdata/export_encoder.py", dir, opset}, args...)...).CombinedOutput(); err != nil {
 		t.Fatalf("export at opset %s: %v\n%s", opset, err, out)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "encoder.json"))
@@ -73,11 +73,13 @@ func run(t *testing.T, m *Model, inputs map[string][]float64) []float64 {
 
 // TestPyTorchEncoder imports a BERT-like encoder as PyTorch exports it,
 // with the layer norm as an operator (opset 17) and decomposed (opset 13),
-// its dynamic batch and time fixed by -shape, and compares the reference
+// queries, keys and values split (Split) or sliced (Slice), its dynamic
+// batch and time fixed by -shape, and compares the reference
 // interpreter's pooled output with PyTorch's.
 func TestPyTorchEncoder(t *testing.T) {
-	for _, opset := range []string{"13", "17"} {
-		dir, ref := exportEncoder(t, opset)
+	for _, export := range [][]string{{"13"}, {"17"}, {"13", "slice"}} {
+		opset := strings.Join(export, " ")
+		dir, ref := exportEncoder(t, export[0], export[1:]...)
 		m, err := ReadFile(filepath.Join(dir, "encoder.onnx"))
 		if err != nil {
 			t.Fatal(err)
@@ -192,5 +194,8 @@ func TestConstantFolding(t *testing.T) {
 	}
 	if _, err := gatherConst(data, &ops.Tensor{Shape: ir.Shape{1}, Data: []float64{2}}, 0); err == nil {
 		t.Error("gathered row 2 of 2")
+	}
+	if s := sliceConst(data, []int{0, 1}, []int{2, 3}); !s.Shape.Equal(ir.Shape{2, 2}) || !slices.Equal(s.Data, []float64{1, 2, 4, 5}) {
+		t.Errorf("data[:, 1:3] = %v %v", s.Shape, s.Data)
 	}
 }

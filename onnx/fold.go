@@ -518,3 +518,85 @@ func isPrefix(v []float64) bool {
 	}
 	return true
 }
+
+// lowerSlice folds a Slice of a constant, or cuts queries, keys or values
+// (a third of the last axis) out of a projection [batch, time, 3·width].
+// Steps must be 1.
+func lowerSlice(im *importer, c *nodeCtx) error {
+	in, err := c.inputs(3, 5)
+	if err != nil {
+		return err
+	}
+	for _, o := range in[1:] {
+		if o.value == nil {
+			return errors.New("starts, ends, axes and steps must be constants")
+		}
+	}
+	s := shapeOf(in[0])
+	starts, ends := in[1].value.Data, in[2].value.Data
+	if len(ends) != len(starts) {
+		return fmt.Errorf("%d starts and %d ends", len(starts), len(ends))
+	}
+	lo, hi := make([]int, len(s)), slices.Clone([]int(s))
+	for i := range starts {
+		axis := int64(i)
+		if len(in) > 3 {
+			if len(in[3].value.Data) != len(starts) {
+				return fmt.Errorf("%d axes for %d starts", len(in[3].value.Data), len(starts))
+			}
+			axis = int64(in[3].value.Data[i])
+		}
+		if len(in) > 4 && (len(in[4].value.Data) != len(starts) || in[4].value.Data[i] != 1) {
+			return fmt.Errorf("steps %v: dlc slices with step 1", in[4].value.Data)
+		}
+		ax, err := axisOf(axis, len(s))
+		if err != nil {
+			return err
+		}
+		lo[ax], _ = clampAxis(int64(max(min(starts[i], 1<<62), -(1<<62))), s[ax])
+		hi[ax], _ = clampAxis(int64(max(min(ends[i], 1<<62), -(1<<62))), s[ax])
+		hi[ax] = max(hi[ax], lo[ax])
+	}
+	if x := in[0].node; x != nil || in[0].sym != nil {
+		if x == nil {
+			if x, err = c.tensor(in[0]); err != nil {
+				return err
+			}
+		}
+		return slicePart(c, x, lo, hi)
+	}
+	return c.foldConst(sliceConst(in[0].value, lo, hi), c.isInt(in[0]))
+}
+
+// slicePart is queries (part 0), keys (1) or values (2) when [lo, hi)
+// covers the whole of x = [batch, time, 3·width] but one third of its last
+// axis.
+func slicePart(c *nodeCtx, x *ir.Node, lo, hi []int) error {
+	s := x.Shape
+	if len(s) == 3 && s[2]%3 == 0 && lo[0] == 0 && hi[0] == s[0] && lo[1] == 0 && hi[1] == s[1] {
+		C := s[2] / 3
+		if part := lo[2] / C; lo[2] == part*C && hi[2] == lo[2]+C {
+			return c.defineSym(&sym{kind: symPart, x: x, part: part, shape: ir.Shape{s[0], s[1], C}})
+		}
+	}
+	return fmt.Errorf("slicing %s from %v to %v: dlc slices a tensor [batch, time, 3·width] into thirds of its last axis (queries, keys, values)", s, lo, hi)
+}
+
+// sliceConst is t[lo:hi] along every axis.
+func sliceConst(t *ops.Tensor, lo, hi []int) *ops.Tensor {
+	shape := make(ir.Shape, len(lo))
+	for i := range shape {
+		shape[i] = hi[i] - lo[i]
+	}
+	out := ops.NewTensor(shape)
+	for i := range out.Data {
+		src, stride, rest := 0, 1, i
+		for d := len(shape) - 1; d >= 0; d-- {
+			src += (rest%shape[d] + lo[d]) * stride
+			rest /= shape[d]
+			stride *= t.Shape[d]
+		}
+		out.Data[i] = t.Data[src]
+	}
+	return out
+}

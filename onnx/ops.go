@@ -56,6 +56,7 @@ var opImporters = map[string]opImporter{
 	"Erf":                {"constants, folded; GELU's erf(x/√2), lowered onto dlc's gelu with the Add and Muls around it", lowerUnaryPattern},
 	"ReduceMean":         {"one axis: the last, within a layer norm's decomposition; axis 1 of [batch, time, width] (mean pooling, `seq_mean`)", lowerReduceMean},
 	"LayerNormalization": {"over the last axis, Scale and B initializers, output Y only", lowerLayerNormalization},
+	"Slice":              {"constants, folded; a third of the last axis of [batch, time, 3·width] (queries, keys or values); step 1", lowerSlice},
 	"Split":              {"a tensor [batch, time, 3·width] into three equal parts along the last axis: queries, keys and values", lowerSplit},
 	"Transpose":          {"the head moves of self-attention (perm [0,2,1,3] and [0,2,3,1] on heads, [0,1,3,2] on keys); no general transpose", lowerTranspose},
 	"Where":              {"the masking of attention scores: Where(mask == 0, fill ≤ -1e4 or -inf, scores)", lowerWhere},

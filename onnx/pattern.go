@@ -75,7 +75,7 @@ var symKinds = map[symKind]struct{ what, chain string }{
 	symPadding:     {"the padded positions (mask == 0)", attentionChain},
 }
 
-const attentionChain = "self-attention (Split, Reshape, Transpose, MatMul, Div, Where, Softmax, MatMul, Transpose, Reshape)"
+const attentionChain = "self-attention (Split or Slice, Reshape, Transpose, MatMul, Div, Where, Softmax, MatMul, Transpose, Reshape)"
 
 // sym is a value held back while its chain is followed.
 type sym struct {

@@ -1,13 +1,16 @@
 """Exports a small BERT-like encoder to ONNX with random weights, with
 inputs and PyTorch's output for them, for dlc's import tests.
 
-usage: export_encoder.py OUT_DIR OPSET
+usage: export_encoder.py OUT_DIR OPSET [slice]
 writes OUT_DIR/encoder.onnx (input_ids [batch, time] int64 and
 attention_mask [batch, time] int64, both axes dynamic; output pooled
 [batch, width]) and OUT_DIR/encoder.json ({"shape": [batch, time],
 "input_ids": [...], "attention_mask": [...], "output": [...]}), and the
 inputs and output as OUT_DIR/encoder.input_ids.npy,
 OUT_DIR/encoder.attention_mask.npy and OUT_DIR/encoder.y.npy (float32).
+
+With "slice", the attention cuts queries, keys and values out of their
+projection by slicing (ONNX Slice) rather than by split (ONNX Split).
 
 encoder.onnx in this folder, with its .npy files, is its output at opset
 17 (with PyTorch 1.13), kept so that the golden package needs no PyTorch.
@@ -29,15 +32,20 @@ class SelfAttention(nn.Module):
     to queries, keys and values, split, heads by view and transpose,
     scores scaled by 1/sqrt(head width), padded keys masked with -inf."""
 
-    def __init__(self):
+    def __init__(self, slicing):
         super().__init__()
+        self.slicing = slicing
         self.qkv = nn.Linear(WIDTH, 3 * WIDTH)
         self.proj = nn.Linear(WIDTH, WIDTH)
 
     def forward(self, x, mask):
         b, t, c = x.shape
         d = c // HEADS
-        q, k, v = self.qkv(x).split(c, dim=-1)
+        if self.slicing:
+            qkv = self.qkv(x)
+            q, k, v = qkv[..., :c], qkv[..., c:2 * c], qkv[..., 2 * c:]
+        else:
+            q, k, v = self.qkv(x).split(c, dim=-1)
         q = q.view(b, t, HEADS, d).transpose(1, 2)
         k = k.view(b, t, HEADS, d).transpose(1, 2)
         v = v.view(b, t, HEADS, d).transpose(1, 2)
@@ -52,9 +60,9 @@ class Layer(nn.Module):
     """A post-norm BERT layer: attention and a GELU feed-forward block,
     each added to its input and layer-normalised."""
 
-    def __init__(self):
+    def __init__(self, slicing):
         super().__init__()
-        self.attn = SelfAttention()
+        self.attn = SelfAttention(slicing)
         self.ln1 = nn.LayerNorm(WIDTH)
         self.ff1 = nn.Linear(WIDTH, 4 * WIDTH)
         self.ff2 = nn.Linear(4 * WIDTH, WIDTH)
@@ -69,12 +77,12 @@ class Encoder(nn.Module):
     """Token and position embeddings, layer norm, two layers, mean pooling
     over the positions."""
 
-    def __init__(self):
+    def __init__(self, slicing=False):
         super().__init__()
         self.tok = nn.Embedding(VOCAB, WIDTH)
         self.pos = nn.Embedding(CONTEXT, WIDTH)
         self.ln = nn.LayerNorm(WIDTH)
-        self.layers = nn.ModuleList(Layer() for _ in range(LAYERS))
+        self.layers = nn.ModuleList(Layer(slicing) for _ in range(LAYERS))
         for m in self.modules():
             if isinstance(m, nn.LayerNorm):
                 # Not the initial 1 and 0, so that the test sees them used.
@@ -93,7 +101,7 @@ class Encoder(nn.Module):
 def main():
     out, opset = sys.argv[1], int(sys.argv[2])
     torch.manual_seed(3)
-    model = Encoder().eval()
+    model = Encoder(slicing=sys.argv[3:] == ["slice"]).eval()
     batch, time = 2, 8
     ids = torch.randint(0, VOCAB, (batch, time))
     mask = torch.ones(batch, time, dtype=torch.int64)

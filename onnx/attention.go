@@ -233,17 +233,27 @@ func lowerWhere(im *importer, c *nodeCtx) error {
 	cond, fill, x := in[0].sym, in[1], in[2].sym
 	v, ok := scalar(fill)
 	switch {
-	case cond == nil || cond.kind != symPadding || x == nil || x.kind != symScores || x.mask != nil:
+	case cond == nil || cond.kind != symPadding || x == nil || x.kind != symScores:
 		return errors.New("dlc imports Where as the masking of attention scores: Where(mask == 0, fill, scores)")
 	case !ok:
 		return fmt.Errorf("the fill %q must be a scalar constant", fill.name)
 	case v > -1e4:
 		return fmt.Errorf("the fill must be -1e4 or below (or -inf), so that a masked key weighs nothing; got %g", v)
-	case !cond.shape.Equal(ir.Shape{x.shape[0], 1, 1, x.shape[3]}):
-		return fmt.Errorf("the mask has shape %s; dlc masks keys with a mask of shape [batch, 1, 1, time] = %s", cond.shape, ir.Shape{x.shape[0], 1, 1, x.shape[3]})
 	}
-	t := x.with(symScores, x.shape)
-	t.mask = cond.x
+	return maskScores(x, cond, c)
+}
+
+// maskScores masks the keys of scores by mask, the padding (Where) or a
+// bias (Add) made of the padding mask input with shape [batch, 1, 1, time].
+func maskScores(scores, mask *sym, c *nodeCtx) error {
+	if scores.mask != nil {
+		return errors.New("the scores are masked twice")
+	}
+	if want := (ir.Shape{scores.shape[0], 1, 1, scores.shape[3]}); !mask.shape.Equal(want) {
+		return fmt.Errorf("the mask has shape %s; dlc masks keys with a mask of shape [batch, 1, 1, time] = %s", mask.shape, want)
+	}
+	t := scores.with(symScores, scores.shape)
+	t.mask = mask.x
 	return c.defineSym(t)
 }
 

@@ -73,11 +73,12 @@ func run(t *testing.T, m *Model, inputs map[string][]float64) []float64 {
 
 // TestPyTorchEncoder imports a BERT-like encoder as PyTorch exports it,
 // with the layer norm as an operator (opset 17) and decomposed (opset 13),
-// queries, keys and values split (Split) or sliced (Slice), its dynamic
+// queries, keys and values split (Split) or sliced (Slice), the mask
+// filling the scores (Where) or added to them (Add), its dynamic
 // batch and time fixed by -shape, and compares the reference
 // interpreter's pooled output with PyTorch's.
 func TestPyTorchEncoder(t *testing.T) {
-	for _, export := range [][]string{{"13"}, {"17"}, {"13", "slice"}} {
+	for _, export := range [][]string{{"13"}, {"17"}, {"13", "slice"}, {"17", "additive"}} {
 		opset := strings.Join(export, " ")
 		dir, ref := exportEncoder(t, export[0], export[1:]...)
 		m, err := ReadFile(filepath.Join(dir, "encoder.onnx"))

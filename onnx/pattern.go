@@ -47,6 +47,8 @@ const (
 	symContextRows                // the attention's output as [B,T,H,D]
 	symMask                       // the padding mask input with axes of 1 added
 	symPadding                    // mask == 0
+	symInverted                   // 1 − mask
+	symMaskBias                   // (1 − mask) · a large negative number
 )
 
 // symKinds says what each sym is and the chain it belongs to, for messages.
@@ -73,6 +75,8 @@ var symKinds = map[symKind]struct{ what, chain string }{
 	symContextRows: {"the attention's output per position and head", attentionChain},
 	symMask:        {"the padding mask with added axes", attentionChain},
 	symPadding:     {"the padded positions (mask == 0)", attentionChain},
+	symInverted:    {"1 − mask", attentionChain},
+	symMaskBias:    {"the mask as a bias of the scores", attentionChain},
 }
 
 const attentionChain = "self-attention (Split or Slice, Reshape, Transpose, MatMul, Div, Where, Softmax, MatMul, Transpose, Reshape)"
@@ -329,6 +333,19 @@ func arithPattern(c *nodeCtx, in []operand) (bool, error) {
 		return true, c.defineSym(s.with(symGeluX, s.shape))
 	case op == "Mul" && as != nil && as.kind == symGeluX && isScalar(b, 0.5):
 		return true, c.defineOpNode(c.builder().Op("gelu", nil, as.x))
+	case op == "Add" && as != nil && b.sym != nil && (as.kind == symScores && b.sym.kind == symMaskBias || as.kind == symMaskBias && b.sym.kind == symScores):
+		scores, bias := as, b.sym
+		if scores.kind != symScores {
+			scores, bias = bias, scores
+		}
+		return true, maskScores(scores, bias, c)
+	case op == "Sub" && isScalar(a, 1) && b.sym != nil && b.sym.kind == symMask:
+		return true, c.defineSym(b.sym.with(symInverted, b.sym.shape))
+	case op == "Mul" && as != nil && as.kind == symInverted:
+		if v, ok := scalar(b); !ok || v > -1e4 {
+			return true, errors.New("dlc takes (1 − mask) times a scalar of -1e4 or below as the attention's mask, so that a masked key weighs nothing")
+		}
+		return true, c.defineSym(as.with(symMaskBias, as.shape))
 	case op == "Equal" && as != nil && as.kind == symMask && isScalar(b, 0):
 		return true, c.defineSym(as.with(symPadding, as.shape))
 	}

@@ -1,7 +1,7 @@
 """Exports a small BERT-like encoder to ONNX with random weights, with
 inputs and PyTorch's output for them, for dlc's import tests.
 
-usage: export_encoder.py OUT_DIR OPSET [slice]
+usage: export_encoder.py OUT_DIR OPSET [slice] [additive]
 writes OUT_DIR/encoder.onnx (input_ids [batch, time] int64 and
 attention_mask [batch, time] int64, both axes dynamic; output pooled
 [batch, width]) and OUT_DIR/encoder.json ({"shape": [batch, time],
@@ -10,7 +10,9 @@ inputs and output as OUT_DIR/encoder.input_ids.npy,
 OUT_DIR/encoder.attention_mask.npy and OUT_DIR/encoder.y.npy (float32).
 
 With "slice", the attention cuts queries, keys and values out of their
-projection by slicing (ONNX Slice) rather than by split (ONNX Split).
+projection by slicing (ONNX Slice) rather than by split (ONNX Split); with
+"additive", it adds (1 - mask) * -10000 to the scores, as Hugging Face's
+BERT does, rather than filling them with -inf (ONNX Where).
 
 encoder.onnx in this folder, with its .npy files, is its output at opset
 17 (with PyTorch 1.13), kept so that the golden package needs no PyTorch.
@@ -32,9 +34,9 @@ class SelfAttention(nn.Module):
     to queries, keys and values, split, heads by view and transpose,
     scores scaled by 1/sqrt(head width), padded keys masked with -inf."""
 
-    def __init__(self, slicing):
+    def __init__(self, slicing, additive):
         super().__init__()
-        self.slicing = slicing
+        self.slicing, self.additive = slicing, additive
         self.qkv = nn.Linear(WIDTH, 3 * WIDTH)
         self.proj = nn.Linear(WIDTH, WIDTH)
 
@@ -50,7 +52,10 @@ class SelfAttention(nn.Module):
         k = k.view(b, t, HEADS, d).transpose(1, 2)
         v = v.view(b, t, HEADS, d).transpose(1, 2)
         scores = q @ k.transpose(-2, -1) / math.sqrt(d)
-        scores = scores.masked_fill(mask[:, None, None, :] == 0, float("-inf"))
+        if self.additive:
+            scores = scores + (1.0 - mask[:, None, None, :].float()) * -10000.0
+        else:
+            scores = scores.masked_fill(mask[:, None, None, :] == 0, float("-inf"))
         y = scores.softmax(dim=-1) @ v
         y = y.transpose(1, 2).reshape(b, t, c)
         return self.proj(y)
@@ -60,9 +65,9 @@ class Layer(nn.Module):
     """A post-norm BERT layer: attention and a GELU feed-forward block,
     each added to its input and layer-normalised."""
 
-    def __init__(self, slicing):
+    def __init__(self, slicing, additive):
         super().__init__()
-        self.attn = SelfAttention(slicing)
+        self.attn = SelfAttention(slicing, additive)
         self.ln1 = nn.LayerNorm(WIDTH)
         self.ff1 = nn.Linear(WIDTH, 4 * WIDTH)
         self.ff2 = nn.Linear(4 * WIDTH, WIDTH)
@@ -77,12 +82,12 @@ class Encoder(nn.Module):
     """Token and position embeddings, layer norm, two layers, mean pooling
     over the positions."""
 
-    def __init__(self, slicing=False):
+    def __init__(self, slicing=False, additive=False):
         super().__init__()
         self.tok = nn.Embedding(VOCAB, WIDTH)
         self.pos = nn.Embedding(CONTEXT, WIDTH)
         self.ln = nn.LayerNorm(WIDTH)
-        self.layers = nn.ModuleList(Layer(slicing) for _ in range(LAYERS))
+        self.layers = nn.ModuleList(Layer(slicing, additive) for _ in range(LAYERS))
         for m in self.modules():
             if isinstance(m, nn.LayerNorm):
                 # Not the initial 1 and 0, so that the test sees them used.
@@ -101,7 +106,7 @@ class Encoder(nn.Module):
 def main():
     out, opset = sys.argv[1], int(sys.argv[2])
     torch.manual_seed(3)
-    model = Encoder(slicing=sys.argv[3:] == ["slice"]).eval()
+    model = Encoder(slicing="slice" in sys.argv[3:], additive="additive" in sys.argv[3:]).eval()
     batch, time = 2, 8
     ids = torch.randint(0, VOCAB, (batch, time))
     mask = torch.ones(batch, time, dtype=torch.int64)

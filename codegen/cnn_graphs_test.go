@@ -20,6 +20,8 @@ func init() {
 		modelCase{"convtail32", convTailGraph, ir.F32, 1e-4},
 		modelCase{"activations64", activationGraph, ir.F64, 1e-12},
 		modelCase{"activations32", activationGraph, ir.F32, 1e-4},
+		modelCase{"seqmean64", seqMeanGraph, ir.F64, 1e-12},
+		modelCase{"seqmean32", seqMeanGraph, ir.F32, 1e-4},
 	)
 }
 
@@ -190,4 +192,20 @@ func viewIn(g *ir.Graph) *ir.Node {
 		}
 	}
 	return nil
+}
+
+// seqMeanGraph pools sequences [batch, time, width] by their mean over
+// the positions (an imported encoder's mean pooling), behind a shift per
+// position so that the pooling's gradient is needed.
+func seqMeanGraph(t testing.TB, dtype ir.DType) graphs {
+	nb := newNet(t, "seqmean", dtype, 3)
+	x := nb.input("seq", 5, 7)
+	y := nb.classLabel("digit", 3)
+	nb.layer("shift")
+	h := nb.named("shift", nb.op("bias_add", nil, x, nb.param("shift.b", "ones", 5)))
+	h = nb.then("pool", "seq_mean", nil, nb.relu("shift.act", h))
+	logits := nb.dense("out", h, 3)
+	nb.layer("loss")
+	loss := nb.named("loss", nb.op("softmax_xent", nil, logits, y))
+	return nb.finish(logits, loss, sgdMomentum)
 }

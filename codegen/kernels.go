@@ -97,6 +97,8 @@ var opKernels = map[string]opKernel{
 	"avgpool2d_grad":       {label: -1, build: avgpoolGradKernel},
 	"global_avgpool":       {label: -1, build: globalAvgpoolKernel},
 	"global_avgpool_grad":  {label: -1, build: globalAvgpoolGradKernel},
+	"seq_mean":             {label: -1, build: seqMeanKernel},
+	"seq_mean_grad":        {label: -1, build: seqMeanGradKernel},
 	"flatten":              {label: -1, build: viewCopyKernel},
 	"reshape":              {label: -1, build: viewCopyKernel},
 	"softmax":              {label: -1, build: softmaxKernel},

@@ -219,6 +219,11 @@ func (c *gen) predictMethodByName(w *weightsLayout) func(*jen.File) {
 			).Call(),
 		}
 		for _, n := range c.g.Inputs {
+			if checksValues(n) { // token ids within the table, masks of 0 and 1, before anything runs
+				body = append(body, c.checkValues(n))
+			}
+		}
+		for _, n := range c.g.Inputs {
 			body = append(body, jen.Copy(c.field(n), jen.Id("inputs").Index(jen.Lit(n.Name)).Dot("F32")))
 		}
 		out := c.g.Output
@@ -235,11 +240,29 @@ func (c *gen) predictMethodByName(w *weightsLayout) func(*jen.File) {
 		f.Comment("Predict runs the model on inputs, one tensor of float32 values (F32) per")
 		f.Comment("graph input, by name, and returns every graph output by name, in slices of")
 		f.Comment("its own. An input's Shape may be left nil; if given, it must be the input's")
-		f.Comment("(see Inputs). A missing or unknown input, or one of another shape or length,")
-		f.Comment("is an error, and nothing is run.")
+		f.Comment("(see Inputs). A missing or unknown input, one of another shape or length,")
+		f.Comment("or a token id outside the vocabulary or a mask value other than 0 and 1, is")
+		f.Comment("an error, and nothing is run.")
 		f.Func().Add(c.receiver()).Id("Predict").Params(jen.Id("inputs").Add(byName.Clone())).
 			Params(jen.Id("outputs").Add(byName.Clone()), jen.Err().Error()).Block(body...)
 	}
+}
+
+// checkValues is Predict's loop over an input's values that refuses the
+// first one the input does not take (rt.Input.BadValue).
+func (c *gen) checkValues(n *ir.Node) jen.Code {
+	spec := jen.Dict{}
+	if v := n.Attrs.Int("vocab", 0); v > 0 {
+		spec[jen.Id("Vocab")] = jen.Lit(v)
+	}
+	if n.Attrs.Bool("mask") {
+		spec[jen.Id("Mask")] = jen.True()
+	}
+	return jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("inputs").Index(jen.Lit(n.Name)).Dot("F32")).Block(
+		jen.If(jen.Id("msg").Op(":=").Parens(jen.Qual(rtPath, "Input").Values(spec)).Dot("BadValue").Call(jen.Id("v")), jen.Id("msg").Op("!=").Lit("")).Block(
+			jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(c.pkg+": Predict: input %q has %v at element %d; it takes %s"), jen.Lit(n.Name), jen.Id("v"), jen.Id("i"), jen.Id("msg"))),
+		),
+	)
 }
 
 func intLits(xs []int) []jen.Code {

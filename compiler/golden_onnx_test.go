@@ -9,9 +9,13 @@ import (
 
 // onnxGoldens are the ONNX models whose generated packages are kept under
 // golden/onnx, by the model file (from the repo root) and the folder.
-var onnxGoldens = []struct{ model, dir string }{
-	{"onnx/testdata/mlp.onnx", "golden/onnx/mlp"},
-	{"onnx/testdata/cnn.onnx", "golden/onnx/cnn"},
+var onnxGoldens = []struct {
+	model, dir string
+	shapes     map[string][]int // -shape, for a model with dynamic dimensions
+}{
+	{"onnx/testdata/mlp.onnx", "golden/onnx/mlp", nil},
+	{"onnx/testdata/cnn.onnx", "golden/onnx/cnn", nil},
+	{"onnx/testdata/encoder.onnx", "golden/onnx/encoder", map[string][]int{"input_ids": {2, 8}, "attention_mask": {2, 8}}},
 }
 
 // TestGoldenONNX compiles each ONNX model of onnxGoldens and compares its
@@ -28,7 +32,7 @@ func TestGoldenONNX(t *testing.T) {
 			// Compile from the repo root so that the generated comments
 			// name the model as the repo does.
 			t.Chdir(root)
-			res, err := CompileONNX(g.model, ONNXOptions{})
+			res, err := CompileONNX(g.model, ONNXOptions{Shapes: g.shapes})
 			if err != nil {
 				t.Fatalf("compile: %v", err)
 			}

@@ -52,11 +52,15 @@ func Import(m *onnxpb.ModelProto, opt Options) (*Model, error) {
 	}
 	g := m.GetGraph()
 	im := &importer{
-		file:    file,
-		opset:   opset,
-		values:  map[string]*ir.Node{},
-		consts:  map[string]*ops.Tensor{},
-		weights: map[string][]float32{},
+		file:        file,
+		opset:       opset,
+		values:      map[string]*ir.Node{},
+		consts:      map[string]*ops.Tensor{},
+		weights:     map[string][]float32{},
+		syms:        map[string]*sym{},
+		ints:        map[string]bool{},
+		rowsOf:      map[string]string{},
+		initializer: map[string]bool{},
 	}
 	if err := im.initializers(g); err != nil {
 		return nil, err
@@ -120,6 +124,14 @@ type importer struct {
 	consts  map[string]*ops.Tensor
 	weights map[string][]float32
 	batch   int
+	// syms are the values of chains being followed (pattern.go), ints
+	// the constants that hold integers, rowsOf the constants that are an
+	// initializer's first rows (by that initializer's name), initializer
+	// the initializers' names.
+	syms        map[string]*sym
+	ints        map[string]bool
+	rowsOf      map[string]string
+	initializer map[string]bool
 }
 
 func (im *importer) initializers(g *onnxpb.GraphProto) error {
@@ -129,6 +141,8 @@ func (im *importer) initializers(g *onnxpb.GraphProto) error {
 			return fmt.Errorf("%s: initializer %q: %w", im.file, t.GetName(), err)
 		}
 		im.consts[t.GetName()] = v
+		im.ints[t.GetName()] = onnxIntTypes[onnxpb.TensorProto_DataType(t.GetDataType())]
+		im.initializer[t.GetName()] = true
 	}
 	return nil
 }

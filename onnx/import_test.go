@@ -11,34 +11,15 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/dlc-dev/dlc/internal/interp"
 	"github.com/dlc-dev/dlc/ir"
 	"github.com/dlc-dev/dlc/onnx/onnxpb"
-	"github.com/dlc-dev/dlc/ops"
 )
 
-// predict runs an imported model's graph on x with the float64 reference
-// interpreter.
+// predict runs an imported model of one input on x with the float64
+// reference interpreter.
 func predict(t *testing.T, m *Model, x []float64) []float64 {
 	t.Helper()
-	env := interp.Env{}
-	in := m.Graph.Inputs[0]
-	if len(x) != in.Shape.Size() {
-		t.Fatalf("input of %d values for shape %s", len(x), in.Shape)
-	}
-	env[in] = &ops.Tensor{Shape: in.Shape, Data: x}
-	for _, p := range m.Graph.Params {
-		w := m.Weights[p.Name]
-		t64 := ops.NewTensor(p.Shape)
-		for i, v := range w {
-			t64.Data[i] = float64(v)
-		}
-		env[p] = t64
-	}
-	if err := interp.RunUpTo(m.Graph, env, &ops.EvalCtx{}, ir.Forward); err != nil {
-		t.Fatal(err)
-	}
-	return env[m.Graph.Output].Data
+	return run(t, m, map[string][]float64{m.Graph.Inputs[0].Name: x})
 }
 
 func TestImportGemmRelu(t *testing.T) {
@@ -67,7 +48,7 @@ func TestImportErrorsNameTheNode(t *testing.T) {
 		want   []string
 	}{
 		{"unsupported operator", func(m *onnxpb.ModelProto) { m.Graph.Node[1].OpType = proto.String("Elu") },
-			Options{}, []string{"node 1 (/act/Relu, op Elu, opset 17)", "operator Elu is not supported", "supported: Add, AveragePool, BatchNormalization, Constant"}},
+			Options{}, []string{"node 1 (/act/Relu, op Elu, opset 17)", "operator Elu is not supported", "supported: Add, AveragePool, BatchNormalization, Cast, Concat"}},
 		{"unsupported attribute", func(m *onnxpb.ModelProto) {
 			m.Graph.Node[0].Attribute = append(m.Graph.Node[0].Attribute, &onnxpb.AttributeProto{Name: proto.String("alpha"), Type: onnxpb.AttributeProto_FLOAT.Enum(), F: proto.Float32(2)})
 		}, Options{}, []string{"node 0 (/fc/Gemm, op Gemm, opset 17)", "alpha = 2", "dlc supports alpha = 1"}},

@@ -21,12 +21,12 @@ type opImporter struct {
 // opImporters is the one table of supported ONNX operators.
 var opImporters = map[string]opImporter{
 	"Gemm":     {"`transA` 0, `alpha` and `beta` 1; B an initializer; C an initializer of the output's width (a bias) or a tensor of the output's shape", lowerGemm},
-	"MatMul":   {"a 2-D tensor times an initializer", lowerMatMul},
-	"Add":      {"two tensors of one shape, or a tensor and an initializer of its last dimension (a bias)", lowerAdd},
+	"MatMul":   {"a tensor times a 2-D initializer (over the last axis); within self-attention, queries by keys and probabilities by values (lowered onto dlc's attention)", lowerMatMul},
+	"Add":      {"two tensors of one shape, or a tensor and an initializer of its last dimension (a bias); constants; token plus position embeddings; a step of a layer norm or GELU; an additive mask to attention scores", lowerArith},
 	"Relu":     {"any shape", unary("relu")},
 	"Tanh":     {"any shape", unary("tanh")},
 	"Sigmoid":  {"any shape", unary("sigmoid")},
-	"Softmax":  {"along the last axis", lowerSoftmax},
+	"Softmax":  {"along the last axis; attention scores (lowered onto dlc's attention)", lowerSoftmax},
 	"Flatten":  {"`axis` 1", lowerFlatten},
 	"Identity": {"any tensor", lowerIdentity},
 	"Constant": {"`value` (a tensor), folded at import", lowerConstant},
@@ -37,6 +37,29 @@ var opImporters = map[string]opImporter{
 	"GlobalAveragePool":  {"over the spatial axes of an NCHW tensor", lowerGlobalAveragePool},
 	"BatchNormalization": {"inference (`training_mode` 0), the running statistics initializers; folded into a Conv or Gemm that feeds it alone", lowerBatchNormalization},
 	"Pad":                {"every pad zero (as PyTorch exports AvgPool2d), a no-op", lowerPad},
+
+	"Shape":              {"any input (its static shape), folded at import; `start` and `end`", lowerShape},
+	"Gather":             {"constants, folded; an initializer's rows (axis 0) by a graph input of token ids [batch, time]: an embedding, with the positions added to it", lowerGather},
+	"Cast":               {"constants, folded; a no-op on tensors (dlc computes in one float type)", lowerCast},
+	"Unsqueeze":          {"constants, folded; a view of a tensor; the padding mask on its way to the attention scores", lowerUnsqueeze},
+	"Squeeze":            {"constants, folded; a view of a tensor", lowerSqueeze},
+	"Concat":             {"constants, folded", lowerConcat},
+	"Range":              {"scalar constants, folded", lowerRange},
+	"ConstantOfShape":    {"a constant shape, folded", lowerConstantOfShape},
+	"Reshape":            {"a constant shape (0 and -1 resolved), the batch kept first: a view; heads of queries, keys and values and back", lowerReshape},
+	"Sub":                {"constants, folded; x − mean(x) of a layer norm; 1 − mask of an additive attention mask", lowerArith},
+	"Mul":                {"constants, folded; a layer norm's gamma, GELU's products, attention scores by a scalar, (1 − mask) by a scalar ≤ -1e4", lowerArith},
+	"Div":                {"constants, folded (integers truncate); a layer norm's division, GELU's x/√2, attention scores by a scalar", lowerArith},
+	"Pow":                {"constants, folded; the square of a layer norm", lowerArith},
+	"Equal":              {"constants, folded; the padding mask == 0", lowerArith},
+	"Sqrt":               {"constants, folded; a layer norm's standard deviation", lowerUnaryPattern},
+	"Erf":                {"constants, folded; GELU's erf(x/√2), lowered onto dlc's gelu with the Add and Muls around it", lowerUnaryPattern},
+	"ReduceMean":         {"one axis: the last, within a layer norm's decomposition; axis 1 of [batch, time, width] (mean pooling, `seq_mean`)", lowerReduceMean},
+	"LayerNormalization": {"over the last axis, Scale and B initializers, output Y only", lowerLayerNormalization},
+	"Slice":              {"constants, folded; a third of the last axis of [batch, time, 3·width] (queries, keys or values); step 1", lowerSlice},
+	"Split":              {"a tensor [batch, time, 3·width] into three equal parts along the last axis: queries, keys and values", lowerSplit},
+	"Transpose":          {"the head moves of self-attention (perm [0,2,1,3] and [0,2,3,1] on heads, [0,1,3,2] on keys); no general transpose", lowerTranspose},
+	"Where":              {"the masking of attention scores: Where(mask == 0, fill ≤ -1e4 or -inf, scores)", lowerWhere},
 }
 
 // SupportedOps lists the ONNX operators dlc imports, sorted.
@@ -71,6 +94,7 @@ type operand struct {
 	name  string
 	node  *ir.Node    // a value computed by the graph (or an input)
 	value *ops.Tensor // a constant known at import
+	sym   *sym        // a value of a chain being followed (pattern.go)
 }
 
 func (c *nodeCtx) inputs(min, max int) ([]operand, error) {
@@ -90,6 +114,8 @@ func (c *nodeCtx) inputs(min, max int) ([]operand, error) {
 			operands[i] = operand{name: name, node: c.im.values[name]}
 		case c.im.consts[name] != nil:
 			operands[i] = operand{name: name, value: c.im.consts[name]}
+		case c.im.syms[name] != nil:
+			operands[i] = operand{name: name, sym: c.im.syms[name]}
 		default:
 			return nil, fmt.Errorf("input %q is defined by no earlier node, initializer or graph input", name)
 		}
@@ -103,10 +129,7 @@ func (c *nodeCtx) tensorInput() (*ir.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if in[0].node == nil {
-		return nil, fmt.Errorf("input %q is a constant: dlc folds only shape arithmetic", in[0].name)
-	}
-	return in[0].node, nil
+	return c.tensor(in[0])
 }
 
 // define binds the node's single output to a graph node.
@@ -190,8 +213,11 @@ func lowerGemm(im *importer, c *nodeCtx) error {
 			return fmt.Errorf("attribute %s = %g: dlc supports %s = 1", k, v, k)
 		}
 	}
-	if in[0].node == nil || len(in[0].node.Shape) != 2 {
-		return errors.New("A must be a 2-D tensor computed by the graph")
+	if in[0].node, err = c.tensor(in[0]); err != nil {
+		return err
+	}
+	if len(in[0].node.Shape) != 2 {
+		return errors.New("A must be a 2-D tensor")
 	}
 	transB := a.int("transB", 0) != 0
 	if in[1].value == nil || len(in[1].value.Shape) != 2 {
@@ -214,47 +240,6 @@ func lowerGemm(im *importer, c *nodeCtx) error {
 	return c.define(y)
 }
 
-func lowerMatMul(im *importer, c *nodeCtx) error {
-	in, err := c.inputs(2, 2)
-	if err != nil {
-		return err
-	}
-	if in[0].node == nil || len(in[0].node.Shape) != 2 {
-		return errors.New("dlc imports MatMul of a 2-D tensor by an initializer (batched MatMul is not supported yet)")
-	}
-	if in[1].value == nil || len(in[1].value.Shape) != 2 {
-		return errors.New("the second operand must be a 2-D initializer")
-	}
-	w, err := c.param(in[1], in[1].value.Shape)
-	if err != nil {
-		return err
-	}
-	y, err := c.builder().Op("matmul", ir.Attrs{"ta": false, "tb": false}, in[0].node, w)
-	if err != nil {
-		return err
-	}
-	return c.define(y)
-}
-
-func lowerAdd(im *importer, c *nodeCtx) error {
-	in, err := c.inputs(2, 2)
-	if err != nil {
-		return err
-	}
-	x, other := in[0], in[1]
-	if x.node == nil {
-		x, other = other, x
-	}
-	if x.node == nil {
-		return errors.New("both operands are constants: dlc folds only shape arithmetic")
-	}
-	y, err := addTo(c, x.node, other)
-	if err != nil {
-		return err
-	}
-	return c.define(y)
-}
-
 // addTo adds o to x: a bias (an initializer of x's last dimension, as
 // [n] or [1, n]) or a tensor of x's shape.
 func addTo(c *nodeCtx, x *ir.Node, o operand) (*ir.Node, error) {
@@ -273,23 +258,11 @@ func addTo(c *nodeCtx, x *ir.Node, o operand) (*ir.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.Op("bias_add", nil, x, bias)
-}
-
-func lowerSoftmax(im *importer, c *nodeCtx) error {
-	x, err := c.tensorInput()
-	if err != nil {
-		return err
+	var axis ir.Attrs
+	if len(x.Shape) > 2 { // the width of [batch, time, width]; 2-D keeps the plain form
+		axis = ir.Attrs{"axis": len(x.Shape) - 1}
 	}
-	rank := len(x.Shape)
-	if axis := attrs(c).int("axis", -1); axis != -1 && axis != int64(rank-1) {
-		return fmt.Errorf("axis %d of a rank-%d tensor: dlc's softmax runs along the last axis", axis, rank)
-	}
-	y, err := c.builder().Op("softmax", nil, x)
-	if err != nil {
-		return err
-	}
-	return c.define(y)
+	return b.Op("bias_add", axis, x, bias)
 }
 
 func lowerFlatten(im *importer, c *nodeCtx) error {
@@ -315,10 +288,10 @@ func lowerIdentity(im *importer, c *nodeCtx) error {
 	if err != nil {
 		return err
 	}
-	if in[0].node == nil {
-		return c.defineConst(in[0].value)
+	if in[0].value != nil {
+		return c.foldConst(in[0].value, c.isInt(in[0]))
 	}
-	return c.define(in[0].node)
+	return c.pass(in[0])
 }
 
 func lowerConstant(im *importer, c *nodeCtx) error {

@@ -161,3 +161,9 @@ func TestFlattenShape(t *testing.T) {
 		t.Errorf("flatten = %s %v", y.Shape, y.Data)
 	}
 }
+
+func TestSeqMeanAveragesPositions(t *testing.T) {
+	// Two sequences of three positions, two features each.
+	x := tensor(ir.Shape{2, 3, 2}, 1, 10, 2, 20, 3, 30, -1, 4, -2, 5, -6, 6)
+	wantData(t, "seq_mean", evalOp(t, "seq_mean", nil, x), 2, 20, -3, 5)
+}

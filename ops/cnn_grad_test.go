@@ -19,6 +19,7 @@ func init() {
 		gradCase{"overlapping", "avgpool2d", pool(3, 1), []operand{values(2, 3, 7, 5)}},
 		gradCase{"4d", "global_avgpool", nil, []operand{values(3, 7, 5, 3)}},
 		gradCase{"3d", "global_avgpool", nil, []operand{values(3, 7, 13)}},
+		gradCase{"sequences", "seq_mean", nil, []operand{values(3, 7, 5)}},
 		gradCase{"4d", "flatten", nil, []operand{values(3, 7, 5, 2)}},
 		gradCase{"to_4d", "reshape", ir.Attrs{"shape": []int{3, 5, 1, 7}}, []operand{values(3, 35)}},
 		gradCase{"slope", "leaky_relu", ir.Attrs{"slope": 0.1}, []operand{{shape: ir.Shape{7, 37}, awayFromZero: true}}},

@@ -337,6 +337,16 @@ func TestONNXPredictorOnPyTorchExports(t *testing.T) {
 			want, _ := readNPYFloats(t, base+".y.npy")
 			closeTo(t, name+" at opset "+opset, got, want)
 		}
+		// The encoder, its layer norms decomposed at opset 13.
+		if out, err := exec.Command("/usr/bin/python3", "../../onnx/testdata/export_encoder.py", dir, opset).CombinedOutput(); err != nil {
+			t.Fatalf("encoder export at opset %s: %v\n%s", opset, err, out)
+		}
+		base := filepath.Join(dir, "encoder")
+		bin := buildPredictor(t, base+".onnx", dir, "-shape", "input_ids=2x8", "-shape", "attention_mask=2x8")
+		trainer(t, bin, "-input", "input_ids="+base+".input_ids.npy", "-input", "attention_mask="+base+".attention_mask.npy", "-o", base+".out.npy")
+		got, _ := readNPYFloats(t, base+".out.npy")
+		want, _ := readNPYFloats(t, base+".y.npy")
+		closeTo(t, "encoder at opset "+opset, got, want)
 	}
 }
 
@@ -366,5 +376,48 @@ func TestONNXPredictorOfTwoInputs(t *testing.T) {
 	got, shape := readNPYFloats(t, out)
 	if want := []float32{0, 0, 0, 1, 2, 3}; !slices.Equal(got, want) || !slices.Equal(shape, []int{2, 3}) {
 		t.Errorf("relu(a+b) = %v of shape %v, want %v of [2 3]", got, shape, want)
+	}
+}
+
+// TestONNXEncoderPredictorMatchesPyTorch builds the committed BERT-like
+// encoder (onnx/testdata/export_encoder.py, opset 17: embeddings, two
+// layers of masked self-attention, layer norms and GELU, mean pooling)
+// with its dynamic batch and time fixed by -shape, and compares its
+// pooled output on a padded batch with PyTorch's.
+func TestONNXEncoderPredictorMatchesPyTorch(t *testing.T) {
+	dir := t.TempDir()
+	const data = "../../onnx/testdata/encoder"
+	bin := buildPredictor(t, data+".onnx", dir, "-shape", "input_ids=2x8", "-shape", "attention_mask=2x8")
+	out := filepath.Join(dir, "pooled.npy")
+	trainer(t, bin, "-input", "input_ids="+data+".input_ids.npy", "-input", "attention_mask="+data+".attention_mask.npy", "-o", out)
+	got, shape := readNPYFloats(t, out)
+	want, wantShape := readNPYFloats(t, data+".y.npy")
+	if !slices.Equal(shape, wantShape) {
+		t.Errorf("pooled has shape %v, PyTorch %v", shape, wantShape)
+	}
+	closeTo(t, "encoder", got, want)
+
+	// A token id beyond the vocabulary and a mask of neither 0 nor 1 are
+	// refused by name, and nothing is written.
+	ids, _ := readNPYFloats(t, data+".input_ids.npy")
+	mask, _ := readNPYFloats(t, data+".attention_mask.npy")
+	badIDs, badMask := filepath.Join(dir, "ids.npy"), filepath.Join(dir, "mask.npy")
+	ids[3], mask[5] = 50, 0.5
+	npytest.Write(t, badIDs, []int{2, 8}, ids)
+	npytest.Write(t, badMask, []int{2, 8}, mask)
+	for _, tc := range []struct{ ids, mask, want string }{
+		{badIDs, data + ".attention_mask.npy", `input "input_ids" has 50 at element 3; it takes whole-number token ids 0 to 49`},
+		{data + ".input_ids.npy", badMask, `input "attention_mask" has 0.5 at element 5; it takes 1 for a real position and 0 for padding`},
+	} {
+		bad := filepath.Join(dir, "bad.npy")
+		cmd := exec.Command(bin, "-input", "input_ids="+tc.ids, "-input", "attention_mask="+tc.mask, "-o", bad)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), tc.want) || strings.Contains(stderr.String(), "internal error") {
+			t.Errorf("%v: %s\nwant a failure saying %q", err, stderr.String(), tc.want)
+		}
+		if _, err := os.Stat(bad); err == nil {
+			t.Errorf("%s was written", bad)
+		}
 	}
 }

@@ -168,8 +168,9 @@ func (m *Model) Outputs() []rt.Tensor {
 // Predict runs the model on inputs, one tensor of float32 values (F32) per
 // graph input, by name, and returns every graph output by name, in slices of
 // its own. An input's Shape may be left nil; if given, it must be the input's
-// (see Inputs). A missing or unknown input, or one of another shape or length,
-// is an error, and nothing is run.
+// (see Inputs). A missing or unknown input, one of another shape or length,
+// or a token id outside the vocabulary or a mask value other than 0 and 1, is
+// an error, and nothing is run.
 func (m *Model) Predict(inputs map[string]rt.Tensor) (outputs map[string]rt.Tensor, err error) {
 	if err := checkInputs(m.Inputs(), inputs); err != nil {
 		return nil, err

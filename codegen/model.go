@@ -55,6 +55,7 @@ func (c *gen) modelType(f *jen.File) {
 	fields = append(fields, c.recipeFields()...)
 	fields = append(fields, gradSyncFields()...)
 	fields = append(fields, paramUpdateFields()...)
+	fields = append(fields, profileFields()...)
 	fields = append(fields, c.prepareFields()...)
 	fields = append(fields, c.panelsFields()...)
 	fields = append(fields, jen.Line())

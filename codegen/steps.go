@@ -12,7 +12,8 @@ import (
 
 // stepsFile emits forward, infer, backward and update: one kernel call per
 // node of each phase (and of the inference graph), in graph order, each
-// under a comment naming the layer and the model line it comes from.
+// under a comment naming the layer and the model line it comes from, and
+// for the training step after a mark of which kernel starts (profile.go).
 func (c *gen) stepsFile() *jen.File {
 	f := c.newFile()
 	phases := map[ir.Phase][]jen.Code{}
@@ -21,6 +22,7 @@ func (c *gen) stepsFile() *jen.File {
 		c.learningRate(),
 	}
 	hooked := false
+	var kernels []jen.Code // the step's kernels, for -profile
 	for _, n := range c.g.Nodes {
 		if ops.Lookup(n.Op).Kind == ops.Source {
 			continue
@@ -29,7 +31,12 @@ func (c *gen) stepsFile() *jen.File {
 			phases[ir.Update] = append(phases[ir.Update], paramUpdateCall())
 			hooked = true
 		}
-		phases[n.Phase] = append(phases[n.Phase], jen.Comment(c.opComment(n)), c.kernelCall(n))
+		phases[n.Phase] = append(phases[n.Phase], jen.Comment(c.opComment(n)))
+		if c.callsKernel(n) {
+			phases[n.Phase] = append(phases[n.Phase], markCall(len(kernels)))
+			kernels = append(kernels, c.kernelInfo(n))
+		}
+		phases[n.Phase] = append(phases[n.Phase], c.kernelCall(n))
 	}
 	infer := c.prepareGuard()
 	for _, n := range c.inf.Nodes {
@@ -57,6 +64,8 @@ func (c *gen) stepsFile() *jen.File {
 	f.Comment("update takes one optimizer step, changing parameters and optimizer state in")
 	f.Comment("place. It runs after backward, when every gradient is complete.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("update").Params().Block(phases[ir.Update]...)
+	f.Line()
+	c.profileDecls(f, kernels)
 	return f
 }
 

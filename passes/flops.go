@@ -6,8 +6,8 @@ import (
 )
 
 // FLOPs estimates the floating-point operations of one node: two per
-// multiply-add for matrix products and convolutions (forward and both
-// gradients), and for every other op one per element it reads or writes,
+// multiply-add for matrix products, convolutions and attention
+// (ops.ProductFLOPs), and for every other op one per element it reads or writes,
 // whichever is more. Storage costs nothing. It is an estimate for
 // comparing builds of one model, such as the cost of recomputation.
 func FLOPs(n *ir.Node) float64 {
@@ -15,25 +15,8 @@ func FLOPs(n *ir.Node) float64 {
 	if d == nil || d.Kind == ops.Source {
 		return 0
 	}
-	switch n.Op {
-	case "matmul":
-		a := n.Inputs[0].Shape
-		k := a[1]
-		if n.Attrs.Bool("ta") {
-			k = a[0]
-		}
-		return 2 * float64(n.Shape.Size()) * float64(k)
-	case "conv2d", "conv2d_grad_input":
-		// Every output (or output gradient) element meets C·K·K weights.
-		w := n.Inputs[1].Shape
-		out := n.Shape
-		if n.Op == "conv2d_grad_input" {
-			out = n.Inputs[0].Shape
-		}
-		return 2 * float64(out.Size()) * float64(w[1]*w[2]*w[3])
-	case "conv2d_grad_weight":
-		w, dy := n.Shape, n.Inputs[1].Shape
-		return 2 * float64(dy.Size()) * float64(w[1]*w[2]*w[3])
+	if flops, ok := ops.ProductFLOPs(n); ok {
+		return flops
 	}
 	in := 0
 	for _, x := range n.Inputs {

@@ -17,6 +17,7 @@ type options struct {
 	seed        uint64
 	dataDir     string
 	metricsPath string
+	profilePath string // -profile: time every kernel, print the tables and write them here
 	// runsDir holds a folder per run given no output path; runDir is
 	// this run's, once created.
 	runsDir string
@@ -60,6 +61,7 @@ func (o *options) flags(spec Spec) *flag.FlagSet {
 	fs.Uint64Var(&o.seed, "seed", spec.Seed, "`S` fixes initialisation, the validation split and shuffling")
 	fs.StringVar(&o.dataDir, "data", defaultDataDir(spec), dataFlagUsage(spec))
 	fs.StringVar(&o.metricsPath, "metrics", "", "write one JSON line of metrics per epoch to `FILE`")
+	fs.StringVar(&o.profilePath, "profile", "", "time every kernel of the training steps; after training, print the time per kind, layer and kernel and write it as JSON to `FILE`")
 	fs.StringVar(&o.runsDir, "runs", "runs", "with no -checkpoint, -metrics or -plot, keep the run's metrics, plot and weights in a new folder `DIR`/MODEL/N (\"\": keep nothing)")
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
 	fs.IntVar(&o.threads, "threads", 2, "run large matrix products on `N` goroutines: 2 uses a second core, 1 keeps to one (the results are the same)")

@@ -35,6 +35,8 @@ type trainer struct {
 	// their loss sum. Fewer batches than an epoch has means -steps cut it
 	// short, and a checkpoint then records a position inside it.
 	ended position
+	// prof times the kernels of every step (-profile); nil without.
+	prof *profile
 	// watch stops training at a non-finite loss or gradient and measures
 	// gradient health and the training-sample figures.
 	watch *watcher
@@ -183,7 +185,9 @@ func (t *trainer) trainEpoch(epoch int) (meanLoss float64, samples int, err erro
 		sum, steps, resumed = t.start.lossSum, t.start.batch, t.start.batch
 	}
 	for batch, ok := b.Next(); ok && (t.opts.steps == 0 || t.step < t.opts.steps); batch, ok = b.Next() {
+		t.prof.beforeStep()
 		loss, err := t.model.TrainStep(batch)
+		t.prof.afterStep()
 		if err != nil {
 			return 0, 0, err
 		}
@@ -199,6 +203,7 @@ func (t *trainer) trainEpoch(epoch int) (meanLoss float64, samples int, err erro
 			}
 		}
 	}
+	t.prof.pause()
 	t.ended = position{epoch: epoch - 1, batch: steps, lossSum: sum}
 	return sum / float64(steps), (steps - resumed) * t.spec.Batch, nil
 }

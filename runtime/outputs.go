@@ -12,7 +12,7 @@ import (
 // is loaded or any epoch trained, so that a mistyped folder fails at once
 // rather than after the first epoch or the whole run. A checkpoint (or best
 // checkpoint) that already exists is refused unless -resume continues it or
-// -overwrite replaces it; metrics and plot files are replaced.
+// -overwrite replaces it; metrics, plot and profile files are replaced.
 func checkOutputs(spec Spec, o options) error {
 	c := o.ckpt
 	if c.path != "" {
@@ -26,6 +26,9 @@ func checkOutputs(spec Spec, o options) error {
 		}
 	}
 	if err := checkWritable("-metrics", o.metricsPath); err != nil {
+		return err
+	}
+	if err := checkWritable("-profile", o.profilePath); err != nil {
 		return err
 	}
 	return checkWritable("-plot", o.plotPath())

@@ -135,6 +135,17 @@ func trainModel(m Model, spec Spec, opts options, data splits, stdout io.Writer)
 		t.hooks = append(t.hooks, sum.record)
 		defer sum.print(stdout) // after the plot is written
 	}
+	if opts.profilePath != "" {
+		if t.prof, err = startProfile(m); err != nil {
+			return err
+		}
+		defer func() {
+			t.prof.stop()
+			if err == nil {
+				err = t.prof.finish(opts, stdout)
+			}
+		}()
+	}
 	views := installViews(t, stdout)
 	defer views.finish(&err)
 	ckpt.install() // after the reports: an epoch is reported before it is saved

@@ -117,7 +117,7 @@ func Run2[F Float](part Part[F], x Args[F], ws []F, s Split) {
 		}
 	}
 	h.work(t, mine)
-	h.await(t.chunks)
+	h.awaitMeasured(t.chunks)
 	h.tmu.Lock()
 	h.t = task[F]{} // keep no model's buffers alive
 	h.tmu.Unlock()

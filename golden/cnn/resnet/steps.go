@@ -2,96 +2,129 @@
 
 package resnet
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
 	// h.conv2d (examples/cnn/resnet.dl:18:5): conv2d image[128,1,28,28], h.conv2d.w[32,1,3,3] → [128,32,28,28]
 	// (computed in the fused kernel of hConv2dBiasAdd below)
 	// h.conv2d (examples/cnn/resnet.dl:18:5): bias_add h.conv2d.conv2d3[128,32,28,28], h.conv2d.b[32] → [128,32,28,28]
+	m.mark(0)
 	conv2d_128x1x28x28_32x28x28_k3s1p1_biasAdd(m.hConv2dBiasAdd, m.image, m.hConv2dW, m.hConv2dB, m.panels)
 	// h.batchnorm (examples/cnn/resnet.dl:18:42): batchnorm hConv2dBiasAdd[128,32,28,28], h.batchnorm.gamma[32], h.batchnorm.beta[32] → [128,32,28,28]
+	m.mark(1)
 	batchnorm_128x32x28x28(m.hBatchnormBatchnorm, m.hConv2dBiasAdd, m.hBatchnormGamma, m.hBatchnormBeta)
 	// h.batchnorm (examples/cnn/resnet.dl:18:42): batchnorm_running h.batchnorm.running_mean[32], h.batchnorm.running_var[32], hConv2dBiasAdd[128,32,28,28]
+	m.mark(2)
 	batchnormRunning_128x32x28x28(m.hBatchnormRunningMean, m.hBatchnormRunningVar, m.hConv2dBiasAdd)
 	// h (examples/cnn/resnet.dl:18:55): relu hBatchnormBatchnorm[128,32,28,28] → [128,32,28,28]
+	m.mark(3)
 	relu_128x32x28x28(m.h, m.hBatchnormBatchnorm)
 	// h.r.conv2d (examples/cnn/resnet.dl:13:7): conv2d h[128,32,28,28], h.r.conv2d.w[32,32,3,3] → [128,32,28,28]
 	// (computed in the fused kernel of hRConv2dBiasAdd below)
 	// h.r.conv2d (examples/cnn/resnet.dl:13:7): bias_add h.r.conv2d.conv2d14[128,32,28,28], h.r.conv2d.b[32] → [128,32,28,28]
+	m.mark(4)
 	conv2d_128x32x28x28_32x28x28_k3s1p1_biasAdd(m.hRConv2dBiasAdd, m.h, m.hRConv2dW, m.hRConv2dB, m.panels)
 	// h.r.batchnorm (examples/cnn/resnet.dl:13:63): batchnorm hRConv2dBiasAdd[128,32,28,28], h.r.batchnorm.gamma[32], h.r.batchnorm.beta[32] → [128,32,28,28]
+	m.mark(5)
 	batchnorm_128x32x28x28(m.hRBatchnormBatchnorm, m.hRConv2dBiasAdd, m.hRBatchnormGamma, m.hRBatchnormBeta)
 	// h.r.batchnorm (examples/cnn/resnet.dl:13:63): batchnorm_running h.r.batchnorm.running_mean[32], h.r.batchnorm.running_var[32], hRConv2dBiasAdd[128,32,28,28]
+	m.mark(6)
 	batchnormRunning_128x32x28x28(m.hRBatchnormRunningMean, m.hRBatchnormRunningVar, m.hRConv2dBiasAdd)
 	// h.r (examples/cnn/resnet.dl:13:76): relu hRBatchnormBatchnorm[128,32,28,28] → [128,32,28,28]
+	m.mark(7)
 	relu_128x32x28x28(m.hR, m.hRBatchnormBatchnorm)
 	// h.r.conv2d_2 (examples/cnn/resnet.dl:14:7): conv2d h.r[128,32,28,28], h.r.conv2d_2.w[32,32,3,3] → [128,32,28,28]
 	// (computed in the fused kernel of hRConv2d2BiasAdd below)
 	// h.r.conv2d_2 (examples/cnn/resnet.dl:14:7): bias_add h.r.conv2d_2.conv2d25[128,32,28,28], h.r.conv2d_2.b[32] → [128,32,28,28]
+	m.mark(8)
 	conv2d_128x32x28x28_32x28x28_k3s1p1_biasAdd(m.hRConv2d2BiasAdd, m.hR, m.hRConv2d2W, m.hRConv2d2B, m.panels)
 	// h.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): batchnorm hRConv2d2BiasAdd[128,32,28,28], h.r.batchnorm_2.gamma[32], h.r.batchnorm_2.beta[32] → [128,32,28,28]
+	m.mark(9)
 	batchnorm_128x32x28x28(m.hR2, m.hRConv2d2BiasAdd, m.hRBatchnorm2Gamma, m.hRBatchnorm2Beta)
 	// h.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): batchnorm_running h.r.batchnorm_2.running_mean[32], h.r.batchnorm_2.running_var[32], hRConv2d2BiasAdd[128,32,28,28]
+	m.mark(10)
 	batchnormRunning_128x32x28x28(m.hRBatchnorm2RunningMean, m.hRBatchnorm2RunningVar, m.hRConv2d2BiasAdd)
 	// h.out (examples/cnn/resnet.dl:15:12): add h[128,32,28,28], h.r[128,32,28,28] → [128,32,28,28]
 	// (computed in the fused kernel of h below)
 	// h.out (examples/cnn/resnet.dl:15:19): relu h.out.add34[128,32,28,28] → [128,32,28,28]
+	m.mark(11)
 	add_relu_128x32x28x28(m.h2, m.h, m.hR2)
 	// h_2.r.conv2d (examples/cnn/resnet.dl:13:7): conv2d h[128,32,28,28], h_2.r.conv2d.w[64,32,3,3] → [128,64,14,14]
 	// (computed in the fused kernel of h2RConv2dBiasAdd below)
 	// h_2.r.conv2d (examples/cnn/resnet.dl:13:7): bias_add h_2.r.conv2d.conv2d37[128,64,14,14], h_2.r.conv2d.b[64] → [128,64,14,14]
+	m.mark(12)
 	conv2d_128x32x28x28_64x14x14_k3s2p1_biasAdd(m.h2RConv2dBiasAdd, m.h2, m.h2RConv2dW, m.h2RConv2dB, m.panels)
 	// h_2.r.batchnorm (examples/cnn/resnet.dl:13:63): batchnorm h2RConv2dBiasAdd[128,64,14,14], h_2.r.batchnorm.gamma[64], h_2.r.batchnorm.beta[64] → [128,64,14,14]
+	m.mark(13)
 	batchnorm_128x64x14x14(m.h2RBatchnormBatchnorm, m.h2RConv2dBiasAdd, m.h2RBatchnormGamma, m.h2RBatchnormBeta)
 	// h_2.r.batchnorm (examples/cnn/resnet.dl:13:63): batchnorm_running h_2.r.batchnorm.running_mean[64], h_2.r.batchnorm.running_var[64], h2RConv2dBiasAdd[128,64,14,14]
+	m.mark(14)
 	batchnormRunning_128x64x14x14(m.h2RBatchnormRunningMean, m.h2RBatchnormRunningVar, m.h2RConv2dBiasAdd)
 	// h_2.r (examples/cnn/resnet.dl:13:76): relu h2RBatchnormBatchnorm[128,64,14,14] → [128,64,14,14]
+	m.mark(15)
 	relu_128x64x14x14(m.h2R, m.h2RBatchnormBatchnorm)
 	// h_2.r.conv2d_2 (examples/cnn/resnet.dl:14:7): conv2d h_2.r[128,64,14,14], h_2.r.conv2d_2.w[64,64,3,3] → [128,64,14,14]
 	// (computed in the fused kernel of h2RConv2d2BiasAdd below)
 	// h_2.r.conv2d_2 (examples/cnn/resnet.dl:14:7): bias_add h_2.r.conv2d_2.conv2d48[128,64,14,14], h_2.r.conv2d_2.b[64] → [128,64,14,14]
+	m.mark(16)
 	conv2d_128x64x14x14_64x14x14_k3s1p1_biasAdd(m.h2RConv2d2BiasAdd, m.h2R, m.h2RConv2d2W, m.h2RConv2d2B, m.panels)
 	// h_2.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): batchnorm h2RConv2d2BiasAdd[128,64,14,14], h_2.r.batchnorm_2.gamma[64], h_2.r.batchnorm_2.beta[64] → [128,64,14,14]
+	m.mark(17)
 	batchnorm_128x64x14x14(m.h2R2, m.h2RConv2d2BiasAdd, m.h2RBatchnorm2Gamma, m.h2RBatchnorm2Beta)
 	// h_2.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): batchnorm_running h_2.r.batchnorm_2.running_mean[64], h_2.r.batchnorm_2.running_var[64], h2RConv2d2BiasAdd[128,64,14,14]
+	m.mark(18)
 	batchnormRunning_128x64x14x14(m.h2RBatchnorm2RunningMean, m.h2RBatchnorm2RunningVar, m.h2RConv2d2BiasAdd)
 	// h_2.out (examples/cnn/resnet.dl:15:12): conv2d h[128,32,28,28], h_2.out.proj[64,32,1,1] → [128,64,14,14]
 	// (computed in the fused kernel of h below)
 	// h_2.out (examples/cnn/resnet.dl:15:12): add h_2.out.conv2d58[128,64,14,14], h_2.r[128,64,14,14] → [128,64,14,14]
 	// (computed in the fused kernel of h below)
 	// h_2.out (examples/cnn/resnet.dl:15:19): relu h_2.out.add59[128,64,14,14] → [128,64,14,14]
+	m.mark(19)
 	conv2d_128x32x28x28_64x14x14_k1s2p0_add_relu(m.h3, m.h2, m.h2OutProj, m.h2R2, m.panels)
 	// h_3.r.conv2d (examples/cnn/resnet.dl:13:7): conv2d h[128,64,14,14], h_3.r.conv2d.w[128,64,3,3] → [128,128,7,7]
 	// (computed in the fused kernel of h3RConv2dBiasAdd below)
 	// h_3.r.conv2d (examples/cnn/resnet.dl:13:7): bias_add h_3.r.conv2d.conv2d62[128,128,7,7], h_3.r.conv2d.b[128] → [128,128,7,7]
+	m.mark(20)
 	conv2d_128x64x14x14_128x7x7_k3s2p1_biasAdd(m.h3RConv2dBiasAdd, m.h3, m.h3RConv2dW, m.h3RConv2dB, m.panels)
 	// h_3.r.batchnorm (examples/cnn/resnet.dl:13:63): batchnorm h3RConv2dBiasAdd[128,128,7,7], h_3.r.batchnorm.gamma[128], h_3.r.batchnorm.beta[128] → [128,128,7,7]
+	m.mark(21)
 	batchnorm_128x128x7x7(m.h3RBatchnormBatchnorm, m.h3RConv2dBiasAdd, m.h3RBatchnormGamma, m.h3RBatchnormBeta)
 	// h_3.r.batchnorm (examples/cnn/resnet.dl:13:63): batchnorm_running h_3.r.batchnorm.running_mean[128], h_3.r.batchnorm.running_var[128], h3RConv2dBiasAdd[128,128,7,7]
+	m.mark(22)
 	batchnormRunning_128x128x7x7(m.h3RBatchnormRunningMean, m.h3RBatchnormRunningVar, m.h3RConv2dBiasAdd)
 	// h_3.r (examples/cnn/resnet.dl:13:76): relu h3RBatchnormBatchnorm[128,128,7,7] → [128,128,7,7]
+	m.mark(23)
 	relu_128x128x7x7(m.h3R, m.h3RBatchnormBatchnorm)
 	// h_3.r.conv2d_2 (examples/cnn/resnet.dl:14:7): conv2d h_3.r[128,128,7,7], h_3.r.conv2d_2.w[128,128,3,3] → [128,128,7,7]
 	// (computed in the fused kernel of h3RConv2d2BiasAdd below)
 	// h_3.r.conv2d_2 (examples/cnn/resnet.dl:14:7): bias_add h_3.r.conv2d_2.conv2d73[128,128,7,7], h_3.r.conv2d_2.b[128] → [128,128,7,7]
+	m.mark(24)
 	conv2d_128x128x7x7_128x7x7_k3s1p1_biasAdd(m.h3RConv2d2BiasAdd, m.h3R, m.h3RConv2d2W, m.h3RConv2d2B, m.panels)
 	// h_3.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): batchnorm h3RConv2d2BiasAdd[128,128,7,7], h_3.r.batchnorm_2.gamma[128], h_3.r.batchnorm_2.beta[128] → [128,128,7,7]
+	m.mark(25)
 	batchnorm_128x128x7x7(m.h3R2, m.h3RConv2d2BiasAdd, m.h3RBatchnorm2Gamma, m.h3RBatchnorm2Beta)
 	// h_3.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): batchnorm_running h_3.r.batchnorm_2.running_mean[128], h_3.r.batchnorm_2.running_var[128], h3RConv2d2BiasAdd[128,128,7,7]
+	m.mark(26)
 	batchnormRunning_128x128x7x7(m.h3RBatchnorm2RunningMean, m.h3RBatchnorm2RunningVar, m.h3RConv2d2BiasAdd)
 	// h_3.out (examples/cnn/resnet.dl:15:12): conv2d h[128,64,14,14], h_3.out.proj[128,64,1,1] → [128,128,7,7]
 	// (computed in the fused kernel of h below)
 	// h_3.out (examples/cnn/resnet.dl:15:12): add h_3.out.conv2d83[128,128,7,7], h_3.r[128,128,7,7] → [128,128,7,7]
 	// (computed in the fused kernel of h below)
 	// h_3.out (examples/cnn/resnet.dl:15:19): relu h_3.out.add84[128,128,7,7] → [128,128,7,7]
+	m.mark(27)
 	conv2d_128x64x14x14_128x7x7_k1s2p0_add_relu(m.h4, m.h3, m.h3OutProj, m.h3R2, m.panels)
 	// logits (examples/cnn/resnet.dl:22:10): global_avgpool h[128,128,7,7] → [128,128]
+	m.mark(28)
 	globalAvgpool_128x128x7x7(m.logitsGlobalAvgpool, m.h4)
 	// logits (examples/cnn/resnet.dl:22:31): matmul logitsGlobalAvgpool[128,128] · logits.w[128,10] → [128,10]
 	// (computed in the fused kernel of logits below)
 	// logits (examples/cnn/resnet.dl:22:31): bias_add logits.matmul88[128,10], logits.b[10] → [128,10]
+	m.mark(29)
 	matmulNN_128x128x10_biasAdd(m.logits, m.logitsGlobalAvgpool, m.logitsW, m.logitsB, m.panels)
 	// loss (examples/cnn/resnet.dl:23:8): softmax_xent logits[128,10], digit[128] → []
+	m.mark(30)
 	softmaxXent_128x10(m.loss, m.logits, m.digit)
 }
 
@@ -201,126 +234,184 @@ func (m *Model) prepare() {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/cnn/resnet.dl:23:8): fill → []
+	m.mark(31)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/cnn/resnet.dl:23:8): softmax_xent_grad logits[128,10], digit[128], lossBwdFill[] → [128,10]
+	m.mark(32)
 	softmaxXentGrad_128x10(m.lossBwdSoftmaxXentGrad, m.logits, m.digit, m.lossBwdFill)
 	// logits (examples/cnn/resnet.dl:22:31): bias_grad lossBwdSoftmaxXentGrad[128,10] → [10]
+	m.mark(33)
 	biasGrad_128x10(m.dLogitsB, m.lossBwdSoftmaxXentGrad)
 	// logits (examples/cnn/resnet.dl:22:31): matmul lossBwdSoftmaxXentGrad[128,10] · logits.w[128,10]ᵀ → [128,128]
+	m.mark(34)
 	matmulNT_128x10x128(m.logitsBwdMatmul, m.lossBwdSoftmaxXentGrad, m.logitsW, m.panels)
 	// logits (examples/cnn/resnet.dl:22:31): matmul logitsGlobalAvgpool[128,128]ᵀ · lossBwdSoftmaxXentGrad[128,10] → [128,10]
+	m.mark(35)
 	matmulTN_128x128x10(m.dLogitsW, m.logitsGlobalAvgpool, m.lossBwdSoftmaxXentGrad, m.panels)
 	// logits (examples/cnn/resnet.dl:22:10): global_avgpool_grad logitsBwdMatmul[128,128] → [128,128,7,7]
+	m.mark(36)
 	globalAvgpoolGrad_128x128x7x7(m.logitsBwdGlobalAvgpoolGrad, m.logitsBwdMatmul)
 	// h_3.out (examples/cnn/resnet.dl:15:19): relu_grad h[128,128,7,7], logitsBwdGlobalAvgpoolGrad[128,128,7,7] → [128,128,7,7]
+	m.mark(37)
 	reluGrad_128x128x7x7(m.h3OutBwdReluGrad, m.h4, m.logitsBwdGlobalAvgpoolGrad)
 	// h_3.out (examples/cnn/resnet.dl:15:12): conv2d_grad_input h3OutBwdReluGrad[128,128,7,7], h_3.out.proj[128,64,1,1] → [128,64,14,14]
+	m.mark(38)
 	conv2dGradInput_128x64x14x14_128x7x7_k1s2p0(m.h3OutBwdConv2dGradInput, m.h3OutBwdReluGrad, m.h3OutProj, m.panels)
 	// h_3.out (examples/cnn/resnet.dl:15:12): conv2d_grad_weight h[128,64,14,14], h3OutBwdReluGrad[128,128,7,7] → [128,64,1,1]
+	m.mark(39)
 	conv2dGradWeight_128x64x14x14_128x7x7_k1s2p0(m.dH3OutProj, m.h3, m.h3OutBwdReluGrad, m.panels)
 	// h_3.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): batchnorm_grad h3RConv2d2BiasAdd[128,128,7,7], h_3.r.batchnorm_2.gamma[128], h3OutBwdReluGrad[128,128,7,7] → [128,128,7,7]
+	m.mark(40)
 	batchnormGrad_128x128x7x7(m.h3RBatchnorm2BwdBatchnormGrad, m.h3RConv2d2BiasAdd, m.h3RBatchnorm2Gamma, m.h3OutBwdReluGrad)
 	// h_3.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): batchnorm_gamma_grad h3RConv2d2BiasAdd[128,128,7,7], h3OutBwdReluGrad[128,128,7,7] → [128]
+	m.mark(41)
 	batchnormGammaGrad_128x128x7x7(m.dH3RBatchnorm2Gamma, m.h3RConv2d2BiasAdd, m.h3OutBwdReluGrad)
 	// h_3.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): bias_grad h3OutBwdReluGrad[128,128,7,7] → [128]
+	m.mark(42)
 	biasGrad_128x128x7x7(m.dH3RBatchnorm2Beta, m.h3OutBwdReluGrad)
 	// h_3.r.conv2d_2 (examples/cnn/resnet.dl:14:7): bias_grad h3RBatchnorm2BwdBatchnormGrad[128,128,7,7] → [128]
+	m.mark(43)
 	biasGrad_128x128x7x7(m.dH3RConv2d2B, m.h3RBatchnorm2BwdBatchnormGrad)
 	// h_3.r.conv2d_2 (examples/cnn/resnet.dl:14:7): conv2d_grad_input h3RBatchnorm2BwdBatchnormGrad[128,128,7,7], h_3.r.conv2d_2.w[128,128,3,3] → [128,128,7,7]
+	m.mark(44)
 	conv2dGradInput_128x128x7x7_128x7x7_k3s1p1(m.h3RConv2d2BwdConv2dGradInput, m.h3RBatchnorm2BwdBatchnormGrad, m.h3RConv2d2W, m.panels)
 	// h_3.r.conv2d_2 (examples/cnn/resnet.dl:14:7): conv2d_grad_weight h_3.r[128,128,7,7], h3RBatchnorm2BwdBatchnormGrad[128,128,7,7] → [128,128,3,3]
+	m.mark(45)
 	conv2dGradWeight_128x128x7x7_128x7x7_k3s1p1(m.dH3RConv2d2W, m.h3R, m.h3RBatchnorm2BwdBatchnormGrad, m.panels)
 	// h_3.r (examples/cnn/resnet.dl:13:76): relu_grad h_3.r[128,128,7,7], h3RConv2d2BwdConv2dGradInput[128,128,7,7] → [128,128,7,7]
+	m.mark(46)
 	reluGrad_128x128x7x7(m.h3RBwdReluGrad, m.h3R, m.h3RConv2d2BwdConv2dGradInput)
 	// h_3.r.batchnorm (examples/cnn/resnet.dl:13:63): batchnorm_grad h3RConv2dBiasAdd[128,128,7,7], h_3.r.batchnorm.gamma[128], h3RBwdReluGrad[128,128,7,7] → [128,128,7,7]
+	m.mark(47)
 	batchnormGrad_128x128x7x7(m.h3RBatchnormBwdBatchnormGrad, m.h3RConv2dBiasAdd, m.h3RBatchnormGamma, m.h3RBwdReluGrad)
 	// h_3.r.batchnorm (examples/cnn/resnet.dl:13:63): batchnorm_gamma_grad h3RConv2dBiasAdd[128,128,7,7], h3RBwdReluGrad[128,128,7,7] → [128]
+	m.mark(48)
 	batchnormGammaGrad_128x128x7x7(m.dH3RBatchnormGamma, m.h3RConv2dBiasAdd, m.h3RBwdReluGrad)
 	// h_3.r.batchnorm (examples/cnn/resnet.dl:13:63): bias_grad h3RBwdReluGrad[128,128,7,7] → [128]
+	m.mark(49)
 	biasGrad_128x128x7x7(m.dH3RBatchnormBeta, m.h3RBwdReluGrad)
 	// h_3.r.conv2d (examples/cnn/resnet.dl:13:7): bias_grad h3RBatchnormBwdBatchnormGrad[128,128,7,7] → [128]
+	m.mark(50)
 	biasGrad_128x128x7x7(m.dH3RConv2dB, m.h3RBatchnormBwdBatchnormGrad)
 	// h_3.r.conv2d (examples/cnn/resnet.dl:13:7): conv2d_grad_input h3RBatchnormBwdBatchnormGrad[128,128,7,7], h_3.r.conv2d.w[128,64,3,3] → [128,64,14,14]
+	m.mark(51)
 	conv2dGradInput_128x64x14x14_128x7x7_k3s2p1(m.h3RConv2dBwdConv2dGradInput, m.h3RBatchnormBwdBatchnormGrad, m.h3RConv2dW, m.panels)
 	// h_3.r.conv2d (examples/cnn/resnet.dl:13:7): conv2d_grad_weight h[128,64,14,14], h3RBatchnormBwdBatchnormGrad[128,128,7,7] → [128,64,3,3]
+	m.mark(52)
 	conv2dGradWeight_128x64x14x14_128x7x7_k3s2p1(m.dH3RConv2dW, m.h3, m.h3RBatchnormBwdBatchnormGrad, m.panels)
 	// h_2.out (examples/cnn/resnet.dl:15:19): add h3RConv2dBwdConv2dGradInput[128,64,14,14], h3OutBwdConv2dGradInput[128,64,14,14] → [128,64,14,14]
 	// (computed in the fused kernel of h2OutBwdReluGrad below)
 	// h_2.out (examples/cnn/resnet.dl:15:19): relu_grad h[128,64,14,14], h_2.out.add114[128,64,14,14] → [128,64,14,14]
+	m.mark(53)
 	add_reluGrad_128x64x14x14(m.h2OutBwdReluGrad, m.h3RConv2dBwdConv2dGradInput, m.h3OutBwdConv2dGradInput, m.h3)
 	// h_2.out (examples/cnn/resnet.dl:15:12): conv2d_grad_input h2OutBwdReluGrad[128,64,14,14], h_2.out.proj[64,32,1,1] → [128,32,28,28]
+	m.mark(54)
 	conv2dGradInput_128x32x28x28_64x14x14_k1s2p0(m.h2OutBwdConv2dGradInput, m.h2OutBwdReluGrad, m.h2OutProj, m.panels)
 	// h_2.out (examples/cnn/resnet.dl:15:12): conv2d_grad_weight h[128,32,28,28], h2OutBwdReluGrad[128,64,14,14] → [64,32,1,1]
+	m.mark(55)
 	conv2dGradWeight_128x32x28x28_64x14x14_k1s2p0(m.dH2OutProj, m.h2, m.h2OutBwdReluGrad, m.panels)
 	// h_2.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): batchnorm_grad h2RConv2d2BiasAdd[128,64,14,14], h_2.r.batchnorm_2.gamma[64], h2OutBwdReluGrad[128,64,14,14] → [128,64,14,14]
+	m.mark(56)
 	batchnormGrad_128x64x14x14(m.h2RBatchnorm2BwdBatchnormGrad, m.h2RConv2d2BiasAdd, m.h2RBatchnorm2Gamma, m.h2OutBwdReluGrad)
 	// h_2.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): batchnorm_gamma_grad h2RConv2d2BiasAdd[128,64,14,14], h2OutBwdReluGrad[128,64,14,14] → [64]
+	m.mark(57)
 	batchnormGammaGrad_128x64x14x14(m.dH2RBatchnorm2Gamma, m.h2RConv2d2BiasAdd, m.h2OutBwdReluGrad)
 	// h_2.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): bias_grad h2OutBwdReluGrad[128,64,14,14] → [64]
+	m.mark(58)
 	biasGrad_128x64x14x14(m.dH2RBatchnorm2Beta, m.h2OutBwdReluGrad)
 	// h_2.r.conv2d_2 (examples/cnn/resnet.dl:14:7): bias_grad h2RBatchnorm2BwdBatchnormGrad[128,64,14,14] → [64]
+	m.mark(59)
 	biasGrad_128x64x14x14(m.dH2RConv2d2B, m.h2RBatchnorm2BwdBatchnormGrad)
 	// h_2.r.conv2d_2 (examples/cnn/resnet.dl:14:7): conv2d_grad_input h2RBatchnorm2BwdBatchnormGrad[128,64,14,14], h_2.r.conv2d_2.w[64,64,3,3] → [128,64,14,14]
+	m.mark(60)
 	conv2dGradInput_128x64x14x14_64x14x14_k3s1p1(m.h2RConv2d2BwdConv2dGradInput, m.h2RBatchnorm2BwdBatchnormGrad, m.h2RConv2d2W, m.panels)
 	// h_2.r.conv2d_2 (examples/cnn/resnet.dl:14:7): conv2d_grad_weight h_2.r[128,64,14,14], h2RBatchnorm2BwdBatchnormGrad[128,64,14,14] → [64,64,3,3]
+	m.mark(61)
 	conv2dGradWeight_128x64x14x14_64x14x14_k3s1p1(m.dH2RConv2d2W, m.h2R, m.h2RBatchnorm2BwdBatchnormGrad, m.panels)
 	// h_2.r (examples/cnn/resnet.dl:13:76): relu_grad h_2.r[128,64,14,14], h2RConv2d2BwdConv2dGradInput[128,64,14,14] → [128,64,14,14]
+	m.mark(62)
 	reluGrad_128x64x14x14(m.h2RBwdReluGrad, m.h2R, m.h2RConv2d2BwdConv2dGradInput)
 	// h_2.r.batchnorm (examples/cnn/resnet.dl:13:63): batchnorm_grad h2RConv2dBiasAdd[128,64,14,14], h_2.r.batchnorm.gamma[64], h2RBwdReluGrad[128,64,14,14] → [128,64,14,14]
+	m.mark(63)
 	batchnormGrad_128x64x14x14(m.h2RBatchnormBwdBatchnormGrad, m.h2RConv2dBiasAdd, m.h2RBatchnormGamma, m.h2RBwdReluGrad)
 	// h_2.r.batchnorm (examples/cnn/resnet.dl:13:63): batchnorm_gamma_grad h2RConv2dBiasAdd[128,64,14,14], h2RBwdReluGrad[128,64,14,14] → [64]
+	m.mark(64)
 	batchnormGammaGrad_128x64x14x14(m.dH2RBatchnormGamma, m.h2RConv2dBiasAdd, m.h2RBwdReluGrad)
 	// h_2.r.batchnorm (examples/cnn/resnet.dl:13:63): bias_grad h2RBwdReluGrad[128,64,14,14] → [64]
+	m.mark(65)
 	biasGrad_128x64x14x14(m.dH2RBatchnormBeta, m.h2RBwdReluGrad)
 	// h_2.r.conv2d (examples/cnn/resnet.dl:13:7): bias_grad h2RBatchnormBwdBatchnormGrad[128,64,14,14] → [64]
+	m.mark(66)
 	biasGrad_128x64x14x14(m.dH2RConv2dB, m.h2RBatchnormBwdBatchnormGrad)
 	// h_2.r.conv2d (examples/cnn/resnet.dl:13:7): conv2d_grad_input h2RBatchnormBwdBatchnormGrad[128,64,14,14], h_2.r.conv2d.w[64,32,3,3] → [128,32,28,28]
+	m.mark(67)
 	conv2dGradInput_128x32x28x28_64x14x14_k3s2p1(m.h2RConv2dBwdConv2dGradInput, m.h2RBatchnormBwdBatchnormGrad, m.h2RConv2dW, m.panels)
 	// h_2.r.conv2d (examples/cnn/resnet.dl:13:7): conv2d_grad_weight h[128,32,28,28], h2RBatchnormBwdBatchnormGrad[128,64,14,14] → [64,32,3,3]
+	m.mark(68)
 	conv2dGradWeight_128x32x28x28_64x14x14_k3s2p1(m.dH2RConv2dW, m.h2, m.h2RBatchnormBwdBatchnormGrad, m.panels)
 	// h.out (examples/cnn/resnet.dl:15:19): add h2RConv2dBwdConv2dGradInput[128,32,28,28], h2OutBwdConv2dGradInput[128,32,28,28] → [128,32,28,28]
 	// (computed in the fused kernel of hOutBwdReluGrad below)
 	// h.out (examples/cnn/resnet.dl:15:19): relu_grad h[128,32,28,28], h.out.add131[128,32,28,28] → [128,32,28,28]
+	m.mark(69)
 	add_reluGrad_128x32x28x28(m.hOutBwdReluGrad, m.h2RConv2dBwdConv2dGradInput, m.h2OutBwdConv2dGradInput, m.h2)
 	// h.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): batchnorm_grad hRConv2d2BiasAdd[128,32,28,28], h.r.batchnorm_2.gamma[32], hOutBwdReluGrad[128,32,28,28] → [128,32,28,28]
+	m.mark(70)
 	batchnormGrad_128x32x28x28(m.hRBatchnorm2BwdBatchnormGrad, m.hRConv2d2BiasAdd, m.hRBatchnorm2Gamma, m.hOutBwdReluGrad)
 	// h.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): batchnorm_gamma_grad hRConv2d2BiasAdd[128,32,28,28], hOutBwdReluGrad[128,32,28,28] → [32]
+	m.mark(71)
 	batchnormGammaGrad_128x32x28x28(m.dHRBatchnorm2Gamma, m.hRConv2d2BiasAdd, m.hOutBwdReluGrad)
 	// h.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): bias_grad hOutBwdReluGrad[128,32,28,28] → [32]
+	m.mark(72)
 	biasGrad_128x32x28x28(m.dHRBatchnorm2Beta, m.hOutBwdReluGrad)
 	// h.r.conv2d_2 (examples/cnn/resnet.dl:14:7): bias_grad hRBatchnorm2BwdBatchnormGrad[128,32,28,28] → [32]
+	m.mark(73)
 	biasGrad_128x32x28x28(m.dHRConv2d2B, m.hRBatchnorm2BwdBatchnormGrad)
 	// h.r.conv2d_2 (examples/cnn/resnet.dl:14:7): conv2d_grad_input hRBatchnorm2BwdBatchnormGrad[128,32,28,28], h.r.conv2d_2.w[32,32,3,3] → [128,32,28,28]
+	m.mark(74)
 	conv2dGradInput_128x32x28x28_32x28x28_k3s1p1(m.hRConv2d2BwdConv2dGradInput, m.hRBatchnorm2BwdBatchnormGrad, m.hRConv2d2W, m.panels)
 	// h.r.conv2d_2 (examples/cnn/resnet.dl:14:7): conv2d_grad_weight h.r[128,32,28,28], hRBatchnorm2BwdBatchnormGrad[128,32,28,28] → [32,32,3,3]
+	m.mark(75)
 	conv2dGradWeight_128x32x28x28_32x28x28_k3s1p1(m.dHRConv2d2W, m.hR, m.hRBatchnorm2BwdBatchnormGrad, m.panels)
 	// h.r (examples/cnn/resnet.dl:13:76): relu_grad h.r[128,32,28,28], hRConv2d2BwdConv2dGradInput[128,32,28,28] → [128,32,28,28]
+	m.mark(76)
 	reluGrad_128x32x28x28(m.hRBwdReluGrad, m.hR, m.hRConv2d2BwdConv2dGradInput)
 	// h.r.batchnorm (examples/cnn/resnet.dl:13:63): batchnorm_grad hRConv2dBiasAdd[128,32,28,28], h.r.batchnorm.gamma[32], hRBwdReluGrad[128,32,28,28] → [128,32,28,28]
+	m.mark(77)
 	batchnormGrad_128x32x28x28(m.hRBatchnormBwdBatchnormGrad, m.hRConv2dBiasAdd, m.hRBatchnormGamma, m.hRBwdReluGrad)
 	// h.r.batchnorm (examples/cnn/resnet.dl:13:63): batchnorm_gamma_grad hRConv2dBiasAdd[128,32,28,28], hRBwdReluGrad[128,32,28,28] → [32]
+	m.mark(78)
 	batchnormGammaGrad_128x32x28x28(m.dHRBatchnormGamma, m.hRConv2dBiasAdd, m.hRBwdReluGrad)
 	// h.r.batchnorm (examples/cnn/resnet.dl:13:63): bias_grad hRBwdReluGrad[128,32,28,28] → [32]
+	m.mark(79)
 	biasGrad_128x32x28x28(m.dHRBatchnormBeta, m.hRBwdReluGrad)
 	// h.r.conv2d (examples/cnn/resnet.dl:13:7): bias_grad hRBatchnormBwdBatchnormGrad[128,32,28,28] → [32]
+	m.mark(80)
 	biasGrad_128x32x28x28(m.dHRConv2dB, m.hRBatchnormBwdBatchnormGrad)
 	// h.r.conv2d (examples/cnn/resnet.dl:13:7): conv2d_grad_input hRBatchnormBwdBatchnormGrad[128,32,28,28], h.r.conv2d.w[32,32,3,3] → [128,32,28,28]
+	m.mark(81)
 	conv2dGradInput_128x32x28x28_32x28x28_k3s1p1(m.hRConv2dBwdConv2dGradInput, m.hRBatchnormBwdBatchnormGrad, m.hRConv2dW, m.panels)
 	// h.r.conv2d (examples/cnn/resnet.dl:13:7): conv2d_grad_weight h[128,32,28,28], hRBatchnormBwdBatchnormGrad[128,32,28,28] → [32,32,3,3]
+	m.mark(82)
 	conv2dGradWeight_128x32x28x28_32x28x28_k3s1p1(m.dHRConv2dW, m.h, m.hRBatchnormBwdBatchnormGrad, m.panels)
 	// h (examples/cnn/resnet.dl:18:55): add hRConv2dBwdConv2dGradInput[128,32,28,28], hOutBwdReluGrad[128,32,28,28] → [128,32,28,28]
 	// (computed in the fused kernel of hBwdReluGrad below)
 	// h (examples/cnn/resnet.dl:18:55): relu_grad h[128,32,28,28], h.add146[128,32,28,28] → [128,32,28,28]
+	m.mark(83)
 	add_reluGrad_128x32x28x28(m.hBwdReluGrad, m.hRConv2dBwdConv2dGradInput, m.hOutBwdReluGrad, m.h)
 	// h.batchnorm (examples/cnn/resnet.dl:18:42): batchnorm_grad hConv2dBiasAdd[128,32,28,28], h.batchnorm.gamma[32], hBwdReluGrad[128,32,28,28] → [128,32,28,28]
+	m.mark(84)
 	batchnormGrad_128x32x28x28(m.hBatchnormBwdBatchnormGrad, m.hConv2dBiasAdd, m.hBatchnormGamma, m.hBwdReluGrad)
 	// h.batchnorm (examples/cnn/resnet.dl:18:42): batchnorm_gamma_grad hConv2dBiasAdd[128,32,28,28], hBwdReluGrad[128,32,28,28] → [32]
+	m.mark(85)
 	batchnormGammaGrad_128x32x28x28(m.dHBatchnormGamma, m.hConv2dBiasAdd, m.hBwdReluGrad)
 	// h.batchnorm (examples/cnn/resnet.dl:18:42): bias_grad hBwdReluGrad[128,32,28,28] → [32]
+	m.mark(86)
 	biasGrad_128x32x28x28(m.dHBatchnormBeta, m.hBwdReluGrad)
 	// h.conv2d (examples/cnn/resnet.dl:18:5): bias_grad hBatchnormBwdBatchnormGrad[128,32,28,28] → [32]
+	m.mark(87)
 	biasGrad_128x32x28x28(m.dHConv2dB, m.hBatchnormBwdBatchnormGrad)
 	// h.conv2d (examples/cnn/resnet.dl:18:5): conv2d_grad_weight image[128,1,28,28], hBatchnormBwdBatchnormGrad[128,32,28,28] → [32,1,3,3]
+	m.mark(88)
 	conv2dGradWeight_128x1x28x28_32x28x28_k3s1p1(m.dHConv2dW, m.image, m.hBatchnormBwdBatchnormGrad, m.panels)
 }
 
@@ -334,67 +425,243 @@ func (m *Model) update() {
 		return
 	}
 	// h.conv2d (examples/cnn/resnet.dl:18:5): adam_update h.conv2d.w[32,1,3,3], h.conv2d.w.grad[32,1,3,3], h.conv2d.w.adam_m[32,1,3,3], h.conv2d.w.adam_v[32,1,3,3]
+	m.mark(89)
 	adamUpdate_32x1x3x3(m.hConv2dW, m.dHConv2dW, m.hConv2dWAdamM, m.hConv2dWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv2d (examples/cnn/resnet.dl:18:5): adam_update h.conv2d.b[32], h.conv2d.b.grad[32], h.conv2d.b.adam_m[32], h.conv2d.b.adam_v[32]
+	m.mark(90)
 	adamUpdate_32(m.hConv2dB, m.dHConv2dB, m.hConv2dBAdamM, m.hConv2dBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.batchnorm (examples/cnn/resnet.dl:18:42): adam_update h.batchnorm.gamma[32], h.batchnorm.gamma.grad[32], h.batchnorm.gamma.adam_m[32], h.batchnorm.gamma.adam_v[32]
+	m.mark(91)
 	adamUpdate_32(m.hBatchnormGamma, m.dHBatchnormGamma, m.hBatchnormGammaAdamM, m.hBatchnormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.batchnorm (examples/cnn/resnet.dl:18:42): adam_update h.batchnorm.beta[32], h.batchnorm.beta.grad[32], h.batchnorm.beta.adam_m[32], h.batchnorm.beta.adam_v[32]
+	m.mark(92)
 	adamUpdate_32(m.hBatchnormBeta, m.dHBatchnormBeta, m.hBatchnormBetaAdamM, m.hBatchnormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.r.conv2d (examples/cnn/resnet.dl:13:7): adam_update h.r.conv2d.w[32,32,3,3], h.r.conv2d.w.grad[32,32,3,3], h.r.conv2d.w.adam_m[32,32,3,3], h.r.conv2d.w.adam_v[32,32,3,3]
+	m.mark(93)
 	adamUpdate_32x32x3x3(m.hRConv2dW, m.dHRConv2dW, m.hRConv2dWAdamM, m.hRConv2dWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.r.conv2d (examples/cnn/resnet.dl:13:7): adam_update h.r.conv2d.b[32], h.r.conv2d.b.grad[32], h.r.conv2d.b.adam_m[32], h.r.conv2d.b.adam_v[32]
+	m.mark(94)
 	adamUpdate_32(m.hRConv2dB, m.dHRConv2dB, m.hRConv2dBAdamM, m.hRConv2dBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.r.batchnorm (examples/cnn/resnet.dl:13:63): adam_update h.r.batchnorm.gamma[32], h.r.batchnorm.gamma.grad[32], h.r.batchnorm.gamma.adam_m[32], h.r.batchnorm.gamma.adam_v[32]
+	m.mark(95)
 	adamUpdate_32(m.hRBatchnormGamma, m.dHRBatchnormGamma, m.hRBatchnormGammaAdamM, m.hRBatchnormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.r.batchnorm (examples/cnn/resnet.dl:13:63): adam_update h.r.batchnorm.beta[32], h.r.batchnorm.beta.grad[32], h.r.batchnorm.beta.adam_m[32], h.r.batchnorm.beta.adam_v[32]
+	m.mark(96)
 	adamUpdate_32(m.hRBatchnormBeta, m.dHRBatchnormBeta, m.hRBatchnormBetaAdamM, m.hRBatchnormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.r.conv2d_2 (examples/cnn/resnet.dl:14:7): adam_update h.r.conv2d_2.w[32,32,3,3], h.r.conv2d_2.w.grad[32,32,3,3], h.r.conv2d_2.w.adam_m[32,32,3,3], h.r.conv2d_2.w.adam_v[32,32,3,3]
+	m.mark(97)
 	adamUpdate_32x32x3x3(m.hRConv2d2W, m.dHRConv2d2W, m.hRConv2d2WAdamM, m.hRConv2d2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.r.conv2d_2 (examples/cnn/resnet.dl:14:7): adam_update h.r.conv2d_2.b[32], h.r.conv2d_2.b.grad[32], h.r.conv2d_2.b.adam_m[32], h.r.conv2d_2.b.adam_v[32]
+	m.mark(98)
 	adamUpdate_32(m.hRConv2d2B, m.dHRConv2d2B, m.hRConv2d2BAdamM, m.hRConv2d2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): adam_update h.r.batchnorm_2.gamma[32], h.r.batchnorm_2.gamma.grad[32], h.r.batchnorm_2.gamma.adam_m[32], h.r.batchnorm_2.gamma.adam_v[32]
+	m.mark(99)
 	adamUpdate_32(m.hRBatchnorm2Gamma, m.dHRBatchnorm2Gamma, m.hRBatchnorm2GammaAdamM, m.hRBatchnorm2GammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): adam_update h.r.batchnorm_2.beta[32], h.r.batchnorm_2.beta.grad[32], h.r.batchnorm_2.beta.adam_m[32], h.r.batchnorm_2.beta.adam_v[32]
+	m.mark(100)
 	adamUpdate_32(m.hRBatchnorm2Beta, m.dHRBatchnorm2Beta, m.hRBatchnorm2BetaAdamM, m.hRBatchnorm2BetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_2.r.conv2d (examples/cnn/resnet.dl:13:7): adam_update h_2.r.conv2d.w[64,32,3,3], h_2.r.conv2d.w.grad[64,32,3,3], h_2.r.conv2d.w.adam_m[64,32,3,3], h_2.r.conv2d.w.adam_v[64,32,3,3]
+	m.mark(101)
 	adamUpdate_64x32x3x3(m.h2RConv2dW, m.dH2RConv2dW, m.h2RConv2dWAdamM, m.h2RConv2dWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_2.r.conv2d (examples/cnn/resnet.dl:13:7): adam_update h_2.r.conv2d.b[64], h_2.r.conv2d.b.grad[64], h_2.r.conv2d.b.adam_m[64], h_2.r.conv2d.b.adam_v[64]
+	m.mark(102)
 	adamUpdate_64(m.h2RConv2dB, m.dH2RConv2dB, m.h2RConv2dBAdamM, m.h2RConv2dBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_2.r.batchnorm (examples/cnn/resnet.dl:13:63): adam_update h_2.r.batchnorm.gamma[64], h_2.r.batchnorm.gamma.grad[64], h_2.r.batchnorm.gamma.adam_m[64], h_2.r.batchnorm.gamma.adam_v[64]
+	m.mark(103)
 	adamUpdate_64(m.h2RBatchnormGamma, m.dH2RBatchnormGamma, m.h2RBatchnormGammaAdamM, m.h2RBatchnormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_2.r.batchnorm (examples/cnn/resnet.dl:13:63): adam_update h_2.r.batchnorm.beta[64], h_2.r.batchnorm.beta.grad[64], h_2.r.batchnorm.beta.adam_m[64], h_2.r.batchnorm.beta.adam_v[64]
+	m.mark(104)
 	adamUpdate_64(m.h2RBatchnormBeta, m.dH2RBatchnormBeta, m.h2RBatchnormBetaAdamM, m.h2RBatchnormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_2.r.conv2d_2 (examples/cnn/resnet.dl:14:7): adam_update h_2.r.conv2d_2.w[64,64,3,3], h_2.r.conv2d_2.w.grad[64,64,3,3], h_2.r.conv2d_2.w.adam_m[64,64,3,3], h_2.r.conv2d_2.w.adam_v[64,64,3,3]
+	m.mark(105)
 	adamUpdate_64x64x3x3(m.h2RConv2d2W, m.dH2RConv2d2W, m.h2RConv2d2WAdamM, m.h2RConv2d2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_2.r.conv2d_2 (examples/cnn/resnet.dl:14:7): adam_update h_2.r.conv2d_2.b[64], h_2.r.conv2d_2.b.grad[64], h_2.r.conv2d_2.b.adam_m[64], h_2.r.conv2d_2.b.adam_v[64]
+	m.mark(106)
 	adamUpdate_64(m.h2RConv2d2B, m.dH2RConv2d2B, m.h2RConv2d2BAdamM, m.h2RConv2d2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_2.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): adam_update h_2.r.batchnorm_2.gamma[64], h_2.r.batchnorm_2.gamma.grad[64], h_2.r.batchnorm_2.gamma.adam_m[64], h_2.r.batchnorm_2.gamma.adam_v[64]
+	m.mark(107)
 	adamUpdate_64(m.h2RBatchnorm2Gamma, m.dH2RBatchnorm2Gamma, m.h2RBatchnorm2GammaAdamM, m.h2RBatchnorm2GammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_2.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): adam_update h_2.r.batchnorm_2.beta[64], h_2.r.batchnorm_2.beta.grad[64], h_2.r.batchnorm_2.beta.adam_m[64], h_2.r.batchnorm_2.beta.adam_v[64]
+	m.mark(108)
 	adamUpdate_64(m.h2RBatchnorm2Beta, m.dH2RBatchnorm2Beta, m.h2RBatchnorm2BetaAdamM, m.h2RBatchnorm2BetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_2.out (examples/cnn/resnet.dl:15:12): adam_update h_2.out.proj[64,32,1,1], h_2.out.proj.grad[64,32,1,1], h_2.out.proj.adam_m[64,32,1,1], h_2.out.proj.adam_v[64,32,1,1]
+	m.mark(109)
 	adamUpdate_64x32x1x1(m.h2OutProj, m.dH2OutProj, m.h2OutProjAdamM, m.h2OutProjAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_3.r.conv2d (examples/cnn/resnet.dl:13:7): adam_update h_3.r.conv2d.w[128,64,3,3], h_3.r.conv2d.w.grad[128,64,3,3], h_3.r.conv2d.w.adam_m[128,64,3,3], h_3.r.conv2d.w.adam_v[128,64,3,3]
+	m.mark(110)
 	adamUpdate_128x64x3x3(m.h3RConv2dW, m.dH3RConv2dW, m.h3RConv2dWAdamM, m.h3RConv2dWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_3.r.conv2d (examples/cnn/resnet.dl:13:7): adam_update h_3.r.conv2d.b[128], h_3.r.conv2d.b.grad[128], h_3.r.conv2d.b.adam_m[128], h_3.r.conv2d.b.adam_v[128]
+	m.mark(111)
 	adamUpdate_128(m.h3RConv2dB, m.dH3RConv2dB, m.h3RConv2dBAdamM, m.h3RConv2dBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_3.r.batchnorm (examples/cnn/resnet.dl:13:63): adam_update h_3.r.batchnorm.gamma[128], h_3.r.batchnorm.gamma.grad[128], h_3.r.batchnorm.gamma.adam_m[128], h_3.r.batchnorm.gamma.adam_v[128]
+	m.mark(112)
 	adamUpdate_128(m.h3RBatchnormGamma, m.dH3RBatchnormGamma, m.h3RBatchnormGammaAdamM, m.h3RBatchnormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_3.r.batchnorm (examples/cnn/resnet.dl:13:63): adam_update h_3.r.batchnorm.beta[128], h_3.r.batchnorm.beta.grad[128], h_3.r.batchnorm.beta.adam_m[128], h_3.r.batchnorm.beta.adam_v[128]
+	m.mark(113)
 	adamUpdate_128(m.h3RBatchnormBeta, m.dH3RBatchnormBeta, m.h3RBatchnormBetaAdamM, m.h3RBatchnormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_3.r.conv2d_2 (examples/cnn/resnet.dl:14:7): adam_update h_3.r.conv2d_2.w[128,128,3,3], h_3.r.conv2d_2.w.grad[128,128,3,3], h_3.r.conv2d_2.w.adam_m[128,128,3,3], h_3.r.conv2d_2.w.adam_v[128,128,3,3]
+	m.mark(114)
 	adamUpdate_128x128x3x3(m.h3RConv2d2W, m.dH3RConv2d2W, m.h3RConv2d2WAdamM, m.h3RConv2d2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_3.r.conv2d_2 (examples/cnn/resnet.dl:14:7): adam_update h_3.r.conv2d_2.b[128], h_3.r.conv2d_2.b.grad[128], h_3.r.conv2d_2.b.adam_m[128], h_3.r.conv2d_2.b.adam_v[128]
+	m.mark(115)
 	adamUpdate_128(m.h3RConv2d2B, m.dH3RConv2d2B, m.h3RConv2d2BAdamM, m.h3RConv2d2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_3.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): adam_update h_3.r.batchnorm_2.gamma[128], h_3.r.batchnorm_2.gamma.grad[128], h_3.r.batchnorm_2.gamma.adam_m[128], h_3.r.batchnorm_2.gamma.adam_v[128]
+	m.mark(116)
 	adamUpdate_128(m.h3RBatchnorm2Gamma, m.dH3RBatchnorm2Gamma, m.h3RBatchnorm2GammaAdamM, m.h3RBatchnorm2GammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_3.r.batchnorm_2 (examples/cnn/resnet.dl:14:46): adam_update h_3.r.batchnorm_2.beta[128], h_3.r.batchnorm_2.beta.grad[128], h_3.r.batchnorm_2.beta.adam_m[128], h_3.r.batchnorm_2.beta.adam_v[128]
+	m.mark(117)
 	adamUpdate_128(m.h3RBatchnorm2Beta, m.dH3RBatchnorm2Beta, m.h3RBatchnorm2BetaAdamM, m.h3RBatchnorm2BetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h_3.out (examples/cnn/resnet.dl:15:12): adam_update h_3.out.proj[128,64,1,1], h_3.out.proj.grad[128,64,1,1], h_3.out.proj.adam_m[128,64,1,1], h_3.out.proj.adam_v[128,64,1,1]
+	m.mark(118)
 	adamUpdate_128x64x1x1(m.h3OutProj, m.dH3OutProj, m.h3OutProjAdamM, m.h3OutProjAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits (examples/cnn/resnet.dl:22:31): adam_update logits.w[128,10], logits.w.grad[128,10], logits.w.adam_m[128,10], logits.w.adam_v[128,10]
+	m.mark(119)
 	adamUpdate_128x10(m.logitsW, m.dLogitsW, m.logitsWAdamM, m.logitsWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits (examples/cnn/resnet.dl:22:31): adam_update logits.b[10], logits.b.grad[10], logits.b.adam_m[10], logits.b.adam_v[10]
+	m.mark(120)
 	adamUpdate_10(m.logitsB, m.dLogitsB, m.logitsBAdamM, m.logitsBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "h.conv2d", Kind: rt.KindProduct, Op: "conv2d+bias_add", Pos: "examples/cnn/resnet.dl:18:5", FLOPs: 57802752},
+	{Layer: "h.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/cnn/resnet.dl:18:42"},
+	{Layer: "h.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/cnn/resnet.dl:18:42"},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/cnn/resnet.dl:18:55"},
+	{Layer: "h.r.conv2d", Kind: rt.KindProduct, Op: "conv2d+bias_add", Pos: "examples/cnn/resnet.dl:13:7", FLOPs: 1849688064},
+	{Layer: "h.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/cnn/resnet.dl:13:76"},
+	{Layer: "h.r.conv2d_2", Kind: rt.KindProduct, Op: "conv2d+bias_add", Pos: "examples/cnn/resnet.dl:14:7", FLOPs: 1849688064},
+	{Layer: "h.r.batchnorm_2", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h.r.batchnorm_2", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h.out", Kind: rt.KindElementwise, Op: "add+relu", Pos: "examples/cnn/resnet.dl:15:12"},
+	{Layer: "h_2.r.conv2d", Kind: rt.KindProduct, Op: "conv2d+bias_add", Pos: "examples/cnn/resnet.dl:13:7", FLOPs: 924844032},
+	{Layer: "h_2.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_2.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_2.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/cnn/resnet.dl:13:76"},
+	{Layer: "h_2.r.conv2d_2", Kind: rt.KindProduct, Op: "conv2d+bias_add", Pos: "examples/cnn/resnet.dl:14:7", FLOPs: 1849688064},
+	{Layer: "h_2.r.batchnorm_2", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_2.r.batchnorm_2", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_2.out", Kind: rt.KindProduct, Op: "conv2d+add+relu", Pos: "examples/cnn/resnet.dl:15:12", FLOPs: 102760448},
+	{Layer: "h_3.r.conv2d", Kind: rt.KindProduct, Op: "conv2d+bias_add", Pos: "examples/cnn/resnet.dl:13:7", FLOPs: 924844032},
+	{Layer: "h_3.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_3.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_3.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/cnn/resnet.dl:13:76"},
+	{Layer: "h_3.r.conv2d_2", Kind: rt.KindProduct, Op: "conv2d+bias_add", Pos: "examples/cnn/resnet.dl:14:7", FLOPs: 1849688064},
+	{Layer: "h_3.r.batchnorm_2", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_3.r.batchnorm_2", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_3.out", Kind: rt.KindProduct, Op: "conv2d+add+relu", Pos: "examples/cnn/resnet.dl:15:12", FLOPs: 102760448},
+	{Layer: "logits", Kind: rt.KindElementwise, Op: "global_avgpool", Pos: "examples/cnn/resnet.dl:22:10"},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/cnn/resnet.dl:22:31", FLOPs: 327680},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/cnn/resnet.dl:23:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/cnn/resnet.dl:23:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/cnn/resnet.dl:23:8"},
+	{Layer: "logits", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:22:31"},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/cnn/resnet.dl:22:31", FLOPs: 327680},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/cnn/resnet.dl:22:31", FLOPs: 327680},
+	{Layer: "logits", Kind: rt.KindElementwise, Op: "global_avgpool_grad", Pos: "examples/cnn/resnet.dl:22:10"},
+	{Layer: "h_3.out", Kind: rt.KindElementwise, Op: "relu_grad", Pos: "examples/cnn/resnet.dl:15:19"},
+	{Layer: "h_3.out", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/cnn/resnet.dl:15:12", FLOPs: 102760448},
+	{Layer: "h_3.out", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/resnet.dl:15:12", FLOPs: 102760448},
+	{Layer: "h_3.r.batchnorm_2", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_3.r.batchnorm_2", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_3.r.batchnorm_2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_3.r.conv2d_2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:14:7"},
+	{Layer: "h_3.r.conv2d_2", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/cnn/resnet.dl:14:7", FLOPs: 1849688064},
+	{Layer: "h_3.r.conv2d_2", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/resnet.dl:14:7", FLOPs: 1849688064},
+	{Layer: "h_3.r", Kind: rt.KindElementwise, Op: "relu_grad", Pos: "examples/cnn/resnet.dl:13:76"},
+	{Layer: "h_3.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_3.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_3.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_3.r.conv2d", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:13:7"},
+	{Layer: "h_3.r.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/cnn/resnet.dl:13:7", FLOPs: 924844032},
+	{Layer: "h_3.r.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/resnet.dl:13:7", FLOPs: 924844032},
+	{Layer: "h_2.out", Kind: rt.KindElementwise, Op: "add+relu_grad", Pos: "examples/cnn/resnet.dl:15:19"},
+	{Layer: "h_2.out", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/cnn/resnet.dl:15:12", FLOPs: 102760448},
+	{Layer: "h_2.out", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/resnet.dl:15:12", FLOPs: 102760448},
+	{Layer: "h_2.r.batchnorm_2", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_2.r.batchnorm_2", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_2.r.batchnorm_2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_2.r.conv2d_2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:14:7"},
+	{Layer: "h_2.r.conv2d_2", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/cnn/resnet.dl:14:7", FLOPs: 1849688064},
+	{Layer: "h_2.r.conv2d_2", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/resnet.dl:14:7", FLOPs: 1849688064},
+	{Layer: "h_2.r", Kind: rt.KindElementwise, Op: "relu_grad", Pos: "examples/cnn/resnet.dl:13:76"},
+	{Layer: "h_2.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_2.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_2.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_2.r.conv2d", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:13:7"},
+	{Layer: "h_2.r.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/cnn/resnet.dl:13:7", FLOPs: 924844032},
+	{Layer: "h_2.r.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/resnet.dl:13:7", FLOPs: 924844032},
+	{Layer: "h.out", Kind: rt.KindElementwise, Op: "add+relu_grad", Pos: "examples/cnn/resnet.dl:15:19"},
+	{Layer: "h.r.batchnorm_2", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h.r.batchnorm_2", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h.r.batchnorm_2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h.r.conv2d_2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:14:7"},
+	{Layer: "h.r.conv2d_2", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/cnn/resnet.dl:14:7", FLOPs: 1849688064},
+	{Layer: "h.r.conv2d_2", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/resnet.dl:14:7", FLOPs: 1849688064},
+	{Layer: "h.r", Kind: rt.KindElementwise, Op: "relu_grad", Pos: "examples/cnn/resnet.dl:13:76"},
+	{Layer: "h.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h.r.conv2d", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:13:7"},
+	{Layer: "h.r.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/cnn/resnet.dl:13:7", FLOPs: 1849688064},
+	{Layer: "h.r.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/resnet.dl:13:7", FLOPs: 1849688064},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "add+relu_grad", Pos: "examples/cnn/resnet.dl:18:55"},
+	{Layer: "h.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/cnn/resnet.dl:18:42"},
+	{Layer: "h.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/cnn/resnet.dl:18:42"},
+	{Layer: "h.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:18:42"},
+	{Layer: "h.conv2d", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/resnet.dl:18:5"},
+	{Layer: "h.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/resnet.dl:18:5", FLOPs: 57802752},
+	{Layer: "h.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:18:5"},
+	{Layer: "h.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:18:5"},
+	{Layer: "h.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:18:42"},
+	{Layer: "h.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:18:42"},
+	{Layer: "h.r.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:13:7"},
+	{Layer: "h.r.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:13:7"},
+	{Layer: "h.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h.r.conv2d_2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:14:7"},
+	{Layer: "h.r.conv2d_2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:14:7"},
+	{Layer: "h.r.batchnorm_2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h.r.batchnorm_2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_2.r.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:13:7"},
+	{Layer: "h_2.r.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:13:7"},
+	{Layer: "h_2.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_2.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_2.r.conv2d_2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:14:7"},
+	{Layer: "h_2.r.conv2d_2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:14:7"},
+	{Layer: "h_2.r.batchnorm_2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_2.r.batchnorm_2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_2.out", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:15:12"},
+	{Layer: "h_3.r.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:13:7"},
+	{Layer: "h_3.r.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:13:7"},
+	{Layer: "h_3.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_3.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:13:63"},
+	{Layer: "h_3.r.conv2d_2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:14:7"},
+	{Layer: "h_3.r.conv2d_2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:14:7"},
+	{Layer: "h_3.r.batchnorm_2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_3.r.batchnorm_2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:14:46"},
+	{Layer: "h_3.out", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:15:12"},
+	{Layer: "logits", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:22:31"},
+	{Layer: "logits", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/resnet.dl:22:31"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

@@ -2,70 +2,97 @@
 
 package vgg
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
 	// h.conv_bn.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d image[128,1,28,28], h.conv_bn.out.conv2d.w[32,1,3,3] → [128,32,28,28]
 	// (computed in the fused kernel of hConvBnOutConv2dBiasAdd below)
 	// h.conv_bn.out.conv2d (examples/cnn/vgg.dl:11:10): bias_add h.conv_bn.out.conv2d.conv2d3[128,32,28,28], h.conv_bn.out.conv2d.b[32] → [128,32,28,28]
+	m.mark(0)
 	conv2d_128x1x28x28_32x28x28_k3s1p1_biasAdd(m.hConvBnOutConv2dBiasAdd, m.image, m.hConvBnOutConv2dW, m.hConvBnOutConv2dB, m.panels)
 	// h.conv_bn.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm hConvBnOutConv2dBiasAdd[128,32,28,28], h.conv_bn.out.batchnorm.gamma[32], h.conv_bn.out.batchnorm.beta[32] → [128,32,28,28]
+	m.mark(1)
 	batchnorm_128x32x28x28(m.hConvBnOutBatchnormBatchnorm, m.hConvBnOutConv2dBiasAdd, m.hConvBnOutBatchnormGamma, m.hConvBnOutBatchnormBeta)
 	// h.conv_bn.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_running h.conv_bn.out.batchnorm.running_mean[32], h.conv_bn.out.batchnorm.running_var[32], hConvBnOutConv2dBiasAdd[128,32,28,28]
+	m.mark(2)
 	batchnormRunning_128x32x28x28(m.hConvBnOutBatchnormRunningMean, m.hConvBnOutBatchnormRunningVar, m.hConvBnOutConv2dBiasAdd)
 	// h.conv_bn.out (examples/cnn/vgg.dl:11:62): relu hConvBnOutBatchnormBatchnorm[128,32,28,28] → [128,32,28,28]
+	m.mark(3)
 	relu_128x32x28x28(m.hConvBnOut, m.hConvBnOutBatchnormBatchnorm)
 	// h.conv_bn2.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d h.conv_bn.out[128,32,28,28], h.conv_bn2.out.conv2d.w[32,32,3,3] → [128,32,28,28]
 	// (computed in the fused kernel of hConvBn2OutConv2dBiasAdd below)
 	// h.conv_bn2.out.conv2d (examples/cnn/vgg.dl:11:10): bias_add h.conv_bn2.out.conv2d.conv2d14[128,32,28,28], h.conv_bn2.out.conv2d.b[32] → [128,32,28,28]
+	m.mark(4)
 	conv2d_128x32x28x28_32x28x28_k3s1p1_biasAdd(m.hConvBn2OutConv2dBiasAdd, m.hConvBnOut, m.hConvBn2OutConv2dW, m.hConvBn2OutConv2dB, m.panels)
 	// h.conv_bn2.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm hConvBn2OutConv2dBiasAdd[128,32,28,28], h.conv_bn2.out.batchnorm.gamma[32], h.conv_bn2.out.batchnorm.beta[32] → [128,32,28,28]
+	m.mark(5)
 	batchnorm_128x32x28x28(m.hConvBn2OutBatchnormBatchnorm, m.hConvBn2OutConv2dBiasAdd, m.hConvBn2OutBatchnormGamma, m.hConvBn2OutBatchnormBeta)
 	// h.conv_bn2.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_running h.conv_bn2.out.batchnorm.running_mean[32], h.conv_bn2.out.batchnorm.running_var[32], hConvBn2OutConv2dBiasAdd[128,32,28,28]
+	m.mark(6)
 	batchnormRunning_128x32x28x28(m.hConvBn2OutBatchnormRunningMean, m.hConvBn2OutBatchnormRunningVar, m.hConvBn2OutConv2dBiasAdd)
 	// h.conv_bn2.out (examples/cnn/vgg.dl:11:62): relu hConvBn2OutBatchnormBatchnorm[128,32,28,28] → [128,32,28,28]
+	m.mark(7)
 	relu_128x32x28x28(m.hConvBn2Out, m.hConvBn2OutBatchnormBatchnorm)
 	// h (examples/cnn/vgg.dl:14:42): maxpool2d h.conv_bn2.out[128,32,28,28] → [128,32,14,14]
+	m.mark(8)
 	maxpool2d_128x32x28x28_k2s2p0(m.h, m.hConvBn2Out)
 	// h.conv_bn_2.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d h[128,32,14,14], h.conv_bn_2.out.conv2d.w[64,32,3,3] → [128,64,14,14]
 	// (computed in the fused kernel of hConvBn2OutConv2dBiasAdd2 below)
 	// h.conv_bn_2.out.conv2d (examples/cnn/vgg.dl:11:10): bias_add h.conv_bn_2.out.conv2d.conv2d26[128,64,14,14], h.conv_bn_2.out.conv2d.b[64] → [128,64,14,14]
+	m.mark(9)
 	conv2d_128x32x14x14_64x14x14_k3s1p1_biasAdd(m.hConvBn2OutConv2dBiasAdd2, m.h, m.hConvBn2OutConv2dW2, m.hConvBn2OutConv2dB2, m.panels)
 	// h.conv_bn_2.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm hConvBn2OutConv2dBiasAdd2[128,64,14,14], h.conv_bn_2.out.batchnorm.gamma[64], h.conv_bn_2.out.batchnorm.beta[64] → [128,64,14,14]
+	m.mark(10)
 	batchnorm_128x64x14x14(m.hConvBn2OutBatchnormBatchnorm2, m.hConvBn2OutConv2dBiasAdd2, m.hConvBn2OutBatchnormGamma2, m.hConvBn2OutBatchnormBeta2)
 	// h.conv_bn_2.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_running h.conv_bn_2.out.batchnorm.running_mean[64], h.conv_bn_2.out.batchnorm.running_var[64], hConvBn2OutConv2dBiasAdd2[128,64,14,14]
+	m.mark(11)
 	batchnormRunning_128x64x14x14(m.hConvBn2OutBatchnormRunningMean2, m.hConvBn2OutBatchnormRunningVar2, m.hConvBn2OutConv2dBiasAdd2)
 	// h.conv_bn_2.out (examples/cnn/vgg.dl:11:62): relu hConvBn2OutBatchnormBatchnorm2[128,64,14,14] → [128,64,14,14]
+	m.mark(12)
 	relu_128x64x14x14(m.hConvBn2Out2, m.hConvBn2OutBatchnormBatchnorm2)
 	// h.conv_bn2_2.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d h.conv_bn_2.out[128,64,14,14], h.conv_bn2_2.out.conv2d.w[64,64,3,3] → [128,64,14,14]
 	// (computed in the fused kernel of hConvBn22OutConv2dBiasAdd below)
 	// h.conv_bn2_2.out.conv2d (examples/cnn/vgg.dl:11:10): bias_add h.conv_bn2_2.out.conv2d.conv2d37[128,64,14,14], h.conv_bn2_2.out.conv2d.b[64] → [128,64,14,14]
+	m.mark(13)
 	conv2d_128x64x14x14_64x14x14_k3s1p1_biasAdd(m.hConvBn22OutConv2dBiasAdd, m.hConvBn2Out2, m.hConvBn22OutConv2dW, m.hConvBn22OutConv2dB, m.panels)
 	// h.conv_bn2_2.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm hConvBn22OutConv2dBiasAdd[128,64,14,14], h.conv_bn2_2.out.batchnorm.gamma[64], h.conv_bn2_2.out.batchnorm.beta[64] → [128,64,14,14]
+	m.mark(14)
 	batchnorm_128x64x14x14(m.hConvBn22OutBatchnormBatchnorm, m.hConvBn22OutConv2dBiasAdd, m.hConvBn22OutBatchnormGamma, m.hConvBn22OutBatchnormBeta)
 	// h.conv_bn2_2.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_running h.conv_bn2_2.out.batchnorm.running_mean[64], h.conv_bn2_2.out.batchnorm.running_var[64], hConvBn22OutConv2dBiasAdd[128,64,14,14]
+	m.mark(15)
 	batchnormRunning_128x64x14x14(m.hConvBn22OutBatchnormRunningMean, m.hConvBn22OutBatchnormRunningVar, m.hConvBn22OutConv2dBiasAdd)
 	// h.conv_bn2_2.out (examples/cnn/vgg.dl:11:62): relu hConvBn22OutBatchnormBatchnorm[128,64,14,14] → [128,64,14,14]
+	m.mark(16)
 	relu_128x64x14x14(m.hConvBn22Out, m.hConvBn22OutBatchnormBatchnorm)
 	// h (examples/cnn/vgg.dl:15:38): maxpool2d h.conv_bn2_2.out[128,64,14,14] → [128,64,7,7]
+	m.mark(17)
 	maxpool2d_128x64x14x14_k2s2p0(m.h2, m.hConvBn22Out)
 	// h.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d h[128,64,7,7], h.out.conv2d.w[128,64,3,3] → [128,128,7,7]
 	// (computed in the fused kernel of hOutConv2dBiasAdd below)
 	// h.out.conv2d (examples/cnn/vgg.dl:11:10): bias_add h.out.conv2d.conv2d49[128,128,7,7], h.out.conv2d.b[128] → [128,128,7,7]
+	m.mark(18)
 	conv2d_128x64x7x7_128x7x7_k3s1p1_biasAdd(m.hOutConv2dBiasAdd, m.h2, m.hOutConv2dW, m.hOutConv2dB, m.panels)
 	// h.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm hOutConv2dBiasAdd[128,128,7,7], h.out.batchnorm.gamma[128], h.out.batchnorm.beta[128] → [128,128,7,7]
+	m.mark(19)
 	batchnorm_128x128x7x7(m.hOutBatchnormBatchnorm, m.hOutConv2dBiasAdd, m.hOutBatchnormGamma, m.hOutBatchnormBeta)
 	// h.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_running h.out.batchnorm.running_mean[128], h.out.batchnorm.running_var[128], hOutConv2dBiasAdd[128,128,7,7]
+	m.mark(20)
 	batchnormRunning_128x128x7x7(m.hOutBatchnormRunningMean, m.hOutBatchnormRunningVar, m.hOutConv2dBiasAdd)
 	// h.out (examples/cnn/vgg.dl:11:62): relu hOutBatchnormBatchnorm[128,128,7,7] → [128,128,7,7]
+	m.mark(21)
 	relu_128x128x7x7(m.hOut, m.hOutBatchnormBatchnorm)
 	// h (examples/cnn/vgg.dl:16:24): global_avgpool h.out[128,128,7,7] → [128,128]
+	m.mark(22)
 	globalAvgpool_128x128x7x7(m.h3, m.hOut)
 	// logits (examples/cnn/vgg.dl:17:10): matmul h[128,128] · logits.w[128,10] → [128,10]
 	// (computed in the fused kernel of logits below)
 	// logits (examples/cnn/vgg.dl:17:10): bias_add logits.matmul61[128,10], logits.b[10] → [128,10]
+	m.mark(23)
 	matmulNN_128x128x10_biasAdd(m.logits, m.h3, m.logitsW, m.logitsB, m.panels)
 	// loss (examples/cnn/vgg.dl:18:8): softmax_xent logits[128,10], digit[128] → []
+	m.mark(24)
 	softmaxXent_128x10(m.loss, m.logits, m.digit)
 }
 
@@ -149,88 +176,128 @@ func (m *Model) prepare() {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/cnn/vgg.dl:18:8): fill → []
+	m.mark(25)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/cnn/vgg.dl:18:8): softmax_xent_grad logits[128,10], digit[128], lossBwdFill[] → [128,10]
+	m.mark(26)
 	softmaxXentGrad_128x10(m.lossBwdSoftmaxXentGrad, m.logits, m.digit, m.lossBwdFill)
 	// logits (examples/cnn/vgg.dl:17:10): bias_grad lossBwdSoftmaxXentGrad[128,10] → [10]
+	m.mark(27)
 	biasGrad_128x10(m.dLogitsB, m.lossBwdSoftmaxXentGrad)
 	// logits (examples/cnn/vgg.dl:17:10): matmul lossBwdSoftmaxXentGrad[128,10] · logits.w[128,10]ᵀ → [128,128]
+	m.mark(28)
 	matmulNT_128x10x128(m.logitsBwdMatmul, m.lossBwdSoftmaxXentGrad, m.logitsW, m.panels)
 	// logits (examples/cnn/vgg.dl:17:10): matmul h[128,128]ᵀ · lossBwdSoftmaxXentGrad[128,10] → [128,10]
+	m.mark(29)
 	matmulTN_128x128x10(m.dLogitsW, m.h3, m.lossBwdSoftmaxXentGrad, m.panels)
 	// h (examples/cnn/vgg.dl:16:24): global_avgpool_grad logitsBwdMatmul[128,128] → [128,128,7,7]
+	m.mark(30)
 	globalAvgpoolGrad_128x128x7x7(m.hBwdGlobalAvgpoolGrad, m.logitsBwdMatmul)
 	// h.out (examples/cnn/vgg.dl:11:62): relu_grad h.out[128,128,7,7], hBwdGlobalAvgpoolGrad[128,128,7,7] → [128,128,7,7]
+	m.mark(31)
 	reluGrad_128x128x7x7(m.hOutBwdReluGrad, m.hOut, m.hBwdGlobalAvgpoolGrad)
 	// h.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_grad hOutConv2dBiasAdd[128,128,7,7], h.out.batchnorm.gamma[128], hOutBwdReluGrad[128,128,7,7] → [128,128,7,7]
+	m.mark(32)
 	batchnormGrad_128x128x7x7(m.hOutBatchnormBwdBatchnormGrad, m.hOutConv2dBiasAdd, m.hOutBatchnormGamma, m.hOutBwdReluGrad)
 	// h.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_gamma_grad hOutConv2dBiasAdd[128,128,7,7], hOutBwdReluGrad[128,128,7,7] → [128]
+	m.mark(33)
 	batchnormGammaGrad_128x128x7x7(m.dHOutBatchnormGamma, m.hOutConv2dBiasAdd, m.hOutBwdReluGrad)
 	// h.out.batchnorm (examples/cnn/vgg.dl:11:49): bias_grad hOutBwdReluGrad[128,128,7,7] → [128]
+	m.mark(34)
 	biasGrad_128x128x7x7(m.dHOutBatchnormBeta, m.hOutBwdReluGrad)
 	// h.out.conv2d (examples/cnn/vgg.dl:11:10): bias_grad hOutBatchnormBwdBatchnormGrad[128,128,7,7] → [128]
+	m.mark(35)
 	biasGrad_128x128x7x7(m.dHOutConv2dB, m.hOutBatchnormBwdBatchnormGrad)
 	// h.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d_grad_input hOutBatchnormBwdBatchnormGrad[128,128,7,7], h.out.conv2d.w[128,64,3,3] → [128,64,7,7]
+	m.mark(36)
 	conv2dGradInput_128x64x7x7_128x7x7_k3s1p1(m.hOutConv2dBwdConv2dGradInput, m.hOutBatchnormBwdBatchnormGrad, m.hOutConv2dW, m.panels)
 	// h.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d_grad_weight h[128,64,7,7], hOutBatchnormBwdBatchnormGrad[128,128,7,7] → [128,64,3,3]
+	m.mark(37)
 	conv2dGradWeight_128x64x7x7_128x7x7_k3s1p1(m.dHOutConv2dW, m.h2, m.hOutBatchnormBwdBatchnormGrad, m.panels)
 	// h (examples/cnn/vgg.dl:15:38): maxpool2d_grad h.conv_bn2_2.out[128,64,14,14], hOutConv2dBwdConv2dGradInput[128,64,7,7] → [128,64,14,14]
 	// (computed in the fused kernel of hConvBn22OutBwdReluGrad below)
 	// h.conv_bn2_2.out (examples/cnn/vgg.dl:11:62): relu_grad h.conv_bn2_2.out[128,64,14,14], h.maxpool2d_grad78[128,64,14,14] → [128,64,14,14]
+	m.mark(38)
 	maxpoolReluGrad_128x64x14x14_k2s2p0(m.hConvBn22OutBwdReluGrad, m.hConvBn22Out, m.hOutConv2dBwdConv2dGradInput)
 	// h.conv_bn2_2.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_grad hConvBn22OutConv2dBiasAdd[128,64,14,14], h.conv_bn2_2.out.batchnorm.gamma[64], hConvBn22OutBwdReluGrad[128,64,14,14] → [128,64,14,14]
+	m.mark(39)
 	batchnormGrad_128x64x14x14(m.hConvBn22OutBatchnormBwdBatchnormGrad, m.hConvBn22OutConv2dBiasAdd, m.hConvBn22OutBatchnormGamma, m.hConvBn22OutBwdReluGrad)
 	// h.conv_bn2_2.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_gamma_grad hConvBn22OutConv2dBiasAdd[128,64,14,14], hConvBn22OutBwdReluGrad[128,64,14,14] → [64]
+	m.mark(40)
 	batchnormGammaGrad_128x64x14x14(m.dHConvBn22OutBatchnormGamma, m.hConvBn22OutConv2dBiasAdd, m.hConvBn22OutBwdReluGrad)
 	// h.conv_bn2_2.out.batchnorm (examples/cnn/vgg.dl:11:49): bias_grad hConvBn22OutBwdReluGrad[128,64,14,14] → [64]
+	m.mark(41)
 	biasGrad_128x64x14x14(m.dHConvBn22OutBatchnormBeta, m.hConvBn22OutBwdReluGrad)
 	// h.conv_bn2_2.out.conv2d (examples/cnn/vgg.dl:11:10): bias_grad hConvBn22OutBatchnormBwdBatchnormGrad[128,64,14,14] → [64]
+	m.mark(42)
 	biasGrad_128x64x14x14(m.dHConvBn22OutConv2dB, m.hConvBn22OutBatchnormBwdBatchnormGrad)
 	// h.conv_bn2_2.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d_grad_input hConvBn22OutBatchnormBwdBatchnormGrad[128,64,14,14], h.conv_bn2_2.out.conv2d.w[64,64,3,3] → [128,64,14,14]
+	m.mark(43)
 	conv2dGradInput_128x64x14x14_64x14x14_k3s1p1(m.hConvBn22OutConv2dBwdConv2dGradInput, m.hConvBn22OutBatchnormBwdBatchnormGrad, m.hConvBn22OutConv2dW, m.panels)
 	// h.conv_bn2_2.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d_grad_weight h.conv_bn_2.out[128,64,14,14], hConvBn22OutBatchnormBwdBatchnormGrad[128,64,14,14] → [64,64,3,3]
+	m.mark(44)
 	conv2dGradWeight_128x64x14x14_64x14x14_k3s1p1(m.dHConvBn22OutConv2dW, m.hConvBn2Out2, m.hConvBn22OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.conv_bn_2.out (examples/cnn/vgg.dl:11:62): relu_grad h.conv_bn_2.out[128,64,14,14], hConvBn22OutConv2dBwdConv2dGradInput[128,64,14,14] → [128,64,14,14]
+	m.mark(45)
 	reluGrad_128x64x14x14(m.hConvBn2OutBwdReluGrad, m.hConvBn2Out2, m.hConvBn22OutConv2dBwdConv2dGradInput)
 	// h.conv_bn_2.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_grad hConvBn2OutConv2dBiasAdd2[128,64,14,14], h.conv_bn_2.out.batchnorm.gamma[64], hConvBn2OutBwdReluGrad[128,64,14,14] → [128,64,14,14]
+	m.mark(46)
 	batchnormGrad_128x64x14x14(m.hConvBn2OutBatchnormBwdBatchnormGrad, m.hConvBn2OutConv2dBiasAdd2, m.hConvBn2OutBatchnormGamma2, m.hConvBn2OutBwdReluGrad)
 	// h.conv_bn_2.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_gamma_grad hConvBn2OutConv2dBiasAdd2[128,64,14,14], hConvBn2OutBwdReluGrad[128,64,14,14] → [64]
+	m.mark(47)
 	batchnormGammaGrad_128x64x14x14(m.dHConvBn2OutBatchnormGamma2, m.hConvBn2OutConv2dBiasAdd2, m.hConvBn2OutBwdReluGrad)
 	// h.conv_bn_2.out.batchnorm (examples/cnn/vgg.dl:11:49): bias_grad hConvBn2OutBwdReluGrad[128,64,14,14] → [64]
+	m.mark(48)
 	biasGrad_128x64x14x14(m.dHConvBn2OutBatchnormBeta2, m.hConvBn2OutBwdReluGrad)
 	// h.conv_bn_2.out.conv2d (examples/cnn/vgg.dl:11:10): bias_grad hConvBn2OutBatchnormBwdBatchnormGrad[128,64,14,14] → [64]
+	m.mark(49)
 	biasGrad_128x64x14x14(m.dHConvBn2OutConv2dB2, m.hConvBn2OutBatchnormBwdBatchnormGrad)
 	// h.conv_bn_2.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d_grad_input hConvBn2OutBatchnormBwdBatchnormGrad[128,64,14,14], h.conv_bn_2.out.conv2d.w[64,32,3,3] → [128,32,14,14]
+	m.mark(50)
 	conv2dGradInput_128x32x14x14_64x14x14_k3s1p1(m.hConvBn2OutConv2dBwdConv2dGradInput, m.hConvBn2OutBatchnormBwdBatchnormGrad, m.hConvBn2OutConv2dW2, m.panels)
 	// h.conv_bn_2.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d_grad_weight h[128,32,14,14], hConvBn2OutBatchnormBwdBatchnormGrad[128,64,14,14] → [64,32,3,3]
+	m.mark(51)
 	conv2dGradWeight_128x32x14x14_64x14x14_k3s1p1(m.dHConvBn2OutConv2dW2, m.h, m.hConvBn2OutBatchnormBwdBatchnormGrad, m.panels)
 	// h (examples/cnn/vgg.dl:14:42): maxpool2d_grad h.conv_bn2.out[128,32,28,28], hConvBn2OutConv2dBwdConv2dGradInput[128,32,14,14] → [128,32,28,28]
 	// (computed in the fused kernel of hConvBn2OutBwdReluGrad2 below)
 	// h.conv_bn2.out (examples/cnn/vgg.dl:11:62): relu_grad h.conv_bn2.out[128,32,28,28], h.maxpool2d_grad93[128,32,28,28] → [128,32,28,28]
+	m.mark(52)
 	maxpoolReluGrad_128x32x28x28_k2s2p0(m.hConvBn2OutBwdReluGrad2, m.hConvBn2Out, m.hConvBn2OutConv2dBwdConv2dGradInput)
 	// h.conv_bn2.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_grad hConvBn2OutConv2dBiasAdd[128,32,28,28], h.conv_bn2.out.batchnorm.gamma[32], hConvBn2OutBwdReluGrad2[128,32,28,28] → [128,32,28,28]
+	m.mark(53)
 	batchnormGrad_128x32x28x28(m.hConvBn2OutBatchnormBwdBatchnormGrad2, m.hConvBn2OutConv2dBiasAdd, m.hConvBn2OutBatchnormGamma, m.hConvBn2OutBwdReluGrad2)
 	// h.conv_bn2.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_gamma_grad hConvBn2OutConv2dBiasAdd[128,32,28,28], hConvBn2OutBwdReluGrad2[128,32,28,28] → [32]
+	m.mark(54)
 	batchnormGammaGrad_128x32x28x28(m.dHConvBn2OutBatchnormGamma, m.hConvBn2OutConv2dBiasAdd, m.hConvBn2OutBwdReluGrad2)
 	// h.conv_bn2.out.batchnorm (examples/cnn/vgg.dl:11:49): bias_grad hConvBn2OutBwdReluGrad2[128,32,28,28] → [32]
+	m.mark(55)
 	biasGrad_128x32x28x28(m.dHConvBn2OutBatchnormBeta, m.hConvBn2OutBwdReluGrad2)
 	// h.conv_bn2.out.conv2d (examples/cnn/vgg.dl:11:10): bias_grad hConvBn2OutBatchnormBwdBatchnormGrad2[128,32,28,28] → [32]
+	m.mark(56)
 	biasGrad_128x32x28x28(m.dHConvBn2OutConv2dB, m.hConvBn2OutBatchnormBwdBatchnormGrad2)
 	// h.conv_bn2.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d_grad_input hConvBn2OutBatchnormBwdBatchnormGrad2[128,32,28,28], h.conv_bn2.out.conv2d.w[32,32,3,3] → [128,32,28,28]
+	m.mark(57)
 	conv2dGradInput_128x32x28x28_32x28x28_k3s1p1(m.hConvBn2OutConv2dBwdConv2dGradInput2, m.hConvBn2OutBatchnormBwdBatchnormGrad2, m.hConvBn2OutConv2dW, m.panels)
 	// h.conv_bn2.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d_grad_weight h.conv_bn.out[128,32,28,28], hConvBn2OutBatchnormBwdBatchnormGrad2[128,32,28,28] → [32,32,3,3]
+	m.mark(58)
 	conv2dGradWeight_128x32x28x28_32x28x28_k3s1p1(m.dHConvBn2OutConv2dW, m.hConvBnOut, m.hConvBn2OutBatchnormBwdBatchnormGrad2, m.panels)
 	// h.conv_bn.out (examples/cnn/vgg.dl:11:62): relu_grad h.conv_bn.out[128,32,28,28], hConvBn2OutConv2dBwdConv2dGradInput2[128,32,28,28] → [128,32,28,28]
+	m.mark(59)
 	reluGrad_128x32x28x28(m.hConvBnOutBwdReluGrad, m.hConvBnOut, m.hConvBn2OutConv2dBwdConv2dGradInput2)
 	// h.conv_bn.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_grad hConvBnOutConv2dBiasAdd[128,32,28,28], h.conv_bn.out.batchnorm.gamma[32], hConvBnOutBwdReluGrad[128,32,28,28] → [128,32,28,28]
+	m.mark(60)
 	batchnormGrad_128x32x28x28(m.hConvBnOutBatchnormBwdBatchnormGrad, m.hConvBnOutConv2dBiasAdd, m.hConvBnOutBatchnormGamma, m.hConvBnOutBwdReluGrad)
 	// h.conv_bn.out.batchnorm (examples/cnn/vgg.dl:11:49): batchnorm_gamma_grad hConvBnOutConv2dBiasAdd[128,32,28,28], hConvBnOutBwdReluGrad[128,32,28,28] → [32]
+	m.mark(61)
 	batchnormGammaGrad_128x32x28x28(m.dHConvBnOutBatchnormGamma, m.hConvBnOutConv2dBiasAdd, m.hConvBnOutBwdReluGrad)
 	// h.conv_bn.out.batchnorm (examples/cnn/vgg.dl:11:49): bias_grad hConvBnOutBwdReluGrad[128,32,28,28] → [32]
+	m.mark(62)
 	biasGrad_128x32x28x28(m.dHConvBnOutBatchnormBeta, m.hConvBnOutBwdReluGrad)
 	// h.conv_bn.out.conv2d (examples/cnn/vgg.dl:11:10): bias_grad hConvBnOutBatchnormBwdBatchnormGrad[128,32,28,28] → [32]
+	m.mark(63)
 	biasGrad_128x32x28x28(m.dHConvBnOutConv2dB, m.hConvBnOutBatchnormBwdBatchnormGrad)
 	// h.conv_bn.out.conv2d (examples/cnn/vgg.dl:11:10): conv2d_grad_weight image[128,1,28,28], hConvBnOutBatchnormBwdBatchnormGrad[128,32,28,28] → [32,1,3,3]
+	m.mark(64)
 	conv2dGradWeight_128x1x28x28_32x28x28_k3s1p1(m.dHConvBnOutConv2dW, m.image, m.hConvBnOutBatchnormBwdBatchnormGrad, m.panels)
 }
 
@@ -244,47 +311,179 @@ func (m *Model) update() {
 		return
 	}
 	// h.conv_bn.out.conv2d (examples/cnn/vgg.dl:11:10): adam_update h.conv_bn.out.conv2d.w[32,1,3,3], h.conv_bn.out.conv2d.w.grad[32,1,3,3], h.conv_bn.out.conv2d.w.adam_m[32,1,3,3], h.conv_bn.out.conv2d.w.adam_v[32,1,3,3]
+	m.mark(65)
 	adamUpdate_32x1x3x3(m.hConvBnOutConv2dW, m.dHConvBnOutConv2dW, m.hConvBnOutConv2dWAdamM, m.hConvBnOutConv2dWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn.out.conv2d (examples/cnn/vgg.dl:11:10): adam_update h.conv_bn.out.conv2d.b[32], h.conv_bn.out.conv2d.b.grad[32], h.conv_bn.out.conv2d.b.adam_m[32], h.conv_bn.out.conv2d.b.adam_v[32]
+	m.mark(66)
 	adamUpdate_32(m.hConvBnOutConv2dB, m.dHConvBnOutConv2dB, m.hConvBnOutConv2dBAdamM, m.hConvBnOutConv2dBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn.out.batchnorm (examples/cnn/vgg.dl:11:49): adam_update h.conv_bn.out.batchnorm.gamma[32], h.conv_bn.out.batchnorm.gamma.grad[32], h.conv_bn.out.batchnorm.gamma.adam_m[32], h.conv_bn.out.batchnorm.gamma.adam_v[32]
+	m.mark(67)
 	adamUpdate_32(m.hConvBnOutBatchnormGamma, m.dHConvBnOutBatchnormGamma, m.hConvBnOutBatchnormGammaAdamM, m.hConvBnOutBatchnormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn.out.batchnorm (examples/cnn/vgg.dl:11:49): adam_update h.conv_bn.out.batchnorm.beta[32], h.conv_bn.out.batchnorm.beta.grad[32], h.conv_bn.out.batchnorm.beta.adam_m[32], h.conv_bn.out.batchnorm.beta.adam_v[32]
+	m.mark(68)
 	adamUpdate_32(m.hConvBnOutBatchnormBeta, m.dHConvBnOutBatchnormBeta, m.hConvBnOutBatchnormBetaAdamM, m.hConvBnOutBatchnormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn2.out.conv2d (examples/cnn/vgg.dl:11:10): adam_update h.conv_bn2.out.conv2d.w[32,32,3,3], h.conv_bn2.out.conv2d.w.grad[32,32,3,3], h.conv_bn2.out.conv2d.w.adam_m[32,32,3,3], h.conv_bn2.out.conv2d.w.adam_v[32,32,3,3]
+	m.mark(69)
 	adamUpdate_32x32x3x3(m.hConvBn2OutConv2dW, m.dHConvBn2OutConv2dW, m.hConvBn2OutConv2dWAdamM, m.hConvBn2OutConv2dWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn2.out.conv2d (examples/cnn/vgg.dl:11:10): adam_update h.conv_bn2.out.conv2d.b[32], h.conv_bn2.out.conv2d.b.grad[32], h.conv_bn2.out.conv2d.b.adam_m[32], h.conv_bn2.out.conv2d.b.adam_v[32]
+	m.mark(70)
 	adamUpdate_32(m.hConvBn2OutConv2dB, m.dHConvBn2OutConv2dB, m.hConvBn2OutConv2dBAdamM, m.hConvBn2OutConv2dBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn2.out.batchnorm (examples/cnn/vgg.dl:11:49): adam_update h.conv_bn2.out.batchnorm.gamma[32], h.conv_bn2.out.batchnorm.gamma.grad[32], h.conv_bn2.out.batchnorm.gamma.adam_m[32], h.conv_bn2.out.batchnorm.gamma.adam_v[32]
+	m.mark(71)
 	adamUpdate_32(m.hConvBn2OutBatchnormGamma, m.dHConvBn2OutBatchnormGamma, m.hConvBn2OutBatchnormGammaAdamM, m.hConvBn2OutBatchnormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn2.out.batchnorm (examples/cnn/vgg.dl:11:49): adam_update h.conv_bn2.out.batchnorm.beta[32], h.conv_bn2.out.batchnorm.beta.grad[32], h.conv_bn2.out.batchnorm.beta.adam_m[32], h.conv_bn2.out.batchnorm.beta.adam_v[32]
+	m.mark(72)
 	adamUpdate_32(m.hConvBn2OutBatchnormBeta, m.dHConvBn2OutBatchnormBeta, m.hConvBn2OutBatchnormBetaAdamM, m.hConvBn2OutBatchnormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn_2.out.conv2d (examples/cnn/vgg.dl:11:10): adam_update h.conv_bn_2.out.conv2d.w[64,32,3,3], h.conv_bn_2.out.conv2d.w.grad[64,32,3,3], h.conv_bn_2.out.conv2d.w.adam_m[64,32,3,3], h.conv_bn_2.out.conv2d.w.adam_v[64,32,3,3]
+	m.mark(73)
 	adamUpdate_64x32x3x3(m.hConvBn2OutConv2dW2, m.dHConvBn2OutConv2dW2, m.hConvBn2OutConv2dWAdamM2, m.hConvBn2OutConv2dWAdamV2, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn_2.out.conv2d (examples/cnn/vgg.dl:11:10): adam_update h.conv_bn_2.out.conv2d.b[64], h.conv_bn_2.out.conv2d.b.grad[64], h.conv_bn_2.out.conv2d.b.adam_m[64], h.conv_bn_2.out.conv2d.b.adam_v[64]
+	m.mark(74)
 	adamUpdate_64(m.hConvBn2OutConv2dB2, m.dHConvBn2OutConv2dB2, m.hConvBn2OutConv2dBAdamM2, m.hConvBn2OutConv2dBAdamV2, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn_2.out.batchnorm (examples/cnn/vgg.dl:11:49): adam_update h.conv_bn_2.out.batchnorm.gamma[64], h.conv_bn_2.out.batchnorm.gamma.grad[64], h.conv_bn_2.out.batchnorm.gamma.adam_m[64], h.conv_bn_2.out.batchnorm.gamma.adam_v[64]
+	m.mark(75)
 	adamUpdate_64(m.hConvBn2OutBatchnormGamma2, m.dHConvBn2OutBatchnormGamma2, m.hConvBn2OutBatchnormGammaAdamM2, m.hConvBn2OutBatchnormGammaAdamV2, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn_2.out.batchnorm (examples/cnn/vgg.dl:11:49): adam_update h.conv_bn_2.out.batchnorm.beta[64], h.conv_bn_2.out.batchnorm.beta.grad[64], h.conv_bn_2.out.batchnorm.beta.adam_m[64], h.conv_bn_2.out.batchnorm.beta.adam_v[64]
+	m.mark(76)
 	adamUpdate_64(m.hConvBn2OutBatchnormBeta2, m.dHConvBn2OutBatchnormBeta2, m.hConvBn2OutBatchnormBetaAdamM2, m.hConvBn2OutBatchnormBetaAdamV2, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn2_2.out.conv2d (examples/cnn/vgg.dl:11:10): adam_update h.conv_bn2_2.out.conv2d.w[64,64,3,3], h.conv_bn2_2.out.conv2d.w.grad[64,64,3,3], h.conv_bn2_2.out.conv2d.w.adam_m[64,64,3,3], h.conv_bn2_2.out.conv2d.w.adam_v[64,64,3,3]
+	m.mark(77)
 	adamUpdate_64x64x3x3(m.hConvBn22OutConv2dW, m.dHConvBn22OutConv2dW, m.hConvBn22OutConv2dWAdamM, m.hConvBn22OutConv2dWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn2_2.out.conv2d (examples/cnn/vgg.dl:11:10): adam_update h.conv_bn2_2.out.conv2d.b[64], h.conv_bn2_2.out.conv2d.b.grad[64], h.conv_bn2_2.out.conv2d.b.adam_m[64], h.conv_bn2_2.out.conv2d.b.adam_v[64]
+	m.mark(78)
 	adamUpdate_64(m.hConvBn22OutConv2dB, m.dHConvBn22OutConv2dB, m.hConvBn22OutConv2dBAdamM, m.hConvBn22OutConv2dBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn2_2.out.batchnorm (examples/cnn/vgg.dl:11:49): adam_update h.conv_bn2_2.out.batchnorm.gamma[64], h.conv_bn2_2.out.batchnorm.gamma.grad[64], h.conv_bn2_2.out.batchnorm.gamma.adam_m[64], h.conv_bn2_2.out.batchnorm.gamma.adam_v[64]
+	m.mark(79)
 	adamUpdate_64(m.hConvBn22OutBatchnormGamma, m.dHConvBn22OutBatchnormGamma, m.hConvBn22OutBatchnormGammaAdamM, m.hConvBn22OutBatchnormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.conv_bn2_2.out.batchnorm (examples/cnn/vgg.dl:11:49): adam_update h.conv_bn2_2.out.batchnorm.beta[64], h.conv_bn2_2.out.batchnorm.beta.grad[64], h.conv_bn2_2.out.batchnorm.beta.adam_m[64], h.conv_bn2_2.out.batchnorm.beta.adam_v[64]
+	m.mark(80)
 	adamUpdate_64(m.hConvBn22OutBatchnormBeta, m.dHConvBn22OutBatchnormBeta, m.hConvBn22OutBatchnormBetaAdamM, m.hConvBn22OutBatchnormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.out.conv2d (examples/cnn/vgg.dl:11:10): adam_update h.out.conv2d.w[128,64,3,3], h.out.conv2d.w.grad[128,64,3,3], h.out.conv2d.w.adam_m[128,64,3,3], h.out.conv2d.w.adam_v[128,64,3,3]
+	m.mark(81)
 	adamUpdate_128x64x3x3(m.hOutConv2dW, m.dHOutConv2dW, m.hOutConv2dWAdamM, m.hOutConv2dWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.out.conv2d (examples/cnn/vgg.dl:11:10): adam_update h.out.conv2d.b[128], h.out.conv2d.b.grad[128], h.out.conv2d.b.adam_m[128], h.out.conv2d.b.adam_v[128]
+	m.mark(82)
 	adamUpdate_128(m.hOutConv2dB, m.dHOutConv2dB, m.hOutConv2dBAdamM, m.hOutConv2dBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.out.batchnorm (examples/cnn/vgg.dl:11:49): adam_update h.out.batchnorm.gamma[128], h.out.batchnorm.gamma.grad[128], h.out.batchnorm.gamma.adam_m[128], h.out.batchnorm.gamma.adam_v[128]
+	m.mark(83)
 	adamUpdate_128(m.hOutBatchnormGamma, m.dHOutBatchnormGamma, m.hOutBatchnormGammaAdamM, m.hOutBatchnormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.out.batchnorm (examples/cnn/vgg.dl:11:49): adam_update h.out.batchnorm.beta[128], h.out.batchnorm.beta.grad[128], h.out.batchnorm.beta.adam_m[128], h.out.batchnorm.beta.adam_v[128]
+	m.mark(84)
 	adamUpdate_128(m.hOutBatchnormBeta, m.dHOutBatchnormBeta, m.hOutBatchnormBetaAdamM, m.hOutBatchnormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits (examples/cnn/vgg.dl:17:10): adam_update logits.w[128,10], logits.w.grad[128,10], logits.w.adam_m[128,10], logits.w.adam_v[128,10]
+	m.mark(85)
 	adamUpdate_128x10(m.logitsW, m.dLogitsW, m.logitsWAdamM, m.logitsWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits (examples/cnn/vgg.dl:17:10): adam_update logits.b[10], logits.b.grad[10], logits.b.adam_m[10], logits.b.adam_v[10]
+	m.mark(86)
 	adamUpdate_10(m.logitsB, m.dLogitsB, m.logitsBAdamM, m.logitsBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "h.conv_bn.out.conv2d", Kind: rt.KindProduct, Op: "conv2d+bias_add", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 57802752},
+	{Layer: "h.conv_bn.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/cnn/vgg.dl:11:62"},
+	{Layer: "h.conv_bn2.out.conv2d", Kind: rt.KindProduct, Op: "conv2d+bias_add", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 1849688064},
+	{Layer: "h.conv_bn2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/cnn/vgg.dl:11:62"},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "maxpool2d", Pos: "examples/cnn/vgg.dl:14:42"},
+	{Layer: "h.conv_bn_2.out.conv2d", Kind: rt.KindProduct, Op: "conv2d+bias_add", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 924844032},
+	{Layer: "h.conv_bn_2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn_2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn_2.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/cnn/vgg.dl:11:62"},
+	{Layer: "h.conv_bn2_2.out.conv2d", Kind: rt.KindProduct, Op: "conv2d+bias_add", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 1849688064},
+	{Layer: "h.conv_bn2_2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2_2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2_2.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/cnn/vgg.dl:11:62"},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "maxpool2d", Pos: "examples/cnn/vgg.dl:15:38"},
+	{Layer: "h.out.conv2d", Kind: rt.KindProduct, Op: "conv2d+bias_add", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 924844032},
+	{Layer: "h.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/cnn/vgg.dl:11:62"},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "global_avgpool", Pos: "examples/cnn/vgg.dl:16:24"},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/cnn/vgg.dl:17:10", FLOPs: 327680},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/cnn/vgg.dl:18:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/cnn/vgg.dl:18:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/cnn/vgg.dl:18:8"},
+	{Layer: "logits", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/vgg.dl:17:10"},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/cnn/vgg.dl:17:10", FLOPs: 327680},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/cnn/vgg.dl:17:10", FLOPs: 327680},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "global_avgpool_grad", Pos: "examples/cnn/vgg.dl:16:24"},
+	{Layer: "h.out", Kind: rt.KindElementwise, Op: "relu_grad", Pos: "examples/cnn/vgg.dl:11:62"},
+	{Layer: "h.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.out.conv2d", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.out.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 924844032},
+	{Layer: "h.out.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 924844032},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "maxpool2d_grad+relu_grad", Pos: "examples/cnn/vgg.dl:15:38"},
+	{Layer: "h.conv_bn2_2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2_2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2_2.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2_2.out.conv2d", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.conv_bn2_2.out.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 1849688064},
+	{Layer: "h.conv_bn2_2.out.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 1849688064},
+	{Layer: "h.conv_bn_2.out", Kind: rt.KindElementwise, Op: "relu_grad", Pos: "examples/cnn/vgg.dl:11:62"},
+	{Layer: "h.conv_bn_2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn_2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn_2.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn_2.out.conv2d", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.conv_bn_2.out.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 924844032},
+	{Layer: "h.conv_bn_2.out.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 924844032},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "maxpool2d_grad+relu_grad", Pos: "examples/cnn/vgg.dl:14:42"},
+	{Layer: "h.conv_bn2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2.out.conv2d", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.conv_bn2.out.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 1849688064},
+	{Layer: "h.conv_bn2.out.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 1849688064},
+	{Layer: "h.conv_bn.out", Kind: rt.KindElementwise, Op: "relu_grad", Pos: "examples/cnn/vgg.dl:11:62"},
+	{Layer: "h.conv_bn.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn.out.conv2d", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.conv_bn.out.conv2d", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/cnn/vgg.dl:11:10", FLOPs: 57802752},
+	{Layer: "h.conv_bn.out.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.conv_bn.out.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.conv_bn.out.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn.out.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2.out.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.conv_bn2.out.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.conv_bn2.out.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2.out.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn_2.out.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.conv_bn_2.out.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.conv_bn_2.out.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn_2.out.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2_2.out.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.conv_bn2_2.out.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.conv_bn2_2.out.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.conv_bn2_2.out.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.out.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.out.conv2d", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:10"},
+	{Layer: "h.out.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "h.out.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:11:49"},
+	{Layer: "logits", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:17:10"},
+	{Layer: "logits", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/cnn/vgg.dl:17:10"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

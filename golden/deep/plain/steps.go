@@ -2,6 +2,8 @@
 
 package deep_plain
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
@@ -10,300 +12,351 @@ func (m *Model) forward() {
 	// h.0.out (examples/deep/plain.dl:13:10): bias_add h.0.out.matmul3[128,64], h.0.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.0.out below)
 	// h.0.out (examples/deep/plain.dl:13:29): relu h.0.out.bias_add5[128,64] → [128,64]
+	m.mark(0)
 	matmulNN_128x784x64_biasAdd_relu(m.h0Out, m.image, m.h0OutW, m.h0OutB, m.panels)
 	// h.1.out (examples/deep/plain.dl:13:10): matmul h.0.out[128,64] · h.1.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.1.out below)
 	// h.1.out (examples/deep/plain.dl:13:10): bias_add h.1.out.matmul8[128,64], h.1.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.1.out below)
 	// h.1.out (examples/deep/plain.dl:13:29): relu h.1.out.bias_add10[128,64] → [128,64]
+	m.mark(1)
 	matmulNN_128x64x64_biasAdd_relu(m.h1Out, m.h0Out, m.h1OutW, m.h1OutB, m.panels)
 	// h.2.out (examples/deep/plain.dl:13:10): matmul h.1.out[128,64] · h.2.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.2.out below)
 	// h.2.out (examples/deep/plain.dl:13:10): bias_add h.2.out.matmul13[128,64], h.2.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.2.out below)
 	// h.2.out (examples/deep/plain.dl:13:29): relu h.2.out.bias_add15[128,64] → [128,64]
+	m.mark(2)
 	matmulNN_128x64x64_biasAdd_relu(m.h2Out, m.h1Out, m.h2OutW, m.h2OutB, m.panels)
 	// h.3.out (examples/deep/plain.dl:13:10): matmul h.2.out[128,64] · h.3.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.3.out below)
 	// h.3.out (examples/deep/plain.dl:13:10): bias_add h.3.out.matmul18[128,64], h.3.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.3.out below)
 	// h.3.out (examples/deep/plain.dl:13:29): relu h.3.out.bias_add20[128,64] → [128,64]
+	m.mark(3)
 	matmulNN_128x64x64_biasAdd_relu(m.h3Out, m.h2Out, m.h3OutW, m.h3OutB, m.panels)
 	// h.4.out (examples/deep/plain.dl:13:10): matmul h.3.out[128,64] · h.4.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.4.out below)
 	// h.4.out (examples/deep/plain.dl:13:10): bias_add h.4.out.matmul23[128,64], h.4.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.4.out below)
 	// h.4.out (examples/deep/plain.dl:13:29): relu h.4.out.bias_add25[128,64] → [128,64]
+	m.mark(4)
 	matmulNN_128x64x64_biasAdd_relu(m.h4Out, m.h3Out, m.h4OutW, m.h4OutB, m.panels)
 	// h.5.out (examples/deep/plain.dl:13:10): matmul h.4.out[128,64] · h.5.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.5.out below)
 	// h.5.out (examples/deep/plain.dl:13:10): bias_add h.5.out.matmul28[128,64], h.5.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.5.out below)
 	// h.5.out (examples/deep/plain.dl:13:29): relu h.5.out.bias_add30[128,64] → [128,64]
+	m.mark(5)
 	matmulNN_128x64x64_biasAdd_relu(m.h5Out, m.h4Out, m.h5OutW, m.h5OutB, m.panels)
 	// h.6.out (examples/deep/plain.dl:13:10): matmul h.5.out[128,64] · h.6.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.6.out below)
 	// h.6.out (examples/deep/plain.dl:13:10): bias_add h.6.out.matmul33[128,64], h.6.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.6.out below)
 	// h.6.out (examples/deep/plain.dl:13:29): relu h.6.out.bias_add35[128,64] → [128,64]
+	m.mark(6)
 	matmulNN_128x64x64_biasAdd_relu(m.h6Out, m.h5Out, m.h6OutW, m.h6OutB, m.panels)
 	// h.7.out (examples/deep/plain.dl:13:10): matmul h.6.out[128,64] · h.7.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.7.out below)
 	// h.7.out (examples/deep/plain.dl:13:10): bias_add h.7.out.matmul38[128,64], h.7.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.7.out below)
 	// h.7.out (examples/deep/plain.dl:13:29): relu h.7.out.bias_add40[128,64] → [128,64]
+	m.mark(7)
 	matmulNN_128x64x64_biasAdd_relu(m.h7Out, m.h6Out, m.h7OutW, m.h7OutB, m.panels)
 	// h.8.out (examples/deep/plain.dl:13:10): matmul h.7.out[128,64] · h.8.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.8.out below)
 	// h.8.out (examples/deep/plain.dl:13:10): bias_add h.8.out.matmul43[128,64], h.8.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.8.out below)
 	// h.8.out (examples/deep/plain.dl:13:29): relu h.8.out.bias_add45[128,64] → [128,64]
+	m.mark(8)
 	matmulNN_128x64x64_biasAdd_relu(m.h8Out, m.h7Out, m.h8OutW, m.h8OutB, m.panels)
 	// h.9.out (examples/deep/plain.dl:13:10): matmul h.8.out[128,64] · h.9.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.9.out below)
 	// h.9.out (examples/deep/plain.dl:13:10): bias_add h.9.out.matmul48[128,64], h.9.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.9.out below)
 	// h.9.out (examples/deep/plain.dl:13:29): relu h.9.out.bias_add50[128,64] → [128,64]
+	m.mark(9)
 	matmulNN_128x64x64_biasAdd_relu(m.h9Out, m.h8Out, m.h9OutW, m.h9OutB, m.panels)
 	// h.10.out (examples/deep/plain.dl:13:10): matmul h.9.out[128,64] · h.10.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.10.out below)
 	// h.10.out (examples/deep/plain.dl:13:10): bias_add h.10.out.matmul53[128,64], h.10.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.10.out below)
 	// h.10.out (examples/deep/plain.dl:13:29): relu h.10.out.bias_add55[128,64] → [128,64]
+	m.mark(10)
 	matmulNN_128x64x64_biasAdd_relu(m.h10Out, m.h9Out, m.h10OutW, m.h10OutB, m.panels)
 	// h.11.out (examples/deep/plain.dl:13:10): matmul h.10.out[128,64] · h.11.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.11.out below)
 	// h.11.out (examples/deep/plain.dl:13:10): bias_add h.11.out.matmul58[128,64], h.11.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.11.out below)
 	// h.11.out (examples/deep/plain.dl:13:29): relu h.11.out.bias_add60[128,64] → [128,64]
+	m.mark(11)
 	matmulNN_128x64x64_biasAdd_relu(m.h11Out, m.h10Out, m.h11OutW, m.h11OutB, m.panels)
 	// h.12.out (examples/deep/plain.dl:13:10): matmul h.11.out[128,64] · h.12.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.12.out below)
 	// h.12.out (examples/deep/plain.dl:13:10): bias_add h.12.out.matmul63[128,64], h.12.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.12.out below)
 	// h.12.out (examples/deep/plain.dl:13:29): relu h.12.out.bias_add65[128,64] → [128,64]
+	m.mark(12)
 	matmulNN_128x64x64_biasAdd_relu(m.h12Out, m.h11Out, m.h12OutW, m.h12OutB, m.panels)
 	// h.13.out (examples/deep/plain.dl:13:10): matmul h.12.out[128,64] · h.13.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.13.out below)
 	// h.13.out (examples/deep/plain.dl:13:10): bias_add h.13.out.matmul68[128,64], h.13.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.13.out below)
 	// h.13.out (examples/deep/plain.dl:13:29): relu h.13.out.bias_add70[128,64] → [128,64]
+	m.mark(13)
 	matmulNN_128x64x64_biasAdd_relu(m.h13Out, m.h12Out, m.h13OutW, m.h13OutB, m.panels)
 	// h.14.out (examples/deep/plain.dl:13:10): matmul h.13.out[128,64] · h.14.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.14.out below)
 	// h.14.out (examples/deep/plain.dl:13:10): bias_add h.14.out.matmul73[128,64], h.14.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.14.out below)
 	// h.14.out (examples/deep/plain.dl:13:29): relu h.14.out.bias_add75[128,64] → [128,64]
+	m.mark(14)
 	matmulNN_128x64x64_biasAdd_relu(m.h14Out, m.h13Out, m.h14OutW, m.h14OutB, m.panels)
 	// h.15.out (examples/deep/plain.dl:13:10): matmul h.14.out[128,64] · h.15.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.15.out below)
 	// h.15.out (examples/deep/plain.dl:13:10): bias_add h.15.out.matmul78[128,64], h.15.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.15.out below)
 	// h.15.out (examples/deep/plain.dl:13:29): relu h.15.out.bias_add80[128,64] → [128,64]
+	m.mark(15)
 	matmulNN_128x64x64_biasAdd_relu(m.h15Out, m.h14Out, m.h15OutW, m.h15OutB, m.panels)
 	// h.16.out (examples/deep/plain.dl:13:10): matmul h.15.out[128,64] · h.16.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.16.out below)
 	// h.16.out (examples/deep/plain.dl:13:10): bias_add h.16.out.matmul83[128,64], h.16.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.16.out below)
 	// h.16.out (examples/deep/plain.dl:13:29): relu h.16.out.bias_add85[128,64] → [128,64]
+	m.mark(16)
 	matmulNN_128x64x64_biasAdd_relu(m.h16Out, m.h15Out, m.h16OutW, m.h16OutB, m.panels)
 	// h.17.out (examples/deep/plain.dl:13:10): matmul h.16.out[128,64] · h.17.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.17.out below)
 	// h.17.out (examples/deep/plain.dl:13:10): bias_add h.17.out.matmul88[128,64], h.17.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.17.out below)
 	// h.17.out (examples/deep/plain.dl:13:29): relu h.17.out.bias_add90[128,64] → [128,64]
+	m.mark(17)
 	matmulNN_128x64x64_biasAdd_relu(m.h17Out, m.h16Out, m.h17OutW, m.h17OutB, m.panels)
 	// h.18.out (examples/deep/plain.dl:13:10): matmul h.17.out[128,64] · h.18.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.18.out below)
 	// h.18.out (examples/deep/plain.dl:13:10): bias_add h.18.out.matmul93[128,64], h.18.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.18.out below)
 	// h.18.out (examples/deep/plain.dl:13:29): relu h.18.out.bias_add95[128,64] → [128,64]
+	m.mark(18)
 	matmulNN_128x64x64_biasAdd_relu(m.h18Out, m.h17Out, m.h18OutW, m.h18OutB, m.panels)
 	// h.19.out (examples/deep/plain.dl:13:10): matmul h.18.out[128,64] · h.19.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.19.out below)
 	// h.19.out (examples/deep/plain.dl:13:10): bias_add h.19.out.matmul98[128,64], h.19.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.19.out below)
 	// h.19.out (examples/deep/plain.dl:13:29): relu h.19.out.bias_add100[128,64] → [128,64]
+	m.mark(19)
 	matmulNN_128x64x64_biasAdd_relu(m.h19Out, m.h18Out, m.h19OutW, m.h19OutB, m.panels)
 	// h.20.out (examples/deep/plain.dl:13:10): matmul h.19.out[128,64] · h.20.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.20.out below)
 	// h.20.out (examples/deep/plain.dl:13:10): bias_add h.20.out.matmul103[128,64], h.20.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.20.out below)
 	// h.20.out (examples/deep/plain.dl:13:29): relu h.20.out.bias_add105[128,64] → [128,64]
+	m.mark(20)
 	matmulNN_128x64x64_biasAdd_relu(m.h20Out, m.h19Out, m.h20OutW, m.h20OutB, m.panels)
 	// h.21.out (examples/deep/plain.dl:13:10): matmul h.20.out[128,64] · h.21.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.21.out below)
 	// h.21.out (examples/deep/plain.dl:13:10): bias_add h.21.out.matmul108[128,64], h.21.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.21.out below)
 	// h.21.out (examples/deep/plain.dl:13:29): relu h.21.out.bias_add110[128,64] → [128,64]
+	m.mark(21)
 	matmulNN_128x64x64_biasAdd_relu(m.h21Out, m.h20Out, m.h21OutW, m.h21OutB, m.panels)
 	// h.22.out (examples/deep/plain.dl:13:10): matmul h.21.out[128,64] · h.22.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.22.out below)
 	// h.22.out (examples/deep/plain.dl:13:10): bias_add h.22.out.matmul113[128,64], h.22.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.22.out below)
 	// h.22.out (examples/deep/plain.dl:13:29): relu h.22.out.bias_add115[128,64] → [128,64]
+	m.mark(22)
 	matmulNN_128x64x64_biasAdd_relu(m.h22Out, m.h21Out, m.h22OutW, m.h22OutB, m.panels)
 	// h.23.out (examples/deep/plain.dl:13:10): matmul h.22.out[128,64] · h.23.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.23.out below)
 	// h.23.out (examples/deep/plain.dl:13:10): bias_add h.23.out.matmul118[128,64], h.23.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.23.out below)
 	// h.23.out (examples/deep/plain.dl:13:29): relu h.23.out.bias_add120[128,64] → [128,64]
+	m.mark(23)
 	matmulNN_128x64x64_biasAdd_relu(m.h23Out, m.h22Out, m.h23OutW, m.h23OutB, m.panels)
 	// h.24.out (examples/deep/plain.dl:13:10): matmul h.23.out[128,64] · h.24.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.24.out below)
 	// h.24.out (examples/deep/plain.dl:13:10): bias_add h.24.out.matmul123[128,64], h.24.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.24.out below)
 	// h.24.out (examples/deep/plain.dl:13:29): relu h.24.out.bias_add125[128,64] → [128,64]
+	m.mark(24)
 	matmulNN_128x64x64_biasAdd_relu(m.h24Out, m.h23Out, m.h24OutW, m.h24OutB, m.panels)
 	// h.25.out (examples/deep/plain.dl:13:10): matmul h.24.out[128,64] · h.25.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.25.out below)
 	// h.25.out (examples/deep/plain.dl:13:10): bias_add h.25.out.matmul128[128,64], h.25.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.25.out below)
 	// h.25.out (examples/deep/plain.dl:13:29): relu h.25.out.bias_add130[128,64] → [128,64]
+	m.mark(25)
 	matmulNN_128x64x64_biasAdd_relu(m.h25Out, m.h24Out, m.h25OutW, m.h25OutB, m.panels)
 	// h.26.out (examples/deep/plain.dl:13:10): matmul h.25.out[128,64] · h.26.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.26.out below)
 	// h.26.out (examples/deep/plain.dl:13:10): bias_add h.26.out.matmul133[128,64], h.26.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.26.out below)
 	// h.26.out (examples/deep/plain.dl:13:29): relu h.26.out.bias_add135[128,64] → [128,64]
+	m.mark(26)
 	matmulNN_128x64x64_biasAdd_relu(m.h26Out, m.h25Out, m.h26OutW, m.h26OutB, m.panels)
 	// h.27.out (examples/deep/plain.dl:13:10): matmul h.26.out[128,64] · h.27.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.27.out below)
 	// h.27.out (examples/deep/plain.dl:13:10): bias_add h.27.out.matmul138[128,64], h.27.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.27.out below)
 	// h.27.out (examples/deep/plain.dl:13:29): relu h.27.out.bias_add140[128,64] → [128,64]
+	m.mark(27)
 	matmulNN_128x64x64_biasAdd_relu(m.h27Out, m.h26Out, m.h27OutW, m.h27OutB, m.panels)
 	// h.28.out (examples/deep/plain.dl:13:10): matmul h.27.out[128,64] · h.28.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.28.out below)
 	// h.28.out (examples/deep/plain.dl:13:10): bias_add h.28.out.matmul143[128,64], h.28.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.28.out below)
 	// h.28.out (examples/deep/plain.dl:13:29): relu h.28.out.bias_add145[128,64] → [128,64]
+	m.mark(28)
 	matmulNN_128x64x64_biasAdd_relu(m.h28Out, m.h27Out, m.h28OutW, m.h28OutB, m.panels)
 	// h.29.out (examples/deep/plain.dl:13:10): matmul h.28.out[128,64] · h.29.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.29.out below)
 	// h.29.out (examples/deep/plain.dl:13:10): bias_add h.29.out.matmul148[128,64], h.29.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.29.out below)
 	// h.29.out (examples/deep/plain.dl:13:29): relu h.29.out.bias_add150[128,64] → [128,64]
+	m.mark(29)
 	matmulNN_128x64x64_biasAdd_relu(m.h29Out, m.h28Out, m.h29OutW, m.h29OutB, m.panels)
 	// h.30.out (examples/deep/plain.dl:13:10): matmul h.29.out[128,64] · h.30.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.30.out below)
 	// h.30.out (examples/deep/plain.dl:13:10): bias_add h.30.out.matmul153[128,64], h.30.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.30.out below)
 	// h.30.out (examples/deep/plain.dl:13:29): relu h.30.out.bias_add155[128,64] → [128,64]
+	m.mark(30)
 	matmulNN_128x64x64_biasAdd_relu(m.h30Out, m.h29Out, m.h30OutW, m.h30OutB, m.panels)
 	// h.31.out (examples/deep/plain.dl:13:10): matmul h.30.out[128,64] · h.31.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.31.out below)
 	// h.31.out (examples/deep/plain.dl:13:10): bias_add h.31.out.matmul158[128,64], h.31.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.31.out below)
 	// h.31.out (examples/deep/plain.dl:13:29): relu h.31.out.bias_add160[128,64] → [128,64]
+	m.mark(31)
 	matmulNN_128x64x64_biasAdd_relu(m.h31Out, m.h30Out, m.h31OutW, m.h31OutB, m.panels)
 	// h.32.out (examples/deep/plain.dl:13:10): matmul h.31.out[128,64] · h.32.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.32.out below)
 	// h.32.out (examples/deep/plain.dl:13:10): bias_add h.32.out.matmul163[128,64], h.32.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.32.out below)
 	// h.32.out (examples/deep/plain.dl:13:29): relu h.32.out.bias_add165[128,64] → [128,64]
+	m.mark(32)
 	matmulNN_128x64x64_biasAdd_relu(m.h32Out, m.h31Out, m.h32OutW, m.h32OutB, m.panels)
 	// h.33.out (examples/deep/plain.dl:13:10): matmul h.32.out[128,64] · h.33.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.33.out below)
 	// h.33.out (examples/deep/plain.dl:13:10): bias_add h.33.out.matmul168[128,64], h.33.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.33.out below)
 	// h.33.out (examples/deep/plain.dl:13:29): relu h.33.out.bias_add170[128,64] → [128,64]
+	m.mark(33)
 	matmulNN_128x64x64_biasAdd_relu(m.h33Out, m.h32Out, m.h33OutW, m.h33OutB, m.panels)
 	// h.34.out (examples/deep/plain.dl:13:10): matmul h.33.out[128,64] · h.34.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.34.out below)
 	// h.34.out (examples/deep/plain.dl:13:10): bias_add h.34.out.matmul173[128,64], h.34.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.34.out below)
 	// h.34.out (examples/deep/plain.dl:13:29): relu h.34.out.bias_add175[128,64] → [128,64]
+	m.mark(34)
 	matmulNN_128x64x64_biasAdd_relu(m.h34Out, m.h33Out, m.h34OutW, m.h34OutB, m.panels)
 	// h.35.out (examples/deep/plain.dl:13:10): matmul h.34.out[128,64] · h.35.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.35.out below)
 	// h.35.out (examples/deep/plain.dl:13:10): bias_add h.35.out.matmul178[128,64], h.35.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.35.out below)
 	// h.35.out (examples/deep/plain.dl:13:29): relu h.35.out.bias_add180[128,64] → [128,64]
+	m.mark(35)
 	matmulNN_128x64x64_biasAdd_relu(m.h35Out, m.h34Out, m.h35OutW, m.h35OutB, m.panels)
 	// h.36.out (examples/deep/plain.dl:13:10): matmul h.35.out[128,64] · h.36.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.36.out below)
 	// h.36.out (examples/deep/plain.dl:13:10): bias_add h.36.out.matmul183[128,64], h.36.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.36.out below)
 	// h.36.out (examples/deep/plain.dl:13:29): relu h.36.out.bias_add185[128,64] → [128,64]
+	m.mark(36)
 	matmulNN_128x64x64_biasAdd_relu(m.h36Out, m.h35Out, m.h36OutW, m.h36OutB, m.panels)
 	// h.37.out (examples/deep/plain.dl:13:10): matmul h.36.out[128,64] · h.37.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.37.out below)
 	// h.37.out (examples/deep/plain.dl:13:10): bias_add h.37.out.matmul188[128,64], h.37.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.37.out below)
 	// h.37.out (examples/deep/plain.dl:13:29): relu h.37.out.bias_add190[128,64] → [128,64]
+	m.mark(37)
 	matmulNN_128x64x64_biasAdd_relu(m.h37Out, m.h36Out, m.h37OutW, m.h37OutB, m.panels)
 	// h.38.out (examples/deep/plain.dl:13:10): matmul h.37.out[128,64] · h.38.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.38.out below)
 	// h.38.out (examples/deep/plain.dl:13:10): bias_add h.38.out.matmul193[128,64], h.38.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.38.out below)
 	// h.38.out (examples/deep/plain.dl:13:29): relu h.38.out.bias_add195[128,64] → [128,64]
+	m.mark(38)
 	matmulNN_128x64x64_biasAdd_relu(m.h38Out, m.h37Out, m.h38OutW, m.h38OutB, m.panels)
 	// h.39.out (examples/deep/plain.dl:13:10): matmul h.38.out[128,64] · h.39.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.39.out below)
 	// h.39.out (examples/deep/plain.dl:13:10): bias_add h.39.out.matmul198[128,64], h.39.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.39.out below)
 	// h.39.out (examples/deep/plain.dl:13:29): relu h.39.out.bias_add200[128,64] → [128,64]
+	m.mark(39)
 	matmulNN_128x64x64_biasAdd_relu(m.h39Out, m.h38Out, m.h39OutW, m.h39OutB, m.panels)
 	// h.40.out (examples/deep/plain.dl:13:10): matmul h.39.out[128,64] · h.40.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.40.out below)
 	// h.40.out (examples/deep/plain.dl:13:10): bias_add h.40.out.matmul203[128,64], h.40.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.40.out below)
 	// h.40.out (examples/deep/plain.dl:13:29): relu h.40.out.bias_add205[128,64] → [128,64]
+	m.mark(40)
 	matmulNN_128x64x64_biasAdd_relu(m.h40Out, m.h39Out, m.h40OutW, m.h40OutB, m.panels)
 	// h.41.out (examples/deep/plain.dl:13:10): matmul h.40.out[128,64] · h.41.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.41.out below)
 	// h.41.out (examples/deep/plain.dl:13:10): bias_add h.41.out.matmul208[128,64], h.41.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.41.out below)
 	// h.41.out (examples/deep/plain.dl:13:29): relu h.41.out.bias_add210[128,64] → [128,64]
+	m.mark(41)
 	matmulNN_128x64x64_biasAdd_relu(m.h41Out, m.h40Out, m.h41OutW, m.h41OutB, m.panels)
 	// h.42.out (examples/deep/plain.dl:13:10): matmul h.41.out[128,64] · h.42.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.42.out below)
 	// h.42.out (examples/deep/plain.dl:13:10): bias_add h.42.out.matmul213[128,64], h.42.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.42.out below)
 	// h.42.out (examples/deep/plain.dl:13:29): relu h.42.out.bias_add215[128,64] → [128,64]
+	m.mark(42)
 	matmulNN_128x64x64_biasAdd_relu(m.h42Out, m.h41Out, m.h42OutW, m.h42OutB, m.panels)
 	// h.43.out (examples/deep/plain.dl:13:10): matmul h.42.out[128,64] · h.43.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.43.out below)
 	// h.43.out (examples/deep/plain.dl:13:10): bias_add h.43.out.matmul218[128,64], h.43.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.43.out below)
 	// h.43.out (examples/deep/plain.dl:13:29): relu h.43.out.bias_add220[128,64] → [128,64]
+	m.mark(43)
 	matmulNN_128x64x64_biasAdd_relu(m.h43Out, m.h42Out, m.h43OutW, m.h43OutB, m.panels)
 	// h.44.out (examples/deep/plain.dl:13:10): matmul h.43.out[128,64] · h.44.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.44.out below)
 	// h.44.out (examples/deep/plain.dl:13:10): bias_add h.44.out.matmul223[128,64], h.44.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.44.out below)
 	// h.44.out (examples/deep/plain.dl:13:29): relu h.44.out.bias_add225[128,64] → [128,64]
+	m.mark(44)
 	matmulNN_128x64x64_biasAdd_relu(m.h44Out, m.h43Out, m.h44OutW, m.h44OutB, m.panels)
 	// h.45.out (examples/deep/plain.dl:13:10): matmul h.44.out[128,64] · h.45.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.45.out below)
 	// h.45.out (examples/deep/plain.dl:13:10): bias_add h.45.out.matmul228[128,64], h.45.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.45.out below)
 	// h.45.out (examples/deep/plain.dl:13:29): relu h.45.out.bias_add230[128,64] → [128,64]
+	m.mark(45)
 	matmulNN_128x64x64_biasAdd_relu(m.h45Out, m.h44Out, m.h45OutW, m.h45OutB, m.panels)
 	// h.46.out (examples/deep/plain.dl:13:10): matmul h.45.out[128,64] · h.46.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.46.out below)
 	// h.46.out (examples/deep/plain.dl:13:10): bias_add h.46.out.matmul233[128,64], h.46.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.46.out below)
 	// h.46.out (examples/deep/plain.dl:13:29): relu h.46.out.bias_add235[128,64] → [128,64]
+	m.mark(46)
 	matmulNN_128x64x64_biasAdd_relu(m.h46Out, m.h45Out, m.h46OutW, m.h46OutB, m.panels)
 	// h.47.out (examples/deep/plain.dl:13:10): matmul h.46.out[128,64] · h.47.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.47.out below)
 	// h.47.out (examples/deep/plain.dl:13:10): bias_add h.47.out.matmul238[128,64], h.47.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.47.out below)
 	// h.47.out (examples/deep/plain.dl:13:29): relu h.47.out.bias_add240[128,64] → [128,64]
+	m.mark(47)
 	matmulNN_128x64x64_biasAdd_relu(m.h47Out, m.h46Out, m.h47OutW, m.h47OutB, m.panels)
 	// h.48.out (examples/deep/plain.dl:13:10): matmul h.47.out[128,64] · h.48.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h below)
 	// h.48.out (examples/deep/plain.dl:13:10): bias_add h.48.out.matmul243[128,64], h.48.out.b[64] → [128,64]
 	// (computed in the fused kernel of h below)
 	// h.48.out (examples/deep/plain.dl:13:29): relu h.48.out.bias_add245[128,64] → [128,64]
+	m.mark(48)
 	matmulNN_128x64x64_biasAdd_relu(m.h, m.h47Out, m.h48OutW, m.h48OutB, m.panels)
 	// loss.dense (examples/deep/plain.dl:17:22): matmul h[128,64] · loss.dense.w[64,10] → [128,10]
 	// (computed in the fused kernel of lossDenseBiasAdd below)
 	// loss.dense (examples/deep/plain.dl:17:22): bias_add loss.dense.matmul248[128,10], loss.dense.b[10] → [128,10]
+	m.mark(49)
 	matmulNN_128x64x10_biasAdd(m.lossDenseBiasAdd, m.h, m.lossDenseW, m.lossDenseB, m.panels)
 	// loss (examples/deep/plain.dl:17:8): softmax_xent lossDenseBiasAdd[128,10], digit[128] → []
+	m.mark(50)
 	softmaxXent_128x10(m.loss, m.lossDenseBiasAdd, m.digit)
 }
 
@@ -615,404 +668,555 @@ func (m *Model) infer(x []Float) {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/deep/plain.dl:17:8): fill → []
+	m.mark(51)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/deep/plain.dl:17:8): softmax_xent_grad lossDenseBiasAdd[128,10], digit[128], lossBwdFill[] → [128,10]
+	m.mark(52)
 	softmaxXentGrad_128x10(m.lossBwdSoftmaxXentGrad, m.lossDenseBiasAdd, m.digit, m.lossBwdFill)
 	// loss.dense (examples/deep/plain.dl:17:22): bias_grad lossBwdSoftmaxXentGrad[128,10] → [10]
+	m.mark(53)
 	biasGrad_128x10(m.dLossDenseB, m.lossBwdSoftmaxXentGrad)
 	// loss.dense (examples/deep/plain.dl:17:22): matmul lossBwdSoftmaxXentGrad[128,10] · loss.dense.w[64,10]ᵀ → [128,64]
 	// (computed in the fused kernel of h48OutBwdReluGrad below)
 	// loss.dense (examples/deep/plain.dl:17:22): matmul h[128,64]ᵀ · lossBwdSoftmaxXentGrad[128,10] → [64,10]
+	m.mark(54)
 	matmulTN_64x128x10(m.dLossDenseW, m.h, m.lossBwdSoftmaxXentGrad, m.panels)
 	// h.48.out (examples/deep/plain.dl:13:29): relu_grad h[128,64], loss.dense.matmul255[128,64] → [128,64]
+	m.mark(55)
 	matmulNT_128x10x64_reluGrad(m.h48OutBwdReluGrad, m.lossBwdSoftmaxXentGrad, m.lossDenseW, m.h, m.panels)
 	// h.48.out (examples/deep/plain.dl:13:10): bias_grad h48OutBwdReluGrad[128,64] → [64]
+	m.mark(56)
 	biasGrad_128x64(m.dH48OutB, m.h48OutBwdReluGrad)
 	// h.48.out (examples/deep/plain.dl:13:10): matmul h48OutBwdReluGrad[128,64] · h.48.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h47OutBwdReluGrad below)
 	// h.48.out (examples/deep/plain.dl:13:10): matmul h.47.out[128,64]ᵀ · h48OutBwdReluGrad[128,64] → [64,64]
+	m.mark(57)
 	matmulTN_64x128x64(m.dH48OutW, m.h47Out, m.h48OutBwdReluGrad, m.panels)
 	// h.47.out (examples/deep/plain.dl:13:29): relu_grad h.47.out[128,64], h.48.out.matmul259[128,64] → [128,64]
+	m.mark(58)
 	matmulNT_128x64x64_reluGrad(m.h47OutBwdReluGrad, m.h48OutBwdReluGrad, m.h48OutW, m.h47Out, m.panels)
 	// h.47.out (examples/deep/plain.dl:13:10): bias_grad h47OutBwdReluGrad[128,64] → [64]
+	m.mark(59)
 	biasGrad_128x64(m.dH47OutB, m.h47OutBwdReluGrad)
 	// h.47.out (examples/deep/plain.dl:13:10): matmul h47OutBwdReluGrad[128,64] · h.47.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h46OutBwdReluGrad below)
 	// h.47.out (examples/deep/plain.dl:13:10): matmul h.46.out[128,64]ᵀ · h47OutBwdReluGrad[128,64] → [64,64]
+	m.mark(60)
 	matmulTN_64x128x64(m.dH47OutW, m.h46Out, m.h47OutBwdReluGrad, m.panels)
 	// h.46.out (examples/deep/plain.dl:13:29): relu_grad h.46.out[128,64], h.47.out.matmul263[128,64] → [128,64]
+	m.mark(61)
 	matmulNT_128x64x64_reluGrad(m.h46OutBwdReluGrad, m.h47OutBwdReluGrad, m.h47OutW, m.h46Out, m.panels)
 	// h.46.out (examples/deep/plain.dl:13:10): bias_grad h46OutBwdReluGrad[128,64] → [64]
+	m.mark(62)
 	biasGrad_128x64(m.dH46OutB, m.h46OutBwdReluGrad)
 	// h.46.out (examples/deep/plain.dl:13:10): matmul h46OutBwdReluGrad[128,64] · h.46.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h45OutBwdReluGrad below)
 	// h.46.out (examples/deep/plain.dl:13:10): matmul h.45.out[128,64]ᵀ · h46OutBwdReluGrad[128,64] → [64,64]
+	m.mark(63)
 	matmulTN_64x128x64(m.dH46OutW, m.h45Out, m.h46OutBwdReluGrad, m.panels)
 	// h.45.out (examples/deep/plain.dl:13:29): relu_grad h.45.out[128,64], h.46.out.matmul267[128,64] → [128,64]
+	m.mark(64)
 	matmulNT_128x64x64_reluGrad(m.h45OutBwdReluGrad, m.h46OutBwdReluGrad, m.h46OutW, m.h45Out, m.panels)
 	// h.45.out (examples/deep/plain.dl:13:10): bias_grad h45OutBwdReluGrad[128,64] → [64]
+	m.mark(65)
 	biasGrad_128x64(m.dH45OutB, m.h45OutBwdReluGrad)
 	// h.45.out (examples/deep/plain.dl:13:10): matmul h45OutBwdReluGrad[128,64] · h.45.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h44OutBwdReluGrad below)
 	// h.45.out (examples/deep/plain.dl:13:10): matmul h.44.out[128,64]ᵀ · h45OutBwdReluGrad[128,64] → [64,64]
+	m.mark(66)
 	matmulTN_64x128x64(m.dH45OutW, m.h44Out, m.h45OutBwdReluGrad, m.panels)
 	// h.44.out (examples/deep/plain.dl:13:29): relu_grad h.44.out[128,64], h.45.out.matmul271[128,64] → [128,64]
+	m.mark(67)
 	matmulNT_128x64x64_reluGrad(m.h44OutBwdReluGrad, m.h45OutBwdReluGrad, m.h45OutW, m.h44Out, m.panels)
 	// h.44.out (examples/deep/plain.dl:13:10): bias_grad h44OutBwdReluGrad[128,64] → [64]
+	m.mark(68)
 	biasGrad_128x64(m.dH44OutB, m.h44OutBwdReluGrad)
 	// h.44.out (examples/deep/plain.dl:13:10): matmul h44OutBwdReluGrad[128,64] · h.44.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h43OutBwdReluGrad below)
 	// h.44.out (examples/deep/plain.dl:13:10): matmul h.43.out[128,64]ᵀ · h44OutBwdReluGrad[128,64] → [64,64]
+	m.mark(69)
 	matmulTN_64x128x64(m.dH44OutW, m.h43Out, m.h44OutBwdReluGrad, m.panels)
 	// h.43.out (examples/deep/plain.dl:13:29): relu_grad h.43.out[128,64], h.44.out.matmul275[128,64] → [128,64]
+	m.mark(70)
 	matmulNT_128x64x64_reluGrad(m.h43OutBwdReluGrad, m.h44OutBwdReluGrad, m.h44OutW, m.h43Out, m.panels)
 	// h.43.out (examples/deep/plain.dl:13:10): bias_grad h43OutBwdReluGrad[128,64] → [64]
+	m.mark(71)
 	biasGrad_128x64(m.dH43OutB, m.h43OutBwdReluGrad)
 	// h.43.out (examples/deep/plain.dl:13:10): matmul h43OutBwdReluGrad[128,64] · h.43.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h42OutBwdReluGrad below)
 	// h.43.out (examples/deep/plain.dl:13:10): matmul h.42.out[128,64]ᵀ · h43OutBwdReluGrad[128,64] → [64,64]
+	m.mark(72)
 	matmulTN_64x128x64(m.dH43OutW, m.h42Out, m.h43OutBwdReluGrad, m.panels)
 	// h.42.out (examples/deep/plain.dl:13:29): relu_grad h.42.out[128,64], h.43.out.matmul279[128,64] → [128,64]
+	m.mark(73)
 	matmulNT_128x64x64_reluGrad(m.h42OutBwdReluGrad, m.h43OutBwdReluGrad, m.h43OutW, m.h42Out, m.panels)
 	// h.42.out (examples/deep/plain.dl:13:10): bias_grad h42OutBwdReluGrad[128,64] → [64]
+	m.mark(74)
 	biasGrad_128x64(m.dH42OutB, m.h42OutBwdReluGrad)
 	// h.42.out (examples/deep/plain.dl:13:10): matmul h42OutBwdReluGrad[128,64] · h.42.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h41OutBwdReluGrad below)
 	// h.42.out (examples/deep/plain.dl:13:10): matmul h.41.out[128,64]ᵀ · h42OutBwdReluGrad[128,64] → [64,64]
+	m.mark(75)
 	matmulTN_64x128x64(m.dH42OutW, m.h41Out, m.h42OutBwdReluGrad, m.panels)
 	// h.41.out (examples/deep/plain.dl:13:29): relu_grad h.41.out[128,64], h.42.out.matmul283[128,64] → [128,64]
+	m.mark(76)
 	matmulNT_128x64x64_reluGrad(m.h41OutBwdReluGrad, m.h42OutBwdReluGrad, m.h42OutW, m.h41Out, m.panels)
 	// h.41.out (examples/deep/plain.dl:13:10): bias_grad h41OutBwdReluGrad[128,64] → [64]
+	m.mark(77)
 	biasGrad_128x64(m.dH41OutB, m.h41OutBwdReluGrad)
 	// h.41.out (examples/deep/plain.dl:13:10): matmul h41OutBwdReluGrad[128,64] · h.41.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h40OutBwdReluGrad below)
 	// h.41.out (examples/deep/plain.dl:13:10): matmul h.40.out[128,64]ᵀ · h41OutBwdReluGrad[128,64] → [64,64]
+	m.mark(78)
 	matmulTN_64x128x64(m.dH41OutW, m.h40Out, m.h41OutBwdReluGrad, m.panels)
 	// h.40.out (examples/deep/plain.dl:13:29): relu_grad h.40.out[128,64], h.41.out.matmul287[128,64] → [128,64]
+	m.mark(79)
 	matmulNT_128x64x64_reluGrad(m.h40OutBwdReluGrad, m.h41OutBwdReluGrad, m.h41OutW, m.h40Out, m.panels)
 	// h.40.out (examples/deep/plain.dl:13:10): bias_grad h40OutBwdReluGrad[128,64] → [64]
+	m.mark(80)
 	biasGrad_128x64(m.dH40OutB, m.h40OutBwdReluGrad)
 	// h.40.out (examples/deep/plain.dl:13:10): matmul h40OutBwdReluGrad[128,64] · h.40.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h39OutBwdReluGrad below)
 	// h.40.out (examples/deep/plain.dl:13:10): matmul h.39.out[128,64]ᵀ · h40OutBwdReluGrad[128,64] → [64,64]
+	m.mark(81)
 	matmulTN_64x128x64(m.dH40OutW, m.h39Out, m.h40OutBwdReluGrad, m.panels)
 	// h.39.out (examples/deep/plain.dl:13:29): relu_grad h.39.out[128,64], h.40.out.matmul291[128,64] → [128,64]
+	m.mark(82)
 	matmulNT_128x64x64_reluGrad(m.h39OutBwdReluGrad, m.h40OutBwdReluGrad, m.h40OutW, m.h39Out, m.panels)
 	// h.39.out (examples/deep/plain.dl:13:10): bias_grad h39OutBwdReluGrad[128,64] → [64]
+	m.mark(83)
 	biasGrad_128x64(m.dH39OutB, m.h39OutBwdReluGrad)
 	// h.39.out (examples/deep/plain.dl:13:10): matmul h39OutBwdReluGrad[128,64] · h.39.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h38OutBwdReluGrad below)
 	// h.39.out (examples/deep/plain.dl:13:10): matmul h.38.out[128,64]ᵀ · h39OutBwdReluGrad[128,64] → [64,64]
+	m.mark(84)
 	matmulTN_64x128x64(m.dH39OutW, m.h38Out, m.h39OutBwdReluGrad, m.panels)
 	// h.38.out (examples/deep/plain.dl:13:29): relu_grad h.38.out[128,64], h.39.out.matmul295[128,64] → [128,64]
+	m.mark(85)
 	matmulNT_128x64x64_reluGrad(m.h38OutBwdReluGrad, m.h39OutBwdReluGrad, m.h39OutW, m.h38Out, m.panels)
 	// h.38.out (examples/deep/plain.dl:13:10): bias_grad h38OutBwdReluGrad[128,64] → [64]
+	m.mark(86)
 	biasGrad_128x64(m.dH38OutB, m.h38OutBwdReluGrad)
 	// h.38.out (examples/deep/plain.dl:13:10): matmul h38OutBwdReluGrad[128,64] · h.38.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h37OutBwdReluGrad below)
 	// h.38.out (examples/deep/plain.dl:13:10): matmul h.37.out[128,64]ᵀ · h38OutBwdReluGrad[128,64] → [64,64]
+	m.mark(87)
 	matmulTN_64x128x64(m.dH38OutW, m.h37Out, m.h38OutBwdReluGrad, m.panels)
 	// h.37.out (examples/deep/plain.dl:13:29): relu_grad h.37.out[128,64], h.38.out.matmul299[128,64] → [128,64]
+	m.mark(88)
 	matmulNT_128x64x64_reluGrad(m.h37OutBwdReluGrad, m.h38OutBwdReluGrad, m.h38OutW, m.h37Out, m.panels)
 	// h.37.out (examples/deep/plain.dl:13:10): bias_grad h37OutBwdReluGrad[128,64] → [64]
+	m.mark(89)
 	biasGrad_128x64(m.dH37OutB, m.h37OutBwdReluGrad)
 	// h.37.out (examples/deep/plain.dl:13:10): matmul h37OutBwdReluGrad[128,64] · h.37.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h36OutBwdReluGrad below)
 	// h.37.out (examples/deep/plain.dl:13:10): matmul h.36.out[128,64]ᵀ · h37OutBwdReluGrad[128,64] → [64,64]
+	m.mark(90)
 	matmulTN_64x128x64(m.dH37OutW, m.h36Out, m.h37OutBwdReluGrad, m.panels)
 	// h.36.out (examples/deep/plain.dl:13:29): relu_grad h.36.out[128,64], h.37.out.matmul303[128,64] → [128,64]
+	m.mark(91)
 	matmulNT_128x64x64_reluGrad(m.h36OutBwdReluGrad, m.h37OutBwdReluGrad, m.h37OutW, m.h36Out, m.panels)
 	// h.36.out (examples/deep/plain.dl:13:10): bias_grad h36OutBwdReluGrad[128,64] → [64]
+	m.mark(92)
 	biasGrad_128x64(m.dH36OutB, m.h36OutBwdReluGrad)
 	// h.36.out (examples/deep/plain.dl:13:10): matmul h36OutBwdReluGrad[128,64] · h.36.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h35OutBwdReluGrad below)
 	// h.36.out (examples/deep/plain.dl:13:10): matmul h.35.out[128,64]ᵀ · h36OutBwdReluGrad[128,64] → [64,64]
+	m.mark(93)
 	matmulTN_64x128x64(m.dH36OutW, m.h35Out, m.h36OutBwdReluGrad, m.panels)
 	// h.35.out (examples/deep/plain.dl:13:29): relu_grad h.35.out[128,64], h.36.out.matmul307[128,64] → [128,64]
+	m.mark(94)
 	matmulNT_128x64x64_reluGrad(m.h35OutBwdReluGrad, m.h36OutBwdReluGrad, m.h36OutW, m.h35Out, m.panels)
 	// h.35.out (examples/deep/plain.dl:13:10): bias_grad h35OutBwdReluGrad[128,64] → [64]
+	m.mark(95)
 	biasGrad_128x64(m.dH35OutB, m.h35OutBwdReluGrad)
 	// h.35.out (examples/deep/plain.dl:13:10): matmul h35OutBwdReluGrad[128,64] · h.35.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h34OutBwdReluGrad below)
 	// h.35.out (examples/deep/plain.dl:13:10): matmul h.34.out[128,64]ᵀ · h35OutBwdReluGrad[128,64] → [64,64]
+	m.mark(96)
 	matmulTN_64x128x64(m.dH35OutW, m.h34Out, m.h35OutBwdReluGrad, m.panels)
 	// h.34.out (examples/deep/plain.dl:13:29): relu_grad h.34.out[128,64], h.35.out.matmul311[128,64] → [128,64]
+	m.mark(97)
 	matmulNT_128x64x64_reluGrad(m.h34OutBwdReluGrad, m.h35OutBwdReluGrad, m.h35OutW, m.h34Out, m.panels)
 	// h.34.out (examples/deep/plain.dl:13:10): bias_grad h34OutBwdReluGrad[128,64] → [64]
+	m.mark(98)
 	biasGrad_128x64(m.dH34OutB, m.h34OutBwdReluGrad)
 	// h.34.out (examples/deep/plain.dl:13:10): matmul h34OutBwdReluGrad[128,64] · h.34.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h33OutBwdReluGrad below)
 	// h.34.out (examples/deep/plain.dl:13:10): matmul h.33.out[128,64]ᵀ · h34OutBwdReluGrad[128,64] → [64,64]
+	m.mark(99)
 	matmulTN_64x128x64(m.dH34OutW, m.h33Out, m.h34OutBwdReluGrad, m.panels)
 	// h.33.out (examples/deep/plain.dl:13:29): relu_grad h.33.out[128,64], h.34.out.matmul315[128,64] → [128,64]
+	m.mark(100)
 	matmulNT_128x64x64_reluGrad(m.h33OutBwdReluGrad, m.h34OutBwdReluGrad, m.h34OutW, m.h33Out, m.panels)
 	// h.33.out (examples/deep/plain.dl:13:10): bias_grad h33OutBwdReluGrad[128,64] → [64]
+	m.mark(101)
 	biasGrad_128x64(m.dH33OutB, m.h33OutBwdReluGrad)
 	// h.33.out (examples/deep/plain.dl:13:10): matmul h33OutBwdReluGrad[128,64] · h.33.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h32OutBwdReluGrad below)
 	// h.33.out (examples/deep/plain.dl:13:10): matmul h.32.out[128,64]ᵀ · h33OutBwdReluGrad[128,64] → [64,64]
+	m.mark(102)
 	matmulTN_64x128x64(m.dH33OutW, m.h32Out, m.h33OutBwdReluGrad, m.panels)
 	// h.32.out (examples/deep/plain.dl:13:29): relu_grad h.32.out[128,64], h.33.out.matmul319[128,64] → [128,64]
+	m.mark(103)
 	matmulNT_128x64x64_reluGrad(m.h32OutBwdReluGrad, m.h33OutBwdReluGrad, m.h33OutW, m.h32Out, m.panels)
 	// h.32.out (examples/deep/plain.dl:13:10): bias_grad h32OutBwdReluGrad[128,64] → [64]
+	m.mark(104)
 	biasGrad_128x64(m.dH32OutB, m.h32OutBwdReluGrad)
 	// h.32.out (examples/deep/plain.dl:13:10): matmul h32OutBwdReluGrad[128,64] · h.32.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h31OutBwdReluGrad below)
 	// h.32.out (examples/deep/plain.dl:13:10): matmul h.31.out[128,64]ᵀ · h32OutBwdReluGrad[128,64] → [64,64]
+	m.mark(105)
 	matmulTN_64x128x64(m.dH32OutW, m.h31Out, m.h32OutBwdReluGrad, m.panels)
 	// h.31.out (examples/deep/plain.dl:13:29): relu_grad h.31.out[128,64], h.32.out.matmul323[128,64] → [128,64]
+	m.mark(106)
 	matmulNT_128x64x64_reluGrad(m.h31OutBwdReluGrad, m.h32OutBwdReluGrad, m.h32OutW, m.h31Out, m.panels)
 	// h.31.out (examples/deep/plain.dl:13:10): bias_grad h31OutBwdReluGrad[128,64] → [64]
+	m.mark(107)
 	biasGrad_128x64(m.dH31OutB, m.h31OutBwdReluGrad)
 	// h.31.out (examples/deep/plain.dl:13:10): matmul h31OutBwdReluGrad[128,64] · h.31.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h30OutBwdReluGrad below)
 	// h.31.out (examples/deep/plain.dl:13:10): matmul h.30.out[128,64]ᵀ · h31OutBwdReluGrad[128,64] → [64,64]
+	m.mark(108)
 	matmulTN_64x128x64(m.dH31OutW, m.h30Out, m.h31OutBwdReluGrad, m.panels)
 	// h.30.out (examples/deep/plain.dl:13:29): relu_grad h.30.out[128,64], h.31.out.matmul327[128,64] → [128,64]
+	m.mark(109)
 	matmulNT_128x64x64_reluGrad(m.h30OutBwdReluGrad, m.h31OutBwdReluGrad, m.h31OutW, m.h30Out, m.panels)
 	// h.30.out (examples/deep/plain.dl:13:10): bias_grad h30OutBwdReluGrad[128,64] → [64]
+	m.mark(110)
 	biasGrad_128x64(m.dH30OutB, m.h30OutBwdReluGrad)
 	// h.30.out (examples/deep/plain.dl:13:10): matmul h30OutBwdReluGrad[128,64] · h.30.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h29OutBwdReluGrad below)
 	// h.30.out (examples/deep/plain.dl:13:10): matmul h.29.out[128,64]ᵀ · h30OutBwdReluGrad[128,64] → [64,64]
+	m.mark(111)
 	matmulTN_64x128x64(m.dH30OutW, m.h29Out, m.h30OutBwdReluGrad, m.panels)
 	// h.29.out (examples/deep/plain.dl:13:29): relu_grad h.29.out[128,64], h.30.out.matmul331[128,64] → [128,64]
+	m.mark(112)
 	matmulNT_128x64x64_reluGrad(m.h29OutBwdReluGrad, m.h30OutBwdReluGrad, m.h30OutW, m.h29Out, m.panels)
 	// h.29.out (examples/deep/plain.dl:13:10): bias_grad h29OutBwdReluGrad[128,64] → [64]
+	m.mark(113)
 	biasGrad_128x64(m.dH29OutB, m.h29OutBwdReluGrad)
 	// h.29.out (examples/deep/plain.dl:13:10): matmul h29OutBwdReluGrad[128,64] · h.29.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h28OutBwdReluGrad below)
 	// h.29.out (examples/deep/plain.dl:13:10): matmul h.28.out[128,64]ᵀ · h29OutBwdReluGrad[128,64] → [64,64]
+	m.mark(114)
 	matmulTN_64x128x64(m.dH29OutW, m.h28Out, m.h29OutBwdReluGrad, m.panels)
 	// h.28.out (examples/deep/plain.dl:13:29): relu_grad h.28.out[128,64], h.29.out.matmul335[128,64] → [128,64]
+	m.mark(115)
 	matmulNT_128x64x64_reluGrad(m.h28OutBwdReluGrad, m.h29OutBwdReluGrad, m.h29OutW, m.h28Out, m.panels)
 	// h.28.out (examples/deep/plain.dl:13:10): bias_grad h28OutBwdReluGrad[128,64] → [64]
+	m.mark(116)
 	biasGrad_128x64(m.dH28OutB, m.h28OutBwdReluGrad)
 	// h.28.out (examples/deep/plain.dl:13:10): matmul h28OutBwdReluGrad[128,64] · h.28.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h27OutBwdReluGrad below)
 	// h.28.out (examples/deep/plain.dl:13:10): matmul h.27.out[128,64]ᵀ · h28OutBwdReluGrad[128,64] → [64,64]
+	m.mark(117)
 	matmulTN_64x128x64(m.dH28OutW, m.h27Out, m.h28OutBwdReluGrad, m.panels)
 	// h.27.out (examples/deep/plain.dl:13:29): relu_grad h.27.out[128,64], h.28.out.matmul339[128,64] → [128,64]
+	m.mark(118)
 	matmulNT_128x64x64_reluGrad(m.h27OutBwdReluGrad, m.h28OutBwdReluGrad, m.h28OutW, m.h27Out, m.panels)
 	// h.27.out (examples/deep/plain.dl:13:10): bias_grad h27OutBwdReluGrad[128,64] → [64]
+	m.mark(119)
 	biasGrad_128x64(m.dH27OutB, m.h27OutBwdReluGrad)
 	// h.27.out (examples/deep/plain.dl:13:10): matmul h27OutBwdReluGrad[128,64] · h.27.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h26OutBwdReluGrad below)
 	// h.27.out (examples/deep/plain.dl:13:10): matmul h.26.out[128,64]ᵀ · h27OutBwdReluGrad[128,64] → [64,64]
+	m.mark(120)
 	matmulTN_64x128x64(m.dH27OutW, m.h26Out, m.h27OutBwdReluGrad, m.panels)
 	// h.26.out (examples/deep/plain.dl:13:29): relu_grad h.26.out[128,64], h.27.out.matmul343[128,64] → [128,64]
+	m.mark(121)
 	matmulNT_128x64x64_reluGrad(m.h26OutBwdReluGrad, m.h27OutBwdReluGrad, m.h27OutW, m.h26Out, m.panels)
 	// h.26.out (examples/deep/plain.dl:13:10): bias_grad h26OutBwdReluGrad[128,64] → [64]
+	m.mark(122)
 	biasGrad_128x64(m.dH26OutB, m.h26OutBwdReluGrad)
 	// h.26.out (examples/deep/plain.dl:13:10): matmul h26OutBwdReluGrad[128,64] · h.26.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h25OutBwdReluGrad below)
 	// h.26.out (examples/deep/plain.dl:13:10): matmul h.25.out[128,64]ᵀ · h26OutBwdReluGrad[128,64] → [64,64]
+	m.mark(123)
 	matmulTN_64x128x64(m.dH26OutW, m.h25Out, m.h26OutBwdReluGrad, m.panels)
 	// h.25.out (examples/deep/plain.dl:13:29): relu_grad h.25.out[128,64], h.26.out.matmul347[128,64] → [128,64]
+	m.mark(124)
 	matmulNT_128x64x64_reluGrad(m.h25OutBwdReluGrad, m.h26OutBwdReluGrad, m.h26OutW, m.h25Out, m.panels)
 	// h.25.out (examples/deep/plain.dl:13:10): bias_grad h25OutBwdReluGrad[128,64] → [64]
+	m.mark(125)
 	biasGrad_128x64(m.dH25OutB, m.h25OutBwdReluGrad)
 	// h.25.out (examples/deep/plain.dl:13:10): matmul h25OutBwdReluGrad[128,64] · h.25.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h24OutBwdReluGrad below)
 	// h.25.out (examples/deep/plain.dl:13:10): matmul h.24.out[128,64]ᵀ · h25OutBwdReluGrad[128,64] → [64,64]
+	m.mark(126)
 	matmulTN_64x128x64(m.dH25OutW, m.h24Out, m.h25OutBwdReluGrad, m.panels)
 	// h.24.out (examples/deep/plain.dl:13:29): relu_grad h.24.out[128,64], h.25.out.matmul351[128,64] → [128,64]
+	m.mark(127)
 	matmulNT_128x64x64_reluGrad(m.h24OutBwdReluGrad, m.h25OutBwdReluGrad, m.h25OutW, m.h24Out, m.panels)
 	// h.24.out (examples/deep/plain.dl:13:10): bias_grad h24OutBwdReluGrad[128,64] → [64]
+	m.mark(128)
 	biasGrad_128x64(m.dH24OutB, m.h24OutBwdReluGrad)
 	// h.24.out (examples/deep/plain.dl:13:10): matmul h24OutBwdReluGrad[128,64] · h.24.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h23OutBwdReluGrad below)
 	// h.24.out (examples/deep/plain.dl:13:10): matmul h.23.out[128,64]ᵀ · h24OutBwdReluGrad[128,64] → [64,64]
+	m.mark(129)
 	matmulTN_64x128x64(m.dH24OutW, m.h23Out, m.h24OutBwdReluGrad, m.panels)
 	// h.23.out (examples/deep/plain.dl:13:29): relu_grad h.23.out[128,64], h.24.out.matmul355[128,64] → [128,64]
+	m.mark(130)
 	matmulNT_128x64x64_reluGrad(m.h23OutBwdReluGrad, m.h24OutBwdReluGrad, m.h24OutW, m.h23Out, m.panels)
 	// h.23.out (examples/deep/plain.dl:13:10): bias_grad h23OutBwdReluGrad[128,64] → [64]
+	m.mark(131)
 	biasGrad_128x64(m.dH23OutB, m.h23OutBwdReluGrad)
 	// h.23.out (examples/deep/plain.dl:13:10): matmul h23OutBwdReluGrad[128,64] · h.23.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h22OutBwdReluGrad below)
 	// h.23.out (examples/deep/plain.dl:13:10): matmul h.22.out[128,64]ᵀ · h23OutBwdReluGrad[128,64] → [64,64]
+	m.mark(132)
 	matmulTN_64x128x64(m.dH23OutW, m.h22Out, m.h23OutBwdReluGrad, m.panels)
 	// h.22.out (examples/deep/plain.dl:13:29): relu_grad h.22.out[128,64], h.23.out.matmul359[128,64] → [128,64]
+	m.mark(133)
 	matmulNT_128x64x64_reluGrad(m.h22OutBwdReluGrad, m.h23OutBwdReluGrad, m.h23OutW, m.h22Out, m.panels)
 	// h.22.out (examples/deep/plain.dl:13:10): bias_grad h22OutBwdReluGrad[128,64] → [64]
+	m.mark(134)
 	biasGrad_128x64(m.dH22OutB, m.h22OutBwdReluGrad)
 	// h.22.out (examples/deep/plain.dl:13:10): matmul h22OutBwdReluGrad[128,64] · h.22.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h21OutBwdReluGrad below)
 	// h.22.out (examples/deep/plain.dl:13:10): matmul h.21.out[128,64]ᵀ · h22OutBwdReluGrad[128,64] → [64,64]
+	m.mark(135)
 	matmulTN_64x128x64(m.dH22OutW, m.h21Out, m.h22OutBwdReluGrad, m.panels)
 	// h.21.out (examples/deep/plain.dl:13:29): relu_grad h.21.out[128,64], h.22.out.matmul363[128,64] → [128,64]
+	m.mark(136)
 	matmulNT_128x64x64_reluGrad(m.h21OutBwdReluGrad, m.h22OutBwdReluGrad, m.h22OutW, m.h21Out, m.panels)
 	// h.21.out (examples/deep/plain.dl:13:10): bias_grad h21OutBwdReluGrad[128,64] → [64]
+	m.mark(137)
 	biasGrad_128x64(m.dH21OutB, m.h21OutBwdReluGrad)
 	// h.21.out (examples/deep/plain.dl:13:10): matmul h21OutBwdReluGrad[128,64] · h.21.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h20OutBwdReluGrad below)
 	// h.21.out (examples/deep/plain.dl:13:10): matmul h.20.out[128,64]ᵀ · h21OutBwdReluGrad[128,64] → [64,64]
+	m.mark(138)
 	matmulTN_64x128x64(m.dH21OutW, m.h20Out, m.h21OutBwdReluGrad, m.panels)
 	// h.20.out (examples/deep/plain.dl:13:29): relu_grad h.20.out[128,64], h.21.out.matmul367[128,64] → [128,64]
+	m.mark(139)
 	matmulNT_128x64x64_reluGrad(m.h20OutBwdReluGrad, m.h21OutBwdReluGrad, m.h21OutW, m.h20Out, m.panels)
 	// h.20.out (examples/deep/plain.dl:13:10): bias_grad h20OutBwdReluGrad[128,64] → [64]
+	m.mark(140)
 	biasGrad_128x64(m.dH20OutB, m.h20OutBwdReluGrad)
 	// h.20.out (examples/deep/plain.dl:13:10): matmul h20OutBwdReluGrad[128,64] · h.20.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h19OutBwdReluGrad below)
 	// h.20.out (examples/deep/plain.dl:13:10): matmul h.19.out[128,64]ᵀ · h20OutBwdReluGrad[128,64] → [64,64]
+	m.mark(141)
 	matmulTN_64x128x64(m.dH20OutW, m.h19Out, m.h20OutBwdReluGrad, m.panels)
 	// h.19.out (examples/deep/plain.dl:13:29): relu_grad h.19.out[128,64], h.20.out.matmul371[128,64] → [128,64]
+	m.mark(142)
 	matmulNT_128x64x64_reluGrad(m.h19OutBwdReluGrad, m.h20OutBwdReluGrad, m.h20OutW, m.h19Out, m.panels)
 	// h.19.out (examples/deep/plain.dl:13:10): bias_grad h19OutBwdReluGrad[128,64] → [64]
+	m.mark(143)
 	biasGrad_128x64(m.dH19OutB, m.h19OutBwdReluGrad)
 	// h.19.out (examples/deep/plain.dl:13:10): matmul h19OutBwdReluGrad[128,64] · h.19.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h18OutBwdReluGrad below)
 	// h.19.out (examples/deep/plain.dl:13:10): matmul h.18.out[128,64]ᵀ · h19OutBwdReluGrad[128,64] → [64,64]
+	m.mark(144)
 	matmulTN_64x128x64(m.dH19OutW, m.h18Out, m.h19OutBwdReluGrad, m.panels)
 	// h.18.out (examples/deep/plain.dl:13:29): relu_grad h.18.out[128,64], h.19.out.matmul375[128,64] → [128,64]
+	m.mark(145)
 	matmulNT_128x64x64_reluGrad(m.h18OutBwdReluGrad, m.h19OutBwdReluGrad, m.h19OutW, m.h18Out, m.panels)
 	// h.18.out (examples/deep/plain.dl:13:10): bias_grad h18OutBwdReluGrad[128,64] → [64]
+	m.mark(146)
 	biasGrad_128x64(m.dH18OutB, m.h18OutBwdReluGrad)
 	// h.18.out (examples/deep/plain.dl:13:10): matmul h18OutBwdReluGrad[128,64] · h.18.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h17OutBwdReluGrad below)
 	// h.18.out (examples/deep/plain.dl:13:10): matmul h.17.out[128,64]ᵀ · h18OutBwdReluGrad[128,64] → [64,64]
+	m.mark(147)
 	matmulTN_64x128x64(m.dH18OutW, m.h17Out, m.h18OutBwdReluGrad, m.panels)
 	// h.17.out (examples/deep/plain.dl:13:29): relu_grad h.17.out[128,64], h.18.out.matmul379[128,64] → [128,64]
+	m.mark(148)
 	matmulNT_128x64x64_reluGrad(m.h17OutBwdReluGrad, m.h18OutBwdReluGrad, m.h18OutW, m.h17Out, m.panels)
 	// h.17.out (examples/deep/plain.dl:13:10): bias_grad h17OutBwdReluGrad[128,64] → [64]
+	m.mark(149)
 	biasGrad_128x64(m.dH17OutB, m.h17OutBwdReluGrad)
 	// h.17.out (examples/deep/plain.dl:13:10): matmul h17OutBwdReluGrad[128,64] · h.17.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h16OutBwdReluGrad below)
 	// h.17.out (examples/deep/plain.dl:13:10): matmul h.16.out[128,64]ᵀ · h17OutBwdReluGrad[128,64] → [64,64]
+	m.mark(150)
 	matmulTN_64x128x64(m.dH17OutW, m.h16Out, m.h17OutBwdReluGrad, m.panels)
 	// h.16.out (examples/deep/plain.dl:13:29): relu_grad h.16.out[128,64], h.17.out.matmul383[128,64] → [128,64]
+	m.mark(151)
 	matmulNT_128x64x64_reluGrad(m.h16OutBwdReluGrad, m.h17OutBwdReluGrad, m.h17OutW, m.h16Out, m.panels)
 	// h.16.out (examples/deep/plain.dl:13:10): bias_grad h16OutBwdReluGrad[128,64] → [64]
+	m.mark(152)
 	biasGrad_128x64(m.dH16OutB, m.h16OutBwdReluGrad)
 	// h.16.out (examples/deep/plain.dl:13:10): matmul h16OutBwdReluGrad[128,64] · h.16.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h15OutBwdReluGrad below)
 	// h.16.out (examples/deep/plain.dl:13:10): matmul h.15.out[128,64]ᵀ · h16OutBwdReluGrad[128,64] → [64,64]
+	m.mark(153)
 	matmulTN_64x128x64(m.dH16OutW, m.h15Out, m.h16OutBwdReluGrad, m.panels)
 	// h.15.out (examples/deep/plain.dl:13:29): relu_grad h.15.out[128,64], h.16.out.matmul387[128,64] → [128,64]
+	m.mark(154)
 	matmulNT_128x64x64_reluGrad(m.h15OutBwdReluGrad, m.h16OutBwdReluGrad, m.h16OutW, m.h15Out, m.panels)
 	// h.15.out (examples/deep/plain.dl:13:10): bias_grad h15OutBwdReluGrad[128,64] → [64]
+	m.mark(155)
 	biasGrad_128x64(m.dH15OutB, m.h15OutBwdReluGrad)
 	// h.15.out (examples/deep/plain.dl:13:10): matmul h15OutBwdReluGrad[128,64] · h.15.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h14OutBwdReluGrad below)
 	// h.15.out (examples/deep/plain.dl:13:10): matmul h.14.out[128,64]ᵀ · h15OutBwdReluGrad[128,64] → [64,64]
+	m.mark(156)
 	matmulTN_64x128x64(m.dH15OutW, m.h14Out, m.h15OutBwdReluGrad, m.panels)
 	// h.14.out (examples/deep/plain.dl:13:29): relu_grad h.14.out[128,64], h.15.out.matmul391[128,64] → [128,64]
+	m.mark(157)
 	matmulNT_128x64x64_reluGrad(m.h14OutBwdReluGrad, m.h15OutBwdReluGrad, m.h15OutW, m.h14Out, m.panels)
 	// h.14.out (examples/deep/plain.dl:13:10): bias_grad h14OutBwdReluGrad[128,64] → [64]
+	m.mark(158)
 	biasGrad_128x64(m.dH14OutB, m.h14OutBwdReluGrad)
 	// h.14.out (examples/deep/plain.dl:13:10): matmul h14OutBwdReluGrad[128,64] · h.14.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h13OutBwdReluGrad below)
 	// h.14.out (examples/deep/plain.dl:13:10): matmul h.13.out[128,64]ᵀ · h14OutBwdReluGrad[128,64] → [64,64]
+	m.mark(159)
 	matmulTN_64x128x64(m.dH14OutW, m.h13Out, m.h14OutBwdReluGrad, m.panels)
 	// h.13.out (examples/deep/plain.dl:13:29): relu_grad h.13.out[128,64], h.14.out.matmul395[128,64] → [128,64]
+	m.mark(160)
 	matmulNT_128x64x64_reluGrad(m.h13OutBwdReluGrad, m.h14OutBwdReluGrad, m.h14OutW, m.h13Out, m.panels)
 	// h.13.out (examples/deep/plain.dl:13:10): bias_grad h13OutBwdReluGrad[128,64] → [64]
+	m.mark(161)
 	biasGrad_128x64(m.dH13OutB, m.h13OutBwdReluGrad)
 	// h.13.out (examples/deep/plain.dl:13:10): matmul h13OutBwdReluGrad[128,64] · h.13.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h12OutBwdReluGrad below)
 	// h.13.out (examples/deep/plain.dl:13:10): matmul h.12.out[128,64]ᵀ · h13OutBwdReluGrad[128,64] → [64,64]
+	m.mark(162)
 	matmulTN_64x128x64(m.dH13OutW, m.h12Out, m.h13OutBwdReluGrad, m.panels)
 	// h.12.out (examples/deep/plain.dl:13:29): relu_grad h.12.out[128,64], h.13.out.matmul399[128,64] → [128,64]
+	m.mark(163)
 	matmulNT_128x64x64_reluGrad(m.h12OutBwdReluGrad, m.h13OutBwdReluGrad, m.h13OutW, m.h12Out, m.panels)
 	// h.12.out (examples/deep/plain.dl:13:10): bias_grad h12OutBwdReluGrad[128,64] → [64]
+	m.mark(164)
 	biasGrad_128x64(m.dH12OutB, m.h12OutBwdReluGrad)
 	// h.12.out (examples/deep/plain.dl:13:10): matmul h12OutBwdReluGrad[128,64] · h.12.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h11OutBwdReluGrad below)
 	// h.12.out (examples/deep/plain.dl:13:10): matmul h.11.out[128,64]ᵀ · h12OutBwdReluGrad[128,64] → [64,64]
+	m.mark(165)
 	matmulTN_64x128x64(m.dH12OutW, m.h11Out, m.h12OutBwdReluGrad, m.panels)
 	// h.11.out (examples/deep/plain.dl:13:29): relu_grad h.11.out[128,64], h.12.out.matmul403[128,64] → [128,64]
+	m.mark(166)
 	matmulNT_128x64x64_reluGrad(m.h11OutBwdReluGrad, m.h12OutBwdReluGrad, m.h12OutW, m.h11Out, m.panels)
 	// h.11.out (examples/deep/plain.dl:13:10): bias_grad h11OutBwdReluGrad[128,64] → [64]
+	m.mark(167)
 	biasGrad_128x64(m.dH11OutB, m.h11OutBwdReluGrad)
 	// h.11.out (examples/deep/plain.dl:13:10): matmul h11OutBwdReluGrad[128,64] · h.11.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h10OutBwdReluGrad below)
 	// h.11.out (examples/deep/plain.dl:13:10): matmul h.10.out[128,64]ᵀ · h11OutBwdReluGrad[128,64] → [64,64]
+	m.mark(168)
 	matmulTN_64x128x64(m.dH11OutW, m.h10Out, m.h11OutBwdReluGrad, m.panels)
 	// h.10.out (examples/deep/plain.dl:13:29): relu_grad h.10.out[128,64], h.11.out.matmul407[128,64] → [128,64]
+	m.mark(169)
 	matmulNT_128x64x64_reluGrad(m.h10OutBwdReluGrad, m.h11OutBwdReluGrad, m.h11OutW, m.h10Out, m.panels)
 	// h.10.out (examples/deep/plain.dl:13:10): bias_grad h10OutBwdReluGrad[128,64] → [64]
+	m.mark(170)
 	biasGrad_128x64(m.dH10OutB, m.h10OutBwdReluGrad)
 	// h.10.out (examples/deep/plain.dl:13:10): matmul h10OutBwdReluGrad[128,64] · h.10.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h9OutBwdReluGrad below)
 	// h.10.out (examples/deep/plain.dl:13:10): matmul h.9.out[128,64]ᵀ · h10OutBwdReluGrad[128,64] → [64,64]
+	m.mark(171)
 	matmulTN_64x128x64(m.dH10OutW, m.h9Out, m.h10OutBwdReluGrad, m.panels)
 	// h.9.out (examples/deep/plain.dl:13:29): relu_grad h.9.out[128,64], h.10.out.matmul411[128,64] → [128,64]
+	m.mark(172)
 	matmulNT_128x64x64_reluGrad(m.h9OutBwdReluGrad, m.h10OutBwdReluGrad, m.h10OutW, m.h9Out, m.panels)
 	// h.9.out (examples/deep/plain.dl:13:10): bias_grad h9OutBwdReluGrad[128,64] → [64]
+	m.mark(173)
 	biasGrad_128x64(m.dH9OutB, m.h9OutBwdReluGrad)
 	// h.9.out (examples/deep/plain.dl:13:10): matmul h9OutBwdReluGrad[128,64] · h.9.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h8OutBwdReluGrad below)
 	// h.9.out (examples/deep/plain.dl:13:10): matmul h.8.out[128,64]ᵀ · h9OutBwdReluGrad[128,64] → [64,64]
+	m.mark(174)
 	matmulTN_64x128x64(m.dH9OutW, m.h8Out, m.h9OutBwdReluGrad, m.panels)
 	// h.8.out (examples/deep/plain.dl:13:29): relu_grad h.8.out[128,64], h.9.out.matmul415[128,64] → [128,64]
+	m.mark(175)
 	matmulNT_128x64x64_reluGrad(m.h8OutBwdReluGrad, m.h9OutBwdReluGrad, m.h9OutW, m.h8Out, m.panels)
 	// h.8.out (examples/deep/plain.dl:13:10): bias_grad h8OutBwdReluGrad[128,64] → [64]
+	m.mark(176)
 	biasGrad_128x64(m.dH8OutB, m.h8OutBwdReluGrad)
 	// h.8.out (examples/deep/plain.dl:13:10): matmul h8OutBwdReluGrad[128,64] · h.8.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h7OutBwdReluGrad below)
 	// h.8.out (examples/deep/plain.dl:13:10): matmul h.7.out[128,64]ᵀ · h8OutBwdReluGrad[128,64] → [64,64]
+	m.mark(177)
 	matmulTN_64x128x64(m.dH8OutW, m.h7Out, m.h8OutBwdReluGrad, m.panels)
 	// h.7.out (examples/deep/plain.dl:13:29): relu_grad h.7.out[128,64], h.8.out.matmul419[128,64] → [128,64]
+	m.mark(178)
 	matmulNT_128x64x64_reluGrad(m.h7OutBwdReluGrad, m.h8OutBwdReluGrad, m.h8OutW, m.h7Out, m.panels)
 	// h.7.out (examples/deep/plain.dl:13:10): bias_grad h7OutBwdReluGrad[128,64] → [64]
+	m.mark(179)
 	biasGrad_128x64(m.dH7OutB, m.h7OutBwdReluGrad)
 	// h.7.out (examples/deep/plain.dl:13:10): matmul h7OutBwdReluGrad[128,64] · h.7.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h6OutBwdReluGrad below)
 	// h.7.out (examples/deep/plain.dl:13:10): matmul h.6.out[128,64]ᵀ · h7OutBwdReluGrad[128,64] → [64,64]
+	m.mark(180)
 	matmulTN_64x128x64(m.dH7OutW, m.h6Out, m.h7OutBwdReluGrad, m.panels)
 	// h.6.out (examples/deep/plain.dl:13:29): relu_grad h.6.out[128,64], h.7.out.matmul423[128,64] → [128,64]
+	m.mark(181)
 	matmulNT_128x64x64_reluGrad(m.h6OutBwdReluGrad, m.h7OutBwdReluGrad, m.h7OutW, m.h6Out, m.panels)
 	// h.6.out (examples/deep/plain.dl:13:10): bias_grad h6OutBwdReluGrad[128,64] → [64]
+	m.mark(182)
 	biasGrad_128x64(m.dH6OutB, m.h6OutBwdReluGrad)
 	// h.6.out (examples/deep/plain.dl:13:10): matmul h6OutBwdReluGrad[128,64] · h.6.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h5OutBwdReluGrad below)
 	// h.6.out (examples/deep/plain.dl:13:10): matmul h.5.out[128,64]ᵀ · h6OutBwdReluGrad[128,64] → [64,64]
+	m.mark(183)
 	matmulTN_64x128x64(m.dH6OutW, m.h5Out, m.h6OutBwdReluGrad, m.panels)
 	// h.5.out (examples/deep/plain.dl:13:29): relu_grad h.5.out[128,64], h.6.out.matmul427[128,64] → [128,64]
+	m.mark(184)
 	matmulNT_128x64x64_reluGrad(m.h5OutBwdReluGrad, m.h6OutBwdReluGrad, m.h6OutW, m.h5Out, m.panels)
 	// h.5.out (examples/deep/plain.dl:13:10): bias_grad h5OutBwdReluGrad[128,64] → [64]
+	m.mark(185)
 	biasGrad_128x64(m.dH5OutB, m.h5OutBwdReluGrad)
 	// h.5.out (examples/deep/plain.dl:13:10): matmul h5OutBwdReluGrad[128,64] · h.5.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h4OutBwdReluGrad below)
 	// h.5.out (examples/deep/plain.dl:13:10): matmul h.4.out[128,64]ᵀ · h5OutBwdReluGrad[128,64] → [64,64]
+	m.mark(186)
 	matmulTN_64x128x64(m.dH5OutW, m.h4Out, m.h5OutBwdReluGrad, m.panels)
 	// h.4.out (examples/deep/plain.dl:13:29): relu_grad h.4.out[128,64], h.5.out.matmul431[128,64] → [128,64]
+	m.mark(187)
 	matmulNT_128x64x64_reluGrad(m.h4OutBwdReluGrad, m.h5OutBwdReluGrad, m.h5OutW, m.h4Out, m.panels)
 	// h.4.out (examples/deep/plain.dl:13:10): bias_grad h4OutBwdReluGrad[128,64] → [64]
+	m.mark(188)
 	biasGrad_128x64(m.dH4OutB, m.h4OutBwdReluGrad)
 	// h.4.out (examples/deep/plain.dl:13:10): matmul h4OutBwdReluGrad[128,64] · h.4.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h3OutBwdReluGrad below)
 	// h.4.out (examples/deep/plain.dl:13:10): matmul h.3.out[128,64]ᵀ · h4OutBwdReluGrad[128,64] → [64,64]
+	m.mark(189)
 	matmulTN_64x128x64(m.dH4OutW, m.h3Out, m.h4OutBwdReluGrad, m.panels)
 	// h.3.out (examples/deep/plain.dl:13:29): relu_grad h.3.out[128,64], h.4.out.matmul435[128,64] → [128,64]
+	m.mark(190)
 	matmulNT_128x64x64_reluGrad(m.h3OutBwdReluGrad, m.h4OutBwdReluGrad, m.h4OutW, m.h3Out, m.panels)
 	// h.3.out (examples/deep/plain.dl:13:10): bias_grad h3OutBwdReluGrad[128,64] → [64]
+	m.mark(191)
 	biasGrad_128x64(m.dH3OutB, m.h3OutBwdReluGrad)
 	// h.3.out (examples/deep/plain.dl:13:10): matmul h3OutBwdReluGrad[128,64] · h.3.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h2OutBwdReluGrad below)
 	// h.3.out (examples/deep/plain.dl:13:10): matmul h.2.out[128,64]ᵀ · h3OutBwdReluGrad[128,64] → [64,64]
+	m.mark(192)
 	matmulTN_64x128x64(m.dH3OutW, m.h2Out, m.h3OutBwdReluGrad, m.panels)
 	// h.2.out (examples/deep/plain.dl:13:29): relu_grad h.2.out[128,64], h.3.out.matmul439[128,64] → [128,64]
+	m.mark(193)
 	matmulNT_128x64x64_reluGrad(m.h2OutBwdReluGrad, m.h3OutBwdReluGrad, m.h3OutW, m.h2Out, m.panels)
 	// h.2.out (examples/deep/plain.dl:13:10): bias_grad h2OutBwdReluGrad[128,64] → [64]
+	m.mark(194)
 	biasGrad_128x64(m.dH2OutB, m.h2OutBwdReluGrad)
 	// h.2.out (examples/deep/plain.dl:13:10): matmul h2OutBwdReluGrad[128,64] · h.2.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h1OutBwdReluGrad below)
 	// h.2.out (examples/deep/plain.dl:13:10): matmul h.1.out[128,64]ᵀ · h2OutBwdReluGrad[128,64] → [64,64]
+	m.mark(195)
 	matmulTN_64x128x64(m.dH2OutW, m.h1Out, m.h2OutBwdReluGrad, m.panels)
 	// h.1.out (examples/deep/plain.dl:13:29): relu_grad h.1.out[128,64], h.2.out.matmul443[128,64] → [128,64]
+	m.mark(196)
 	matmulNT_128x64x64_reluGrad(m.h1OutBwdReluGrad, m.h2OutBwdReluGrad, m.h2OutW, m.h1Out, m.panels)
 	// h.1.out (examples/deep/plain.dl:13:10): bias_grad h1OutBwdReluGrad[128,64] → [64]
+	m.mark(197)
 	biasGrad_128x64(m.dH1OutB, m.h1OutBwdReluGrad)
 	// h.1.out (examples/deep/plain.dl:13:10): matmul h1OutBwdReluGrad[128,64] · h.1.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h0OutBwdReluGrad below)
 	// h.1.out (examples/deep/plain.dl:13:10): matmul h.0.out[128,64]ᵀ · h1OutBwdReluGrad[128,64] → [64,64]
+	m.mark(198)
 	matmulTN_64x128x64(m.dH1OutW, m.h0Out, m.h1OutBwdReluGrad, m.panels)
 	// h.0.out (examples/deep/plain.dl:13:29): relu_grad h.0.out[128,64], h.1.out.matmul447[128,64] → [128,64]
+	m.mark(199)
 	matmulNT_128x64x64_reluGrad(m.h0OutBwdReluGrad, m.h1OutBwdReluGrad, m.h1OutW, m.h0Out, m.panels)
 	// h.0.out (examples/deep/plain.dl:13:10): bias_grad h0OutBwdReluGrad[128,64] → [64]
+	m.mark(200)
 	biasGrad_128x64(m.dH0OutB, m.h0OutBwdReluGrad)
 	// h.0.out (examples/deep/plain.dl:13:10): matmul image[128,784]ᵀ · h0OutBwdReluGrad[128,64] → [784,64]
+	m.mark(201)
 	matmulTN_784x128x64(m.dH0OutW, m.image, m.h0OutBwdReluGrad, m.panels)
 }
 
@@ -1022,6 +1226,7 @@ func (m *Model) update() {
 	m.step++                                 // steps count from 1, for Adam's bias correction
 	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
 	// clip_grad_norm: clip_grad_norm h.0.out.w.grad[784,64], h.0.out.b.grad[64], h.1.out.w.grad[64,64], h.1.out.b.grad[64], … 95 more, loss.dense.b.grad[10]
+	m.mark(202)
 	clipGradNorm_100(
 		m.dH0OutW,
 		m.dH0OutB,
@@ -1129,203 +1334,629 @@ func (m *Model) update() {
 		return
 	}
 	// h.0.out (examples/deep/plain.dl:13:10): sgd_update h.0.out.w[784,64], h.0.out.w.grad[784,64], h.0.out.w.velocity[784,64]
+	m.mark(203)
 	sgdUpdate_784x64(m.h0OutW, m.dH0OutW, m.h0OutWVelocity, lr)
 	// h.0.out (examples/deep/plain.dl:13:10): sgd_update h.0.out.b[64], h.0.out.b.grad[64], h.0.out.b.velocity[64]
+	m.mark(204)
 	sgdUpdate_64(m.h0OutB, m.dH0OutB, m.h0OutBVelocity, lr)
 	// h.1.out (examples/deep/plain.dl:13:10): sgd_update h.1.out.w[64,64], h.1.out.w.grad[64,64], h.1.out.w.velocity[64,64]
+	m.mark(205)
 	sgdUpdate_64x64(m.h1OutW, m.dH1OutW, m.h1OutWVelocity, lr)
 	// h.1.out (examples/deep/plain.dl:13:10): sgd_update h.1.out.b[64], h.1.out.b.grad[64], h.1.out.b.velocity[64]
+	m.mark(206)
 	sgdUpdate_64(m.h1OutB, m.dH1OutB, m.h1OutBVelocity, lr)
 	// h.2.out (examples/deep/plain.dl:13:10): sgd_update h.2.out.w[64,64], h.2.out.w.grad[64,64], h.2.out.w.velocity[64,64]
+	m.mark(207)
 	sgdUpdate_64x64(m.h2OutW, m.dH2OutW, m.h2OutWVelocity, lr)
 	// h.2.out (examples/deep/plain.dl:13:10): sgd_update h.2.out.b[64], h.2.out.b.grad[64], h.2.out.b.velocity[64]
+	m.mark(208)
 	sgdUpdate_64(m.h2OutB, m.dH2OutB, m.h2OutBVelocity, lr)
 	// h.3.out (examples/deep/plain.dl:13:10): sgd_update h.3.out.w[64,64], h.3.out.w.grad[64,64], h.3.out.w.velocity[64,64]
+	m.mark(209)
 	sgdUpdate_64x64(m.h3OutW, m.dH3OutW, m.h3OutWVelocity, lr)
 	// h.3.out (examples/deep/plain.dl:13:10): sgd_update h.3.out.b[64], h.3.out.b.grad[64], h.3.out.b.velocity[64]
+	m.mark(210)
 	sgdUpdate_64(m.h3OutB, m.dH3OutB, m.h3OutBVelocity, lr)
 	// h.4.out (examples/deep/plain.dl:13:10): sgd_update h.4.out.w[64,64], h.4.out.w.grad[64,64], h.4.out.w.velocity[64,64]
+	m.mark(211)
 	sgdUpdate_64x64(m.h4OutW, m.dH4OutW, m.h4OutWVelocity, lr)
 	// h.4.out (examples/deep/plain.dl:13:10): sgd_update h.4.out.b[64], h.4.out.b.grad[64], h.4.out.b.velocity[64]
+	m.mark(212)
 	sgdUpdate_64(m.h4OutB, m.dH4OutB, m.h4OutBVelocity, lr)
 	// h.5.out (examples/deep/plain.dl:13:10): sgd_update h.5.out.w[64,64], h.5.out.w.grad[64,64], h.5.out.w.velocity[64,64]
+	m.mark(213)
 	sgdUpdate_64x64(m.h5OutW, m.dH5OutW, m.h5OutWVelocity, lr)
 	// h.5.out (examples/deep/plain.dl:13:10): sgd_update h.5.out.b[64], h.5.out.b.grad[64], h.5.out.b.velocity[64]
+	m.mark(214)
 	sgdUpdate_64(m.h5OutB, m.dH5OutB, m.h5OutBVelocity, lr)
 	// h.6.out (examples/deep/plain.dl:13:10): sgd_update h.6.out.w[64,64], h.6.out.w.grad[64,64], h.6.out.w.velocity[64,64]
+	m.mark(215)
 	sgdUpdate_64x64(m.h6OutW, m.dH6OutW, m.h6OutWVelocity, lr)
 	// h.6.out (examples/deep/plain.dl:13:10): sgd_update h.6.out.b[64], h.6.out.b.grad[64], h.6.out.b.velocity[64]
+	m.mark(216)
 	sgdUpdate_64(m.h6OutB, m.dH6OutB, m.h6OutBVelocity, lr)
 	// h.7.out (examples/deep/plain.dl:13:10): sgd_update h.7.out.w[64,64], h.7.out.w.grad[64,64], h.7.out.w.velocity[64,64]
+	m.mark(217)
 	sgdUpdate_64x64(m.h7OutW, m.dH7OutW, m.h7OutWVelocity, lr)
 	// h.7.out (examples/deep/plain.dl:13:10): sgd_update h.7.out.b[64], h.7.out.b.grad[64], h.7.out.b.velocity[64]
+	m.mark(218)
 	sgdUpdate_64(m.h7OutB, m.dH7OutB, m.h7OutBVelocity, lr)
 	// h.8.out (examples/deep/plain.dl:13:10): sgd_update h.8.out.w[64,64], h.8.out.w.grad[64,64], h.8.out.w.velocity[64,64]
+	m.mark(219)
 	sgdUpdate_64x64(m.h8OutW, m.dH8OutW, m.h8OutWVelocity, lr)
 	// h.8.out (examples/deep/plain.dl:13:10): sgd_update h.8.out.b[64], h.8.out.b.grad[64], h.8.out.b.velocity[64]
+	m.mark(220)
 	sgdUpdate_64(m.h8OutB, m.dH8OutB, m.h8OutBVelocity, lr)
 	// h.9.out (examples/deep/plain.dl:13:10): sgd_update h.9.out.w[64,64], h.9.out.w.grad[64,64], h.9.out.w.velocity[64,64]
+	m.mark(221)
 	sgdUpdate_64x64(m.h9OutW, m.dH9OutW, m.h9OutWVelocity, lr)
 	// h.9.out (examples/deep/plain.dl:13:10): sgd_update h.9.out.b[64], h.9.out.b.grad[64], h.9.out.b.velocity[64]
+	m.mark(222)
 	sgdUpdate_64(m.h9OutB, m.dH9OutB, m.h9OutBVelocity, lr)
 	// h.10.out (examples/deep/plain.dl:13:10): sgd_update h.10.out.w[64,64], h.10.out.w.grad[64,64], h.10.out.w.velocity[64,64]
+	m.mark(223)
 	sgdUpdate_64x64(m.h10OutW, m.dH10OutW, m.h10OutWVelocity, lr)
 	// h.10.out (examples/deep/plain.dl:13:10): sgd_update h.10.out.b[64], h.10.out.b.grad[64], h.10.out.b.velocity[64]
+	m.mark(224)
 	sgdUpdate_64(m.h10OutB, m.dH10OutB, m.h10OutBVelocity, lr)
 	// h.11.out (examples/deep/plain.dl:13:10): sgd_update h.11.out.w[64,64], h.11.out.w.grad[64,64], h.11.out.w.velocity[64,64]
+	m.mark(225)
 	sgdUpdate_64x64(m.h11OutW, m.dH11OutW, m.h11OutWVelocity, lr)
 	// h.11.out (examples/deep/plain.dl:13:10): sgd_update h.11.out.b[64], h.11.out.b.grad[64], h.11.out.b.velocity[64]
+	m.mark(226)
 	sgdUpdate_64(m.h11OutB, m.dH11OutB, m.h11OutBVelocity, lr)
 	// h.12.out (examples/deep/plain.dl:13:10): sgd_update h.12.out.w[64,64], h.12.out.w.grad[64,64], h.12.out.w.velocity[64,64]
+	m.mark(227)
 	sgdUpdate_64x64(m.h12OutW, m.dH12OutW, m.h12OutWVelocity, lr)
 	// h.12.out (examples/deep/plain.dl:13:10): sgd_update h.12.out.b[64], h.12.out.b.grad[64], h.12.out.b.velocity[64]
+	m.mark(228)
 	sgdUpdate_64(m.h12OutB, m.dH12OutB, m.h12OutBVelocity, lr)
 	// h.13.out (examples/deep/plain.dl:13:10): sgd_update h.13.out.w[64,64], h.13.out.w.grad[64,64], h.13.out.w.velocity[64,64]
+	m.mark(229)
 	sgdUpdate_64x64(m.h13OutW, m.dH13OutW, m.h13OutWVelocity, lr)
 	// h.13.out (examples/deep/plain.dl:13:10): sgd_update h.13.out.b[64], h.13.out.b.grad[64], h.13.out.b.velocity[64]
+	m.mark(230)
 	sgdUpdate_64(m.h13OutB, m.dH13OutB, m.h13OutBVelocity, lr)
 	// h.14.out (examples/deep/plain.dl:13:10): sgd_update h.14.out.w[64,64], h.14.out.w.grad[64,64], h.14.out.w.velocity[64,64]
+	m.mark(231)
 	sgdUpdate_64x64(m.h14OutW, m.dH14OutW, m.h14OutWVelocity, lr)
 	// h.14.out (examples/deep/plain.dl:13:10): sgd_update h.14.out.b[64], h.14.out.b.grad[64], h.14.out.b.velocity[64]
+	m.mark(232)
 	sgdUpdate_64(m.h14OutB, m.dH14OutB, m.h14OutBVelocity, lr)
 	// h.15.out (examples/deep/plain.dl:13:10): sgd_update h.15.out.w[64,64], h.15.out.w.grad[64,64], h.15.out.w.velocity[64,64]
+	m.mark(233)
 	sgdUpdate_64x64(m.h15OutW, m.dH15OutW, m.h15OutWVelocity, lr)
 	// h.15.out (examples/deep/plain.dl:13:10): sgd_update h.15.out.b[64], h.15.out.b.grad[64], h.15.out.b.velocity[64]
+	m.mark(234)
 	sgdUpdate_64(m.h15OutB, m.dH15OutB, m.h15OutBVelocity, lr)
 	// h.16.out (examples/deep/plain.dl:13:10): sgd_update h.16.out.w[64,64], h.16.out.w.grad[64,64], h.16.out.w.velocity[64,64]
+	m.mark(235)
 	sgdUpdate_64x64(m.h16OutW, m.dH16OutW, m.h16OutWVelocity, lr)
 	// h.16.out (examples/deep/plain.dl:13:10): sgd_update h.16.out.b[64], h.16.out.b.grad[64], h.16.out.b.velocity[64]
+	m.mark(236)
 	sgdUpdate_64(m.h16OutB, m.dH16OutB, m.h16OutBVelocity, lr)
 	// h.17.out (examples/deep/plain.dl:13:10): sgd_update h.17.out.w[64,64], h.17.out.w.grad[64,64], h.17.out.w.velocity[64,64]
+	m.mark(237)
 	sgdUpdate_64x64(m.h17OutW, m.dH17OutW, m.h17OutWVelocity, lr)
 	// h.17.out (examples/deep/plain.dl:13:10): sgd_update h.17.out.b[64], h.17.out.b.grad[64], h.17.out.b.velocity[64]
+	m.mark(238)
 	sgdUpdate_64(m.h17OutB, m.dH17OutB, m.h17OutBVelocity, lr)
 	// h.18.out (examples/deep/plain.dl:13:10): sgd_update h.18.out.w[64,64], h.18.out.w.grad[64,64], h.18.out.w.velocity[64,64]
+	m.mark(239)
 	sgdUpdate_64x64(m.h18OutW, m.dH18OutW, m.h18OutWVelocity, lr)
 	// h.18.out (examples/deep/plain.dl:13:10): sgd_update h.18.out.b[64], h.18.out.b.grad[64], h.18.out.b.velocity[64]
+	m.mark(240)
 	sgdUpdate_64(m.h18OutB, m.dH18OutB, m.h18OutBVelocity, lr)
 	// h.19.out (examples/deep/plain.dl:13:10): sgd_update h.19.out.w[64,64], h.19.out.w.grad[64,64], h.19.out.w.velocity[64,64]
+	m.mark(241)
 	sgdUpdate_64x64(m.h19OutW, m.dH19OutW, m.h19OutWVelocity, lr)
 	// h.19.out (examples/deep/plain.dl:13:10): sgd_update h.19.out.b[64], h.19.out.b.grad[64], h.19.out.b.velocity[64]
+	m.mark(242)
 	sgdUpdate_64(m.h19OutB, m.dH19OutB, m.h19OutBVelocity, lr)
 	// h.20.out (examples/deep/plain.dl:13:10): sgd_update h.20.out.w[64,64], h.20.out.w.grad[64,64], h.20.out.w.velocity[64,64]
+	m.mark(243)
 	sgdUpdate_64x64(m.h20OutW, m.dH20OutW, m.h20OutWVelocity, lr)
 	// h.20.out (examples/deep/plain.dl:13:10): sgd_update h.20.out.b[64], h.20.out.b.grad[64], h.20.out.b.velocity[64]
+	m.mark(244)
 	sgdUpdate_64(m.h20OutB, m.dH20OutB, m.h20OutBVelocity, lr)
 	// h.21.out (examples/deep/plain.dl:13:10): sgd_update h.21.out.w[64,64], h.21.out.w.grad[64,64], h.21.out.w.velocity[64,64]
+	m.mark(245)
 	sgdUpdate_64x64(m.h21OutW, m.dH21OutW, m.h21OutWVelocity, lr)
 	// h.21.out (examples/deep/plain.dl:13:10): sgd_update h.21.out.b[64], h.21.out.b.grad[64], h.21.out.b.velocity[64]
+	m.mark(246)
 	sgdUpdate_64(m.h21OutB, m.dH21OutB, m.h21OutBVelocity, lr)
 	// h.22.out (examples/deep/plain.dl:13:10): sgd_update h.22.out.w[64,64], h.22.out.w.grad[64,64], h.22.out.w.velocity[64,64]
+	m.mark(247)
 	sgdUpdate_64x64(m.h22OutW, m.dH22OutW, m.h22OutWVelocity, lr)
 	// h.22.out (examples/deep/plain.dl:13:10): sgd_update h.22.out.b[64], h.22.out.b.grad[64], h.22.out.b.velocity[64]
+	m.mark(248)
 	sgdUpdate_64(m.h22OutB, m.dH22OutB, m.h22OutBVelocity, lr)
 	// h.23.out (examples/deep/plain.dl:13:10): sgd_update h.23.out.w[64,64], h.23.out.w.grad[64,64], h.23.out.w.velocity[64,64]
+	m.mark(249)
 	sgdUpdate_64x64(m.h23OutW, m.dH23OutW, m.h23OutWVelocity, lr)
 	// h.23.out (examples/deep/plain.dl:13:10): sgd_update h.23.out.b[64], h.23.out.b.grad[64], h.23.out.b.velocity[64]
+	m.mark(250)
 	sgdUpdate_64(m.h23OutB, m.dH23OutB, m.h23OutBVelocity, lr)
 	// h.24.out (examples/deep/plain.dl:13:10): sgd_update h.24.out.w[64,64], h.24.out.w.grad[64,64], h.24.out.w.velocity[64,64]
+	m.mark(251)
 	sgdUpdate_64x64(m.h24OutW, m.dH24OutW, m.h24OutWVelocity, lr)
 	// h.24.out (examples/deep/plain.dl:13:10): sgd_update h.24.out.b[64], h.24.out.b.grad[64], h.24.out.b.velocity[64]
+	m.mark(252)
 	sgdUpdate_64(m.h24OutB, m.dH24OutB, m.h24OutBVelocity, lr)
 	// h.25.out (examples/deep/plain.dl:13:10): sgd_update h.25.out.w[64,64], h.25.out.w.grad[64,64], h.25.out.w.velocity[64,64]
+	m.mark(253)
 	sgdUpdate_64x64(m.h25OutW, m.dH25OutW, m.h25OutWVelocity, lr)
 	// h.25.out (examples/deep/plain.dl:13:10): sgd_update h.25.out.b[64], h.25.out.b.grad[64], h.25.out.b.velocity[64]
+	m.mark(254)
 	sgdUpdate_64(m.h25OutB, m.dH25OutB, m.h25OutBVelocity, lr)
 	// h.26.out (examples/deep/plain.dl:13:10): sgd_update h.26.out.w[64,64], h.26.out.w.grad[64,64], h.26.out.w.velocity[64,64]
+	m.mark(255)
 	sgdUpdate_64x64(m.h26OutW, m.dH26OutW, m.h26OutWVelocity, lr)
 	// h.26.out (examples/deep/plain.dl:13:10): sgd_update h.26.out.b[64], h.26.out.b.grad[64], h.26.out.b.velocity[64]
+	m.mark(256)
 	sgdUpdate_64(m.h26OutB, m.dH26OutB, m.h26OutBVelocity, lr)
 	// h.27.out (examples/deep/plain.dl:13:10): sgd_update h.27.out.w[64,64], h.27.out.w.grad[64,64], h.27.out.w.velocity[64,64]
+	m.mark(257)
 	sgdUpdate_64x64(m.h27OutW, m.dH27OutW, m.h27OutWVelocity, lr)
 	// h.27.out (examples/deep/plain.dl:13:10): sgd_update h.27.out.b[64], h.27.out.b.grad[64], h.27.out.b.velocity[64]
+	m.mark(258)
 	sgdUpdate_64(m.h27OutB, m.dH27OutB, m.h27OutBVelocity, lr)
 	// h.28.out (examples/deep/plain.dl:13:10): sgd_update h.28.out.w[64,64], h.28.out.w.grad[64,64], h.28.out.w.velocity[64,64]
+	m.mark(259)
 	sgdUpdate_64x64(m.h28OutW, m.dH28OutW, m.h28OutWVelocity, lr)
 	// h.28.out (examples/deep/plain.dl:13:10): sgd_update h.28.out.b[64], h.28.out.b.grad[64], h.28.out.b.velocity[64]
+	m.mark(260)
 	sgdUpdate_64(m.h28OutB, m.dH28OutB, m.h28OutBVelocity, lr)
 	// h.29.out (examples/deep/plain.dl:13:10): sgd_update h.29.out.w[64,64], h.29.out.w.grad[64,64], h.29.out.w.velocity[64,64]
+	m.mark(261)
 	sgdUpdate_64x64(m.h29OutW, m.dH29OutW, m.h29OutWVelocity, lr)
 	// h.29.out (examples/deep/plain.dl:13:10): sgd_update h.29.out.b[64], h.29.out.b.grad[64], h.29.out.b.velocity[64]
+	m.mark(262)
 	sgdUpdate_64(m.h29OutB, m.dH29OutB, m.h29OutBVelocity, lr)
 	// h.30.out (examples/deep/plain.dl:13:10): sgd_update h.30.out.w[64,64], h.30.out.w.grad[64,64], h.30.out.w.velocity[64,64]
+	m.mark(263)
 	sgdUpdate_64x64(m.h30OutW, m.dH30OutW, m.h30OutWVelocity, lr)
 	// h.30.out (examples/deep/plain.dl:13:10): sgd_update h.30.out.b[64], h.30.out.b.grad[64], h.30.out.b.velocity[64]
+	m.mark(264)
 	sgdUpdate_64(m.h30OutB, m.dH30OutB, m.h30OutBVelocity, lr)
 	// h.31.out (examples/deep/plain.dl:13:10): sgd_update h.31.out.w[64,64], h.31.out.w.grad[64,64], h.31.out.w.velocity[64,64]
+	m.mark(265)
 	sgdUpdate_64x64(m.h31OutW, m.dH31OutW, m.h31OutWVelocity, lr)
 	// h.31.out (examples/deep/plain.dl:13:10): sgd_update h.31.out.b[64], h.31.out.b.grad[64], h.31.out.b.velocity[64]
+	m.mark(266)
 	sgdUpdate_64(m.h31OutB, m.dH31OutB, m.h31OutBVelocity, lr)
 	// h.32.out (examples/deep/plain.dl:13:10): sgd_update h.32.out.w[64,64], h.32.out.w.grad[64,64], h.32.out.w.velocity[64,64]
+	m.mark(267)
 	sgdUpdate_64x64(m.h32OutW, m.dH32OutW, m.h32OutWVelocity, lr)
 	// h.32.out (examples/deep/plain.dl:13:10): sgd_update h.32.out.b[64], h.32.out.b.grad[64], h.32.out.b.velocity[64]
+	m.mark(268)
 	sgdUpdate_64(m.h32OutB, m.dH32OutB, m.h32OutBVelocity, lr)
 	// h.33.out (examples/deep/plain.dl:13:10): sgd_update h.33.out.w[64,64], h.33.out.w.grad[64,64], h.33.out.w.velocity[64,64]
+	m.mark(269)
 	sgdUpdate_64x64(m.h33OutW, m.dH33OutW, m.h33OutWVelocity, lr)
 	// h.33.out (examples/deep/plain.dl:13:10): sgd_update h.33.out.b[64], h.33.out.b.grad[64], h.33.out.b.velocity[64]
+	m.mark(270)
 	sgdUpdate_64(m.h33OutB, m.dH33OutB, m.h33OutBVelocity, lr)
 	// h.34.out (examples/deep/plain.dl:13:10): sgd_update h.34.out.w[64,64], h.34.out.w.grad[64,64], h.34.out.w.velocity[64,64]
+	m.mark(271)
 	sgdUpdate_64x64(m.h34OutW, m.dH34OutW, m.h34OutWVelocity, lr)
 	// h.34.out (examples/deep/plain.dl:13:10): sgd_update h.34.out.b[64], h.34.out.b.grad[64], h.34.out.b.velocity[64]
+	m.mark(272)
 	sgdUpdate_64(m.h34OutB, m.dH34OutB, m.h34OutBVelocity, lr)
 	// h.35.out (examples/deep/plain.dl:13:10): sgd_update h.35.out.w[64,64], h.35.out.w.grad[64,64], h.35.out.w.velocity[64,64]
+	m.mark(273)
 	sgdUpdate_64x64(m.h35OutW, m.dH35OutW, m.h35OutWVelocity, lr)
 	// h.35.out (examples/deep/plain.dl:13:10): sgd_update h.35.out.b[64], h.35.out.b.grad[64], h.35.out.b.velocity[64]
+	m.mark(274)
 	sgdUpdate_64(m.h35OutB, m.dH35OutB, m.h35OutBVelocity, lr)
 	// h.36.out (examples/deep/plain.dl:13:10): sgd_update h.36.out.w[64,64], h.36.out.w.grad[64,64], h.36.out.w.velocity[64,64]
+	m.mark(275)
 	sgdUpdate_64x64(m.h36OutW, m.dH36OutW, m.h36OutWVelocity, lr)
 	// h.36.out (examples/deep/plain.dl:13:10): sgd_update h.36.out.b[64], h.36.out.b.grad[64], h.36.out.b.velocity[64]
+	m.mark(276)
 	sgdUpdate_64(m.h36OutB, m.dH36OutB, m.h36OutBVelocity, lr)
 	// h.37.out (examples/deep/plain.dl:13:10): sgd_update h.37.out.w[64,64], h.37.out.w.grad[64,64], h.37.out.w.velocity[64,64]
+	m.mark(277)
 	sgdUpdate_64x64(m.h37OutW, m.dH37OutW, m.h37OutWVelocity, lr)
 	// h.37.out (examples/deep/plain.dl:13:10): sgd_update h.37.out.b[64], h.37.out.b.grad[64], h.37.out.b.velocity[64]
+	m.mark(278)
 	sgdUpdate_64(m.h37OutB, m.dH37OutB, m.h37OutBVelocity, lr)
 	// h.38.out (examples/deep/plain.dl:13:10): sgd_update h.38.out.w[64,64], h.38.out.w.grad[64,64], h.38.out.w.velocity[64,64]
+	m.mark(279)
 	sgdUpdate_64x64(m.h38OutW, m.dH38OutW, m.h38OutWVelocity, lr)
 	// h.38.out (examples/deep/plain.dl:13:10): sgd_update h.38.out.b[64], h.38.out.b.grad[64], h.38.out.b.velocity[64]
+	m.mark(280)
 	sgdUpdate_64(m.h38OutB, m.dH38OutB, m.h38OutBVelocity, lr)
 	// h.39.out (examples/deep/plain.dl:13:10): sgd_update h.39.out.w[64,64], h.39.out.w.grad[64,64], h.39.out.w.velocity[64,64]
+	m.mark(281)
 	sgdUpdate_64x64(m.h39OutW, m.dH39OutW, m.h39OutWVelocity, lr)
 	// h.39.out (examples/deep/plain.dl:13:10): sgd_update h.39.out.b[64], h.39.out.b.grad[64], h.39.out.b.velocity[64]
+	m.mark(282)
 	sgdUpdate_64(m.h39OutB, m.dH39OutB, m.h39OutBVelocity, lr)
 	// h.40.out (examples/deep/plain.dl:13:10): sgd_update h.40.out.w[64,64], h.40.out.w.grad[64,64], h.40.out.w.velocity[64,64]
+	m.mark(283)
 	sgdUpdate_64x64(m.h40OutW, m.dH40OutW, m.h40OutWVelocity, lr)
 	// h.40.out (examples/deep/plain.dl:13:10): sgd_update h.40.out.b[64], h.40.out.b.grad[64], h.40.out.b.velocity[64]
+	m.mark(284)
 	sgdUpdate_64(m.h40OutB, m.dH40OutB, m.h40OutBVelocity, lr)
 	// h.41.out (examples/deep/plain.dl:13:10): sgd_update h.41.out.w[64,64], h.41.out.w.grad[64,64], h.41.out.w.velocity[64,64]
+	m.mark(285)
 	sgdUpdate_64x64(m.h41OutW, m.dH41OutW, m.h41OutWVelocity, lr)
 	// h.41.out (examples/deep/plain.dl:13:10): sgd_update h.41.out.b[64], h.41.out.b.grad[64], h.41.out.b.velocity[64]
+	m.mark(286)
 	sgdUpdate_64(m.h41OutB, m.dH41OutB, m.h41OutBVelocity, lr)
 	// h.42.out (examples/deep/plain.dl:13:10): sgd_update h.42.out.w[64,64], h.42.out.w.grad[64,64], h.42.out.w.velocity[64,64]
+	m.mark(287)
 	sgdUpdate_64x64(m.h42OutW, m.dH42OutW, m.h42OutWVelocity, lr)
 	// h.42.out (examples/deep/plain.dl:13:10): sgd_update h.42.out.b[64], h.42.out.b.grad[64], h.42.out.b.velocity[64]
+	m.mark(288)
 	sgdUpdate_64(m.h42OutB, m.dH42OutB, m.h42OutBVelocity, lr)
 	// h.43.out (examples/deep/plain.dl:13:10): sgd_update h.43.out.w[64,64], h.43.out.w.grad[64,64], h.43.out.w.velocity[64,64]
+	m.mark(289)
 	sgdUpdate_64x64(m.h43OutW, m.dH43OutW, m.h43OutWVelocity, lr)
 	// h.43.out (examples/deep/plain.dl:13:10): sgd_update h.43.out.b[64], h.43.out.b.grad[64], h.43.out.b.velocity[64]
+	m.mark(290)
 	sgdUpdate_64(m.h43OutB, m.dH43OutB, m.h43OutBVelocity, lr)
 	// h.44.out (examples/deep/plain.dl:13:10): sgd_update h.44.out.w[64,64], h.44.out.w.grad[64,64], h.44.out.w.velocity[64,64]
+	m.mark(291)
 	sgdUpdate_64x64(m.h44OutW, m.dH44OutW, m.h44OutWVelocity, lr)
 	// h.44.out (examples/deep/plain.dl:13:10): sgd_update h.44.out.b[64], h.44.out.b.grad[64], h.44.out.b.velocity[64]
+	m.mark(292)
 	sgdUpdate_64(m.h44OutB, m.dH44OutB, m.h44OutBVelocity, lr)
 	// h.45.out (examples/deep/plain.dl:13:10): sgd_update h.45.out.w[64,64], h.45.out.w.grad[64,64], h.45.out.w.velocity[64,64]
+	m.mark(293)
 	sgdUpdate_64x64(m.h45OutW, m.dH45OutW, m.h45OutWVelocity, lr)
 	// h.45.out (examples/deep/plain.dl:13:10): sgd_update h.45.out.b[64], h.45.out.b.grad[64], h.45.out.b.velocity[64]
+	m.mark(294)
 	sgdUpdate_64(m.h45OutB, m.dH45OutB, m.h45OutBVelocity, lr)
 	// h.46.out (examples/deep/plain.dl:13:10): sgd_update h.46.out.w[64,64], h.46.out.w.grad[64,64], h.46.out.w.velocity[64,64]
+	m.mark(295)
 	sgdUpdate_64x64(m.h46OutW, m.dH46OutW, m.h46OutWVelocity, lr)
 	// h.46.out (examples/deep/plain.dl:13:10): sgd_update h.46.out.b[64], h.46.out.b.grad[64], h.46.out.b.velocity[64]
+	m.mark(296)
 	sgdUpdate_64(m.h46OutB, m.dH46OutB, m.h46OutBVelocity, lr)
 	// h.47.out (examples/deep/plain.dl:13:10): sgd_update h.47.out.w[64,64], h.47.out.w.grad[64,64], h.47.out.w.velocity[64,64]
+	m.mark(297)
 	sgdUpdate_64x64(m.h47OutW, m.dH47OutW, m.h47OutWVelocity, lr)
 	// h.47.out (examples/deep/plain.dl:13:10): sgd_update h.47.out.b[64], h.47.out.b.grad[64], h.47.out.b.velocity[64]
+	m.mark(298)
 	sgdUpdate_64(m.h47OutB, m.dH47OutB, m.h47OutBVelocity, lr)
 	// h.48.out (examples/deep/plain.dl:13:10): sgd_update h.48.out.w[64,64], h.48.out.w.grad[64,64], h.48.out.w.velocity[64,64]
+	m.mark(299)
 	sgdUpdate_64x64(m.h48OutW, m.dH48OutW, m.h48OutWVelocity, lr)
 	// h.48.out (examples/deep/plain.dl:13:10): sgd_update h.48.out.b[64], h.48.out.b.grad[64], h.48.out.b.velocity[64]
+	m.mark(300)
 	sgdUpdate_64(m.h48OutB, m.dH48OutB, m.h48OutBVelocity, lr)
 	// loss.dense (examples/deep/plain.dl:17:22): sgd_update loss.dense.w[64,10], loss.dense.w.grad[64,10], loss.dense.w.velocity[64,10]
+	m.mark(301)
 	sgdUpdate_64x10(m.lossDenseW, m.dLossDenseW, m.lossDenseWVelocity, lr)
 	// loss.dense (examples/deep/plain.dl:17:22): sgd_update loss.dense.b[10], loss.dense.b.grad[10], loss.dense.b.velocity[10]
+	m.mark(302)
 	sgdUpdate_10(m.lossDenseB, m.dLossDenseB, m.lossDenseBVelocity, lr)
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "h.0.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 12845056},
+	{Layer: "h.1.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.2.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.3.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.4.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.5.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.6.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.7.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.8.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.9.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.10.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.11.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.12.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.13.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.14.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.15.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.16.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.17.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.18.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.19.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.20.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.21.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.22.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.23.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.24.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.25.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.26.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.27.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.28.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.29.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.30.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.31.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.32.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.33.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.34.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.35.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.36.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.37.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.38.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.39.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.40.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.41.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.42.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.43.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.44.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.45.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.46.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.47.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.48.out", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/deep/plain.dl:17:22", FLOPs: 163840},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/deep/plain.dl:17:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/deep/plain.dl:17:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/deep/plain.dl:17:8"},
+	{Layer: "loss.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:17:22"},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:17:22", FLOPs: 163840},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:17:22", FLOPs: 163840},
+	{Layer: "h.48.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.48.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.48.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.47.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.47.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.47.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.46.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.46.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.46.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.45.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.45.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.45.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.44.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.44.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.44.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.43.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.43.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.43.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.42.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.42.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.42.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.41.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.41.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.41.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.40.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.40.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.40.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.39.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.39.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.39.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.38.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.38.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.38.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.37.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.37.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.37.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.36.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.36.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.36.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.35.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.35.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.35.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.34.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.34.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.34.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.33.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.33.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.33.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.32.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.32.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.32.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.31.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.31.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.31.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.30.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.30.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.30.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.29.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.29.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.29.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.28.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.28.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.28.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.27.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.27.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.27.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.26.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.26.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.26.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.25.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.25.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.25.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.24.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.24.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.24.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.23.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.23.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.23.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.22.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.22.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.22.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.21.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.21.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.21.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.20.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.20.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.20.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.19.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.19.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.19.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.18.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.18.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.18.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.17.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.17.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.17.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.16.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.16.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.16.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.15.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.15.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.15.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.14.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.14.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.14.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.13.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.13.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.13.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.12.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.12.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.12.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.11.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.11.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.11.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.10.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.10.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.10.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.9.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.9.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.9.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.8.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.8.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.8.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.7.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.7.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.7.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.6.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.6.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.6.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.5.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.5.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.5.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.4.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.4.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.4.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.3.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.3.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.3.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.2.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.2.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.2.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.1.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.1.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.1.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain.dl:13:10", FLOPs: 1048576},
+	{Layer: "h.0.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.0.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain.dl:13:10", FLOPs: 12845056},
+	{Layer: "clip_grad_norm", Kind: rt.KindOptimizer, Op: "clip_grad_norm"},
+	{Layer: "h.0.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.0.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.1.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.1.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.2.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.2.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.3.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.3.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.4.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.4.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.5.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.5.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.6.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.6.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.7.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.7.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.8.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.8.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.9.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.9.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.10.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.10.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.11.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.11.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.12.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.12.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.13.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.13.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.14.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.14.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.15.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.15.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.16.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.16.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.17.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.17.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.18.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.18.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.19.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.19.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.20.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.20.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.21.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.21.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.22.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.22.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.23.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.23.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.24.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.24.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.25.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.25.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.26.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.26.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.27.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.27.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.28.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.28.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.29.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.29.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.30.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.30.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.31.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.31.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.32.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.32.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.33.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.33.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.34.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.34.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.35.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.35.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.36.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.36.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.37.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.37.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.38.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.38.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.39.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.39.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.40.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.40.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.41.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.41.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.42.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.42.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.43.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.43.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.44.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.44.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.45.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.45.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.46.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.46.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.47.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.47.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.48.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "h.48.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:13:10"},
+	{Layer: "loss.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:17:22"},
+	{Layer: "loss.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain.dl:17:22"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

@@ -2,406 +2,606 @@
 
 package deep_plain_bn
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
 	// h.0.out.dense (examples/deep/plain_bn.dl:12:10): matmul image[128,784] · h.0.out.dense.w[784,64] → [128,64]
+	m.mark(0)
 	matmulNN_128x784x64(m.h0OutDenseMatmul, m.image, m.h0OutDenseW, m.panels)
 	// h.0.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h0OutDenseMatmul[128,64], h.0.out.batchnorm.gamma[64], h.0.out.batchnorm.beta[64] → [128,64]
+	m.mark(1)
 	batchnorm_128x64(m.h0OutBatchnormBatchnorm, m.h0OutDenseMatmul, m.h0OutBatchnormGamma, m.h0OutBatchnormBeta)
 	// h.0.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.0.out.batchnorm.running_mean[64], h.0.out.batchnorm.running_var[64], h0OutDenseMatmul[128,64]
+	m.mark(2)
 	batchnormRunning_128x64(m.h0OutBatchnormRunningMean, m.h0OutBatchnormRunningVar, m.h0OutDenseMatmul)
 	// h.0.out (examples/deep/plain_bn.dl:12:56): relu h0OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(3)
 	relu_128x64(m.h0Out, m.h0OutBatchnormBatchnorm)
 	// h.1.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.0.out[128,64] · h.1.out.dense.w[64,64] → [128,64]
+	m.mark(4)
 	matmulNN_128x64x64(m.h1OutDenseMatmul, m.h0Out, m.h1OutDenseW, m.panels)
 	// h.1.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h1OutDenseMatmul[128,64], h.1.out.batchnorm.gamma[64], h.1.out.batchnorm.beta[64] → [128,64]
+	m.mark(5)
 	batchnorm_128x64(m.h1OutBatchnormBatchnorm, m.h1OutDenseMatmul, m.h1OutBatchnormGamma, m.h1OutBatchnormBeta)
 	// h.1.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.1.out.batchnorm.running_mean[64], h.1.out.batchnorm.running_var[64], h1OutDenseMatmul[128,64]
+	m.mark(6)
 	batchnormRunning_128x64(m.h1OutBatchnormRunningMean, m.h1OutBatchnormRunningVar, m.h1OutDenseMatmul)
 	// h.1.out (examples/deep/plain_bn.dl:12:56): relu h1OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(7)
 	relu_128x64(m.h1Out, m.h1OutBatchnormBatchnorm)
 	// h.2.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.1.out[128,64] · h.2.out.dense.w[64,64] → [128,64]
+	m.mark(8)
 	matmulNN_128x64x64(m.h2OutDenseMatmul, m.h1Out, m.h2OutDenseW, m.panels)
 	// h.2.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h2OutDenseMatmul[128,64], h.2.out.batchnorm.gamma[64], h.2.out.batchnorm.beta[64] → [128,64]
+	m.mark(9)
 	batchnorm_128x64(m.h2OutBatchnormBatchnorm, m.h2OutDenseMatmul, m.h2OutBatchnormGamma, m.h2OutBatchnormBeta)
 	// h.2.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.2.out.batchnorm.running_mean[64], h.2.out.batchnorm.running_var[64], h2OutDenseMatmul[128,64]
+	m.mark(10)
 	batchnormRunning_128x64(m.h2OutBatchnormRunningMean, m.h2OutBatchnormRunningVar, m.h2OutDenseMatmul)
 	// h.2.out (examples/deep/plain_bn.dl:12:56): relu h2OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(11)
 	relu_128x64(m.h2Out, m.h2OutBatchnormBatchnorm)
 	// h.3.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.2.out[128,64] · h.3.out.dense.w[64,64] → [128,64]
+	m.mark(12)
 	matmulNN_128x64x64(m.h3OutDenseMatmul, m.h2Out, m.h3OutDenseW, m.panels)
 	// h.3.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h3OutDenseMatmul[128,64], h.3.out.batchnorm.gamma[64], h.3.out.batchnorm.beta[64] → [128,64]
+	m.mark(13)
 	batchnorm_128x64(m.h3OutBatchnormBatchnorm, m.h3OutDenseMatmul, m.h3OutBatchnormGamma, m.h3OutBatchnormBeta)
 	// h.3.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.3.out.batchnorm.running_mean[64], h.3.out.batchnorm.running_var[64], h3OutDenseMatmul[128,64]
+	m.mark(14)
 	batchnormRunning_128x64(m.h3OutBatchnormRunningMean, m.h3OutBatchnormRunningVar, m.h3OutDenseMatmul)
 	// h.3.out (examples/deep/plain_bn.dl:12:56): relu h3OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(15)
 	relu_128x64(m.h3Out, m.h3OutBatchnormBatchnorm)
 	// h.4.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.3.out[128,64] · h.4.out.dense.w[64,64] → [128,64]
+	m.mark(16)
 	matmulNN_128x64x64(m.h4OutDenseMatmul, m.h3Out, m.h4OutDenseW, m.panels)
 	// h.4.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h4OutDenseMatmul[128,64], h.4.out.batchnorm.gamma[64], h.4.out.batchnorm.beta[64] → [128,64]
+	m.mark(17)
 	batchnorm_128x64(m.h4OutBatchnormBatchnorm, m.h4OutDenseMatmul, m.h4OutBatchnormGamma, m.h4OutBatchnormBeta)
 	// h.4.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.4.out.batchnorm.running_mean[64], h.4.out.batchnorm.running_var[64], h4OutDenseMatmul[128,64]
+	m.mark(18)
 	batchnormRunning_128x64(m.h4OutBatchnormRunningMean, m.h4OutBatchnormRunningVar, m.h4OutDenseMatmul)
 	// h.4.out (examples/deep/plain_bn.dl:12:56): relu h4OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(19)
 	relu_128x64(m.h4Out, m.h4OutBatchnormBatchnorm)
 	// h.5.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.4.out[128,64] · h.5.out.dense.w[64,64] → [128,64]
+	m.mark(20)
 	matmulNN_128x64x64(m.h5OutDenseMatmul, m.h4Out, m.h5OutDenseW, m.panels)
 	// h.5.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h5OutDenseMatmul[128,64], h.5.out.batchnorm.gamma[64], h.5.out.batchnorm.beta[64] → [128,64]
+	m.mark(21)
 	batchnorm_128x64(m.h5OutBatchnormBatchnorm, m.h5OutDenseMatmul, m.h5OutBatchnormGamma, m.h5OutBatchnormBeta)
 	// h.5.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.5.out.batchnorm.running_mean[64], h.5.out.batchnorm.running_var[64], h5OutDenseMatmul[128,64]
+	m.mark(22)
 	batchnormRunning_128x64(m.h5OutBatchnormRunningMean, m.h5OutBatchnormRunningVar, m.h5OutDenseMatmul)
 	// h.5.out (examples/deep/plain_bn.dl:12:56): relu h5OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(23)
 	relu_128x64(m.h5Out, m.h5OutBatchnormBatchnorm)
 	// h.6.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.5.out[128,64] · h.6.out.dense.w[64,64] → [128,64]
+	m.mark(24)
 	matmulNN_128x64x64(m.h6OutDenseMatmul, m.h5Out, m.h6OutDenseW, m.panels)
 	// h.6.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h6OutDenseMatmul[128,64], h.6.out.batchnorm.gamma[64], h.6.out.batchnorm.beta[64] → [128,64]
+	m.mark(25)
 	batchnorm_128x64(m.h6OutBatchnormBatchnorm, m.h6OutDenseMatmul, m.h6OutBatchnormGamma, m.h6OutBatchnormBeta)
 	// h.6.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.6.out.batchnorm.running_mean[64], h.6.out.batchnorm.running_var[64], h6OutDenseMatmul[128,64]
+	m.mark(26)
 	batchnormRunning_128x64(m.h6OutBatchnormRunningMean, m.h6OutBatchnormRunningVar, m.h6OutDenseMatmul)
 	// h.6.out (examples/deep/plain_bn.dl:12:56): relu h6OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(27)
 	relu_128x64(m.h6Out, m.h6OutBatchnormBatchnorm)
 	// h.7.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.6.out[128,64] · h.7.out.dense.w[64,64] → [128,64]
+	m.mark(28)
 	matmulNN_128x64x64(m.h7OutDenseMatmul, m.h6Out, m.h7OutDenseW, m.panels)
 	// h.7.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h7OutDenseMatmul[128,64], h.7.out.batchnorm.gamma[64], h.7.out.batchnorm.beta[64] → [128,64]
+	m.mark(29)
 	batchnorm_128x64(m.h7OutBatchnormBatchnorm, m.h7OutDenseMatmul, m.h7OutBatchnormGamma, m.h7OutBatchnormBeta)
 	// h.7.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.7.out.batchnorm.running_mean[64], h.7.out.batchnorm.running_var[64], h7OutDenseMatmul[128,64]
+	m.mark(30)
 	batchnormRunning_128x64(m.h7OutBatchnormRunningMean, m.h7OutBatchnormRunningVar, m.h7OutDenseMatmul)
 	// h.7.out (examples/deep/plain_bn.dl:12:56): relu h7OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(31)
 	relu_128x64(m.h7Out, m.h7OutBatchnormBatchnorm)
 	// h.8.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.7.out[128,64] · h.8.out.dense.w[64,64] → [128,64]
+	m.mark(32)
 	matmulNN_128x64x64(m.h8OutDenseMatmul, m.h7Out, m.h8OutDenseW, m.panels)
 	// h.8.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h8OutDenseMatmul[128,64], h.8.out.batchnorm.gamma[64], h.8.out.batchnorm.beta[64] → [128,64]
+	m.mark(33)
 	batchnorm_128x64(m.h8OutBatchnormBatchnorm, m.h8OutDenseMatmul, m.h8OutBatchnormGamma, m.h8OutBatchnormBeta)
 	// h.8.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.8.out.batchnorm.running_mean[64], h.8.out.batchnorm.running_var[64], h8OutDenseMatmul[128,64]
+	m.mark(34)
 	batchnormRunning_128x64(m.h8OutBatchnormRunningMean, m.h8OutBatchnormRunningVar, m.h8OutDenseMatmul)
 	// h.8.out (examples/deep/plain_bn.dl:12:56): relu h8OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(35)
 	relu_128x64(m.h8Out, m.h8OutBatchnormBatchnorm)
 	// h.9.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.8.out[128,64] · h.9.out.dense.w[64,64] → [128,64]
+	m.mark(36)
 	matmulNN_128x64x64(m.h9OutDenseMatmul, m.h8Out, m.h9OutDenseW, m.panels)
 	// h.9.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h9OutDenseMatmul[128,64], h.9.out.batchnorm.gamma[64], h.9.out.batchnorm.beta[64] → [128,64]
+	m.mark(37)
 	batchnorm_128x64(m.h9OutBatchnormBatchnorm, m.h9OutDenseMatmul, m.h9OutBatchnormGamma, m.h9OutBatchnormBeta)
 	// h.9.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.9.out.batchnorm.running_mean[64], h.9.out.batchnorm.running_var[64], h9OutDenseMatmul[128,64]
+	m.mark(38)
 	batchnormRunning_128x64(m.h9OutBatchnormRunningMean, m.h9OutBatchnormRunningVar, m.h9OutDenseMatmul)
 	// h.9.out (examples/deep/plain_bn.dl:12:56): relu h9OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(39)
 	relu_128x64(m.h9Out, m.h9OutBatchnormBatchnorm)
 	// h.10.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.9.out[128,64] · h.10.out.dense.w[64,64] → [128,64]
+	m.mark(40)
 	matmulNN_128x64x64(m.h10OutDenseMatmul, m.h9Out, m.h10OutDenseW, m.panels)
 	// h.10.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h10OutDenseMatmul[128,64], h.10.out.batchnorm.gamma[64], h.10.out.batchnorm.beta[64] → [128,64]
+	m.mark(41)
 	batchnorm_128x64(m.h10OutBatchnormBatchnorm, m.h10OutDenseMatmul, m.h10OutBatchnormGamma, m.h10OutBatchnormBeta)
 	// h.10.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.10.out.batchnorm.running_mean[64], h.10.out.batchnorm.running_var[64], h10OutDenseMatmul[128,64]
+	m.mark(42)
 	batchnormRunning_128x64(m.h10OutBatchnormRunningMean, m.h10OutBatchnormRunningVar, m.h10OutDenseMatmul)
 	// h.10.out (examples/deep/plain_bn.dl:12:56): relu h10OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(43)
 	relu_128x64(m.h10Out, m.h10OutBatchnormBatchnorm)
 	// h.11.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.10.out[128,64] · h.11.out.dense.w[64,64] → [128,64]
+	m.mark(44)
 	matmulNN_128x64x64(m.h11OutDenseMatmul, m.h10Out, m.h11OutDenseW, m.panels)
 	// h.11.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h11OutDenseMatmul[128,64], h.11.out.batchnorm.gamma[64], h.11.out.batchnorm.beta[64] → [128,64]
+	m.mark(45)
 	batchnorm_128x64(m.h11OutBatchnormBatchnorm, m.h11OutDenseMatmul, m.h11OutBatchnormGamma, m.h11OutBatchnormBeta)
 	// h.11.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.11.out.batchnorm.running_mean[64], h.11.out.batchnorm.running_var[64], h11OutDenseMatmul[128,64]
+	m.mark(46)
 	batchnormRunning_128x64(m.h11OutBatchnormRunningMean, m.h11OutBatchnormRunningVar, m.h11OutDenseMatmul)
 	// h.11.out (examples/deep/plain_bn.dl:12:56): relu h11OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(47)
 	relu_128x64(m.h11Out, m.h11OutBatchnormBatchnorm)
 	// h.12.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.11.out[128,64] · h.12.out.dense.w[64,64] → [128,64]
+	m.mark(48)
 	matmulNN_128x64x64(m.h12OutDenseMatmul, m.h11Out, m.h12OutDenseW, m.panels)
 	// h.12.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h12OutDenseMatmul[128,64], h.12.out.batchnorm.gamma[64], h.12.out.batchnorm.beta[64] → [128,64]
+	m.mark(49)
 	batchnorm_128x64(m.h12OutBatchnormBatchnorm, m.h12OutDenseMatmul, m.h12OutBatchnormGamma, m.h12OutBatchnormBeta)
 	// h.12.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.12.out.batchnorm.running_mean[64], h.12.out.batchnorm.running_var[64], h12OutDenseMatmul[128,64]
+	m.mark(50)
 	batchnormRunning_128x64(m.h12OutBatchnormRunningMean, m.h12OutBatchnormRunningVar, m.h12OutDenseMatmul)
 	// h.12.out (examples/deep/plain_bn.dl:12:56): relu h12OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(51)
 	relu_128x64(m.h12Out, m.h12OutBatchnormBatchnorm)
 	// h.13.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.12.out[128,64] · h.13.out.dense.w[64,64] → [128,64]
+	m.mark(52)
 	matmulNN_128x64x64(m.h13OutDenseMatmul, m.h12Out, m.h13OutDenseW, m.panels)
 	// h.13.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h13OutDenseMatmul[128,64], h.13.out.batchnorm.gamma[64], h.13.out.batchnorm.beta[64] → [128,64]
+	m.mark(53)
 	batchnorm_128x64(m.h13OutBatchnormBatchnorm, m.h13OutDenseMatmul, m.h13OutBatchnormGamma, m.h13OutBatchnormBeta)
 	// h.13.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.13.out.batchnorm.running_mean[64], h.13.out.batchnorm.running_var[64], h13OutDenseMatmul[128,64]
+	m.mark(54)
 	batchnormRunning_128x64(m.h13OutBatchnormRunningMean, m.h13OutBatchnormRunningVar, m.h13OutDenseMatmul)
 	// h.13.out (examples/deep/plain_bn.dl:12:56): relu h13OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(55)
 	relu_128x64(m.h13Out, m.h13OutBatchnormBatchnorm)
 	// h.14.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.13.out[128,64] · h.14.out.dense.w[64,64] → [128,64]
+	m.mark(56)
 	matmulNN_128x64x64(m.h14OutDenseMatmul, m.h13Out, m.h14OutDenseW, m.panels)
 	// h.14.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h14OutDenseMatmul[128,64], h.14.out.batchnorm.gamma[64], h.14.out.batchnorm.beta[64] → [128,64]
+	m.mark(57)
 	batchnorm_128x64(m.h14OutBatchnormBatchnorm, m.h14OutDenseMatmul, m.h14OutBatchnormGamma, m.h14OutBatchnormBeta)
 	// h.14.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.14.out.batchnorm.running_mean[64], h.14.out.batchnorm.running_var[64], h14OutDenseMatmul[128,64]
+	m.mark(58)
 	batchnormRunning_128x64(m.h14OutBatchnormRunningMean, m.h14OutBatchnormRunningVar, m.h14OutDenseMatmul)
 	// h.14.out (examples/deep/plain_bn.dl:12:56): relu h14OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(59)
 	relu_128x64(m.h14Out, m.h14OutBatchnormBatchnorm)
 	// h.15.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.14.out[128,64] · h.15.out.dense.w[64,64] → [128,64]
+	m.mark(60)
 	matmulNN_128x64x64(m.h15OutDenseMatmul, m.h14Out, m.h15OutDenseW, m.panels)
 	// h.15.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h15OutDenseMatmul[128,64], h.15.out.batchnorm.gamma[64], h.15.out.batchnorm.beta[64] → [128,64]
+	m.mark(61)
 	batchnorm_128x64(m.h15OutBatchnormBatchnorm, m.h15OutDenseMatmul, m.h15OutBatchnormGamma, m.h15OutBatchnormBeta)
 	// h.15.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.15.out.batchnorm.running_mean[64], h.15.out.batchnorm.running_var[64], h15OutDenseMatmul[128,64]
+	m.mark(62)
 	batchnormRunning_128x64(m.h15OutBatchnormRunningMean, m.h15OutBatchnormRunningVar, m.h15OutDenseMatmul)
 	// h.15.out (examples/deep/plain_bn.dl:12:56): relu h15OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(63)
 	relu_128x64(m.h15Out, m.h15OutBatchnormBatchnorm)
 	// h.16.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.15.out[128,64] · h.16.out.dense.w[64,64] → [128,64]
+	m.mark(64)
 	matmulNN_128x64x64(m.h16OutDenseMatmul, m.h15Out, m.h16OutDenseW, m.panels)
 	// h.16.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h16OutDenseMatmul[128,64], h.16.out.batchnorm.gamma[64], h.16.out.batchnorm.beta[64] → [128,64]
+	m.mark(65)
 	batchnorm_128x64(m.h16OutBatchnormBatchnorm, m.h16OutDenseMatmul, m.h16OutBatchnormGamma, m.h16OutBatchnormBeta)
 	// h.16.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.16.out.batchnorm.running_mean[64], h.16.out.batchnorm.running_var[64], h16OutDenseMatmul[128,64]
+	m.mark(66)
 	batchnormRunning_128x64(m.h16OutBatchnormRunningMean, m.h16OutBatchnormRunningVar, m.h16OutDenseMatmul)
 	// h.16.out (examples/deep/plain_bn.dl:12:56): relu h16OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(67)
 	relu_128x64(m.h16Out, m.h16OutBatchnormBatchnorm)
 	// h.17.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.16.out[128,64] · h.17.out.dense.w[64,64] → [128,64]
+	m.mark(68)
 	matmulNN_128x64x64(m.h17OutDenseMatmul, m.h16Out, m.h17OutDenseW, m.panels)
 	// h.17.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h17OutDenseMatmul[128,64], h.17.out.batchnorm.gamma[64], h.17.out.batchnorm.beta[64] → [128,64]
+	m.mark(69)
 	batchnorm_128x64(m.h17OutBatchnormBatchnorm, m.h17OutDenseMatmul, m.h17OutBatchnormGamma, m.h17OutBatchnormBeta)
 	// h.17.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.17.out.batchnorm.running_mean[64], h.17.out.batchnorm.running_var[64], h17OutDenseMatmul[128,64]
+	m.mark(70)
 	batchnormRunning_128x64(m.h17OutBatchnormRunningMean, m.h17OutBatchnormRunningVar, m.h17OutDenseMatmul)
 	// h.17.out (examples/deep/plain_bn.dl:12:56): relu h17OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(71)
 	relu_128x64(m.h17Out, m.h17OutBatchnormBatchnorm)
 	// h.18.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.17.out[128,64] · h.18.out.dense.w[64,64] → [128,64]
+	m.mark(72)
 	matmulNN_128x64x64(m.h18OutDenseMatmul, m.h17Out, m.h18OutDenseW, m.panels)
 	// h.18.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h18OutDenseMatmul[128,64], h.18.out.batchnorm.gamma[64], h.18.out.batchnorm.beta[64] → [128,64]
+	m.mark(73)
 	batchnorm_128x64(m.h18OutBatchnormBatchnorm, m.h18OutDenseMatmul, m.h18OutBatchnormGamma, m.h18OutBatchnormBeta)
 	// h.18.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.18.out.batchnorm.running_mean[64], h.18.out.batchnorm.running_var[64], h18OutDenseMatmul[128,64]
+	m.mark(74)
 	batchnormRunning_128x64(m.h18OutBatchnormRunningMean, m.h18OutBatchnormRunningVar, m.h18OutDenseMatmul)
 	// h.18.out (examples/deep/plain_bn.dl:12:56): relu h18OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(75)
 	relu_128x64(m.h18Out, m.h18OutBatchnormBatchnorm)
 	// h.19.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.18.out[128,64] · h.19.out.dense.w[64,64] → [128,64]
+	m.mark(76)
 	matmulNN_128x64x64(m.h19OutDenseMatmul, m.h18Out, m.h19OutDenseW, m.panels)
 	// h.19.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h19OutDenseMatmul[128,64], h.19.out.batchnorm.gamma[64], h.19.out.batchnorm.beta[64] → [128,64]
+	m.mark(77)
 	batchnorm_128x64(m.h19OutBatchnormBatchnorm, m.h19OutDenseMatmul, m.h19OutBatchnormGamma, m.h19OutBatchnormBeta)
 	// h.19.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.19.out.batchnorm.running_mean[64], h.19.out.batchnorm.running_var[64], h19OutDenseMatmul[128,64]
+	m.mark(78)
 	batchnormRunning_128x64(m.h19OutBatchnormRunningMean, m.h19OutBatchnormRunningVar, m.h19OutDenseMatmul)
 	// h.19.out (examples/deep/plain_bn.dl:12:56): relu h19OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(79)
 	relu_128x64(m.h19Out, m.h19OutBatchnormBatchnorm)
 	// h.20.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.19.out[128,64] · h.20.out.dense.w[64,64] → [128,64]
+	m.mark(80)
 	matmulNN_128x64x64(m.h20OutDenseMatmul, m.h19Out, m.h20OutDenseW, m.panels)
 	// h.20.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h20OutDenseMatmul[128,64], h.20.out.batchnorm.gamma[64], h.20.out.batchnorm.beta[64] → [128,64]
+	m.mark(81)
 	batchnorm_128x64(m.h20OutBatchnormBatchnorm, m.h20OutDenseMatmul, m.h20OutBatchnormGamma, m.h20OutBatchnormBeta)
 	// h.20.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.20.out.batchnorm.running_mean[64], h.20.out.batchnorm.running_var[64], h20OutDenseMatmul[128,64]
+	m.mark(82)
 	batchnormRunning_128x64(m.h20OutBatchnormRunningMean, m.h20OutBatchnormRunningVar, m.h20OutDenseMatmul)
 	// h.20.out (examples/deep/plain_bn.dl:12:56): relu h20OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(83)
 	relu_128x64(m.h20Out, m.h20OutBatchnormBatchnorm)
 	// h.21.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.20.out[128,64] · h.21.out.dense.w[64,64] → [128,64]
+	m.mark(84)
 	matmulNN_128x64x64(m.h21OutDenseMatmul, m.h20Out, m.h21OutDenseW, m.panels)
 	// h.21.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h21OutDenseMatmul[128,64], h.21.out.batchnorm.gamma[64], h.21.out.batchnorm.beta[64] → [128,64]
+	m.mark(85)
 	batchnorm_128x64(m.h21OutBatchnormBatchnorm, m.h21OutDenseMatmul, m.h21OutBatchnormGamma, m.h21OutBatchnormBeta)
 	// h.21.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.21.out.batchnorm.running_mean[64], h.21.out.batchnorm.running_var[64], h21OutDenseMatmul[128,64]
+	m.mark(86)
 	batchnormRunning_128x64(m.h21OutBatchnormRunningMean, m.h21OutBatchnormRunningVar, m.h21OutDenseMatmul)
 	// h.21.out (examples/deep/plain_bn.dl:12:56): relu h21OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(87)
 	relu_128x64(m.h21Out, m.h21OutBatchnormBatchnorm)
 	// h.22.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.21.out[128,64] · h.22.out.dense.w[64,64] → [128,64]
+	m.mark(88)
 	matmulNN_128x64x64(m.h22OutDenseMatmul, m.h21Out, m.h22OutDenseW, m.panels)
 	// h.22.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h22OutDenseMatmul[128,64], h.22.out.batchnorm.gamma[64], h.22.out.batchnorm.beta[64] → [128,64]
+	m.mark(89)
 	batchnorm_128x64(m.h22OutBatchnormBatchnorm, m.h22OutDenseMatmul, m.h22OutBatchnormGamma, m.h22OutBatchnormBeta)
 	// h.22.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.22.out.batchnorm.running_mean[64], h.22.out.batchnorm.running_var[64], h22OutDenseMatmul[128,64]
+	m.mark(90)
 	batchnormRunning_128x64(m.h22OutBatchnormRunningMean, m.h22OutBatchnormRunningVar, m.h22OutDenseMatmul)
 	// h.22.out (examples/deep/plain_bn.dl:12:56): relu h22OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(91)
 	relu_128x64(m.h22Out, m.h22OutBatchnormBatchnorm)
 	// h.23.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.22.out[128,64] · h.23.out.dense.w[64,64] → [128,64]
+	m.mark(92)
 	matmulNN_128x64x64(m.h23OutDenseMatmul, m.h22Out, m.h23OutDenseW, m.panels)
 	// h.23.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h23OutDenseMatmul[128,64], h.23.out.batchnorm.gamma[64], h.23.out.batchnorm.beta[64] → [128,64]
+	m.mark(93)
 	batchnorm_128x64(m.h23OutBatchnormBatchnorm, m.h23OutDenseMatmul, m.h23OutBatchnormGamma, m.h23OutBatchnormBeta)
 	// h.23.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.23.out.batchnorm.running_mean[64], h.23.out.batchnorm.running_var[64], h23OutDenseMatmul[128,64]
+	m.mark(94)
 	batchnormRunning_128x64(m.h23OutBatchnormRunningMean, m.h23OutBatchnormRunningVar, m.h23OutDenseMatmul)
 	// h.23.out (examples/deep/plain_bn.dl:12:56): relu h23OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(95)
 	relu_128x64(m.h23Out, m.h23OutBatchnormBatchnorm)
 	// h.24.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.23.out[128,64] · h.24.out.dense.w[64,64] → [128,64]
+	m.mark(96)
 	matmulNN_128x64x64(m.h24OutDenseMatmul, m.h23Out, m.h24OutDenseW, m.panels)
 	// h.24.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h24OutDenseMatmul[128,64], h.24.out.batchnorm.gamma[64], h.24.out.batchnorm.beta[64] → [128,64]
+	m.mark(97)
 	batchnorm_128x64(m.h24OutBatchnormBatchnorm, m.h24OutDenseMatmul, m.h24OutBatchnormGamma, m.h24OutBatchnormBeta)
 	// h.24.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.24.out.batchnorm.running_mean[64], h.24.out.batchnorm.running_var[64], h24OutDenseMatmul[128,64]
+	m.mark(98)
 	batchnormRunning_128x64(m.h24OutBatchnormRunningMean, m.h24OutBatchnormRunningVar, m.h24OutDenseMatmul)
 	// h.24.out (examples/deep/plain_bn.dl:12:56): relu h24OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(99)
 	relu_128x64(m.h24Out, m.h24OutBatchnormBatchnorm)
 	// h.25.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.24.out[128,64] · h.25.out.dense.w[64,64] → [128,64]
+	m.mark(100)
 	matmulNN_128x64x64(m.h25OutDenseMatmul, m.h24Out, m.h25OutDenseW, m.panels)
 	// h.25.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h25OutDenseMatmul[128,64], h.25.out.batchnorm.gamma[64], h.25.out.batchnorm.beta[64] → [128,64]
+	m.mark(101)
 	batchnorm_128x64(m.h25OutBatchnormBatchnorm, m.h25OutDenseMatmul, m.h25OutBatchnormGamma, m.h25OutBatchnormBeta)
 	// h.25.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.25.out.batchnorm.running_mean[64], h.25.out.batchnorm.running_var[64], h25OutDenseMatmul[128,64]
+	m.mark(102)
 	batchnormRunning_128x64(m.h25OutBatchnormRunningMean, m.h25OutBatchnormRunningVar, m.h25OutDenseMatmul)
 	// h.25.out (examples/deep/plain_bn.dl:12:56): relu h25OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(103)
 	relu_128x64(m.h25Out, m.h25OutBatchnormBatchnorm)
 	// h.26.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.25.out[128,64] · h.26.out.dense.w[64,64] → [128,64]
+	m.mark(104)
 	matmulNN_128x64x64(m.h26OutDenseMatmul, m.h25Out, m.h26OutDenseW, m.panels)
 	// h.26.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h26OutDenseMatmul[128,64], h.26.out.batchnorm.gamma[64], h.26.out.batchnorm.beta[64] → [128,64]
+	m.mark(105)
 	batchnorm_128x64(m.h26OutBatchnormBatchnorm, m.h26OutDenseMatmul, m.h26OutBatchnormGamma, m.h26OutBatchnormBeta)
 	// h.26.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.26.out.batchnorm.running_mean[64], h.26.out.batchnorm.running_var[64], h26OutDenseMatmul[128,64]
+	m.mark(106)
 	batchnormRunning_128x64(m.h26OutBatchnormRunningMean, m.h26OutBatchnormRunningVar, m.h26OutDenseMatmul)
 	// h.26.out (examples/deep/plain_bn.dl:12:56): relu h26OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(107)
 	relu_128x64(m.h26Out, m.h26OutBatchnormBatchnorm)
 	// h.27.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.26.out[128,64] · h.27.out.dense.w[64,64] → [128,64]
+	m.mark(108)
 	matmulNN_128x64x64(m.h27OutDenseMatmul, m.h26Out, m.h27OutDenseW, m.panels)
 	// h.27.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h27OutDenseMatmul[128,64], h.27.out.batchnorm.gamma[64], h.27.out.batchnorm.beta[64] → [128,64]
+	m.mark(109)
 	batchnorm_128x64(m.h27OutBatchnormBatchnorm, m.h27OutDenseMatmul, m.h27OutBatchnormGamma, m.h27OutBatchnormBeta)
 	// h.27.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.27.out.batchnorm.running_mean[64], h.27.out.batchnorm.running_var[64], h27OutDenseMatmul[128,64]
+	m.mark(110)
 	batchnormRunning_128x64(m.h27OutBatchnormRunningMean, m.h27OutBatchnormRunningVar, m.h27OutDenseMatmul)
 	// h.27.out (examples/deep/plain_bn.dl:12:56): relu h27OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(111)
 	relu_128x64(m.h27Out, m.h27OutBatchnormBatchnorm)
 	// h.28.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.27.out[128,64] · h.28.out.dense.w[64,64] → [128,64]
+	m.mark(112)
 	matmulNN_128x64x64(m.h28OutDenseMatmul, m.h27Out, m.h28OutDenseW, m.panels)
 	// h.28.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h28OutDenseMatmul[128,64], h.28.out.batchnorm.gamma[64], h.28.out.batchnorm.beta[64] → [128,64]
+	m.mark(113)
 	batchnorm_128x64(m.h28OutBatchnormBatchnorm, m.h28OutDenseMatmul, m.h28OutBatchnormGamma, m.h28OutBatchnormBeta)
 	// h.28.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.28.out.batchnorm.running_mean[64], h.28.out.batchnorm.running_var[64], h28OutDenseMatmul[128,64]
+	m.mark(114)
 	batchnormRunning_128x64(m.h28OutBatchnormRunningMean, m.h28OutBatchnormRunningVar, m.h28OutDenseMatmul)
 	// h.28.out (examples/deep/plain_bn.dl:12:56): relu h28OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(115)
 	relu_128x64(m.h28Out, m.h28OutBatchnormBatchnorm)
 	// h.29.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.28.out[128,64] · h.29.out.dense.w[64,64] → [128,64]
+	m.mark(116)
 	matmulNN_128x64x64(m.h29OutDenseMatmul, m.h28Out, m.h29OutDenseW, m.panels)
 	// h.29.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h29OutDenseMatmul[128,64], h.29.out.batchnorm.gamma[64], h.29.out.batchnorm.beta[64] → [128,64]
+	m.mark(117)
 	batchnorm_128x64(m.h29OutBatchnormBatchnorm, m.h29OutDenseMatmul, m.h29OutBatchnormGamma, m.h29OutBatchnormBeta)
 	// h.29.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.29.out.batchnorm.running_mean[64], h.29.out.batchnorm.running_var[64], h29OutDenseMatmul[128,64]
+	m.mark(118)
 	batchnormRunning_128x64(m.h29OutBatchnormRunningMean, m.h29OutBatchnormRunningVar, m.h29OutDenseMatmul)
 	// h.29.out (examples/deep/plain_bn.dl:12:56): relu h29OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(119)
 	relu_128x64(m.h29Out, m.h29OutBatchnormBatchnorm)
 	// h.30.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.29.out[128,64] · h.30.out.dense.w[64,64] → [128,64]
+	m.mark(120)
 	matmulNN_128x64x64(m.h30OutDenseMatmul, m.h29Out, m.h30OutDenseW, m.panels)
 	// h.30.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h30OutDenseMatmul[128,64], h.30.out.batchnorm.gamma[64], h.30.out.batchnorm.beta[64] → [128,64]
+	m.mark(121)
 	batchnorm_128x64(m.h30OutBatchnormBatchnorm, m.h30OutDenseMatmul, m.h30OutBatchnormGamma, m.h30OutBatchnormBeta)
 	// h.30.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.30.out.batchnorm.running_mean[64], h.30.out.batchnorm.running_var[64], h30OutDenseMatmul[128,64]
+	m.mark(122)
 	batchnormRunning_128x64(m.h30OutBatchnormRunningMean, m.h30OutBatchnormRunningVar, m.h30OutDenseMatmul)
 	// h.30.out (examples/deep/plain_bn.dl:12:56): relu h30OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(123)
 	relu_128x64(m.h30Out, m.h30OutBatchnormBatchnorm)
 	// h.31.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.30.out[128,64] · h.31.out.dense.w[64,64] → [128,64]
+	m.mark(124)
 	matmulNN_128x64x64(m.h31OutDenseMatmul, m.h30Out, m.h31OutDenseW, m.panels)
 	// h.31.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h31OutDenseMatmul[128,64], h.31.out.batchnorm.gamma[64], h.31.out.batchnorm.beta[64] → [128,64]
+	m.mark(125)
 	batchnorm_128x64(m.h31OutBatchnormBatchnorm, m.h31OutDenseMatmul, m.h31OutBatchnormGamma, m.h31OutBatchnormBeta)
 	// h.31.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.31.out.batchnorm.running_mean[64], h.31.out.batchnorm.running_var[64], h31OutDenseMatmul[128,64]
+	m.mark(126)
 	batchnormRunning_128x64(m.h31OutBatchnormRunningMean, m.h31OutBatchnormRunningVar, m.h31OutDenseMatmul)
 	// h.31.out (examples/deep/plain_bn.dl:12:56): relu h31OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(127)
 	relu_128x64(m.h31Out, m.h31OutBatchnormBatchnorm)
 	// h.32.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.31.out[128,64] · h.32.out.dense.w[64,64] → [128,64]
+	m.mark(128)
 	matmulNN_128x64x64(m.h32OutDenseMatmul, m.h31Out, m.h32OutDenseW, m.panels)
 	// h.32.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h32OutDenseMatmul[128,64], h.32.out.batchnorm.gamma[64], h.32.out.batchnorm.beta[64] → [128,64]
+	m.mark(129)
 	batchnorm_128x64(m.h32OutBatchnormBatchnorm, m.h32OutDenseMatmul, m.h32OutBatchnormGamma, m.h32OutBatchnormBeta)
 	// h.32.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.32.out.batchnorm.running_mean[64], h.32.out.batchnorm.running_var[64], h32OutDenseMatmul[128,64]
+	m.mark(130)
 	batchnormRunning_128x64(m.h32OutBatchnormRunningMean, m.h32OutBatchnormRunningVar, m.h32OutDenseMatmul)
 	// h.32.out (examples/deep/plain_bn.dl:12:56): relu h32OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(131)
 	relu_128x64(m.h32Out, m.h32OutBatchnormBatchnorm)
 	// h.33.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.32.out[128,64] · h.33.out.dense.w[64,64] → [128,64]
+	m.mark(132)
 	matmulNN_128x64x64(m.h33OutDenseMatmul, m.h32Out, m.h33OutDenseW, m.panels)
 	// h.33.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h33OutDenseMatmul[128,64], h.33.out.batchnorm.gamma[64], h.33.out.batchnorm.beta[64] → [128,64]
+	m.mark(133)
 	batchnorm_128x64(m.h33OutBatchnormBatchnorm, m.h33OutDenseMatmul, m.h33OutBatchnormGamma, m.h33OutBatchnormBeta)
 	// h.33.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.33.out.batchnorm.running_mean[64], h.33.out.batchnorm.running_var[64], h33OutDenseMatmul[128,64]
+	m.mark(134)
 	batchnormRunning_128x64(m.h33OutBatchnormRunningMean, m.h33OutBatchnormRunningVar, m.h33OutDenseMatmul)
 	// h.33.out (examples/deep/plain_bn.dl:12:56): relu h33OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(135)
 	relu_128x64(m.h33Out, m.h33OutBatchnormBatchnorm)
 	// h.34.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.33.out[128,64] · h.34.out.dense.w[64,64] → [128,64]
+	m.mark(136)
 	matmulNN_128x64x64(m.h34OutDenseMatmul, m.h33Out, m.h34OutDenseW, m.panels)
 	// h.34.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h34OutDenseMatmul[128,64], h.34.out.batchnorm.gamma[64], h.34.out.batchnorm.beta[64] → [128,64]
+	m.mark(137)
 	batchnorm_128x64(m.h34OutBatchnormBatchnorm, m.h34OutDenseMatmul, m.h34OutBatchnormGamma, m.h34OutBatchnormBeta)
 	// h.34.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.34.out.batchnorm.running_mean[64], h.34.out.batchnorm.running_var[64], h34OutDenseMatmul[128,64]
+	m.mark(138)
 	batchnormRunning_128x64(m.h34OutBatchnormRunningMean, m.h34OutBatchnormRunningVar, m.h34OutDenseMatmul)
 	// h.34.out (examples/deep/plain_bn.dl:12:56): relu h34OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(139)
 	relu_128x64(m.h34Out, m.h34OutBatchnormBatchnorm)
 	// h.35.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.34.out[128,64] · h.35.out.dense.w[64,64] → [128,64]
+	m.mark(140)
 	matmulNN_128x64x64(m.h35OutDenseMatmul, m.h34Out, m.h35OutDenseW, m.panels)
 	// h.35.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h35OutDenseMatmul[128,64], h.35.out.batchnorm.gamma[64], h.35.out.batchnorm.beta[64] → [128,64]
+	m.mark(141)
 	batchnorm_128x64(m.h35OutBatchnormBatchnorm, m.h35OutDenseMatmul, m.h35OutBatchnormGamma, m.h35OutBatchnormBeta)
 	// h.35.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.35.out.batchnorm.running_mean[64], h.35.out.batchnorm.running_var[64], h35OutDenseMatmul[128,64]
+	m.mark(142)
 	batchnormRunning_128x64(m.h35OutBatchnormRunningMean, m.h35OutBatchnormRunningVar, m.h35OutDenseMatmul)
 	// h.35.out (examples/deep/plain_bn.dl:12:56): relu h35OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(143)
 	relu_128x64(m.h35Out, m.h35OutBatchnormBatchnorm)
 	// h.36.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.35.out[128,64] · h.36.out.dense.w[64,64] → [128,64]
+	m.mark(144)
 	matmulNN_128x64x64(m.h36OutDenseMatmul, m.h35Out, m.h36OutDenseW, m.panels)
 	// h.36.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h36OutDenseMatmul[128,64], h.36.out.batchnorm.gamma[64], h.36.out.batchnorm.beta[64] → [128,64]
+	m.mark(145)
 	batchnorm_128x64(m.h36OutBatchnormBatchnorm, m.h36OutDenseMatmul, m.h36OutBatchnormGamma, m.h36OutBatchnormBeta)
 	// h.36.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.36.out.batchnorm.running_mean[64], h.36.out.batchnorm.running_var[64], h36OutDenseMatmul[128,64]
+	m.mark(146)
 	batchnormRunning_128x64(m.h36OutBatchnormRunningMean, m.h36OutBatchnormRunningVar, m.h36OutDenseMatmul)
 	// h.36.out (examples/deep/plain_bn.dl:12:56): relu h36OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(147)
 	relu_128x64(m.h36Out, m.h36OutBatchnormBatchnorm)
 	// h.37.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.36.out[128,64] · h.37.out.dense.w[64,64] → [128,64]
+	m.mark(148)
 	matmulNN_128x64x64(m.h37OutDenseMatmul, m.h36Out, m.h37OutDenseW, m.panels)
 	// h.37.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h37OutDenseMatmul[128,64], h.37.out.batchnorm.gamma[64], h.37.out.batchnorm.beta[64] → [128,64]
+	m.mark(149)
 	batchnorm_128x64(m.h37OutBatchnormBatchnorm, m.h37OutDenseMatmul, m.h37OutBatchnormGamma, m.h37OutBatchnormBeta)
 	// h.37.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.37.out.batchnorm.running_mean[64], h.37.out.batchnorm.running_var[64], h37OutDenseMatmul[128,64]
+	m.mark(150)
 	batchnormRunning_128x64(m.h37OutBatchnormRunningMean, m.h37OutBatchnormRunningVar, m.h37OutDenseMatmul)
 	// h.37.out (examples/deep/plain_bn.dl:12:56): relu h37OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(151)
 	relu_128x64(m.h37Out, m.h37OutBatchnormBatchnorm)
 	// h.38.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.37.out[128,64] · h.38.out.dense.w[64,64] → [128,64]
+	m.mark(152)
 	matmulNN_128x64x64(m.h38OutDenseMatmul, m.h37Out, m.h38OutDenseW, m.panels)
 	// h.38.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h38OutDenseMatmul[128,64], h.38.out.batchnorm.gamma[64], h.38.out.batchnorm.beta[64] → [128,64]
+	m.mark(153)
 	batchnorm_128x64(m.h38OutBatchnormBatchnorm, m.h38OutDenseMatmul, m.h38OutBatchnormGamma, m.h38OutBatchnormBeta)
 	// h.38.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.38.out.batchnorm.running_mean[64], h.38.out.batchnorm.running_var[64], h38OutDenseMatmul[128,64]
+	m.mark(154)
 	batchnormRunning_128x64(m.h38OutBatchnormRunningMean, m.h38OutBatchnormRunningVar, m.h38OutDenseMatmul)
 	// h.38.out (examples/deep/plain_bn.dl:12:56): relu h38OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(155)
 	relu_128x64(m.h38Out, m.h38OutBatchnormBatchnorm)
 	// h.39.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.38.out[128,64] · h.39.out.dense.w[64,64] → [128,64]
+	m.mark(156)
 	matmulNN_128x64x64(m.h39OutDenseMatmul, m.h38Out, m.h39OutDenseW, m.panels)
 	// h.39.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h39OutDenseMatmul[128,64], h.39.out.batchnorm.gamma[64], h.39.out.batchnorm.beta[64] → [128,64]
+	m.mark(157)
 	batchnorm_128x64(m.h39OutBatchnormBatchnorm, m.h39OutDenseMatmul, m.h39OutBatchnormGamma, m.h39OutBatchnormBeta)
 	// h.39.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.39.out.batchnorm.running_mean[64], h.39.out.batchnorm.running_var[64], h39OutDenseMatmul[128,64]
+	m.mark(158)
 	batchnormRunning_128x64(m.h39OutBatchnormRunningMean, m.h39OutBatchnormRunningVar, m.h39OutDenseMatmul)
 	// h.39.out (examples/deep/plain_bn.dl:12:56): relu h39OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(159)
 	relu_128x64(m.h39Out, m.h39OutBatchnormBatchnorm)
 	// h.40.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.39.out[128,64] · h.40.out.dense.w[64,64] → [128,64]
+	m.mark(160)
 	matmulNN_128x64x64(m.h40OutDenseMatmul, m.h39Out, m.h40OutDenseW, m.panels)
 	// h.40.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h40OutDenseMatmul[128,64], h.40.out.batchnorm.gamma[64], h.40.out.batchnorm.beta[64] → [128,64]
+	m.mark(161)
 	batchnorm_128x64(m.h40OutBatchnormBatchnorm, m.h40OutDenseMatmul, m.h40OutBatchnormGamma, m.h40OutBatchnormBeta)
 	// h.40.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.40.out.batchnorm.running_mean[64], h.40.out.batchnorm.running_var[64], h40OutDenseMatmul[128,64]
+	m.mark(162)
 	batchnormRunning_128x64(m.h40OutBatchnormRunningMean, m.h40OutBatchnormRunningVar, m.h40OutDenseMatmul)
 	// h.40.out (examples/deep/plain_bn.dl:12:56): relu h40OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(163)
 	relu_128x64(m.h40Out, m.h40OutBatchnormBatchnorm)
 	// h.41.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.40.out[128,64] · h.41.out.dense.w[64,64] → [128,64]
+	m.mark(164)
 	matmulNN_128x64x64(m.h41OutDenseMatmul, m.h40Out, m.h41OutDenseW, m.panels)
 	// h.41.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h41OutDenseMatmul[128,64], h.41.out.batchnorm.gamma[64], h.41.out.batchnorm.beta[64] → [128,64]
+	m.mark(165)
 	batchnorm_128x64(m.h41OutBatchnormBatchnorm, m.h41OutDenseMatmul, m.h41OutBatchnormGamma, m.h41OutBatchnormBeta)
 	// h.41.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.41.out.batchnorm.running_mean[64], h.41.out.batchnorm.running_var[64], h41OutDenseMatmul[128,64]
+	m.mark(166)
 	batchnormRunning_128x64(m.h41OutBatchnormRunningMean, m.h41OutBatchnormRunningVar, m.h41OutDenseMatmul)
 	// h.41.out (examples/deep/plain_bn.dl:12:56): relu h41OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(167)
 	relu_128x64(m.h41Out, m.h41OutBatchnormBatchnorm)
 	// h.42.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.41.out[128,64] · h.42.out.dense.w[64,64] → [128,64]
+	m.mark(168)
 	matmulNN_128x64x64(m.h42OutDenseMatmul, m.h41Out, m.h42OutDenseW, m.panels)
 	// h.42.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h42OutDenseMatmul[128,64], h.42.out.batchnorm.gamma[64], h.42.out.batchnorm.beta[64] → [128,64]
+	m.mark(169)
 	batchnorm_128x64(m.h42OutBatchnormBatchnorm, m.h42OutDenseMatmul, m.h42OutBatchnormGamma, m.h42OutBatchnormBeta)
 	// h.42.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.42.out.batchnorm.running_mean[64], h.42.out.batchnorm.running_var[64], h42OutDenseMatmul[128,64]
+	m.mark(170)
 	batchnormRunning_128x64(m.h42OutBatchnormRunningMean, m.h42OutBatchnormRunningVar, m.h42OutDenseMatmul)
 	// h.42.out (examples/deep/plain_bn.dl:12:56): relu h42OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(171)
 	relu_128x64(m.h42Out, m.h42OutBatchnormBatchnorm)
 	// h.43.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.42.out[128,64] · h.43.out.dense.w[64,64] → [128,64]
+	m.mark(172)
 	matmulNN_128x64x64(m.h43OutDenseMatmul, m.h42Out, m.h43OutDenseW, m.panels)
 	// h.43.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h43OutDenseMatmul[128,64], h.43.out.batchnorm.gamma[64], h.43.out.batchnorm.beta[64] → [128,64]
+	m.mark(173)
 	batchnorm_128x64(m.h43OutBatchnormBatchnorm, m.h43OutDenseMatmul, m.h43OutBatchnormGamma, m.h43OutBatchnormBeta)
 	// h.43.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.43.out.batchnorm.running_mean[64], h.43.out.batchnorm.running_var[64], h43OutDenseMatmul[128,64]
+	m.mark(174)
 	batchnormRunning_128x64(m.h43OutBatchnormRunningMean, m.h43OutBatchnormRunningVar, m.h43OutDenseMatmul)
 	// h.43.out (examples/deep/plain_bn.dl:12:56): relu h43OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(175)
 	relu_128x64(m.h43Out, m.h43OutBatchnormBatchnorm)
 	// h.44.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.43.out[128,64] · h.44.out.dense.w[64,64] → [128,64]
+	m.mark(176)
 	matmulNN_128x64x64(m.h44OutDenseMatmul, m.h43Out, m.h44OutDenseW, m.panels)
 	// h.44.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h44OutDenseMatmul[128,64], h.44.out.batchnorm.gamma[64], h.44.out.batchnorm.beta[64] → [128,64]
+	m.mark(177)
 	batchnorm_128x64(m.h44OutBatchnormBatchnorm, m.h44OutDenseMatmul, m.h44OutBatchnormGamma, m.h44OutBatchnormBeta)
 	// h.44.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.44.out.batchnorm.running_mean[64], h.44.out.batchnorm.running_var[64], h44OutDenseMatmul[128,64]
+	m.mark(178)
 	batchnormRunning_128x64(m.h44OutBatchnormRunningMean, m.h44OutBatchnormRunningVar, m.h44OutDenseMatmul)
 	// h.44.out (examples/deep/plain_bn.dl:12:56): relu h44OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(179)
 	relu_128x64(m.h44Out, m.h44OutBatchnormBatchnorm)
 	// h.45.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.44.out[128,64] · h.45.out.dense.w[64,64] → [128,64]
+	m.mark(180)
 	matmulNN_128x64x64(m.h45OutDenseMatmul, m.h44Out, m.h45OutDenseW, m.panels)
 	// h.45.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h45OutDenseMatmul[128,64], h.45.out.batchnorm.gamma[64], h.45.out.batchnorm.beta[64] → [128,64]
+	m.mark(181)
 	batchnorm_128x64(m.h45OutBatchnormBatchnorm, m.h45OutDenseMatmul, m.h45OutBatchnormGamma, m.h45OutBatchnormBeta)
 	// h.45.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.45.out.batchnorm.running_mean[64], h.45.out.batchnorm.running_var[64], h45OutDenseMatmul[128,64]
+	m.mark(182)
 	batchnormRunning_128x64(m.h45OutBatchnormRunningMean, m.h45OutBatchnormRunningVar, m.h45OutDenseMatmul)
 	// h.45.out (examples/deep/plain_bn.dl:12:56): relu h45OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(183)
 	relu_128x64(m.h45Out, m.h45OutBatchnormBatchnorm)
 	// h.46.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.45.out[128,64] · h.46.out.dense.w[64,64] → [128,64]
+	m.mark(184)
 	matmulNN_128x64x64(m.h46OutDenseMatmul, m.h45Out, m.h46OutDenseW, m.panels)
 	// h.46.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h46OutDenseMatmul[128,64], h.46.out.batchnorm.gamma[64], h.46.out.batchnorm.beta[64] → [128,64]
+	m.mark(185)
 	batchnorm_128x64(m.h46OutBatchnormBatchnorm, m.h46OutDenseMatmul, m.h46OutBatchnormGamma, m.h46OutBatchnormBeta)
 	// h.46.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.46.out.batchnorm.running_mean[64], h.46.out.batchnorm.running_var[64], h46OutDenseMatmul[128,64]
+	m.mark(186)
 	batchnormRunning_128x64(m.h46OutBatchnormRunningMean, m.h46OutBatchnormRunningVar, m.h46OutDenseMatmul)
 	// h.46.out (examples/deep/plain_bn.dl:12:56): relu h46OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(187)
 	relu_128x64(m.h46Out, m.h46OutBatchnormBatchnorm)
 	// h.47.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.46.out[128,64] · h.47.out.dense.w[64,64] → [128,64]
+	m.mark(188)
 	matmulNN_128x64x64(m.h47OutDenseMatmul, m.h46Out, m.h47OutDenseW, m.panels)
 	// h.47.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h47OutDenseMatmul[128,64], h.47.out.batchnorm.gamma[64], h.47.out.batchnorm.beta[64] → [128,64]
+	m.mark(189)
 	batchnorm_128x64(m.h47OutBatchnormBatchnorm, m.h47OutDenseMatmul, m.h47OutBatchnormGamma, m.h47OutBatchnormBeta)
 	// h.47.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.47.out.batchnorm.running_mean[64], h.47.out.batchnorm.running_var[64], h47OutDenseMatmul[128,64]
+	m.mark(190)
 	batchnormRunning_128x64(m.h47OutBatchnormRunningMean, m.h47OutBatchnormRunningVar, m.h47OutDenseMatmul)
 	// h.47.out (examples/deep/plain_bn.dl:12:56): relu h47OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(191)
 	relu_128x64(m.h47Out, m.h47OutBatchnormBatchnorm)
 	// h.48.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.47.out[128,64] · h.48.out.dense.w[64,64] → [128,64]
+	m.mark(192)
 	matmulNN_128x64x64(m.h48OutDenseMatmul, m.h47Out, m.h48OutDenseW, m.panels)
 	// h.48.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm h48OutDenseMatmul[128,64], h.48.out.batchnorm.gamma[64], h.48.out.batchnorm.beta[64] → [128,64]
+	m.mark(193)
 	batchnorm_128x64(m.h48OutBatchnormBatchnorm, m.h48OutDenseMatmul, m.h48OutBatchnormGamma, m.h48OutBatchnormBeta)
 	// h.48.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_running h.48.out.batchnorm.running_mean[64], h.48.out.batchnorm.running_var[64], h48OutDenseMatmul[128,64]
+	m.mark(194)
 	batchnormRunning_128x64(m.h48OutBatchnormRunningMean, m.h48OutBatchnormRunningVar, m.h48OutDenseMatmul)
 	// h.48.out (examples/deep/plain_bn.dl:12:56): relu h48OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(195)
 	relu_128x64(m.h, m.h48OutBatchnormBatchnorm)
 	// loss.dense (examples/deep/plain_bn.dl:16:22): matmul h[128,64] · loss.dense.w[64,10] → [128,10]
 	// (computed in the fused kernel of lossDenseBiasAdd below)
 	// loss.dense (examples/deep/plain_bn.dl:16:22): bias_add loss.dense.matmul444[128,10], loss.dense.b[10] → [128,10]
+	m.mark(196)
 	matmulNN_128x64x10_biasAdd(m.lossDenseBiasAdd, m.h, m.lossDenseW, m.lossDenseB, m.panels)
 	// loss (examples/deep/plain_bn.dl:16:8): softmax_xent lossDenseBiasAdd[128,10], digit[128] → []
+	m.mark(197)
 	softmaxXent_128x10(m.loss, m.lossDenseBiasAdd, m.digit)
 }
 
@@ -919,600 +1119,849 @@ func (m *Model) prepare() {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/deep/plain_bn.dl:16:8): fill → []
+	m.mark(198)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/deep/plain_bn.dl:16:8): softmax_xent_grad lossDenseBiasAdd[128,10], digit[128], lossBwdFill[] → [128,10]
+	m.mark(199)
 	softmaxXentGrad_128x10(m.lossBwdSoftmaxXentGrad, m.lossDenseBiasAdd, m.digit, m.lossBwdFill)
 	// loss.dense (examples/deep/plain_bn.dl:16:22): bias_grad lossBwdSoftmaxXentGrad[128,10] → [10]
+	m.mark(200)
 	biasGrad_128x10(m.dLossDenseB, m.lossBwdSoftmaxXentGrad)
 	// loss.dense (examples/deep/plain_bn.dl:16:22): matmul lossBwdSoftmaxXentGrad[128,10] · loss.dense.w[64,10]ᵀ → [128,64]
 	// (computed in the fused kernel of h48OutBwdReluGrad below)
 	// loss.dense (examples/deep/plain_bn.dl:16:22): matmul h[128,64]ᵀ · lossBwdSoftmaxXentGrad[128,10] → [64,10]
+	m.mark(201)
 	matmulTN_64x128x10(m.dLossDenseW, m.h, m.lossBwdSoftmaxXentGrad, m.panels)
 	// h.48.out (examples/deep/plain_bn.dl:12:56): relu_grad h[128,64], loss.dense.matmul451[128,64] → [128,64]
+	m.mark(202)
 	matmulNT_128x10x64_reluGrad(m.h48OutBwdReluGrad, m.lossBwdSoftmaxXentGrad, m.lossDenseW, m.h, m.panels)
 	// h.48.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h48OutDenseMatmul[128,64], h.48.out.batchnorm.gamma[64], h48OutBwdReluGrad[128,64] → [128,64]
+	m.mark(203)
 	batchnormGrad_128x64(m.h48OutBatchnormBwdBatchnormGrad, m.h48OutDenseMatmul, m.h48OutBatchnormGamma, m.h48OutBwdReluGrad)
 	// h.48.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h48OutDenseMatmul[128,64], h48OutBwdReluGrad[128,64] → [64]
+	m.mark(204)
 	batchnormGammaGrad_128x64(m.dH48OutBatchnormGamma, m.h48OutDenseMatmul, m.h48OutBwdReluGrad)
 	// h.48.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h48OutBwdReluGrad[128,64] → [64]
+	m.mark(205)
 	biasGrad_128x64(m.dH48OutBatchnormBeta, m.h48OutBwdReluGrad)
 	// h.48.out.dense (examples/deep/plain_bn.dl:12:10): matmul h48OutBatchnormBwdBatchnormGrad[128,64] · h.48.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h47OutBwdReluGrad below)
 	// h.48.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.47.out[128,64]ᵀ · h48OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(206)
 	matmulTN_64x128x64(m.dH48OutDenseW, m.h47Out, m.h48OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.47.out (examples/deep/plain_bn.dl:12:56): relu_grad h.47.out[128,64], h.48.out.dense.matmul457[128,64] → [128,64]
+	m.mark(207)
 	matmulNT_128x64x64_reluGrad(m.h47OutBwdReluGrad, m.h48OutBatchnormBwdBatchnormGrad, m.h48OutDenseW, m.h47Out, m.panels)
 	// h.47.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h47OutDenseMatmul[128,64], h.47.out.batchnorm.gamma[64], h47OutBwdReluGrad[128,64] → [128,64]
+	m.mark(208)
 	batchnormGrad_128x64(m.h47OutBatchnormBwdBatchnormGrad, m.h47OutDenseMatmul, m.h47OutBatchnormGamma, m.h47OutBwdReluGrad)
 	// h.47.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h47OutDenseMatmul[128,64], h47OutBwdReluGrad[128,64] → [64]
+	m.mark(209)
 	batchnormGammaGrad_128x64(m.dH47OutBatchnormGamma, m.h47OutDenseMatmul, m.h47OutBwdReluGrad)
 	// h.47.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h47OutBwdReluGrad[128,64] → [64]
+	m.mark(210)
 	biasGrad_128x64(m.dH47OutBatchnormBeta, m.h47OutBwdReluGrad)
 	// h.47.out.dense (examples/deep/plain_bn.dl:12:10): matmul h47OutBatchnormBwdBatchnormGrad[128,64] · h.47.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h46OutBwdReluGrad below)
 	// h.47.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.46.out[128,64]ᵀ · h47OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(211)
 	matmulTN_64x128x64(m.dH47OutDenseW, m.h46Out, m.h47OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.46.out (examples/deep/plain_bn.dl:12:56): relu_grad h.46.out[128,64], h.47.out.dense.matmul463[128,64] → [128,64]
+	m.mark(212)
 	matmulNT_128x64x64_reluGrad(m.h46OutBwdReluGrad, m.h47OutBatchnormBwdBatchnormGrad, m.h47OutDenseW, m.h46Out, m.panels)
 	// h.46.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h46OutDenseMatmul[128,64], h.46.out.batchnorm.gamma[64], h46OutBwdReluGrad[128,64] → [128,64]
+	m.mark(213)
 	batchnormGrad_128x64(m.h46OutBatchnormBwdBatchnormGrad, m.h46OutDenseMatmul, m.h46OutBatchnormGamma, m.h46OutBwdReluGrad)
 	// h.46.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h46OutDenseMatmul[128,64], h46OutBwdReluGrad[128,64] → [64]
+	m.mark(214)
 	batchnormGammaGrad_128x64(m.dH46OutBatchnormGamma, m.h46OutDenseMatmul, m.h46OutBwdReluGrad)
 	// h.46.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h46OutBwdReluGrad[128,64] → [64]
+	m.mark(215)
 	biasGrad_128x64(m.dH46OutBatchnormBeta, m.h46OutBwdReluGrad)
 	// h.46.out.dense (examples/deep/plain_bn.dl:12:10): matmul h46OutBatchnormBwdBatchnormGrad[128,64] · h.46.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h45OutBwdReluGrad below)
 	// h.46.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.45.out[128,64]ᵀ · h46OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(216)
 	matmulTN_64x128x64(m.dH46OutDenseW, m.h45Out, m.h46OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.45.out (examples/deep/plain_bn.dl:12:56): relu_grad h.45.out[128,64], h.46.out.dense.matmul469[128,64] → [128,64]
+	m.mark(217)
 	matmulNT_128x64x64_reluGrad(m.h45OutBwdReluGrad, m.h46OutBatchnormBwdBatchnormGrad, m.h46OutDenseW, m.h45Out, m.panels)
 	// h.45.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h45OutDenseMatmul[128,64], h.45.out.batchnorm.gamma[64], h45OutBwdReluGrad[128,64] → [128,64]
+	m.mark(218)
 	batchnormGrad_128x64(m.h45OutBatchnormBwdBatchnormGrad, m.h45OutDenseMatmul, m.h45OutBatchnormGamma, m.h45OutBwdReluGrad)
 	// h.45.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h45OutDenseMatmul[128,64], h45OutBwdReluGrad[128,64] → [64]
+	m.mark(219)
 	batchnormGammaGrad_128x64(m.dH45OutBatchnormGamma, m.h45OutDenseMatmul, m.h45OutBwdReluGrad)
 	// h.45.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h45OutBwdReluGrad[128,64] → [64]
+	m.mark(220)
 	biasGrad_128x64(m.dH45OutBatchnormBeta, m.h45OutBwdReluGrad)
 	// h.45.out.dense (examples/deep/plain_bn.dl:12:10): matmul h45OutBatchnormBwdBatchnormGrad[128,64] · h.45.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h44OutBwdReluGrad below)
 	// h.45.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.44.out[128,64]ᵀ · h45OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(221)
 	matmulTN_64x128x64(m.dH45OutDenseW, m.h44Out, m.h45OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.44.out (examples/deep/plain_bn.dl:12:56): relu_grad h.44.out[128,64], h.45.out.dense.matmul475[128,64] → [128,64]
+	m.mark(222)
 	matmulNT_128x64x64_reluGrad(m.h44OutBwdReluGrad, m.h45OutBatchnormBwdBatchnormGrad, m.h45OutDenseW, m.h44Out, m.panels)
 	// h.44.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h44OutDenseMatmul[128,64], h.44.out.batchnorm.gamma[64], h44OutBwdReluGrad[128,64] → [128,64]
+	m.mark(223)
 	batchnormGrad_128x64(m.h44OutBatchnormBwdBatchnormGrad, m.h44OutDenseMatmul, m.h44OutBatchnormGamma, m.h44OutBwdReluGrad)
 	// h.44.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h44OutDenseMatmul[128,64], h44OutBwdReluGrad[128,64] → [64]
+	m.mark(224)
 	batchnormGammaGrad_128x64(m.dH44OutBatchnormGamma, m.h44OutDenseMatmul, m.h44OutBwdReluGrad)
 	// h.44.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h44OutBwdReluGrad[128,64] → [64]
+	m.mark(225)
 	biasGrad_128x64(m.dH44OutBatchnormBeta, m.h44OutBwdReluGrad)
 	// h.44.out.dense (examples/deep/plain_bn.dl:12:10): matmul h44OutBatchnormBwdBatchnormGrad[128,64] · h.44.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h43OutBwdReluGrad below)
 	// h.44.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.43.out[128,64]ᵀ · h44OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(226)
 	matmulTN_64x128x64(m.dH44OutDenseW, m.h43Out, m.h44OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.43.out (examples/deep/plain_bn.dl:12:56): relu_grad h.43.out[128,64], h.44.out.dense.matmul481[128,64] → [128,64]
+	m.mark(227)
 	matmulNT_128x64x64_reluGrad(m.h43OutBwdReluGrad, m.h44OutBatchnormBwdBatchnormGrad, m.h44OutDenseW, m.h43Out, m.panels)
 	// h.43.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h43OutDenseMatmul[128,64], h.43.out.batchnorm.gamma[64], h43OutBwdReluGrad[128,64] → [128,64]
+	m.mark(228)
 	batchnormGrad_128x64(m.h43OutBatchnormBwdBatchnormGrad, m.h43OutDenseMatmul, m.h43OutBatchnormGamma, m.h43OutBwdReluGrad)
 	// h.43.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h43OutDenseMatmul[128,64], h43OutBwdReluGrad[128,64] → [64]
+	m.mark(229)
 	batchnormGammaGrad_128x64(m.dH43OutBatchnormGamma, m.h43OutDenseMatmul, m.h43OutBwdReluGrad)
 	// h.43.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h43OutBwdReluGrad[128,64] → [64]
+	m.mark(230)
 	biasGrad_128x64(m.dH43OutBatchnormBeta, m.h43OutBwdReluGrad)
 	// h.43.out.dense (examples/deep/plain_bn.dl:12:10): matmul h43OutBatchnormBwdBatchnormGrad[128,64] · h.43.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h42OutBwdReluGrad below)
 	// h.43.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.42.out[128,64]ᵀ · h43OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(231)
 	matmulTN_64x128x64(m.dH43OutDenseW, m.h42Out, m.h43OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.42.out (examples/deep/plain_bn.dl:12:56): relu_grad h.42.out[128,64], h.43.out.dense.matmul487[128,64] → [128,64]
+	m.mark(232)
 	matmulNT_128x64x64_reluGrad(m.h42OutBwdReluGrad, m.h43OutBatchnormBwdBatchnormGrad, m.h43OutDenseW, m.h42Out, m.panels)
 	// h.42.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h42OutDenseMatmul[128,64], h.42.out.batchnorm.gamma[64], h42OutBwdReluGrad[128,64] → [128,64]
+	m.mark(233)
 	batchnormGrad_128x64(m.h42OutBatchnormBwdBatchnormGrad, m.h42OutDenseMatmul, m.h42OutBatchnormGamma, m.h42OutBwdReluGrad)
 	// h.42.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h42OutDenseMatmul[128,64], h42OutBwdReluGrad[128,64] → [64]
+	m.mark(234)
 	batchnormGammaGrad_128x64(m.dH42OutBatchnormGamma, m.h42OutDenseMatmul, m.h42OutBwdReluGrad)
 	// h.42.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h42OutBwdReluGrad[128,64] → [64]
+	m.mark(235)
 	biasGrad_128x64(m.dH42OutBatchnormBeta, m.h42OutBwdReluGrad)
 	// h.42.out.dense (examples/deep/plain_bn.dl:12:10): matmul h42OutBatchnormBwdBatchnormGrad[128,64] · h.42.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h41OutBwdReluGrad below)
 	// h.42.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.41.out[128,64]ᵀ · h42OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(236)
 	matmulTN_64x128x64(m.dH42OutDenseW, m.h41Out, m.h42OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.41.out (examples/deep/plain_bn.dl:12:56): relu_grad h.41.out[128,64], h.42.out.dense.matmul493[128,64] → [128,64]
+	m.mark(237)
 	matmulNT_128x64x64_reluGrad(m.h41OutBwdReluGrad, m.h42OutBatchnormBwdBatchnormGrad, m.h42OutDenseW, m.h41Out, m.panels)
 	// h.41.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h41OutDenseMatmul[128,64], h.41.out.batchnorm.gamma[64], h41OutBwdReluGrad[128,64] → [128,64]
+	m.mark(238)
 	batchnormGrad_128x64(m.h41OutBatchnormBwdBatchnormGrad, m.h41OutDenseMatmul, m.h41OutBatchnormGamma, m.h41OutBwdReluGrad)
 	// h.41.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h41OutDenseMatmul[128,64], h41OutBwdReluGrad[128,64] → [64]
+	m.mark(239)
 	batchnormGammaGrad_128x64(m.dH41OutBatchnormGamma, m.h41OutDenseMatmul, m.h41OutBwdReluGrad)
 	// h.41.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h41OutBwdReluGrad[128,64] → [64]
+	m.mark(240)
 	biasGrad_128x64(m.dH41OutBatchnormBeta, m.h41OutBwdReluGrad)
 	// h.41.out.dense (examples/deep/plain_bn.dl:12:10): matmul h41OutBatchnormBwdBatchnormGrad[128,64] · h.41.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h40OutBwdReluGrad below)
 	// h.41.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.40.out[128,64]ᵀ · h41OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(241)
 	matmulTN_64x128x64(m.dH41OutDenseW, m.h40Out, m.h41OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.40.out (examples/deep/plain_bn.dl:12:56): relu_grad h.40.out[128,64], h.41.out.dense.matmul499[128,64] → [128,64]
+	m.mark(242)
 	matmulNT_128x64x64_reluGrad(m.h40OutBwdReluGrad, m.h41OutBatchnormBwdBatchnormGrad, m.h41OutDenseW, m.h40Out, m.panels)
 	// h.40.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h40OutDenseMatmul[128,64], h.40.out.batchnorm.gamma[64], h40OutBwdReluGrad[128,64] → [128,64]
+	m.mark(243)
 	batchnormGrad_128x64(m.h40OutBatchnormBwdBatchnormGrad, m.h40OutDenseMatmul, m.h40OutBatchnormGamma, m.h40OutBwdReluGrad)
 	// h.40.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h40OutDenseMatmul[128,64], h40OutBwdReluGrad[128,64] → [64]
+	m.mark(244)
 	batchnormGammaGrad_128x64(m.dH40OutBatchnormGamma, m.h40OutDenseMatmul, m.h40OutBwdReluGrad)
 	// h.40.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h40OutBwdReluGrad[128,64] → [64]
+	m.mark(245)
 	biasGrad_128x64(m.dH40OutBatchnormBeta, m.h40OutBwdReluGrad)
 	// h.40.out.dense (examples/deep/plain_bn.dl:12:10): matmul h40OutBatchnormBwdBatchnormGrad[128,64] · h.40.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h39OutBwdReluGrad below)
 	// h.40.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.39.out[128,64]ᵀ · h40OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(246)
 	matmulTN_64x128x64(m.dH40OutDenseW, m.h39Out, m.h40OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.39.out (examples/deep/plain_bn.dl:12:56): relu_grad h.39.out[128,64], h.40.out.dense.matmul505[128,64] → [128,64]
+	m.mark(247)
 	matmulNT_128x64x64_reluGrad(m.h39OutBwdReluGrad, m.h40OutBatchnormBwdBatchnormGrad, m.h40OutDenseW, m.h39Out, m.panels)
 	// h.39.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h39OutDenseMatmul[128,64], h.39.out.batchnorm.gamma[64], h39OutBwdReluGrad[128,64] → [128,64]
+	m.mark(248)
 	batchnormGrad_128x64(m.h39OutBatchnormBwdBatchnormGrad, m.h39OutDenseMatmul, m.h39OutBatchnormGamma, m.h39OutBwdReluGrad)
 	// h.39.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h39OutDenseMatmul[128,64], h39OutBwdReluGrad[128,64] → [64]
+	m.mark(249)
 	batchnormGammaGrad_128x64(m.dH39OutBatchnormGamma, m.h39OutDenseMatmul, m.h39OutBwdReluGrad)
 	// h.39.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h39OutBwdReluGrad[128,64] → [64]
+	m.mark(250)
 	biasGrad_128x64(m.dH39OutBatchnormBeta, m.h39OutBwdReluGrad)
 	// h.39.out.dense (examples/deep/plain_bn.dl:12:10): matmul h39OutBatchnormBwdBatchnormGrad[128,64] · h.39.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h38OutBwdReluGrad below)
 	// h.39.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.38.out[128,64]ᵀ · h39OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(251)
 	matmulTN_64x128x64(m.dH39OutDenseW, m.h38Out, m.h39OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.38.out (examples/deep/plain_bn.dl:12:56): relu_grad h.38.out[128,64], h.39.out.dense.matmul511[128,64] → [128,64]
+	m.mark(252)
 	matmulNT_128x64x64_reluGrad(m.h38OutBwdReluGrad, m.h39OutBatchnormBwdBatchnormGrad, m.h39OutDenseW, m.h38Out, m.panels)
 	// h.38.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h38OutDenseMatmul[128,64], h.38.out.batchnorm.gamma[64], h38OutBwdReluGrad[128,64] → [128,64]
+	m.mark(253)
 	batchnormGrad_128x64(m.h38OutBatchnormBwdBatchnormGrad, m.h38OutDenseMatmul, m.h38OutBatchnormGamma, m.h38OutBwdReluGrad)
 	// h.38.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h38OutDenseMatmul[128,64], h38OutBwdReluGrad[128,64] → [64]
+	m.mark(254)
 	batchnormGammaGrad_128x64(m.dH38OutBatchnormGamma, m.h38OutDenseMatmul, m.h38OutBwdReluGrad)
 	// h.38.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h38OutBwdReluGrad[128,64] → [64]
+	m.mark(255)
 	biasGrad_128x64(m.dH38OutBatchnormBeta, m.h38OutBwdReluGrad)
 	// h.38.out.dense (examples/deep/plain_bn.dl:12:10): matmul h38OutBatchnormBwdBatchnormGrad[128,64] · h.38.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h37OutBwdReluGrad below)
 	// h.38.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.37.out[128,64]ᵀ · h38OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(256)
 	matmulTN_64x128x64(m.dH38OutDenseW, m.h37Out, m.h38OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.37.out (examples/deep/plain_bn.dl:12:56): relu_grad h.37.out[128,64], h.38.out.dense.matmul517[128,64] → [128,64]
+	m.mark(257)
 	matmulNT_128x64x64_reluGrad(m.h37OutBwdReluGrad, m.h38OutBatchnormBwdBatchnormGrad, m.h38OutDenseW, m.h37Out, m.panels)
 	// h.37.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h37OutDenseMatmul[128,64], h.37.out.batchnorm.gamma[64], h37OutBwdReluGrad[128,64] → [128,64]
+	m.mark(258)
 	batchnormGrad_128x64(m.h37OutBatchnormBwdBatchnormGrad, m.h37OutDenseMatmul, m.h37OutBatchnormGamma, m.h37OutBwdReluGrad)
 	// h.37.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h37OutDenseMatmul[128,64], h37OutBwdReluGrad[128,64] → [64]
+	m.mark(259)
 	batchnormGammaGrad_128x64(m.dH37OutBatchnormGamma, m.h37OutDenseMatmul, m.h37OutBwdReluGrad)
 	// h.37.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h37OutBwdReluGrad[128,64] → [64]
+	m.mark(260)
 	biasGrad_128x64(m.dH37OutBatchnormBeta, m.h37OutBwdReluGrad)
 	// h.37.out.dense (examples/deep/plain_bn.dl:12:10): matmul h37OutBatchnormBwdBatchnormGrad[128,64] · h.37.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h36OutBwdReluGrad below)
 	// h.37.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.36.out[128,64]ᵀ · h37OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(261)
 	matmulTN_64x128x64(m.dH37OutDenseW, m.h36Out, m.h37OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.36.out (examples/deep/plain_bn.dl:12:56): relu_grad h.36.out[128,64], h.37.out.dense.matmul523[128,64] → [128,64]
+	m.mark(262)
 	matmulNT_128x64x64_reluGrad(m.h36OutBwdReluGrad, m.h37OutBatchnormBwdBatchnormGrad, m.h37OutDenseW, m.h36Out, m.panels)
 	// h.36.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h36OutDenseMatmul[128,64], h.36.out.batchnorm.gamma[64], h36OutBwdReluGrad[128,64] → [128,64]
+	m.mark(263)
 	batchnormGrad_128x64(m.h36OutBatchnormBwdBatchnormGrad, m.h36OutDenseMatmul, m.h36OutBatchnormGamma, m.h36OutBwdReluGrad)
 	// h.36.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h36OutDenseMatmul[128,64], h36OutBwdReluGrad[128,64] → [64]
+	m.mark(264)
 	batchnormGammaGrad_128x64(m.dH36OutBatchnormGamma, m.h36OutDenseMatmul, m.h36OutBwdReluGrad)
 	// h.36.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h36OutBwdReluGrad[128,64] → [64]
+	m.mark(265)
 	biasGrad_128x64(m.dH36OutBatchnormBeta, m.h36OutBwdReluGrad)
 	// h.36.out.dense (examples/deep/plain_bn.dl:12:10): matmul h36OutBatchnormBwdBatchnormGrad[128,64] · h.36.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h35OutBwdReluGrad below)
 	// h.36.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.35.out[128,64]ᵀ · h36OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(266)
 	matmulTN_64x128x64(m.dH36OutDenseW, m.h35Out, m.h36OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.35.out (examples/deep/plain_bn.dl:12:56): relu_grad h.35.out[128,64], h.36.out.dense.matmul529[128,64] → [128,64]
+	m.mark(267)
 	matmulNT_128x64x64_reluGrad(m.h35OutBwdReluGrad, m.h36OutBatchnormBwdBatchnormGrad, m.h36OutDenseW, m.h35Out, m.panels)
 	// h.35.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h35OutDenseMatmul[128,64], h.35.out.batchnorm.gamma[64], h35OutBwdReluGrad[128,64] → [128,64]
+	m.mark(268)
 	batchnormGrad_128x64(m.h35OutBatchnormBwdBatchnormGrad, m.h35OutDenseMatmul, m.h35OutBatchnormGamma, m.h35OutBwdReluGrad)
 	// h.35.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h35OutDenseMatmul[128,64], h35OutBwdReluGrad[128,64] → [64]
+	m.mark(269)
 	batchnormGammaGrad_128x64(m.dH35OutBatchnormGamma, m.h35OutDenseMatmul, m.h35OutBwdReluGrad)
 	// h.35.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h35OutBwdReluGrad[128,64] → [64]
+	m.mark(270)
 	biasGrad_128x64(m.dH35OutBatchnormBeta, m.h35OutBwdReluGrad)
 	// h.35.out.dense (examples/deep/plain_bn.dl:12:10): matmul h35OutBatchnormBwdBatchnormGrad[128,64] · h.35.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h34OutBwdReluGrad below)
 	// h.35.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.34.out[128,64]ᵀ · h35OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(271)
 	matmulTN_64x128x64(m.dH35OutDenseW, m.h34Out, m.h35OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.34.out (examples/deep/plain_bn.dl:12:56): relu_grad h.34.out[128,64], h.35.out.dense.matmul535[128,64] → [128,64]
+	m.mark(272)
 	matmulNT_128x64x64_reluGrad(m.h34OutBwdReluGrad, m.h35OutBatchnormBwdBatchnormGrad, m.h35OutDenseW, m.h34Out, m.panels)
 	// h.34.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h34OutDenseMatmul[128,64], h.34.out.batchnorm.gamma[64], h34OutBwdReluGrad[128,64] → [128,64]
+	m.mark(273)
 	batchnormGrad_128x64(m.h34OutBatchnormBwdBatchnormGrad, m.h34OutDenseMatmul, m.h34OutBatchnormGamma, m.h34OutBwdReluGrad)
 	// h.34.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h34OutDenseMatmul[128,64], h34OutBwdReluGrad[128,64] → [64]
+	m.mark(274)
 	batchnormGammaGrad_128x64(m.dH34OutBatchnormGamma, m.h34OutDenseMatmul, m.h34OutBwdReluGrad)
 	// h.34.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h34OutBwdReluGrad[128,64] → [64]
+	m.mark(275)
 	biasGrad_128x64(m.dH34OutBatchnormBeta, m.h34OutBwdReluGrad)
 	// h.34.out.dense (examples/deep/plain_bn.dl:12:10): matmul h34OutBatchnormBwdBatchnormGrad[128,64] · h.34.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h33OutBwdReluGrad below)
 	// h.34.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.33.out[128,64]ᵀ · h34OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(276)
 	matmulTN_64x128x64(m.dH34OutDenseW, m.h33Out, m.h34OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.33.out (examples/deep/plain_bn.dl:12:56): relu_grad h.33.out[128,64], h.34.out.dense.matmul541[128,64] → [128,64]
+	m.mark(277)
 	matmulNT_128x64x64_reluGrad(m.h33OutBwdReluGrad, m.h34OutBatchnormBwdBatchnormGrad, m.h34OutDenseW, m.h33Out, m.panels)
 	// h.33.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h33OutDenseMatmul[128,64], h.33.out.batchnorm.gamma[64], h33OutBwdReluGrad[128,64] → [128,64]
+	m.mark(278)
 	batchnormGrad_128x64(m.h33OutBatchnormBwdBatchnormGrad, m.h33OutDenseMatmul, m.h33OutBatchnormGamma, m.h33OutBwdReluGrad)
 	// h.33.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h33OutDenseMatmul[128,64], h33OutBwdReluGrad[128,64] → [64]
+	m.mark(279)
 	batchnormGammaGrad_128x64(m.dH33OutBatchnormGamma, m.h33OutDenseMatmul, m.h33OutBwdReluGrad)
 	// h.33.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h33OutBwdReluGrad[128,64] → [64]
+	m.mark(280)
 	biasGrad_128x64(m.dH33OutBatchnormBeta, m.h33OutBwdReluGrad)
 	// h.33.out.dense (examples/deep/plain_bn.dl:12:10): matmul h33OutBatchnormBwdBatchnormGrad[128,64] · h.33.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h32OutBwdReluGrad below)
 	// h.33.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.32.out[128,64]ᵀ · h33OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(281)
 	matmulTN_64x128x64(m.dH33OutDenseW, m.h32Out, m.h33OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.32.out (examples/deep/plain_bn.dl:12:56): relu_grad h.32.out[128,64], h.33.out.dense.matmul547[128,64] → [128,64]
+	m.mark(282)
 	matmulNT_128x64x64_reluGrad(m.h32OutBwdReluGrad, m.h33OutBatchnormBwdBatchnormGrad, m.h33OutDenseW, m.h32Out, m.panels)
 	// h.32.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h32OutDenseMatmul[128,64], h.32.out.batchnorm.gamma[64], h32OutBwdReluGrad[128,64] → [128,64]
+	m.mark(283)
 	batchnormGrad_128x64(m.h32OutBatchnormBwdBatchnormGrad, m.h32OutDenseMatmul, m.h32OutBatchnormGamma, m.h32OutBwdReluGrad)
 	// h.32.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h32OutDenseMatmul[128,64], h32OutBwdReluGrad[128,64] → [64]
+	m.mark(284)
 	batchnormGammaGrad_128x64(m.dH32OutBatchnormGamma, m.h32OutDenseMatmul, m.h32OutBwdReluGrad)
 	// h.32.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h32OutBwdReluGrad[128,64] → [64]
+	m.mark(285)
 	biasGrad_128x64(m.dH32OutBatchnormBeta, m.h32OutBwdReluGrad)
 	// h.32.out.dense (examples/deep/plain_bn.dl:12:10): matmul h32OutBatchnormBwdBatchnormGrad[128,64] · h.32.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h31OutBwdReluGrad below)
 	// h.32.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.31.out[128,64]ᵀ · h32OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(286)
 	matmulTN_64x128x64(m.dH32OutDenseW, m.h31Out, m.h32OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.31.out (examples/deep/plain_bn.dl:12:56): relu_grad h.31.out[128,64], h.32.out.dense.matmul553[128,64] → [128,64]
+	m.mark(287)
 	matmulNT_128x64x64_reluGrad(m.h31OutBwdReluGrad, m.h32OutBatchnormBwdBatchnormGrad, m.h32OutDenseW, m.h31Out, m.panels)
 	// h.31.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h31OutDenseMatmul[128,64], h.31.out.batchnorm.gamma[64], h31OutBwdReluGrad[128,64] → [128,64]
+	m.mark(288)
 	batchnormGrad_128x64(m.h31OutBatchnormBwdBatchnormGrad, m.h31OutDenseMatmul, m.h31OutBatchnormGamma, m.h31OutBwdReluGrad)
 	// h.31.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h31OutDenseMatmul[128,64], h31OutBwdReluGrad[128,64] → [64]
+	m.mark(289)
 	batchnormGammaGrad_128x64(m.dH31OutBatchnormGamma, m.h31OutDenseMatmul, m.h31OutBwdReluGrad)
 	// h.31.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h31OutBwdReluGrad[128,64] → [64]
+	m.mark(290)
 	biasGrad_128x64(m.dH31OutBatchnormBeta, m.h31OutBwdReluGrad)
 	// h.31.out.dense (examples/deep/plain_bn.dl:12:10): matmul h31OutBatchnormBwdBatchnormGrad[128,64] · h.31.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h30OutBwdReluGrad below)
 	// h.31.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.30.out[128,64]ᵀ · h31OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(291)
 	matmulTN_64x128x64(m.dH31OutDenseW, m.h30Out, m.h31OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.30.out (examples/deep/plain_bn.dl:12:56): relu_grad h.30.out[128,64], h.31.out.dense.matmul559[128,64] → [128,64]
+	m.mark(292)
 	matmulNT_128x64x64_reluGrad(m.h30OutBwdReluGrad, m.h31OutBatchnormBwdBatchnormGrad, m.h31OutDenseW, m.h30Out, m.panels)
 	// h.30.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h30OutDenseMatmul[128,64], h.30.out.batchnorm.gamma[64], h30OutBwdReluGrad[128,64] → [128,64]
+	m.mark(293)
 	batchnormGrad_128x64(m.h30OutBatchnormBwdBatchnormGrad, m.h30OutDenseMatmul, m.h30OutBatchnormGamma, m.h30OutBwdReluGrad)
 	// h.30.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h30OutDenseMatmul[128,64], h30OutBwdReluGrad[128,64] → [64]
+	m.mark(294)
 	batchnormGammaGrad_128x64(m.dH30OutBatchnormGamma, m.h30OutDenseMatmul, m.h30OutBwdReluGrad)
 	// h.30.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h30OutBwdReluGrad[128,64] → [64]
+	m.mark(295)
 	biasGrad_128x64(m.dH30OutBatchnormBeta, m.h30OutBwdReluGrad)
 	// h.30.out.dense (examples/deep/plain_bn.dl:12:10): matmul h30OutBatchnormBwdBatchnormGrad[128,64] · h.30.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h29OutBwdReluGrad below)
 	// h.30.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.29.out[128,64]ᵀ · h30OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(296)
 	matmulTN_64x128x64(m.dH30OutDenseW, m.h29Out, m.h30OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.29.out (examples/deep/plain_bn.dl:12:56): relu_grad h.29.out[128,64], h.30.out.dense.matmul565[128,64] → [128,64]
+	m.mark(297)
 	matmulNT_128x64x64_reluGrad(m.h29OutBwdReluGrad, m.h30OutBatchnormBwdBatchnormGrad, m.h30OutDenseW, m.h29Out, m.panels)
 	// h.29.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h29OutDenseMatmul[128,64], h.29.out.batchnorm.gamma[64], h29OutBwdReluGrad[128,64] → [128,64]
+	m.mark(298)
 	batchnormGrad_128x64(m.h29OutBatchnormBwdBatchnormGrad, m.h29OutDenseMatmul, m.h29OutBatchnormGamma, m.h29OutBwdReluGrad)
 	// h.29.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h29OutDenseMatmul[128,64], h29OutBwdReluGrad[128,64] → [64]
+	m.mark(299)
 	batchnormGammaGrad_128x64(m.dH29OutBatchnormGamma, m.h29OutDenseMatmul, m.h29OutBwdReluGrad)
 	// h.29.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h29OutBwdReluGrad[128,64] → [64]
+	m.mark(300)
 	biasGrad_128x64(m.dH29OutBatchnormBeta, m.h29OutBwdReluGrad)
 	// h.29.out.dense (examples/deep/plain_bn.dl:12:10): matmul h29OutBatchnormBwdBatchnormGrad[128,64] · h.29.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h28OutBwdReluGrad below)
 	// h.29.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.28.out[128,64]ᵀ · h29OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(301)
 	matmulTN_64x128x64(m.dH29OutDenseW, m.h28Out, m.h29OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.28.out (examples/deep/plain_bn.dl:12:56): relu_grad h.28.out[128,64], h.29.out.dense.matmul571[128,64] → [128,64]
+	m.mark(302)
 	matmulNT_128x64x64_reluGrad(m.h28OutBwdReluGrad, m.h29OutBatchnormBwdBatchnormGrad, m.h29OutDenseW, m.h28Out, m.panels)
 	// h.28.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h28OutDenseMatmul[128,64], h.28.out.batchnorm.gamma[64], h28OutBwdReluGrad[128,64] → [128,64]
+	m.mark(303)
 	batchnormGrad_128x64(m.h28OutBatchnormBwdBatchnormGrad, m.h28OutDenseMatmul, m.h28OutBatchnormGamma, m.h28OutBwdReluGrad)
 	// h.28.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h28OutDenseMatmul[128,64], h28OutBwdReluGrad[128,64] → [64]
+	m.mark(304)
 	batchnormGammaGrad_128x64(m.dH28OutBatchnormGamma, m.h28OutDenseMatmul, m.h28OutBwdReluGrad)
 	// h.28.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h28OutBwdReluGrad[128,64] → [64]
+	m.mark(305)
 	biasGrad_128x64(m.dH28OutBatchnormBeta, m.h28OutBwdReluGrad)
 	// h.28.out.dense (examples/deep/plain_bn.dl:12:10): matmul h28OutBatchnormBwdBatchnormGrad[128,64] · h.28.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h27OutBwdReluGrad below)
 	// h.28.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.27.out[128,64]ᵀ · h28OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(306)
 	matmulTN_64x128x64(m.dH28OutDenseW, m.h27Out, m.h28OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.27.out (examples/deep/plain_bn.dl:12:56): relu_grad h.27.out[128,64], h.28.out.dense.matmul577[128,64] → [128,64]
+	m.mark(307)
 	matmulNT_128x64x64_reluGrad(m.h27OutBwdReluGrad, m.h28OutBatchnormBwdBatchnormGrad, m.h28OutDenseW, m.h27Out, m.panels)
 	// h.27.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h27OutDenseMatmul[128,64], h.27.out.batchnorm.gamma[64], h27OutBwdReluGrad[128,64] → [128,64]
+	m.mark(308)
 	batchnormGrad_128x64(m.h27OutBatchnormBwdBatchnormGrad, m.h27OutDenseMatmul, m.h27OutBatchnormGamma, m.h27OutBwdReluGrad)
 	// h.27.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h27OutDenseMatmul[128,64], h27OutBwdReluGrad[128,64] → [64]
+	m.mark(309)
 	batchnormGammaGrad_128x64(m.dH27OutBatchnormGamma, m.h27OutDenseMatmul, m.h27OutBwdReluGrad)
 	// h.27.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h27OutBwdReluGrad[128,64] → [64]
+	m.mark(310)
 	biasGrad_128x64(m.dH27OutBatchnormBeta, m.h27OutBwdReluGrad)
 	// h.27.out.dense (examples/deep/plain_bn.dl:12:10): matmul h27OutBatchnormBwdBatchnormGrad[128,64] · h.27.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h26OutBwdReluGrad below)
 	// h.27.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.26.out[128,64]ᵀ · h27OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(311)
 	matmulTN_64x128x64(m.dH27OutDenseW, m.h26Out, m.h27OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.26.out (examples/deep/plain_bn.dl:12:56): relu_grad h.26.out[128,64], h.27.out.dense.matmul583[128,64] → [128,64]
+	m.mark(312)
 	matmulNT_128x64x64_reluGrad(m.h26OutBwdReluGrad, m.h27OutBatchnormBwdBatchnormGrad, m.h27OutDenseW, m.h26Out, m.panels)
 	// h.26.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h26OutDenseMatmul[128,64], h.26.out.batchnorm.gamma[64], h26OutBwdReluGrad[128,64] → [128,64]
+	m.mark(313)
 	batchnormGrad_128x64(m.h26OutBatchnormBwdBatchnormGrad, m.h26OutDenseMatmul, m.h26OutBatchnormGamma, m.h26OutBwdReluGrad)
 	// h.26.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h26OutDenseMatmul[128,64], h26OutBwdReluGrad[128,64] → [64]
+	m.mark(314)
 	batchnormGammaGrad_128x64(m.dH26OutBatchnormGamma, m.h26OutDenseMatmul, m.h26OutBwdReluGrad)
 	// h.26.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h26OutBwdReluGrad[128,64] → [64]
+	m.mark(315)
 	biasGrad_128x64(m.dH26OutBatchnormBeta, m.h26OutBwdReluGrad)
 	// h.26.out.dense (examples/deep/plain_bn.dl:12:10): matmul h26OutBatchnormBwdBatchnormGrad[128,64] · h.26.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h25OutBwdReluGrad below)
 	// h.26.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.25.out[128,64]ᵀ · h26OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(316)
 	matmulTN_64x128x64(m.dH26OutDenseW, m.h25Out, m.h26OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.25.out (examples/deep/plain_bn.dl:12:56): relu_grad h.25.out[128,64], h.26.out.dense.matmul589[128,64] → [128,64]
+	m.mark(317)
 	matmulNT_128x64x64_reluGrad(m.h25OutBwdReluGrad, m.h26OutBatchnormBwdBatchnormGrad, m.h26OutDenseW, m.h25Out, m.panels)
 	// h.25.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h25OutDenseMatmul[128,64], h.25.out.batchnorm.gamma[64], h25OutBwdReluGrad[128,64] → [128,64]
+	m.mark(318)
 	batchnormGrad_128x64(m.h25OutBatchnormBwdBatchnormGrad, m.h25OutDenseMatmul, m.h25OutBatchnormGamma, m.h25OutBwdReluGrad)
 	// h.25.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h25OutDenseMatmul[128,64], h25OutBwdReluGrad[128,64] → [64]
+	m.mark(319)
 	batchnormGammaGrad_128x64(m.dH25OutBatchnormGamma, m.h25OutDenseMatmul, m.h25OutBwdReluGrad)
 	// h.25.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h25OutBwdReluGrad[128,64] → [64]
+	m.mark(320)
 	biasGrad_128x64(m.dH25OutBatchnormBeta, m.h25OutBwdReluGrad)
 	// h.25.out.dense (examples/deep/plain_bn.dl:12:10): matmul h25OutBatchnormBwdBatchnormGrad[128,64] · h.25.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h24OutBwdReluGrad below)
 	// h.25.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.24.out[128,64]ᵀ · h25OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(321)
 	matmulTN_64x128x64(m.dH25OutDenseW, m.h24Out, m.h25OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.24.out (examples/deep/plain_bn.dl:12:56): relu_grad h.24.out[128,64], h.25.out.dense.matmul595[128,64] → [128,64]
+	m.mark(322)
 	matmulNT_128x64x64_reluGrad(m.h24OutBwdReluGrad, m.h25OutBatchnormBwdBatchnormGrad, m.h25OutDenseW, m.h24Out, m.panels)
 	// h.24.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h24OutDenseMatmul[128,64], h.24.out.batchnorm.gamma[64], h24OutBwdReluGrad[128,64] → [128,64]
+	m.mark(323)
 	batchnormGrad_128x64(m.h24OutBatchnormBwdBatchnormGrad, m.h24OutDenseMatmul, m.h24OutBatchnormGamma, m.h24OutBwdReluGrad)
 	// h.24.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h24OutDenseMatmul[128,64], h24OutBwdReluGrad[128,64] → [64]
+	m.mark(324)
 	batchnormGammaGrad_128x64(m.dH24OutBatchnormGamma, m.h24OutDenseMatmul, m.h24OutBwdReluGrad)
 	// h.24.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h24OutBwdReluGrad[128,64] → [64]
+	m.mark(325)
 	biasGrad_128x64(m.dH24OutBatchnormBeta, m.h24OutBwdReluGrad)
 	// h.24.out.dense (examples/deep/plain_bn.dl:12:10): matmul h24OutBatchnormBwdBatchnormGrad[128,64] · h.24.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h23OutBwdReluGrad below)
 	// h.24.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.23.out[128,64]ᵀ · h24OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(326)
 	matmulTN_64x128x64(m.dH24OutDenseW, m.h23Out, m.h24OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.23.out (examples/deep/plain_bn.dl:12:56): relu_grad h.23.out[128,64], h.24.out.dense.matmul601[128,64] → [128,64]
+	m.mark(327)
 	matmulNT_128x64x64_reluGrad(m.h23OutBwdReluGrad, m.h24OutBatchnormBwdBatchnormGrad, m.h24OutDenseW, m.h23Out, m.panels)
 	// h.23.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h23OutDenseMatmul[128,64], h.23.out.batchnorm.gamma[64], h23OutBwdReluGrad[128,64] → [128,64]
+	m.mark(328)
 	batchnormGrad_128x64(m.h23OutBatchnormBwdBatchnormGrad, m.h23OutDenseMatmul, m.h23OutBatchnormGamma, m.h23OutBwdReluGrad)
 	// h.23.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h23OutDenseMatmul[128,64], h23OutBwdReluGrad[128,64] → [64]
+	m.mark(329)
 	batchnormGammaGrad_128x64(m.dH23OutBatchnormGamma, m.h23OutDenseMatmul, m.h23OutBwdReluGrad)
 	// h.23.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h23OutBwdReluGrad[128,64] → [64]
+	m.mark(330)
 	biasGrad_128x64(m.dH23OutBatchnormBeta, m.h23OutBwdReluGrad)
 	// h.23.out.dense (examples/deep/plain_bn.dl:12:10): matmul h23OutBatchnormBwdBatchnormGrad[128,64] · h.23.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h22OutBwdReluGrad below)
 	// h.23.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.22.out[128,64]ᵀ · h23OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(331)
 	matmulTN_64x128x64(m.dH23OutDenseW, m.h22Out, m.h23OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.22.out (examples/deep/plain_bn.dl:12:56): relu_grad h.22.out[128,64], h.23.out.dense.matmul607[128,64] → [128,64]
+	m.mark(332)
 	matmulNT_128x64x64_reluGrad(m.h22OutBwdReluGrad, m.h23OutBatchnormBwdBatchnormGrad, m.h23OutDenseW, m.h22Out, m.panels)
 	// h.22.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h22OutDenseMatmul[128,64], h.22.out.batchnorm.gamma[64], h22OutBwdReluGrad[128,64] → [128,64]
+	m.mark(333)
 	batchnormGrad_128x64(m.h22OutBatchnormBwdBatchnormGrad, m.h22OutDenseMatmul, m.h22OutBatchnormGamma, m.h22OutBwdReluGrad)
 	// h.22.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h22OutDenseMatmul[128,64], h22OutBwdReluGrad[128,64] → [64]
+	m.mark(334)
 	batchnormGammaGrad_128x64(m.dH22OutBatchnormGamma, m.h22OutDenseMatmul, m.h22OutBwdReluGrad)
 	// h.22.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h22OutBwdReluGrad[128,64] → [64]
+	m.mark(335)
 	biasGrad_128x64(m.dH22OutBatchnormBeta, m.h22OutBwdReluGrad)
 	// h.22.out.dense (examples/deep/plain_bn.dl:12:10): matmul h22OutBatchnormBwdBatchnormGrad[128,64] · h.22.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h21OutBwdReluGrad below)
 	// h.22.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.21.out[128,64]ᵀ · h22OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(336)
 	matmulTN_64x128x64(m.dH22OutDenseW, m.h21Out, m.h22OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.21.out (examples/deep/plain_bn.dl:12:56): relu_grad h.21.out[128,64], h.22.out.dense.matmul613[128,64] → [128,64]
+	m.mark(337)
 	matmulNT_128x64x64_reluGrad(m.h21OutBwdReluGrad, m.h22OutBatchnormBwdBatchnormGrad, m.h22OutDenseW, m.h21Out, m.panels)
 	// h.21.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h21OutDenseMatmul[128,64], h.21.out.batchnorm.gamma[64], h21OutBwdReluGrad[128,64] → [128,64]
+	m.mark(338)
 	batchnormGrad_128x64(m.h21OutBatchnormBwdBatchnormGrad, m.h21OutDenseMatmul, m.h21OutBatchnormGamma, m.h21OutBwdReluGrad)
 	// h.21.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h21OutDenseMatmul[128,64], h21OutBwdReluGrad[128,64] → [64]
+	m.mark(339)
 	batchnormGammaGrad_128x64(m.dH21OutBatchnormGamma, m.h21OutDenseMatmul, m.h21OutBwdReluGrad)
 	// h.21.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h21OutBwdReluGrad[128,64] → [64]
+	m.mark(340)
 	biasGrad_128x64(m.dH21OutBatchnormBeta, m.h21OutBwdReluGrad)
 	// h.21.out.dense (examples/deep/plain_bn.dl:12:10): matmul h21OutBatchnormBwdBatchnormGrad[128,64] · h.21.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h20OutBwdReluGrad below)
 	// h.21.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.20.out[128,64]ᵀ · h21OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(341)
 	matmulTN_64x128x64(m.dH21OutDenseW, m.h20Out, m.h21OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.20.out (examples/deep/plain_bn.dl:12:56): relu_grad h.20.out[128,64], h.21.out.dense.matmul619[128,64] → [128,64]
+	m.mark(342)
 	matmulNT_128x64x64_reluGrad(m.h20OutBwdReluGrad, m.h21OutBatchnormBwdBatchnormGrad, m.h21OutDenseW, m.h20Out, m.panels)
 	// h.20.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h20OutDenseMatmul[128,64], h.20.out.batchnorm.gamma[64], h20OutBwdReluGrad[128,64] → [128,64]
+	m.mark(343)
 	batchnormGrad_128x64(m.h20OutBatchnormBwdBatchnormGrad, m.h20OutDenseMatmul, m.h20OutBatchnormGamma, m.h20OutBwdReluGrad)
 	// h.20.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h20OutDenseMatmul[128,64], h20OutBwdReluGrad[128,64] → [64]
+	m.mark(344)
 	batchnormGammaGrad_128x64(m.dH20OutBatchnormGamma, m.h20OutDenseMatmul, m.h20OutBwdReluGrad)
 	// h.20.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h20OutBwdReluGrad[128,64] → [64]
+	m.mark(345)
 	biasGrad_128x64(m.dH20OutBatchnormBeta, m.h20OutBwdReluGrad)
 	// h.20.out.dense (examples/deep/plain_bn.dl:12:10): matmul h20OutBatchnormBwdBatchnormGrad[128,64] · h.20.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h19OutBwdReluGrad below)
 	// h.20.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.19.out[128,64]ᵀ · h20OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(346)
 	matmulTN_64x128x64(m.dH20OutDenseW, m.h19Out, m.h20OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.19.out (examples/deep/plain_bn.dl:12:56): relu_grad h.19.out[128,64], h.20.out.dense.matmul625[128,64] → [128,64]
+	m.mark(347)
 	matmulNT_128x64x64_reluGrad(m.h19OutBwdReluGrad, m.h20OutBatchnormBwdBatchnormGrad, m.h20OutDenseW, m.h19Out, m.panels)
 	// h.19.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h19OutDenseMatmul[128,64], h.19.out.batchnorm.gamma[64], h19OutBwdReluGrad[128,64] → [128,64]
+	m.mark(348)
 	batchnormGrad_128x64(m.h19OutBatchnormBwdBatchnormGrad, m.h19OutDenseMatmul, m.h19OutBatchnormGamma, m.h19OutBwdReluGrad)
 	// h.19.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h19OutDenseMatmul[128,64], h19OutBwdReluGrad[128,64] → [64]
+	m.mark(349)
 	batchnormGammaGrad_128x64(m.dH19OutBatchnormGamma, m.h19OutDenseMatmul, m.h19OutBwdReluGrad)
 	// h.19.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h19OutBwdReluGrad[128,64] → [64]
+	m.mark(350)
 	biasGrad_128x64(m.dH19OutBatchnormBeta, m.h19OutBwdReluGrad)
 	// h.19.out.dense (examples/deep/plain_bn.dl:12:10): matmul h19OutBatchnormBwdBatchnormGrad[128,64] · h.19.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h18OutBwdReluGrad below)
 	// h.19.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.18.out[128,64]ᵀ · h19OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(351)
 	matmulTN_64x128x64(m.dH19OutDenseW, m.h18Out, m.h19OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.18.out (examples/deep/plain_bn.dl:12:56): relu_grad h.18.out[128,64], h.19.out.dense.matmul631[128,64] → [128,64]
+	m.mark(352)
 	matmulNT_128x64x64_reluGrad(m.h18OutBwdReluGrad, m.h19OutBatchnormBwdBatchnormGrad, m.h19OutDenseW, m.h18Out, m.panels)
 	// h.18.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h18OutDenseMatmul[128,64], h.18.out.batchnorm.gamma[64], h18OutBwdReluGrad[128,64] → [128,64]
+	m.mark(353)
 	batchnormGrad_128x64(m.h18OutBatchnormBwdBatchnormGrad, m.h18OutDenseMatmul, m.h18OutBatchnormGamma, m.h18OutBwdReluGrad)
 	// h.18.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h18OutDenseMatmul[128,64], h18OutBwdReluGrad[128,64] → [64]
+	m.mark(354)
 	batchnormGammaGrad_128x64(m.dH18OutBatchnormGamma, m.h18OutDenseMatmul, m.h18OutBwdReluGrad)
 	// h.18.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h18OutBwdReluGrad[128,64] → [64]
+	m.mark(355)
 	biasGrad_128x64(m.dH18OutBatchnormBeta, m.h18OutBwdReluGrad)
 	// h.18.out.dense (examples/deep/plain_bn.dl:12:10): matmul h18OutBatchnormBwdBatchnormGrad[128,64] · h.18.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h17OutBwdReluGrad below)
 	// h.18.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.17.out[128,64]ᵀ · h18OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(356)
 	matmulTN_64x128x64(m.dH18OutDenseW, m.h17Out, m.h18OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.17.out (examples/deep/plain_bn.dl:12:56): relu_grad h.17.out[128,64], h.18.out.dense.matmul637[128,64] → [128,64]
+	m.mark(357)
 	matmulNT_128x64x64_reluGrad(m.h17OutBwdReluGrad, m.h18OutBatchnormBwdBatchnormGrad, m.h18OutDenseW, m.h17Out, m.panels)
 	// h.17.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h17OutDenseMatmul[128,64], h.17.out.batchnorm.gamma[64], h17OutBwdReluGrad[128,64] → [128,64]
+	m.mark(358)
 	batchnormGrad_128x64(m.h17OutBatchnormBwdBatchnormGrad, m.h17OutDenseMatmul, m.h17OutBatchnormGamma, m.h17OutBwdReluGrad)
 	// h.17.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h17OutDenseMatmul[128,64], h17OutBwdReluGrad[128,64] → [64]
+	m.mark(359)
 	batchnormGammaGrad_128x64(m.dH17OutBatchnormGamma, m.h17OutDenseMatmul, m.h17OutBwdReluGrad)
 	// h.17.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h17OutBwdReluGrad[128,64] → [64]
+	m.mark(360)
 	biasGrad_128x64(m.dH17OutBatchnormBeta, m.h17OutBwdReluGrad)
 	// h.17.out.dense (examples/deep/plain_bn.dl:12:10): matmul h17OutBatchnormBwdBatchnormGrad[128,64] · h.17.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h16OutBwdReluGrad below)
 	// h.17.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.16.out[128,64]ᵀ · h17OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(361)
 	matmulTN_64x128x64(m.dH17OutDenseW, m.h16Out, m.h17OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.16.out (examples/deep/plain_bn.dl:12:56): relu_grad h.16.out[128,64], h.17.out.dense.matmul643[128,64] → [128,64]
+	m.mark(362)
 	matmulNT_128x64x64_reluGrad(m.h16OutBwdReluGrad, m.h17OutBatchnormBwdBatchnormGrad, m.h17OutDenseW, m.h16Out, m.panels)
 	// h.16.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h16OutDenseMatmul[128,64], h.16.out.batchnorm.gamma[64], h16OutBwdReluGrad[128,64] → [128,64]
+	m.mark(363)
 	batchnormGrad_128x64(m.h16OutBatchnormBwdBatchnormGrad, m.h16OutDenseMatmul, m.h16OutBatchnormGamma, m.h16OutBwdReluGrad)
 	// h.16.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h16OutDenseMatmul[128,64], h16OutBwdReluGrad[128,64] → [64]
+	m.mark(364)
 	batchnormGammaGrad_128x64(m.dH16OutBatchnormGamma, m.h16OutDenseMatmul, m.h16OutBwdReluGrad)
 	// h.16.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h16OutBwdReluGrad[128,64] → [64]
+	m.mark(365)
 	biasGrad_128x64(m.dH16OutBatchnormBeta, m.h16OutBwdReluGrad)
 	// h.16.out.dense (examples/deep/plain_bn.dl:12:10): matmul h16OutBatchnormBwdBatchnormGrad[128,64] · h.16.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h15OutBwdReluGrad below)
 	// h.16.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.15.out[128,64]ᵀ · h16OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(366)
 	matmulTN_64x128x64(m.dH16OutDenseW, m.h15Out, m.h16OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.15.out (examples/deep/plain_bn.dl:12:56): relu_grad h.15.out[128,64], h.16.out.dense.matmul649[128,64] → [128,64]
+	m.mark(367)
 	matmulNT_128x64x64_reluGrad(m.h15OutBwdReluGrad, m.h16OutBatchnormBwdBatchnormGrad, m.h16OutDenseW, m.h15Out, m.panels)
 	// h.15.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h15OutDenseMatmul[128,64], h.15.out.batchnorm.gamma[64], h15OutBwdReluGrad[128,64] → [128,64]
+	m.mark(368)
 	batchnormGrad_128x64(m.h15OutBatchnormBwdBatchnormGrad, m.h15OutDenseMatmul, m.h15OutBatchnormGamma, m.h15OutBwdReluGrad)
 	// h.15.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h15OutDenseMatmul[128,64], h15OutBwdReluGrad[128,64] → [64]
+	m.mark(369)
 	batchnormGammaGrad_128x64(m.dH15OutBatchnormGamma, m.h15OutDenseMatmul, m.h15OutBwdReluGrad)
 	// h.15.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h15OutBwdReluGrad[128,64] → [64]
+	m.mark(370)
 	biasGrad_128x64(m.dH15OutBatchnormBeta, m.h15OutBwdReluGrad)
 	// h.15.out.dense (examples/deep/plain_bn.dl:12:10): matmul h15OutBatchnormBwdBatchnormGrad[128,64] · h.15.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h14OutBwdReluGrad below)
 	// h.15.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.14.out[128,64]ᵀ · h15OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(371)
 	matmulTN_64x128x64(m.dH15OutDenseW, m.h14Out, m.h15OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.14.out (examples/deep/plain_bn.dl:12:56): relu_grad h.14.out[128,64], h.15.out.dense.matmul655[128,64] → [128,64]
+	m.mark(372)
 	matmulNT_128x64x64_reluGrad(m.h14OutBwdReluGrad, m.h15OutBatchnormBwdBatchnormGrad, m.h15OutDenseW, m.h14Out, m.panels)
 	// h.14.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h14OutDenseMatmul[128,64], h.14.out.batchnorm.gamma[64], h14OutBwdReluGrad[128,64] → [128,64]
+	m.mark(373)
 	batchnormGrad_128x64(m.h14OutBatchnormBwdBatchnormGrad, m.h14OutDenseMatmul, m.h14OutBatchnormGamma, m.h14OutBwdReluGrad)
 	// h.14.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h14OutDenseMatmul[128,64], h14OutBwdReluGrad[128,64] → [64]
+	m.mark(374)
 	batchnormGammaGrad_128x64(m.dH14OutBatchnormGamma, m.h14OutDenseMatmul, m.h14OutBwdReluGrad)
 	// h.14.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h14OutBwdReluGrad[128,64] → [64]
+	m.mark(375)
 	biasGrad_128x64(m.dH14OutBatchnormBeta, m.h14OutBwdReluGrad)
 	// h.14.out.dense (examples/deep/plain_bn.dl:12:10): matmul h14OutBatchnormBwdBatchnormGrad[128,64] · h.14.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h13OutBwdReluGrad below)
 	// h.14.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.13.out[128,64]ᵀ · h14OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(376)
 	matmulTN_64x128x64(m.dH14OutDenseW, m.h13Out, m.h14OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.13.out (examples/deep/plain_bn.dl:12:56): relu_grad h.13.out[128,64], h.14.out.dense.matmul661[128,64] → [128,64]
+	m.mark(377)
 	matmulNT_128x64x64_reluGrad(m.h13OutBwdReluGrad, m.h14OutBatchnormBwdBatchnormGrad, m.h14OutDenseW, m.h13Out, m.panels)
 	// h.13.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h13OutDenseMatmul[128,64], h.13.out.batchnorm.gamma[64], h13OutBwdReluGrad[128,64] → [128,64]
+	m.mark(378)
 	batchnormGrad_128x64(m.h13OutBatchnormBwdBatchnormGrad, m.h13OutDenseMatmul, m.h13OutBatchnormGamma, m.h13OutBwdReluGrad)
 	// h.13.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h13OutDenseMatmul[128,64], h13OutBwdReluGrad[128,64] → [64]
+	m.mark(379)
 	batchnormGammaGrad_128x64(m.dH13OutBatchnormGamma, m.h13OutDenseMatmul, m.h13OutBwdReluGrad)
 	// h.13.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h13OutBwdReluGrad[128,64] → [64]
+	m.mark(380)
 	biasGrad_128x64(m.dH13OutBatchnormBeta, m.h13OutBwdReluGrad)
 	// h.13.out.dense (examples/deep/plain_bn.dl:12:10): matmul h13OutBatchnormBwdBatchnormGrad[128,64] · h.13.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h12OutBwdReluGrad below)
 	// h.13.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.12.out[128,64]ᵀ · h13OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(381)
 	matmulTN_64x128x64(m.dH13OutDenseW, m.h12Out, m.h13OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.12.out (examples/deep/plain_bn.dl:12:56): relu_grad h.12.out[128,64], h.13.out.dense.matmul667[128,64] → [128,64]
+	m.mark(382)
 	matmulNT_128x64x64_reluGrad(m.h12OutBwdReluGrad, m.h13OutBatchnormBwdBatchnormGrad, m.h13OutDenseW, m.h12Out, m.panels)
 	// h.12.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h12OutDenseMatmul[128,64], h.12.out.batchnorm.gamma[64], h12OutBwdReluGrad[128,64] → [128,64]
+	m.mark(383)
 	batchnormGrad_128x64(m.h12OutBatchnormBwdBatchnormGrad, m.h12OutDenseMatmul, m.h12OutBatchnormGamma, m.h12OutBwdReluGrad)
 	// h.12.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h12OutDenseMatmul[128,64], h12OutBwdReluGrad[128,64] → [64]
+	m.mark(384)
 	batchnormGammaGrad_128x64(m.dH12OutBatchnormGamma, m.h12OutDenseMatmul, m.h12OutBwdReluGrad)
 	// h.12.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h12OutBwdReluGrad[128,64] → [64]
+	m.mark(385)
 	biasGrad_128x64(m.dH12OutBatchnormBeta, m.h12OutBwdReluGrad)
 	// h.12.out.dense (examples/deep/plain_bn.dl:12:10): matmul h12OutBatchnormBwdBatchnormGrad[128,64] · h.12.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h11OutBwdReluGrad below)
 	// h.12.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.11.out[128,64]ᵀ · h12OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(386)
 	matmulTN_64x128x64(m.dH12OutDenseW, m.h11Out, m.h12OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.11.out (examples/deep/plain_bn.dl:12:56): relu_grad h.11.out[128,64], h.12.out.dense.matmul673[128,64] → [128,64]
+	m.mark(387)
 	matmulNT_128x64x64_reluGrad(m.h11OutBwdReluGrad, m.h12OutBatchnormBwdBatchnormGrad, m.h12OutDenseW, m.h11Out, m.panels)
 	// h.11.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h11OutDenseMatmul[128,64], h.11.out.batchnorm.gamma[64], h11OutBwdReluGrad[128,64] → [128,64]
+	m.mark(388)
 	batchnormGrad_128x64(m.h11OutBatchnormBwdBatchnormGrad, m.h11OutDenseMatmul, m.h11OutBatchnormGamma, m.h11OutBwdReluGrad)
 	// h.11.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h11OutDenseMatmul[128,64], h11OutBwdReluGrad[128,64] → [64]
+	m.mark(389)
 	batchnormGammaGrad_128x64(m.dH11OutBatchnormGamma, m.h11OutDenseMatmul, m.h11OutBwdReluGrad)
 	// h.11.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h11OutBwdReluGrad[128,64] → [64]
+	m.mark(390)
 	biasGrad_128x64(m.dH11OutBatchnormBeta, m.h11OutBwdReluGrad)
 	// h.11.out.dense (examples/deep/plain_bn.dl:12:10): matmul h11OutBatchnormBwdBatchnormGrad[128,64] · h.11.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h10OutBwdReluGrad below)
 	// h.11.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.10.out[128,64]ᵀ · h11OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(391)
 	matmulTN_64x128x64(m.dH11OutDenseW, m.h10Out, m.h11OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.10.out (examples/deep/plain_bn.dl:12:56): relu_grad h.10.out[128,64], h.11.out.dense.matmul679[128,64] → [128,64]
+	m.mark(392)
 	matmulNT_128x64x64_reluGrad(m.h10OutBwdReluGrad, m.h11OutBatchnormBwdBatchnormGrad, m.h11OutDenseW, m.h10Out, m.panels)
 	// h.10.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h10OutDenseMatmul[128,64], h.10.out.batchnorm.gamma[64], h10OutBwdReluGrad[128,64] → [128,64]
+	m.mark(393)
 	batchnormGrad_128x64(m.h10OutBatchnormBwdBatchnormGrad, m.h10OutDenseMatmul, m.h10OutBatchnormGamma, m.h10OutBwdReluGrad)
 	// h.10.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h10OutDenseMatmul[128,64], h10OutBwdReluGrad[128,64] → [64]
+	m.mark(394)
 	batchnormGammaGrad_128x64(m.dH10OutBatchnormGamma, m.h10OutDenseMatmul, m.h10OutBwdReluGrad)
 	// h.10.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h10OutBwdReluGrad[128,64] → [64]
+	m.mark(395)
 	biasGrad_128x64(m.dH10OutBatchnormBeta, m.h10OutBwdReluGrad)
 	// h.10.out.dense (examples/deep/plain_bn.dl:12:10): matmul h10OutBatchnormBwdBatchnormGrad[128,64] · h.10.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h9OutBwdReluGrad below)
 	// h.10.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.9.out[128,64]ᵀ · h10OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(396)
 	matmulTN_64x128x64(m.dH10OutDenseW, m.h9Out, m.h10OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.9.out (examples/deep/plain_bn.dl:12:56): relu_grad h.9.out[128,64], h.10.out.dense.matmul685[128,64] → [128,64]
+	m.mark(397)
 	matmulNT_128x64x64_reluGrad(m.h9OutBwdReluGrad, m.h10OutBatchnormBwdBatchnormGrad, m.h10OutDenseW, m.h9Out, m.panels)
 	// h.9.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h9OutDenseMatmul[128,64], h.9.out.batchnorm.gamma[64], h9OutBwdReluGrad[128,64] → [128,64]
+	m.mark(398)
 	batchnormGrad_128x64(m.h9OutBatchnormBwdBatchnormGrad, m.h9OutDenseMatmul, m.h9OutBatchnormGamma, m.h9OutBwdReluGrad)
 	// h.9.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h9OutDenseMatmul[128,64], h9OutBwdReluGrad[128,64] → [64]
+	m.mark(399)
 	batchnormGammaGrad_128x64(m.dH9OutBatchnormGamma, m.h9OutDenseMatmul, m.h9OutBwdReluGrad)
 	// h.9.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h9OutBwdReluGrad[128,64] → [64]
+	m.mark(400)
 	biasGrad_128x64(m.dH9OutBatchnormBeta, m.h9OutBwdReluGrad)
 	// h.9.out.dense (examples/deep/plain_bn.dl:12:10): matmul h9OutBatchnormBwdBatchnormGrad[128,64] · h.9.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h8OutBwdReluGrad below)
 	// h.9.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.8.out[128,64]ᵀ · h9OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(401)
 	matmulTN_64x128x64(m.dH9OutDenseW, m.h8Out, m.h9OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.8.out (examples/deep/plain_bn.dl:12:56): relu_grad h.8.out[128,64], h.9.out.dense.matmul691[128,64] → [128,64]
+	m.mark(402)
 	matmulNT_128x64x64_reluGrad(m.h8OutBwdReluGrad, m.h9OutBatchnormBwdBatchnormGrad, m.h9OutDenseW, m.h8Out, m.panels)
 	// h.8.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h8OutDenseMatmul[128,64], h.8.out.batchnorm.gamma[64], h8OutBwdReluGrad[128,64] → [128,64]
+	m.mark(403)
 	batchnormGrad_128x64(m.h8OutBatchnormBwdBatchnormGrad, m.h8OutDenseMatmul, m.h8OutBatchnormGamma, m.h8OutBwdReluGrad)
 	// h.8.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h8OutDenseMatmul[128,64], h8OutBwdReluGrad[128,64] → [64]
+	m.mark(404)
 	batchnormGammaGrad_128x64(m.dH8OutBatchnormGamma, m.h8OutDenseMatmul, m.h8OutBwdReluGrad)
 	// h.8.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h8OutBwdReluGrad[128,64] → [64]
+	m.mark(405)
 	biasGrad_128x64(m.dH8OutBatchnormBeta, m.h8OutBwdReluGrad)
 	// h.8.out.dense (examples/deep/plain_bn.dl:12:10): matmul h8OutBatchnormBwdBatchnormGrad[128,64] · h.8.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h7OutBwdReluGrad below)
 	// h.8.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.7.out[128,64]ᵀ · h8OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(406)
 	matmulTN_64x128x64(m.dH8OutDenseW, m.h7Out, m.h8OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.7.out (examples/deep/plain_bn.dl:12:56): relu_grad h.7.out[128,64], h.8.out.dense.matmul697[128,64] → [128,64]
+	m.mark(407)
 	matmulNT_128x64x64_reluGrad(m.h7OutBwdReluGrad, m.h8OutBatchnormBwdBatchnormGrad, m.h8OutDenseW, m.h7Out, m.panels)
 	// h.7.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h7OutDenseMatmul[128,64], h.7.out.batchnorm.gamma[64], h7OutBwdReluGrad[128,64] → [128,64]
+	m.mark(408)
 	batchnormGrad_128x64(m.h7OutBatchnormBwdBatchnormGrad, m.h7OutDenseMatmul, m.h7OutBatchnormGamma, m.h7OutBwdReluGrad)
 	// h.7.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h7OutDenseMatmul[128,64], h7OutBwdReluGrad[128,64] → [64]
+	m.mark(409)
 	batchnormGammaGrad_128x64(m.dH7OutBatchnormGamma, m.h7OutDenseMatmul, m.h7OutBwdReluGrad)
 	// h.7.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h7OutBwdReluGrad[128,64] → [64]
+	m.mark(410)
 	biasGrad_128x64(m.dH7OutBatchnormBeta, m.h7OutBwdReluGrad)
 	// h.7.out.dense (examples/deep/plain_bn.dl:12:10): matmul h7OutBatchnormBwdBatchnormGrad[128,64] · h.7.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h6OutBwdReluGrad below)
 	// h.7.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.6.out[128,64]ᵀ · h7OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(411)
 	matmulTN_64x128x64(m.dH7OutDenseW, m.h6Out, m.h7OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.6.out (examples/deep/plain_bn.dl:12:56): relu_grad h.6.out[128,64], h.7.out.dense.matmul703[128,64] → [128,64]
+	m.mark(412)
 	matmulNT_128x64x64_reluGrad(m.h6OutBwdReluGrad, m.h7OutBatchnormBwdBatchnormGrad, m.h7OutDenseW, m.h6Out, m.panels)
 	// h.6.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h6OutDenseMatmul[128,64], h.6.out.batchnorm.gamma[64], h6OutBwdReluGrad[128,64] → [128,64]
+	m.mark(413)
 	batchnormGrad_128x64(m.h6OutBatchnormBwdBatchnormGrad, m.h6OutDenseMatmul, m.h6OutBatchnormGamma, m.h6OutBwdReluGrad)
 	// h.6.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h6OutDenseMatmul[128,64], h6OutBwdReluGrad[128,64] → [64]
+	m.mark(414)
 	batchnormGammaGrad_128x64(m.dH6OutBatchnormGamma, m.h6OutDenseMatmul, m.h6OutBwdReluGrad)
 	// h.6.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h6OutBwdReluGrad[128,64] → [64]
+	m.mark(415)
 	biasGrad_128x64(m.dH6OutBatchnormBeta, m.h6OutBwdReluGrad)
 	// h.6.out.dense (examples/deep/plain_bn.dl:12:10): matmul h6OutBatchnormBwdBatchnormGrad[128,64] · h.6.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h5OutBwdReluGrad below)
 	// h.6.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.5.out[128,64]ᵀ · h6OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(416)
 	matmulTN_64x128x64(m.dH6OutDenseW, m.h5Out, m.h6OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.5.out (examples/deep/plain_bn.dl:12:56): relu_grad h.5.out[128,64], h.6.out.dense.matmul709[128,64] → [128,64]
+	m.mark(417)
 	matmulNT_128x64x64_reluGrad(m.h5OutBwdReluGrad, m.h6OutBatchnormBwdBatchnormGrad, m.h6OutDenseW, m.h5Out, m.panels)
 	// h.5.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h5OutDenseMatmul[128,64], h.5.out.batchnorm.gamma[64], h5OutBwdReluGrad[128,64] → [128,64]
+	m.mark(418)
 	batchnormGrad_128x64(m.h5OutBatchnormBwdBatchnormGrad, m.h5OutDenseMatmul, m.h5OutBatchnormGamma, m.h5OutBwdReluGrad)
 	// h.5.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h5OutDenseMatmul[128,64], h5OutBwdReluGrad[128,64] → [64]
+	m.mark(419)
 	batchnormGammaGrad_128x64(m.dH5OutBatchnormGamma, m.h5OutDenseMatmul, m.h5OutBwdReluGrad)
 	// h.5.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h5OutBwdReluGrad[128,64] → [64]
+	m.mark(420)
 	biasGrad_128x64(m.dH5OutBatchnormBeta, m.h5OutBwdReluGrad)
 	// h.5.out.dense (examples/deep/plain_bn.dl:12:10): matmul h5OutBatchnormBwdBatchnormGrad[128,64] · h.5.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h4OutBwdReluGrad below)
 	// h.5.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.4.out[128,64]ᵀ · h5OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(421)
 	matmulTN_64x128x64(m.dH5OutDenseW, m.h4Out, m.h5OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.4.out (examples/deep/plain_bn.dl:12:56): relu_grad h.4.out[128,64], h.5.out.dense.matmul715[128,64] → [128,64]
+	m.mark(422)
 	matmulNT_128x64x64_reluGrad(m.h4OutBwdReluGrad, m.h5OutBatchnormBwdBatchnormGrad, m.h5OutDenseW, m.h4Out, m.panels)
 	// h.4.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h4OutDenseMatmul[128,64], h.4.out.batchnorm.gamma[64], h4OutBwdReluGrad[128,64] → [128,64]
+	m.mark(423)
 	batchnormGrad_128x64(m.h4OutBatchnormBwdBatchnormGrad, m.h4OutDenseMatmul, m.h4OutBatchnormGamma, m.h4OutBwdReluGrad)
 	// h.4.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h4OutDenseMatmul[128,64], h4OutBwdReluGrad[128,64] → [64]
+	m.mark(424)
 	batchnormGammaGrad_128x64(m.dH4OutBatchnormGamma, m.h4OutDenseMatmul, m.h4OutBwdReluGrad)
 	// h.4.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h4OutBwdReluGrad[128,64] → [64]
+	m.mark(425)
 	biasGrad_128x64(m.dH4OutBatchnormBeta, m.h4OutBwdReluGrad)
 	// h.4.out.dense (examples/deep/plain_bn.dl:12:10): matmul h4OutBatchnormBwdBatchnormGrad[128,64] · h.4.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h3OutBwdReluGrad below)
 	// h.4.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.3.out[128,64]ᵀ · h4OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(426)
 	matmulTN_64x128x64(m.dH4OutDenseW, m.h3Out, m.h4OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.3.out (examples/deep/plain_bn.dl:12:56): relu_grad h.3.out[128,64], h.4.out.dense.matmul721[128,64] → [128,64]
+	m.mark(427)
 	matmulNT_128x64x64_reluGrad(m.h3OutBwdReluGrad, m.h4OutBatchnormBwdBatchnormGrad, m.h4OutDenseW, m.h3Out, m.panels)
 	// h.3.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h3OutDenseMatmul[128,64], h.3.out.batchnorm.gamma[64], h3OutBwdReluGrad[128,64] → [128,64]
+	m.mark(428)
 	batchnormGrad_128x64(m.h3OutBatchnormBwdBatchnormGrad, m.h3OutDenseMatmul, m.h3OutBatchnormGamma, m.h3OutBwdReluGrad)
 	// h.3.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h3OutDenseMatmul[128,64], h3OutBwdReluGrad[128,64] → [64]
+	m.mark(429)
 	batchnormGammaGrad_128x64(m.dH3OutBatchnormGamma, m.h3OutDenseMatmul, m.h3OutBwdReluGrad)
 	// h.3.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h3OutBwdReluGrad[128,64] → [64]
+	m.mark(430)
 	biasGrad_128x64(m.dH3OutBatchnormBeta, m.h3OutBwdReluGrad)
 	// h.3.out.dense (examples/deep/plain_bn.dl:12:10): matmul h3OutBatchnormBwdBatchnormGrad[128,64] · h.3.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h2OutBwdReluGrad below)
 	// h.3.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.2.out[128,64]ᵀ · h3OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(431)
 	matmulTN_64x128x64(m.dH3OutDenseW, m.h2Out, m.h3OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.2.out (examples/deep/plain_bn.dl:12:56): relu_grad h.2.out[128,64], h.3.out.dense.matmul727[128,64] → [128,64]
+	m.mark(432)
 	matmulNT_128x64x64_reluGrad(m.h2OutBwdReluGrad, m.h3OutBatchnormBwdBatchnormGrad, m.h3OutDenseW, m.h2Out, m.panels)
 	// h.2.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h2OutDenseMatmul[128,64], h.2.out.batchnorm.gamma[64], h2OutBwdReluGrad[128,64] → [128,64]
+	m.mark(433)
 	batchnormGrad_128x64(m.h2OutBatchnormBwdBatchnormGrad, m.h2OutDenseMatmul, m.h2OutBatchnormGamma, m.h2OutBwdReluGrad)
 	// h.2.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h2OutDenseMatmul[128,64], h2OutBwdReluGrad[128,64] → [64]
+	m.mark(434)
 	batchnormGammaGrad_128x64(m.dH2OutBatchnormGamma, m.h2OutDenseMatmul, m.h2OutBwdReluGrad)
 	// h.2.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h2OutBwdReluGrad[128,64] → [64]
+	m.mark(435)
 	biasGrad_128x64(m.dH2OutBatchnormBeta, m.h2OutBwdReluGrad)
 	// h.2.out.dense (examples/deep/plain_bn.dl:12:10): matmul h2OutBatchnormBwdBatchnormGrad[128,64] · h.2.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h1OutBwdReluGrad below)
 	// h.2.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.1.out[128,64]ᵀ · h2OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(436)
 	matmulTN_64x128x64(m.dH2OutDenseW, m.h1Out, m.h2OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.1.out (examples/deep/plain_bn.dl:12:56): relu_grad h.1.out[128,64], h.2.out.dense.matmul733[128,64] → [128,64]
+	m.mark(437)
 	matmulNT_128x64x64_reluGrad(m.h1OutBwdReluGrad, m.h2OutBatchnormBwdBatchnormGrad, m.h2OutDenseW, m.h1Out, m.panels)
 	// h.1.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h1OutDenseMatmul[128,64], h.1.out.batchnorm.gamma[64], h1OutBwdReluGrad[128,64] → [128,64]
+	m.mark(438)
 	batchnormGrad_128x64(m.h1OutBatchnormBwdBatchnormGrad, m.h1OutDenseMatmul, m.h1OutBatchnormGamma, m.h1OutBwdReluGrad)
 	// h.1.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h1OutDenseMatmul[128,64], h1OutBwdReluGrad[128,64] → [64]
+	m.mark(439)
 	batchnormGammaGrad_128x64(m.dH1OutBatchnormGamma, m.h1OutDenseMatmul, m.h1OutBwdReluGrad)
 	// h.1.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h1OutBwdReluGrad[128,64] → [64]
+	m.mark(440)
 	biasGrad_128x64(m.dH1OutBatchnormBeta, m.h1OutBwdReluGrad)
 	// h.1.out.dense (examples/deep/plain_bn.dl:12:10): matmul h1OutBatchnormBwdBatchnormGrad[128,64] · h.1.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h0OutBwdReluGrad below)
 	// h.1.out.dense (examples/deep/plain_bn.dl:12:10): matmul h.0.out[128,64]ᵀ · h1OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(441)
 	matmulTN_64x128x64(m.dH1OutDenseW, m.h0Out, m.h1OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.0.out (examples/deep/plain_bn.dl:12:56): relu_grad h.0.out[128,64], h.1.out.dense.matmul739[128,64] → [128,64]
+	m.mark(442)
 	matmulNT_128x64x64_reluGrad(m.h0OutBwdReluGrad, m.h1OutBatchnormBwdBatchnormGrad, m.h1OutDenseW, m.h0Out, m.panels)
 	// h.0.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_grad h0OutDenseMatmul[128,64], h.0.out.batchnorm.gamma[64], h0OutBwdReluGrad[128,64] → [128,64]
+	m.mark(443)
 	batchnormGrad_128x64(m.h0OutBatchnormBwdBatchnormGrad, m.h0OutDenseMatmul, m.h0OutBatchnormGamma, m.h0OutBwdReluGrad)
 	// h.0.out.batchnorm (examples/deep/plain_bn.dl:12:43): batchnorm_gamma_grad h0OutDenseMatmul[128,64], h0OutBwdReluGrad[128,64] → [64]
+	m.mark(444)
 	batchnormGammaGrad_128x64(m.dH0OutBatchnormGamma, m.h0OutDenseMatmul, m.h0OutBwdReluGrad)
 	// h.0.out.batchnorm (examples/deep/plain_bn.dl:12:43): bias_grad h0OutBwdReluGrad[128,64] → [64]
+	m.mark(445)
 	biasGrad_128x64(m.dH0OutBatchnormBeta, m.h0OutBwdReluGrad)
 	// h.0.out.dense (examples/deep/plain_bn.dl:12:10): matmul image[128,784]ᵀ · h0OutBatchnormBwdBatchnormGrad[128,64] → [784,64]
+	m.mark(446)
 	matmulTN_784x128x64(m.dH0OutDenseW, m.image, m.h0OutBatchnormBwdBatchnormGrad, m.panels)
 }
 
@@ -1522,6 +1971,7 @@ func (m *Model) update() {
 	m.step++                                 // steps count from 1, for Adam's bias correction
 	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
 	// clip_grad_norm: clip_grad_norm h.0.out.dense.w.grad[784,64], h.0.out.batchnorm.gamma.grad[64], h.0.out.batchnorm.beta.grad[64], h.1.out.dense.w.grad[64,64], … 144 more, loss.dense.b.grad[10]
+	m.mark(447)
 	clipGradNorm_149(
 		m.dH0OutDenseW,
 		m.dH0OutBatchnormGamma,
@@ -1678,301 +2128,1070 @@ func (m *Model) update() {
 		return
 	}
 	// h.0.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.0.out.dense.w[784,64], h.0.out.dense.w.grad[784,64], h.0.out.dense.w.velocity[784,64]
+	m.mark(448)
 	sgdUpdate_784x64(m.h0OutDenseW, m.dH0OutDenseW, m.h0OutDenseWVelocity, lr)
 	// h.0.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.0.out.batchnorm.gamma[64], h.0.out.batchnorm.gamma.grad[64], h.0.out.batchnorm.gamma.velocity[64]
+	m.mark(449)
 	sgdUpdate_64(m.h0OutBatchnormGamma, m.dH0OutBatchnormGamma, m.h0OutBatchnormGammaVelocity, lr)
 	// h.0.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.0.out.batchnorm.beta[64], h.0.out.batchnorm.beta.grad[64], h.0.out.batchnorm.beta.velocity[64]
+	m.mark(450)
 	sgdUpdate_64(m.h0OutBatchnormBeta, m.dH0OutBatchnormBeta, m.h0OutBatchnormBetaVelocity, lr)
 	// h.1.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.1.out.dense.w[64,64], h.1.out.dense.w.grad[64,64], h.1.out.dense.w.velocity[64,64]
+	m.mark(451)
 	sgdUpdate_64x64(m.h1OutDenseW, m.dH1OutDenseW, m.h1OutDenseWVelocity, lr)
 	// h.1.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.1.out.batchnorm.gamma[64], h.1.out.batchnorm.gamma.grad[64], h.1.out.batchnorm.gamma.velocity[64]
+	m.mark(452)
 	sgdUpdate_64(m.h1OutBatchnormGamma, m.dH1OutBatchnormGamma, m.h1OutBatchnormGammaVelocity, lr)
 	// h.1.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.1.out.batchnorm.beta[64], h.1.out.batchnorm.beta.grad[64], h.1.out.batchnorm.beta.velocity[64]
+	m.mark(453)
 	sgdUpdate_64(m.h1OutBatchnormBeta, m.dH1OutBatchnormBeta, m.h1OutBatchnormBetaVelocity, lr)
 	// h.2.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.2.out.dense.w[64,64], h.2.out.dense.w.grad[64,64], h.2.out.dense.w.velocity[64,64]
+	m.mark(454)
 	sgdUpdate_64x64(m.h2OutDenseW, m.dH2OutDenseW, m.h2OutDenseWVelocity, lr)
 	// h.2.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.2.out.batchnorm.gamma[64], h.2.out.batchnorm.gamma.grad[64], h.2.out.batchnorm.gamma.velocity[64]
+	m.mark(455)
 	sgdUpdate_64(m.h2OutBatchnormGamma, m.dH2OutBatchnormGamma, m.h2OutBatchnormGammaVelocity, lr)
 	// h.2.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.2.out.batchnorm.beta[64], h.2.out.batchnorm.beta.grad[64], h.2.out.batchnorm.beta.velocity[64]
+	m.mark(456)
 	sgdUpdate_64(m.h2OutBatchnormBeta, m.dH2OutBatchnormBeta, m.h2OutBatchnormBetaVelocity, lr)
 	// h.3.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.3.out.dense.w[64,64], h.3.out.dense.w.grad[64,64], h.3.out.dense.w.velocity[64,64]
+	m.mark(457)
 	sgdUpdate_64x64(m.h3OutDenseW, m.dH3OutDenseW, m.h3OutDenseWVelocity, lr)
 	// h.3.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.3.out.batchnorm.gamma[64], h.3.out.batchnorm.gamma.grad[64], h.3.out.batchnorm.gamma.velocity[64]
+	m.mark(458)
 	sgdUpdate_64(m.h3OutBatchnormGamma, m.dH3OutBatchnormGamma, m.h3OutBatchnormGammaVelocity, lr)
 	// h.3.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.3.out.batchnorm.beta[64], h.3.out.batchnorm.beta.grad[64], h.3.out.batchnorm.beta.velocity[64]
+	m.mark(459)
 	sgdUpdate_64(m.h3OutBatchnormBeta, m.dH3OutBatchnormBeta, m.h3OutBatchnormBetaVelocity, lr)
 	// h.4.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.4.out.dense.w[64,64], h.4.out.dense.w.grad[64,64], h.4.out.dense.w.velocity[64,64]
+	m.mark(460)
 	sgdUpdate_64x64(m.h4OutDenseW, m.dH4OutDenseW, m.h4OutDenseWVelocity, lr)
 	// h.4.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.4.out.batchnorm.gamma[64], h.4.out.batchnorm.gamma.grad[64], h.4.out.batchnorm.gamma.velocity[64]
+	m.mark(461)
 	sgdUpdate_64(m.h4OutBatchnormGamma, m.dH4OutBatchnormGamma, m.h4OutBatchnormGammaVelocity, lr)
 	// h.4.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.4.out.batchnorm.beta[64], h.4.out.batchnorm.beta.grad[64], h.4.out.batchnorm.beta.velocity[64]
+	m.mark(462)
 	sgdUpdate_64(m.h4OutBatchnormBeta, m.dH4OutBatchnormBeta, m.h4OutBatchnormBetaVelocity, lr)
 	// h.5.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.5.out.dense.w[64,64], h.5.out.dense.w.grad[64,64], h.5.out.dense.w.velocity[64,64]
+	m.mark(463)
 	sgdUpdate_64x64(m.h5OutDenseW, m.dH5OutDenseW, m.h5OutDenseWVelocity, lr)
 	// h.5.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.5.out.batchnorm.gamma[64], h.5.out.batchnorm.gamma.grad[64], h.5.out.batchnorm.gamma.velocity[64]
+	m.mark(464)
 	sgdUpdate_64(m.h5OutBatchnormGamma, m.dH5OutBatchnormGamma, m.h5OutBatchnormGammaVelocity, lr)
 	// h.5.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.5.out.batchnorm.beta[64], h.5.out.batchnorm.beta.grad[64], h.5.out.batchnorm.beta.velocity[64]
+	m.mark(465)
 	sgdUpdate_64(m.h5OutBatchnormBeta, m.dH5OutBatchnormBeta, m.h5OutBatchnormBetaVelocity, lr)
 	// h.6.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.6.out.dense.w[64,64], h.6.out.dense.w.grad[64,64], h.6.out.dense.w.velocity[64,64]
+	m.mark(466)
 	sgdUpdate_64x64(m.h6OutDenseW, m.dH6OutDenseW, m.h6OutDenseWVelocity, lr)
 	// h.6.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.6.out.batchnorm.gamma[64], h.6.out.batchnorm.gamma.grad[64], h.6.out.batchnorm.gamma.velocity[64]
+	m.mark(467)
 	sgdUpdate_64(m.h6OutBatchnormGamma, m.dH6OutBatchnormGamma, m.h6OutBatchnormGammaVelocity, lr)
 	// h.6.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.6.out.batchnorm.beta[64], h.6.out.batchnorm.beta.grad[64], h.6.out.batchnorm.beta.velocity[64]
+	m.mark(468)
 	sgdUpdate_64(m.h6OutBatchnormBeta, m.dH6OutBatchnormBeta, m.h6OutBatchnormBetaVelocity, lr)
 	// h.7.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.7.out.dense.w[64,64], h.7.out.dense.w.grad[64,64], h.7.out.dense.w.velocity[64,64]
+	m.mark(469)
 	sgdUpdate_64x64(m.h7OutDenseW, m.dH7OutDenseW, m.h7OutDenseWVelocity, lr)
 	// h.7.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.7.out.batchnorm.gamma[64], h.7.out.batchnorm.gamma.grad[64], h.7.out.batchnorm.gamma.velocity[64]
+	m.mark(470)
 	sgdUpdate_64(m.h7OutBatchnormGamma, m.dH7OutBatchnormGamma, m.h7OutBatchnormGammaVelocity, lr)
 	// h.7.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.7.out.batchnorm.beta[64], h.7.out.batchnorm.beta.grad[64], h.7.out.batchnorm.beta.velocity[64]
+	m.mark(471)
 	sgdUpdate_64(m.h7OutBatchnormBeta, m.dH7OutBatchnormBeta, m.h7OutBatchnormBetaVelocity, lr)
 	// h.8.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.8.out.dense.w[64,64], h.8.out.dense.w.grad[64,64], h.8.out.dense.w.velocity[64,64]
+	m.mark(472)
 	sgdUpdate_64x64(m.h8OutDenseW, m.dH8OutDenseW, m.h8OutDenseWVelocity, lr)
 	// h.8.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.8.out.batchnorm.gamma[64], h.8.out.batchnorm.gamma.grad[64], h.8.out.batchnorm.gamma.velocity[64]
+	m.mark(473)
 	sgdUpdate_64(m.h8OutBatchnormGamma, m.dH8OutBatchnormGamma, m.h8OutBatchnormGammaVelocity, lr)
 	// h.8.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.8.out.batchnorm.beta[64], h.8.out.batchnorm.beta.grad[64], h.8.out.batchnorm.beta.velocity[64]
+	m.mark(474)
 	sgdUpdate_64(m.h8OutBatchnormBeta, m.dH8OutBatchnormBeta, m.h8OutBatchnormBetaVelocity, lr)
 	// h.9.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.9.out.dense.w[64,64], h.9.out.dense.w.grad[64,64], h.9.out.dense.w.velocity[64,64]
+	m.mark(475)
 	sgdUpdate_64x64(m.h9OutDenseW, m.dH9OutDenseW, m.h9OutDenseWVelocity, lr)
 	// h.9.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.9.out.batchnorm.gamma[64], h.9.out.batchnorm.gamma.grad[64], h.9.out.batchnorm.gamma.velocity[64]
+	m.mark(476)
 	sgdUpdate_64(m.h9OutBatchnormGamma, m.dH9OutBatchnormGamma, m.h9OutBatchnormGammaVelocity, lr)
 	// h.9.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.9.out.batchnorm.beta[64], h.9.out.batchnorm.beta.grad[64], h.9.out.batchnorm.beta.velocity[64]
+	m.mark(477)
 	sgdUpdate_64(m.h9OutBatchnormBeta, m.dH9OutBatchnormBeta, m.h9OutBatchnormBetaVelocity, lr)
 	// h.10.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.10.out.dense.w[64,64], h.10.out.dense.w.grad[64,64], h.10.out.dense.w.velocity[64,64]
+	m.mark(478)
 	sgdUpdate_64x64(m.h10OutDenseW, m.dH10OutDenseW, m.h10OutDenseWVelocity, lr)
 	// h.10.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.10.out.batchnorm.gamma[64], h.10.out.batchnorm.gamma.grad[64], h.10.out.batchnorm.gamma.velocity[64]
+	m.mark(479)
 	sgdUpdate_64(m.h10OutBatchnormGamma, m.dH10OutBatchnormGamma, m.h10OutBatchnormGammaVelocity, lr)
 	// h.10.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.10.out.batchnorm.beta[64], h.10.out.batchnorm.beta.grad[64], h.10.out.batchnorm.beta.velocity[64]
+	m.mark(480)
 	sgdUpdate_64(m.h10OutBatchnormBeta, m.dH10OutBatchnormBeta, m.h10OutBatchnormBetaVelocity, lr)
 	// h.11.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.11.out.dense.w[64,64], h.11.out.dense.w.grad[64,64], h.11.out.dense.w.velocity[64,64]
+	m.mark(481)
 	sgdUpdate_64x64(m.h11OutDenseW, m.dH11OutDenseW, m.h11OutDenseWVelocity, lr)
 	// h.11.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.11.out.batchnorm.gamma[64], h.11.out.batchnorm.gamma.grad[64], h.11.out.batchnorm.gamma.velocity[64]
+	m.mark(482)
 	sgdUpdate_64(m.h11OutBatchnormGamma, m.dH11OutBatchnormGamma, m.h11OutBatchnormGammaVelocity, lr)
 	// h.11.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.11.out.batchnorm.beta[64], h.11.out.batchnorm.beta.grad[64], h.11.out.batchnorm.beta.velocity[64]
+	m.mark(483)
 	sgdUpdate_64(m.h11OutBatchnormBeta, m.dH11OutBatchnormBeta, m.h11OutBatchnormBetaVelocity, lr)
 	// h.12.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.12.out.dense.w[64,64], h.12.out.dense.w.grad[64,64], h.12.out.dense.w.velocity[64,64]
+	m.mark(484)
 	sgdUpdate_64x64(m.h12OutDenseW, m.dH12OutDenseW, m.h12OutDenseWVelocity, lr)
 	// h.12.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.12.out.batchnorm.gamma[64], h.12.out.batchnorm.gamma.grad[64], h.12.out.batchnorm.gamma.velocity[64]
+	m.mark(485)
 	sgdUpdate_64(m.h12OutBatchnormGamma, m.dH12OutBatchnormGamma, m.h12OutBatchnormGammaVelocity, lr)
 	// h.12.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.12.out.batchnorm.beta[64], h.12.out.batchnorm.beta.grad[64], h.12.out.batchnorm.beta.velocity[64]
+	m.mark(486)
 	sgdUpdate_64(m.h12OutBatchnormBeta, m.dH12OutBatchnormBeta, m.h12OutBatchnormBetaVelocity, lr)
 	// h.13.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.13.out.dense.w[64,64], h.13.out.dense.w.grad[64,64], h.13.out.dense.w.velocity[64,64]
+	m.mark(487)
 	sgdUpdate_64x64(m.h13OutDenseW, m.dH13OutDenseW, m.h13OutDenseWVelocity, lr)
 	// h.13.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.13.out.batchnorm.gamma[64], h.13.out.batchnorm.gamma.grad[64], h.13.out.batchnorm.gamma.velocity[64]
+	m.mark(488)
 	sgdUpdate_64(m.h13OutBatchnormGamma, m.dH13OutBatchnormGamma, m.h13OutBatchnormGammaVelocity, lr)
 	// h.13.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.13.out.batchnorm.beta[64], h.13.out.batchnorm.beta.grad[64], h.13.out.batchnorm.beta.velocity[64]
+	m.mark(489)
 	sgdUpdate_64(m.h13OutBatchnormBeta, m.dH13OutBatchnormBeta, m.h13OutBatchnormBetaVelocity, lr)
 	// h.14.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.14.out.dense.w[64,64], h.14.out.dense.w.grad[64,64], h.14.out.dense.w.velocity[64,64]
+	m.mark(490)
 	sgdUpdate_64x64(m.h14OutDenseW, m.dH14OutDenseW, m.h14OutDenseWVelocity, lr)
 	// h.14.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.14.out.batchnorm.gamma[64], h.14.out.batchnorm.gamma.grad[64], h.14.out.batchnorm.gamma.velocity[64]
+	m.mark(491)
 	sgdUpdate_64(m.h14OutBatchnormGamma, m.dH14OutBatchnormGamma, m.h14OutBatchnormGammaVelocity, lr)
 	// h.14.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.14.out.batchnorm.beta[64], h.14.out.batchnorm.beta.grad[64], h.14.out.batchnorm.beta.velocity[64]
+	m.mark(492)
 	sgdUpdate_64(m.h14OutBatchnormBeta, m.dH14OutBatchnormBeta, m.h14OutBatchnormBetaVelocity, lr)
 	// h.15.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.15.out.dense.w[64,64], h.15.out.dense.w.grad[64,64], h.15.out.dense.w.velocity[64,64]
+	m.mark(493)
 	sgdUpdate_64x64(m.h15OutDenseW, m.dH15OutDenseW, m.h15OutDenseWVelocity, lr)
 	// h.15.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.15.out.batchnorm.gamma[64], h.15.out.batchnorm.gamma.grad[64], h.15.out.batchnorm.gamma.velocity[64]
+	m.mark(494)
 	sgdUpdate_64(m.h15OutBatchnormGamma, m.dH15OutBatchnormGamma, m.h15OutBatchnormGammaVelocity, lr)
 	// h.15.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.15.out.batchnorm.beta[64], h.15.out.batchnorm.beta.grad[64], h.15.out.batchnorm.beta.velocity[64]
+	m.mark(495)
 	sgdUpdate_64(m.h15OutBatchnormBeta, m.dH15OutBatchnormBeta, m.h15OutBatchnormBetaVelocity, lr)
 	// h.16.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.16.out.dense.w[64,64], h.16.out.dense.w.grad[64,64], h.16.out.dense.w.velocity[64,64]
+	m.mark(496)
 	sgdUpdate_64x64(m.h16OutDenseW, m.dH16OutDenseW, m.h16OutDenseWVelocity, lr)
 	// h.16.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.16.out.batchnorm.gamma[64], h.16.out.batchnorm.gamma.grad[64], h.16.out.batchnorm.gamma.velocity[64]
+	m.mark(497)
 	sgdUpdate_64(m.h16OutBatchnormGamma, m.dH16OutBatchnormGamma, m.h16OutBatchnormGammaVelocity, lr)
 	// h.16.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.16.out.batchnorm.beta[64], h.16.out.batchnorm.beta.grad[64], h.16.out.batchnorm.beta.velocity[64]
+	m.mark(498)
 	sgdUpdate_64(m.h16OutBatchnormBeta, m.dH16OutBatchnormBeta, m.h16OutBatchnormBetaVelocity, lr)
 	// h.17.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.17.out.dense.w[64,64], h.17.out.dense.w.grad[64,64], h.17.out.dense.w.velocity[64,64]
+	m.mark(499)
 	sgdUpdate_64x64(m.h17OutDenseW, m.dH17OutDenseW, m.h17OutDenseWVelocity, lr)
 	// h.17.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.17.out.batchnorm.gamma[64], h.17.out.batchnorm.gamma.grad[64], h.17.out.batchnorm.gamma.velocity[64]
+	m.mark(500)
 	sgdUpdate_64(m.h17OutBatchnormGamma, m.dH17OutBatchnormGamma, m.h17OutBatchnormGammaVelocity, lr)
 	// h.17.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.17.out.batchnorm.beta[64], h.17.out.batchnorm.beta.grad[64], h.17.out.batchnorm.beta.velocity[64]
+	m.mark(501)
 	sgdUpdate_64(m.h17OutBatchnormBeta, m.dH17OutBatchnormBeta, m.h17OutBatchnormBetaVelocity, lr)
 	// h.18.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.18.out.dense.w[64,64], h.18.out.dense.w.grad[64,64], h.18.out.dense.w.velocity[64,64]
+	m.mark(502)
 	sgdUpdate_64x64(m.h18OutDenseW, m.dH18OutDenseW, m.h18OutDenseWVelocity, lr)
 	// h.18.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.18.out.batchnorm.gamma[64], h.18.out.batchnorm.gamma.grad[64], h.18.out.batchnorm.gamma.velocity[64]
+	m.mark(503)
 	sgdUpdate_64(m.h18OutBatchnormGamma, m.dH18OutBatchnormGamma, m.h18OutBatchnormGammaVelocity, lr)
 	// h.18.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.18.out.batchnorm.beta[64], h.18.out.batchnorm.beta.grad[64], h.18.out.batchnorm.beta.velocity[64]
+	m.mark(504)
 	sgdUpdate_64(m.h18OutBatchnormBeta, m.dH18OutBatchnormBeta, m.h18OutBatchnormBetaVelocity, lr)
 	// h.19.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.19.out.dense.w[64,64], h.19.out.dense.w.grad[64,64], h.19.out.dense.w.velocity[64,64]
+	m.mark(505)
 	sgdUpdate_64x64(m.h19OutDenseW, m.dH19OutDenseW, m.h19OutDenseWVelocity, lr)
 	// h.19.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.19.out.batchnorm.gamma[64], h.19.out.batchnorm.gamma.grad[64], h.19.out.batchnorm.gamma.velocity[64]
+	m.mark(506)
 	sgdUpdate_64(m.h19OutBatchnormGamma, m.dH19OutBatchnormGamma, m.h19OutBatchnormGammaVelocity, lr)
 	// h.19.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.19.out.batchnorm.beta[64], h.19.out.batchnorm.beta.grad[64], h.19.out.batchnorm.beta.velocity[64]
+	m.mark(507)
 	sgdUpdate_64(m.h19OutBatchnormBeta, m.dH19OutBatchnormBeta, m.h19OutBatchnormBetaVelocity, lr)
 	// h.20.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.20.out.dense.w[64,64], h.20.out.dense.w.grad[64,64], h.20.out.dense.w.velocity[64,64]
+	m.mark(508)
 	sgdUpdate_64x64(m.h20OutDenseW, m.dH20OutDenseW, m.h20OutDenseWVelocity, lr)
 	// h.20.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.20.out.batchnorm.gamma[64], h.20.out.batchnorm.gamma.grad[64], h.20.out.batchnorm.gamma.velocity[64]
+	m.mark(509)
 	sgdUpdate_64(m.h20OutBatchnormGamma, m.dH20OutBatchnormGamma, m.h20OutBatchnormGammaVelocity, lr)
 	// h.20.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.20.out.batchnorm.beta[64], h.20.out.batchnorm.beta.grad[64], h.20.out.batchnorm.beta.velocity[64]
+	m.mark(510)
 	sgdUpdate_64(m.h20OutBatchnormBeta, m.dH20OutBatchnormBeta, m.h20OutBatchnormBetaVelocity, lr)
 	// h.21.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.21.out.dense.w[64,64], h.21.out.dense.w.grad[64,64], h.21.out.dense.w.velocity[64,64]
+	m.mark(511)
 	sgdUpdate_64x64(m.h21OutDenseW, m.dH21OutDenseW, m.h21OutDenseWVelocity, lr)
 	// h.21.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.21.out.batchnorm.gamma[64], h.21.out.batchnorm.gamma.grad[64], h.21.out.batchnorm.gamma.velocity[64]
+	m.mark(512)
 	sgdUpdate_64(m.h21OutBatchnormGamma, m.dH21OutBatchnormGamma, m.h21OutBatchnormGammaVelocity, lr)
 	// h.21.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.21.out.batchnorm.beta[64], h.21.out.batchnorm.beta.grad[64], h.21.out.batchnorm.beta.velocity[64]
+	m.mark(513)
 	sgdUpdate_64(m.h21OutBatchnormBeta, m.dH21OutBatchnormBeta, m.h21OutBatchnormBetaVelocity, lr)
 	// h.22.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.22.out.dense.w[64,64], h.22.out.dense.w.grad[64,64], h.22.out.dense.w.velocity[64,64]
+	m.mark(514)
 	sgdUpdate_64x64(m.h22OutDenseW, m.dH22OutDenseW, m.h22OutDenseWVelocity, lr)
 	// h.22.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.22.out.batchnorm.gamma[64], h.22.out.batchnorm.gamma.grad[64], h.22.out.batchnorm.gamma.velocity[64]
+	m.mark(515)
 	sgdUpdate_64(m.h22OutBatchnormGamma, m.dH22OutBatchnormGamma, m.h22OutBatchnormGammaVelocity, lr)
 	// h.22.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.22.out.batchnorm.beta[64], h.22.out.batchnorm.beta.grad[64], h.22.out.batchnorm.beta.velocity[64]
+	m.mark(516)
 	sgdUpdate_64(m.h22OutBatchnormBeta, m.dH22OutBatchnormBeta, m.h22OutBatchnormBetaVelocity, lr)
 	// h.23.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.23.out.dense.w[64,64], h.23.out.dense.w.grad[64,64], h.23.out.dense.w.velocity[64,64]
+	m.mark(517)
 	sgdUpdate_64x64(m.h23OutDenseW, m.dH23OutDenseW, m.h23OutDenseWVelocity, lr)
 	// h.23.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.23.out.batchnorm.gamma[64], h.23.out.batchnorm.gamma.grad[64], h.23.out.batchnorm.gamma.velocity[64]
+	m.mark(518)
 	sgdUpdate_64(m.h23OutBatchnormGamma, m.dH23OutBatchnormGamma, m.h23OutBatchnormGammaVelocity, lr)
 	// h.23.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.23.out.batchnorm.beta[64], h.23.out.batchnorm.beta.grad[64], h.23.out.batchnorm.beta.velocity[64]
+	m.mark(519)
 	sgdUpdate_64(m.h23OutBatchnormBeta, m.dH23OutBatchnormBeta, m.h23OutBatchnormBetaVelocity, lr)
 	// h.24.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.24.out.dense.w[64,64], h.24.out.dense.w.grad[64,64], h.24.out.dense.w.velocity[64,64]
+	m.mark(520)
 	sgdUpdate_64x64(m.h24OutDenseW, m.dH24OutDenseW, m.h24OutDenseWVelocity, lr)
 	// h.24.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.24.out.batchnorm.gamma[64], h.24.out.batchnorm.gamma.grad[64], h.24.out.batchnorm.gamma.velocity[64]
+	m.mark(521)
 	sgdUpdate_64(m.h24OutBatchnormGamma, m.dH24OutBatchnormGamma, m.h24OutBatchnormGammaVelocity, lr)
 	// h.24.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.24.out.batchnorm.beta[64], h.24.out.batchnorm.beta.grad[64], h.24.out.batchnorm.beta.velocity[64]
+	m.mark(522)
 	sgdUpdate_64(m.h24OutBatchnormBeta, m.dH24OutBatchnormBeta, m.h24OutBatchnormBetaVelocity, lr)
 	// h.25.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.25.out.dense.w[64,64], h.25.out.dense.w.grad[64,64], h.25.out.dense.w.velocity[64,64]
+	m.mark(523)
 	sgdUpdate_64x64(m.h25OutDenseW, m.dH25OutDenseW, m.h25OutDenseWVelocity, lr)
 	// h.25.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.25.out.batchnorm.gamma[64], h.25.out.batchnorm.gamma.grad[64], h.25.out.batchnorm.gamma.velocity[64]
+	m.mark(524)
 	sgdUpdate_64(m.h25OutBatchnormGamma, m.dH25OutBatchnormGamma, m.h25OutBatchnormGammaVelocity, lr)
 	// h.25.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.25.out.batchnorm.beta[64], h.25.out.batchnorm.beta.grad[64], h.25.out.batchnorm.beta.velocity[64]
+	m.mark(525)
 	sgdUpdate_64(m.h25OutBatchnormBeta, m.dH25OutBatchnormBeta, m.h25OutBatchnormBetaVelocity, lr)
 	// h.26.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.26.out.dense.w[64,64], h.26.out.dense.w.grad[64,64], h.26.out.dense.w.velocity[64,64]
+	m.mark(526)
 	sgdUpdate_64x64(m.h26OutDenseW, m.dH26OutDenseW, m.h26OutDenseWVelocity, lr)
 	// h.26.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.26.out.batchnorm.gamma[64], h.26.out.batchnorm.gamma.grad[64], h.26.out.batchnorm.gamma.velocity[64]
+	m.mark(527)
 	sgdUpdate_64(m.h26OutBatchnormGamma, m.dH26OutBatchnormGamma, m.h26OutBatchnormGammaVelocity, lr)
 	// h.26.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.26.out.batchnorm.beta[64], h.26.out.batchnorm.beta.grad[64], h.26.out.batchnorm.beta.velocity[64]
+	m.mark(528)
 	sgdUpdate_64(m.h26OutBatchnormBeta, m.dH26OutBatchnormBeta, m.h26OutBatchnormBetaVelocity, lr)
 	// h.27.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.27.out.dense.w[64,64], h.27.out.dense.w.grad[64,64], h.27.out.dense.w.velocity[64,64]
+	m.mark(529)
 	sgdUpdate_64x64(m.h27OutDenseW, m.dH27OutDenseW, m.h27OutDenseWVelocity, lr)
 	// h.27.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.27.out.batchnorm.gamma[64], h.27.out.batchnorm.gamma.grad[64], h.27.out.batchnorm.gamma.velocity[64]
+	m.mark(530)
 	sgdUpdate_64(m.h27OutBatchnormGamma, m.dH27OutBatchnormGamma, m.h27OutBatchnormGammaVelocity, lr)
 	// h.27.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.27.out.batchnorm.beta[64], h.27.out.batchnorm.beta.grad[64], h.27.out.batchnorm.beta.velocity[64]
+	m.mark(531)
 	sgdUpdate_64(m.h27OutBatchnormBeta, m.dH27OutBatchnormBeta, m.h27OutBatchnormBetaVelocity, lr)
 	// h.28.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.28.out.dense.w[64,64], h.28.out.dense.w.grad[64,64], h.28.out.dense.w.velocity[64,64]
+	m.mark(532)
 	sgdUpdate_64x64(m.h28OutDenseW, m.dH28OutDenseW, m.h28OutDenseWVelocity, lr)
 	// h.28.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.28.out.batchnorm.gamma[64], h.28.out.batchnorm.gamma.grad[64], h.28.out.batchnorm.gamma.velocity[64]
+	m.mark(533)
 	sgdUpdate_64(m.h28OutBatchnormGamma, m.dH28OutBatchnormGamma, m.h28OutBatchnormGammaVelocity, lr)
 	// h.28.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.28.out.batchnorm.beta[64], h.28.out.batchnorm.beta.grad[64], h.28.out.batchnorm.beta.velocity[64]
+	m.mark(534)
 	sgdUpdate_64(m.h28OutBatchnormBeta, m.dH28OutBatchnormBeta, m.h28OutBatchnormBetaVelocity, lr)
 	// h.29.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.29.out.dense.w[64,64], h.29.out.dense.w.grad[64,64], h.29.out.dense.w.velocity[64,64]
+	m.mark(535)
 	sgdUpdate_64x64(m.h29OutDenseW, m.dH29OutDenseW, m.h29OutDenseWVelocity, lr)
 	// h.29.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.29.out.batchnorm.gamma[64], h.29.out.batchnorm.gamma.grad[64], h.29.out.batchnorm.gamma.velocity[64]
+	m.mark(536)
 	sgdUpdate_64(m.h29OutBatchnormGamma, m.dH29OutBatchnormGamma, m.h29OutBatchnormGammaVelocity, lr)
 	// h.29.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.29.out.batchnorm.beta[64], h.29.out.batchnorm.beta.grad[64], h.29.out.batchnorm.beta.velocity[64]
+	m.mark(537)
 	sgdUpdate_64(m.h29OutBatchnormBeta, m.dH29OutBatchnormBeta, m.h29OutBatchnormBetaVelocity, lr)
 	// h.30.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.30.out.dense.w[64,64], h.30.out.dense.w.grad[64,64], h.30.out.dense.w.velocity[64,64]
+	m.mark(538)
 	sgdUpdate_64x64(m.h30OutDenseW, m.dH30OutDenseW, m.h30OutDenseWVelocity, lr)
 	// h.30.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.30.out.batchnorm.gamma[64], h.30.out.batchnorm.gamma.grad[64], h.30.out.batchnorm.gamma.velocity[64]
+	m.mark(539)
 	sgdUpdate_64(m.h30OutBatchnormGamma, m.dH30OutBatchnormGamma, m.h30OutBatchnormGammaVelocity, lr)
 	// h.30.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.30.out.batchnorm.beta[64], h.30.out.batchnorm.beta.grad[64], h.30.out.batchnorm.beta.velocity[64]
+	m.mark(540)
 	sgdUpdate_64(m.h30OutBatchnormBeta, m.dH30OutBatchnormBeta, m.h30OutBatchnormBetaVelocity, lr)
 	// h.31.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.31.out.dense.w[64,64], h.31.out.dense.w.grad[64,64], h.31.out.dense.w.velocity[64,64]
+	m.mark(541)
 	sgdUpdate_64x64(m.h31OutDenseW, m.dH31OutDenseW, m.h31OutDenseWVelocity, lr)
 	// h.31.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.31.out.batchnorm.gamma[64], h.31.out.batchnorm.gamma.grad[64], h.31.out.batchnorm.gamma.velocity[64]
+	m.mark(542)
 	sgdUpdate_64(m.h31OutBatchnormGamma, m.dH31OutBatchnormGamma, m.h31OutBatchnormGammaVelocity, lr)
 	// h.31.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.31.out.batchnorm.beta[64], h.31.out.batchnorm.beta.grad[64], h.31.out.batchnorm.beta.velocity[64]
+	m.mark(543)
 	sgdUpdate_64(m.h31OutBatchnormBeta, m.dH31OutBatchnormBeta, m.h31OutBatchnormBetaVelocity, lr)
 	// h.32.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.32.out.dense.w[64,64], h.32.out.dense.w.grad[64,64], h.32.out.dense.w.velocity[64,64]
+	m.mark(544)
 	sgdUpdate_64x64(m.h32OutDenseW, m.dH32OutDenseW, m.h32OutDenseWVelocity, lr)
 	// h.32.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.32.out.batchnorm.gamma[64], h.32.out.batchnorm.gamma.grad[64], h.32.out.batchnorm.gamma.velocity[64]
+	m.mark(545)
 	sgdUpdate_64(m.h32OutBatchnormGamma, m.dH32OutBatchnormGamma, m.h32OutBatchnormGammaVelocity, lr)
 	// h.32.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.32.out.batchnorm.beta[64], h.32.out.batchnorm.beta.grad[64], h.32.out.batchnorm.beta.velocity[64]
+	m.mark(546)
 	sgdUpdate_64(m.h32OutBatchnormBeta, m.dH32OutBatchnormBeta, m.h32OutBatchnormBetaVelocity, lr)
 	// h.33.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.33.out.dense.w[64,64], h.33.out.dense.w.grad[64,64], h.33.out.dense.w.velocity[64,64]
+	m.mark(547)
 	sgdUpdate_64x64(m.h33OutDenseW, m.dH33OutDenseW, m.h33OutDenseWVelocity, lr)
 	// h.33.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.33.out.batchnorm.gamma[64], h.33.out.batchnorm.gamma.grad[64], h.33.out.batchnorm.gamma.velocity[64]
+	m.mark(548)
 	sgdUpdate_64(m.h33OutBatchnormGamma, m.dH33OutBatchnormGamma, m.h33OutBatchnormGammaVelocity, lr)
 	// h.33.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.33.out.batchnorm.beta[64], h.33.out.batchnorm.beta.grad[64], h.33.out.batchnorm.beta.velocity[64]
+	m.mark(549)
 	sgdUpdate_64(m.h33OutBatchnormBeta, m.dH33OutBatchnormBeta, m.h33OutBatchnormBetaVelocity, lr)
 	// h.34.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.34.out.dense.w[64,64], h.34.out.dense.w.grad[64,64], h.34.out.dense.w.velocity[64,64]
+	m.mark(550)
 	sgdUpdate_64x64(m.h34OutDenseW, m.dH34OutDenseW, m.h34OutDenseWVelocity, lr)
 	// h.34.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.34.out.batchnorm.gamma[64], h.34.out.batchnorm.gamma.grad[64], h.34.out.batchnorm.gamma.velocity[64]
+	m.mark(551)
 	sgdUpdate_64(m.h34OutBatchnormGamma, m.dH34OutBatchnormGamma, m.h34OutBatchnormGammaVelocity, lr)
 	// h.34.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.34.out.batchnorm.beta[64], h.34.out.batchnorm.beta.grad[64], h.34.out.batchnorm.beta.velocity[64]
+	m.mark(552)
 	sgdUpdate_64(m.h34OutBatchnormBeta, m.dH34OutBatchnormBeta, m.h34OutBatchnormBetaVelocity, lr)
 	// h.35.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.35.out.dense.w[64,64], h.35.out.dense.w.grad[64,64], h.35.out.dense.w.velocity[64,64]
+	m.mark(553)
 	sgdUpdate_64x64(m.h35OutDenseW, m.dH35OutDenseW, m.h35OutDenseWVelocity, lr)
 	// h.35.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.35.out.batchnorm.gamma[64], h.35.out.batchnorm.gamma.grad[64], h.35.out.batchnorm.gamma.velocity[64]
+	m.mark(554)
 	sgdUpdate_64(m.h35OutBatchnormGamma, m.dH35OutBatchnormGamma, m.h35OutBatchnormGammaVelocity, lr)
 	// h.35.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.35.out.batchnorm.beta[64], h.35.out.batchnorm.beta.grad[64], h.35.out.batchnorm.beta.velocity[64]
+	m.mark(555)
 	sgdUpdate_64(m.h35OutBatchnormBeta, m.dH35OutBatchnormBeta, m.h35OutBatchnormBetaVelocity, lr)
 	// h.36.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.36.out.dense.w[64,64], h.36.out.dense.w.grad[64,64], h.36.out.dense.w.velocity[64,64]
+	m.mark(556)
 	sgdUpdate_64x64(m.h36OutDenseW, m.dH36OutDenseW, m.h36OutDenseWVelocity, lr)
 	// h.36.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.36.out.batchnorm.gamma[64], h.36.out.batchnorm.gamma.grad[64], h.36.out.batchnorm.gamma.velocity[64]
+	m.mark(557)
 	sgdUpdate_64(m.h36OutBatchnormGamma, m.dH36OutBatchnormGamma, m.h36OutBatchnormGammaVelocity, lr)
 	// h.36.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.36.out.batchnorm.beta[64], h.36.out.batchnorm.beta.grad[64], h.36.out.batchnorm.beta.velocity[64]
+	m.mark(558)
 	sgdUpdate_64(m.h36OutBatchnormBeta, m.dH36OutBatchnormBeta, m.h36OutBatchnormBetaVelocity, lr)
 	// h.37.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.37.out.dense.w[64,64], h.37.out.dense.w.grad[64,64], h.37.out.dense.w.velocity[64,64]
+	m.mark(559)
 	sgdUpdate_64x64(m.h37OutDenseW, m.dH37OutDenseW, m.h37OutDenseWVelocity, lr)
 	// h.37.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.37.out.batchnorm.gamma[64], h.37.out.batchnorm.gamma.grad[64], h.37.out.batchnorm.gamma.velocity[64]
+	m.mark(560)
 	sgdUpdate_64(m.h37OutBatchnormGamma, m.dH37OutBatchnormGamma, m.h37OutBatchnormGammaVelocity, lr)
 	// h.37.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.37.out.batchnorm.beta[64], h.37.out.batchnorm.beta.grad[64], h.37.out.batchnorm.beta.velocity[64]
+	m.mark(561)
 	sgdUpdate_64(m.h37OutBatchnormBeta, m.dH37OutBatchnormBeta, m.h37OutBatchnormBetaVelocity, lr)
 	// h.38.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.38.out.dense.w[64,64], h.38.out.dense.w.grad[64,64], h.38.out.dense.w.velocity[64,64]
+	m.mark(562)
 	sgdUpdate_64x64(m.h38OutDenseW, m.dH38OutDenseW, m.h38OutDenseWVelocity, lr)
 	// h.38.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.38.out.batchnorm.gamma[64], h.38.out.batchnorm.gamma.grad[64], h.38.out.batchnorm.gamma.velocity[64]
+	m.mark(563)
 	sgdUpdate_64(m.h38OutBatchnormGamma, m.dH38OutBatchnormGamma, m.h38OutBatchnormGammaVelocity, lr)
 	// h.38.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.38.out.batchnorm.beta[64], h.38.out.batchnorm.beta.grad[64], h.38.out.batchnorm.beta.velocity[64]
+	m.mark(564)
 	sgdUpdate_64(m.h38OutBatchnormBeta, m.dH38OutBatchnormBeta, m.h38OutBatchnormBetaVelocity, lr)
 	// h.39.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.39.out.dense.w[64,64], h.39.out.dense.w.grad[64,64], h.39.out.dense.w.velocity[64,64]
+	m.mark(565)
 	sgdUpdate_64x64(m.h39OutDenseW, m.dH39OutDenseW, m.h39OutDenseWVelocity, lr)
 	// h.39.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.39.out.batchnorm.gamma[64], h.39.out.batchnorm.gamma.grad[64], h.39.out.batchnorm.gamma.velocity[64]
+	m.mark(566)
 	sgdUpdate_64(m.h39OutBatchnormGamma, m.dH39OutBatchnormGamma, m.h39OutBatchnormGammaVelocity, lr)
 	// h.39.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.39.out.batchnorm.beta[64], h.39.out.batchnorm.beta.grad[64], h.39.out.batchnorm.beta.velocity[64]
+	m.mark(567)
 	sgdUpdate_64(m.h39OutBatchnormBeta, m.dH39OutBatchnormBeta, m.h39OutBatchnormBetaVelocity, lr)
 	// h.40.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.40.out.dense.w[64,64], h.40.out.dense.w.grad[64,64], h.40.out.dense.w.velocity[64,64]
+	m.mark(568)
 	sgdUpdate_64x64(m.h40OutDenseW, m.dH40OutDenseW, m.h40OutDenseWVelocity, lr)
 	// h.40.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.40.out.batchnorm.gamma[64], h.40.out.batchnorm.gamma.grad[64], h.40.out.batchnorm.gamma.velocity[64]
+	m.mark(569)
 	sgdUpdate_64(m.h40OutBatchnormGamma, m.dH40OutBatchnormGamma, m.h40OutBatchnormGammaVelocity, lr)
 	// h.40.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.40.out.batchnorm.beta[64], h.40.out.batchnorm.beta.grad[64], h.40.out.batchnorm.beta.velocity[64]
+	m.mark(570)
 	sgdUpdate_64(m.h40OutBatchnormBeta, m.dH40OutBatchnormBeta, m.h40OutBatchnormBetaVelocity, lr)
 	// h.41.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.41.out.dense.w[64,64], h.41.out.dense.w.grad[64,64], h.41.out.dense.w.velocity[64,64]
+	m.mark(571)
 	sgdUpdate_64x64(m.h41OutDenseW, m.dH41OutDenseW, m.h41OutDenseWVelocity, lr)
 	// h.41.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.41.out.batchnorm.gamma[64], h.41.out.batchnorm.gamma.grad[64], h.41.out.batchnorm.gamma.velocity[64]
+	m.mark(572)
 	sgdUpdate_64(m.h41OutBatchnormGamma, m.dH41OutBatchnormGamma, m.h41OutBatchnormGammaVelocity, lr)
 	// h.41.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.41.out.batchnorm.beta[64], h.41.out.batchnorm.beta.grad[64], h.41.out.batchnorm.beta.velocity[64]
+	m.mark(573)
 	sgdUpdate_64(m.h41OutBatchnormBeta, m.dH41OutBatchnormBeta, m.h41OutBatchnormBetaVelocity, lr)
 	// h.42.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.42.out.dense.w[64,64], h.42.out.dense.w.grad[64,64], h.42.out.dense.w.velocity[64,64]
+	m.mark(574)
 	sgdUpdate_64x64(m.h42OutDenseW, m.dH42OutDenseW, m.h42OutDenseWVelocity, lr)
 	// h.42.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.42.out.batchnorm.gamma[64], h.42.out.batchnorm.gamma.grad[64], h.42.out.batchnorm.gamma.velocity[64]
+	m.mark(575)
 	sgdUpdate_64(m.h42OutBatchnormGamma, m.dH42OutBatchnormGamma, m.h42OutBatchnormGammaVelocity, lr)
 	// h.42.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.42.out.batchnorm.beta[64], h.42.out.batchnorm.beta.grad[64], h.42.out.batchnorm.beta.velocity[64]
+	m.mark(576)
 	sgdUpdate_64(m.h42OutBatchnormBeta, m.dH42OutBatchnormBeta, m.h42OutBatchnormBetaVelocity, lr)
 	// h.43.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.43.out.dense.w[64,64], h.43.out.dense.w.grad[64,64], h.43.out.dense.w.velocity[64,64]
+	m.mark(577)
 	sgdUpdate_64x64(m.h43OutDenseW, m.dH43OutDenseW, m.h43OutDenseWVelocity, lr)
 	// h.43.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.43.out.batchnorm.gamma[64], h.43.out.batchnorm.gamma.grad[64], h.43.out.batchnorm.gamma.velocity[64]
+	m.mark(578)
 	sgdUpdate_64(m.h43OutBatchnormGamma, m.dH43OutBatchnormGamma, m.h43OutBatchnormGammaVelocity, lr)
 	// h.43.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.43.out.batchnorm.beta[64], h.43.out.batchnorm.beta.grad[64], h.43.out.batchnorm.beta.velocity[64]
+	m.mark(579)
 	sgdUpdate_64(m.h43OutBatchnormBeta, m.dH43OutBatchnormBeta, m.h43OutBatchnormBetaVelocity, lr)
 	// h.44.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.44.out.dense.w[64,64], h.44.out.dense.w.grad[64,64], h.44.out.dense.w.velocity[64,64]
+	m.mark(580)
 	sgdUpdate_64x64(m.h44OutDenseW, m.dH44OutDenseW, m.h44OutDenseWVelocity, lr)
 	// h.44.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.44.out.batchnorm.gamma[64], h.44.out.batchnorm.gamma.grad[64], h.44.out.batchnorm.gamma.velocity[64]
+	m.mark(581)
 	sgdUpdate_64(m.h44OutBatchnormGamma, m.dH44OutBatchnormGamma, m.h44OutBatchnormGammaVelocity, lr)
 	// h.44.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.44.out.batchnorm.beta[64], h.44.out.batchnorm.beta.grad[64], h.44.out.batchnorm.beta.velocity[64]
+	m.mark(582)
 	sgdUpdate_64(m.h44OutBatchnormBeta, m.dH44OutBatchnormBeta, m.h44OutBatchnormBetaVelocity, lr)
 	// h.45.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.45.out.dense.w[64,64], h.45.out.dense.w.grad[64,64], h.45.out.dense.w.velocity[64,64]
+	m.mark(583)
 	sgdUpdate_64x64(m.h45OutDenseW, m.dH45OutDenseW, m.h45OutDenseWVelocity, lr)
 	// h.45.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.45.out.batchnorm.gamma[64], h.45.out.batchnorm.gamma.grad[64], h.45.out.batchnorm.gamma.velocity[64]
+	m.mark(584)
 	sgdUpdate_64(m.h45OutBatchnormGamma, m.dH45OutBatchnormGamma, m.h45OutBatchnormGammaVelocity, lr)
 	// h.45.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.45.out.batchnorm.beta[64], h.45.out.batchnorm.beta.grad[64], h.45.out.batchnorm.beta.velocity[64]
+	m.mark(585)
 	sgdUpdate_64(m.h45OutBatchnormBeta, m.dH45OutBatchnormBeta, m.h45OutBatchnormBetaVelocity, lr)
 	// h.46.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.46.out.dense.w[64,64], h.46.out.dense.w.grad[64,64], h.46.out.dense.w.velocity[64,64]
+	m.mark(586)
 	sgdUpdate_64x64(m.h46OutDenseW, m.dH46OutDenseW, m.h46OutDenseWVelocity, lr)
 	// h.46.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.46.out.batchnorm.gamma[64], h.46.out.batchnorm.gamma.grad[64], h.46.out.batchnorm.gamma.velocity[64]
+	m.mark(587)
 	sgdUpdate_64(m.h46OutBatchnormGamma, m.dH46OutBatchnormGamma, m.h46OutBatchnormGammaVelocity, lr)
 	// h.46.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.46.out.batchnorm.beta[64], h.46.out.batchnorm.beta.grad[64], h.46.out.batchnorm.beta.velocity[64]
+	m.mark(588)
 	sgdUpdate_64(m.h46OutBatchnormBeta, m.dH46OutBatchnormBeta, m.h46OutBatchnormBetaVelocity, lr)
 	// h.47.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.47.out.dense.w[64,64], h.47.out.dense.w.grad[64,64], h.47.out.dense.w.velocity[64,64]
+	m.mark(589)
 	sgdUpdate_64x64(m.h47OutDenseW, m.dH47OutDenseW, m.h47OutDenseWVelocity, lr)
 	// h.47.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.47.out.batchnorm.gamma[64], h.47.out.batchnorm.gamma.grad[64], h.47.out.batchnorm.gamma.velocity[64]
+	m.mark(590)
 	sgdUpdate_64(m.h47OutBatchnormGamma, m.dH47OutBatchnormGamma, m.h47OutBatchnormGammaVelocity, lr)
 	// h.47.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.47.out.batchnorm.beta[64], h.47.out.batchnorm.beta.grad[64], h.47.out.batchnorm.beta.velocity[64]
+	m.mark(591)
 	sgdUpdate_64(m.h47OutBatchnormBeta, m.dH47OutBatchnormBeta, m.h47OutBatchnormBetaVelocity, lr)
 	// h.48.out.dense (examples/deep/plain_bn.dl:12:10): sgd_update h.48.out.dense.w[64,64], h.48.out.dense.w.grad[64,64], h.48.out.dense.w.velocity[64,64]
+	m.mark(592)
 	sgdUpdate_64x64(m.h48OutDenseW, m.dH48OutDenseW, m.h48OutDenseWVelocity, lr)
 	// h.48.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.48.out.batchnorm.gamma[64], h.48.out.batchnorm.gamma.grad[64], h.48.out.batchnorm.gamma.velocity[64]
+	m.mark(593)
 	sgdUpdate_64(m.h48OutBatchnormGamma, m.dH48OutBatchnormGamma, m.h48OutBatchnormGammaVelocity, lr)
 	// h.48.out.batchnorm (examples/deep/plain_bn.dl:12:43): sgd_update h.48.out.batchnorm.beta[64], h.48.out.batchnorm.beta.grad[64], h.48.out.batchnorm.beta.velocity[64]
+	m.mark(594)
 	sgdUpdate_64(m.h48OutBatchnormBeta, m.dH48OutBatchnormBeta, m.h48OutBatchnormBetaVelocity, lr)
 	// loss.dense (examples/deep/plain_bn.dl:16:22): sgd_update loss.dense.w[64,10], loss.dense.w.grad[64,10], loss.dense.w.velocity[64,10]
+	m.mark(595)
 	sgdUpdate_64x10(m.lossDenseW, m.dLossDenseW, m.lossDenseWVelocity, lr)
 	// loss.dense (examples/deep/plain_bn.dl:16:22): sgd_update loss.dense.b[10], loss.dense.b.grad[10], loss.dense.b.velocity[10]
+	m.mark(596)
 	sgdUpdate_10(m.lossDenseB, m.dLossDenseB, m.lossDenseBVelocity, lr)
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "h.0.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 12845056},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.0.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.1.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.1.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.2.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.2.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.3.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.3.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.4.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.4.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.5.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.5.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.6.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.6.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.7.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.7.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.8.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.8.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.9.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.9.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.10.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.10.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.11.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.11.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.12.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.12.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.13.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.13.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.14.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.14.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.15.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.15.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.16.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.16.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.17.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.17.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.18.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.18.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.19.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.19.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.20.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.20.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.21.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.21.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.22.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.22.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.23.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.23.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.24.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.24.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.24.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.24.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.25.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.25.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.25.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.25.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.26.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.26.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.26.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.26.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.27.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.27.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.27.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.27.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.28.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.28.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.28.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.28.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.29.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.29.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.29.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.29.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.30.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.30.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.30.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.30.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.31.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.31.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.31.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.31.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.32.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.32.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.32.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.32.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.33.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.33.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.33.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.33.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.34.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.34.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.34.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.34.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.35.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.35.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.35.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.35.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.36.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.36.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.36.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.36.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.37.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.37.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.37.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.37.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.38.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.38.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.38.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.38.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.39.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.39.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.39.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.39.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.40.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.40.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.40.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.40.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.41.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.41.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.41.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.41.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.42.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.42.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.42.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.42.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.43.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.43.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.43.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.43.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.44.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.44.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.44.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.44.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.45.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.45.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.45.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.45.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.46.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.46.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.46.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.46.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.47.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.47.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.47.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.47.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "h.48.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.48.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.48.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.48.out", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/plain_bn.dl:12:56"},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/deep/plain_bn.dl:16:22", FLOPs: 163840},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/deep/plain_bn.dl:16:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/deep/plain_bn.dl:16:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/deep/plain_bn.dl:16:8"},
+	{Layer: "loss.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:16:22"},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:16:22", FLOPs: 163840},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:16:22", FLOPs: 163840},
+	{Layer: "h.48.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.48.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.48.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.48.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.48.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.47.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.47.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.47.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.47.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.47.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.46.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.46.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.46.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.46.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.46.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.45.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.45.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.45.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.45.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.45.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.44.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.44.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.44.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.44.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.44.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.43.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.43.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.43.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.43.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.43.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.42.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.42.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.42.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.42.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.42.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.41.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.41.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.41.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.41.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.41.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.40.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.40.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.40.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.40.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.40.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.39.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.39.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.39.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.39.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.39.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.38.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.38.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.38.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.38.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.38.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.37.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.37.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.37.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.37.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.37.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.36.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.36.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.36.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.36.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.36.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.35.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.35.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.35.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.35.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.35.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.34.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.34.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.34.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.34.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.34.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.33.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.33.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.33.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.33.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.33.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.32.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.32.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.32.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.32.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.32.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.31.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.31.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.31.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.31.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.31.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.30.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.30.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.30.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.30.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.30.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.29.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.29.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.29.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.29.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.29.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.28.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.28.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.28.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.28.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.28.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.27.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.27.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.27.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.27.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.27.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.26.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.26.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.26.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.26.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.26.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.25.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.25.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.25.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.25.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.25.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.24.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.24.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.24.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.24.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.24.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.23.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.23.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.22.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.22.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.21.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.21.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.20.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.20.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.19.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.19.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.18.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.18.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.17.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.17.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.16.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.16.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.15.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.15.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.14.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.14.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.13.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.13.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.12.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.12.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.11.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.11.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.10.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.10.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.9.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.9.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.8.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.8.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.7.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.7.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.6.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.6.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.5.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.5.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.4.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.4.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.3.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.3.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.2.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.2.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.1.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.1.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 1048576},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.0.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/plain_bn.dl:12:10", FLOPs: 12845056},
+	{Layer: "clip_grad_norm", Kind: rt.KindOptimizer, Op: "clip_grad_norm"},
+	{Layer: "h.0.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.1.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.2.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.3.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.4.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.5.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.6.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.7.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.8.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.9.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.10.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.11.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.12.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.13.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.14.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.15.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.16.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.17.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.18.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.19.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.20.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.21.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.22.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.23.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.24.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.24.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.24.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.25.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.25.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.25.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.26.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.26.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.26.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.27.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.27.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.27.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.28.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.28.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.28.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.29.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.29.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.29.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.30.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.30.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.30.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.31.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.31.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.31.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.32.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.32.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.32.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.33.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.33.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.33.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.34.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.34.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.34.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.35.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.35.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.35.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.36.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.36.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.36.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.37.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.37.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.37.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.38.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.38.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.38.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.39.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.39.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.39.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.40.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.40.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.40.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.41.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.41.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.41.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.42.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.42.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.42.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.43.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.43.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.43.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.44.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.44.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.44.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.45.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.45.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.45.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.46.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.46.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.46.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.47.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.47.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.47.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.48.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:10"},
+	{Layer: "h.48.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "h.48.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:12:43"},
+	{Layer: "loss.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:16:22"},
+	{Layer: "loss.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/plain_bn.dl:16:22"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

@@ -2,6 +2,8 @@
 
 package deep_residual
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
@@ -10,300 +12,351 @@ func (m *Model) forward() {
 	// h (examples/deep/residual.dl:15:5): bias_add h.matmul3[128,64], h.b[64] → [128,64]
 	// (computed in the fused kernel of h below)
 	// h (examples/deep/residual.dl:15:28): relu h.bias_add5[128,64] → [128,64]
+	m.mark(0)
 	matmulNN_128x784x64_biasAdd_relu(m.h, m.image, m.hW, m.hB, m.panels)
 	// h.0.r (examples/deep/residual.dl:11:7): matmul h[128,64] · h.0.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.0.r below)
 	// h.0.r (examples/deep/residual.dl:11:7): bias_add h.0.r.matmul8[128,64], h.0.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.0.r below)
 	// h.0.r (examples/deep/residual.dl:11:26): relu h.0.r.bias_add10[128,64] → [128,64]
+	m.mark(1)
 	matmulNN_128x64x64_biasAdd_relu(m.h0R, m.h, m.h0RW, m.h0RB, m.panels)
 	// h.0.out (examples/deep/residual.dl:12:14): matmul h.0.r[128,64] · h.0.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.0.out below)
 	// h.0.out (examples/deep/residual.dl:12:14): bias_add h.0.out.matmul13[128,64], h.0.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.0.out below)
 	// h.0.out (examples/deep/residual.dl:12:12): add h[128,64], h.0.out.bias_add15[128,64] → [128,64]
+	m.mark(2)
 	matmulNN_128x64x64_biasAdd_add(m.h0Out, m.h0R, m.h0OutW, m.h0OutB, m.h, m.panels)
 	// h.1.r (examples/deep/residual.dl:11:7): matmul h.0.out[128,64] · h.1.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.1.r below)
 	// h.1.r (examples/deep/residual.dl:11:7): bias_add h.1.r.matmul18[128,64], h.1.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.1.r below)
 	// h.1.r (examples/deep/residual.dl:11:26): relu h.1.r.bias_add20[128,64] → [128,64]
+	m.mark(3)
 	matmulNN_128x64x64_biasAdd_relu(m.h1R, m.h0Out, m.h1RW, m.h1RB, m.panels)
 	// h.1.out (examples/deep/residual.dl:12:14): matmul h.1.r[128,64] · h.1.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.1.out below)
 	// h.1.out (examples/deep/residual.dl:12:14): bias_add h.1.out.matmul23[128,64], h.1.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.1.out below)
 	// h.1.out (examples/deep/residual.dl:12:12): add h.0.out[128,64], h.1.out.bias_add25[128,64] → [128,64]
+	m.mark(4)
 	matmulNN_128x64x64_biasAdd_add(m.h1Out, m.h1R, m.h1OutW, m.h1OutB, m.h0Out, m.panels)
 	// h.2.r (examples/deep/residual.dl:11:7): matmul h.1.out[128,64] · h.2.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.2.r below)
 	// h.2.r (examples/deep/residual.dl:11:7): bias_add h.2.r.matmul28[128,64], h.2.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.2.r below)
 	// h.2.r (examples/deep/residual.dl:11:26): relu h.2.r.bias_add30[128,64] → [128,64]
+	m.mark(5)
 	matmulNN_128x64x64_biasAdd_relu(m.h2R, m.h1Out, m.h2RW, m.h2RB, m.panels)
 	// h.2.out (examples/deep/residual.dl:12:14): matmul h.2.r[128,64] · h.2.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.2.out below)
 	// h.2.out (examples/deep/residual.dl:12:14): bias_add h.2.out.matmul33[128,64], h.2.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.2.out below)
 	// h.2.out (examples/deep/residual.dl:12:12): add h.1.out[128,64], h.2.out.bias_add35[128,64] → [128,64]
+	m.mark(6)
 	matmulNN_128x64x64_biasAdd_add(m.h2Out, m.h2R, m.h2OutW, m.h2OutB, m.h1Out, m.panels)
 	// h.3.r (examples/deep/residual.dl:11:7): matmul h.2.out[128,64] · h.3.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.3.r below)
 	// h.3.r (examples/deep/residual.dl:11:7): bias_add h.3.r.matmul38[128,64], h.3.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.3.r below)
 	// h.3.r (examples/deep/residual.dl:11:26): relu h.3.r.bias_add40[128,64] → [128,64]
+	m.mark(7)
 	matmulNN_128x64x64_biasAdd_relu(m.h3R, m.h2Out, m.h3RW, m.h3RB, m.panels)
 	// h.3.out (examples/deep/residual.dl:12:14): matmul h.3.r[128,64] · h.3.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.3.out below)
 	// h.3.out (examples/deep/residual.dl:12:14): bias_add h.3.out.matmul43[128,64], h.3.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.3.out below)
 	// h.3.out (examples/deep/residual.dl:12:12): add h.2.out[128,64], h.3.out.bias_add45[128,64] → [128,64]
+	m.mark(8)
 	matmulNN_128x64x64_biasAdd_add(m.h3Out, m.h3R, m.h3OutW, m.h3OutB, m.h2Out, m.panels)
 	// h.4.r (examples/deep/residual.dl:11:7): matmul h.3.out[128,64] · h.4.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.4.r below)
 	// h.4.r (examples/deep/residual.dl:11:7): bias_add h.4.r.matmul48[128,64], h.4.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.4.r below)
 	// h.4.r (examples/deep/residual.dl:11:26): relu h.4.r.bias_add50[128,64] → [128,64]
+	m.mark(9)
 	matmulNN_128x64x64_biasAdd_relu(m.h4R, m.h3Out, m.h4RW, m.h4RB, m.panels)
 	// h.4.out (examples/deep/residual.dl:12:14): matmul h.4.r[128,64] · h.4.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.4.out below)
 	// h.4.out (examples/deep/residual.dl:12:14): bias_add h.4.out.matmul53[128,64], h.4.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.4.out below)
 	// h.4.out (examples/deep/residual.dl:12:12): add h.3.out[128,64], h.4.out.bias_add55[128,64] → [128,64]
+	m.mark(10)
 	matmulNN_128x64x64_biasAdd_add(m.h4Out, m.h4R, m.h4OutW, m.h4OutB, m.h3Out, m.panels)
 	// h.5.r (examples/deep/residual.dl:11:7): matmul h.4.out[128,64] · h.5.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.5.r below)
 	// h.5.r (examples/deep/residual.dl:11:7): bias_add h.5.r.matmul58[128,64], h.5.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.5.r below)
 	// h.5.r (examples/deep/residual.dl:11:26): relu h.5.r.bias_add60[128,64] → [128,64]
+	m.mark(11)
 	matmulNN_128x64x64_biasAdd_relu(m.h5R, m.h4Out, m.h5RW, m.h5RB, m.panels)
 	// h.5.out (examples/deep/residual.dl:12:14): matmul h.5.r[128,64] · h.5.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.5.out below)
 	// h.5.out (examples/deep/residual.dl:12:14): bias_add h.5.out.matmul63[128,64], h.5.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.5.out below)
 	// h.5.out (examples/deep/residual.dl:12:12): add h.4.out[128,64], h.5.out.bias_add65[128,64] → [128,64]
+	m.mark(12)
 	matmulNN_128x64x64_biasAdd_add(m.h5Out, m.h5R, m.h5OutW, m.h5OutB, m.h4Out, m.panels)
 	// h.6.r (examples/deep/residual.dl:11:7): matmul h.5.out[128,64] · h.6.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.6.r below)
 	// h.6.r (examples/deep/residual.dl:11:7): bias_add h.6.r.matmul68[128,64], h.6.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.6.r below)
 	// h.6.r (examples/deep/residual.dl:11:26): relu h.6.r.bias_add70[128,64] → [128,64]
+	m.mark(13)
 	matmulNN_128x64x64_biasAdd_relu(m.h6R, m.h5Out, m.h6RW, m.h6RB, m.panels)
 	// h.6.out (examples/deep/residual.dl:12:14): matmul h.6.r[128,64] · h.6.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.6.out below)
 	// h.6.out (examples/deep/residual.dl:12:14): bias_add h.6.out.matmul73[128,64], h.6.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.6.out below)
 	// h.6.out (examples/deep/residual.dl:12:12): add h.5.out[128,64], h.6.out.bias_add75[128,64] → [128,64]
+	m.mark(14)
 	matmulNN_128x64x64_biasAdd_add(m.h6Out, m.h6R, m.h6OutW, m.h6OutB, m.h5Out, m.panels)
 	// h.7.r (examples/deep/residual.dl:11:7): matmul h.6.out[128,64] · h.7.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.7.r below)
 	// h.7.r (examples/deep/residual.dl:11:7): bias_add h.7.r.matmul78[128,64], h.7.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.7.r below)
 	// h.7.r (examples/deep/residual.dl:11:26): relu h.7.r.bias_add80[128,64] → [128,64]
+	m.mark(15)
 	matmulNN_128x64x64_biasAdd_relu(m.h7R, m.h6Out, m.h7RW, m.h7RB, m.panels)
 	// h.7.out (examples/deep/residual.dl:12:14): matmul h.7.r[128,64] · h.7.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.7.out below)
 	// h.7.out (examples/deep/residual.dl:12:14): bias_add h.7.out.matmul83[128,64], h.7.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.7.out below)
 	// h.7.out (examples/deep/residual.dl:12:12): add h.6.out[128,64], h.7.out.bias_add85[128,64] → [128,64]
+	m.mark(16)
 	matmulNN_128x64x64_biasAdd_add(m.h7Out, m.h7R, m.h7OutW, m.h7OutB, m.h6Out, m.panels)
 	// h.8.r (examples/deep/residual.dl:11:7): matmul h.7.out[128,64] · h.8.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.8.r below)
 	// h.8.r (examples/deep/residual.dl:11:7): bias_add h.8.r.matmul88[128,64], h.8.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.8.r below)
 	// h.8.r (examples/deep/residual.dl:11:26): relu h.8.r.bias_add90[128,64] → [128,64]
+	m.mark(17)
 	matmulNN_128x64x64_biasAdd_relu(m.h8R, m.h7Out, m.h8RW, m.h8RB, m.panels)
 	// h.8.out (examples/deep/residual.dl:12:14): matmul h.8.r[128,64] · h.8.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.8.out below)
 	// h.8.out (examples/deep/residual.dl:12:14): bias_add h.8.out.matmul93[128,64], h.8.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.8.out below)
 	// h.8.out (examples/deep/residual.dl:12:12): add h.7.out[128,64], h.8.out.bias_add95[128,64] → [128,64]
+	m.mark(18)
 	matmulNN_128x64x64_biasAdd_add(m.h8Out, m.h8R, m.h8OutW, m.h8OutB, m.h7Out, m.panels)
 	// h.9.r (examples/deep/residual.dl:11:7): matmul h.8.out[128,64] · h.9.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.9.r below)
 	// h.9.r (examples/deep/residual.dl:11:7): bias_add h.9.r.matmul98[128,64], h.9.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.9.r below)
 	// h.9.r (examples/deep/residual.dl:11:26): relu h.9.r.bias_add100[128,64] → [128,64]
+	m.mark(19)
 	matmulNN_128x64x64_biasAdd_relu(m.h9R, m.h8Out, m.h9RW, m.h9RB, m.panels)
 	// h.9.out (examples/deep/residual.dl:12:14): matmul h.9.r[128,64] · h.9.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.9.out below)
 	// h.9.out (examples/deep/residual.dl:12:14): bias_add h.9.out.matmul103[128,64], h.9.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.9.out below)
 	// h.9.out (examples/deep/residual.dl:12:12): add h.8.out[128,64], h.9.out.bias_add105[128,64] → [128,64]
+	m.mark(20)
 	matmulNN_128x64x64_biasAdd_add(m.h9Out, m.h9R, m.h9OutW, m.h9OutB, m.h8Out, m.panels)
 	// h.10.r (examples/deep/residual.dl:11:7): matmul h.9.out[128,64] · h.10.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.10.r below)
 	// h.10.r (examples/deep/residual.dl:11:7): bias_add h.10.r.matmul108[128,64], h.10.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.10.r below)
 	// h.10.r (examples/deep/residual.dl:11:26): relu h.10.r.bias_add110[128,64] → [128,64]
+	m.mark(21)
 	matmulNN_128x64x64_biasAdd_relu(m.h10R, m.h9Out, m.h10RW, m.h10RB, m.panels)
 	// h.10.out (examples/deep/residual.dl:12:14): matmul h.10.r[128,64] · h.10.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.10.out below)
 	// h.10.out (examples/deep/residual.dl:12:14): bias_add h.10.out.matmul113[128,64], h.10.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.10.out below)
 	// h.10.out (examples/deep/residual.dl:12:12): add h.9.out[128,64], h.10.out.bias_add115[128,64] → [128,64]
+	m.mark(22)
 	matmulNN_128x64x64_biasAdd_add(m.h10Out, m.h10R, m.h10OutW, m.h10OutB, m.h9Out, m.panels)
 	// h.11.r (examples/deep/residual.dl:11:7): matmul h.10.out[128,64] · h.11.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.11.r below)
 	// h.11.r (examples/deep/residual.dl:11:7): bias_add h.11.r.matmul118[128,64], h.11.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.11.r below)
 	// h.11.r (examples/deep/residual.dl:11:26): relu h.11.r.bias_add120[128,64] → [128,64]
+	m.mark(23)
 	matmulNN_128x64x64_biasAdd_relu(m.h11R, m.h10Out, m.h11RW, m.h11RB, m.panels)
 	// h.11.out (examples/deep/residual.dl:12:14): matmul h.11.r[128,64] · h.11.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.11.out below)
 	// h.11.out (examples/deep/residual.dl:12:14): bias_add h.11.out.matmul123[128,64], h.11.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.11.out below)
 	// h.11.out (examples/deep/residual.dl:12:12): add h.10.out[128,64], h.11.out.bias_add125[128,64] → [128,64]
+	m.mark(24)
 	matmulNN_128x64x64_biasAdd_add(m.h11Out, m.h11R, m.h11OutW, m.h11OutB, m.h10Out, m.panels)
 	// h.12.r (examples/deep/residual.dl:11:7): matmul h.11.out[128,64] · h.12.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.12.r below)
 	// h.12.r (examples/deep/residual.dl:11:7): bias_add h.12.r.matmul128[128,64], h.12.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.12.r below)
 	// h.12.r (examples/deep/residual.dl:11:26): relu h.12.r.bias_add130[128,64] → [128,64]
+	m.mark(25)
 	matmulNN_128x64x64_biasAdd_relu(m.h12R, m.h11Out, m.h12RW, m.h12RB, m.panels)
 	// h.12.out (examples/deep/residual.dl:12:14): matmul h.12.r[128,64] · h.12.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.12.out below)
 	// h.12.out (examples/deep/residual.dl:12:14): bias_add h.12.out.matmul133[128,64], h.12.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.12.out below)
 	// h.12.out (examples/deep/residual.dl:12:12): add h.11.out[128,64], h.12.out.bias_add135[128,64] → [128,64]
+	m.mark(26)
 	matmulNN_128x64x64_biasAdd_add(m.h12Out, m.h12R, m.h12OutW, m.h12OutB, m.h11Out, m.panels)
 	// h.13.r (examples/deep/residual.dl:11:7): matmul h.12.out[128,64] · h.13.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.13.r below)
 	// h.13.r (examples/deep/residual.dl:11:7): bias_add h.13.r.matmul138[128,64], h.13.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.13.r below)
 	// h.13.r (examples/deep/residual.dl:11:26): relu h.13.r.bias_add140[128,64] → [128,64]
+	m.mark(27)
 	matmulNN_128x64x64_biasAdd_relu(m.h13R, m.h12Out, m.h13RW, m.h13RB, m.panels)
 	// h.13.out (examples/deep/residual.dl:12:14): matmul h.13.r[128,64] · h.13.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.13.out below)
 	// h.13.out (examples/deep/residual.dl:12:14): bias_add h.13.out.matmul143[128,64], h.13.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.13.out below)
 	// h.13.out (examples/deep/residual.dl:12:12): add h.12.out[128,64], h.13.out.bias_add145[128,64] → [128,64]
+	m.mark(28)
 	matmulNN_128x64x64_biasAdd_add(m.h13Out, m.h13R, m.h13OutW, m.h13OutB, m.h12Out, m.panels)
 	// h.14.r (examples/deep/residual.dl:11:7): matmul h.13.out[128,64] · h.14.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.14.r below)
 	// h.14.r (examples/deep/residual.dl:11:7): bias_add h.14.r.matmul148[128,64], h.14.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.14.r below)
 	// h.14.r (examples/deep/residual.dl:11:26): relu h.14.r.bias_add150[128,64] → [128,64]
+	m.mark(29)
 	matmulNN_128x64x64_biasAdd_relu(m.h14R, m.h13Out, m.h14RW, m.h14RB, m.panels)
 	// h.14.out (examples/deep/residual.dl:12:14): matmul h.14.r[128,64] · h.14.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.14.out below)
 	// h.14.out (examples/deep/residual.dl:12:14): bias_add h.14.out.matmul153[128,64], h.14.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.14.out below)
 	// h.14.out (examples/deep/residual.dl:12:12): add h.13.out[128,64], h.14.out.bias_add155[128,64] → [128,64]
+	m.mark(30)
 	matmulNN_128x64x64_biasAdd_add(m.h14Out, m.h14R, m.h14OutW, m.h14OutB, m.h13Out, m.panels)
 	// h.15.r (examples/deep/residual.dl:11:7): matmul h.14.out[128,64] · h.15.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.15.r below)
 	// h.15.r (examples/deep/residual.dl:11:7): bias_add h.15.r.matmul158[128,64], h.15.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.15.r below)
 	// h.15.r (examples/deep/residual.dl:11:26): relu h.15.r.bias_add160[128,64] → [128,64]
+	m.mark(31)
 	matmulNN_128x64x64_biasAdd_relu(m.h15R, m.h14Out, m.h15RW, m.h15RB, m.panels)
 	// h.15.out (examples/deep/residual.dl:12:14): matmul h.15.r[128,64] · h.15.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.15.out below)
 	// h.15.out (examples/deep/residual.dl:12:14): bias_add h.15.out.matmul163[128,64], h.15.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.15.out below)
 	// h.15.out (examples/deep/residual.dl:12:12): add h.14.out[128,64], h.15.out.bias_add165[128,64] → [128,64]
+	m.mark(32)
 	matmulNN_128x64x64_biasAdd_add(m.h15Out, m.h15R, m.h15OutW, m.h15OutB, m.h14Out, m.panels)
 	// h.16.r (examples/deep/residual.dl:11:7): matmul h.15.out[128,64] · h.16.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.16.r below)
 	// h.16.r (examples/deep/residual.dl:11:7): bias_add h.16.r.matmul168[128,64], h.16.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.16.r below)
 	// h.16.r (examples/deep/residual.dl:11:26): relu h.16.r.bias_add170[128,64] → [128,64]
+	m.mark(33)
 	matmulNN_128x64x64_biasAdd_relu(m.h16R, m.h15Out, m.h16RW, m.h16RB, m.panels)
 	// h.16.out (examples/deep/residual.dl:12:14): matmul h.16.r[128,64] · h.16.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.16.out below)
 	// h.16.out (examples/deep/residual.dl:12:14): bias_add h.16.out.matmul173[128,64], h.16.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.16.out below)
 	// h.16.out (examples/deep/residual.dl:12:12): add h.15.out[128,64], h.16.out.bias_add175[128,64] → [128,64]
+	m.mark(34)
 	matmulNN_128x64x64_biasAdd_add(m.h16Out, m.h16R, m.h16OutW, m.h16OutB, m.h15Out, m.panels)
 	// h.17.r (examples/deep/residual.dl:11:7): matmul h.16.out[128,64] · h.17.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.17.r below)
 	// h.17.r (examples/deep/residual.dl:11:7): bias_add h.17.r.matmul178[128,64], h.17.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.17.r below)
 	// h.17.r (examples/deep/residual.dl:11:26): relu h.17.r.bias_add180[128,64] → [128,64]
+	m.mark(35)
 	matmulNN_128x64x64_biasAdd_relu(m.h17R, m.h16Out, m.h17RW, m.h17RB, m.panels)
 	// h.17.out (examples/deep/residual.dl:12:14): matmul h.17.r[128,64] · h.17.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.17.out below)
 	// h.17.out (examples/deep/residual.dl:12:14): bias_add h.17.out.matmul183[128,64], h.17.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.17.out below)
 	// h.17.out (examples/deep/residual.dl:12:12): add h.16.out[128,64], h.17.out.bias_add185[128,64] → [128,64]
+	m.mark(36)
 	matmulNN_128x64x64_biasAdd_add(m.h17Out, m.h17R, m.h17OutW, m.h17OutB, m.h16Out, m.panels)
 	// h.18.r (examples/deep/residual.dl:11:7): matmul h.17.out[128,64] · h.18.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.18.r below)
 	// h.18.r (examples/deep/residual.dl:11:7): bias_add h.18.r.matmul188[128,64], h.18.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.18.r below)
 	// h.18.r (examples/deep/residual.dl:11:26): relu h.18.r.bias_add190[128,64] → [128,64]
+	m.mark(37)
 	matmulNN_128x64x64_biasAdd_relu(m.h18R, m.h17Out, m.h18RW, m.h18RB, m.panels)
 	// h.18.out (examples/deep/residual.dl:12:14): matmul h.18.r[128,64] · h.18.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.18.out below)
 	// h.18.out (examples/deep/residual.dl:12:14): bias_add h.18.out.matmul193[128,64], h.18.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.18.out below)
 	// h.18.out (examples/deep/residual.dl:12:12): add h.17.out[128,64], h.18.out.bias_add195[128,64] → [128,64]
+	m.mark(38)
 	matmulNN_128x64x64_biasAdd_add(m.h18Out, m.h18R, m.h18OutW, m.h18OutB, m.h17Out, m.panels)
 	// h.19.r (examples/deep/residual.dl:11:7): matmul h.18.out[128,64] · h.19.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.19.r below)
 	// h.19.r (examples/deep/residual.dl:11:7): bias_add h.19.r.matmul198[128,64], h.19.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.19.r below)
 	// h.19.r (examples/deep/residual.dl:11:26): relu h.19.r.bias_add200[128,64] → [128,64]
+	m.mark(39)
 	matmulNN_128x64x64_biasAdd_relu(m.h19R, m.h18Out, m.h19RW, m.h19RB, m.panels)
 	// h.19.out (examples/deep/residual.dl:12:14): matmul h.19.r[128,64] · h.19.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.19.out below)
 	// h.19.out (examples/deep/residual.dl:12:14): bias_add h.19.out.matmul203[128,64], h.19.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.19.out below)
 	// h.19.out (examples/deep/residual.dl:12:12): add h.18.out[128,64], h.19.out.bias_add205[128,64] → [128,64]
+	m.mark(40)
 	matmulNN_128x64x64_biasAdd_add(m.h19Out, m.h19R, m.h19OutW, m.h19OutB, m.h18Out, m.panels)
 	// h.20.r (examples/deep/residual.dl:11:7): matmul h.19.out[128,64] · h.20.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.20.r below)
 	// h.20.r (examples/deep/residual.dl:11:7): bias_add h.20.r.matmul208[128,64], h.20.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.20.r below)
 	// h.20.r (examples/deep/residual.dl:11:26): relu h.20.r.bias_add210[128,64] → [128,64]
+	m.mark(41)
 	matmulNN_128x64x64_biasAdd_relu(m.h20R, m.h19Out, m.h20RW, m.h20RB, m.panels)
 	// h.20.out (examples/deep/residual.dl:12:14): matmul h.20.r[128,64] · h.20.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.20.out below)
 	// h.20.out (examples/deep/residual.dl:12:14): bias_add h.20.out.matmul213[128,64], h.20.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.20.out below)
 	// h.20.out (examples/deep/residual.dl:12:12): add h.19.out[128,64], h.20.out.bias_add215[128,64] → [128,64]
+	m.mark(42)
 	matmulNN_128x64x64_biasAdd_add(m.h20Out, m.h20R, m.h20OutW, m.h20OutB, m.h19Out, m.panels)
 	// h.21.r (examples/deep/residual.dl:11:7): matmul h.20.out[128,64] · h.21.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.21.r below)
 	// h.21.r (examples/deep/residual.dl:11:7): bias_add h.21.r.matmul218[128,64], h.21.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.21.r below)
 	// h.21.r (examples/deep/residual.dl:11:26): relu h.21.r.bias_add220[128,64] → [128,64]
+	m.mark(43)
 	matmulNN_128x64x64_biasAdd_relu(m.h21R, m.h20Out, m.h21RW, m.h21RB, m.panels)
 	// h.21.out (examples/deep/residual.dl:12:14): matmul h.21.r[128,64] · h.21.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.21.out below)
 	// h.21.out (examples/deep/residual.dl:12:14): bias_add h.21.out.matmul223[128,64], h.21.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.21.out below)
 	// h.21.out (examples/deep/residual.dl:12:12): add h.20.out[128,64], h.21.out.bias_add225[128,64] → [128,64]
+	m.mark(44)
 	matmulNN_128x64x64_biasAdd_add(m.h21Out, m.h21R, m.h21OutW, m.h21OutB, m.h20Out, m.panels)
 	// h.22.r (examples/deep/residual.dl:11:7): matmul h.21.out[128,64] · h.22.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.22.r below)
 	// h.22.r (examples/deep/residual.dl:11:7): bias_add h.22.r.matmul228[128,64], h.22.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.22.r below)
 	// h.22.r (examples/deep/residual.dl:11:26): relu h.22.r.bias_add230[128,64] → [128,64]
+	m.mark(45)
 	matmulNN_128x64x64_biasAdd_relu(m.h22R, m.h21Out, m.h22RW, m.h22RB, m.panels)
 	// h.22.out (examples/deep/residual.dl:12:14): matmul h.22.r[128,64] · h.22.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.22.out below)
 	// h.22.out (examples/deep/residual.dl:12:14): bias_add h.22.out.matmul233[128,64], h.22.out.b[64] → [128,64]
 	// (computed in the fused kernel of h.22.out below)
 	// h.22.out (examples/deep/residual.dl:12:12): add h.21.out[128,64], h.22.out.bias_add235[128,64] → [128,64]
+	m.mark(46)
 	matmulNN_128x64x64_biasAdd_add(m.h22Out, m.h22R, m.h22OutW, m.h22OutB, m.h21Out, m.panels)
 	// h.23.r (examples/deep/residual.dl:11:7): matmul h.22.out[128,64] · h.23.r.w[64,64] → [128,64]
 	// (computed in the fused kernel of h.23.r below)
 	// h.23.r (examples/deep/residual.dl:11:7): bias_add h.23.r.matmul238[128,64], h.23.r.b[64] → [128,64]
 	// (computed in the fused kernel of h.23.r below)
 	// h.23.r (examples/deep/residual.dl:11:26): relu h.23.r.bias_add240[128,64] → [128,64]
+	m.mark(47)
 	matmulNN_128x64x64_biasAdd_relu(m.h23R, m.h22Out, m.h23RW, m.h23RB, m.panels)
 	// h.23.out (examples/deep/residual.dl:12:14): matmul h.23.r[128,64] · h.23.out.w[64,64] → [128,64]
 	// (computed in the fused kernel of h below)
 	// h.23.out (examples/deep/residual.dl:12:14): bias_add h.23.out.matmul243[128,64], h.23.out.b[64] → [128,64]
 	// (computed in the fused kernel of h below)
 	// h.23.out (examples/deep/residual.dl:12:12): add h.22.out[128,64], h.23.out.bias_add245[128,64] → [128,64]
+	m.mark(48)
 	matmulNN_128x64x64_biasAdd_add(m.h2, m.h23R, m.h23OutW, m.h23OutB, m.h22Out, m.panels)
 	// loss.dense (examples/deep/residual.dl:17:22): matmul h[128,64] · loss.dense.w[64,10] → [128,10]
 	// (computed in the fused kernel of lossDenseBiasAdd below)
 	// loss.dense (examples/deep/residual.dl:17:22): bias_add loss.dense.matmul248[128,10], loss.dense.b[10] → [128,10]
+	m.mark(49)
 	matmulNN_128x64x10_biasAdd(m.lossDenseBiasAdd, m.h2, m.lossDenseW, m.lossDenseB, m.panels)
 	// loss (examples/deep/residual.dl:17:8): softmax_xent lossDenseBiasAdd[128,10], digit[128] → []
+	m.mark(50)
 	softmaxXent_128x10(m.loss, m.lossDenseBiasAdd, m.digit)
 }
 
@@ -615,404 +668,555 @@ func (m *Model) infer(x []Float) {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/deep/residual.dl:17:8): fill → []
+	m.mark(51)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/deep/residual.dl:17:8): softmax_xent_grad lossDenseBiasAdd[128,10], digit[128], lossBwdFill[] → [128,10]
+	m.mark(52)
 	softmaxXentGrad_128x10(m.lossBwdSoftmaxXentGrad, m.lossDenseBiasAdd, m.digit, m.lossBwdFill)
 	// loss.dense (examples/deep/residual.dl:17:22): bias_grad lossBwdSoftmaxXentGrad[128,10] → [10]
+	m.mark(53)
 	biasGrad_128x10(m.dLossDenseB, m.lossBwdSoftmaxXentGrad)
 	// loss.dense (examples/deep/residual.dl:17:22): matmul lossBwdSoftmaxXentGrad[128,10] · loss.dense.w[64,10]ᵀ → [128,64]
+	m.mark(54)
 	matmulNT_128x10x64(m.lossDenseBwdMatmul, m.lossBwdSoftmaxXentGrad, m.lossDenseW, m.panels)
 	// loss.dense (examples/deep/residual.dl:17:22): matmul h[128,64]ᵀ · lossBwdSoftmaxXentGrad[128,10] → [64,10]
+	m.mark(55)
 	matmulTN_64x128x10(m.dLossDenseW, m.h2, m.lossBwdSoftmaxXentGrad, m.panels)
 	// h.23.out (examples/deep/residual.dl:12:14): bias_grad lossDenseBwdMatmul[128,64] → [64]
+	m.mark(56)
 	biasGrad_128x64(m.dH23OutB, m.lossDenseBwdMatmul)
 	// h.23.out (examples/deep/residual.dl:12:14): matmul lossDenseBwdMatmul[128,64] · h.23.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h23RBwdReluGrad below)
 	// h.23.out (examples/deep/residual.dl:12:14): matmul h.23.r[128,64]ᵀ · lossDenseBwdMatmul[128,64] → [64,64]
+	m.mark(57)
 	matmulTN_64x128x64(m.dH23OutW, m.h23R, m.lossDenseBwdMatmul, m.panels)
 	// h.23.r (examples/deep/residual.dl:11:26): relu_grad h.23.r[128,64], h.23.out.matmul258[128,64] → [128,64]
+	m.mark(58)
 	matmulNT_128x64x64_reluGrad(m.h23RBwdReluGrad, m.lossDenseBwdMatmul, m.h23OutW, m.h23R, m.panels)
 	// h.23.r (examples/deep/residual.dl:11:7): bias_grad h23RBwdReluGrad[128,64] → [64]
+	m.mark(59)
 	biasGrad_128x64(m.dH23RB, m.h23RBwdReluGrad)
 	// h.23.r (examples/deep/residual.dl:11:7): matmul h23RBwdReluGrad[128,64] · h.23.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h22OutBwdAdd below)
 	// h.23.r (examples/deep/residual.dl:11:7): matmul h.22.out[128,64]ᵀ · h23RBwdReluGrad[128,64] → [64,64]
+	m.mark(60)
 	matmulTN_64x128x64(m.dH23RW, m.h22Out, m.h23RBwdReluGrad, m.panels)
 	// h.22.out (examples/deep/residual.dl:12:12): add h.23.r.matmul262[128,64], lossDenseBwdMatmul[128,64] → [128,64]
+	m.mark(61)
 	matmulNT_128x64x64_add(m.h22OutBwdAdd, m.h23RBwdReluGrad, m.h23RW, m.lossDenseBwdMatmul, m.panels)
 	// h.22.out (examples/deep/residual.dl:12:14): bias_grad h22OutBwdAdd[128,64] → [64]
+	m.mark(62)
 	biasGrad_128x64(m.dH22OutB, m.h22OutBwdAdd)
 	// h.22.out (examples/deep/residual.dl:12:14): matmul h22OutBwdAdd[128,64] · h.22.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h22RBwdReluGrad below)
 	// h.22.out (examples/deep/residual.dl:12:14): matmul h.22.r[128,64]ᵀ · h22OutBwdAdd[128,64] → [64,64]
+	m.mark(63)
 	matmulTN_64x128x64(m.dH22OutW, m.h22R, m.h22OutBwdAdd, m.panels)
 	// h.22.r (examples/deep/residual.dl:11:26): relu_grad h.22.r[128,64], h.22.out.matmul266[128,64] → [128,64]
+	m.mark(64)
 	matmulNT_128x64x64_reluGrad(m.h22RBwdReluGrad, m.h22OutBwdAdd, m.h22OutW, m.h22R, m.panels)
 	// h.22.r (examples/deep/residual.dl:11:7): bias_grad h22RBwdReluGrad[128,64] → [64]
+	m.mark(65)
 	biasGrad_128x64(m.dH22RB, m.h22RBwdReluGrad)
 	// h.22.r (examples/deep/residual.dl:11:7): matmul h22RBwdReluGrad[128,64] · h.22.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h21OutBwdAdd below)
 	// h.22.r (examples/deep/residual.dl:11:7): matmul h.21.out[128,64]ᵀ · h22RBwdReluGrad[128,64] → [64,64]
+	m.mark(66)
 	matmulTN_64x128x64(m.dH22RW, m.h21Out, m.h22RBwdReluGrad, m.panels)
 	// h.21.out (examples/deep/residual.dl:12:12): add h.22.r.matmul270[128,64], h22OutBwdAdd[128,64] → [128,64]
+	m.mark(67)
 	matmulNT_128x64x64_add(m.h21OutBwdAdd, m.h22RBwdReluGrad, m.h22RW, m.h22OutBwdAdd, m.panels)
 	// h.21.out (examples/deep/residual.dl:12:14): bias_grad h21OutBwdAdd[128,64] → [64]
+	m.mark(68)
 	biasGrad_128x64(m.dH21OutB, m.h21OutBwdAdd)
 	// h.21.out (examples/deep/residual.dl:12:14): matmul h21OutBwdAdd[128,64] · h.21.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h21RBwdReluGrad below)
 	// h.21.out (examples/deep/residual.dl:12:14): matmul h.21.r[128,64]ᵀ · h21OutBwdAdd[128,64] → [64,64]
+	m.mark(69)
 	matmulTN_64x128x64(m.dH21OutW, m.h21R, m.h21OutBwdAdd, m.panels)
 	// h.21.r (examples/deep/residual.dl:11:26): relu_grad h.21.r[128,64], h.21.out.matmul274[128,64] → [128,64]
+	m.mark(70)
 	matmulNT_128x64x64_reluGrad(m.h21RBwdReluGrad, m.h21OutBwdAdd, m.h21OutW, m.h21R, m.panels)
 	// h.21.r (examples/deep/residual.dl:11:7): bias_grad h21RBwdReluGrad[128,64] → [64]
+	m.mark(71)
 	biasGrad_128x64(m.dH21RB, m.h21RBwdReluGrad)
 	// h.21.r (examples/deep/residual.dl:11:7): matmul h21RBwdReluGrad[128,64] · h.21.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h20OutBwdAdd below)
 	// h.21.r (examples/deep/residual.dl:11:7): matmul h.20.out[128,64]ᵀ · h21RBwdReluGrad[128,64] → [64,64]
+	m.mark(72)
 	matmulTN_64x128x64(m.dH21RW, m.h20Out, m.h21RBwdReluGrad, m.panels)
 	// h.20.out (examples/deep/residual.dl:12:12): add h.21.r.matmul278[128,64], h21OutBwdAdd[128,64] → [128,64]
+	m.mark(73)
 	matmulNT_128x64x64_add(m.h20OutBwdAdd, m.h21RBwdReluGrad, m.h21RW, m.h21OutBwdAdd, m.panels)
 	// h.20.out (examples/deep/residual.dl:12:14): bias_grad h20OutBwdAdd[128,64] → [64]
+	m.mark(74)
 	biasGrad_128x64(m.dH20OutB, m.h20OutBwdAdd)
 	// h.20.out (examples/deep/residual.dl:12:14): matmul h20OutBwdAdd[128,64] · h.20.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h20RBwdReluGrad below)
 	// h.20.out (examples/deep/residual.dl:12:14): matmul h.20.r[128,64]ᵀ · h20OutBwdAdd[128,64] → [64,64]
+	m.mark(75)
 	matmulTN_64x128x64(m.dH20OutW, m.h20R, m.h20OutBwdAdd, m.panels)
 	// h.20.r (examples/deep/residual.dl:11:26): relu_grad h.20.r[128,64], h.20.out.matmul282[128,64] → [128,64]
+	m.mark(76)
 	matmulNT_128x64x64_reluGrad(m.h20RBwdReluGrad, m.h20OutBwdAdd, m.h20OutW, m.h20R, m.panels)
 	// h.20.r (examples/deep/residual.dl:11:7): bias_grad h20RBwdReluGrad[128,64] → [64]
+	m.mark(77)
 	biasGrad_128x64(m.dH20RB, m.h20RBwdReluGrad)
 	// h.20.r (examples/deep/residual.dl:11:7): matmul h20RBwdReluGrad[128,64] · h.20.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h19OutBwdAdd below)
 	// h.20.r (examples/deep/residual.dl:11:7): matmul h.19.out[128,64]ᵀ · h20RBwdReluGrad[128,64] → [64,64]
+	m.mark(78)
 	matmulTN_64x128x64(m.dH20RW, m.h19Out, m.h20RBwdReluGrad, m.panels)
 	// h.19.out (examples/deep/residual.dl:12:12): add h.20.r.matmul286[128,64], h20OutBwdAdd[128,64] → [128,64]
+	m.mark(79)
 	matmulNT_128x64x64_add(m.h19OutBwdAdd, m.h20RBwdReluGrad, m.h20RW, m.h20OutBwdAdd, m.panels)
 	// h.19.out (examples/deep/residual.dl:12:14): bias_grad h19OutBwdAdd[128,64] → [64]
+	m.mark(80)
 	biasGrad_128x64(m.dH19OutB, m.h19OutBwdAdd)
 	// h.19.out (examples/deep/residual.dl:12:14): matmul h19OutBwdAdd[128,64] · h.19.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h19RBwdReluGrad below)
 	// h.19.out (examples/deep/residual.dl:12:14): matmul h.19.r[128,64]ᵀ · h19OutBwdAdd[128,64] → [64,64]
+	m.mark(81)
 	matmulTN_64x128x64(m.dH19OutW, m.h19R, m.h19OutBwdAdd, m.panels)
 	// h.19.r (examples/deep/residual.dl:11:26): relu_grad h.19.r[128,64], h.19.out.matmul290[128,64] → [128,64]
+	m.mark(82)
 	matmulNT_128x64x64_reluGrad(m.h19RBwdReluGrad, m.h19OutBwdAdd, m.h19OutW, m.h19R, m.panels)
 	// h.19.r (examples/deep/residual.dl:11:7): bias_grad h19RBwdReluGrad[128,64] → [64]
+	m.mark(83)
 	biasGrad_128x64(m.dH19RB, m.h19RBwdReluGrad)
 	// h.19.r (examples/deep/residual.dl:11:7): matmul h19RBwdReluGrad[128,64] · h.19.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h18OutBwdAdd below)
 	// h.19.r (examples/deep/residual.dl:11:7): matmul h.18.out[128,64]ᵀ · h19RBwdReluGrad[128,64] → [64,64]
+	m.mark(84)
 	matmulTN_64x128x64(m.dH19RW, m.h18Out, m.h19RBwdReluGrad, m.panels)
 	// h.18.out (examples/deep/residual.dl:12:12): add h.19.r.matmul294[128,64], h19OutBwdAdd[128,64] → [128,64]
+	m.mark(85)
 	matmulNT_128x64x64_add(m.h18OutBwdAdd, m.h19RBwdReluGrad, m.h19RW, m.h19OutBwdAdd, m.panels)
 	// h.18.out (examples/deep/residual.dl:12:14): bias_grad h18OutBwdAdd[128,64] → [64]
+	m.mark(86)
 	biasGrad_128x64(m.dH18OutB, m.h18OutBwdAdd)
 	// h.18.out (examples/deep/residual.dl:12:14): matmul h18OutBwdAdd[128,64] · h.18.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h18RBwdReluGrad below)
 	// h.18.out (examples/deep/residual.dl:12:14): matmul h.18.r[128,64]ᵀ · h18OutBwdAdd[128,64] → [64,64]
+	m.mark(87)
 	matmulTN_64x128x64(m.dH18OutW, m.h18R, m.h18OutBwdAdd, m.panels)
 	// h.18.r (examples/deep/residual.dl:11:26): relu_grad h.18.r[128,64], h.18.out.matmul298[128,64] → [128,64]
+	m.mark(88)
 	matmulNT_128x64x64_reluGrad(m.h18RBwdReluGrad, m.h18OutBwdAdd, m.h18OutW, m.h18R, m.panels)
 	// h.18.r (examples/deep/residual.dl:11:7): bias_grad h18RBwdReluGrad[128,64] → [64]
+	m.mark(89)
 	biasGrad_128x64(m.dH18RB, m.h18RBwdReluGrad)
 	// h.18.r (examples/deep/residual.dl:11:7): matmul h18RBwdReluGrad[128,64] · h.18.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h17OutBwdAdd below)
 	// h.18.r (examples/deep/residual.dl:11:7): matmul h.17.out[128,64]ᵀ · h18RBwdReluGrad[128,64] → [64,64]
+	m.mark(90)
 	matmulTN_64x128x64(m.dH18RW, m.h17Out, m.h18RBwdReluGrad, m.panels)
 	// h.17.out (examples/deep/residual.dl:12:12): add h.18.r.matmul302[128,64], h18OutBwdAdd[128,64] → [128,64]
+	m.mark(91)
 	matmulNT_128x64x64_add(m.h17OutBwdAdd, m.h18RBwdReluGrad, m.h18RW, m.h18OutBwdAdd, m.panels)
 	// h.17.out (examples/deep/residual.dl:12:14): bias_grad h17OutBwdAdd[128,64] → [64]
+	m.mark(92)
 	biasGrad_128x64(m.dH17OutB, m.h17OutBwdAdd)
 	// h.17.out (examples/deep/residual.dl:12:14): matmul h17OutBwdAdd[128,64] · h.17.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h17RBwdReluGrad below)
 	// h.17.out (examples/deep/residual.dl:12:14): matmul h.17.r[128,64]ᵀ · h17OutBwdAdd[128,64] → [64,64]
+	m.mark(93)
 	matmulTN_64x128x64(m.dH17OutW, m.h17R, m.h17OutBwdAdd, m.panels)
 	// h.17.r (examples/deep/residual.dl:11:26): relu_grad h.17.r[128,64], h.17.out.matmul306[128,64] → [128,64]
+	m.mark(94)
 	matmulNT_128x64x64_reluGrad(m.h17RBwdReluGrad, m.h17OutBwdAdd, m.h17OutW, m.h17R, m.panels)
 	// h.17.r (examples/deep/residual.dl:11:7): bias_grad h17RBwdReluGrad[128,64] → [64]
+	m.mark(95)
 	biasGrad_128x64(m.dH17RB, m.h17RBwdReluGrad)
 	// h.17.r (examples/deep/residual.dl:11:7): matmul h17RBwdReluGrad[128,64] · h.17.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h16OutBwdAdd below)
 	// h.17.r (examples/deep/residual.dl:11:7): matmul h.16.out[128,64]ᵀ · h17RBwdReluGrad[128,64] → [64,64]
+	m.mark(96)
 	matmulTN_64x128x64(m.dH17RW, m.h16Out, m.h17RBwdReluGrad, m.panels)
 	// h.16.out (examples/deep/residual.dl:12:12): add h.17.r.matmul310[128,64], h17OutBwdAdd[128,64] → [128,64]
+	m.mark(97)
 	matmulNT_128x64x64_add(m.h16OutBwdAdd, m.h17RBwdReluGrad, m.h17RW, m.h17OutBwdAdd, m.panels)
 	// h.16.out (examples/deep/residual.dl:12:14): bias_grad h16OutBwdAdd[128,64] → [64]
+	m.mark(98)
 	biasGrad_128x64(m.dH16OutB, m.h16OutBwdAdd)
 	// h.16.out (examples/deep/residual.dl:12:14): matmul h16OutBwdAdd[128,64] · h.16.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h16RBwdReluGrad below)
 	// h.16.out (examples/deep/residual.dl:12:14): matmul h.16.r[128,64]ᵀ · h16OutBwdAdd[128,64] → [64,64]
+	m.mark(99)
 	matmulTN_64x128x64(m.dH16OutW, m.h16R, m.h16OutBwdAdd, m.panels)
 	// h.16.r (examples/deep/residual.dl:11:26): relu_grad h.16.r[128,64], h.16.out.matmul314[128,64] → [128,64]
+	m.mark(100)
 	matmulNT_128x64x64_reluGrad(m.h16RBwdReluGrad, m.h16OutBwdAdd, m.h16OutW, m.h16R, m.panels)
 	// h.16.r (examples/deep/residual.dl:11:7): bias_grad h16RBwdReluGrad[128,64] → [64]
+	m.mark(101)
 	biasGrad_128x64(m.dH16RB, m.h16RBwdReluGrad)
 	// h.16.r (examples/deep/residual.dl:11:7): matmul h16RBwdReluGrad[128,64] · h.16.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h15OutBwdAdd below)
 	// h.16.r (examples/deep/residual.dl:11:7): matmul h.15.out[128,64]ᵀ · h16RBwdReluGrad[128,64] → [64,64]
+	m.mark(102)
 	matmulTN_64x128x64(m.dH16RW, m.h15Out, m.h16RBwdReluGrad, m.panels)
 	// h.15.out (examples/deep/residual.dl:12:12): add h.16.r.matmul318[128,64], h16OutBwdAdd[128,64] → [128,64]
+	m.mark(103)
 	matmulNT_128x64x64_add(m.h15OutBwdAdd, m.h16RBwdReluGrad, m.h16RW, m.h16OutBwdAdd, m.panels)
 	// h.15.out (examples/deep/residual.dl:12:14): bias_grad h15OutBwdAdd[128,64] → [64]
+	m.mark(104)
 	biasGrad_128x64(m.dH15OutB, m.h15OutBwdAdd)
 	// h.15.out (examples/deep/residual.dl:12:14): matmul h15OutBwdAdd[128,64] · h.15.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h15RBwdReluGrad below)
 	// h.15.out (examples/deep/residual.dl:12:14): matmul h.15.r[128,64]ᵀ · h15OutBwdAdd[128,64] → [64,64]
+	m.mark(105)
 	matmulTN_64x128x64(m.dH15OutW, m.h15R, m.h15OutBwdAdd, m.panels)
 	// h.15.r (examples/deep/residual.dl:11:26): relu_grad h.15.r[128,64], h.15.out.matmul322[128,64] → [128,64]
+	m.mark(106)
 	matmulNT_128x64x64_reluGrad(m.h15RBwdReluGrad, m.h15OutBwdAdd, m.h15OutW, m.h15R, m.panels)
 	// h.15.r (examples/deep/residual.dl:11:7): bias_grad h15RBwdReluGrad[128,64] → [64]
+	m.mark(107)
 	biasGrad_128x64(m.dH15RB, m.h15RBwdReluGrad)
 	// h.15.r (examples/deep/residual.dl:11:7): matmul h15RBwdReluGrad[128,64] · h.15.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h14OutBwdAdd below)
 	// h.15.r (examples/deep/residual.dl:11:7): matmul h.14.out[128,64]ᵀ · h15RBwdReluGrad[128,64] → [64,64]
+	m.mark(108)
 	matmulTN_64x128x64(m.dH15RW, m.h14Out, m.h15RBwdReluGrad, m.panels)
 	// h.14.out (examples/deep/residual.dl:12:12): add h.15.r.matmul326[128,64], h15OutBwdAdd[128,64] → [128,64]
+	m.mark(109)
 	matmulNT_128x64x64_add(m.h14OutBwdAdd, m.h15RBwdReluGrad, m.h15RW, m.h15OutBwdAdd, m.panels)
 	// h.14.out (examples/deep/residual.dl:12:14): bias_grad h14OutBwdAdd[128,64] → [64]
+	m.mark(110)
 	biasGrad_128x64(m.dH14OutB, m.h14OutBwdAdd)
 	// h.14.out (examples/deep/residual.dl:12:14): matmul h14OutBwdAdd[128,64] · h.14.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h14RBwdReluGrad below)
 	// h.14.out (examples/deep/residual.dl:12:14): matmul h.14.r[128,64]ᵀ · h14OutBwdAdd[128,64] → [64,64]
+	m.mark(111)
 	matmulTN_64x128x64(m.dH14OutW, m.h14R, m.h14OutBwdAdd, m.panels)
 	// h.14.r (examples/deep/residual.dl:11:26): relu_grad h.14.r[128,64], h.14.out.matmul330[128,64] → [128,64]
+	m.mark(112)
 	matmulNT_128x64x64_reluGrad(m.h14RBwdReluGrad, m.h14OutBwdAdd, m.h14OutW, m.h14R, m.panels)
 	// h.14.r (examples/deep/residual.dl:11:7): bias_grad h14RBwdReluGrad[128,64] → [64]
+	m.mark(113)
 	biasGrad_128x64(m.dH14RB, m.h14RBwdReluGrad)
 	// h.14.r (examples/deep/residual.dl:11:7): matmul h14RBwdReluGrad[128,64] · h.14.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h13OutBwdAdd below)
 	// h.14.r (examples/deep/residual.dl:11:7): matmul h.13.out[128,64]ᵀ · h14RBwdReluGrad[128,64] → [64,64]
+	m.mark(114)
 	matmulTN_64x128x64(m.dH14RW, m.h13Out, m.h14RBwdReluGrad, m.panels)
 	// h.13.out (examples/deep/residual.dl:12:12): add h.14.r.matmul334[128,64], h14OutBwdAdd[128,64] → [128,64]
+	m.mark(115)
 	matmulNT_128x64x64_add(m.h13OutBwdAdd, m.h14RBwdReluGrad, m.h14RW, m.h14OutBwdAdd, m.panels)
 	// h.13.out (examples/deep/residual.dl:12:14): bias_grad h13OutBwdAdd[128,64] → [64]
+	m.mark(116)
 	biasGrad_128x64(m.dH13OutB, m.h13OutBwdAdd)
 	// h.13.out (examples/deep/residual.dl:12:14): matmul h13OutBwdAdd[128,64] · h.13.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h13RBwdReluGrad below)
 	// h.13.out (examples/deep/residual.dl:12:14): matmul h.13.r[128,64]ᵀ · h13OutBwdAdd[128,64] → [64,64]
+	m.mark(117)
 	matmulTN_64x128x64(m.dH13OutW, m.h13R, m.h13OutBwdAdd, m.panels)
 	// h.13.r (examples/deep/residual.dl:11:26): relu_grad h.13.r[128,64], h.13.out.matmul338[128,64] → [128,64]
+	m.mark(118)
 	matmulNT_128x64x64_reluGrad(m.h13RBwdReluGrad, m.h13OutBwdAdd, m.h13OutW, m.h13R, m.panels)
 	// h.13.r (examples/deep/residual.dl:11:7): bias_grad h13RBwdReluGrad[128,64] → [64]
+	m.mark(119)
 	biasGrad_128x64(m.dH13RB, m.h13RBwdReluGrad)
 	// h.13.r (examples/deep/residual.dl:11:7): matmul h13RBwdReluGrad[128,64] · h.13.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h12OutBwdAdd below)
 	// h.13.r (examples/deep/residual.dl:11:7): matmul h.12.out[128,64]ᵀ · h13RBwdReluGrad[128,64] → [64,64]
+	m.mark(120)
 	matmulTN_64x128x64(m.dH13RW, m.h12Out, m.h13RBwdReluGrad, m.panels)
 	// h.12.out (examples/deep/residual.dl:12:12): add h.13.r.matmul342[128,64], h13OutBwdAdd[128,64] → [128,64]
+	m.mark(121)
 	matmulNT_128x64x64_add(m.h12OutBwdAdd, m.h13RBwdReluGrad, m.h13RW, m.h13OutBwdAdd, m.panels)
 	// h.12.out (examples/deep/residual.dl:12:14): bias_grad h12OutBwdAdd[128,64] → [64]
+	m.mark(122)
 	biasGrad_128x64(m.dH12OutB, m.h12OutBwdAdd)
 	// h.12.out (examples/deep/residual.dl:12:14): matmul h12OutBwdAdd[128,64] · h.12.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h12RBwdReluGrad below)
 	// h.12.out (examples/deep/residual.dl:12:14): matmul h.12.r[128,64]ᵀ · h12OutBwdAdd[128,64] → [64,64]
+	m.mark(123)
 	matmulTN_64x128x64(m.dH12OutW, m.h12R, m.h12OutBwdAdd, m.panels)
 	// h.12.r (examples/deep/residual.dl:11:26): relu_grad h.12.r[128,64], h.12.out.matmul346[128,64] → [128,64]
+	m.mark(124)
 	matmulNT_128x64x64_reluGrad(m.h12RBwdReluGrad, m.h12OutBwdAdd, m.h12OutW, m.h12R, m.panels)
 	// h.12.r (examples/deep/residual.dl:11:7): bias_grad h12RBwdReluGrad[128,64] → [64]
+	m.mark(125)
 	biasGrad_128x64(m.dH12RB, m.h12RBwdReluGrad)
 	// h.12.r (examples/deep/residual.dl:11:7): matmul h12RBwdReluGrad[128,64] · h.12.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h11OutBwdAdd below)
 	// h.12.r (examples/deep/residual.dl:11:7): matmul h.11.out[128,64]ᵀ · h12RBwdReluGrad[128,64] → [64,64]
+	m.mark(126)
 	matmulTN_64x128x64(m.dH12RW, m.h11Out, m.h12RBwdReluGrad, m.panels)
 	// h.11.out (examples/deep/residual.dl:12:12): add h.12.r.matmul350[128,64], h12OutBwdAdd[128,64] → [128,64]
+	m.mark(127)
 	matmulNT_128x64x64_add(m.h11OutBwdAdd, m.h12RBwdReluGrad, m.h12RW, m.h12OutBwdAdd, m.panels)
 	// h.11.out (examples/deep/residual.dl:12:14): bias_grad h11OutBwdAdd[128,64] → [64]
+	m.mark(128)
 	biasGrad_128x64(m.dH11OutB, m.h11OutBwdAdd)
 	// h.11.out (examples/deep/residual.dl:12:14): matmul h11OutBwdAdd[128,64] · h.11.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h11RBwdReluGrad below)
 	// h.11.out (examples/deep/residual.dl:12:14): matmul h.11.r[128,64]ᵀ · h11OutBwdAdd[128,64] → [64,64]
+	m.mark(129)
 	matmulTN_64x128x64(m.dH11OutW, m.h11R, m.h11OutBwdAdd, m.panels)
 	// h.11.r (examples/deep/residual.dl:11:26): relu_grad h.11.r[128,64], h.11.out.matmul354[128,64] → [128,64]
+	m.mark(130)
 	matmulNT_128x64x64_reluGrad(m.h11RBwdReluGrad, m.h11OutBwdAdd, m.h11OutW, m.h11R, m.panels)
 	// h.11.r (examples/deep/residual.dl:11:7): bias_grad h11RBwdReluGrad[128,64] → [64]
+	m.mark(131)
 	biasGrad_128x64(m.dH11RB, m.h11RBwdReluGrad)
 	// h.11.r (examples/deep/residual.dl:11:7): matmul h11RBwdReluGrad[128,64] · h.11.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h10OutBwdAdd below)
 	// h.11.r (examples/deep/residual.dl:11:7): matmul h.10.out[128,64]ᵀ · h11RBwdReluGrad[128,64] → [64,64]
+	m.mark(132)
 	matmulTN_64x128x64(m.dH11RW, m.h10Out, m.h11RBwdReluGrad, m.panels)
 	// h.10.out (examples/deep/residual.dl:12:12): add h.11.r.matmul358[128,64], h11OutBwdAdd[128,64] → [128,64]
+	m.mark(133)
 	matmulNT_128x64x64_add(m.h10OutBwdAdd, m.h11RBwdReluGrad, m.h11RW, m.h11OutBwdAdd, m.panels)
 	// h.10.out (examples/deep/residual.dl:12:14): bias_grad h10OutBwdAdd[128,64] → [64]
+	m.mark(134)
 	biasGrad_128x64(m.dH10OutB, m.h10OutBwdAdd)
 	// h.10.out (examples/deep/residual.dl:12:14): matmul h10OutBwdAdd[128,64] · h.10.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h10RBwdReluGrad below)
 	// h.10.out (examples/deep/residual.dl:12:14): matmul h.10.r[128,64]ᵀ · h10OutBwdAdd[128,64] → [64,64]
+	m.mark(135)
 	matmulTN_64x128x64(m.dH10OutW, m.h10R, m.h10OutBwdAdd, m.panels)
 	// h.10.r (examples/deep/residual.dl:11:26): relu_grad h.10.r[128,64], h.10.out.matmul362[128,64] → [128,64]
+	m.mark(136)
 	matmulNT_128x64x64_reluGrad(m.h10RBwdReluGrad, m.h10OutBwdAdd, m.h10OutW, m.h10R, m.panels)
 	// h.10.r (examples/deep/residual.dl:11:7): bias_grad h10RBwdReluGrad[128,64] → [64]
+	m.mark(137)
 	biasGrad_128x64(m.dH10RB, m.h10RBwdReluGrad)
 	// h.10.r (examples/deep/residual.dl:11:7): matmul h10RBwdReluGrad[128,64] · h.10.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h9OutBwdAdd below)
 	// h.10.r (examples/deep/residual.dl:11:7): matmul h.9.out[128,64]ᵀ · h10RBwdReluGrad[128,64] → [64,64]
+	m.mark(138)
 	matmulTN_64x128x64(m.dH10RW, m.h9Out, m.h10RBwdReluGrad, m.panels)
 	// h.9.out (examples/deep/residual.dl:12:12): add h.10.r.matmul366[128,64], h10OutBwdAdd[128,64] → [128,64]
+	m.mark(139)
 	matmulNT_128x64x64_add(m.h9OutBwdAdd, m.h10RBwdReluGrad, m.h10RW, m.h10OutBwdAdd, m.panels)
 	// h.9.out (examples/deep/residual.dl:12:14): bias_grad h9OutBwdAdd[128,64] → [64]
+	m.mark(140)
 	biasGrad_128x64(m.dH9OutB, m.h9OutBwdAdd)
 	// h.9.out (examples/deep/residual.dl:12:14): matmul h9OutBwdAdd[128,64] · h.9.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h9RBwdReluGrad below)
 	// h.9.out (examples/deep/residual.dl:12:14): matmul h.9.r[128,64]ᵀ · h9OutBwdAdd[128,64] → [64,64]
+	m.mark(141)
 	matmulTN_64x128x64(m.dH9OutW, m.h9R, m.h9OutBwdAdd, m.panels)
 	// h.9.r (examples/deep/residual.dl:11:26): relu_grad h.9.r[128,64], h.9.out.matmul370[128,64] → [128,64]
+	m.mark(142)
 	matmulNT_128x64x64_reluGrad(m.h9RBwdReluGrad, m.h9OutBwdAdd, m.h9OutW, m.h9R, m.panels)
 	// h.9.r (examples/deep/residual.dl:11:7): bias_grad h9RBwdReluGrad[128,64] → [64]
+	m.mark(143)
 	biasGrad_128x64(m.dH9RB, m.h9RBwdReluGrad)
 	// h.9.r (examples/deep/residual.dl:11:7): matmul h9RBwdReluGrad[128,64] · h.9.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h8OutBwdAdd below)
 	// h.9.r (examples/deep/residual.dl:11:7): matmul h.8.out[128,64]ᵀ · h9RBwdReluGrad[128,64] → [64,64]
+	m.mark(144)
 	matmulTN_64x128x64(m.dH9RW, m.h8Out, m.h9RBwdReluGrad, m.panels)
 	// h.8.out (examples/deep/residual.dl:12:12): add h.9.r.matmul374[128,64], h9OutBwdAdd[128,64] → [128,64]
+	m.mark(145)
 	matmulNT_128x64x64_add(m.h8OutBwdAdd, m.h9RBwdReluGrad, m.h9RW, m.h9OutBwdAdd, m.panels)
 	// h.8.out (examples/deep/residual.dl:12:14): bias_grad h8OutBwdAdd[128,64] → [64]
+	m.mark(146)
 	biasGrad_128x64(m.dH8OutB, m.h8OutBwdAdd)
 	// h.8.out (examples/deep/residual.dl:12:14): matmul h8OutBwdAdd[128,64] · h.8.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h8RBwdReluGrad below)
 	// h.8.out (examples/deep/residual.dl:12:14): matmul h.8.r[128,64]ᵀ · h8OutBwdAdd[128,64] → [64,64]
+	m.mark(147)
 	matmulTN_64x128x64(m.dH8OutW, m.h8R, m.h8OutBwdAdd, m.panels)
 	// h.8.r (examples/deep/residual.dl:11:26): relu_grad h.8.r[128,64], h.8.out.matmul378[128,64] → [128,64]
+	m.mark(148)
 	matmulNT_128x64x64_reluGrad(m.h8RBwdReluGrad, m.h8OutBwdAdd, m.h8OutW, m.h8R, m.panels)
 	// h.8.r (examples/deep/residual.dl:11:7): bias_grad h8RBwdReluGrad[128,64] → [64]
+	m.mark(149)
 	biasGrad_128x64(m.dH8RB, m.h8RBwdReluGrad)
 	// h.8.r (examples/deep/residual.dl:11:7): matmul h8RBwdReluGrad[128,64] · h.8.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h7OutBwdAdd below)
 	// h.8.r (examples/deep/residual.dl:11:7): matmul h.7.out[128,64]ᵀ · h8RBwdReluGrad[128,64] → [64,64]
+	m.mark(150)
 	matmulTN_64x128x64(m.dH8RW, m.h7Out, m.h8RBwdReluGrad, m.panels)
 	// h.7.out (examples/deep/residual.dl:12:12): add h.8.r.matmul382[128,64], h8OutBwdAdd[128,64] → [128,64]
+	m.mark(151)
 	matmulNT_128x64x64_add(m.h7OutBwdAdd, m.h8RBwdReluGrad, m.h8RW, m.h8OutBwdAdd, m.panels)
 	// h.7.out (examples/deep/residual.dl:12:14): bias_grad h7OutBwdAdd[128,64] → [64]
+	m.mark(152)
 	biasGrad_128x64(m.dH7OutB, m.h7OutBwdAdd)
 	// h.7.out (examples/deep/residual.dl:12:14): matmul h7OutBwdAdd[128,64] · h.7.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h7RBwdReluGrad below)
 	// h.7.out (examples/deep/residual.dl:12:14): matmul h.7.r[128,64]ᵀ · h7OutBwdAdd[128,64] → [64,64]
+	m.mark(153)
 	matmulTN_64x128x64(m.dH7OutW, m.h7R, m.h7OutBwdAdd, m.panels)
 	// h.7.r (examples/deep/residual.dl:11:26): relu_grad h.7.r[128,64], h.7.out.matmul386[128,64] → [128,64]
+	m.mark(154)
 	matmulNT_128x64x64_reluGrad(m.h7RBwdReluGrad, m.h7OutBwdAdd, m.h7OutW, m.h7R, m.panels)
 	// h.7.r (examples/deep/residual.dl:11:7): bias_grad h7RBwdReluGrad[128,64] → [64]
+	m.mark(155)
 	biasGrad_128x64(m.dH7RB, m.h7RBwdReluGrad)
 	// h.7.r (examples/deep/residual.dl:11:7): matmul h7RBwdReluGrad[128,64] · h.7.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h6OutBwdAdd below)
 	// h.7.r (examples/deep/residual.dl:11:7): matmul h.6.out[128,64]ᵀ · h7RBwdReluGrad[128,64] → [64,64]
+	m.mark(156)
 	matmulTN_64x128x64(m.dH7RW, m.h6Out, m.h7RBwdReluGrad, m.panels)
 	// h.6.out (examples/deep/residual.dl:12:12): add h.7.r.matmul390[128,64], h7OutBwdAdd[128,64] → [128,64]
+	m.mark(157)
 	matmulNT_128x64x64_add(m.h6OutBwdAdd, m.h7RBwdReluGrad, m.h7RW, m.h7OutBwdAdd, m.panels)
 	// h.6.out (examples/deep/residual.dl:12:14): bias_grad h6OutBwdAdd[128,64] → [64]
+	m.mark(158)
 	biasGrad_128x64(m.dH6OutB, m.h6OutBwdAdd)
 	// h.6.out (examples/deep/residual.dl:12:14): matmul h6OutBwdAdd[128,64] · h.6.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h6RBwdReluGrad below)
 	// h.6.out (examples/deep/residual.dl:12:14): matmul h.6.r[128,64]ᵀ · h6OutBwdAdd[128,64] → [64,64]
+	m.mark(159)
 	matmulTN_64x128x64(m.dH6OutW, m.h6R, m.h6OutBwdAdd, m.panels)
 	// h.6.r (examples/deep/residual.dl:11:26): relu_grad h.6.r[128,64], h.6.out.matmul394[128,64] → [128,64]
+	m.mark(160)
 	matmulNT_128x64x64_reluGrad(m.h6RBwdReluGrad, m.h6OutBwdAdd, m.h6OutW, m.h6R, m.panels)
 	// h.6.r (examples/deep/residual.dl:11:7): bias_grad h6RBwdReluGrad[128,64] → [64]
+	m.mark(161)
 	biasGrad_128x64(m.dH6RB, m.h6RBwdReluGrad)
 	// h.6.r (examples/deep/residual.dl:11:7): matmul h6RBwdReluGrad[128,64] · h.6.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h5OutBwdAdd below)
 	// h.6.r (examples/deep/residual.dl:11:7): matmul h.5.out[128,64]ᵀ · h6RBwdReluGrad[128,64] → [64,64]
+	m.mark(162)
 	matmulTN_64x128x64(m.dH6RW, m.h5Out, m.h6RBwdReluGrad, m.panels)
 	// h.5.out (examples/deep/residual.dl:12:12): add h.6.r.matmul398[128,64], h6OutBwdAdd[128,64] → [128,64]
+	m.mark(163)
 	matmulNT_128x64x64_add(m.h5OutBwdAdd, m.h6RBwdReluGrad, m.h6RW, m.h6OutBwdAdd, m.panels)
 	// h.5.out (examples/deep/residual.dl:12:14): bias_grad h5OutBwdAdd[128,64] → [64]
+	m.mark(164)
 	biasGrad_128x64(m.dH5OutB, m.h5OutBwdAdd)
 	// h.5.out (examples/deep/residual.dl:12:14): matmul h5OutBwdAdd[128,64] · h.5.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h5RBwdReluGrad below)
 	// h.5.out (examples/deep/residual.dl:12:14): matmul h.5.r[128,64]ᵀ · h5OutBwdAdd[128,64] → [64,64]
+	m.mark(165)
 	matmulTN_64x128x64(m.dH5OutW, m.h5R, m.h5OutBwdAdd, m.panels)
 	// h.5.r (examples/deep/residual.dl:11:26): relu_grad h.5.r[128,64], h.5.out.matmul402[128,64] → [128,64]
+	m.mark(166)
 	matmulNT_128x64x64_reluGrad(m.h5RBwdReluGrad, m.h5OutBwdAdd, m.h5OutW, m.h5R, m.panels)
 	// h.5.r (examples/deep/residual.dl:11:7): bias_grad h5RBwdReluGrad[128,64] → [64]
+	m.mark(167)
 	biasGrad_128x64(m.dH5RB, m.h5RBwdReluGrad)
 	// h.5.r (examples/deep/residual.dl:11:7): matmul h5RBwdReluGrad[128,64] · h.5.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h4OutBwdAdd below)
 	// h.5.r (examples/deep/residual.dl:11:7): matmul h.4.out[128,64]ᵀ · h5RBwdReluGrad[128,64] → [64,64]
+	m.mark(168)
 	matmulTN_64x128x64(m.dH5RW, m.h4Out, m.h5RBwdReluGrad, m.panels)
 	// h.4.out (examples/deep/residual.dl:12:12): add h.5.r.matmul406[128,64], h5OutBwdAdd[128,64] → [128,64]
+	m.mark(169)
 	matmulNT_128x64x64_add(m.h4OutBwdAdd, m.h5RBwdReluGrad, m.h5RW, m.h5OutBwdAdd, m.panels)
 	// h.4.out (examples/deep/residual.dl:12:14): bias_grad h4OutBwdAdd[128,64] → [64]
+	m.mark(170)
 	biasGrad_128x64(m.dH4OutB, m.h4OutBwdAdd)
 	// h.4.out (examples/deep/residual.dl:12:14): matmul h4OutBwdAdd[128,64] · h.4.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h4RBwdReluGrad below)
 	// h.4.out (examples/deep/residual.dl:12:14): matmul h.4.r[128,64]ᵀ · h4OutBwdAdd[128,64] → [64,64]
+	m.mark(171)
 	matmulTN_64x128x64(m.dH4OutW, m.h4R, m.h4OutBwdAdd, m.panels)
 	// h.4.r (examples/deep/residual.dl:11:26): relu_grad h.4.r[128,64], h.4.out.matmul410[128,64] → [128,64]
+	m.mark(172)
 	matmulNT_128x64x64_reluGrad(m.h4RBwdReluGrad, m.h4OutBwdAdd, m.h4OutW, m.h4R, m.panels)
 	// h.4.r (examples/deep/residual.dl:11:7): bias_grad h4RBwdReluGrad[128,64] → [64]
+	m.mark(173)
 	biasGrad_128x64(m.dH4RB, m.h4RBwdReluGrad)
 	// h.4.r (examples/deep/residual.dl:11:7): matmul h4RBwdReluGrad[128,64] · h.4.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h3OutBwdAdd below)
 	// h.4.r (examples/deep/residual.dl:11:7): matmul h.3.out[128,64]ᵀ · h4RBwdReluGrad[128,64] → [64,64]
+	m.mark(174)
 	matmulTN_64x128x64(m.dH4RW, m.h3Out, m.h4RBwdReluGrad, m.panels)
 	// h.3.out (examples/deep/residual.dl:12:12): add h.4.r.matmul414[128,64], h4OutBwdAdd[128,64] → [128,64]
+	m.mark(175)
 	matmulNT_128x64x64_add(m.h3OutBwdAdd, m.h4RBwdReluGrad, m.h4RW, m.h4OutBwdAdd, m.panels)
 	// h.3.out (examples/deep/residual.dl:12:14): bias_grad h3OutBwdAdd[128,64] → [64]
+	m.mark(176)
 	biasGrad_128x64(m.dH3OutB, m.h3OutBwdAdd)
 	// h.3.out (examples/deep/residual.dl:12:14): matmul h3OutBwdAdd[128,64] · h.3.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h3RBwdReluGrad below)
 	// h.3.out (examples/deep/residual.dl:12:14): matmul h.3.r[128,64]ᵀ · h3OutBwdAdd[128,64] → [64,64]
+	m.mark(177)
 	matmulTN_64x128x64(m.dH3OutW, m.h3R, m.h3OutBwdAdd, m.panels)
 	// h.3.r (examples/deep/residual.dl:11:26): relu_grad h.3.r[128,64], h.3.out.matmul418[128,64] → [128,64]
+	m.mark(178)
 	matmulNT_128x64x64_reluGrad(m.h3RBwdReluGrad, m.h3OutBwdAdd, m.h3OutW, m.h3R, m.panels)
 	// h.3.r (examples/deep/residual.dl:11:7): bias_grad h3RBwdReluGrad[128,64] → [64]
+	m.mark(179)
 	biasGrad_128x64(m.dH3RB, m.h3RBwdReluGrad)
 	// h.3.r (examples/deep/residual.dl:11:7): matmul h3RBwdReluGrad[128,64] · h.3.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h2OutBwdAdd below)
 	// h.3.r (examples/deep/residual.dl:11:7): matmul h.2.out[128,64]ᵀ · h3RBwdReluGrad[128,64] → [64,64]
+	m.mark(180)
 	matmulTN_64x128x64(m.dH3RW, m.h2Out, m.h3RBwdReluGrad, m.panels)
 	// h.2.out (examples/deep/residual.dl:12:12): add h.3.r.matmul422[128,64], h3OutBwdAdd[128,64] → [128,64]
+	m.mark(181)
 	matmulNT_128x64x64_add(m.h2OutBwdAdd, m.h3RBwdReluGrad, m.h3RW, m.h3OutBwdAdd, m.panels)
 	// h.2.out (examples/deep/residual.dl:12:14): bias_grad h2OutBwdAdd[128,64] → [64]
+	m.mark(182)
 	biasGrad_128x64(m.dH2OutB, m.h2OutBwdAdd)
 	// h.2.out (examples/deep/residual.dl:12:14): matmul h2OutBwdAdd[128,64] · h.2.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h2RBwdReluGrad below)
 	// h.2.out (examples/deep/residual.dl:12:14): matmul h.2.r[128,64]ᵀ · h2OutBwdAdd[128,64] → [64,64]
+	m.mark(183)
 	matmulTN_64x128x64(m.dH2OutW, m.h2R, m.h2OutBwdAdd, m.panels)
 	// h.2.r (examples/deep/residual.dl:11:26): relu_grad h.2.r[128,64], h.2.out.matmul426[128,64] → [128,64]
+	m.mark(184)
 	matmulNT_128x64x64_reluGrad(m.h2RBwdReluGrad, m.h2OutBwdAdd, m.h2OutW, m.h2R, m.panels)
 	// h.2.r (examples/deep/residual.dl:11:7): bias_grad h2RBwdReluGrad[128,64] → [64]
+	m.mark(185)
 	biasGrad_128x64(m.dH2RB, m.h2RBwdReluGrad)
 	// h.2.r (examples/deep/residual.dl:11:7): matmul h2RBwdReluGrad[128,64] · h.2.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h1OutBwdAdd below)
 	// h.2.r (examples/deep/residual.dl:11:7): matmul h.1.out[128,64]ᵀ · h2RBwdReluGrad[128,64] → [64,64]
+	m.mark(186)
 	matmulTN_64x128x64(m.dH2RW, m.h1Out, m.h2RBwdReluGrad, m.panels)
 	// h.1.out (examples/deep/residual.dl:12:12): add h.2.r.matmul430[128,64], h2OutBwdAdd[128,64] → [128,64]
+	m.mark(187)
 	matmulNT_128x64x64_add(m.h1OutBwdAdd, m.h2RBwdReluGrad, m.h2RW, m.h2OutBwdAdd, m.panels)
 	// h.1.out (examples/deep/residual.dl:12:14): bias_grad h1OutBwdAdd[128,64] → [64]
+	m.mark(188)
 	biasGrad_128x64(m.dH1OutB, m.h1OutBwdAdd)
 	// h.1.out (examples/deep/residual.dl:12:14): matmul h1OutBwdAdd[128,64] · h.1.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h1RBwdReluGrad below)
 	// h.1.out (examples/deep/residual.dl:12:14): matmul h.1.r[128,64]ᵀ · h1OutBwdAdd[128,64] → [64,64]
+	m.mark(189)
 	matmulTN_64x128x64(m.dH1OutW, m.h1R, m.h1OutBwdAdd, m.panels)
 	// h.1.r (examples/deep/residual.dl:11:26): relu_grad h.1.r[128,64], h.1.out.matmul434[128,64] → [128,64]
+	m.mark(190)
 	matmulNT_128x64x64_reluGrad(m.h1RBwdReluGrad, m.h1OutBwdAdd, m.h1OutW, m.h1R, m.panels)
 	// h.1.r (examples/deep/residual.dl:11:7): bias_grad h1RBwdReluGrad[128,64] → [64]
+	m.mark(191)
 	biasGrad_128x64(m.dH1RB, m.h1RBwdReluGrad)
 	// h.1.r (examples/deep/residual.dl:11:7): matmul h1RBwdReluGrad[128,64] · h.1.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h0OutBwdAdd below)
 	// h.1.r (examples/deep/residual.dl:11:7): matmul h.0.out[128,64]ᵀ · h1RBwdReluGrad[128,64] → [64,64]
+	m.mark(192)
 	matmulTN_64x128x64(m.dH1RW, m.h0Out, m.h1RBwdReluGrad, m.panels)
 	// h.0.out (examples/deep/residual.dl:12:12): add h.1.r.matmul438[128,64], h1OutBwdAdd[128,64] → [128,64]
+	m.mark(193)
 	matmulNT_128x64x64_add(m.h0OutBwdAdd, m.h1RBwdReluGrad, m.h1RW, m.h1OutBwdAdd, m.panels)
 	// h.0.out (examples/deep/residual.dl:12:14): bias_grad h0OutBwdAdd[128,64] → [64]
+	m.mark(194)
 	biasGrad_128x64(m.dH0OutB, m.h0OutBwdAdd)
 	// h.0.out (examples/deep/residual.dl:12:14): matmul h0OutBwdAdd[128,64] · h.0.out.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h0RBwdReluGrad below)
 	// h.0.out (examples/deep/residual.dl:12:14): matmul h.0.r[128,64]ᵀ · h0OutBwdAdd[128,64] → [64,64]
+	m.mark(195)
 	matmulTN_64x128x64(m.dH0OutW, m.h0R, m.h0OutBwdAdd, m.panels)
 	// h.0.r (examples/deep/residual.dl:11:26): relu_grad h.0.r[128,64], h.0.out.matmul442[128,64] → [128,64]
+	m.mark(196)
 	matmulNT_128x64x64_reluGrad(m.h0RBwdReluGrad, m.h0OutBwdAdd, m.h0OutW, m.h0R, m.panels)
 	// h.0.r (examples/deep/residual.dl:11:7): bias_grad h0RBwdReluGrad[128,64] → [64]
+	m.mark(197)
 	biasGrad_128x64(m.dH0RB, m.h0RBwdReluGrad)
 	// h.0.r (examples/deep/residual.dl:11:7): matmul h0RBwdReluGrad[128,64] · h.0.r.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of hBwdReluGrad below)
 	// h.0.r (examples/deep/residual.dl:11:7): matmul h[128,64]ᵀ · h0RBwdReluGrad[128,64] → [64,64]
+	m.mark(198)
 	matmulTN_64x128x64(m.dH0RW, m.h, m.h0RBwdReluGrad, m.panels)
 	// h (examples/deep/residual.dl:15:28): add h.0.r.matmul446[128,64], h0OutBwdAdd[128,64] → [128,64]
 	// (computed in the fused kernel of hBwdReluGrad below)
 	// h (examples/deep/residual.dl:15:28): relu_grad h[128,64], h.add448[128,64] → [128,64]
+	m.mark(199)
 	matmulNT_128x64x64_add_reluGrad(m.hBwdReluGrad, m.h0RBwdReluGrad, m.h0RW, m.h0OutBwdAdd, m.h, m.panels)
 	// h (examples/deep/residual.dl:15:5): bias_grad hBwdReluGrad[128,64] → [64]
+	m.mark(200)
 	biasGrad_128x64(m.dHB, m.hBwdReluGrad)
 	// h (examples/deep/residual.dl:15:5): matmul image[128,784]ᵀ · hBwdReluGrad[128,64] → [784,64]
+	m.mark(201)
 	matmulTN_784x128x64(m.dHW, m.image, m.hBwdReluGrad, m.panels)
 }
 
@@ -1022,6 +1226,7 @@ func (m *Model) update() {
 	m.step++                                 // steps count from 1, for Adam's bias correction
 	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
 	// clip_grad_norm: clip_grad_norm h.w.grad[784,64], h.b.grad[64], h.0.r.w.grad[64,64], h.0.r.b.grad[64], … 95 more, loss.dense.b.grad[10]
+	m.mark(202)
 	clipGradNorm_100(
 		m.dHW,
 		m.dHB,
@@ -1129,203 +1334,629 @@ func (m *Model) update() {
 		return
 	}
 	// h (examples/deep/residual.dl:15:5): sgd_update h.w[784,64], h.w.grad[784,64], h.w.velocity[784,64]
+	m.mark(203)
 	sgdUpdate_784x64(m.hW, m.dHW, m.hWVelocity, lr)
 	// h (examples/deep/residual.dl:15:5): sgd_update h.b[64], h.b.grad[64], h.b.velocity[64]
+	m.mark(204)
 	sgdUpdate_64(m.hB, m.dHB, m.hBVelocity, lr)
 	// h.0.r (examples/deep/residual.dl:11:7): sgd_update h.0.r.w[64,64], h.0.r.w.grad[64,64], h.0.r.w.velocity[64,64]
+	m.mark(205)
 	sgdUpdate_64x64(m.h0RW, m.dH0RW, m.h0RWVelocity, lr)
 	// h.0.r (examples/deep/residual.dl:11:7): sgd_update h.0.r.b[64], h.0.r.b.grad[64], h.0.r.b.velocity[64]
+	m.mark(206)
 	sgdUpdate_64(m.h0RB, m.dH0RB, m.h0RBVelocity, lr)
 	// h.0.out (examples/deep/residual.dl:12:14): sgd_update h.0.out.w[64,64], h.0.out.w.grad[64,64], h.0.out.w.velocity[64,64]
+	m.mark(207)
 	sgdUpdate_64x64(m.h0OutW, m.dH0OutW, m.h0OutWVelocity, lr)
 	// h.0.out (examples/deep/residual.dl:12:14): sgd_update h.0.out.b[64], h.0.out.b.grad[64], h.0.out.b.velocity[64]
+	m.mark(208)
 	sgdUpdate_64(m.h0OutB, m.dH0OutB, m.h0OutBVelocity, lr)
 	// h.1.r (examples/deep/residual.dl:11:7): sgd_update h.1.r.w[64,64], h.1.r.w.grad[64,64], h.1.r.w.velocity[64,64]
+	m.mark(209)
 	sgdUpdate_64x64(m.h1RW, m.dH1RW, m.h1RWVelocity, lr)
 	// h.1.r (examples/deep/residual.dl:11:7): sgd_update h.1.r.b[64], h.1.r.b.grad[64], h.1.r.b.velocity[64]
+	m.mark(210)
 	sgdUpdate_64(m.h1RB, m.dH1RB, m.h1RBVelocity, lr)
 	// h.1.out (examples/deep/residual.dl:12:14): sgd_update h.1.out.w[64,64], h.1.out.w.grad[64,64], h.1.out.w.velocity[64,64]
+	m.mark(211)
 	sgdUpdate_64x64(m.h1OutW, m.dH1OutW, m.h1OutWVelocity, lr)
 	// h.1.out (examples/deep/residual.dl:12:14): sgd_update h.1.out.b[64], h.1.out.b.grad[64], h.1.out.b.velocity[64]
+	m.mark(212)
 	sgdUpdate_64(m.h1OutB, m.dH1OutB, m.h1OutBVelocity, lr)
 	// h.2.r (examples/deep/residual.dl:11:7): sgd_update h.2.r.w[64,64], h.2.r.w.grad[64,64], h.2.r.w.velocity[64,64]
+	m.mark(213)
 	sgdUpdate_64x64(m.h2RW, m.dH2RW, m.h2RWVelocity, lr)
 	// h.2.r (examples/deep/residual.dl:11:7): sgd_update h.2.r.b[64], h.2.r.b.grad[64], h.2.r.b.velocity[64]
+	m.mark(214)
 	sgdUpdate_64(m.h2RB, m.dH2RB, m.h2RBVelocity, lr)
 	// h.2.out (examples/deep/residual.dl:12:14): sgd_update h.2.out.w[64,64], h.2.out.w.grad[64,64], h.2.out.w.velocity[64,64]
+	m.mark(215)
 	sgdUpdate_64x64(m.h2OutW, m.dH2OutW, m.h2OutWVelocity, lr)
 	// h.2.out (examples/deep/residual.dl:12:14): sgd_update h.2.out.b[64], h.2.out.b.grad[64], h.2.out.b.velocity[64]
+	m.mark(216)
 	sgdUpdate_64(m.h2OutB, m.dH2OutB, m.h2OutBVelocity, lr)
 	// h.3.r (examples/deep/residual.dl:11:7): sgd_update h.3.r.w[64,64], h.3.r.w.grad[64,64], h.3.r.w.velocity[64,64]
+	m.mark(217)
 	sgdUpdate_64x64(m.h3RW, m.dH3RW, m.h3RWVelocity, lr)
 	// h.3.r (examples/deep/residual.dl:11:7): sgd_update h.3.r.b[64], h.3.r.b.grad[64], h.3.r.b.velocity[64]
+	m.mark(218)
 	sgdUpdate_64(m.h3RB, m.dH3RB, m.h3RBVelocity, lr)
 	// h.3.out (examples/deep/residual.dl:12:14): sgd_update h.3.out.w[64,64], h.3.out.w.grad[64,64], h.3.out.w.velocity[64,64]
+	m.mark(219)
 	sgdUpdate_64x64(m.h3OutW, m.dH3OutW, m.h3OutWVelocity, lr)
 	// h.3.out (examples/deep/residual.dl:12:14): sgd_update h.3.out.b[64], h.3.out.b.grad[64], h.3.out.b.velocity[64]
+	m.mark(220)
 	sgdUpdate_64(m.h3OutB, m.dH3OutB, m.h3OutBVelocity, lr)
 	// h.4.r (examples/deep/residual.dl:11:7): sgd_update h.4.r.w[64,64], h.4.r.w.grad[64,64], h.4.r.w.velocity[64,64]
+	m.mark(221)
 	sgdUpdate_64x64(m.h4RW, m.dH4RW, m.h4RWVelocity, lr)
 	// h.4.r (examples/deep/residual.dl:11:7): sgd_update h.4.r.b[64], h.4.r.b.grad[64], h.4.r.b.velocity[64]
+	m.mark(222)
 	sgdUpdate_64(m.h4RB, m.dH4RB, m.h4RBVelocity, lr)
 	// h.4.out (examples/deep/residual.dl:12:14): sgd_update h.4.out.w[64,64], h.4.out.w.grad[64,64], h.4.out.w.velocity[64,64]
+	m.mark(223)
 	sgdUpdate_64x64(m.h4OutW, m.dH4OutW, m.h4OutWVelocity, lr)
 	// h.4.out (examples/deep/residual.dl:12:14): sgd_update h.4.out.b[64], h.4.out.b.grad[64], h.4.out.b.velocity[64]
+	m.mark(224)
 	sgdUpdate_64(m.h4OutB, m.dH4OutB, m.h4OutBVelocity, lr)
 	// h.5.r (examples/deep/residual.dl:11:7): sgd_update h.5.r.w[64,64], h.5.r.w.grad[64,64], h.5.r.w.velocity[64,64]
+	m.mark(225)
 	sgdUpdate_64x64(m.h5RW, m.dH5RW, m.h5RWVelocity, lr)
 	// h.5.r (examples/deep/residual.dl:11:7): sgd_update h.5.r.b[64], h.5.r.b.grad[64], h.5.r.b.velocity[64]
+	m.mark(226)
 	sgdUpdate_64(m.h5RB, m.dH5RB, m.h5RBVelocity, lr)
 	// h.5.out (examples/deep/residual.dl:12:14): sgd_update h.5.out.w[64,64], h.5.out.w.grad[64,64], h.5.out.w.velocity[64,64]
+	m.mark(227)
 	sgdUpdate_64x64(m.h5OutW, m.dH5OutW, m.h5OutWVelocity, lr)
 	// h.5.out (examples/deep/residual.dl:12:14): sgd_update h.5.out.b[64], h.5.out.b.grad[64], h.5.out.b.velocity[64]
+	m.mark(228)
 	sgdUpdate_64(m.h5OutB, m.dH5OutB, m.h5OutBVelocity, lr)
 	// h.6.r (examples/deep/residual.dl:11:7): sgd_update h.6.r.w[64,64], h.6.r.w.grad[64,64], h.6.r.w.velocity[64,64]
+	m.mark(229)
 	sgdUpdate_64x64(m.h6RW, m.dH6RW, m.h6RWVelocity, lr)
 	// h.6.r (examples/deep/residual.dl:11:7): sgd_update h.6.r.b[64], h.6.r.b.grad[64], h.6.r.b.velocity[64]
+	m.mark(230)
 	sgdUpdate_64(m.h6RB, m.dH6RB, m.h6RBVelocity, lr)
 	// h.6.out (examples/deep/residual.dl:12:14): sgd_update h.6.out.w[64,64], h.6.out.w.grad[64,64], h.6.out.w.velocity[64,64]
+	m.mark(231)
 	sgdUpdate_64x64(m.h6OutW, m.dH6OutW, m.h6OutWVelocity, lr)
 	// h.6.out (examples/deep/residual.dl:12:14): sgd_update h.6.out.b[64], h.6.out.b.grad[64], h.6.out.b.velocity[64]
+	m.mark(232)
 	sgdUpdate_64(m.h6OutB, m.dH6OutB, m.h6OutBVelocity, lr)
 	// h.7.r (examples/deep/residual.dl:11:7): sgd_update h.7.r.w[64,64], h.7.r.w.grad[64,64], h.7.r.w.velocity[64,64]
+	m.mark(233)
 	sgdUpdate_64x64(m.h7RW, m.dH7RW, m.h7RWVelocity, lr)
 	// h.7.r (examples/deep/residual.dl:11:7): sgd_update h.7.r.b[64], h.7.r.b.grad[64], h.7.r.b.velocity[64]
+	m.mark(234)
 	sgdUpdate_64(m.h7RB, m.dH7RB, m.h7RBVelocity, lr)
 	// h.7.out (examples/deep/residual.dl:12:14): sgd_update h.7.out.w[64,64], h.7.out.w.grad[64,64], h.7.out.w.velocity[64,64]
+	m.mark(235)
 	sgdUpdate_64x64(m.h7OutW, m.dH7OutW, m.h7OutWVelocity, lr)
 	// h.7.out (examples/deep/residual.dl:12:14): sgd_update h.7.out.b[64], h.7.out.b.grad[64], h.7.out.b.velocity[64]
+	m.mark(236)
 	sgdUpdate_64(m.h7OutB, m.dH7OutB, m.h7OutBVelocity, lr)
 	// h.8.r (examples/deep/residual.dl:11:7): sgd_update h.8.r.w[64,64], h.8.r.w.grad[64,64], h.8.r.w.velocity[64,64]
+	m.mark(237)
 	sgdUpdate_64x64(m.h8RW, m.dH8RW, m.h8RWVelocity, lr)
 	// h.8.r (examples/deep/residual.dl:11:7): sgd_update h.8.r.b[64], h.8.r.b.grad[64], h.8.r.b.velocity[64]
+	m.mark(238)
 	sgdUpdate_64(m.h8RB, m.dH8RB, m.h8RBVelocity, lr)
 	// h.8.out (examples/deep/residual.dl:12:14): sgd_update h.8.out.w[64,64], h.8.out.w.grad[64,64], h.8.out.w.velocity[64,64]
+	m.mark(239)
 	sgdUpdate_64x64(m.h8OutW, m.dH8OutW, m.h8OutWVelocity, lr)
 	// h.8.out (examples/deep/residual.dl:12:14): sgd_update h.8.out.b[64], h.8.out.b.grad[64], h.8.out.b.velocity[64]
+	m.mark(240)
 	sgdUpdate_64(m.h8OutB, m.dH8OutB, m.h8OutBVelocity, lr)
 	// h.9.r (examples/deep/residual.dl:11:7): sgd_update h.9.r.w[64,64], h.9.r.w.grad[64,64], h.9.r.w.velocity[64,64]
+	m.mark(241)
 	sgdUpdate_64x64(m.h9RW, m.dH9RW, m.h9RWVelocity, lr)
 	// h.9.r (examples/deep/residual.dl:11:7): sgd_update h.9.r.b[64], h.9.r.b.grad[64], h.9.r.b.velocity[64]
+	m.mark(242)
 	sgdUpdate_64(m.h9RB, m.dH9RB, m.h9RBVelocity, lr)
 	// h.9.out (examples/deep/residual.dl:12:14): sgd_update h.9.out.w[64,64], h.9.out.w.grad[64,64], h.9.out.w.velocity[64,64]
+	m.mark(243)
 	sgdUpdate_64x64(m.h9OutW, m.dH9OutW, m.h9OutWVelocity, lr)
 	// h.9.out (examples/deep/residual.dl:12:14): sgd_update h.9.out.b[64], h.9.out.b.grad[64], h.9.out.b.velocity[64]
+	m.mark(244)
 	sgdUpdate_64(m.h9OutB, m.dH9OutB, m.h9OutBVelocity, lr)
 	// h.10.r (examples/deep/residual.dl:11:7): sgd_update h.10.r.w[64,64], h.10.r.w.grad[64,64], h.10.r.w.velocity[64,64]
+	m.mark(245)
 	sgdUpdate_64x64(m.h10RW, m.dH10RW, m.h10RWVelocity, lr)
 	// h.10.r (examples/deep/residual.dl:11:7): sgd_update h.10.r.b[64], h.10.r.b.grad[64], h.10.r.b.velocity[64]
+	m.mark(246)
 	sgdUpdate_64(m.h10RB, m.dH10RB, m.h10RBVelocity, lr)
 	// h.10.out (examples/deep/residual.dl:12:14): sgd_update h.10.out.w[64,64], h.10.out.w.grad[64,64], h.10.out.w.velocity[64,64]
+	m.mark(247)
 	sgdUpdate_64x64(m.h10OutW, m.dH10OutW, m.h10OutWVelocity, lr)
 	// h.10.out (examples/deep/residual.dl:12:14): sgd_update h.10.out.b[64], h.10.out.b.grad[64], h.10.out.b.velocity[64]
+	m.mark(248)
 	sgdUpdate_64(m.h10OutB, m.dH10OutB, m.h10OutBVelocity, lr)
 	// h.11.r (examples/deep/residual.dl:11:7): sgd_update h.11.r.w[64,64], h.11.r.w.grad[64,64], h.11.r.w.velocity[64,64]
+	m.mark(249)
 	sgdUpdate_64x64(m.h11RW, m.dH11RW, m.h11RWVelocity, lr)
 	// h.11.r (examples/deep/residual.dl:11:7): sgd_update h.11.r.b[64], h.11.r.b.grad[64], h.11.r.b.velocity[64]
+	m.mark(250)
 	sgdUpdate_64(m.h11RB, m.dH11RB, m.h11RBVelocity, lr)
 	// h.11.out (examples/deep/residual.dl:12:14): sgd_update h.11.out.w[64,64], h.11.out.w.grad[64,64], h.11.out.w.velocity[64,64]
+	m.mark(251)
 	sgdUpdate_64x64(m.h11OutW, m.dH11OutW, m.h11OutWVelocity, lr)
 	// h.11.out (examples/deep/residual.dl:12:14): sgd_update h.11.out.b[64], h.11.out.b.grad[64], h.11.out.b.velocity[64]
+	m.mark(252)
 	sgdUpdate_64(m.h11OutB, m.dH11OutB, m.h11OutBVelocity, lr)
 	// h.12.r (examples/deep/residual.dl:11:7): sgd_update h.12.r.w[64,64], h.12.r.w.grad[64,64], h.12.r.w.velocity[64,64]
+	m.mark(253)
 	sgdUpdate_64x64(m.h12RW, m.dH12RW, m.h12RWVelocity, lr)
 	// h.12.r (examples/deep/residual.dl:11:7): sgd_update h.12.r.b[64], h.12.r.b.grad[64], h.12.r.b.velocity[64]
+	m.mark(254)
 	sgdUpdate_64(m.h12RB, m.dH12RB, m.h12RBVelocity, lr)
 	// h.12.out (examples/deep/residual.dl:12:14): sgd_update h.12.out.w[64,64], h.12.out.w.grad[64,64], h.12.out.w.velocity[64,64]
+	m.mark(255)
 	sgdUpdate_64x64(m.h12OutW, m.dH12OutW, m.h12OutWVelocity, lr)
 	// h.12.out (examples/deep/residual.dl:12:14): sgd_update h.12.out.b[64], h.12.out.b.grad[64], h.12.out.b.velocity[64]
+	m.mark(256)
 	sgdUpdate_64(m.h12OutB, m.dH12OutB, m.h12OutBVelocity, lr)
 	// h.13.r (examples/deep/residual.dl:11:7): sgd_update h.13.r.w[64,64], h.13.r.w.grad[64,64], h.13.r.w.velocity[64,64]
+	m.mark(257)
 	sgdUpdate_64x64(m.h13RW, m.dH13RW, m.h13RWVelocity, lr)
 	// h.13.r (examples/deep/residual.dl:11:7): sgd_update h.13.r.b[64], h.13.r.b.grad[64], h.13.r.b.velocity[64]
+	m.mark(258)
 	sgdUpdate_64(m.h13RB, m.dH13RB, m.h13RBVelocity, lr)
 	// h.13.out (examples/deep/residual.dl:12:14): sgd_update h.13.out.w[64,64], h.13.out.w.grad[64,64], h.13.out.w.velocity[64,64]
+	m.mark(259)
 	sgdUpdate_64x64(m.h13OutW, m.dH13OutW, m.h13OutWVelocity, lr)
 	// h.13.out (examples/deep/residual.dl:12:14): sgd_update h.13.out.b[64], h.13.out.b.grad[64], h.13.out.b.velocity[64]
+	m.mark(260)
 	sgdUpdate_64(m.h13OutB, m.dH13OutB, m.h13OutBVelocity, lr)
 	// h.14.r (examples/deep/residual.dl:11:7): sgd_update h.14.r.w[64,64], h.14.r.w.grad[64,64], h.14.r.w.velocity[64,64]
+	m.mark(261)
 	sgdUpdate_64x64(m.h14RW, m.dH14RW, m.h14RWVelocity, lr)
 	// h.14.r (examples/deep/residual.dl:11:7): sgd_update h.14.r.b[64], h.14.r.b.grad[64], h.14.r.b.velocity[64]
+	m.mark(262)
 	sgdUpdate_64(m.h14RB, m.dH14RB, m.h14RBVelocity, lr)
 	// h.14.out (examples/deep/residual.dl:12:14): sgd_update h.14.out.w[64,64], h.14.out.w.grad[64,64], h.14.out.w.velocity[64,64]
+	m.mark(263)
 	sgdUpdate_64x64(m.h14OutW, m.dH14OutW, m.h14OutWVelocity, lr)
 	// h.14.out (examples/deep/residual.dl:12:14): sgd_update h.14.out.b[64], h.14.out.b.grad[64], h.14.out.b.velocity[64]
+	m.mark(264)
 	sgdUpdate_64(m.h14OutB, m.dH14OutB, m.h14OutBVelocity, lr)
 	// h.15.r (examples/deep/residual.dl:11:7): sgd_update h.15.r.w[64,64], h.15.r.w.grad[64,64], h.15.r.w.velocity[64,64]
+	m.mark(265)
 	sgdUpdate_64x64(m.h15RW, m.dH15RW, m.h15RWVelocity, lr)
 	// h.15.r (examples/deep/residual.dl:11:7): sgd_update h.15.r.b[64], h.15.r.b.grad[64], h.15.r.b.velocity[64]
+	m.mark(266)
 	sgdUpdate_64(m.h15RB, m.dH15RB, m.h15RBVelocity, lr)
 	// h.15.out (examples/deep/residual.dl:12:14): sgd_update h.15.out.w[64,64], h.15.out.w.grad[64,64], h.15.out.w.velocity[64,64]
+	m.mark(267)
 	sgdUpdate_64x64(m.h15OutW, m.dH15OutW, m.h15OutWVelocity, lr)
 	// h.15.out (examples/deep/residual.dl:12:14): sgd_update h.15.out.b[64], h.15.out.b.grad[64], h.15.out.b.velocity[64]
+	m.mark(268)
 	sgdUpdate_64(m.h15OutB, m.dH15OutB, m.h15OutBVelocity, lr)
 	// h.16.r (examples/deep/residual.dl:11:7): sgd_update h.16.r.w[64,64], h.16.r.w.grad[64,64], h.16.r.w.velocity[64,64]
+	m.mark(269)
 	sgdUpdate_64x64(m.h16RW, m.dH16RW, m.h16RWVelocity, lr)
 	// h.16.r (examples/deep/residual.dl:11:7): sgd_update h.16.r.b[64], h.16.r.b.grad[64], h.16.r.b.velocity[64]
+	m.mark(270)
 	sgdUpdate_64(m.h16RB, m.dH16RB, m.h16RBVelocity, lr)
 	// h.16.out (examples/deep/residual.dl:12:14): sgd_update h.16.out.w[64,64], h.16.out.w.grad[64,64], h.16.out.w.velocity[64,64]
+	m.mark(271)
 	sgdUpdate_64x64(m.h16OutW, m.dH16OutW, m.h16OutWVelocity, lr)
 	// h.16.out (examples/deep/residual.dl:12:14): sgd_update h.16.out.b[64], h.16.out.b.grad[64], h.16.out.b.velocity[64]
+	m.mark(272)
 	sgdUpdate_64(m.h16OutB, m.dH16OutB, m.h16OutBVelocity, lr)
 	// h.17.r (examples/deep/residual.dl:11:7): sgd_update h.17.r.w[64,64], h.17.r.w.grad[64,64], h.17.r.w.velocity[64,64]
+	m.mark(273)
 	sgdUpdate_64x64(m.h17RW, m.dH17RW, m.h17RWVelocity, lr)
 	// h.17.r (examples/deep/residual.dl:11:7): sgd_update h.17.r.b[64], h.17.r.b.grad[64], h.17.r.b.velocity[64]
+	m.mark(274)
 	sgdUpdate_64(m.h17RB, m.dH17RB, m.h17RBVelocity, lr)
 	// h.17.out (examples/deep/residual.dl:12:14): sgd_update h.17.out.w[64,64], h.17.out.w.grad[64,64], h.17.out.w.velocity[64,64]
+	m.mark(275)
 	sgdUpdate_64x64(m.h17OutW, m.dH17OutW, m.h17OutWVelocity, lr)
 	// h.17.out (examples/deep/residual.dl:12:14): sgd_update h.17.out.b[64], h.17.out.b.grad[64], h.17.out.b.velocity[64]
+	m.mark(276)
 	sgdUpdate_64(m.h17OutB, m.dH17OutB, m.h17OutBVelocity, lr)
 	// h.18.r (examples/deep/residual.dl:11:7): sgd_update h.18.r.w[64,64], h.18.r.w.grad[64,64], h.18.r.w.velocity[64,64]
+	m.mark(277)
 	sgdUpdate_64x64(m.h18RW, m.dH18RW, m.h18RWVelocity, lr)
 	// h.18.r (examples/deep/residual.dl:11:7): sgd_update h.18.r.b[64], h.18.r.b.grad[64], h.18.r.b.velocity[64]
+	m.mark(278)
 	sgdUpdate_64(m.h18RB, m.dH18RB, m.h18RBVelocity, lr)
 	// h.18.out (examples/deep/residual.dl:12:14): sgd_update h.18.out.w[64,64], h.18.out.w.grad[64,64], h.18.out.w.velocity[64,64]
+	m.mark(279)
 	sgdUpdate_64x64(m.h18OutW, m.dH18OutW, m.h18OutWVelocity, lr)
 	// h.18.out (examples/deep/residual.dl:12:14): sgd_update h.18.out.b[64], h.18.out.b.grad[64], h.18.out.b.velocity[64]
+	m.mark(280)
 	sgdUpdate_64(m.h18OutB, m.dH18OutB, m.h18OutBVelocity, lr)
 	// h.19.r (examples/deep/residual.dl:11:7): sgd_update h.19.r.w[64,64], h.19.r.w.grad[64,64], h.19.r.w.velocity[64,64]
+	m.mark(281)
 	sgdUpdate_64x64(m.h19RW, m.dH19RW, m.h19RWVelocity, lr)
 	// h.19.r (examples/deep/residual.dl:11:7): sgd_update h.19.r.b[64], h.19.r.b.grad[64], h.19.r.b.velocity[64]
+	m.mark(282)
 	sgdUpdate_64(m.h19RB, m.dH19RB, m.h19RBVelocity, lr)
 	// h.19.out (examples/deep/residual.dl:12:14): sgd_update h.19.out.w[64,64], h.19.out.w.grad[64,64], h.19.out.w.velocity[64,64]
+	m.mark(283)
 	sgdUpdate_64x64(m.h19OutW, m.dH19OutW, m.h19OutWVelocity, lr)
 	// h.19.out (examples/deep/residual.dl:12:14): sgd_update h.19.out.b[64], h.19.out.b.grad[64], h.19.out.b.velocity[64]
+	m.mark(284)
 	sgdUpdate_64(m.h19OutB, m.dH19OutB, m.h19OutBVelocity, lr)
 	// h.20.r (examples/deep/residual.dl:11:7): sgd_update h.20.r.w[64,64], h.20.r.w.grad[64,64], h.20.r.w.velocity[64,64]
+	m.mark(285)
 	sgdUpdate_64x64(m.h20RW, m.dH20RW, m.h20RWVelocity, lr)
 	// h.20.r (examples/deep/residual.dl:11:7): sgd_update h.20.r.b[64], h.20.r.b.grad[64], h.20.r.b.velocity[64]
+	m.mark(286)
 	sgdUpdate_64(m.h20RB, m.dH20RB, m.h20RBVelocity, lr)
 	// h.20.out (examples/deep/residual.dl:12:14): sgd_update h.20.out.w[64,64], h.20.out.w.grad[64,64], h.20.out.w.velocity[64,64]
+	m.mark(287)
 	sgdUpdate_64x64(m.h20OutW, m.dH20OutW, m.h20OutWVelocity, lr)
 	// h.20.out (examples/deep/residual.dl:12:14): sgd_update h.20.out.b[64], h.20.out.b.grad[64], h.20.out.b.velocity[64]
+	m.mark(288)
 	sgdUpdate_64(m.h20OutB, m.dH20OutB, m.h20OutBVelocity, lr)
 	// h.21.r (examples/deep/residual.dl:11:7): sgd_update h.21.r.w[64,64], h.21.r.w.grad[64,64], h.21.r.w.velocity[64,64]
+	m.mark(289)
 	sgdUpdate_64x64(m.h21RW, m.dH21RW, m.h21RWVelocity, lr)
 	// h.21.r (examples/deep/residual.dl:11:7): sgd_update h.21.r.b[64], h.21.r.b.grad[64], h.21.r.b.velocity[64]
+	m.mark(290)
 	sgdUpdate_64(m.h21RB, m.dH21RB, m.h21RBVelocity, lr)
 	// h.21.out (examples/deep/residual.dl:12:14): sgd_update h.21.out.w[64,64], h.21.out.w.grad[64,64], h.21.out.w.velocity[64,64]
+	m.mark(291)
 	sgdUpdate_64x64(m.h21OutW, m.dH21OutW, m.h21OutWVelocity, lr)
 	// h.21.out (examples/deep/residual.dl:12:14): sgd_update h.21.out.b[64], h.21.out.b.grad[64], h.21.out.b.velocity[64]
+	m.mark(292)
 	sgdUpdate_64(m.h21OutB, m.dH21OutB, m.h21OutBVelocity, lr)
 	// h.22.r (examples/deep/residual.dl:11:7): sgd_update h.22.r.w[64,64], h.22.r.w.grad[64,64], h.22.r.w.velocity[64,64]
+	m.mark(293)
 	sgdUpdate_64x64(m.h22RW, m.dH22RW, m.h22RWVelocity, lr)
 	// h.22.r (examples/deep/residual.dl:11:7): sgd_update h.22.r.b[64], h.22.r.b.grad[64], h.22.r.b.velocity[64]
+	m.mark(294)
 	sgdUpdate_64(m.h22RB, m.dH22RB, m.h22RBVelocity, lr)
 	// h.22.out (examples/deep/residual.dl:12:14): sgd_update h.22.out.w[64,64], h.22.out.w.grad[64,64], h.22.out.w.velocity[64,64]
+	m.mark(295)
 	sgdUpdate_64x64(m.h22OutW, m.dH22OutW, m.h22OutWVelocity, lr)
 	// h.22.out (examples/deep/residual.dl:12:14): sgd_update h.22.out.b[64], h.22.out.b.grad[64], h.22.out.b.velocity[64]
+	m.mark(296)
 	sgdUpdate_64(m.h22OutB, m.dH22OutB, m.h22OutBVelocity, lr)
 	// h.23.r (examples/deep/residual.dl:11:7): sgd_update h.23.r.w[64,64], h.23.r.w.grad[64,64], h.23.r.w.velocity[64,64]
+	m.mark(297)
 	sgdUpdate_64x64(m.h23RW, m.dH23RW, m.h23RWVelocity, lr)
 	// h.23.r (examples/deep/residual.dl:11:7): sgd_update h.23.r.b[64], h.23.r.b.grad[64], h.23.r.b.velocity[64]
+	m.mark(298)
 	sgdUpdate_64(m.h23RB, m.dH23RB, m.h23RBVelocity, lr)
 	// h.23.out (examples/deep/residual.dl:12:14): sgd_update h.23.out.w[64,64], h.23.out.w.grad[64,64], h.23.out.w.velocity[64,64]
+	m.mark(299)
 	sgdUpdate_64x64(m.h23OutW, m.dH23OutW, m.h23OutWVelocity, lr)
 	// h.23.out (examples/deep/residual.dl:12:14): sgd_update h.23.out.b[64], h.23.out.b.grad[64], h.23.out.b.velocity[64]
+	m.mark(300)
 	sgdUpdate_64(m.h23OutB, m.dH23OutB, m.h23OutBVelocity, lr)
 	// loss.dense (examples/deep/residual.dl:17:22): sgd_update loss.dense.w[64,10], loss.dense.w.grad[64,10], loss.dense.w.velocity[64,10]
+	m.mark(301)
 	sgdUpdate_64x10(m.lossDenseW, m.dLossDenseW, m.lossDenseWVelocity, lr)
 	// loss.dense (examples/deep/residual.dl:17:22): sgd_update loss.dense.b[10], loss.dense.b.grad[10], loss.dense.b.velocity[10]
+	m.mark(302)
 	sgdUpdate_10(m.lossDenseB, m.dLossDenseB, m.lossDenseBVelocity, lr)
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "h", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:15:5", FLOPs: 12845056},
+	{Layer: "h.0.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.0.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.1.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.1.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.2.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.2.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.3.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.3.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.4.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.4.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.5.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.5.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.6.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.6.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.7.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.7.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.8.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.8.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.9.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.9.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.10.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.10.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.11.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.11.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.12.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.12.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.13.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.13.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.14.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.14.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.15.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.15.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.16.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.16.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.17.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.17.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.18.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.18.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.19.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.19.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.20.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.20.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.21.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.21.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.22.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.22.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.23.r", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.23.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/deep/residual.dl:17:22", FLOPs: 163840},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/deep/residual.dl:17:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/deep/residual.dl:17:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/deep/residual.dl:17:8"},
+	{Layer: "loss.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:17:22"},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:17:22", FLOPs: 163840},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:17:22", FLOPs: 163840},
+	{Layer: "h.23.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.23.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.23.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.23.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.23.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.23.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.22.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.22.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.22.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.22.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.22.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.22.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.21.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.21.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.21.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.21.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.21.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.21.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.20.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.20.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.20.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.20.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.20.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.20.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.19.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.19.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.19.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.19.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.19.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.19.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.18.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.18.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.18.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.18.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.18.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.18.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.17.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.17.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.17.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.17.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.17.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.17.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.16.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.16.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.16.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.16.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.16.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.16.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.15.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.15.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.15.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.15.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.15.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.15.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.14.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.14.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.14.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.14.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.14.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.14.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.13.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.13.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.13.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.13.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.13.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.13.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.12.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.12.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.12.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.12.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.12.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.12.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.11.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.11.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.11.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.11.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.11.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.11.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.10.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.10.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.10.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.10.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.10.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.10.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.9.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.9.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.9.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.9.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.9.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.9.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.8.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.8.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.8.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.8.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.8.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.8.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.7.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.7.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.7.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.7.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.7.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.7.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.6.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.6.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.6.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.6.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.6.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.6.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.5.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.5.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.5.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.5.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.5.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.5.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.4.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.4.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.4.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.4.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.4.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.4.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.3.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.3.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.3.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.3.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.3.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.3.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.2.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.2.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.2.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.2.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.2.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.2.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.1.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.1.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.1.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.1.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.1.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.1.r", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.0.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.0.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.0.out", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual.dl:12:14", FLOPs: 1048576},
+	{Layer: "h.0.r", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.0.r", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.0.r", Kind: rt.KindProduct, Op: "matmul+add+relu_grad", Pos: "examples/deep/residual.dl:11:7", FLOPs: 1048576},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual.dl:15:5"},
+	{Layer: "h", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual.dl:15:5", FLOPs: 12845056},
+	{Layer: "clip_grad_norm", Kind: rt.KindOptimizer, Op: "clip_grad_norm"},
+	{Layer: "h", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:15:5"},
+	{Layer: "h", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:15:5"},
+	{Layer: "h.0.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.0.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.0.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.0.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.1.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.1.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.1.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.1.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.2.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.2.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.2.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.2.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.3.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.3.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.3.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.3.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.4.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.4.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.4.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.4.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.5.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.5.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.5.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.5.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.6.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.6.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.6.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.6.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.7.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.7.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.7.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.7.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.8.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.8.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.8.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.8.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.9.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.9.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.9.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.9.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.10.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.10.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.10.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.10.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.11.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.11.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.11.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.11.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.12.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.12.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.12.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.12.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.13.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.13.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.13.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.13.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.14.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.14.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.14.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.14.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.15.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.15.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.15.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.15.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.16.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.16.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.16.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.16.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.17.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.17.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.17.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.17.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.18.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.18.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.18.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.18.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.19.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.19.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.19.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.19.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.20.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.20.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.20.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.20.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.21.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.21.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.21.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.21.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.22.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.22.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.22.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.22.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.23.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.23.r", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:11:7"},
+	{Layer: "h.23.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "h.23.out", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:12:14"},
+	{Layer: "loss.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:17:22"},
+	{Layer: "loss.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual.dl:17:22"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

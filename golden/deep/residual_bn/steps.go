@@ -2,406 +2,606 @@
 
 package deep_residual_bn
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
 	// h.dense (examples/deep/residual_bn.dl:15:5): matmul image[128,784] · h.dense.w[784,64] → [128,64]
+	m.mark(0)
 	matmulNN_128x784x64(m.hDenseMatmul, m.image, m.hDenseW, m.panels)
 	// h.batchnorm (examples/deep/residual_bn.dl:15:42): batchnorm hDenseMatmul[128,64], h.batchnorm.gamma[64], h.batchnorm.beta[64] → [128,64]
+	m.mark(1)
 	batchnorm_128x64(m.hBatchnormBatchnorm, m.hDenseMatmul, m.hBatchnormGamma, m.hBatchnormBeta)
 	// h.batchnorm (examples/deep/residual_bn.dl:15:42): batchnorm_running h.batchnorm.running_mean[64], h.batchnorm.running_var[64], hDenseMatmul[128,64]
+	m.mark(2)
 	batchnormRunning_128x64(m.hBatchnormRunningMean, m.hBatchnormRunningVar, m.hDenseMatmul)
 	// h (examples/deep/residual_bn.dl:15:55): relu hBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(3)
 	relu_128x64(m.h, m.hBatchnormBatchnorm)
 	// h.0.r.dense (examples/deep/residual_bn.dl:11:7): matmul h[128,64] · h.0.r.dense.w[64,64] → [128,64]
+	m.mark(4)
 	matmulNN_128x64x64(m.h0RDenseMatmul, m.h, m.h0RDenseW, m.panels)
 	// h.0.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h0RDenseMatmul[128,64], h.0.r.batchnorm.gamma[64], h.0.r.batchnorm.beta[64] → [128,64]
+	m.mark(5)
 	batchnorm_128x64(m.h0RBatchnormBatchnorm, m.h0RDenseMatmul, m.h0RBatchnormGamma, m.h0RBatchnormBeta)
 	// h.0.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.0.r.batchnorm.running_mean[64], h.0.r.batchnorm.running_var[64], h0RDenseMatmul[128,64]
+	m.mark(6)
 	batchnormRunning_128x64(m.h0RBatchnormRunningMean, m.h0RBatchnormRunningVar, m.h0RDenseMatmul)
 	// h.0.r (examples/deep/residual_bn.dl:11:53): relu h0RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(7)
 	relu_128x64(m.h0R, m.h0RBatchnormBatchnorm)
 	// h.0.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.0.r[128,64] · h.0.out.dense.w[64,64] → [128,64]
+	m.mark(8)
 	matmulNN_128x64x64(m.h0OutDenseMatmul, m.h0R, m.h0OutDenseW, m.panels)
 	// h.0.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h0OutDenseMatmul[128,64], h.0.out.batchnorm.gamma[64], h.0.out.batchnorm.beta[64] → [128,64]
+	m.mark(9)
 	batchnorm_128x64(m.h0OutBatchnormBatchnorm, m.h0OutDenseMatmul, m.h0OutBatchnormGamma, m.h0OutBatchnormBeta)
 	// h.0.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.0.out.batchnorm.running_mean[64], h.0.out.batchnorm.running_var[64], h0OutDenseMatmul[128,64]
+	m.mark(10)
 	batchnormRunning_128x64(m.h0OutBatchnormRunningMean, m.h0OutBatchnormRunningVar, m.h0OutDenseMatmul)
 	// h.0.out (examples/deep/residual_bn.dl:12:12): add h[128,64], h0OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(11)
 	add_128x64(m.h0Out, m.h, m.h0OutBatchnormBatchnorm)
 	// h.1.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.0.out[128,64] · h.1.r.dense.w[64,64] → [128,64]
+	m.mark(12)
 	matmulNN_128x64x64(m.h1RDenseMatmul, m.h0Out, m.h1RDenseW, m.panels)
 	// h.1.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h1RDenseMatmul[128,64], h.1.r.batchnorm.gamma[64], h.1.r.batchnorm.beta[64] → [128,64]
+	m.mark(13)
 	batchnorm_128x64(m.h1RBatchnormBatchnorm, m.h1RDenseMatmul, m.h1RBatchnormGamma, m.h1RBatchnormBeta)
 	// h.1.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.1.r.batchnorm.running_mean[64], h.1.r.batchnorm.running_var[64], h1RDenseMatmul[128,64]
+	m.mark(14)
 	batchnormRunning_128x64(m.h1RBatchnormRunningMean, m.h1RBatchnormRunningVar, m.h1RDenseMatmul)
 	// h.1.r (examples/deep/residual_bn.dl:11:53): relu h1RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(15)
 	relu_128x64(m.h1R, m.h1RBatchnormBatchnorm)
 	// h.1.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.1.r[128,64] · h.1.out.dense.w[64,64] → [128,64]
+	m.mark(16)
 	matmulNN_128x64x64(m.h1OutDenseMatmul, m.h1R, m.h1OutDenseW, m.panels)
 	// h.1.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h1OutDenseMatmul[128,64], h.1.out.batchnorm.gamma[64], h.1.out.batchnorm.beta[64] → [128,64]
+	m.mark(17)
 	batchnorm_128x64(m.h1OutBatchnormBatchnorm, m.h1OutDenseMatmul, m.h1OutBatchnormGamma, m.h1OutBatchnormBeta)
 	// h.1.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.1.out.batchnorm.running_mean[64], h.1.out.batchnorm.running_var[64], h1OutDenseMatmul[128,64]
+	m.mark(18)
 	batchnormRunning_128x64(m.h1OutBatchnormRunningMean, m.h1OutBatchnormRunningVar, m.h1OutDenseMatmul)
 	// h.1.out (examples/deep/residual_bn.dl:12:12): add h.0.out[128,64], h1OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(19)
 	add_128x64(m.h1Out, m.h0Out, m.h1OutBatchnormBatchnorm)
 	// h.2.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.1.out[128,64] · h.2.r.dense.w[64,64] → [128,64]
+	m.mark(20)
 	matmulNN_128x64x64(m.h2RDenseMatmul, m.h1Out, m.h2RDenseW, m.panels)
 	// h.2.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h2RDenseMatmul[128,64], h.2.r.batchnorm.gamma[64], h.2.r.batchnorm.beta[64] → [128,64]
+	m.mark(21)
 	batchnorm_128x64(m.h2RBatchnormBatchnorm, m.h2RDenseMatmul, m.h2RBatchnormGamma, m.h2RBatchnormBeta)
 	// h.2.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.2.r.batchnorm.running_mean[64], h.2.r.batchnorm.running_var[64], h2RDenseMatmul[128,64]
+	m.mark(22)
 	batchnormRunning_128x64(m.h2RBatchnormRunningMean, m.h2RBatchnormRunningVar, m.h2RDenseMatmul)
 	// h.2.r (examples/deep/residual_bn.dl:11:53): relu h2RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(23)
 	relu_128x64(m.h2R, m.h2RBatchnormBatchnorm)
 	// h.2.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.2.r[128,64] · h.2.out.dense.w[64,64] → [128,64]
+	m.mark(24)
 	matmulNN_128x64x64(m.h2OutDenseMatmul, m.h2R, m.h2OutDenseW, m.panels)
 	// h.2.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h2OutDenseMatmul[128,64], h.2.out.batchnorm.gamma[64], h.2.out.batchnorm.beta[64] → [128,64]
+	m.mark(25)
 	batchnorm_128x64(m.h2OutBatchnormBatchnorm, m.h2OutDenseMatmul, m.h2OutBatchnormGamma, m.h2OutBatchnormBeta)
 	// h.2.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.2.out.batchnorm.running_mean[64], h.2.out.batchnorm.running_var[64], h2OutDenseMatmul[128,64]
+	m.mark(26)
 	batchnormRunning_128x64(m.h2OutBatchnormRunningMean, m.h2OutBatchnormRunningVar, m.h2OutDenseMatmul)
 	// h.2.out (examples/deep/residual_bn.dl:12:12): add h.1.out[128,64], h2OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(27)
 	add_128x64(m.h2Out, m.h1Out, m.h2OutBatchnormBatchnorm)
 	// h.3.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.2.out[128,64] · h.3.r.dense.w[64,64] → [128,64]
+	m.mark(28)
 	matmulNN_128x64x64(m.h3RDenseMatmul, m.h2Out, m.h3RDenseW, m.panels)
 	// h.3.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h3RDenseMatmul[128,64], h.3.r.batchnorm.gamma[64], h.3.r.batchnorm.beta[64] → [128,64]
+	m.mark(29)
 	batchnorm_128x64(m.h3RBatchnormBatchnorm, m.h3RDenseMatmul, m.h3RBatchnormGamma, m.h3RBatchnormBeta)
 	// h.3.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.3.r.batchnorm.running_mean[64], h.3.r.batchnorm.running_var[64], h3RDenseMatmul[128,64]
+	m.mark(30)
 	batchnormRunning_128x64(m.h3RBatchnormRunningMean, m.h3RBatchnormRunningVar, m.h3RDenseMatmul)
 	// h.3.r (examples/deep/residual_bn.dl:11:53): relu h3RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(31)
 	relu_128x64(m.h3R, m.h3RBatchnormBatchnorm)
 	// h.3.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.3.r[128,64] · h.3.out.dense.w[64,64] → [128,64]
+	m.mark(32)
 	matmulNN_128x64x64(m.h3OutDenseMatmul, m.h3R, m.h3OutDenseW, m.panels)
 	// h.3.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h3OutDenseMatmul[128,64], h.3.out.batchnorm.gamma[64], h.3.out.batchnorm.beta[64] → [128,64]
+	m.mark(33)
 	batchnorm_128x64(m.h3OutBatchnormBatchnorm, m.h3OutDenseMatmul, m.h3OutBatchnormGamma, m.h3OutBatchnormBeta)
 	// h.3.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.3.out.batchnorm.running_mean[64], h.3.out.batchnorm.running_var[64], h3OutDenseMatmul[128,64]
+	m.mark(34)
 	batchnormRunning_128x64(m.h3OutBatchnormRunningMean, m.h3OutBatchnormRunningVar, m.h3OutDenseMatmul)
 	// h.3.out (examples/deep/residual_bn.dl:12:12): add h.2.out[128,64], h3OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(35)
 	add_128x64(m.h3Out, m.h2Out, m.h3OutBatchnormBatchnorm)
 	// h.4.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.3.out[128,64] · h.4.r.dense.w[64,64] → [128,64]
+	m.mark(36)
 	matmulNN_128x64x64(m.h4RDenseMatmul, m.h3Out, m.h4RDenseW, m.panels)
 	// h.4.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h4RDenseMatmul[128,64], h.4.r.batchnorm.gamma[64], h.4.r.batchnorm.beta[64] → [128,64]
+	m.mark(37)
 	batchnorm_128x64(m.h4RBatchnormBatchnorm, m.h4RDenseMatmul, m.h4RBatchnormGamma, m.h4RBatchnormBeta)
 	// h.4.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.4.r.batchnorm.running_mean[64], h.4.r.batchnorm.running_var[64], h4RDenseMatmul[128,64]
+	m.mark(38)
 	batchnormRunning_128x64(m.h4RBatchnormRunningMean, m.h4RBatchnormRunningVar, m.h4RDenseMatmul)
 	// h.4.r (examples/deep/residual_bn.dl:11:53): relu h4RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(39)
 	relu_128x64(m.h4R, m.h4RBatchnormBatchnorm)
 	// h.4.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.4.r[128,64] · h.4.out.dense.w[64,64] → [128,64]
+	m.mark(40)
 	matmulNN_128x64x64(m.h4OutDenseMatmul, m.h4R, m.h4OutDenseW, m.panels)
 	// h.4.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h4OutDenseMatmul[128,64], h.4.out.batchnorm.gamma[64], h.4.out.batchnorm.beta[64] → [128,64]
+	m.mark(41)
 	batchnorm_128x64(m.h4OutBatchnormBatchnorm, m.h4OutDenseMatmul, m.h4OutBatchnormGamma, m.h4OutBatchnormBeta)
 	// h.4.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.4.out.batchnorm.running_mean[64], h.4.out.batchnorm.running_var[64], h4OutDenseMatmul[128,64]
+	m.mark(42)
 	batchnormRunning_128x64(m.h4OutBatchnormRunningMean, m.h4OutBatchnormRunningVar, m.h4OutDenseMatmul)
 	// h.4.out (examples/deep/residual_bn.dl:12:12): add h.3.out[128,64], h4OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(43)
 	add_128x64(m.h4Out, m.h3Out, m.h4OutBatchnormBatchnorm)
 	// h.5.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.4.out[128,64] · h.5.r.dense.w[64,64] → [128,64]
+	m.mark(44)
 	matmulNN_128x64x64(m.h5RDenseMatmul, m.h4Out, m.h5RDenseW, m.panels)
 	// h.5.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h5RDenseMatmul[128,64], h.5.r.batchnorm.gamma[64], h.5.r.batchnorm.beta[64] → [128,64]
+	m.mark(45)
 	batchnorm_128x64(m.h5RBatchnormBatchnorm, m.h5RDenseMatmul, m.h5RBatchnormGamma, m.h5RBatchnormBeta)
 	// h.5.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.5.r.batchnorm.running_mean[64], h.5.r.batchnorm.running_var[64], h5RDenseMatmul[128,64]
+	m.mark(46)
 	batchnormRunning_128x64(m.h5RBatchnormRunningMean, m.h5RBatchnormRunningVar, m.h5RDenseMatmul)
 	// h.5.r (examples/deep/residual_bn.dl:11:53): relu h5RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(47)
 	relu_128x64(m.h5R, m.h5RBatchnormBatchnorm)
 	// h.5.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.5.r[128,64] · h.5.out.dense.w[64,64] → [128,64]
+	m.mark(48)
 	matmulNN_128x64x64(m.h5OutDenseMatmul, m.h5R, m.h5OutDenseW, m.panels)
 	// h.5.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h5OutDenseMatmul[128,64], h.5.out.batchnorm.gamma[64], h.5.out.batchnorm.beta[64] → [128,64]
+	m.mark(49)
 	batchnorm_128x64(m.h5OutBatchnormBatchnorm, m.h5OutDenseMatmul, m.h5OutBatchnormGamma, m.h5OutBatchnormBeta)
 	// h.5.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.5.out.batchnorm.running_mean[64], h.5.out.batchnorm.running_var[64], h5OutDenseMatmul[128,64]
+	m.mark(50)
 	batchnormRunning_128x64(m.h5OutBatchnormRunningMean, m.h5OutBatchnormRunningVar, m.h5OutDenseMatmul)
 	// h.5.out (examples/deep/residual_bn.dl:12:12): add h.4.out[128,64], h5OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(51)
 	add_128x64(m.h5Out, m.h4Out, m.h5OutBatchnormBatchnorm)
 	// h.6.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.5.out[128,64] · h.6.r.dense.w[64,64] → [128,64]
+	m.mark(52)
 	matmulNN_128x64x64(m.h6RDenseMatmul, m.h5Out, m.h6RDenseW, m.panels)
 	// h.6.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h6RDenseMatmul[128,64], h.6.r.batchnorm.gamma[64], h.6.r.batchnorm.beta[64] → [128,64]
+	m.mark(53)
 	batchnorm_128x64(m.h6RBatchnormBatchnorm, m.h6RDenseMatmul, m.h6RBatchnormGamma, m.h6RBatchnormBeta)
 	// h.6.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.6.r.batchnorm.running_mean[64], h.6.r.batchnorm.running_var[64], h6RDenseMatmul[128,64]
+	m.mark(54)
 	batchnormRunning_128x64(m.h6RBatchnormRunningMean, m.h6RBatchnormRunningVar, m.h6RDenseMatmul)
 	// h.6.r (examples/deep/residual_bn.dl:11:53): relu h6RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(55)
 	relu_128x64(m.h6R, m.h6RBatchnormBatchnorm)
 	// h.6.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.6.r[128,64] · h.6.out.dense.w[64,64] → [128,64]
+	m.mark(56)
 	matmulNN_128x64x64(m.h6OutDenseMatmul, m.h6R, m.h6OutDenseW, m.panels)
 	// h.6.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h6OutDenseMatmul[128,64], h.6.out.batchnorm.gamma[64], h.6.out.batchnorm.beta[64] → [128,64]
+	m.mark(57)
 	batchnorm_128x64(m.h6OutBatchnormBatchnorm, m.h6OutDenseMatmul, m.h6OutBatchnormGamma, m.h6OutBatchnormBeta)
 	// h.6.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.6.out.batchnorm.running_mean[64], h.6.out.batchnorm.running_var[64], h6OutDenseMatmul[128,64]
+	m.mark(58)
 	batchnormRunning_128x64(m.h6OutBatchnormRunningMean, m.h6OutBatchnormRunningVar, m.h6OutDenseMatmul)
 	// h.6.out (examples/deep/residual_bn.dl:12:12): add h.5.out[128,64], h6OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(59)
 	add_128x64(m.h6Out, m.h5Out, m.h6OutBatchnormBatchnorm)
 	// h.7.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.6.out[128,64] · h.7.r.dense.w[64,64] → [128,64]
+	m.mark(60)
 	matmulNN_128x64x64(m.h7RDenseMatmul, m.h6Out, m.h7RDenseW, m.panels)
 	// h.7.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h7RDenseMatmul[128,64], h.7.r.batchnorm.gamma[64], h.7.r.batchnorm.beta[64] → [128,64]
+	m.mark(61)
 	batchnorm_128x64(m.h7RBatchnormBatchnorm, m.h7RDenseMatmul, m.h7RBatchnormGamma, m.h7RBatchnormBeta)
 	// h.7.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.7.r.batchnorm.running_mean[64], h.7.r.batchnorm.running_var[64], h7RDenseMatmul[128,64]
+	m.mark(62)
 	batchnormRunning_128x64(m.h7RBatchnormRunningMean, m.h7RBatchnormRunningVar, m.h7RDenseMatmul)
 	// h.7.r (examples/deep/residual_bn.dl:11:53): relu h7RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(63)
 	relu_128x64(m.h7R, m.h7RBatchnormBatchnorm)
 	// h.7.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.7.r[128,64] · h.7.out.dense.w[64,64] → [128,64]
+	m.mark(64)
 	matmulNN_128x64x64(m.h7OutDenseMatmul, m.h7R, m.h7OutDenseW, m.panels)
 	// h.7.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h7OutDenseMatmul[128,64], h.7.out.batchnorm.gamma[64], h.7.out.batchnorm.beta[64] → [128,64]
+	m.mark(65)
 	batchnorm_128x64(m.h7OutBatchnormBatchnorm, m.h7OutDenseMatmul, m.h7OutBatchnormGamma, m.h7OutBatchnormBeta)
 	// h.7.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.7.out.batchnorm.running_mean[64], h.7.out.batchnorm.running_var[64], h7OutDenseMatmul[128,64]
+	m.mark(66)
 	batchnormRunning_128x64(m.h7OutBatchnormRunningMean, m.h7OutBatchnormRunningVar, m.h7OutDenseMatmul)
 	// h.7.out (examples/deep/residual_bn.dl:12:12): add h.6.out[128,64], h7OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(67)
 	add_128x64(m.h7Out, m.h6Out, m.h7OutBatchnormBatchnorm)
 	// h.8.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.7.out[128,64] · h.8.r.dense.w[64,64] → [128,64]
+	m.mark(68)
 	matmulNN_128x64x64(m.h8RDenseMatmul, m.h7Out, m.h8RDenseW, m.panels)
 	// h.8.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h8RDenseMatmul[128,64], h.8.r.batchnorm.gamma[64], h.8.r.batchnorm.beta[64] → [128,64]
+	m.mark(69)
 	batchnorm_128x64(m.h8RBatchnormBatchnorm, m.h8RDenseMatmul, m.h8RBatchnormGamma, m.h8RBatchnormBeta)
 	// h.8.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.8.r.batchnorm.running_mean[64], h.8.r.batchnorm.running_var[64], h8RDenseMatmul[128,64]
+	m.mark(70)
 	batchnormRunning_128x64(m.h8RBatchnormRunningMean, m.h8RBatchnormRunningVar, m.h8RDenseMatmul)
 	// h.8.r (examples/deep/residual_bn.dl:11:53): relu h8RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(71)
 	relu_128x64(m.h8R, m.h8RBatchnormBatchnorm)
 	// h.8.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.8.r[128,64] · h.8.out.dense.w[64,64] → [128,64]
+	m.mark(72)
 	matmulNN_128x64x64(m.h8OutDenseMatmul, m.h8R, m.h8OutDenseW, m.panels)
 	// h.8.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h8OutDenseMatmul[128,64], h.8.out.batchnorm.gamma[64], h.8.out.batchnorm.beta[64] → [128,64]
+	m.mark(73)
 	batchnorm_128x64(m.h8OutBatchnormBatchnorm, m.h8OutDenseMatmul, m.h8OutBatchnormGamma, m.h8OutBatchnormBeta)
 	// h.8.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.8.out.batchnorm.running_mean[64], h.8.out.batchnorm.running_var[64], h8OutDenseMatmul[128,64]
+	m.mark(74)
 	batchnormRunning_128x64(m.h8OutBatchnormRunningMean, m.h8OutBatchnormRunningVar, m.h8OutDenseMatmul)
 	// h.8.out (examples/deep/residual_bn.dl:12:12): add h.7.out[128,64], h8OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(75)
 	add_128x64(m.h8Out, m.h7Out, m.h8OutBatchnormBatchnorm)
 	// h.9.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.8.out[128,64] · h.9.r.dense.w[64,64] → [128,64]
+	m.mark(76)
 	matmulNN_128x64x64(m.h9RDenseMatmul, m.h8Out, m.h9RDenseW, m.panels)
 	// h.9.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h9RDenseMatmul[128,64], h.9.r.batchnorm.gamma[64], h.9.r.batchnorm.beta[64] → [128,64]
+	m.mark(77)
 	batchnorm_128x64(m.h9RBatchnormBatchnorm, m.h9RDenseMatmul, m.h9RBatchnormGamma, m.h9RBatchnormBeta)
 	// h.9.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.9.r.batchnorm.running_mean[64], h.9.r.batchnorm.running_var[64], h9RDenseMatmul[128,64]
+	m.mark(78)
 	batchnormRunning_128x64(m.h9RBatchnormRunningMean, m.h9RBatchnormRunningVar, m.h9RDenseMatmul)
 	// h.9.r (examples/deep/residual_bn.dl:11:53): relu h9RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(79)
 	relu_128x64(m.h9R, m.h9RBatchnormBatchnorm)
 	// h.9.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.9.r[128,64] · h.9.out.dense.w[64,64] → [128,64]
+	m.mark(80)
 	matmulNN_128x64x64(m.h9OutDenseMatmul, m.h9R, m.h9OutDenseW, m.panels)
 	// h.9.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h9OutDenseMatmul[128,64], h.9.out.batchnorm.gamma[64], h.9.out.batchnorm.beta[64] → [128,64]
+	m.mark(81)
 	batchnorm_128x64(m.h9OutBatchnormBatchnorm, m.h9OutDenseMatmul, m.h9OutBatchnormGamma, m.h9OutBatchnormBeta)
 	// h.9.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.9.out.batchnorm.running_mean[64], h.9.out.batchnorm.running_var[64], h9OutDenseMatmul[128,64]
+	m.mark(82)
 	batchnormRunning_128x64(m.h9OutBatchnormRunningMean, m.h9OutBatchnormRunningVar, m.h9OutDenseMatmul)
 	// h.9.out (examples/deep/residual_bn.dl:12:12): add h.8.out[128,64], h9OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(83)
 	add_128x64(m.h9Out, m.h8Out, m.h9OutBatchnormBatchnorm)
 	// h.10.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.9.out[128,64] · h.10.r.dense.w[64,64] → [128,64]
+	m.mark(84)
 	matmulNN_128x64x64(m.h10RDenseMatmul, m.h9Out, m.h10RDenseW, m.panels)
 	// h.10.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h10RDenseMatmul[128,64], h.10.r.batchnorm.gamma[64], h.10.r.batchnorm.beta[64] → [128,64]
+	m.mark(85)
 	batchnorm_128x64(m.h10RBatchnormBatchnorm, m.h10RDenseMatmul, m.h10RBatchnormGamma, m.h10RBatchnormBeta)
 	// h.10.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.10.r.batchnorm.running_mean[64], h.10.r.batchnorm.running_var[64], h10RDenseMatmul[128,64]
+	m.mark(86)
 	batchnormRunning_128x64(m.h10RBatchnormRunningMean, m.h10RBatchnormRunningVar, m.h10RDenseMatmul)
 	// h.10.r (examples/deep/residual_bn.dl:11:53): relu h10RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(87)
 	relu_128x64(m.h10R, m.h10RBatchnormBatchnorm)
 	// h.10.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.10.r[128,64] · h.10.out.dense.w[64,64] → [128,64]
+	m.mark(88)
 	matmulNN_128x64x64(m.h10OutDenseMatmul, m.h10R, m.h10OutDenseW, m.panels)
 	// h.10.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h10OutDenseMatmul[128,64], h.10.out.batchnorm.gamma[64], h.10.out.batchnorm.beta[64] → [128,64]
+	m.mark(89)
 	batchnorm_128x64(m.h10OutBatchnormBatchnorm, m.h10OutDenseMatmul, m.h10OutBatchnormGamma, m.h10OutBatchnormBeta)
 	// h.10.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.10.out.batchnorm.running_mean[64], h.10.out.batchnorm.running_var[64], h10OutDenseMatmul[128,64]
+	m.mark(90)
 	batchnormRunning_128x64(m.h10OutBatchnormRunningMean, m.h10OutBatchnormRunningVar, m.h10OutDenseMatmul)
 	// h.10.out (examples/deep/residual_bn.dl:12:12): add h.9.out[128,64], h10OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(91)
 	add_128x64(m.h10Out, m.h9Out, m.h10OutBatchnormBatchnorm)
 	// h.11.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.10.out[128,64] · h.11.r.dense.w[64,64] → [128,64]
+	m.mark(92)
 	matmulNN_128x64x64(m.h11RDenseMatmul, m.h10Out, m.h11RDenseW, m.panels)
 	// h.11.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h11RDenseMatmul[128,64], h.11.r.batchnorm.gamma[64], h.11.r.batchnorm.beta[64] → [128,64]
+	m.mark(93)
 	batchnorm_128x64(m.h11RBatchnormBatchnorm, m.h11RDenseMatmul, m.h11RBatchnormGamma, m.h11RBatchnormBeta)
 	// h.11.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.11.r.batchnorm.running_mean[64], h.11.r.batchnorm.running_var[64], h11RDenseMatmul[128,64]
+	m.mark(94)
 	batchnormRunning_128x64(m.h11RBatchnormRunningMean, m.h11RBatchnormRunningVar, m.h11RDenseMatmul)
 	// h.11.r (examples/deep/residual_bn.dl:11:53): relu h11RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(95)
 	relu_128x64(m.h11R, m.h11RBatchnormBatchnorm)
 	// h.11.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.11.r[128,64] · h.11.out.dense.w[64,64] → [128,64]
+	m.mark(96)
 	matmulNN_128x64x64(m.h11OutDenseMatmul, m.h11R, m.h11OutDenseW, m.panels)
 	// h.11.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h11OutDenseMatmul[128,64], h.11.out.batchnorm.gamma[64], h.11.out.batchnorm.beta[64] → [128,64]
+	m.mark(97)
 	batchnorm_128x64(m.h11OutBatchnormBatchnorm, m.h11OutDenseMatmul, m.h11OutBatchnormGamma, m.h11OutBatchnormBeta)
 	// h.11.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.11.out.batchnorm.running_mean[64], h.11.out.batchnorm.running_var[64], h11OutDenseMatmul[128,64]
+	m.mark(98)
 	batchnormRunning_128x64(m.h11OutBatchnormRunningMean, m.h11OutBatchnormRunningVar, m.h11OutDenseMatmul)
 	// h.11.out (examples/deep/residual_bn.dl:12:12): add h.10.out[128,64], h11OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(99)
 	add_128x64(m.h11Out, m.h10Out, m.h11OutBatchnormBatchnorm)
 	// h.12.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.11.out[128,64] · h.12.r.dense.w[64,64] → [128,64]
+	m.mark(100)
 	matmulNN_128x64x64(m.h12RDenseMatmul, m.h11Out, m.h12RDenseW, m.panels)
 	// h.12.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h12RDenseMatmul[128,64], h.12.r.batchnorm.gamma[64], h.12.r.batchnorm.beta[64] → [128,64]
+	m.mark(101)
 	batchnorm_128x64(m.h12RBatchnormBatchnorm, m.h12RDenseMatmul, m.h12RBatchnormGamma, m.h12RBatchnormBeta)
 	// h.12.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.12.r.batchnorm.running_mean[64], h.12.r.batchnorm.running_var[64], h12RDenseMatmul[128,64]
+	m.mark(102)
 	batchnormRunning_128x64(m.h12RBatchnormRunningMean, m.h12RBatchnormRunningVar, m.h12RDenseMatmul)
 	// h.12.r (examples/deep/residual_bn.dl:11:53): relu h12RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(103)
 	relu_128x64(m.h12R, m.h12RBatchnormBatchnorm)
 	// h.12.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.12.r[128,64] · h.12.out.dense.w[64,64] → [128,64]
+	m.mark(104)
 	matmulNN_128x64x64(m.h12OutDenseMatmul, m.h12R, m.h12OutDenseW, m.panels)
 	// h.12.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h12OutDenseMatmul[128,64], h.12.out.batchnorm.gamma[64], h.12.out.batchnorm.beta[64] → [128,64]
+	m.mark(105)
 	batchnorm_128x64(m.h12OutBatchnormBatchnorm, m.h12OutDenseMatmul, m.h12OutBatchnormGamma, m.h12OutBatchnormBeta)
 	// h.12.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.12.out.batchnorm.running_mean[64], h.12.out.batchnorm.running_var[64], h12OutDenseMatmul[128,64]
+	m.mark(106)
 	batchnormRunning_128x64(m.h12OutBatchnormRunningMean, m.h12OutBatchnormRunningVar, m.h12OutDenseMatmul)
 	// h.12.out (examples/deep/residual_bn.dl:12:12): add h.11.out[128,64], h12OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(107)
 	add_128x64(m.h12Out, m.h11Out, m.h12OutBatchnormBatchnorm)
 	// h.13.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.12.out[128,64] · h.13.r.dense.w[64,64] → [128,64]
+	m.mark(108)
 	matmulNN_128x64x64(m.h13RDenseMatmul, m.h12Out, m.h13RDenseW, m.panels)
 	// h.13.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h13RDenseMatmul[128,64], h.13.r.batchnorm.gamma[64], h.13.r.batchnorm.beta[64] → [128,64]
+	m.mark(109)
 	batchnorm_128x64(m.h13RBatchnormBatchnorm, m.h13RDenseMatmul, m.h13RBatchnormGamma, m.h13RBatchnormBeta)
 	// h.13.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.13.r.batchnorm.running_mean[64], h.13.r.batchnorm.running_var[64], h13RDenseMatmul[128,64]
+	m.mark(110)
 	batchnormRunning_128x64(m.h13RBatchnormRunningMean, m.h13RBatchnormRunningVar, m.h13RDenseMatmul)
 	// h.13.r (examples/deep/residual_bn.dl:11:53): relu h13RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(111)
 	relu_128x64(m.h13R, m.h13RBatchnormBatchnorm)
 	// h.13.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.13.r[128,64] · h.13.out.dense.w[64,64] → [128,64]
+	m.mark(112)
 	matmulNN_128x64x64(m.h13OutDenseMatmul, m.h13R, m.h13OutDenseW, m.panels)
 	// h.13.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h13OutDenseMatmul[128,64], h.13.out.batchnorm.gamma[64], h.13.out.batchnorm.beta[64] → [128,64]
+	m.mark(113)
 	batchnorm_128x64(m.h13OutBatchnormBatchnorm, m.h13OutDenseMatmul, m.h13OutBatchnormGamma, m.h13OutBatchnormBeta)
 	// h.13.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.13.out.batchnorm.running_mean[64], h.13.out.batchnorm.running_var[64], h13OutDenseMatmul[128,64]
+	m.mark(114)
 	batchnormRunning_128x64(m.h13OutBatchnormRunningMean, m.h13OutBatchnormRunningVar, m.h13OutDenseMatmul)
 	// h.13.out (examples/deep/residual_bn.dl:12:12): add h.12.out[128,64], h13OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(115)
 	add_128x64(m.h13Out, m.h12Out, m.h13OutBatchnormBatchnorm)
 	// h.14.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.13.out[128,64] · h.14.r.dense.w[64,64] → [128,64]
+	m.mark(116)
 	matmulNN_128x64x64(m.h14RDenseMatmul, m.h13Out, m.h14RDenseW, m.panels)
 	// h.14.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h14RDenseMatmul[128,64], h.14.r.batchnorm.gamma[64], h.14.r.batchnorm.beta[64] → [128,64]
+	m.mark(117)
 	batchnorm_128x64(m.h14RBatchnormBatchnorm, m.h14RDenseMatmul, m.h14RBatchnormGamma, m.h14RBatchnormBeta)
 	// h.14.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.14.r.batchnorm.running_mean[64], h.14.r.batchnorm.running_var[64], h14RDenseMatmul[128,64]
+	m.mark(118)
 	batchnormRunning_128x64(m.h14RBatchnormRunningMean, m.h14RBatchnormRunningVar, m.h14RDenseMatmul)
 	// h.14.r (examples/deep/residual_bn.dl:11:53): relu h14RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(119)
 	relu_128x64(m.h14R, m.h14RBatchnormBatchnorm)
 	// h.14.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.14.r[128,64] · h.14.out.dense.w[64,64] → [128,64]
+	m.mark(120)
 	matmulNN_128x64x64(m.h14OutDenseMatmul, m.h14R, m.h14OutDenseW, m.panels)
 	// h.14.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h14OutDenseMatmul[128,64], h.14.out.batchnorm.gamma[64], h.14.out.batchnorm.beta[64] → [128,64]
+	m.mark(121)
 	batchnorm_128x64(m.h14OutBatchnormBatchnorm, m.h14OutDenseMatmul, m.h14OutBatchnormGamma, m.h14OutBatchnormBeta)
 	// h.14.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.14.out.batchnorm.running_mean[64], h.14.out.batchnorm.running_var[64], h14OutDenseMatmul[128,64]
+	m.mark(122)
 	batchnormRunning_128x64(m.h14OutBatchnormRunningMean, m.h14OutBatchnormRunningVar, m.h14OutDenseMatmul)
 	// h.14.out (examples/deep/residual_bn.dl:12:12): add h.13.out[128,64], h14OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(123)
 	add_128x64(m.h14Out, m.h13Out, m.h14OutBatchnormBatchnorm)
 	// h.15.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.14.out[128,64] · h.15.r.dense.w[64,64] → [128,64]
+	m.mark(124)
 	matmulNN_128x64x64(m.h15RDenseMatmul, m.h14Out, m.h15RDenseW, m.panels)
 	// h.15.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h15RDenseMatmul[128,64], h.15.r.batchnorm.gamma[64], h.15.r.batchnorm.beta[64] → [128,64]
+	m.mark(125)
 	batchnorm_128x64(m.h15RBatchnormBatchnorm, m.h15RDenseMatmul, m.h15RBatchnormGamma, m.h15RBatchnormBeta)
 	// h.15.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.15.r.batchnorm.running_mean[64], h.15.r.batchnorm.running_var[64], h15RDenseMatmul[128,64]
+	m.mark(126)
 	batchnormRunning_128x64(m.h15RBatchnormRunningMean, m.h15RBatchnormRunningVar, m.h15RDenseMatmul)
 	// h.15.r (examples/deep/residual_bn.dl:11:53): relu h15RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(127)
 	relu_128x64(m.h15R, m.h15RBatchnormBatchnorm)
 	// h.15.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.15.r[128,64] · h.15.out.dense.w[64,64] → [128,64]
+	m.mark(128)
 	matmulNN_128x64x64(m.h15OutDenseMatmul, m.h15R, m.h15OutDenseW, m.panels)
 	// h.15.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h15OutDenseMatmul[128,64], h.15.out.batchnorm.gamma[64], h.15.out.batchnorm.beta[64] → [128,64]
+	m.mark(129)
 	batchnorm_128x64(m.h15OutBatchnormBatchnorm, m.h15OutDenseMatmul, m.h15OutBatchnormGamma, m.h15OutBatchnormBeta)
 	// h.15.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.15.out.batchnorm.running_mean[64], h.15.out.batchnorm.running_var[64], h15OutDenseMatmul[128,64]
+	m.mark(130)
 	batchnormRunning_128x64(m.h15OutBatchnormRunningMean, m.h15OutBatchnormRunningVar, m.h15OutDenseMatmul)
 	// h.15.out (examples/deep/residual_bn.dl:12:12): add h.14.out[128,64], h15OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(131)
 	add_128x64(m.h15Out, m.h14Out, m.h15OutBatchnormBatchnorm)
 	// h.16.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.15.out[128,64] · h.16.r.dense.w[64,64] → [128,64]
+	m.mark(132)
 	matmulNN_128x64x64(m.h16RDenseMatmul, m.h15Out, m.h16RDenseW, m.panels)
 	// h.16.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h16RDenseMatmul[128,64], h.16.r.batchnorm.gamma[64], h.16.r.batchnorm.beta[64] → [128,64]
+	m.mark(133)
 	batchnorm_128x64(m.h16RBatchnormBatchnorm, m.h16RDenseMatmul, m.h16RBatchnormGamma, m.h16RBatchnormBeta)
 	// h.16.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.16.r.batchnorm.running_mean[64], h.16.r.batchnorm.running_var[64], h16RDenseMatmul[128,64]
+	m.mark(134)
 	batchnormRunning_128x64(m.h16RBatchnormRunningMean, m.h16RBatchnormRunningVar, m.h16RDenseMatmul)
 	// h.16.r (examples/deep/residual_bn.dl:11:53): relu h16RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(135)
 	relu_128x64(m.h16R, m.h16RBatchnormBatchnorm)
 	// h.16.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.16.r[128,64] · h.16.out.dense.w[64,64] → [128,64]
+	m.mark(136)
 	matmulNN_128x64x64(m.h16OutDenseMatmul, m.h16R, m.h16OutDenseW, m.panels)
 	// h.16.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h16OutDenseMatmul[128,64], h.16.out.batchnorm.gamma[64], h.16.out.batchnorm.beta[64] → [128,64]
+	m.mark(137)
 	batchnorm_128x64(m.h16OutBatchnormBatchnorm, m.h16OutDenseMatmul, m.h16OutBatchnormGamma, m.h16OutBatchnormBeta)
 	// h.16.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.16.out.batchnorm.running_mean[64], h.16.out.batchnorm.running_var[64], h16OutDenseMatmul[128,64]
+	m.mark(138)
 	batchnormRunning_128x64(m.h16OutBatchnormRunningMean, m.h16OutBatchnormRunningVar, m.h16OutDenseMatmul)
 	// h.16.out (examples/deep/residual_bn.dl:12:12): add h.15.out[128,64], h16OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(139)
 	add_128x64(m.h16Out, m.h15Out, m.h16OutBatchnormBatchnorm)
 	// h.17.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.16.out[128,64] · h.17.r.dense.w[64,64] → [128,64]
+	m.mark(140)
 	matmulNN_128x64x64(m.h17RDenseMatmul, m.h16Out, m.h17RDenseW, m.panels)
 	// h.17.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h17RDenseMatmul[128,64], h.17.r.batchnorm.gamma[64], h.17.r.batchnorm.beta[64] → [128,64]
+	m.mark(141)
 	batchnorm_128x64(m.h17RBatchnormBatchnorm, m.h17RDenseMatmul, m.h17RBatchnormGamma, m.h17RBatchnormBeta)
 	// h.17.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.17.r.batchnorm.running_mean[64], h.17.r.batchnorm.running_var[64], h17RDenseMatmul[128,64]
+	m.mark(142)
 	batchnormRunning_128x64(m.h17RBatchnormRunningMean, m.h17RBatchnormRunningVar, m.h17RDenseMatmul)
 	// h.17.r (examples/deep/residual_bn.dl:11:53): relu h17RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(143)
 	relu_128x64(m.h17R, m.h17RBatchnormBatchnorm)
 	// h.17.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.17.r[128,64] · h.17.out.dense.w[64,64] → [128,64]
+	m.mark(144)
 	matmulNN_128x64x64(m.h17OutDenseMatmul, m.h17R, m.h17OutDenseW, m.panels)
 	// h.17.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h17OutDenseMatmul[128,64], h.17.out.batchnorm.gamma[64], h.17.out.batchnorm.beta[64] → [128,64]
+	m.mark(145)
 	batchnorm_128x64(m.h17OutBatchnormBatchnorm, m.h17OutDenseMatmul, m.h17OutBatchnormGamma, m.h17OutBatchnormBeta)
 	// h.17.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.17.out.batchnorm.running_mean[64], h.17.out.batchnorm.running_var[64], h17OutDenseMatmul[128,64]
+	m.mark(146)
 	batchnormRunning_128x64(m.h17OutBatchnormRunningMean, m.h17OutBatchnormRunningVar, m.h17OutDenseMatmul)
 	// h.17.out (examples/deep/residual_bn.dl:12:12): add h.16.out[128,64], h17OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(147)
 	add_128x64(m.h17Out, m.h16Out, m.h17OutBatchnormBatchnorm)
 	// h.18.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.17.out[128,64] · h.18.r.dense.w[64,64] → [128,64]
+	m.mark(148)
 	matmulNN_128x64x64(m.h18RDenseMatmul, m.h17Out, m.h18RDenseW, m.panels)
 	// h.18.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h18RDenseMatmul[128,64], h.18.r.batchnorm.gamma[64], h.18.r.batchnorm.beta[64] → [128,64]
+	m.mark(149)
 	batchnorm_128x64(m.h18RBatchnormBatchnorm, m.h18RDenseMatmul, m.h18RBatchnormGamma, m.h18RBatchnormBeta)
 	// h.18.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.18.r.batchnorm.running_mean[64], h.18.r.batchnorm.running_var[64], h18RDenseMatmul[128,64]
+	m.mark(150)
 	batchnormRunning_128x64(m.h18RBatchnormRunningMean, m.h18RBatchnormRunningVar, m.h18RDenseMatmul)
 	// h.18.r (examples/deep/residual_bn.dl:11:53): relu h18RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(151)
 	relu_128x64(m.h18R, m.h18RBatchnormBatchnorm)
 	// h.18.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.18.r[128,64] · h.18.out.dense.w[64,64] → [128,64]
+	m.mark(152)
 	matmulNN_128x64x64(m.h18OutDenseMatmul, m.h18R, m.h18OutDenseW, m.panels)
 	// h.18.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h18OutDenseMatmul[128,64], h.18.out.batchnorm.gamma[64], h.18.out.batchnorm.beta[64] → [128,64]
+	m.mark(153)
 	batchnorm_128x64(m.h18OutBatchnormBatchnorm, m.h18OutDenseMatmul, m.h18OutBatchnormGamma, m.h18OutBatchnormBeta)
 	// h.18.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.18.out.batchnorm.running_mean[64], h.18.out.batchnorm.running_var[64], h18OutDenseMatmul[128,64]
+	m.mark(154)
 	batchnormRunning_128x64(m.h18OutBatchnormRunningMean, m.h18OutBatchnormRunningVar, m.h18OutDenseMatmul)
 	// h.18.out (examples/deep/residual_bn.dl:12:12): add h.17.out[128,64], h18OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(155)
 	add_128x64(m.h18Out, m.h17Out, m.h18OutBatchnormBatchnorm)
 	// h.19.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.18.out[128,64] · h.19.r.dense.w[64,64] → [128,64]
+	m.mark(156)
 	matmulNN_128x64x64(m.h19RDenseMatmul, m.h18Out, m.h19RDenseW, m.panels)
 	// h.19.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h19RDenseMatmul[128,64], h.19.r.batchnorm.gamma[64], h.19.r.batchnorm.beta[64] → [128,64]
+	m.mark(157)
 	batchnorm_128x64(m.h19RBatchnormBatchnorm, m.h19RDenseMatmul, m.h19RBatchnormGamma, m.h19RBatchnormBeta)
 	// h.19.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.19.r.batchnorm.running_mean[64], h.19.r.batchnorm.running_var[64], h19RDenseMatmul[128,64]
+	m.mark(158)
 	batchnormRunning_128x64(m.h19RBatchnormRunningMean, m.h19RBatchnormRunningVar, m.h19RDenseMatmul)
 	// h.19.r (examples/deep/residual_bn.dl:11:53): relu h19RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(159)
 	relu_128x64(m.h19R, m.h19RBatchnormBatchnorm)
 	// h.19.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.19.r[128,64] · h.19.out.dense.w[64,64] → [128,64]
+	m.mark(160)
 	matmulNN_128x64x64(m.h19OutDenseMatmul, m.h19R, m.h19OutDenseW, m.panels)
 	// h.19.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h19OutDenseMatmul[128,64], h.19.out.batchnorm.gamma[64], h.19.out.batchnorm.beta[64] → [128,64]
+	m.mark(161)
 	batchnorm_128x64(m.h19OutBatchnormBatchnorm, m.h19OutDenseMatmul, m.h19OutBatchnormGamma, m.h19OutBatchnormBeta)
 	// h.19.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.19.out.batchnorm.running_mean[64], h.19.out.batchnorm.running_var[64], h19OutDenseMatmul[128,64]
+	m.mark(162)
 	batchnormRunning_128x64(m.h19OutBatchnormRunningMean, m.h19OutBatchnormRunningVar, m.h19OutDenseMatmul)
 	// h.19.out (examples/deep/residual_bn.dl:12:12): add h.18.out[128,64], h19OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(163)
 	add_128x64(m.h19Out, m.h18Out, m.h19OutBatchnormBatchnorm)
 	// h.20.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.19.out[128,64] · h.20.r.dense.w[64,64] → [128,64]
+	m.mark(164)
 	matmulNN_128x64x64(m.h20RDenseMatmul, m.h19Out, m.h20RDenseW, m.panels)
 	// h.20.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h20RDenseMatmul[128,64], h.20.r.batchnorm.gamma[64], h.20.r.batchnorm.beta[64] → [128,64]
+	m.mark(165)
 	batchnorm_128x64(m.h20RBatchnormBatchnorm, m.h20RDenseMatmul, m.h20RBatchnormGamma, m.h20RBatchnormBeta)
 	// h.20.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.20.r.batchnorm.running_mean[64], h.20.r.batchnorm.running_var[64], h20RDenseMatmul[128,64]
+	m.mark(166)
 	batchnormRunning_128x64(m.h20RBatchnormRunningMean, m.h20RBatchnormRunningVar, m.h20RDenseMatmul)
 	// h.20.r (examples/deep/residual_bn.dl:11:53): relu h20RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(167)
 	relu_128x64(m.h20R, m.h20RBatchnormBatchnorm)
 	// h.20.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.20.r[128,64] · h.20.out.dense.w[64,64] → [128,64]
+	m.mark(168)
 	matmulNN_128x64x64(m.h20OutDenseMatmul, m.h20R, m.h20OutDenseW, m.panels)
 	// h.20.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h20OutDenseMatmul[128,64], h.20.out.batchnorm.gamma[64], h.20.out.batchnorm.beta[64] → [128,64]
+	m.mark(169)
 	batchnorm_128x64(m.h20OutBatchnormBatchnorm, m.h20OutDenseMatmul, m.h20OutBatchnormGamma, m.h20OutBatchnormBeta)
 	// h.20.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.20.out.batchnorm.running_mean[64], h.20.out.batchnorm.running_var[64], h20OutDenseMatmul[128,64]
+	m.mark(170)
 	batchnormRunning_128x64(m.h20OutBatchnormRunningMean, m.h20OutBatchnormRunningVar, m.h20OutDenseMatmul)
 	// h.20.out (examples/deep/residual_bn.dl:12:12): add h.19.out[128,64], h20OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(171)
 	add_128x64(m.h20Out, m.h19Out, m.h20OutBatchnormBatchnorm)
 	// h.21.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.20.out[128,64] · h.21.r.dense.w[64,64] → [128,64]
+	m.mark(172)
 	matmulNN_128x64x64(m.h21RDenseMatmul, m.h20Out, m.h21RDenseW, m.panels)
 	// h.21.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h21RDenseMatmul[128,64], h.21.r.batchnorm.gamma[64], h.21.r.batchnorm.beta[64] → [128,64]
+	m.mark(173)
 	batchnorm_128x64(m.h21RBatchnormBatchnorm, m.h21RDenseMatmul, m.h21RBatchnormGamma, m.h21RBatchnormBeta)
 	// h.21.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.21.r.batchnorm.running_mean[64], h.21.r.batchnorm.running_var[64], h21RDenseMatmul[128,64]
+	m.mark(174)
 	batchnormRunning_128x64(m.h21RBatchnormRunningMean, m.h21RBatchnormRunningVar, m.h21RDenseMatmul)
 	// h.21.r (examples/deep/residual_bn.dl:11:53): relu h21RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(175)
 	relu_128x64(m.h21R, m.h21RBatchnormBatchnorm)
 	// h.21.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.21.r[128,64] · h.21.out.dense.w[64,64] → [128,64]
+	m.mark(176)
 	matmulNN_128x64x64(m.h21OutDenseMatmul, m.h21R, m.h21OutDenseW, m.panels)
 	// h.21.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h21OutDenseMatmul[128,64], h.21.out.batchnorm.gamma[64], h.21.out.batchnorm.beta[64] → [128,64]
+	m.mark(177)
 	batchnorm_128x64(m.h21OutBatchnormBatchnorm, m.h21OutDenseMatmul, m.h21OutBatchnormGamma, m.h21OutBatchnormBeta)
 	// h.21.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.21.out.batchnorm.running_mean[64], h.21.out.batchnorm.running_var[64], h21OutDenseMatmul[128,64]
+	m.mark(178)
 	batchnormRunning_128x64(m.h21OutBatchnormRunningMean, m.h21OutBatchnormRunningVar, m.h21OutDenseMatmul)
 	// h.21.out (examples/deep/residual_bn.dl:12:12): add h.20.out[128,64], h21OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(179)
 	add_128x64(m.h21Out, m.h20Out, m.h21OutBatchnormBatchnorm)
 	// h.22.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.21.out[128,64] · h.22.r.dense.w[64,64] → [128,64]
+	m.mark(180)
 	matmulNN_128x64x64(m.h22RDenseMatmul, m.h21Out, m.h22RDenseW, m.panels)
 	// h.22.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h22RDenseMatmul[128,64], h.22.r.batchnorm.gamma[64], h.22.r.batchnorm.beta[64] → [128,64]
+	m.mark(181)
 	batchnorm_128x64(m.h22RBatchnormBatchnorm, m.h22RDenseMatmul, m.h22RBatchnormGamma, m.h22RBatchnormBeta)
 	// h.22.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.22.r.batchnorm.running_mean[64], h.22.r.batchnorm.running_var[64], h22RDenseMatmul[128,64]
+	m.mark(182)
 	batchnormRunning_128x64(m.h22RBatchnormRunningMean, m.h22RBatchnormRunningVar, m.h22RDenseMatmul)
 	// h.22.r (examples/deep/residual_bn.dl:11:53): relu h22RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(183)
 	relu_128x64(m.h22R, m.h22RBatchnormBatchnorm)
 	// h.22.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.22.r[128,64] · h.22.out.dense.w[64,64] → [128,64]
+	m.mark(184)
 	matmulNN_128x64x64(m.h22OutDenseMatmul, m.h22R, m.h22OutDenseW, m.panels)
 	// h.22.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h22OutDenseMatmul[128,64], h.22.out.batchnorm.gamma[64], h.22.out.batchnorm.beta[64] → [128,64]
+	m.mark(185)
 	batchnorm_128x64(m.h22OutBatchnormBatchnorm, m.h22OutDenseMatmul, m.h22OutBatchnormGamma, m.h22OutBatchnormBeta)
 	// h.22.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.22.out.batchnorm.running_mean[64], h.22.out.batchnorm.running_var[64], h22OutDenseMatmul[128,64]
+	m.mark(186)
 	batchnormRunning_128x64(m.h22OutBatchnormRunningMean, m.h22OutBatchnormRunningVar, m.h22OutDenseMatmul)
 	// h.22.out (examples/deep/residual_bn.dl:12:12): add h.21.out[128,64], h22OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(187)
 	add_128x64(m.h22Out, m.h21Out, m.h22OutBatchnormBatchnorm)
 	// h.23.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.22.out[128,64] · h.23.r.dense.w[64,64] → [128,64]
+	m.mark(188)
 	matmulNN_128x64x64(m.h23RDenseMatmul, m.h22Out, m.h23RDenseW, m.panels)
 	// h.23.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm h23RDenseMatmul[128,64], h.23.r.batchnorm.gamma[64], h.23.r.batchnorm.beta[64] → [128,64]
+	m.mark(189)
 	batchnorm_128x64(m.h23RBatchnormBatchnorm, m.h23RDenseMatmul, m.h23RBatchnormGamma, m.h23RBatchnormBeta)
 	// h.23.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_running h.23.r.batchnorm.running_mean[64], h.23.r.batchnorm.running_var[64], h23RDenseMatmul[128,64]
+	m.mark(190)
 	batchnormRunning_128x64(m.h23RBatchnormRunningMean, m.h23RBatchnormRunningVar, m.h23RDenseMatmul)
 	// h.23.r (examples/deep/residual_bn.dl:11:53): relu h23RBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(191)
 	relu_128x64(m.h23R, m.h23RBatchnormBatchnorm)
 	// h.23.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.23.r[128,64] · h.23.out.dense.w[64,64] → [128,64]
+	m.mark(192)
 	matmulNN_128x64x64(m.h23OutDenseMatmul, m.h23R, m.h23OutDenseW, m.panels)
 	// h.23.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm h23OutDenseMatmul[128,64], h.23.out.batchnorm.gamma[64], h.23.out.batchnorm.beta[64] → [128,64]
+	m.mark(193)
 	batchnorm_128x64(m.h23OutBatchnormBatchnorm, m.h23OutDenseMatmul, m.h23OutBatchnormGamma, m.h23OutBatchnormBeta)
 	// h.23.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_running h.23.out.batchnorm.running_mean[64], h.23.out.batchnorm.running_var[64], h23OutDenseMatmul[128,64]
+	m.mark(194)
 	batchnormRunning_128x64(m.h23OutBatchnormRunningMean, m.h23OutBatchnormRunningVar, m.h23OutDenseMatmul)
 	// h.23.out (examples/deep/residual_bn.dl:12:12): add h.22.out[128,64], h23OutBatchnormBatchnorm[128,64] → [128,64]
+	m.mark(195)
 	add_128x64(m.h2, m.h22Out, m.h23OutBatchnormBatchnorm)
 	// loss.dense (examples/deep/residual_bn.dl:17:22): matmul h[128,64] · loss.dense.w[64,10] → [128,10]
 	// (computed in the fused kernel of lossDenseBiasAdd below)
 	// loss.dense (examples/deep/residual_bn.dl:17:22): bias_add loss.dense.matmul444[128,10], loss.dense.b[10] → [128,10]
+	m.mark(196)
 	matmulNN_128x64x10_biasAdd(m.lossDenseBiasAdd, m.h2, m.lossDenseW, m.lossDenseB, m.panels)
 	// loss (examples/deep/residual_bn.dl:17:8): softmax_xent lossDenseBiasAdd[128,10], digit[128] → []
+	m.mark(197)
 	softmaxXent_128x10(m.loss, m.lossDenseBiasAdd, m.digit)
 }
 
@@ -919,600 +1119,849 @@ func (m *Model) prepare() {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/deep/residual_bn.dl:17:8): fill → []
+	m.mark(198)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/deep/residual_bn.dl:17:8): softmax_xent_grad lossDenseBiasAdd[128,10], digit[128], lossBwdFill[] → [128,10]
+	m.mark(199)
 	softmaxXentGrad_128x10(m.lossBwdSoftmaxXentGrad, m.lossDenseBiasAdd, m.digit, m.lossBwdFill)
 	// loss.dense (examples/deep/residual_bn.dl:17:22): bias_grad lossBwdSoftmaxXentGrad[128,10] → [10]
+	m.mark(200)
 	biasGrad_128x10(m.dLossDenseB, m.lossBwdSoftmaxXentGrad)
 	// loss.dense (examples/deep/residual_bn.dl:17:22): matmul lossBwdSoftmaxXentGrad[128,10] · loss.dense.w[64,10]ᵀ → [128,64]
+	m.mark(201)
 	matmulNT_128x10x64(m.lossDenseBwdMatmul, m.lossBwdSoftmaxXentGrad, m.lossDenseW, m.panels)
 	// loss.dense (examples/deep/residual_bn.dl:17:22): matmul h[128,64]ᵀ · lossBwdSoftmaxXentGrad[128,10] → [64,10]
+	m.mark(202)
 	matmulTN_64x128x10(m.dLossDenseW, m.h2, m.lossBwdSoftmaxXentGrad, m.panels)
 	// h.23.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h23OutDenseMatmul[128,64], h.23.out.batchnorm.gamma[64], lossDenseBwdMatmul[128,64] → [128,64]
+	m.mark(203)
 	batchnormGrad_128x64(m.h23OutBatchnormBwdBatchnormGrad, m.h23OutDenseMatmul, m.h23OutBatchnormGamma, m.lossDenseBwdMatmul)
 	// h.23.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h23OutDenseMatmul[128,64], lossDenseBwdMatmul[128,64] → [64]
+	m.mark(204)
 	batchnormGammaGrad_128x64(m.dH23OutBatchnormGamma, m.h23OutDenseMatmul, m.lossDenseBwdMatmul)
 	// h.23.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad lossDenseBwdMatmul[128,64] → [64]
+	m.mark(205)
 	biasGrad_128x64(m.dH23OutBatchnormBeta, m.lossDenseBwdMatmul)
 	// h.23.out.dense (examples/deep/residual_bn.dl:12:15): matmul h23OutBatchnormBwdBatchnormGrad[128,64] · h.23.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h23RBwdReluGrad below)
 	// h.23.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.23.r[128,64]ᵀ · h23OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(206)
 	matmulTN_64x128x64(m.dH23OutDenseW, m.h23R, m.h23OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.23.r (examples/deep/residual_bn.dl:11:53): relu_grad h.23.r[128,64], h.23.out.dense.matmul456[128,64] → [128,64]
+	m.mark(207)
 	matmulNT_128x64x64_reluGrad(m.h23RBwdReluGrad, m.h23OutBatchnormBwdBatchnormGrad, m.h23OutDenseW, m.h23R, m.panels)
 	// h.23.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h23RDenseMatmul[128,64], h.23.r.batchnorm.gamma[64], h23RBwdReluGrad[128,64] → [128,64]
+	m.mark(208)
 	batchnormGrad_128x64(m.h23RBatchnormBwdBatchnormGrad, m.h23RDenseMatmul, m.h23RBatchnormGamma, m.h23RBwdReluGrad)
 	// h.23.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h23RDenseMatmul[128,64], h23RBwdReluGrad[128,64] → [64]
+	m.mark(209)
 	batchnormGammaGrad_128x64(m.dH23RBatchnormGamma, m.h23RDenseMatmul, m.h23RBwdReluGrad)
 	// h.23.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h23RBwdReluGrad[128,64] → [64]
+	m.mark(210)
 	biasGrad_128x64(m.dH23RBatchnormBeta, m.h23RBwdReluGrad)
 	// h.23.r.dense (examples/deep/residual_bn.dl:11:7): matmul h23RBatchnormBwdBatchnormGrad[128,64] · h.23.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h22OutBwdAdd below)
 	// h.23.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.22.out[128,64]ᵀ · h23RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(211)
 	matmulTN_64x128x64(m.dH23RDenseW, m.h22Out, m.h23RBatchnormBwdBatchnormGrad, m.panels)
 	// h.22.out (examples/deep/residual_bn.dl:12:12): add h.23.r.dense.matmul462[128,64], lossDenseBwdMatmul[128,64] → [128,64]
+	m.mark(212)
 	matmulNT_128x64x64_add(m.h22OutBwdAdd, m.h23RBatchnormBwdBatchnormGrad, m.h23RDenseW, m.lossDenseBwdMatmul, m.panels)
 	// h.22.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h22OutDenseMatmul[128,64], h.22.out.batchnorm.gamma[64], h22OutBwdAdd[128,64] → [128,64]
+	m.mark(213)
 	batchnormGrad_128x64(m.h22OutBatchnormBwdBatchnormGrad, m.h22OutDenseMatmul, m.h22OutBatchnormGamma, m.h22OutBwdAdd)
 	// h.22.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h22OutDenseMatmul[128,64], h22OutBwdAdd[128,64] → [64]
+	m.mark(214)
 	batchnormGammaGrad_128x64(m.dH22OutBatchnormGamma, m.h22OutDenseMatmul, m.h22OutBwdAdd)
 	// h.22.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h22OutBwdAdd[128,64] → [64]
+	m.mark(215)
 	biasGrad_128x64(m.dH22OutBatchnormBeta, m.h22OutBwdAdd)
 	// h.22.out.dense (examples/deep/residual_bn.dl:12:15): matmul h22OutBatchnormBwdBatchnormGrad[128,64] · h.22.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h22RBwdReluGrad below)
 	// h.22.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.22.r[128,64]ᵀ · h22OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(216)
 	matmulTN_64x128x64(m.dH22OutDenseW, m.h22R, m.h22OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.22.r (examples/deep/residual_bn.dl:11:53): relu_grad h.22.r[128,64], h.22.out.dense.matmul468[128,64] → [128,64]
+	m.mark(217)
 	matmulNT_128x64x64_reluGrad(m.h22RBwdReluGrad, m.h22OutBatchnormBwdBatchnormGrad, m.h22OutDenseW, m.h22R, m.panels)
 	// h.22.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h22RDenseMatmul[128,64], h.22.r.batchnorm.gamma[64], h22RBwdReluGrad[128,64] → [128,64]
+	m.mark(218)
 	batchnormGrad_128x64(m.h22RBatchnormBwdBatchnormGrad, m.h22RDenseMatmul, m.h22RBatchnormGamma, m.h22RBwdReluGrad)
 	// h.22.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h22RDenseMatmul[128,64], h22RBwdReluGrad[128,64] → [64]
+	m.mark(219)
 	batchnormGammaGrad_128x64(m.dH22RBatchnormGamma, m.h22RDenseMatmul, m.h22RBwdReluGrad)
 	// h.22.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h22RBwdReluGrad[128,64] → [64]
+	m.mark(220)
 	biasGrad_128x64(m.dH22RBatchnormBeta, m.h22RBwdReluGrad)
 	// h.22.r.dense (examples/deep/residual_bn.dl:11:7): matmul h22RBatchnormBwdBatchnormGrad[128,64] · h.22.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h21OutBwdAdd below)
 	// h.22.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.21.out[128,64]ᵀ · h22RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(221)
 	matmulTN_64x128x64(m.dH22RDenseW, m.h21Out, m.h22RBatchnormBwdBatchnormGrad, m.panels)
 	// h.21.out (examples/deep/residual_bn.dl:12:12): add h.22.r.dense.matmul474[128,64], h22OutBwdAdd[128,64] → [128,64]
+	m.mark(222)
 	matmulNT_128x64x64_add(m.h21OutBwdAdd, m.h22RBatchnormBwdBatchnormGrad, m.h22RDenseW, m.h22OutBwdAdd, m.panels)
 	// h.21.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h21OutDenseMatmul[128,64], h.21.out.batchnorm.gamma[64], h21OutBwdAdd[128,64] → [128,64]
+	m.mark(223)
 	batchnormGrad_128x64(m.h21OutBatchnormBwdBatchnormGrad, m.h21OutDenseMatmul, m.h21OutBatchnormGamma, m.h21OutBwdAdd)
 	// h.21.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h21OutDenseMatmul[128,64], h21OutBwdAdd[128,64] → [64]
+	m.mark(224)
 	batchnormGammaGrad_128x64(m.dH21OutBatchnormGamma, m.h21OutDenseMatmul, m.h21OutBwdAdd)
 	// h.21.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h21OutBwdAdd[128,64] → [64]
+	m.mark(225)
 	biasGrad_128x64(m.dH21OutBatchnormBeta, m.h21OutBwdAdd)
 	// h.21.out.dense (examples/deep/residual_bn.dl:12:15): matmul h21OutBatchnormBwdBatchnormGrad[128,64] · h.21.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h21RBwdReluGrad below)
 	// h.21.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.21.r[128,64]ᵀ · h21OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(226)
 	matmulTN_64x128x64(m.dH21OutDenseW, m.h21R, m.h21OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.21.r (examples/deep/residual_bn.dl:11:53): relu_grad h.21.r[128,64], h.21.out.dense.matmul480[128,64] → [128,64]
+	m.mark(227)
 	matmulNT_128x64x64_reluGrad(m.h21RBwdReluGrad, m.h21OutBatchnormBwdBatchnormGrad, m.h21OutDenseW, m.h21R, m.panels)
 	// h.21.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h21RDenseMatmul[128,64], h.21.r.batchnorm.gamma[64], h21RBwdReluGrad[128,64] → [128,64]
+	m.mark(228)
 	batchnormGrad_128x64(m.h21RBatchnormBwdBatchnormGrad, m.h21RDenseMatmul, m.h21RBatchnormGamma, m.h21RBwdReluGrad)
 	// h.21.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h21RDenseMatmul[128,64], h21RBwdReluGrad[128,64] → [64]
+	m.mark(229)
 	batchnormGammaGrad_128x64(m.dH21RBatchnormGamma, m.h21RDenseMatmul, m.h21RBwdReluGrad)
 	// h.21.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h21RBwdReluGrad[128,64] → [64]
+	m.mark(230)
 	biasGrad_128x64(m.dH21RBatchnormBeta, m.h21RBwdReluGrad)
 	// h.21.r.dense (examples/deep/residual_bn.dl:11:7): matmul h21RBatchnormBwdBatchnormGrad[128,64] · h.21.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h20OutBwdAdd below)
 	// h.21.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.20.out[128,64]ᵀ · h21RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(231)
 	matmulTN_64x128x64(m.dH21RDenseW, m.h20Out, m.h21RBatchnormBwdBatchnormGrad, m.panels)
 	// h.20.out (examples/deep/residual_bn.dl:12:12): add h.21.r.dense.matmul486[128,64], h21OutBwdAdd[128,64] → [128,64]
+	m.mark(232)
 	matmulNT_128x64x64_add(m.h20OutBwdAdd, m.h21RBatchnormBwdBatchnormGrad, m.h21RDenseW, m.h21OutBwdAdd, m.panels)
 	// h.20.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h20OutDenseMatmul[128,64], h.20.out.batchnorm.gamma[64], h20OutBwdAdd[128,64] → [128,64]
+	m.mark(233)
 	batchnormGrad_128x64(m.h20OutBatchnormBwdBatchnormGrad, m.h20OutDenseMatmul, m.h20OutBatchnormGamma, m.h20OutBwdAdd)
 	// h.20.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h20OutDenseMatmul[128,64], h20OutBwdAdd[128,64] → [64]
+	m.mark(234)
 	batchnormGammaGrad_128x64(m.dH20OutBatchnormGamma, m.h20OutDenseMatmul, m.h20OutBwdAdd)
 	// h.20.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h20OutBwdAdd[128,64] → [64]
+	m.mark(235)
 	biasGrad_128x64(m.dH20OutBatchnormBeta, m.h20OutBwdAdd)
 	// h.20.out.dense (examples/deep/residual_bn.dl:12:15): matmul h20OutBatchnormBwdBatchnormGrad[128,64] · h.20.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h20RBwdReluGrad below)
 	// h.20.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.20.r[128,64]ᵀ · h20OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(236)
 	matmulTN_64x128x64(m.dH20OutDenseW, m.h20R, m.h20OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.20.r (examples/deep/residual_bn.dl:11:53): relu_grad h.20.r[128,64], h.20.out.dense.matmul492[128,64] → [128,64]
+	m.mark(237)
 	matmulNT_128x64x64_reluGrad(m.h20RBwdReluGrad, m.h20OutBatchnormBwdBatchnormGrad, m.h20OutDenseW, m.h20R, m.panels)
 	// h.20.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h20RDenseMatmul[128,64], h.20.r.batchnorm.gamma[64], h20RBwdReluGrad[128,64] → [128,64]
+	m.mark(238)
 	batchnormGrad_128x64(m.h20RBatchnormBwdBatchnormGrad, m.h20RDenseMatmul, m.h20RBatchnormGamma, m.h20RBwdReluGrad)
 	// h.20.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h20RDenseMatmul[128,64], h20RBwdReluGrad[128,64] → [64]
+	m.mark(239)
 	batchnormGammaGrad_128x64(m.dH20RBatchnormGamma, m.h20RDenseMatmul, m.h20RBwdReluGrad)
 	// h.20.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h20RBwdReluGrad[128,64] → [64]
+	m.mark(240)
 	biasGrad_128x64(m.dH20RBatchnormBeta, m.h20RBwdReluGrad)
 	// h.20.r.dense (examples/deep/residual_bn.dl:11:7): matmul h20RBatchnormBwdBatchnormGrad[128,64] · h.20.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h19OutBwdAdd below)
 	// h.20.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.19.out[128,64]ᵀ · h20RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(241)
 	matmulTN_64x128x64(m.dH20RDenseW, m.h19Out, m.h20RBatchnormBwdBatchnormGrad, m.panels)
 	// h.19.out (examples/deep/residual_bn.dl:12:12): add h.20.r.dense.matmul498[128,64], h20OutBwdAdd[128,64] → [128,64]
+	m.mark(242)
 	matmulNT_128x64x64_add(m.h19OutBwdAdd, m.h20RBatchnormBwdBatchnormGrad, m.h20RDenseW, m.h20OutBwdAdd, m.panels)
 	// h.19.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h19OutDenseMatmul[128,64], h.19.out.batchnorm.gamma[64], h19OutBwdAdd[128,64] → [128,64]
+	m.mark(243)
 	batchnormGrad_128x64(m.h19OutBatchnormBwdBatchnormGrad, m.h19OutDenseMatmul, m.h19OutBatchnormGamma, m.h19OutBwdAdd)
 	// h.19.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h19OutDenseMatmul[128,64], h19OutBwdAdd[128,64] → [64]
+	m.mark(244)
 	batchnormGammaGrad_128x64(m.dH19OutBatchnormGamma, m.h19OutDenseMatmul, m.h19OutBwdAdd)
 	// h.19.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h19OutBwdAdd[128,64] → [64]
+	m.mark(245)
 	biasGrad_128x64(m.dH19OutBatchnormBeta, m.h19OutBwdAdd)
 	// h.19.out.dense (examples/deep/residual_bn.dl:12:15): matmul h19OutBatchnormBwdBatchnormGrad[128,64] · h.19.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h19RBwdReluGrad below)
 	// h.19.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.19.r[128,64]ᵀ · h19OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(246)
 	matmulTN_64x128x64(m.dH19OutDenseW, m.h19R, m.h19OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.19.r (examples/deep/residual_bn.dl:11:53): relu_grad h.19.r[128,64], h.19.out.dense.matmul504[128,64] → [128,64]
+	m.mark(247)
 	matmulNT_128x64x64_reluGrad(m.h19RBwdReluGrad, m.h19OutBatchnormBwdBatchnormGrad, m.h19OutDenseW, m.h19R, m.panels)
 	// h.19.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h19RDenseMatmul[128,64], h.19.r.batchnorm.gamma[64], h19RBwdReluGrad[128,64] → [128,64]
+	m.mark(248)
 	batchnormGrad_128x64(m.h19RBatchnormBwdBatchnormGrad, m.h19RDenseMatmul, m.h19RBatchnormGamma, m.h19RBwdReluGrad)
 	// h.19.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h19RDenseMatmul[128,64], h19RBwdReluGrad[128,64] → [64]
+	m.mark(249)
 	batchnormGammaGrad_128x64(m.dH19RBatchnormGamma, m.h19RDenseMatmul, m.h19RBwdReluGrad)
 	// h.19.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h19RBwdReluGrad[128,64] → [64]
+	m.mark(250)
 	biasGrad_128x64(m.dH19RBatchnormBeta, m.h19RBwdReluGrad)
 	// h.19.r.dense (examples/deep/residual_bn.dl:11:7): matmul h19RBatchnormBwdBatchnormGrad[128,64] · h.19.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h18OutBwdAdd below)
 	// h.19.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.18.out[128,64]ᵀ · h19RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(251)
 	matmulTN_64x128x64(m.dH19RDenseW, m.h18Out, m.h19RBatchnormBwdBatchnormGrad, m.panels)
 	// h.18.out (examples/deep/residual_bn.dl:12:12): add h.19.r.dense.matmul510[128,64], h19OutBwdAdd[128,64] → [128,64]
+	m.mark(252)
 	matmulNT_128x64x64_add(m.h18OutBwdAdd, m.h19RBatchnormBwdBatchnormGrad, m.h19RDenseW, m.h19OutBwdAdd, m.panels)
 	// h.18.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h18OutDenseMatmul[128,64], h.18.out.batchnorm.gamma[64], h18OutBwdAdd[128,64] → [128,64]
+	m.mark(253)
 	batchnormGrad_128x64(m.h18OutBatchnormBwdBatchnormGrad, m.h18OutDenseMatmul, m.h18OutBatchnormGamma, m.h18OutBwdAdd)
 	// h.18.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h18OutDenseMatmul[128,64], h18OutBwdAdd[128,64] → [64]
+	m.mark(254)
 	batchnormGammaGrad_128x64(m.dH18OutBatchnormGamma, m.h18OutDenseMatmul, m.h18OutBwdAdd)
 	// h.18.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h18OutBwdAdd[128,64] → [64]
+	m.mark(255)
 	biasGrad_128x64(m.dH18OutBatchnormBeta, m.h18OutBwdAdd)
 	// h.18.out.dense (examples/deep/residual_bn.dl:12:15): matmul h18OutBatchnormBwdBatchnormGrad[128,64] · h.18.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h18RBwdReluGrad below)
 	// h.18.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.18.r[128,64]ᵀ · h18OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(256)
 	matmulTN_64x128x64(m.dH18OutDenseW, m.h18R, m.h18OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.18.r (examples/deep/residual_bn.dl:11:53): relu_grad h.18.r[128,64], h.18.out.dense.matmul516[128,64] → [128,64]
+	m.mark(257)
 	matmulNT_128x64x64_reluGrad(m.h18RBwdReluGrad, m.h18OutBatchnormBwdBatchnormGrad, m.h18OutDenseW, m.h18R, m.panels)
 	// h.18.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h18RDenseMatmul[128,64], h.18.r.batchnorm.gamma[64], h18RBwdReluGrad[128,64] → [128,64]
+	m.mark(258)
 	batchnormGrad_128x64(m.h18RBatchnormBwdBatchnormGrad, m.h18RDenseMatmul, m.h18RBatchnormGamma, m.h18RBwdReluGrad)
 	// h.18.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h18RDenseMatmul[128,64], h18RBwdReluGrad[128,64] → [64]
+	m.mark(259)
 	batchnormGammaGrad_128x64(m.dH18RBatchnormGamma, m.h18RDenseMatmul, m.h18RBwdReluGrad)
 	// h.18.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h18RBwdReluGrad[128,64] → [64]
+	m.mark(260)
 	biasGrad_128x64(m.dH18RBatchnormBeta, m.h18RBwdReluGrad)
 	// h.18.r.dense (examples/deep/residual_bn.dl:11:7): matmul h18RBatchnormBwdBatchnormGrad[128,64] · h.18.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h17OutBwdAdd below)
 	// h.18.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.17.out[128,64]ᵀ · h18RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(261)
 	matmulTN_64x128x64(m.dH18RDenseW, m.h17Out, m.h18RBatchnormBwdBatchnormGrad, m.panels)
 	// h.17.out (examples/deep/residual_bn.dl:12:12): add h.18.r.dense.matmul522[128,64], h18OutBwdAdd[128,64] → [128,64]
+	m.mark(262)
 	matmulNT_128x64x64_add(m.h17OutBwdAdd, m.h18RBatchnormBwdBatchnormGrad, m.h18RDenseW, m.h18OutBwdAdd, m.panels)
 	// h.17.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h17OutDenseMatmul[128,64], h.17.out.batchnorm.gamma[64], h17OutBwdAdd[128,64] → [128,64]
+	m.mark(263)
 	batchnormGrad_128x64(m.h17OutBatchnormBwdBatchnormGrad, m.h17OutDenseMatmul, m.h17OutBatchnormGamma, m.h17OutBwdAdd)
 	// h.17.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h17OutDenseMatmul[128,64], h17OutBwdAdd[128,64] → [64]
+	m.mark(264)
 	batchnormGammaGrad_128x64(m.dH17OutBatchnormGamma, m.h17OutDenseMatmul, m.h17OutBwdAdd)
 	// h.17.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h17OutBwdAdd[128,64] → [64]
+	m.mark(265)
 	biasGrad_128x64(m.dH17OutBatchnormBeta, m.h17OutBwdAdd)
 	// h.17.out.dense (examples/deep/residual_bn.dl:12:15): matmul h17OutBatchnormBwdBatchnormGrad[128,64] · h.17.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h17RBwdReluGrad below)
 	// h.17.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.17.r[128,64]ᵀ · h17OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(266)
 	matmulTN_64x128x64(m.dH17OutDenseW, m.h17R, m.h17OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.17.r (examples/deep/residual_bn.dl:11:53): relu_grad h.17.r[128,64], h.17.out.dense.matmul528[128,64] → [128,64]
+	m.mark(267)
 	matmulNT_128x64x64_reluGrad(m.h17RBwdReluGrad, m.h17OutBatchnormBwdBatchnormGrad, m.h17OutDenseW, m.h17R, m.panels)
 	// h.17.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h17RDenseMatmul[128,64], h.17.r.batchnorm.gamma[64], h17RBwdReluGrad[128,64] → [128,64]
+	m.mark(268)
 	batchnormGrad_128x64(m.h17RBatchnormBwdBatchnormGrad, m.h17RDenseMatmul, m.h17RBatchnormGamma, m.h17RBwdReluGrad)
 	// h.17.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h17RDenseMatmul[128,64], h17RBwdReluGrad[128,64] → [64]
+	m.mark(269)
 	batchnormGammaGrad_128x64(m.dH17RBatchnormGamma, m.h17RDenseMatmul, m.h17RBwdReluGrad)
 	// h.17.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h17RBwdReluGrad[128,64] → [64]
+	m.mark(270)
 	biasGrad_128x64(m.dH17RBatchnormBeta, m.h17RBwdReluGrad)
 	// h.17.r.dense (examples/deep/residual_bn.dl:11:7): matmul h17RBatchnormBwdBatchnormGrad[128,64] · h.17.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h16OutBwdAdd below)
 	// h.17.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.16.out[128,64]ᵀ · h17RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(271)
 	matmulTN_64x128x64(m.dH17RDenseW, m.h16Out, m.h17RBatchnormBwdBatchnormGrad, m.panels)
 	// h.16.out (examples/deep/residual_bn.dl:12:12): add h.17.r.dense.matmul534[128,64], h17OutBwdAdd[128,64] → [128,64]
+	m.mark(272)
 	matmulNT_128x64x64_add(m.h16OutBwdAdd, m.h17RBatchnormBwdBatchnormGrad, m.h17RDenseW, m.h17OutBwdAdd, m.panels)
 	// h.16.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h16OutDenseMatmul[128,64], h.16.out.batchnorm.gamma[64], h16OutBwdAdd[128,64] → [128,64]
+	m.mark(273)
 	batchnormGrad_128x64(m.h16OutBatchnormBwdBatchnormGrad, m.h16OutDenseMatmul, m.h16OutBatchnormGamma, m.h16OutBwdAdd)
 	// h.16.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h16OutDenseMatmul[128,64], h16OutBwdAdd[128,64] → [64]
+	m.mark(274)
 	batchnormGammaGrad_128x64(m.dH16OutBatchnormGamma, m.h16OutDenseMatmul, m.h16OutBwdAdd)
 	// h.16.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h16OutBwdAdd[128,64] → [64]
+	m.mark(275)
 	biasGrad_128x64(m.dH16OutBatchnormBeta, m.h16OutBwdAdd)
 	// h.16.out.dense (examples/deep/residual_bn.dl:12:15): matmul h16OutBatchnormBwdBatchnormGrad[128,64] · h.16.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h16RBwdReluGrad below)
 	// h.16.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.16.r[128,64]ᵀ · h16OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(276)
 	matmulTN_64x128x64(m.dH16OutDenseW, m.h16R, m.h16OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.16.r (examples/deep/residual_bn.dl:11:53): relu_grad h.16.r[128,64], h.16.out.dense.matmul540[128,64] → [128,64]
+	m.mark(277)
 	matmulNT_128x64x64_reluGrad(m.h16RBwdReluGrad, m.h16OutBatchnormBwdBatchnormGrad, m.h16OutDenseW, m.h16R, m.panels)
 	// h.16.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h16RDenseMatmul[128,64], h.16.r.batchnorm.gamma[64], h16RBwdReluGrad[128,64] → [128,64]
+	m.mark(278)
 	batchnormGrad_128x64(m.h16RBatchnormBwdBatchnormGrad, m.h16RDenseMatmul, m.h16RBatchnormGamma, m.h16RBwdReluGrad)
 	// h.16.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h16RDenseMatmul[128,64], h16RBwdReluGrad[128,64] → [64]
+	m.mark(279)
 	batchnormGammaGrad_128x64(m.dH16RBatchnormGamma, m.h16RDenseMatmul, m.h16RBwdReluGrad)
 	// h.16.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h16RBwdReluGrad[128,64] → [64]
+	m.mark(280)
 	biasGrad_128x64(m.dH16RBatchnormBeta, m.h16RBwdReluGrad)
 	// h.16.r.dense (examples/deep/residual_bn.dl:11:7): matmul h16RBatchnormBwdBatchnormGrad[128,64] · h.16.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h15OutBwdAdd below)
 	// h.16.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.15.out[128,64]ᵀ · h16RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(281)
 	matmulTN_64x128x64(m.dH16RDenseW, m.h15Out, m.h16RBatchnormBwdBatchnormGrad, m.panels)
 	// h.15.out (examples/deep/residual_bn.dl:12:12): add h.16.r.dense.matmul546[128,64], h16OutBwdAdd[128,64] → [128,64]
+	m.mark(282)
 	matmulNT_128x64x64_add(m.h15OutBwdAdd, m.h16RBatchnormBwdBatchnormGrad, m.h16RDenseW, m.h16OutBwdAdd, m.panels)
 	// h.15.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h15OutDenseMatmul[128,64], h.15.out.batchnorm.gamma[64], h15OutBwdAdd[128,64] → [128,64]
+	m.mark(283)
 	batchnormGrad_128x64(m.h15OutBatchnormBwdBatchnormGrad, m.h15OutDenseMatmul, m.h15OutBatchnormGamma, m.h15OutBwdAdd)
 	// h.15.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h15OutDenseMatmul[128,64], h15OutBwdAdd[128,64] → [64]
+	m.mark(284)
 	batchnormGammaGrad_128x64(m.dH15OutBatchnormGamma, m.h15OutDenseMatmul, m.h15OutBwdAdd)
 	// h.15.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h15OutBwdAdd[128,64] → [64]
+	m.mark(285)
 	biasGrad_128x64(m.dH15OutBatchnormBeta, m.h15OutBwdAdd)
 	// h.15.out.dense (examples/deep/residual_bn.dl:12:15): matmul h15OutBatchnormBwdBatchnormGrad[128,64] · h.15.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h15RBwdReluGrad below)
 	// h.15.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.15.r[128,64]ᵀ · h15OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(286)
 	matmulTN_64x128x64(m.dH15OutDenseW, m.h15R, m.h15OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.15.r (examples/deep/residual_bn.dl:11:53): relu_grad h.15.r[128,64], h.15.out.dense.matmul552[128,64] → [128,64]
+	m.mark(287)
 	matmulNT_128x64x64_reluGrad(m.h15RBwdReluGrad, m.h15OutBatchnormBwdBatchnormGrad, m.h15OutDenseW, m.h15R, m.panels)
 	// h.15.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h15RDenseMatmul[128,64], h.15.r.batchnorm.gamma[64], h15RBwdReluGrad[128,64] → [128,64]
+	m.mark(288)
 	batchnormGrad_128x64(m.h15RBatchnormBwdBatchnormGrad, m.h15RDenseMatmul, m.h15RBatchnormGamma, m.h15RBwdReluGrad)
 	// h.15.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h15RDenseMatmul[128,64], h15RBwdReluGrad[128,64] → [64]
+	m.mark(289)
 	batchnormGammaGrad_128x64(m.dH15RBatchnormGamma, m.h15RDenseMatmul, m.h15RBwdReluGrad)
 	// h.15.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h15RBwdReluGrad[128,64] → [64]
+	m.mark(290)
 	biasGrad_128x64(m.dH15RBatchnormBeta, m.h15RBwdReluGrad)
 	// h.15.r.dense (examples/deep/residual_bn.dl:11:7): matmul h15RBatchnormBwdBatchnormGrad[128,64] · h.15.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h14OutBwdAdd below)
 	// h.15.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.14.out[128,64]ᵀ · h15RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(291)
 	matmulTN_64x128x64(m.dH15RDenseW, m.h14Out, m.h15RBatchnormBwdBatchnormGrad, m.panels)
 	// h.14.out (examples/deep/residual_bn.dl:12:12): add h.15.r.dense.matmul558[128,64], h15OutBwdAdd[128,64] → [128,64]
+	m.mark(292)
 	matmulNT_128x64x64_add(m.h14OutBwdAdd, m.h15RBatchnormBwdBatchnormGrad, m.h15RDenseW, m.h15OutBwdAdd, m.panels)
 	// h.14.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h14OutDenseMatmul[128,64], h.14.out.batchnorm.gamma[64], h14OutBwdAdd[128,64] → [128,64]
+	m.mark(293)
 	batchnormGrad_128x64(m.h14OutBatchnormBwdBatchnormGrad, m.h14OutDenseMatmul, m.h14OutBatchnormGamma, m.h14OutBwdAdd)
 	// h.14.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h14OutDenseMatmul[128,64], h14OutBwdAdd[128,64] → [64]
+	m.mark(294)
 	batchnormGammaGrad_128x64(m.dH14OutBatchnormGamma, m.h14OutDenseMatmul, m.h14OutBwdAdd)
 	// h.14.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h14OutBwdAdd[128,64] → [64]
+	m.mark(295)
 	biasGrad_128x64(m.dH14OutBatchnormBeta, m.h14OutBwdAdd)
 	// h.14.out.dense (examples/deep/residual_bn.dl:12:15): matmul h14OutBatchnormBwdBatchnormGrad[128,64] · h.14.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h14RBwdReluGrad below)
 	// h.14.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.14.r[128,64]ᵀ · h14OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(296)
 	matmulTN_64x128x64(m.dH14OutDenseW, m.h14R, m.h14OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.14.r (examples/deep/residual_bn.dl:11:53): relu_grad h.14.r[128,64], h.14.out.dense.matmul564[128,64] → [128,64]
+	m.mark(297)
 	matmulNT_128x64x64_reluGrad(m.h14RBwdReluGrad, m.h14OutBatchnormBwdBatchnormGrad, m.h14OutDenseW, m.h14R, m.panels)
 	// h.14.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h14RDenseMatmul[128,64], h.14.r.batchnorm.gamma[64], h14RBwdReluGrad[128,64] → [128,64]
+	m.mark(298)
 	batchnormGrad_128x64(m.h14RBatchnormBwdBatchnormGrad, m.h14RDenseMatmul, m.h14RBatchnormGamma, m.h14RBwdReluGrad)
 	// h.14.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h14RDenseMatmul[128,64], h14RBwdReluGrad[128,64] → [64]
+	m.mark(299)
 	batchnormGammaGrad_128x64(m.dH14RBatchnormGamma, m.h14RDenseMatmul, m.h14RBwdReluGrad)
 	// h.14.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h14RBwdReluGrad[128,64] → [64]
+	m.mark(300)
 	biasGrad_128x64(m.dH14RBatchnormBeta, m.h14RBwdReluGrad)
 	// h.14.r.dense (examples/deep/residual_bn.dl:11:7): matmul h14RBatchnormBwdBatchnormGrad[128,64] · h.14.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h13OutBwdAdd below)
 	// h.14.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.13.out[128,64]ᵀ · h14RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(301)
 	matmulTN_64x128x64(m.dH14RDenseW, m.h13Out, m.h14RBatchnormBwdBatchnormGrad, m.panels)
 	// h.13.out (examples/deep/residual_bn.dl:12:12): add h.14.r.dense.matmul570[128,64], h14OutBwdAdd[128,64] → [128,64]
+	m.mark(302)
 	matmulNT_128x64x64_add(m.h13OutBwdAdd, m.h14RBatchnormBwdBatchnormGrad, m.h14RDenseW, m.h14OutBwdAdd, m.panels)
 	// h.13.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h13OutDenseMatmul[128,64], h.13.out.batchnorm.gamma[64], h13OutBwdAdd[128,64] → [128,64]
+	m.mark(303)
 	batchnormGrad_128x64(m.h13OutBatchnormBwdBatchnormGrad, m.h13OutDenseMatmul, m.h13OutBatchnormGamma, m.h13OutBwdAdd)
 	// h.13.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h13OutDenseMatmul[128,64], h13OutBwdAdd[128,64] → [64]
+	m.mark(304)
 	batchnormGammaGrad_128x64(m.dH13OutBatchnormGamma, m.h13OutDenseMatmul, m.h13OutBwdAdd)
 	// h.13.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h13OutBwdAdd[128,64] → [64]
+	m.mark(305)
 	biasGrad_128x64(m.dH13OutBatchnormBeta, m.h13OutBwdAdd)
 	// h.13.out.dense (examples/deep/residual_bn.dl:12:15): matmul h13OutBatchnormBwdBatchnormGrad[128,64] · h.13.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h13RBwdReluGrad below)
 	// h.13.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.13.r[128,64]ᵀ · h13OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(306)
 	matmulTN_64x128x64(m.dH13OutDenseW, m.h13R, m.h13OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.13.r (examples/deep/residual_bn.dl:11:53): relu_grad h.13.r[128,64], h.13.out.dense.matmul576[128,64] → [128,64]
+	m.mark(307)
 	matmulNT_128x64x64_reluGrad(m.h13RBwdReluGrad, m.h13OutBatchnormBwdBatchnormGrad, m.h13OutDenseW, m.h13R, m.panels)
 	// h.13.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h13RDenseMatmul[128,64], h.13.r.batchnorm.gamma[64], h13RBwdReluGrad[128,64] → [128,64]
+	m.mark(308)
 	batchnormGrad_128x64(m.h13RBatchnormBwdBatchnormGrad, m.h13RDenseMatmul, m.h13RBatchnormGamma, m.h13RBwdReluGrad)
 	// h.13.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h13RDenseMatmul[128,64], h13RBwdReluGrad[128,64] → [64]
+	m.mark(309)
 	batchnormGammaGrad_128x64(m.dH13RBatchnormGamma, m.h13RDenseMatmul, m.h13RBwdReluGrad)
 	// h.13.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h13RBwdReluGrad[128,64] → [64]
+	m.mark(310)
 	biasGrad_128x64(m.dH13RBatchnormBeta, m.h13RBwdReluGrad)
 	// h.13.r.dense (examples/deep/residual_bn.dl:11:7): matmul h13RBatchnormBwdBatchnormGrad[128,64] · h.13.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h12OutBwdAdd below)
 	// h.13.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.12.out[128,64]ᵀ · h13RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(311)
 	matmulTN_64x128x64(m.dH13RDenseW, m.h12Out, m.h13RBatchnormBwdBatchnormGrad, m.panels)
 	// h.12.out (examples/deep/residual_bn.dl:12:12): add h.13.r.dense.matmul582[128,64], h13OutBwdAdd[128,64] → [128,64]
+	m.mark(312)
 	matmulNT_128x64x64_add(m.h12OutBwdAdd, m.h13RBatchnormBwdBatchnormGrad, m.h13RDenseW, m.h13OutBwdAdd, m.panels)
 	// h.12.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h12OutDenseMatmul[128,64], h.12.out.batchnorm.gamma[64], h12OutBwdAdd[128,64] → [128,64]
+	m.mark(313)
 	batchnormGrad_128x64(m.h12OutBatchnormBwdBatchnormGrad, m.h12OutDenseMatmul, m.h12OutBatchnormGamma, m.h12OutBwdAdd)
 	// h.12.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h12OutDenseMatmul[128,64], h12OutBwdAdd[128,64] → [64]
+	m.mark(314)
 	batchnormGammaGrad_128x64(m.dH12OutBatchnormGamma, m.h12OutDenseMatmul, m.h12OutBwdAdd)
 	// h.12.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h12OutBwdAdd[128,64] → [64]
+	m.mark(315)
 	biasGrad_128x64(m.dH12OutBatchnormBeta, m.h12OutBwdAdd)
 	// h.12.out.dense (examples/deep/residual_bn.dl:12:15): matmul h12OutBatchnormBwdBatchnormGrad[128,64] · h.12.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h12RBwdReluGrad below)
 	// h.12.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.12.r[128,64]ᵀ · h12OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(316)
 	matmulTN_64x128x64(m.dH12OutDenseW, m.h12R, m.h12OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.12.r (examples/deep/residual_bn.dl:11:53): relu_grad h.12.r[128,64], h.12.out.dense.matmul588[128,64] → [128,64]
+	m.mark(317)
 	matmulNT_128x64x64_reluGrad(m.h12RBwdReluGrad, m.h12OutBatchnormBwdBatchnormGrad, m.h12OutDenseW, m.h12R, m.panels)
 	// h.12.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h12RDenseMatmul[128,64], h.12.r.batchnorm.gamma[64], h12RBwdReluGrad[128,64] → [128,64]
+	m.mark(318)
 	batchnormGrad_128x64(m.h12RBatchnormBwdBatchnormGrad, m.h12RDenseMatmul, m.h12RBatchnormGamma, m.h12RBwdReluGrad)
 	// h.12.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h12RDenseMatmul[128,64], h12RBwdReluGrad[128,64] → [64]
+	m.mark(319)
 	batchnormGammaGrad_128x64(m.dH12RBatchnormGamma, m.h12RDenseMatmul, m.h12RBwdReluGrad)
 	// h.12.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h12RBwdReluGrad[128,64] → [64]
+	m.mark(320)
 	biasGrad_128x64(m.dH12RBatchnormBeta, m.h12RBwdReluGrad)
 	// h.12.r.dense (examples/deep/residual_bn.dl:11:7): matmul h12RBatchnormBwdBatchnormGrad[128,64] · h.12.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h11OutBwdAdd below)
 	// h.12.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.11.out[128,64]ᵀ · h12RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(321)
 	matmulTN_64x128x64(m.dH12RDenseW, m.h11Out, m.h12RBatchnormBwdBatchnormGrad, m.panels)
 	// h.11.out (examples/deep/residual_bn.dl:12:12): add h.12.r.dense.matmul594[128,64], h12OutBwdAdd[128,64] → [128,64]
+	m.mark(322)
 	matmulNT_128x64x64_add(m.h11OutBwdAdd, m.h12RBatchnormBwdBatchnormGrad, m.h12RDenseW, m.h12OutBwdAdd, m.panels)
 	// h.11.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h11OutDenseMatmul[128,64], h.11.out.batchnorm.gamma[64], h11OutBwdAdd[128,64] → [128,64]
+	m.mark(323)
 	batchnormGrad_128x64(m.h11OutBatchnormBwdBatchnormGrad, m.h11OutDenseMatmul, m.h11OutBatchnormGamma, m.h11OutBwdAdd)
 	// h.11.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h11OutDenseMatmul[128,64], h11OutBwdAdd[128,64] → [64]
+	m.mark(324)
 	batchnormGammaGrad_128x64(m.dH11OutBatchnormGamma, m.h11OutDenseMatmul, m.h11OutBwdAdd)
 	// h.11.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h11OutBwdAdd[128,64] → [64]
+	m.mark(325)
 	biasGrad_128x64(m.dH11OutBatchnormBeta, m.h11OutBwdAdd)
 	// h.11.out.dense (examples/deep/residual_bn.dl:12:15): matmul h11OutBatchnormBwdBatchnormGrad[128,64] · h.11.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h11RBwdReluGrad below)
 	// h.11.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.11.r[128,64]ᵀ · h11OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(326)
 	matmulTN_64x128x64(m.dH11OutDenseW, m.h11R, m.h11OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.11.r (examples/deep/residual_bn.dl:11:53): relu_grad h.11.r[128,64], h.11.out.dense.matmul600[128,64] → [128,64]
+	m.mark(327)
 	matmulNT_128x64x64_reluGrad(m.h11RBwdReluGrad, m.h11OutBatchnormBwdBatchnormGrad, m.h11OutDenseW, m.h11R, m.panels)
 	// h.11.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h11RDenseMatmul[128,64], h.11.r.batchnorm.gamma[64], h11RBwdReluGrad[128,64] → [128,64]
+	m.mark(328)
 	batchnormGrad_128x64(m.h11RBatchnormBwdBatchnormGrad, m.h11RDenseMatmul, m.h11RBatchnormGamma, m.h11RBwdReluGrad)
 	// h.11.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h11RDenseMatmul[128,64], h11RBwdReluGrad[128,64] → [64]
+	m.mark(329)
 	batchnormGammaGrad_128x64(m.dH11RBatchnormGamma, m.h11RDenseMatmul, m.h11RBwdReluGrad)
 	// h.11.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h11RBwdReluGrad[128,64] → [64]
+	m.mark(330)
 	biasGrad_128x64(m.dH11RBatchnormBeta, m.h11RBwdReluGrad)
 	// h.11.r.dense (examples/deep/residual_bn.dl:11:7): matmul h11RBatchnormBwdBatchnormGrad[128,64] · h.11.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h10OutBwdAdd below)
 	// h.11.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.10.out[128,64]ᵀ · h11RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(331)
 	matmulTN_64x128x64(m.dH11RDenseW, m.h10Out, m.h11RBatchnormBwdBatchnormGrad, m.panels)
 	// h.10.out (examples/deep/residual_bn.dl:12:12): add h.11.r.dense.matmul606[128,64], h11OutBwdAdd[128,64] → [128,64]
+	m.mark(332)
 	matmulNT_128x64x64_add(m.h10OutBwdAdd, m.h11RBatchnormBwdBatchnormGrad, m.h11RDenseW, m.h11OutBwdAdd, m.panels)
 	// h.10.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h10OutDenseMatmul[128,64], h.10.out.batchnorm.gamma[64], h10OutBwdAdd[128,64] → [128,64]
+	m.mark(333)
 	batchnormGrad_128x64(m.h10OutBatchnormBwdBatchnormGrad, m.h10OutDenseMatmul, m.h10OutBatchnormGamma, m.h10OutBwdAdd)
 	// h.10.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h10OutDenseMatmul[128,64], h10OutBwdAdd[128,64] → [64]
+	m.mark(334)
 	batchnormGammaGrad_128x64(m.dH10OutBatchnormGamma, m.h10OutDenseMatmul, m.h10OutBwdAdd)
 	// h.10.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h10OutBwdAdd[128,64] → [64]
+	m.mark(335)
 	biasGrad_128x64(m.dH10OutBatchnormBeta, m.h10OutBwdAdd)
 	// h.10.out.dense (examples/deep/residual_bn.dl:12:15): matmul h10OutBatchnormBwdBatchnormGrad[128,64] · h.10.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h10RBwdReluGrad below)
 	// h.10.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.10.r[128,64]ᵀ · h10OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(336)
 	matmulTN_64x128x64(m.dH10OutDenseW, m.h10R, m.h10OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.10.r (examples/deep/residual_bn.dl:11:53): relu_grad h.10.r[128,64], h.10.out.dense.matmul612[128,64] → [128,64]
+	m.mark(337)
 	matmulNT_128x64x64_reluGrad(m.h10RBwdReluGrad, m.h10OutBatchnormBwdBatchnormGrad, m.h10OutDenseW, m.h10R, m.panels)
 	// h.10.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h10RDenseMatmul[128,64], h.10.r.batchnorm.gamma[64], h10RBwdReluGrad[128,64] → [128,64]
+	m.mark(338)
 	batchnormGrad_128x64(m.h10RBatchnormBwdBatchnormGrad, m.h10RDenseMatmul, m.h10RBatchnormGamma, m.h10RBwdReluGrad)
 	// h.10.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h10RDenseMatmul[128,64], h10RBwdReluGrad[128,64] → [64]
+	m.mark(339)
 	batchnormGammaGrad_128x64(m.dH10RBatchnormGamma, m.h10RDenseMatmul, m.h10RBwdReluGrad)
 	// h.10.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h10RBwdReluGrad[128,64] → [64]
+	m.mark(340)
 	biasGrad_128x64(m.dH10RBatchnormBeta, m.h10RBwdReluGrad)
 	// h.10.r.dense (examples/deep/residual_bn.dl:11:7): matmul h10RBatchnormBwdBatchnormGrad[128,64] · h.10.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h9OutBwdAdd below)
 	// h.10.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.9.out[128,64]ᵀ · h10RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(341)
 	matmulTN_64x128x64(m.dH10RDenseW, m.h9Out, m.h10RBatchnormBwdBatchnormGrad, m.panels)
 	// h.9.out (examples/deep/residual_bn.dl:12:12): add h.10.r.dense.matmul618[128,64], h10OutBwdAdd[128,64] → [128,64]
+	m.mark(342)
 	matmulNT_128x64x64_add(m.h9OutBwdAdd, m.h10RBatchnormBwdBatchnormGrad, m.h10RDenseW, m.h10OutBwdAdd, m.panels)
 	// h.9.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h9OutDenseMatmul[128,64], h.9.out.batchnorm.gamma[64], h9OutBwdAdd[128,64] → [128,64]
+	m.mark(343)
 	batchnormGrad_128x64(m.h9OutBatchnormBwdBatchnormGrad, m.h9OutDenseMatmul, m.h9OutBatchnormGamma, m.h9OutBwdAdd)
 	// h.9.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h9OutDenseMatmul[128,64], h9OutBwdAdd[128,64] → [64]
+	m.mark(344)
 	batchnormGammaGrad_128x64(m.dH9OutBatchnormGamma, m.h9OutDenseMatmul, m.h9OutBwdAdd)
 	// h.9.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h9OutBwdAdd[128,64] → [64]
+	m.mark(345)
 	biasGrad_128x64(m.dH9OutBatchnormBeta, m.h9OutBwdAdd)
 	// h.9.out.dense (examples/deep/residual_bn.dl:12:15): matmul h9OutBatchnormBwdBatchnormGrad[128,64] · h.9.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h9RBwdReluGrad below)
 	// h.9.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.9.r[128,64]ᵀ · h9OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(346)
 	matmulTN_64x128x64(m.dH9OutDenseW, m.h9R, m.h9OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.9.r (examples/deep/residual_bn.dl:11:53): relu_grad h.9.r[128,64], h.9.out.dense.matmul624[128,64] → [128,64]
+	m.mark(347)
 	matmulNT_128x64x64_reluGrad(m.h9RBwdReluGrad, m.h9OutBatchnormBwdBatchnormGrad, m.h9OutDenseW, m.h9R, m.panels)
 	// h.9.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h9RDenseMatmul[128,64], h.9.r.batchnorm.gamma[64], h9RBwdReluGrad[128,64] → [128,64]
+	m.mark(348)
 	batchnormGrad_128x64(m.h9RBatchnormBwdBatchnormGrad, m.h9RDenseMatmul, m.h9RBatchnormGamma, m.h9RBwdReluGrad)
 	// h.9.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h9RDenseMatmul[128,64], h9RBwdReluGrad[128,64] → [64]
+	m.mark(349)
 	batchnormGammaGrad_128x64(m.dH9RBatchnormGamma, m.h9RDenseMatmul, m.h9RBwdReluGrad)
 	// h.9.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h9RBwdReluGrad[128,64] → [64]
+	m.mark(350)
 	biasGrad_128x64(m.dH9RBatchnormBeta, m.h9RBwdReluGrad)
 	// h.9.r.dense (examples/deep/residual_bn.dl:11:7): matmul h9RBatchnormBwdBatchnormGrad[128,64] · h.9.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h8OutBwdAdd below)
 	// h.9.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.8.out[128,64]ᵀ · h9RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(351)
 	matmulTN_64x128x64(m.dH9RDenseW, m.h8Out, m.h9RBatchnormBwdBatchnormGrad, m.panels)
 	// h.8.out (examples/deep/residual_bn.dl:12:12): add h.9.r.dense.matmul630[128,64], h9OutBwdAdd[128,64] → [128,64]
+	m.mark(352)
 	matmulNT_128x64x64_add(m.h8OutBwdAdd, m.h9RBatchnormBwdBatchnormGrad, m.h9RDenseW, m.h9OutBwdAdd, m.panels)
 	// h.8.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h8OutDenseMatmul[128,64], h.8.out.batchnorm.gamma[64], h8OutBwdAdd[128,64] → [128,64]
+	m.mark(353)
 	batchnormGrad_128x64(m.h8OutBatchnormBwdBatchnormGrad, m.h8OutDenseMatmul, m.h8OutBatchnormGamma, m.h8OutBwdAdd)
 	// h.8.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h8OutDenseMatmul[128,64], h8OutBwdAdd[128,64] → [64]
+	m.mark(354)
 	batchnormGammaGrad_128x64(m.dH8OutBatchnormGamma, m.h8OutDenseMatmul, m.h8OutBwdAdd)
 	// h.8.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h8OutBwdAdd[128,64] → [64]
+	m.mark(355)
 	biasGrad_128x64(m.dH8OutBatchnormBeta, m.h8OutBwdAdd)
 	// h.8.out.dense (examples/deep/residual_bn.dl:12:15): matmul h8OutBatchnormBwdBatchnormGrad[128,64] · h.8.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h8RBwdReluGrad below)
 	// h.8.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.8.r[128,64]ᵀ · h8OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(356)
 	matmulTN_64x128x64(m.dH8OutDenseW, m.h8R, m.h8OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.8.r (examples/deep/residual_bn.dl:11:53): relu_grad h.8.r[128,64], h.8.out.dense.matmul636[128,64] → [128,64]
+	m.mark(357)
 	matmulNT_128x64x64_reluGrad(m.h8RBwdReluGrad, m.h8OutBatchnormBwdBatchnormGrad, m.h8OutDenseW, m.h8R, m.panels)
 	// h.8.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h8RDenseMatmul[128,64], h.8.r.batchnorm.gamma[64], h8RBwdReluGrad[128,64] → [128,64]
+	m.mark(358)
 	batchnormGrad_128x64(m.h8RBatchnormBwdBatchnormGrad, m.h8RDenseMatmul, m.h8RBatchnormGamma, m.h8RBwdReluGrad)
 	// h.8.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h8RDenseMatmul[128,64], h8RBwdReluGrad[128,64] → [64]
+	m.mark(359)
 	batchnormGammaGrad_128x64(m.dH8RBatchnormGamma, m.h8RDenseMatmul, m.h8RBwdReluGrad)
 	// h.8.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h8RBwdReluGrad[128,64] → [64]
+	m.mark(360)
 	biasGrad_128x64(m.dH8RBatchnormBeta, m.h8RBwdReluGrad)
 	// h.8.r.dense (examples/deep/residual_bn.dl:11:7): matmul h8RBatchnormBwdBatchnormGrad[128,64] · h.8.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h7OutBwdAdd below)
 	// h.8.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.7.out[128,64]ᵀ · h8RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(361)
 	matmulTN_64x128x64(m.dH8RDenseW, m.h7Out, m.h8RBatchnormBwdBatchnormGrad, m.panels)
 	// h.7.out (examples/deep/residual_bn.dl:12:12): add h.8.r.dense.matmul642[128,64], h8OutBwdAdd[128,64] → [128,64]
+	m.mark(362)
 	matmulNT_128x64x64_add(m.h7OutBwdAdd, m.h8RBatchnormBwdBatchnormGrad, m.h8RDenseW, m.h8OutBwdAdd, m.panels)
 	// h.7.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h7OutDenseMatmul[128,64], h.7.out.batchnorm.gamma[64], h7OutBwdAdd[128,64] → [128,64]
+	m.mark(363)
 	batchnormGrad_128x64(m.h7OutBatchnormBwdBatchnormGrad, m.h7OutDenseMatmul, m.h7OutBatchnormGamma, m.h7OutBwdAdd)
 	// h.7.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h7OutDenseMatmul[128,64], h7OutBwdAdd[128,64] → [64]
+	m.mark(364)
 	batchnormGammaGrad_128x64(m.dH7OutBatchnormGamma, m.h7OutDenseMatmul, m.h7OutBwdAdd)
 	// h.7.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h7OutBwdAdd[128,64] → [64]
+	m.mark(365)
 	biasGrad_128x64(m.dH7OutBatchnormBeta, m.h7OutBwdAdd)
 	// h.7.out.dense (examples/deep/residual_bn.dl:12:15): matmul h7OutBatchnormBwdBatchnormGrad[128,64] · h.7.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h7RBwdReluGrad below)
 	// h.7.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.7.r[128,64]ᵀ · h7OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(366)
 	matmulTN_64x128x64(m.dH7OutDenseW, m.h7R, m.h7OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.7.r (examples/deep/residual_bn.dl:11:53): relu_grad h.7.r[128,64], h.7.out.dense.matmul648[128,64] → [128,64]
+	m.mark(367)
 	matmulNT_128x64x64_reluGrad(m.h7RBwdReluGrad, m.h7OutBatchnormBwdBatchnormGrad, m.h7OutDenseW, m.h7R, m.panels)
 	// h.7.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h7RDenseMatmul[128,64], h.7.r.batchnorm.gamma[64], h7RBwdReluGrad[128,64] → [128,64]
+	m.mark(368)
 	batchnormGrad_128x64(m.h7RBatchnormBwdBatchnormGrad, m.h7RDenseMatmul, m.h7RBatchnormGamma, m.h7RBwdReluGrad)
 	// h.7.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h7RDenseMatmul[128,64], h7RBwdReluGrad[128,64] → [64]
+	m.mark(369)
 	batchnormGammaGrad_128x64(m.dH7RBatchnormGamma, m.h7RDenseMatmul, m.h7RBwdReluGrad)
 	// h.7.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h7RBwdReluGrad[128,64] → [64]
+	m.mark(370)
 	biasGrad_128x64(m.dH7RBatchnormBeta, m.h7RBwdReluGrad)
 	// h.7.r.dense (examples/deep/residual_bn.dl:11:7): matmul h7RBatchnormBwdBatchnormGrad[128,64] · h.7.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h6OutBwdAdd below)
 	// h.7.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.6.out[128,64]ᵀ · h7RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(371)
 	matmulTN_64x128x64(m.dH7RDenseW, m.h6Out, m.h7RBatchnormBwdBatchnormGrad, m.panels)
 	// h.6.out (examples/deep/residual_bn.dl:12:12): add h.7.r.dense.matmul654[128,64], h7OutBwdAdd[128,64] → [128,64]
+	m.mark(372)
 	matmulNT_128x64x64_add(m.h6OutBwdAdd, m.h7RBatchnormBwdBatchnormGrad, m.h7RDenseW, m.h7OutBwdAdd, m.panels)
 	// h.6.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h6OutDenseMatmul[128,64], h.6.out.batchnorm.gamma[64], h6OutBwdAdd[128,64] → [128,64]
+	m.mark(373)
 	batchnormGrad_128x64(m.h6OutBatchnormBwdBatchnormGrad, m.h6OutDenseMatmul, m.h6OutBatchnormGamma, m.h6OutBwdAdd)
 	// h.6.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h6OutDenseMatmul[128,64], h6OutBwdAdd[128,64] → [64]
+	m.mark(374)
 	batchnormGammaGrad_128x64(m.dH6OutBatchnormGamma, m.h6OutDenseMatmul, m.h6OutBwdAdd)
 	// h.6.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h6OutBwdAdd[128,64] → [64]
+	m.mark(375)
 	biasGrad_128x64(m.dH6OutBatchnormBeta, m.h6OutBwdAdd)
 	// h.6.out.dense (examples/deep/residual_bn.dl:12:15): matmul h6OutBatchnormBwdBatchnormGrad[128,64] · h.6.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h6RBwdReluGrad below)
 	// h.6.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.6.r[128,64]ᵀ · h6OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(376)
 	matmulTN_64x128x64(m.dH6OutDenseW, m.h6R, m.h6OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.6.r (examples/deep/residual_bn.dl:11:53): relu_grad h.6.r[128,64], h.6.out.dense.matmul660[128,64] → [128,64]
+	m.mark(377)
 	matmulNT_128x64x64_reluGrad(m.h6RBwdReluGrad, m.h6OutBatchnormBwdBatchnormGrad, m.h6OutDenseW, m.h6R, m.panels)
 	// h.6.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h6RDenseMatmul[128,64], h.6.r.batchnorm.gamma[64], h6RBwdReluGrad[128,64] → [128,64]
+	m.mark(378)
 	batchnormGrad_128x64(m.h6RBatchnormBwdBatchnormGrad, m.h6RDenseMatmul, m.h6RBatchnormGamma, m.h6RBwdReluGrad)
 	// h.6.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h6RDenseMatmul[128,64], h6RBwdReluGrad[128,64] → [64]
+	m.mark(379)
 	batchnormGammaGrad_128x64(m.dH6RBatchnormGamma, m.h6RDenseMatmul, m.h6RBwdReluGrad)
 	// h.6.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h6RBwdReluGrad[128,64] → [64]
+	m.mark(380)
 	biasGrad_128x64(m.dH6RBatchnormBeta, m.h6RBwdReluGrad)
 	// h.6.r.dense (examples/deep/residual_bn.dl:11:7): matmul h6RBatchnormBwdBatchnormGrad[128,64] · h.6.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h5OutBwdAdd below)
 	// h.6.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.5.out[128,64]ᵀ · h6RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(381)
 	matmulTN_64x128x64(m.dH6RDenseW, m.h5Out, m.h6RBatchnormBwdBatchnormGrad, m.panels)
 	// h.5.out (examples/deep/residual_bn.dl:12:12): add h.6.r.dense.matmul666[128,64], h6OutBwdAdd[128,64] → [128,64]
+	m.mark(382)
 	matmulNT_128x64x64_add(m.h5OutBwdAdd, m.h6RBatchnormBwdBatchnormGrad, m.h6RDenseW, m.h6OutBwdAdd, m.panels)
 	// h.5.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h5OutDenseMatmul[128,64], h.5.out.batchnorm.gamma[64], h5OutBwdAdd[128,64] → [128,64]
+	m.mark(383)
 	batchnormGrad_128x64(m.h5OutBatchnormBwdBatchnormGrad, m.h5OutDenseMatmul, m.h5OutBatchnormGamma, m.h5OutBwdAdd)
 	// h.5.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h5OutDenseMatmul[128,64], h5OutBwdAdd[128,64] → [64]
+	m.mark(384)
 	batchnormGammaGrad_128x64(m.dH5OutBatchnormGamma, m.h5OutDenseMatmul, m.h5OutBwdAdd)
 	// h.5.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h5OutBwdAdd[128,64] → [64]
+	m.mark(385)
 	biasGrad_128x64(m.dH5OutBatchnormBeta, m.h5OutBwdAdd)
 	// h.5.out.dense (examples/deep/residual_bn.dl:12:15): matmul h5OutBatchnormBwdBatchnormGrad[128,64] · h.5.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h5RBwdReluGrad below)
 	// h.5.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.5.r[128,64]ᵀ · h5OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(386)
 	matmulTN_64x128x64(m.dH5OutDenseW, m.h5R, m.h5OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.5.r (examples/deep/residual_bn.dl:11:53): relu_grad h.5.r[128,64], h.5.out.dense.matmul672[128,64] → [128,64]
+	m.mark(387)
 	matmulNT_128x64x64_reluGrad(m.h5RBwdReluGrad, m.h5OutBatchnormBwdBatchnormGrad, m.h5OutDenseW, m.h5R, m.panels)
 	// h.5.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h5RDenseMatmul[128,64], h.5.r.batchnorm.gamma[64], h5RBwdReluGrad[128,64] → [128,64]
+	m.mark(388)
 	batchnormGrad_128x64(m.h5RBatchnormBwdBatchnormGrad, m.h5RDenseMatmul, m.h5RBatchnormGamma, m.h5RBwdReluGrad)
 	// h.5.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h5RDenseMatmul[128,64], h5RBwdReluGrad[128,64] → [64]
+	m.mark(389)
 	batchnormGammaGrad_128x64(m.dH5RBatchnormGamma, m.h5RDenseMatmul, m.h5RBwdReluGrad)
 	// h.5.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h5RBwdReluGrad[128,64] → [64]
+	m.mark(390)
 	biasGrad_128x64(m.dH5RBatchnormBeta, m.h5RBwdReluGrad)
 	// h.5.r.dense (examples/deep/residual_bn.dl:11:7): matmul h5RBatchnormBwdBatchnormGrad[128,64] · h.5.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h4OutBwdAdd below)
 	// h.5.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.4.out[128,64]ᵀ · h5RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(391)
 	matmulTN_64x128x64(m.dH5RDenseW, m.h4Out, m.h5RBatchnormBwdBatchnormGrad, m.panels)
 	// h.4.out (examples/deep/residual_bn.dl:12:12): add h.5.r.dense.matmul678[128,64], h5OutBwdAdd[128,64] → [128,64]
+	m.mark(392)
 	matmulNT_128x64x64_add(m.h4OutBwdAdd, m.h5RBatchnormBwdBatchnormGrad, m.h5RDenseW, m.h5OutBwdAdd, m.panels)
 	// h.4.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h4OutDenseMatmul[128,64], h.4.out.batchnorm.gamma[64], h4OutBwdAdd[128,64] → [128,64]
+	m.mark(393)
 	batchnormGrad_128x64(m.h4OutBatchnormBwdBatchnormGrad, m.h4OutDenseMatmul, m.h4OutBatchnormGamma, m.h4OutBwdAdd)
 	// h.4.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h4OutDenseMatmul[128,64], h4OutBwdAdd[128,64] → [64]
+	m.mark(394)
 	batchnormGammaGrad_128x64(m.dH4OutBatchnormGamma, m.h4OutDenseMatmul, m.h4OutBwdAdd)
 	// h.4.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h4OutBwdAdd[128,64] → [64]
+	m.mark(395)
 	biasGrad_128x64(m.dH4OutBatchnormBeta, m.h4OutBwdAdd)
 	// h.4.out.dense (examples/deep/residual_bn.dl:12:15): matmul h4OutBatchnormBwdBatchnormGrad[128,64] · h.4.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h4RBwdReluGrad below)
 	// h.4.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.4.r[128,64]ᵀ · h4OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(396)
 	matmulTN_64x128x64(m.dH4OutDenseW, m.h4R, m.h4OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.4.r (examples/deep/residual_bn.dl:11:53): relu_grad h.4.r[128,64], h.4.out.dense.matmul684[128,64] → [128,64]
+	m.mark(397)
 	matmulNT_128x64x64_reluGrad(m.h4RBwdReluGrad, m.h4OutBatchnormBwdBatchnormGrad, m.h4OutDenseW, m.h4R, m.panels)
 	// h.4.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h4RDenseMatmul[128,64], h.4.r.batchnorm.gamma[64], h4RBwdReluGrad[128,64] → [128,64]
+	m.mark(398)
 	batchnormGrad_128x64(m.h4RBatchnormBwdBatchnormGrad, m.h4RDenseMatmul, m.h4RBatchnormGamma, m.h4RBwdReluGrad)
 	// h.4.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h4RDenseMatmul[128,64], h4RBwdReluGrad[128,64] → [64]
+	m.mark(399)
 	batchnormGammaGrad_128x64(m.dH4RBatchnormGamma, m.h4RDenseMatmul, m.h4RBwdReluGrad)
 	// h.4.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h4RBwdReluGrad[128,64] → [64]
+	m.mark(400)
 	biasGrad_128x64(m.dH4RBatchnormBeta, m.h4RBwdReluGrad)
 	// h.4.r.dense (examples/deep/residual_bn.dl:11:7): matmul h4RBatchnormBwdBatchnormGrad[128,64] · h.4.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h3OutBwdAdd below)
 	// h.4.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.3.out[128,64]ᵀ · h4RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(401)
 	matmulTN_64x128x64(m.dH4RDenseW, m.h3Out, m.h4RBatchnormBwdBatchnormGrad, m.panels)
 	// h.3.out (examples/deep/residual_bn.dl:12:12): add h.4.r.dense.matmul690[128,64], h4OutBwdAdd[128,64] → [128,64]
+	m.mark(402)
 	matmulNT_128x64x64_add(m.h3OutBwdAdd, m.h4RBatchnormBwdBatchnormGrad, m.h4RDenseW, m.h4OutBwdAdd, m.panels)
 	// h.3.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h3OutDenseMatmul[128,64], h.3.out.batchnorm.gamma[64], h3OutBwdAdd[128,64] → [128,64]
+	m.mark(403)
 	batchnormGrad_128x64(m.h3OutBatchnormBwdBatchnormGrad, m.h3OutDenseMatmul, m.h3OutBatchnormGamma, m.h3OutBwdAdd)
 	// h.3.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h3OutDenseMatmul[128,64], h3OutBwdAdd[128,64] → [64]
+	m.mark(404)
 	batchnormGammaGrad_128x64(m.dH3OutBatchnormGamma, m.h3OutDenseMatmul, m.h3OutBwdAdd)
 	// h.3.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h3OutBwdAdd[128,64] → [64]
+	m.mark(405)
 	biasGrad_128x64(m.dH3OutBatchnormBeta, m.h3OutBwdAdd)
 	// h.3.out.dense (examples/deep/residual_bn.dl:12:15): matmul h3OutBatchnormBwdBatchnormGrad[128,64] · h.3.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h3RBwdReluGrad below)
 	// h.3.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.3.r[128,64]ᵀ · h3OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(406)
 	matmulTN_64x128x64(m.dH3OutDenseW, m.h3R, m.h3OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.3.r (examples/deep/residual_bn.dl:11:53): relu_grad h.3.r[128,64], h.3.out.dense.matmul696[128,64] → [128,64]
+	m.mark(407)
 	matmulNT_128x64x64_reluGrad(m.h3RBwdReluGrad, m.h3OutBatchnormBwdBatchnormGrad, m.h3OutDenseW, m.h3R, m.panels)
 	// h.3.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h3RDenseMatmul[128,64], h.3.r.batchnorm.gamma[64], h3RBwdReluGrad[128,64] → [128,64]
+	m.mark(408)
 	batchnormGrad_128x64(m.h3RBatchnormBwdBatchnormGrad, m.h3RDenseMatmul, m.h3RBatchnormGamma, m.h3RBwdReluGrad)
 	// h.3.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h3RDenseMatmul[128,64], h3RBwdReluGrad[128,64] → [64]
+	m.mark(409)
 	batchnormGammaGrad_128x64(m.dH3RBatchnormGamma, m.h3RDenseMatmul, m.h3RBwdReluGrad)
 	// h.3.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h3RBwdReluGrad[128,64] → [64]
+	m.mark(410)
 	biasGrad_128x64(m.dH3RBatchnormBeta, m.h3RBwdReluGrad)
 	// h.3.r.dense (examples/deep/residual_bn.dl:11:7): matmul h3RBatchnormBwdBatchnormGrad[128,64] · h.3.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h2OutBwdAdd below)
 	// h.3.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.2.out[128,64]ᵀ · h3RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(411)
 	matmulTN_64x128x64(m.dH3RDenseW, m.h2Out, m.h3RBatchnormBwdBatchnormGrad, m.panels)
 	// h.2.out (examples/deep/residual_bn.dl:12:12): add h.3.r.dense.matmul702[128,64], h3OutBwdAdd[128,64] → [128,64]
+	m.mark(412)
 	matmulNT_128x64x64_add(m.h2OutBwdAdd, m.h3RBatchnormBwdBatchnormGrad, m.h3RDenseW, m.h3OutBwdAdd, m.panels)
 	// h.2.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h2OutDenseMatmul[128,64], h.2.out.batchnorm.gamma[64], h2OutBwdAdd[128,64] → [128,64]
+	m.mark(413)
 	batchnormGrad_128x64(m.h2OutBatchnormBwdBatchnormGrad, m.h2OutDenseMatmul, m.h2OutBatchnormGamma, m.h2OutBwdAdd)
 	// h.2.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h2OutDenseMatmul[128,64], h2OutBwdAdd[128,64] → [64]
+	m.mark(414)
 	batchnormGammaGrad_128x64(m.dH2OutBatchnormGamma, m.h2OutDenseMatmul, m.h2OutBwdAdd)
 	// h.2.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h2OutBwdAdd[128,64] → [64]
+	m.mark(415)
 	biasGrad_128x64(m.dH2OutBatchnormBeta, m.h2OutBwdAdd)
 	// h.2.out.dense (examples/deep/residual_bn.dl:12:15): matmul h2OutBatchnormBwdBatchnormGrad[128,64] · h.2.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h2RBwdReluGrad below)
 	// h.2.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.2.r[128,64]ᵀ · h2OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(416)
 	matmulTN_64x128x64(m.dH2OutDenseW, m.h2R, m.h2OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.2.r (examples/deep/residual_bn.dl:11:53): relu_grad h.2.r[128,64], h.2.out.dense.matmul708[128,64] → [128,64]
+	m.mark(417)
 	matmulNT_128x64x64_reluGrad(m.h2RBwdReluGrad, m.h2OutBatchnormBwdBatchnormGrad, m.h2OutDenseW, m.h2R, m.panels)
 	// h.2.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h2RDenseMatmul[128,64], h.2.r.batchnorm.gamma[64], h2RBwdReluGrad[128,64] → [128,64]
+	m.mark(418)
 	batchnormGrad_128x64(m.h2RBatchnormBwdBatchnormGrad, m.h2RDenseMatmul, m.h2RBatchnormGamma, m.h2RBwdReluGrad)
 	// h.2.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h2RDenseMatmul[128,64], h2RBwdReluGrad[128,64] → [64]
+	m.mark(419)
 	batchnormGammaGrad_128x64(m.dH2RBatchnormGamma, m.h2RDenseMatmul, m.h2RBwdReluGrad)
 	// h.2.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h2RBwdReluGrad[128,64] → [64]
+	m.mark(420)
 	biasGrad_128x64(m.dH2RBatchnormBeta, m.h2RBwdReluGrad)
 	// h.2.r.dense (examples/deep/residual_bn.dl:11:7): matmul h2RBatchnormBwdBatchnormGrad[128,64] · h.2.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h1OutBwdAdd below)
 	// h.2.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.1.out[128,64]ᵀ · h2RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(421)
 	matmulTN_64x128x64(m.dH2RDenseW, m.h1Out, m.h2RBatchnormBwdBatchnormGrad, m.panels)
 	// h.1.out (examples/deep/residual_bn.dl:12:12): add h.2.r.dense.matmul714[128,64], h2OutBwdAdd[128,64] → [128,64]
+	m.mark(422)
 	matmulNT_128x64x64_add(m.h1OutBwdAdd, m.h2RBatchnormBwdBatchnormGrad, m.h2RDenseW, m.h2OutBwdAdd, m.panels)
 	// h.1.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h1OutDenseMatmul[128,64], h.1.out.batchnorm.gamma[64], h1OutBwdAdd[128,64] → [128,64]
+	m.mark(423)
 	batchnormGrad_128x64(m.h1OutBatchnormBwdBatchnormGrad, m.h1OutDenseMatmul, m.h1OutBatchnormGamma, m.h1OutBwdAdd)
 	// h.1.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h1OutDenseMatmul[128,64], h1OutBwdAdd[128,64] → [64]
+	m.mark(424)
 	batchnormGammaGrad_128x64(m.dH1OutBatchnormGamma, m.h1OutDenseMatmul, m.h1OutBwdAdd)
 	// h.1.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h1OutBwdAdd[128,64] → [64]
+	m.mark(425)
 	biasGrad_128x64(m.dH1OutBatchnormBeta, m.h1OutBwdAdd)
 	// h.1.out.dense (examples/deep/residual_bn.dl:12:15): matmul h1OutBatchnormBwdBatchnormGrad[128,64] · h.1.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h1RBwdReluGrad below)
 	// h.1.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.1.r[128,64]ᵀ · h1OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(426)
 	matmulTN_64x128x64(m.dH1OutDenseW, m.h1R, m.h1OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.1.r (examples/deep/residual_bn.dl:11:53): relu_grad h.1.r[128,64], h.1.out.dense.matmul720[128,64] → [128,64]
+	m.mark(427)
 	matmulNT_128x64x64_reluGrad(m.h1RBwdReluGrad, m.h1OutBatchnormBwdBatchnormGrad, m.h1OutDenseW, m.h1R, m.panels)
 	// h.1.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h1RDenseMatmul[128,64], h.1.r.batchnorm.gamma[64], h1RBwdReluGrad[128,64] → [128,64]
+	m.mark(428)
 	batchnormGrad_128x64(m.h1RBatchnormBwdBatchnormGrad, m.h1RDenseMatmul, m.h1RBatchnormGamma, m.h1RBwdReluGrad)
 	// h.1.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h1RDenseMatmul[128,64], h1RBwdReluGrad[128,64] → [64]
+	m.mark(429)
 	batchnormGammaGrad_128x64(m.dH1RBatchnormGamma, m.h1RDenseMatmul, m.h1RBwdReluGrad)
 	// h.1.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h1RBwdReluGrad[128,64] → [64]
+	m.mark(430)
 	biasGrad_128x64(m.dH1RBatchnormBeta, m.h1RBwdReluGrad)
 	// h.1.r.dense (examples/deep/residual_bn.dl:11:7): matmul h1RBatchnormBwdBatchnormGrad[128,64] · h.1.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h0OutBwdAdd below)
 	// h.1.r.dense (examples/deep/residual_bn.dl:11:7): matmul h.0.out[128,64]ᵀ · h1RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(431)
 	matmulTN_64x128x64(m.dH1RDenseW, m.h0Out, m.h1RBatchnormBwdBatchnormGrad, m.panels)
 	// h.0.out (examples/deep/residual_bn.dl:12:12): add h.1.r.dense.matmul726[128,64], h1OutBwdAdd[128,64] → [128,64]
+	m.mark(432)
 	matmulNT_128x64x64_add(m.h0OutBwdAdd, m.h1RBatchnormBwdBatchnormGrad, m.h1RDenseW, m.h1OutBwdAdd, m.panels)
 	// h.0.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_grad h0OutDenseMatmul[128,64], h.0.out.batchnorm.gamma[64], h0OutBwdAdd[128,64] → [128,64]
+	m.mark(433)
 	batchnormGrad_128x64(m.h0OutBatchnormBwdBatchnormGrad, m.h0OutDenseMatmul, m.h0OutBatchnormGamma, m.h0OutBwdAdd)
 	// h.0.out.batchnorm (examples/deep/residual_bn.dl:12:48): batchnorm_gamma_grad h0OutDenseMatmul[128,64], h0OutBwdAdd[128,64] → [64]
+	m.mark(434)
 	batchnormGammaGrad_128x64(m.dH0OutBatchnormGamma, m.h0OutDenseMatmul, m.h0OutBwdAdd)
 	// h.0.out.batchnorm (examples/deep/residual_bn.dl:12:48): bias_grad h0OutBwdAdd[128,64] → [64]
+	m.mark(435)
 	biasGrad_128x64(m.dH0OutBatchnormBeta, m.h0OutBwdAdd)
 	// h.0.out.dense (examples/deep/residual_bn.dl:12:15): matmul h0OutBatchnormBwdBatchnormGrad[128,64] · h.0.out.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of h0RBwdReluGrad below)
 	// h.0.out.dense (examples/deep/residual_bn.dl:12:15): matmul h.0.r[128,64]ᵀ · h0OutBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(436)
 	matmulTN_64x128x64(m.dH0OutDenseW, m.h0R, m.h0OutBatchnormBwdBatchnormGrad, m.panels)
 	// h.0.r (examples/deep/residual_bn.dl:11:53): relu_grad h.0.r[128,64], h.0.out.dense.matmul732[128,64] → [128,64]
+	m.mark(437)
 	matmulNT_128x64x64_reluGrad(m.h0RBwdReluGrad, m.h0OutBatchnormBwdBatchnormGrad, m.h0OutDenseW, m.h0R, m.panels)
 	// h.0.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_grad h0RDenseMatmul[128,64], h.0.r.batchnorm.gamma[64], h0RBwdReluGrad[128,64] → [128,64]
+	m.mark(438)
 	batchnormGrad_128x64(m.h0RBatchnormBwdBatchnormGrad, m.h0RDenseMatmul, m.h0RBatchnormGamma, m.h0RBwdReluGrad)
 	// h.0.r.batchnorm (examples/deep/residual_bn.dl:11:40): batchnorm_gamma_grad h0RDenseMatmul[128,64], h0RBwdReluGrad[128,64] → [64]
+	m.mark(439)
 	batchnormGammaGrad_128x64(m.dH0RBatchnormGamma, m.h0RDenseMatmul, m.h0RBwdReluGrad)
 	// h.0.r.batchnorm (examples/deep/residual_bn.dl:11:40): bias_grad h0RBwdReluGrad[128,64] → [64]
+	m.mark(440)
 	biasGrad_128x64(m.dH0RBatchnormBeta, m.h0RBwdReluGrad)
 	// h.0.r.dense (examples/deep/residual_bn.dl:11:7): matmul h0RBatchnormBwdBatchnormGrad[128,64] · h.0.r.dense.w[64,64]ᵀ → [128,64]
 	// (computed in the fused kernel of hBwdReluGrad below)
 	// h.0.r.dense (examples/deep/residual_bn.dl:11:7): matmul h[128,64]ᵀ · h0RBatchnormBwdBatchnormGrad[128,64] → [64,64]
+	m.mark(441)
 	matmulTN_64x128x64(m.dH0RDenseW, m.h, m.h0RBatchnormBwdBatchnormGrad, m.panels)
 	// h (examples/deep/residual_bn.dl:15:55): add h.0.r.dense.matmul738[128,64], h0OutBwdAdd[128,64] → [128,64]
 	// (computed in the fused kernel of hBwdReluGrad below)
 	// h (examples/deep/residual_bn.dl:15:55): relu_grad h[128,64], h.add740[128,64] → [128,64]
+	m.mark(442)
 	matmulNT_128x64x64_add_reluGrad(m.hBwdReluGrad, m.h0RBatchnormBwdBatchnormGrad, m.h0RDenseW, m.h0OutBwdAdd, m.h, m.panels)
 	// h.batchnorm (examples/deep/residual_bn.dl:15:42): batchnorm_grad hDenseMatmul[128,64], h.batchnorm.gamma[64], hBwdReluGrad[128,64] → [128,64]
+	m.mark(443)
 	batchnormGrad_128x64(m.hBatchnormBwdBatchnormGrad, m.hDenseMatmul, m.hBatchnormGamma, m.hBwdReluGrad)
 	// h.batchnorm (examples/deep/residual_bn.dl:15:42): batchnorm_gamma_grad hDenseMatmul[128,64], hBwdReluGrad[128,64] → [64]
+	m.mark(444)
 	batchnormGammaGrad_128x64(m.dHBatchnormGamma, m.hDenseMatmul, m.hBwdReluGrad)
 	// h.batchnorm (examples/deep/residual_bn.dl:15:42): bias_grad hBwdReluGrad[128,64] → [64]
+	m.mark(445)
 	biasGrad_128x64(m.dHBatchnormBeta, m.hBwdReluGrad)
 	// h.dense (examples/deep/residual_bn.dl:15:5): matmul image[128,784]ᵀ · hBatchnormBwdBatchnormGrad[128,64] → [784,64]
+	m.mark(446)
 	matmulTN_784x128x64(m.dHDenseW, m.image, m.hBatchnormBwdBatchnormGrad, m.panels)
 }
 
@@ -1522,6 +1971,7 @@ func (m *Model) update() {
 	m.step++                                 // steps count from 1, for Adam's bias correction
 	lr := lrSchedule.LR(m.step, m.runLength) // this step's learning rate
 	// clip_grad_norm: clip_grad_norm h.dense.w.grad[784,64], h.batchnorm.gamma.grad[64], h.batchnorm.beta.grad[64], h.0.r.dense.w.grad[64,64], … 144 more, loss.dense.b.grad[10]
+	m.mark(447)
 	clipGradNorm_149(
 		m.dHDenseW,
 		m.dHBatchnormGamma,
@@ -1678,301 +2128,1070 @@ func (m *Model) update() {
 		return
 	}
 	// h.dense (examples/deep/residual_bn.dl:15:5): sgd_update h.dense.w[784,64], h.dense.w.grad[784,64], h.dense.w.velocity[784,64]
+	m.mark(448)
 	sgdUpdate_784x64(m.hDenseW, m.dHDenseW, m.hDenseWVelocity, lr)
 	// h.batchnorm (examples/deep/residual_bn.dl:15:42): sgd_update h.batchnorm.gamma[64], h.batchnorm.gamma.grad[64], h.batchnorm.gamma.velocity[64]
+	m.mark(449)
 	sgdUpdate_64(m.hBatchnormGamma, m.dHBatchnormGamma, m.hBatchnormGammaVelocity, lr)
 	// h.batchnorm (examples/deep/residual_bn.dl:15:42): sgd_update h.batchnorm.beta[64], h.batchnorm.beta.grad[64], h.batchnorm.beta.velocity[64]
+	m.mark(450)
 	sgdUpdate_64(m.hBatchnormBeta, m.dHBatchnormBeta, m.hBatchnormBetaVelocity, lr)
 	// h.0.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.0.r.dense.w[64,64], h.0.r.dense.w.grad[64,64], h.0.r.dense.w.velocity[64,64]
+	m.mark(451)
 	sgdUpdate_64x64(m.h0RDenseW, m.dH0RDenseW, m.h0RDenseWVelocity, lr)
 	// h.0.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.0.r.batchnorm.gamma[64], h.0.r.batchnorm.gamma.grad[64], h.0.r.batchnorm.gamma.velocity[64]
+	m.mark(452)
 	sgdUpdate_64(m.h0RBatchnormGamma, m.dH0RBatchnormGamma, m.h0RBatchnormGammaVelocity, lr)
 	// h.0.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.0.r.batchnorm.beta[64], h.0.r.batchnorm.beta.grad[64], h.0.r.batchnorm.beta.velocity[64]
+	m.mark(453)
 	sgdUpdate_64(m.h0RBatchnormBeta, m.dH0RBatchnormBeta, m.h0RBatchnormBetaVelocity, lr)
 	// h.0.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.0.out.dense.w[64,64], h.0.out.dense.w.grad[64,64], h.0.out.dense.w.velocity[64,64]
+	m.mark(454)
 	sgdUpdate_64x64(m.h0OutDenseW, m.dH0OutDenseW, m.h0OutDenseWVelocity, lr)
 	// h.0.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.0.out.batchnorm.gamma[64], h.0.out.batchnorm.gamma.grad[64], h.0.out.batchnorm.gamma.velocity[64]
+	m.mark(455)
 	sgdUpdate_64(m.h0OutBatchnormGamma, m.dH0OutBatchnormGamma, m.h0OutBatchnormGammaVelocity, lr)
 	// h.0.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.0.out.batchnorm.beta[64], h.0.out.batchnorm.beta.grad[64], h.0.out.batchnorm.beta.velocity[64]
+	m.mark(456)
 	sgdUpdate_64(m.h0OutBatchnormBeta, m.dH0OutBatchnormBeta, m.h0OutBatchnormBetaVelocity, lr)
 	// h.1.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.1.r.dense.w[64,64], h.1.r.dense.w.grad[64,64], h.1.r.dense.w.velocity[64,64]
+	m.mark(457)
 	sgdUpdate_64x64(m.h1RDenseW, m.dH1RDenseW, m.h1RDenseWVelocity, lr)
 	// h.1.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.1.r.batchnorm.gamma[64], h.1.r.batchnorm.gamma.grad[64], h.1.r.batchnorm.gamma.velocity[64]
+	m.mark(458)
 	sgdUpdate_64(m.h1RBatchnormGamma, m.dH1RBatchnormGamma, m.h1RBatchnormGammaVelocity, lr)
 	// h.1.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.1.r.batchnorm.beta[64], h.1.r.batchnorm.beta.grad[64], h.1.r.batchnorm.beta.velocity[64]
+	m.mark(459)
 	sgdUpdate_64(m.h1RBatchnormBeta, m.dH1RBatchnormBeta, m.h1RBatchnormBetaVelocity, lr)
 	// h.1.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.1.out.dense.w[64,64], h.1.out.dense.w.grad[64,64], h.1.out.dense.w.velocity[64,64]
+	m.mark(460)
 	sgdUpdate_64x64(m.h1OutDenseW, m.dH1OutDenseW, m.h1OutDenseWVelocity, lr)
 	// h.1.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.1.out.batchnorm.gamma[64], h.1.out.batchnorm.gamma.grad[64], h.1.out.batchnorm.gamma.velocity[64]
+	m.mark(461)
 	sgdUpdate_64(m.h1OutBatchnormGamma, m.dH1OutBatchnormGamma, m.h1OutBatchnormGammaVelocity, lr)
 	// h.1.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.1.out.batchnorm.beta[64], h.1.out.batchnorm.beta.grad[64], h.1.out.batchnorm.beta.velocity[64]
+	m.mark(462)
 	sgdUpdate_64(m.h1OutBatchnormBeta, m.dH1OutBatchnormBeta, m.h1OutBatchnormBetaVelocity, lr)
 	// h.2.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.2.r.dense.w[64,64], h.2.r.dense.w.grad[64,64], h.2.r.dense.w.velocity[64,64]
+	m.mark(463)
 	sgdUpdate_64x64(m.h2RDenseW, m.dH2RDenseW, m.h2RDenseWVelocity, lr)
 	// h.2.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.2.r.batchnorm.gamma[64], h.2.r.batchnorm.gamma.grad[64], h.2.r.batchnorm.gamma.velocity[64]
+	m.mark(464)
 	sgdUpdate_64(m.h2RBatchnormGamma, m.dH2RBatchnormGamma, m.h2RBatchnormGammaVelocity, lr)
 	// h.2.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.2.r.batchnorm.beta[64], h.2.r.batchnorm.beta.grad[64], h.2.r.batchnorm.beta.velocity[64]
+	m.mark(465)
 	sgdUpdate_64(m.h2RBatchnormBeta, m.dH2RBatchnormBeta, m.h2RBatchnormBetaVelocity, lr)
 	// h.2.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.2.out.dense.w[64,64], h.2.out.dense.w.grad[64,64], h.2.out.dense.w.velocity[64,64]
+	m.mark(466)
 	sgdUpdate_64x64(m.h2OutDenseW, m.dH2OutDenseW, m.h2OutDenseWVelocity, lr)
 	// h.2.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.2.out.batchnorm.gamma[64], h.2.out.batchnorm.gamma.grad[64], h.2.out.batchnorm.gamma.velocity[64]
+	m.mark(467)
 	sgdUpdate_64(m.h2OutBatchnormGamma, m.dH2OutBatchnormGamma, m.h2OutBatchnormGammaVelocity, lr)
 	// h.2.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.2.out.batchnorm.beta[64], h.2.out.batchnorm.beta.grad[64], h.2.out.batchnorm.beta.velocity[64]
+	m.mark(468)
 	sgdUpdate_64(m.h2OutBatchnormBeta, m.dH2OutBatchnormBeta, m.h2OutBatchnormBetaVelocity, lr)
 	// h.3.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.3.r.dense.w[64,64], h.3.r.dense.w.grad[64,64], h.3.r.dense.w.velocity[64,64]
+	m.mark(469)
 	sgdUpdate_64x64(m.h3RDenseW, m.dH3RDenseW, m.h3RDenseWVelocity, lr)
 	// h.3.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.3.r.batchnorm.gamma[64], h.3.r.batchnorm.gamma.grad[64], h.3.r.batchnorm.gamma.velocity[64]
+	m.mark(470)
 	sgdUpdate_64(m.h3RBatchnormGamma, m.dH3RBatchnormGamma, m.h3RBatchnormGammaVelocity, lr)
 	// h.3.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.3.r.batchnorm.beta[64], h.3.r.batchnorm.beta.grad[64], h.3.r.batchnorm.beta.velocity[64]
+	m.mark(471)
 	sgdUpdate_64(m.h3RBatchnormBeta, m.dH3RBatchnormBeta, m.h3RBatchnormBetaVelocity, lr)
 	// h.3.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.3.out.dense.w[64,64], h.3.out.dense.w.grad[64,64], h.3.out.dense.w.velocity[64,64]
+	m.mark(472)
 	sgdUpdate_64x64(m.h3OutDenseW, m.dH3OutDenseW, m.h3OutDenseWVelocity, lr)
 	// h.3.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.3.out.batchnorm.gamma[64], h.3.out.batchnorm.gamma.grad[64], h.3.out.batchnorm.gamma.velocity[64]
+	m.mark(473)
 	sgdUpdate_64(m.h3OutBatchnormGamma, m.dH3OutBatchnormGamma, m.h3OutBatchnormGammaVelocity, lr)
 	// h.3.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.3.out.batchnorm.beta[64], h.3.out.batchnorm.beta.grad[64], h.3.out.batchnorm.beta.velocity[64]
+	m.mark(474)
 	sgdUpdate_64(m.h3OutBatchnormBeta, m.dH3OutBatchnormBeta, m.h3OutBatchnormBetaVelocity, lr)
 	// h.4.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.4.r.dense.w[64,64], h.4.r.dense.w.grad[64,64], h.4.r.dense.w.velocity[64,64]
+	m.mark(475)
 	sgdUpdate_64x64(m.h4RDenseW, m.dH4RDenseW, m.h4RDenseWVelocity, lr)
 	// h.4.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.4.r.batchnorm.gamma[64], h.4.r.batchnorm.gamma.grad[64], h.4.r.batchnorm.gamma.velocity[64]
+	m.mark(476)
 	sgdUpdate_64(m.h4RBatchnormGamma, m.dH4RBatchnormGamma, m.h4RBatchnormGammaVelocity, lr)
 	// h.4.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.4.r.batchnorm.beta[64], h.4.r.batchnorm.beta.grad[64], h.4.r.batchnorm.beta.velocity[64]
+	m.mark(477)
 	sgdUpdate_64(m.h4RBatchnormBeta, m.dH4RBatchnormBeta, m.h4RBatchnormBetaVelocity, lr)
 	// h.4.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.4.out.dense.w[64,64], h.4.out.dense.w.grad[64,64], h.4.out.dense.w.velocity[64,64]
+	m.mark(478)
 	sgdUpdate_64x64(m.h4OutDenseW, m.dH4OutDenseW, m.h4OutDenseWVelocity, lr)
 	// h.4.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.4.out.batchnorm.gamma[64], h.4.out.batchnorm.gamma.grad[64], h.4.out.batchnorm.gamma.velocity[64]
+	m.mark(479)
 	sgdUpdate_64(m.h4OutBatchnormGamma, m.dH4OutBatchnormGamma, m.h4OutBatchnormGammaVelocity, lr)
 	// h.4.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.4.out.batchnorm.beta[64], h.4.out.batchnorm.beta.grad[64], h.4.out.batchnorm.beta.velocity[64]
+	m.mark(480)
 	sgdUpdate_64(m.h4OutBatchnormBeta, m.dH4OutBatchnormBeta, m.h4OutBatchnormBetaVelocity, lr)
 	// h.5.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.5.r.dense.w[64,64], h.5.r.dense.w.grad[64,64], h.5.r.dense.w.velocity[64,64]
+	m.mark(481)
 	sgdUpdate_64x64(m.h5RDenseW, m.dH5RDenseW, m.h5RDenseWVelocity, lr)
 	// h.5.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.5.r.batchnorm.gamma[64], h.5.r.batchnorm.gamma.grad[64], h.5.r.batchnorm.gamma.velocity[64]
+	m.mark(482)
 	sgdUpdate_64(m.h5RBatchnormGamma, m.dH5RBatchnormGamma, m.h5RBatchnormGammaVelocity, lr)
 	// h.5.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.5.r.batchnorm.beta[64], h.5.r.batchnorm.beta.grad[64], h.5.r.batchnorm.beta.velocity[64]
+	m.mark(483)
 	sgdUpdate_64(m.h5RBatchnormBeta, m.dH5RBatchnormBeta, m.h5RBatchnormBetaVelocity, lr)
 	// h.5.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.5.out.dense.w[64,64], h.5.out.dense.w.grad[64,64], h.5.out.dense.w.velocity[64,64]
+	m.mark(484)
 	sgdUpdate_64x64(m.h5OutDenseW, m.dH5OutDenseW, m.h5OutDenseWVelocity, lr)
 	// h.5.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.5.out.batchnorm.gamma[64], h.5.out.batchnorm.gamma.grad[64], h.5.out.batchnorm.gamma.velocity[64]
+	m.mark(485)
 	sgdUpdate_64(m.h5OutBatchnormGamma, m.dH5OutBatchnormGamma, m.h5OutBatchnormGammaVelocity, lr)
 	// h.5.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.5.out.batchnorm.beta[64], h.5.out.batchnorm.beta.grad[64], h.5.out.batchnorm.beta.velocity[64]
+	m.mark(486)
 	sgdUpdate_64(m.h5OutBatchnormBeta, m.dH5OutBatchnormBeta, m.h5OutBatchnormBetaVelocity, lr)
 	// h.6.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.6.r.dense.w[64,64], h.6.r.dense.w.grad[64,64], h.6.r.dense.w.velocity[64,64]
+	m.mark(487)
 	sgdUpdate_64x64(m.h6RDenseW, m.dH6RDenseW, m.h6RDenseWVelocity, lr)
 	// h.6.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.6.r.batchnorm.gamma[64], h.6.r.batchnorm.gamma.grad[64], h.6.r.batchnorm.gamma.velocity[64]
+	m.mark(488)
 	sgdUpdate_64(m.h6RBatchnormGamma, m.dH6RBatchnormGamma, m.h6RBatchnormGammaVelocity, lr)
 	// h.6.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.6.r.batchnorm.beta[64], h.6.r.batchnorm.beta.grad[64], h.6.r.batchnorm.beta.velocity[64]
+	m.mark(489)
 	sgdUpdate_64(m.h6RBatchnormBeta, m.dH6RBatchnormBeta, m.h6RBatchnormBetaVelocity, lr)
 	// h.6.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.6.out.dense.w[64,64], h.6.out.dense.w.grad[64,64], h.6.out.dense.w.velocity[64,64]
+	m.mark(490)
 	sgdUpdate_64x64(m.h6OutDenseW, m.dH6OutDenseW, m.h6OutDenseWVelocity, lr)
 	// h.6.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.6.out.batchnorm.gamma[64], h.6.out.batchnorm.gamma.grad[64], h.6.out.batchnorm.gamma.velocity[64]
+	m.mark(491)
 	sgdUpdate_64(m.h6OutBatchnormGamma, m.dH6OutBatchnormGamma, m.h6OutBatchnormGammaVelocity, lr)
 	// h.6.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.6.out.batchnorm.beta[64], h.6.out.batchnorm.beta.grad[64], h.6.out.batchnorm.beta.velocity[64]
+	m.mark(492)
 	sgdUpdate_64(m.h6OutBatchnormBeta, m.dH6OutBatchnormBeta, m.h6OutBatchnormBetaVelocity, lr)
 	// h.7.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.7.r.dense.w[64,64], h.7.r.dense.w.grad[64,64], h.7.r.dense.w.velocity[64,64]
+	m.mark(493)
 	sgdUpdate_64x64(m.h7RDenseW, m.dH7RDenseW, m.h7RDenseWVelocity, lr)
 	// h.7.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.7.r.batchnorm.gamma[64], h.7.r.batchnorm.gamma.grad[64], h.7.r.batchnorm.gamma.velocity[64]
+	m.mark(494)
 	sgdUpdate_64(m.h7RBatchnormGamma, m.dH7RBatchnormGamma, m.h7RBatchnormGammaVelocity, lr)
 	// h.7.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.7.r.batchnorm.beta[64], h.7.r.batchnorm.beta.grad[64], h.7.r.batchnorm.beta.velocity[64]
+	m.mark(495)
 	sgdUpdate_64(m.h7RBatchnormBeta, m.dH7RBatchnormBeta, m.h7RBatchnormBetaVelocity, lr)
 	// h.7.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.7.out.dense.w[64,64], h.7.out.dense.w.grad[64,64], h.7.out.dense.w.velocity[64,64]
+	m.mark(496)
 	sgdUpdate_64x64(m.h7OutDenseW, m.dH7OutDenseW, m.h7OutDenseWVelocity, lr)
 	// h.7.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.7.out.batchnorm.gamma[64], h.7.out.batchnorm.gamma.grad[64], h.7.out.batchnorm.gamma.velocity[64]
+	m.mark(497)
 	sgdUpdate_64(m.h7OutBatchnormGamma, m.dH7OutBatchnormGamma, m.h7OutBatchnormGammaVelocity, lr)
 	// h.7.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.7.out.batchnorm.beta[64], h.7.out.batchnorm.beta.grad[64], h.7.out.batchnorm.beta.velocity[64]
+	m.mark(498)
 	sgdUpdate_64(m.h7OutBatchnormBeta, m.dH7OutBatchnormBeta, m.h7OutBatchnormBetaVelocity, lr)
 	// h.8.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.8.r.dense.w[64,64], h.8.r.dense.w.grad[64,64], h.8.r.dense.w.velocity[64,64]
+	m.mark(499)
 	sgdUpdate_64x64(m.h8RDenseW, m.dH8RDenseW, m.h8RDenseWVelocity, lr)
 	// h.8.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.8.r.batchnorm.gamma[64], h.8.r.batchnorm.gamma.grad[64], h.8.r.batchnorm.gamma.velocity[64]
+	m.mark(500)
 	sgdUpdate_64(m.h8RBatchnormGamma, m.dH8RBatchnormGamma, m.h8RBatchnormGammaVelocity, lr)
 	// h.8.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.8.r.batchnorm.beta[64], h.8.r.batchnorm.beta.grad[64], h.8.r.batchnorm.beta.velocity[64]
+	m.mark(501)
 	sgdUpdate_64(m.h8RBatchnormBeta, m.dH8RBatchnormBeta, m.h8RBatchnormBetaVelocity, lr)
 	// h.8.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.8.out.dense.w[64,64], h.8.out.dense.w.grad[64,64], h.8.out.dense.w.velocity[64,64]
+	m.mark(502)
 	sgdUpdate_64x64(m.h8OutDenseW, m.dH8OutDenseW, m.h8OutDenseWVelocity, lr)
 	// h.8.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.8.out.batchnorm.gamma[64], h.8.out.batchnorm.gamma.grad[64], h.8.out.batchnorm.gamma.velocity[64]
+	m.mark(503)
 	sgdUpdate_64(m.h8OutBatchnormGamma, m.dH8OutBatchnormGamma, m.h8OutBatchnormGammaVelocity, lr)
 	// h.8.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.8.out.batchnorm.beta[64], h.8.out.batchnorm.beta.grad[64], h.8.out.batchnorm.beta.velocity[64]
+	m.mark(504)
 	sgdUpdate_64(m.h8OutBatchnormBeta, m.dH8OutBatchnormBeta, m.h8OutBatchnormBetaVelocity, lr)
 	// h.9.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.9.r.dense.w[64,64], h.9.r.dense.w.grad[64,64], h.9.r.dense.w.velocity[64,64]
+	m.mark(505)
 	sgdUpdate_64x64(m.h9RDenseW, m.dH9RDenseW, m.h9RDenseWVelocity, lr)
 	// h.9.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.9.r.batchnorm.gamma[64], h.9.r.batchnorm.gamma.grad[64], h.9.r.batchnorm.gamma.velocity[64]
+	m.mark(506)
 	sgdUpdate_64(m.h9RBatchnormGamma, m.dH9RBatchnormGamma, m.h9RBatchnormGammaVelocity, lr)
 	// h.9.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.9.r.batchnorm.beta[64], h.9.r.batchnorm.beta.grad[64], h.9.r.batchnorm.beta.velocity[64]
+	m.mark(507)
 	sgdUpdate_64(m.h9RBatchnormBeta, m.dH9RBatchnormBeta, m.h9RBatchnormBetaVelocity, lr)
 	// h.9.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.9.out.dense.w[64,64], h.9.out.dense.w.grad[64,64], h.9.out.dense.w.velocity[64,64]
+	m.mark(508)
 	sgdUpdate_64x64(m.h9OutDenseW, m.dH9OutDenseW, m.h9OutDenseWVelocity, lr)
 	// h.9.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.9.out.batchnorm.gamma[64], h.9.out.batchnorm.gamma.grad[64], h.9.out.batchnorm.gamma.velocity[64]
+	m.mark(509)
 	sgdUpdate_64(m.h9OutBatchnormGamma, m.dH9OutBatchnormGamma, m.h9OutBatchnormGammaVelocity, lr)
 	// h.9.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.9.out.batchnorm.beta[64], h.9.out.batchnorm.beta.grad[64], h.9.out.batchnorm.beta.velocity[64]
+	m.mark(510)
 	sgdUpdate_64(m.h9OutBatchnormBeta, m.dH9OutBatchnormBeta, m.h9OutBatchnormBetaVelocity, lr)
 	// h.10.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.10.r.dense.w[64,64], h.10.r.dense.w.grad[64,64], h.10.r.dense.w.velocity[64,64]
+	m.mark(511)
 	sgdUpdate_64x64(m.h10RDenseW, m.dH10RDenseW, m.h10RDenseWVelocity, lr)
 	// h.10.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.10.r.batchnorm.gamma[64], h.10.r.batchnorm.gamma.grad[64], h.10.r.batchnorm.gamma.velocity[64]
+	m.mark(512)
 	sgdUpdate_64(m.h10RBatchnormGamma, m.dH10RBatchnormGamma, m.h10RBatchnormGammaVelocity, lr)
 	// h.10.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.10.r.batchnorm.beta[64], h.10.r.batchnorm.beta.grad[64], h.10.r.batchnorm.beta.velocity[64]
+	m.mark(513)
 	sgdUpdate_64(m.h10RBatchnormBeta, m.dH10RBatchnormBeta, m.h10RBatchnormBetaVelocity, lr)
 	// h.10.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.10.out.dense.w[64,64], h.10.out.dense.w.grad[64,64], h.10.out.dense.w.velocity[64,64]
+	m.mark(514)
 	sgdUpdate_64x64(m.h10OutDenseW, m.dH10OutDenseW, m.h10OutDenseWVelocity, lr)
 	// h.10.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.10.out.batchnorm.gamma[64], h.10.out.batchnorm.gamma.grad[64], h.10.out.batchnorm.gamma.velocity[64]
+	m.mark(515)
 	sgdUpdate_64(m.h10OutBatchnormGamma, m.dH10OutBatchnormGamma, m.h10OutBatchnormGammaVelocity, lr)
 	// h.10.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.10.out.batchnorm.beta[64], h.10.out.batchnorm.beta.grad[64], h.10.out.batchnorm.beta.velocity[64]
+	m.mark(516)
 	sgdUpdate_64(m.h10OutBatchnormBeta, m.dH10OutBatchnormBeta, m.h10OutBatchnormBetaVelocity, lr)
 	// h.11.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.11.r.dense.w[64,64], h.11.r.dense.w.grad[64,64], h.11.r.dense.w.velocity[64,64]
+	m.mark(517)
 	sgdUpdate_64x64(m.h11RDenseW, m.dH11RDenseW, m.h11RDenseWVelocity, lr)
 	// h.11.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.11.r.batchnorm.gamma[64], h.11.r.batchnorm.gamma.grad[64], h.11.r.batchnorm.gamma.velocity[64]
+	m.mark(518)
 	sgdUpdate_64(m.h11RBatchnormGamma, m.dH11RBatchnormGamma, m.h11RBatchnormGammaVelocity, lr)
 	// h.11.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.11.r.batchnorm.beta[64], h.11.r.batchnorm.beta.grad[64], h.11.r.batchnorm.beta.velocity[64]
+	m.mark(519)
 	sgdUpdate_64(m.h11RBatchnormBeta, m.dH11RBatchnormBeta, m.h11RBatchnormBetaVelocity, lr)
 	// h.11.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.11.out.dense.w[64,64], h.11.out.dense.w.grad[64,64], h.11.out.dense.w.velocity[64,64]
+	m.mark(520)
 	sgdUpdate_64x64(m.h11OutDenseW, m.dH11OutDenseW, m.h11OutDenseWVelocity, lr)
 	// h.11.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.11.out.batchnorm.gamma[64], h.11.out.batchnorm.gamma.grad[64], h.11.out.batchnorm.gamma.velocity[64]
+	m.mark(521)
 	sgdUpdate_64(m.h11OutBatchnormGamma, m.dH11OutBatchnormGamma, m.h11OutBatchnormGammaVelocity, lr)
 	// h.11.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.11.out.batchnorm.beta[64], h.11.out.batchnorm.beta.grad[64], h.11.out.batchnorm.beta.velocity[64]
+	m.mark(522)
 	sgdUpdate_64(m.h11OutBatchnormBeta, m.dH11OutBatchnormBeta, m.h11OutBatchnormBetaVelocity, lr)
 	// h.12.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.12.r.dense.w[64,64], h.12.r.dense.w.grad[64,64], h.12.r.dense.w.velocity[64,64]
+	m.mark(523)
 	sgdUpdate_64x64(m.h12RDenseW, m.dH12RDenseW, m.h12RDenseWVelocity, lr)
 	// h.12.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.12.r.batchnorm.gamma[64], h.12.r.batchnorm.gamma.grad[64], h.12.r.batchnorm.gamma.velocity[64]
+	m.mark(524)
 	sgdUpdate_64(m.h12RBatchnormGamma, m.dH12RBatchnormGamma, m.h12RBatchnormGammaVelocity, lr)
 	// h.12.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.12.r.batchnorm.beta[64], h.12.r.batchnorm.beta.grad[64], h.12.r.batchnorm.beta.velocity[64]
+	m.mark(525)
 	sgdUpdate_64(m.h12RBatchnormBeta, m.dH12RBatchnormBeta, m.h12RBatchnormBetaVelocity, lr)
 	// h.12.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.12.out.dense.w[64,64], h.12.out.dense.w.grad[64,64], h.12.out.dense.w.velocity[64,64]
+	m.mark(526)
 	sgdUpdate_64x64(m.h12OutDenseW, m.dH12OutDenseW, m.h12OutDenseWVelocity, lr)
 	// h.12.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.12.out.batchnorm.gamma[64], h.12.out.batchnorm.gamma.grad[64], h.12.out.batchnorm.gamma.velocity[64]
+	m.mark(527)
 	sgdUpdate_64(m.h12OutBatchnormGamma, m.dH12OutBatchnormGamma, m.h12OutBatchnormGammaVelocity, lr)
 	// h.12.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.12.out.batchnorm.beta[64], h.12.out.batchnorm.beta.grad[64], h.12.out.batchnorm.beta.velocity[64]
+	m.mark(528)
 	sgdUpdate_64(m.h12OutBatchnormBeta, m.dH12OutBatchnormBeta, m.h12OutBatchnormBetaVelocity, lr)
 	// h.13.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.13.r.dense.w[64,64], h.13.r.dense.w.grad[64,64], h.13.r.dense.w.velocity[64,64]
+	m.mark(529)
 	sgdUpdate_64x64(m.h13RDenseW, m.dH13RDenseW, m.h13RDenseWVelocity, lr)
 	// h.13.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.13.r.batchnorm.gamma[64], h.13.r.batchnorm.gamma.grad[64], h.13.r.batchnorm.gamma.velocity[64]
+	m.mark(530)
 	sgdUpdate_64(m.h13RBatchnormGamma, m.dH13RBatchnormGamma, m.h13RBatchnormGammaVelocity, lr)
 	// h.13.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.13.r.batchnorm.beta[64], h.13.r.batchnorm.beta.grad[64], h.13.r.batchnorm.beta.velocity[64]
+	m.mark(531)
 	sgdUpdate_64(m.h13RBatchnormBeta, m.dH13RBatchnormBeta, m.h13RBatchnormBetaVelocity, lr)
 	// h.13.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.13.out.dense.w[64,64], h.13.out.dense.w.grad[64,64], h.13.out.dense.w.velocity[64,64]
+	m.mark(532)
 	sgdUpdate_64x64(m.h13OutDenseW, m.dH13OutDenseW, m.h13OutDenseWVelocity, lr)
 	// h.13.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.13.out.batchnorm.gamma[64], h.13.out.batchnorm.gamma.grad[64], h.13.out.batchnorm.gamma.velocity[64]
+	m.mark(533)
 	sgdUpdate_64(m.h13OutBatchnormGamma, m.dH13OutBatchnormGamma, m.h13OutBatchnormGammaVelocity, lr)
 	// h.13.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.13.out.batchnorm.beta[64], h.13.out.batchnorm.beta.grad[64], h.13.out.batchnorm.beta.velocity[64]
+	m.mark(534)
 	sgdUpdate_64(m.h13OutBatchnormBeta, m.dH13OutBatchnormBeta, m.h13OutBatchnormBetaVelocity, lr)
 	// h.14.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.14.r.dense.w[64,64], h.14.r.dense.w.grad[64,64], h.14.r.dense.w.velocity[64,64]
+	m.mark(535)
 	sgdUpdate_64x64(m.h14RDenseW, m.dH14RDenseW, m.h14RDenseWVelocity, lr)
 	// h.14.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.14.r.batchnorm.gamma[64], h.14.r.batchnorm.gamma.grad[64], h.14.r.batchnorm.gamma.velocity[64]
+	m.mark(536)
 	sgdUpdate_64(m.h14RBatchnormGamma, m.dH14RBatchnormGamma, m.h14RBatchnormGammaVelocity, lr)
 	// h.14.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.14.r.batchnorm.beta[64], h.14.r.batchnorm.beta.grad[64], h.14.r.batchnorm.beta.velocity[64]
+	m.mark(537)
 	sgdUpdate_64(m.h14RBatchnormBeta, m.dH14RBatchnormBeta, m.h14RBatchnormBetaVelocity, lr)
 	// h.14.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.14.out.dense.w[64,64], h.14.out.dense.w.grad[64,64], h.14.out.dense.w.velocity[64,64]
+	m.mark(538)
 	sgdUpdate_64x64(m.h14OutDenseW, m.dH14OutDenseW, m.h14OutDenseWVelocity, lr)
 	// h.14.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.14.out.batchnorm.gamma[64], h.14.out.batchnorm.gamma.grad[64], h.14.out.batchnorm.gamma.velocity[64]
+	m.mark(539)
 	sgdUpdate_64(m.h14OutBatchnormGamma, m.dH14OutBatchnormGamma, m.h14OutBatchnormGammaVelocity, lr)
 	// h.14.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.14.out.batchnorm.beta[64], h.14.out.batchnorm.beta.grad[64], h.14.out.batchnorm.beta.velocity[64]
+	m.mark(540)
 	sgdUpdate_64(m.h14OutBatchnormBeta, m.dH14OutBatchnormBeta, m.h14OutBatchnormBetaVelocity, lr)
 	// h.15.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.15.r.dense.w[64,64], h.15.r.dense.w.grad[64,64], h.15.r.dense.w.velocity[64,64]
+	m.mark(541)
 	sgdUpdate_64x64(m.h15RDenseW, m.dH15RDenseW, m.h15RDenseWVelocity, lr)
 	// h.15.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.15.r.batchnorm.gamma[64], h.15.r.batchnorm.gamma.grad[64], h.15.r.batchnorm.gamma.velocity[64]
+	m.mark(542)
 	sgdUpdate_64(m.h15RBatchnormGamma, m.dH15RBatchnormGamma, m.h15RBatchnormGammaVelocity, lr)
 	// h.15.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.15.r.batchnorm.beta[64], h.15.r.batchnorm.beta.grad[64], h.15.r.batchnorm.beta.velocity[64]
+	m.mark(543)
 	sgdUpdate_64(m.h15RBatchnormBeta, m.dH15RBatchnormBeta, m.h15RBatchnormBetaVelocity, lr)
 	// h.15.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.15.out.dense.w[64,64], h.15.out.dense.w.grad[64,64], h.15.out.dense.w.velocity[64,64]
+	m.mark(544)
 	sgdUpdate_64x64(m.h15OutDenseW, m.dH15OutDenseW, m.h15OutDenseWVelocity, lr)
 	// h.15.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.15.out.batchnorm.gamma[64], h.15.out.batchnorm.gamma.grad[64], h.15.out.batchnorm.gamma.velocity[64]
+	m.mark(545)
 	sgdUpdate_64(m.h15OutBatchnormGamma, m.dH15OutBatchnormGamma, m.h15OutBatchnormGammaVelocity, lr)
 	// h.15.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.15.out.batchnorm.beta[64], h.15.out.batchnorm.beta.grad[64], h.15.out.batchnorm.beta.velocity[64]
+	m.mark(546)
 	sgdUpdate_64(m.h15OutBatchnormBeta, m.dH15OutBatchnormBeta, m.h15OutBatchnormBetaVelocity, lr)
 	// h.16.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.16.r.dense.w[64,64], h.16.r.dense.w.grad[64,64], h.16.r.dense.w.velocity[64,64]
+	m.mark(547)
 	sgdUpdate_64x64(m.h16RDenseW, m.dH16RDenseW, m.h16RDenseWVelocity, lr)
 	// h.16.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.16.r.batchnorm.gamma[64], h.16.r.batchnorm.gamma.grad[64], h.16.r.batchnorm.gamma.velocity[64]
+	m.mark(548)
 	sgdUpdate_64(m.h16RBatchnormGamma, m.dH16RBatchnormGamma, m.h16RBatchnormGammaVelocity, lr)
 	// h.16.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.16.r.batchnorm.beta[64], h.16.r.batchnorm.beta.grad[64], h.16.r.batchnorm.beta.velocity[64]
+	m.mark(549)
 	sgdUpdate_64(m.h16RBatchnormBeta, m.dH16RBatchnormBeta, m.h16RBatchnormBetaVelocity, lr)
 	// h.16.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.16.out.dense.w[64,64], h.16.out.dense.w.grad[64,64], h.16.out.dense.w.velocity[64,64]
+	m.mark(550)
 	sgdUpdate_64x64(m.h16OutDenseW, m.dH16OutDenseW, m.h16OutDenseWVelocity, lr)
 	// h.16.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.16.out.batchnorm.gamma[64], h.16.out.batchnorm.gamma.grad[64], h.16.out.batchnorm.gamma.velocity[64]
+	m.mark(551)
 	sgdUpdate_64(m.h16OutBatchnormGamma, m.dH16OutBatchnormGamma, m.h16OutBatchnormGammaVelocity, lr)
 	// h.16.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.16.out.batchnorm.beta[64], h.16.out.batchnorm.beta.grad[64], h.16.out.batchnorm.beta.velocity[64]
+	m.mark(552)
 	sgdUpdate_64(m.h16OutBatchnormBeta, m.dH16OutBatchnormBeta, m.h16OutBatchnormBetaVelocity, lr)
 	// h.17.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.17.r.dense.w[64,64], h.17.r.dense.w.grad[64,64], h.17.r.dense.w.velocity[64,64]
+	m.mark(553)
 	sgdUpdate_64x64(m.h17RDenseW, m.dH17RDenseW, m.h17RDenseWVelocity, lr)
 	// h.17.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.17.r.batchnorm.gamma[64], h.17.r.batchnorm.gamma.grad[64], h.17.r.batchnorm.gamma.velocity[64]
+	m.mark(554)
 	sgdUpdate_64(m.h17RBatchnormGamma, m.dH17RBatchnormGamma, m.h17RBatchnormGammaVelocity, lr)
 	// h.17.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.17.r.batchnorm.beta[64], h.17.r.batchnorm.beta.grad[64], h.17.r.batchnorm.beta.velocity[64]
+	m.mark(555)
 	sgdUpdate_64(m.h17RBatchnormBeta, m.dH17RBatchnormBeta, m.h17RBatchnormBetaVelocity, lr)
 	// h.17.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.17.out.dense.w[64,64], h.17.out.dense.w.grad[64,64], h.17.out.dense.w.velocity[64,64]
+	m.mark(556)
 	sgdUpdate_64x64(m.h17OutDenseW, m.dH17OutDenseW, m.h17OutDenseWVelocity, lr)
 	// h.17.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.17.out.batchnorm.gamma[64], h.17.out.batchnorm.gamma.grad[64], h.17.out.batchnorm.gamma.velocity[64]
+	m.mark(557)
 	sgdUpdate_64(m.h17OutBatchnormGamma, m.dH17OutBatchnormGamma, m.h17OutBatchnormGammaVelocity, lr)
 	// h.17.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.17.out.batchnorm.beta[64], h.17.out.batchnorm.beta.grad[64], h.17.out.batchnorm.beta.velocity[64]
+	m.mark(558)
 	sgdUpdate_64(m.h17OutBatchnormBeta, m.dH17OutBatchnormBeta, m.h17OutBatchnormBetaVelocity, lr)
 	// h.18.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.18.r.dense.w[64,64], h.18.r.dense.w.grad[64,64], h.18.r.dense.w.velocity[64,64]
+	m.mark(559)
 	sgdUpdate_64x64(m.h18RDenseW, m.dH18RDenseW, m.h18RDenseWVelocity, lr)
 	// h.18.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.18.r.batchnorm.gamma[64], h.18.r.batchnorm.gamma.grad[64], h.18.r.batchnorm.gamma.velocity[64]
+	m.mark(560)
 	sgdUpdate_64(m.h18RBatchnormGamma, m.dH18RBatchnormGamma, m.h18RBatchnormGammaVelocity, lr)
 	// h.18.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.18.r.batchnorm.beta[64], h.18.r.batchnorm.beta.grad[64], h.18.r.batchnorm.beta.velocity[64]
+	m.mark(561)
 	sgdUpdate_64(m.h18RBatchnormBeta, m.dH18RBatchnormBeta, m.h18RBatchnormBetaVelocity, lr)
 	// h.18.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.18.out.dense.w[64,64], h.18.out.dense.w.grad[64,64], h.18.out.dense.w.velocity[64,64]
+	m.mark(562)
 	sgdUpdate_64x64(m.h18OutDenseW, m.dH18OutDenseW, m.h18OutDenseWVelocity, lr)
 	// h.18.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.18.out.batchnorm.gamma[64], h.18.out.batchnorm.gamma.grad[64], h.18.out.batchnorm.gamma.velocity[64]
+	m.mark(563)
 	sgdUpdate_64(m.h18OutBatchnormGamma, m.dH18OutBatchnormGamma, m.h18OutBatchnormGammaVelocity, lr)
 	// h.18.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.18.out.batchnorm.beta[64], h.18.out.batchnorm.beta.grad[64], h.18.out.batchnorm.beta.velocity[64]
+	m.mark(564)
 	sgdUpdate_64(m.h18OutBatchnormBeta, m.dH18OutBatchnormBeta, m.h18OutBatchnormBetaVelocity, lr)
 	// h.19.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.19.r.dense.w[64,64], h.19.r.dense.w.grad[64,64], h.19.r.dense.w.velocity[64,64]
+	m.mark(565)
 	sgdUpdate_64x64(m.h19RDenseW, m.dH19RDenseW, m.h19RDenseWVelocity, lr)
 	// h.19.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.19.r.batchnorm.gamma[64], h.19.r.batchnorm.gamma.grad[64], h.19.r.batchnorm.gamma.velocity[64]
+	m.mark(566)
 	sgdUpdate_64(m.h19RBatchnormGamma, m.dH19RBatchnormGamma, m.h19RBatchnormGammaVelocity, lr)
 	// h.19.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.19.r.batchnorm.beta[64], h.19.r.batchnorm.beta.grad[64], h.19.r.batchnorm.beta.velocity[64]
+	m.mark(567)
 	sgdUpdate_64(m.h19RBatchnormBeta, m.dH19RBatchnormBeta, m.h19RBatchnormBetaVelocity, lr)
 	// h.19.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.19.out.dense.w[64,64], h.19.out.dense.w.grad[64,64], h.19.out.dense.w.velocity[64,64]
+	m.mark(568)
 	sgdUpdate_64x64(m.h19OutDenseW, m.dH19OutDenseW, m.h19OutDenseWVelocity, lr)
 	// h.19.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.19.out.batchnorm.gamma[64], h.19.out.batchnorm.gamma.grad[64], h.19.out.batchnorm.gamma.velocity[64]
+	m.mark(569)
 	sgdUpdate_64(m.h19OutBatchnormGamma, m.dH19OutBatchnormGamma, m.h19OutBatchnormGammaVelocity, lr)
 	// h.19.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.19.out.batchnorm.beta[64], h.19.out.batchnorm.beta.grad[64], h.19.out.batchnorm.beta.velocity[64]
+	m.mark(570)
 	sgdUpdate_64(m.h19OutBatchnormBeta, m.dH19OutBatchnormBeta, m.h19OutBatchnormBetaVelocity, lr)
 	// h.20.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.20.r.dense.w[64,64], h.20.r.dense.w.grad[64,64], h.20.r.dense.w.velocity[64,64]
+	m.mark(571)
 	sgdUpdate_64x64(m.h20RDenseW, m.dH20RDenseW, m.h20RDenseWVelocity, lr)
 	// h.20.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.20.r.batchnorm.gamma[64], h.20.r.batchnorm.gamma.grad[64], h.20.r.batchnorm.gamma.velocity[64]
+	m.mark(572)
 	sgdUpdate_64(m.h20RBatchnormGamma, m.dH20RBatchnormGamma, m.h20RBatchnormGammaVelocity, lr)
 	// h.20.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.20.r.batchnorm.beta[64], h.20.r.batchnorm.beta.grad[64], h.20.r.batchnorm.beta.velocity[64]
+	m.mark(573)
 	sgdUpdate_64(m.h20RBatchnormBeta, m.dH20RBatchnormBeta, m.h20RBatchnormBetaVelocity, lr)
 	// h.20.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.20.out.dense.w[64,64], h.20.out.dense.w.grad[64,64], h.20.out.dense.w.velocity[64,64]
+	m.mark(574)
 	sgdUpdate_64x64(m.h20OutDenseW, m.dH20OutDenseW, m.h20OutDenseWVelocity, lr)
 	// h.20.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.20.out.batchnorm.gamma[64], h.20.out.batchnorm.gamma.grad[64], h.20.out.batchnorm.gamma.velocity[64]
+	m.mark(575)
 	sgdUpdate_64(m.h20OutBatchnormGamma, m.dH20OutBatchnormGamma, m.h20OutBatchnormGammaVelocity, lr)
 	// h.20.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.20.out.batchnorm.beta[64], h.20.out.batchnorm.beta.grad[64], h.20.out.batchnorm.beta.velocity[64]
+	m.mark(576)
 	sgdUpdate_64(m.h20OutBatchnormBeta, m.dH20OutBatchnormBeta, m.h20OutBatchnormBetaVelocity, lr)
 	// h.21.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.21.r.dense.w[64,64], h.21.r.dense.w.grad[64,64], h.21.r.dense.w.velocity[64,64]
+	m.mark(577)
 	sgdUpdate_64x64(m.h21RDenseW, m.dH21RDenseW, m.h21RDenseWVelocity, lr)
 	// h.21.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.21.r.batchnorm.gamma[64], h.21.r.batchnorm.gamma.grad[64], h.21.r.batchnorm.gamma.velocity[64]
+	m.mark(578)
 	sgdUpdate_64(m.h21RBatchnormGamma, m.dH21RBatchnormGamma, m.h21RBatchnormGammaVelocity, lr)
 	// h.21.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.21.r.batchnorm.beta[64], h.21.r.batchnorm.beta.grad[64], h.21.r.batchnorm.beta.velocity[64]
+	m.mark(579)
 	sgdUpdate_64(m.h21RBatchnormBeta, m.dH21RBatchnormBeta, m.h21RBatchnormBetaVelocity, lr)
 	// h.21.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.21.out.dense.w[64,64], h.21.out.dense.w.grad[64,64], h.21.out.dense.w.velocity[64,64]
+	m.mark(580)
 	sgdUpdate_64x64(m.h21OutDenseW, m.dH21OutDenseW, m.h21OutDenseWVelocity, lr)
 	// h.21.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.21.out.batchnorm.gamma[64], h.21.out.batchnorm.gamma.grad[64], h.21.out.batchnorm.gamma.velocity[64]
+	m.mark(581)
 	sgdUpdate_64(m.h21OutBatchnormGamma, m.dH21OutBatchnormGamma, m.h21OutBatchnormGammaVelocity, lr)
 	// h.21.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.21.out.batchnorm.beta[64], h.21.out.batchnorm.beta.grad[64], h.21.out.batchnorm.beta.velocity[64]
+	m.mark(582)
 	sgdUpdate_64(m.h21OutBatchnormBeta, m.dH21OutBatchnormBeta, m.h21OutBatchnormBetaVelocity, lr)
 	// h.22.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.22.r.dense.w[64,64], h.22.r.dense.w.grad[64,64], h.22.r.dense.w.velocity[64,64]
+	m.mark(583)
 	sgdUpdate_64x64(m.h22RDenseW, m.dH22RDenseW, m.h22RDenseWVelocity, lr)
 	// h.22.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.22.r.batchnorm.gamma[64], h.22.r.batchnorm.gamma.grad[64], h.22.r.batchnorm.gamma.velocity[64]
+	m.mark(584)
 	sgdUpdate_64(m.h22RBatchnormGamma, m.dH22RBatchnormGamma, m.h22RBatchnormGammaVelocity, lr)
 	// h.22.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.22.r.batchnorm.beta[64], h.22.r.batchnorm.beta.grad[64], h.22.r.batchnorm.beta.velocity[64]
+	m.mark(585)
 	sgdUpdate_64(m.h22RBatchnormBeta, m.dH22RBatchnormBeta, m.h22RBatchnormBetaVelocity, lr)
 	// h.22.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.22.out.dense.w[64,64], h.22.out.dense.w.grad[64,64], h.22.out.dense.w.velocity[64,64]
+	m.mark(586)
 	sgdUpdate_64x64(m.h22OutDenseW, m.dH22OutDenseW, m.h22OutDenseWVelocity, lr)
 	// h.22.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.22.out.batchnorm.gamma[64], h.22.out.batchnorm.gamma.grad[64], h.22.out.batchnorm.gamma.velocity[64]
+	m.mark(587)
 	sgdUpdate_64(m.h22OutBatchnormGamma, m.dH22OutBatchnormGamma, m.h22OutBatchnormGammaVelocity, lr)
 	// h.22.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.22.out.batchnorm.beta[64], h.22.out.batchnorm.beta.grad[64], h.22.out.batchnorm.beta.velocity[64]
+	m.mark(588)
 	sgdUpdate_64(m.h22OutBatchnormBeta, m.dH22OutBatchnormBeta, m.h22OutBatchnormBetaVelocity, lr)
 	// h.23.r.dense (examples/deep/residual_bn.dl:11:7): sgd_update h.23.r.dense.w[64,64], h.23.r.dense.w.grad[64,64], h.23.r.dense.w.velocity[64,64]
+	m.mark(589)
 	sgdUpdate_64x64(m.h23RDenseW, m.dH23RDenseW, m.h23RDenseWVelocity, lr)
 	// h.23.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.23.r.batchnorm.gamma[64], h.23.r.batchnorm.gamma.grad[64], h.23.r.batchnorm.gamma.velocity[64]
+	m.mark(590)
 	sgdUpdate_64(m.h23RBatchnormGamma, m.dH23RBatchnormGamma, m.h23RBatchnormGammaVelocity, lr)
 	// h.23.r.batchnorm (examples/deep/residual_bn.dl:11:40): sgd_update h.23.r.batchnorm.beta[64], h.23.r.batchnorm.beta.grad[64], h.23.r.batchnorm.beta.velocity[64]
+	m.mark(591)
 	sgdUpdate_64(m.h23RBatchnormBeta, m.dH23RBatchnormBeta, m.h23RBatchnormBetaVelocity, lr)
 	// h.23.out.dense (examples/deep/residual_bn.dl:12:15): sgd_update h.23.out.dense.w[64,64], h.23.out.dense.w.grad[64,64], h.23.out.dense.w.velocity[64,64]
+	m.mark(592)
 	sgdUpdate_64x64(m.h23OutDenseW, m.dH23OutDenseW, m.h23OutDenseWVelocity, lr)
 	// h.23.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.23.out.batchnorm.gamma[64], h.23.out.batchnorm.gamma.grad[64], h.23.out.batchnorm.gamma.velocity[64]
+	m.mark(593)
 	sgdUpdate_64(m.h23OutBatchnormGamma, m.dH23OutBatchnormGamma, m.h23OutBatchnormGammaVelocity, lr)
 	// h.23.out.batchnorm (examples/deep/residual_bn.dl:12:48): sgd_update h.23.out.batchnorm.beta[64], h.23.out.batchnorm.beta.grad[64], h.23.out.batchnorm.beta.velocity[64]
+	m.mark(594)
 	sgdUpdate_64(m.h23OutBatchnormBeta, m.dH23OutBatchnormBeta, m.h23OutBatchnormBetaVelocity, lr)
 	// loss.dense (examples/deep/residual_bn.dl:17:22): sgd_update loss.dense.w[64,10], loss.dense.w.grad[64,10], loss.dense.w.velocity[64,10]
+	m.mark(595)
 	sgdUpdate_64x10(m.lossDenseW, m.dLossDenseW, m.lossDenseWVelocity, lr)
 	// loss.dense (examples/deep/residual_bn.dl:17:22): sgd_update loss.dense.b[10], loss.dense.b.grad[10], loss.dense.b.velocity[10]
+	m.mark(596)
 	sgdUpdate_10(m.lossDenseB, m.dLossDenseB, m.lossDenseBVelocity, lr)
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "h.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:15:5", FLOPs: 12845056},
+	{Layer: "h.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:15:42"},
+	{Layer: "h.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:15:42"},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:15:55"},
+	{Layer: "h.0.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.0.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.0.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.0.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.1.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.1.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.1.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.1.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.2.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.2.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.2.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.2.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.3.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.3.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.3.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.3.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.4.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.4.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.4.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.4.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.4.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.4.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.5.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.5.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.5.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.5.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.5.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.5.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.6.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.6.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.6.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.6.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.6.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.6.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.7.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.7.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.7.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.7.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.7.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.7.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.8.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.8.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.8.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.8.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.8.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.8.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.9.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.9.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.9.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.9.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.9.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.9.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.10.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.10.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.10.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.10.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.10.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.10.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.11.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.11.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.11.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.11.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.11.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.11.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.12.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.12.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.12.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.12.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.12.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.12.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.13.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.13.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.13.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.13.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.13.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.13.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.14.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.14.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.14.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.14.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.14.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.14.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.15.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.15.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.15.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.15.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.15.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.15.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.16.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.16.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.16.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.16.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.16.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.16.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.17.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.17.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.17.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.17.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.17.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.17.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.18.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.18.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.18.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.18.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.18.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.18.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.19.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.19.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.19.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.19.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.19.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.19.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.20.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.20.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.20.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.20.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.20.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.20.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.21.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.21.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.21.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.21.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.21.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.21.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.22.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.22.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.22.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.22.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.22.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.22.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "h.23.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.23.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.23.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.23.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/deep/residual_bn.dl:11:53"},
+	{Layer: "h.23.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.23.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/deep/residual_bn.dl:12:12"},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/deep/residual_bn.dl:17:22", FLOPs: 163840},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/deep/residual_bn.dl:17:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/deep/residual_bn.dl:17:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/deep/residual_bn.dl:17:8"},
+	{Layer: "loss.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:17:22"},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:17:22", FLOPs: 163840},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:17:22", FLOPs: 163840},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.23.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.23.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.23.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.23.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.23.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.23.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.23.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.22.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.22.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.22.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.22.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.22.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.22.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.22.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.21.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.21.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.21.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.21.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.21.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.21.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.21.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.20.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.20.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.20.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.20.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.20.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.20.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.20.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.19.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.19.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.19.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.19.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.19.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.19.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.19.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.18.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.18.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.18.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.18.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.18.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.18.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.18.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.17.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.17.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.17.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.17.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.17.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.17.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.17.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.16.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.16.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.16.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.16.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.16.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.16.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.16.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.15.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.15.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.15.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.15.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.15.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.15.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.15.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.14.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.14.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.14.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.14.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.14.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.14.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.14.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.13.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.13.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.13.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.13.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.13.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.13.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.13.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.12.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.12.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.12.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.12.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.12.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.12.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.12.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.11.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.11.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.11.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.11.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.11.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.11.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.11.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.10.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.10.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.10.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.10.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.10.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.10.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.10.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.9.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.9.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.9.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.9.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.9.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.9.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.9.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.8.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.8.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.8.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.8.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.8.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.8.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.8.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.7.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.7.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.7.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.7.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.7.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.7.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.7.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.6.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.6.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.6.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.6.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.6.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.6.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.6.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.5.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.5.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.5.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.5.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.5.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.5.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.5.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.4.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.4.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.4.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.4.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.4.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.4.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.4.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.3.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.3.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.3.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.3.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.2.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.2.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.2.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.2.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.1.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.1.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.1.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.1.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.0.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.0.out.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/deep/residual_bn.dl:12:15", FLOPs: 1048576},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.0.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.0.r.dense", Kind: rt.KindProduct, Op: "matmul+add+relu_grad", Pos: "examples/deep/residual_bn.dl:11:7", FLOPs: 1048576},
+	{Layer: "h.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/deep/residual_bn.dl:15:42"},
+	{Layer: "h.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/deep/residual_bn.dl:15:42"},
+	{Layer: "h.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/deep/residual_bn.dl:15:42"},
+	{Layer: "h.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/deep/residual_bn.dl:15:5", FLOPs: 12845056},
+	{Layer: "clip_grad_norm", Kind: rt.KindOptimizer, Op: "clip_grad_norm"},
+	{Layer: "h.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:15:5"},
+	{Layer: "h.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:15:42"},
+	{Layer: "h.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:15:42"},
+	{Layer: "h.0.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.0.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.0.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.1.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.1.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.1.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.2.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.2.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.2.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.3.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.3.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.3.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.4.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.4.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.4.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.4.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.4.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.5.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.5.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.5.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.5.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.5.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.6.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.6.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.6.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.6.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.6.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.7.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.7.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.7.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.7.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.7.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.8.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.8.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.8.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.8.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.8.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.9.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.9.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.9.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.9.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.9.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.10.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.10.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.10.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.10.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.10.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.11.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.11.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.11.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.11.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.11.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.12.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.12.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.12.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.12.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.12.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.13.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.13.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.13.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.13.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.13.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.14.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.14.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.14.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.14.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.14.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.15.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.15.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.15.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.15.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.15.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.16.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.16.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.16.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.16.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.16.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.17.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.17.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.17.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.17.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.17.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.18.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.18.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.18.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.18.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.18.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.19.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.19.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.19.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.19.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.19.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.20.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.20.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.20.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.20.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.20.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.21.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.21.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.21.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.21.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.21.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.22.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.22.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.22.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.22.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.22.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.23.r.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:7"},
+	{Layer: "h.23.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.23.r.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:11:40"},
+	{Layer: "h.23.out.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:15"},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "h.23.out.batchnorm", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:12:48"},
+	{Layer: "loss.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:17:22"},
+	{Layer: "loss.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/deep/residual_bn.dl:17:22"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

@@ -2,6 +2,8 @@
 
 package lenet
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
@@ -10,16 +12,20 @@ func (m *Model) forward() {
 	// c1 (examples/mnist/lenet.dl:8:6): bias_add c1.conv2d3[128,6,28,28], c1.b[6] → [128,6,28,28]
 	// (computed in the fused kernel of c1Relu below)
 	// c1 (examples/mnist/lenet.dl:8:42): relu c1.bias_add5[128,6,28,28] → [128,6,28,28]
+	m.mark(0)
 	conv2d_128x1x28x28_6x28x28_k5s1p2_biasAdd_relu(m.c1Relu, m.image, m.c1W, m.c1B, m.panels)
 	// c1 (examples/mnist/lenet.dl:8:50): maxpool2d c1Relu[128,6,28,28] → [128,6,14,14]
+	m.mark(1)
 	maxpool2d_128x6x28x28_k2s2p0(m.c1, m.c1Relu)
 	// c2 (examples/mnist/lenet.dl:9:6): conv2d c1[128,6,14,14], c2.w[16,6,5,5] → [128,16,10,10]
 	// (computed in the fused kernel of c2Relu below)
 	// c2 (examples/mnist/lenet.dl:9:6): bias_add c2.conv2d9[128,16,10,10], c2.b[16] → [128,16,10,10]
 	// (computed in the fused kernel of c2Relu below)
 	// c2 (examples/mnist/lenet.dl:9:27): relu c2.bias_add11[128,16,10,10] → [128,16,10,10]
+	m.mark(2)
 	conv2d_128x6x14x14_16x10x10_k5s1p0_biasAdd_relu(m.c2Relu, m.c1, m.c2W, m.c2B, m.panels)
 	// c2 (examples/mnist/lenet.dl:9:35): maxpool2d c2Relu[128,16,10,10] → [128,16,5,5]
+	m.mark(3)
 	maxpool2d_128x16x10x10_k2s2p0(m.c2, m.c2Relu)
 	// h1 (examples/mnist/lenet.dl:10:6): flatten c2[128,16,5,5] → [128,400]
 	// (a view of c2's buffer: nothing to compute)
@@ -28,18 +34,22 @@ func (m *Model) forward() {
 	// h1 (examples/mnist/lenet.dl:10:21): bias_add h1.matmul16[128,120], h1.b[120] → [128,120]
 	// (computed in the fused kernel of h1 below)
 	// h1 (examples/mnist/lenet.dl:10:35): relu h1.bias_add18[128,120] → [128,120]
+	m.mark(4)
 	matmulNN_128x400x120_biasAdd_relu(m.h1, m.h1Flatten, m.h1W, m.h1B, m.panels)
 	// h2 (examples/mnist/lenet.dl:11:6): matmul h1[128,120] · h2.w[120,84] → [128,84]
 	// (computed in the fused kernel of h2 below)
 	// h2 (examples/mnist/lenet.dl:11:6): bias_add h2.matmul21[128,84], h2.b[84] → [128,84]
 	// (computed in the fused kernel of h2 below)
 	// h2 (examples/mnist/lenet.dl:11:23): relu h2.bias_add23[128,84] → [128,84]
+	m.mark(5)
 	matmulNN_128x120x84_biasAdd_relu(m.h2, m.h1, m.h2W, m.h2B, m.panels)
 	// logits (examples/mnist/lenet.dl:12:10): matmul h2[128,84] · logits.w[84,10] → [128,10]
 	// (computed in the fused kernel of logits below)
 	// logits (examples/mnist/lenet.dl:12:10): bias_add logits.matmul26[128,10], logits.b[10] → [128,10]
+	m.mark(6)
 	matmulNN_128x84x10_biasAdd(m.logits, m.h2, m.logitsW, m.logitsB, m.panels)
 	// loss (examples/mnist/lenet.dl:13:8): softmax_xent logits[128,10], digit[128] → []
+	m.mark(7)
 	softmaxXent_128x10(m.loss, m.logits, m.digit)
 }
 
@@ -87,50 +97,68 @@ func (m *Model) infer(x []Float) {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/mnist/lenet.dl:13:8): fill → []
+	m.mark(8)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/mnist/lenet.dl:13:8): softmax_xent_grad logits[128,10], digit[128], lossBwdFill[] → [128,10]
+	m.mark(9)
 	softmaxXentGrad_128x10(m.lossBwdSoftmaxXentGrad, m.logits, m.digit, m.lossBwdFill)
 	// logits (examples/mnist/lenet.dl:12:10): bias_grad lossBwdSoftmaxXentGrad[128,10] → [10]
+	m.mark(10)
 	biasGrad_128x10(m.dLogitsB, m.lossBwdSoftmaxXentGrad)
 	// logits (examples/mnist/lenet.dl:12:10): matmul lossBwdSoftmaxXentGrad[128,10] · logits.w[84,10]ᵀ → [128,84]
 	// (computed in the fused kernel of h2BwdReluGrad below)
 	// logits (examples/mnist/lenet.dl:12:10): matmul h2[128,84]ᵀ · lossBwdSoftmaxXentGrad[128,10] → [84,10]
+	m.mark(11)
 	matmulTN_84x128x10(m.dLogitsW, m.h2, m.lossBwdSoftmaxXentGrad, m.panels)
 	// h2 (examples/mnist/lenet.dl:11:23): relu_grad h2[128,84], logits.matmul33[128,84] → [128,84]
+	m.mark(12)
 	matmulNT_128x10x84_reluGrad(m.h2BwdReluGrad, m.lossBwdSoftmaxXentGrad, m.logitsW, m.h2, m.panels)
 	// h2 (examples/mnist/lenet.dl:11:6): bias_grad h2BwdReluGrad[128,84] → [84]
+	m.mark(13)
 	biasGrad_128x84(m.dH2B, m.h2BwdReluGrad)
 	// h2 (examples/mnist/lenet.dl:11:6): matmul h2BwdReluGrad[128,84] · h2.w[120,84]ᵀ → [128,120]
 	// (computed in the fused kernel of h1BwdReluGrad below)
 	// h2 (examples/mnist/lenet.dl:11:6): matmul h1[128,120]ᵀ · h2BwdReluGrad[128,84] → [120,84]
+	m.mark(14)
 	matmulTN_120x128x84(m.dH2W, m.h1, m.h2BwdReluGrad, m.panels)
 	// h1 (examples/mnist/lenet.dl:10:35): relu_grad h1[128,120], h2.matmul37[128,120] → [128,120]
+	m.mark(15)
 	matmulNT_128x84x120_reluGrad(m.h1BwdReluGrad, m.h2BwdReluGrad, m.h2W, m.h1, m.panels)
 	// h1 (examples/mnist/lenet.dl:10:21): bias_grad h1BwdReluGrad[128,120] → [120]
+	m.mark(16)
 	biasGrad_128x120(m.dH1B, m.h1BwdReluGrad)
 	// h1 (examples/mnist/lenet.dl:10:21): matmul h1BwdReluGrad[128,120] · h1.w[400,120]ᵀ → [128,400]
+	m.mark(17)
 	matmulNT_128x120x400(m.h1BwdMatmul, m.h1BwdReluGrad, m.h1W, m.panels)
 	// h1 (examples/mnist/lenet.dl:10:21): matmul h1Flatten[128,400]ᵀ · h1BwdReluGrad[128,120] → [400,120]
+	m.mark(18)
 	matmulTN_400x128x120(m.dH1W, m.h1Flatten, m.h1BwdReluGrad, m.panels)
 	// h1 (examples/mnist/lenet.dl:10:6): reshape h1BwdMatmul[128,400] → [128,16,5,5]
 	// (a view of h1BwdMatmul's buffer: nothing to compute)
 	// c2 (examples/mnist/lenet.dl:9:35): maxpool2d_grad c2Relu[128,16,10,10], h1BwdReshape[128,16,5,5] → [128,16,10,10]
 	// (computed in the fused kernel of c2BwdReluGrad below)
 	// c2 (examples/mnist/lenet.dl:9:27): relu_grad c2Relu[128,16,10,10], c2.maxpool2d_grad44[128,16,10,10] → [128,16,10,10]
+	m.mark(19)
 	maxpoolReluGrad_128x16x10x10_k2s2p0(m.c2BwdReluGrad, m.c2Relu, m.h1BwdReshape)
 	// c2 (examples/mnist/lenet.dl:9:6): bias_grad c2BwdReluGrad[128,16,10,10] → [16]
+	m.mark(20)
 	biasGrad_128x16x10x10(m.dC2B, m.c2BwdReluGrad)
 	// c2 (examples/mnist/lenet.dl:9:6): conv2d_grad_input c2BwdReluGrad[128,16,10,10], c2.w[16,6,5,5] → [128,6,14,14]
+	m.mark(21)
 	conv2dGradInput_128x6x14x14_16x10x10_k5s1p0(m.c2BwdConv2dGradInput, m.c2BwdReluGrad, m.c2W, m.panels)
 	// c2 (examples/mnist/lenet.dl:9:6): conv2d_grad_weight c1[128,6,14,14], c2BwdReluGrad[128,16,10,10] → [16,6,5,5]
+	m.mark(22)
 	conv2dGradWeight_128x6x14x14_16x10x10_k5s1p0(m.dC2W, m.c1, m.c2BwdReluGrad, m.panels)
 	// c1 (examples/mnist/lenet.dl:8:50): maxpool2d_grad c1Relu[128,6,28,28], c2BwdConv2dGradInput[128,6,14,14] → [128,6,28,28]
 	// (computed in the fused kernel of c1BwdReluGrad below)
 	// c1 (examples/mnist/lenet.dl:8:42): relu_grad c1Relu[128,6,28,28], c1.maxpool2d_grad49[128,6,28,28] → [128,6,28,28]
+	m.mark(23)
 	maxpoolReluGrad_128x6x28x28_k2s2p0(m.c1BwdReluGrad, m.c1Relu, m.c2BwdConv2dGradInput)
 	// c1 (examples/mnist/lenet.dl:8:6): bias_grad c1BwdReluGrad[128,6,28,28] → [6]
+	m.mark(24)
 	biasGrad_128x6x28x28(m.dC1B, m.c1BwdReluGrad)
 	// c1 (examples/mnist/lenet.dl:8:6): conv2d_grad_weight image[128,1,28,28], c1BwdReluGrad[128,6,28,28] → [6,1,5,5]
+	m.mark(25)
 	conv2dGradWeight_128x1x28x28_6x28x28_k5s1p2(m.dC1W, m.image, m.c1BwdReluGrad, m.panels)
 }
 
@@ -144,23 +172,92 @@ func (m *Model) update() {
 		return
 	}
 	// c1 (examples/mnist/lenet.dl:8:6): adam_update c1.w[6,1,5,5], c1.w.grad[6,1,5,5], c1.w.adam_m[6,1,5,5], c1.w.adam_v[6,1,5,5]
+	m.mark(26)
 	adamUpdate_6x1x5x5(m.c1W, m.dC1W, m.c1WAdamM, m.c1WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// c1 (examples/mnist/lenet.dl:8:6): adam_update c1.b[6], c1.b.grad[6], c1.b.adam_m[6], c1.b.adam_v[6]
+	m.mark(27)
 	adamUpdate_6(m.c1B, m.dC1B, m.c1BAdamM, m.c1BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// c2 (examples/mnist/lenet.dl:9:6): adam_update c2.w[16,6,5,5], c2.w.grad[16,6,5,5], c2.w.adam_m[16,6,5,5], c2.w.adam_v[16,6,5,5]
+	m.mark(28)
 	adamUpdate_16x6x5x5(m.c2W, m.dC2W, m.c2WAdamM, m.c2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// c2 (examples/mnist/lenet.dl:9:6): adam_update c2.b[16], c2.b.grad[16], c2.b.adam_m[16], c2.b.adam_v[16]
+	m.mark(29)
 	adamUpdate_16(m.c2B, m.dC2B, m.c2BAdamM, m.c2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h1 (examples/mnist/lenet.dl:10:21): adam_update h1.w[400,120], h1.w.grad[400,120], h1.w.adam_m[400,120], h1.w.adam_v[400,120]
+	m.mark(30)
 	adamUpdate_400x120(m.h1W, m.dH1W, m.h1WAdamM, m.h1WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h1 (examples/mnist/lenet.dl:10:21): adam_update h1.b[120], h1.b.grad[120], h1.b.adam_m[120], h1.b.adam_v[120]
+	m.mark(31)
 	adamUpdate_120(m.h1B, m.dH1B, m.h1BAdamM, m.h1BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h2 (examples/mnist/lenet.dl:11:6): adam_update h2.w[120,84], h2.w.grad[120,84], h2.w.adam_m[120,84], h2.w.adam_v[120,84]
+	m.mark(32)
 	adamUpdate_120x84(m.h2W, m.dH2W, m.h2WAdamM, m.h2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h2 (examples/mnist/lenet.dl:11:6): adam_update h2.b[84], h2.b.grad[84], h2.b.adam_m[84], h2.b.adam_v[84]
+	m.mark(33)
 	adamUpdate_84(m.h2B, m.dH2B, m.h2BAdamM, m.h2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits (examples/mnist/lenet.dl:12:10): adam_update logits.w[84,10], logits.w.grad[84,10], logits.w.adam_m[84,10], logits.w.adam_v[84,10]
+	m.mark(34)
 	adamUpdate_84x10(m.logitsW, m.dLogitsW, m.logitsWAdamM, m.logitsWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits (examples/mnist/lenet.dl:12:10): adam_update logits.b[10], logits.b.grad[10], logits.b.adam_m[10], logits.b.adam_v[10]
+	m.mark(35)
 	adamUpdate_10(m.logitsB, m.dLogitsB, m.logitsBAdamM, m.logitsBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "c1", Kind: rt.KindProduct, Op: "conv2d+bias_add+relu", Pos: "examples/mnist/lenet.dl:8:6", FLOPs: 30105600},
+	{Layer: "c1", Kind: rt.KindElementwise, Op: "maxpool2d", Pos: "examples/mnist/lenet.dl:8:50"},
+	{Layer: "c2", Kind: rt.KindProduct, Op: "conv2d+bias_add+relu", Pos: "examples/mnist/lenet.dl:9:6", FLOPs: 61440000},
+	{Layer: "c2", Kind: rt.KindElementwise, Op: "maxpool2d", Pos: "examples/mnist/lenet.dl:9:35"},
+	{Layer: "h1", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/mnist/lenet.dl:10:21", FLOPs: 12288000},
+	{Layer: "h2", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/mnist/lenet.dl:11:6", FLOPs: 2580480},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/mnist/lenet.dl:12:10", FLOPs: 215040},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/mnist/lenet.dl:13:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/mnist/lenet.dl:13:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/mnist/lenet.dl:13:8"},
+	{Layer: "logits", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/lenet.dl:12:10"},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/lenet.dl:12:10", FLOPs: 215040},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/mnist/lenet.dl:12:10", FLOPs: 215040},
+	{Layer: "h2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/lenet.dl:11:6"},
+	{Layer: "h2", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/lenet.dl:11:6", FLOPs: 2580480},
+	{Layer: "h2", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/mnist/lenet.dl:11:6", FLOPs: 2580480},
+	{Layer: "h1", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/lenet.dl:10:21"},
+	{Layer: "h1", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/lenet.dl:10:21", FLOPs: 12288000},
+	{Layer: "h1", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/lenet.dl:10:21", FLOPs: 12288000},
+	{Layer: "c2", Kind: rt.KindElementwise, Op: "maxpool2d_grad+relu_grad", Pos: "examples/mnist/lenet.dl:9:35"},
+	{Layer: "c2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/lenet.dl:9:6"},
+	{Layer: "c2", Kind: rt.KindProduct, Op: "conv2d_grad_input", Pos: "examples/mnist/lenet.dl:9:6", FLOPs: 61440000},
+	{Layer: "c2", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/mnist/lenet.dl:9:6", FLOPs: 61440000},
+	{Layer: "c1", Kind: rt.KindElementwise, Op: "maxpool2d_grad+relu_grad", Pos: "examples/mnist/lenet.dl:8:50"},
+	{Layer: "c1", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/lenet.dl:8:6"},
+	{Layer: "c1", Kind: rt.KindProduct, Op: "conv2d_grad_weight", Pos: "examples/mnist/lenet.dl:8:6", FLOPs: 30105600},
+	{Layer: "c1", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/lenet.dl:8:6"},
+	{Layer: "c1", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/lenet.dl:8:6"},
+	{Layer: "c2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/lenet.dl:9:6"},
+	{Layer: "c2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/lenet.dl:9:6"},
+	{Layer: "h1", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/lenet.dl:10:21"},
+	{Layer: "h1", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/lenet.dl:10:21"},
+	{Layer: "h2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/lenet.dl:11:6"},
+	{Layer: "h2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/lenet.dl:11:6"},
+	{Layer: "logits", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/lenet.dl:12:10"},
+	{Layer: "logits", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/lenet.dl:12:10"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

@@ -2,6 +2,8 @@
 
 package mlp
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
@@ -10,18 +12,22 @@ func (m *Model) forward() {
 	// h1 (examples/mnist/mlp.dl:7:6): bias_add h1.matmul3[128,512], h1.b[512] → [128,512]
 	// (computed in the fused kernel of h1 below)
 	// h1 (examples/mnist/mlp.dl:7:27): relu h1.bias_add5[128,512] → [128,512]
+	m.mark(0)
 	matmulNN_128x784x512_biasAdd_relu(m.h1, m.image, m.h1W, m.h1B, m.panels)
 	// h2 (examples/mnist/mlp.dl:8:6): matmul h1[128,512] · h2.w[512,512] → [128,512]
 	// (computed in the fused kernel of h2 below)
 	// h2 (examples/mnist/mlp.dl:8:6): bias_add h2.matmul8[128,512], h2.b[512] → [128,512]
 	// (computed in the fused kernel of h2 below)
 	// h2 (examples/mnist/mlp.dl:8:24): relu h2.bias_add10[128,512] → [128,512]
+	m.mark(1)
 	matmulNN_128x512x512_biasAdd_relu(m.h2, m.h1, m.h2W, m.h2B, m.panels)
 	// logits (examples/mnist/mlp.dl:9:10): matmul h2[128,512] · logits.w[512,10] → [128,10]
 	// (computed in the fused kernel of logits below)
 	// logits (examples/mnist/mlp.dl:9:10): bias_add logits.matmul13[128,10], logits.b[10] → [128,10]
+	m.mark(2)
 	matmulNN_128x512x10_biasAdd(m.logits, m.h2, m.logitsW, m.logitsB, m.panels)
 	// loss (examples/mnist/mlp.dl:10:8): softmax_xent logits[128,10], digit[128] → []
+	m.mark(3)
 	softmaxXent_128x10(m.loss, m.logits, m.digit)
 }
 
@@ -51,28 +57,38 @@ func (m *Model) infer(x []Float) {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/mnist/mlp.dl:10:8): fill → []
+	m.mark(4)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/mnist/mlp.dl:10:8): softmax_xent_grad logits[128,10], digit[128], lossBwdFill[] → [128,10]
+	m.mark(5)
 	softmaxXentGrad_128x10(m.lossBwdSoftmaxXentGrad, m.logits, m.digit, m.lossBwdFill)
 	// logits (examples/mnist/mlp.dl:9:10): bias_grad lossBwdSoftmaxXentGrad[128,10] → [10]
+	m.mark(6)
 	biasGrad_128x10(m.dLogitsB, m.lossBwdSoftmaxXentGrad)
 	// logits (examples/mnist/mlp.dl:9:10): matmul lossBwdSoftmaxXentGrad[128,10] · logits.w[512,10]ᵀ → [128,512]
 	// (computed in the fused kernel of h2BwdReluGrad below)
 	// logits (examples/mnist/mlp.dl:9:10): matmul h2[128,512]ᵀ · lossBwdSoftmaxXentGrad[128,10] → [512,10]
+	m.mark(7)
 	matmulTN_512x128x10(m.dLogitsW, m.h2, m.lossBwdSoftmaxXentGrad, m.panels)
 	// h2 (examples/mnist/mlp.dl:8:24): relu_grad h2[128,512], logits.matmul20[128,512] → [128,512]
+	m.mark(8)
 	matmulNT_128x10x512_reluGrad(m.h2BwdReluGrad, m.lossBwdSoftmaxXentGrad, m.logitsW, m.h2, m.panels)
 	// h2 (examples/mnist/mlp.dl:8:6): bias_grad h2BwdReluGrad[128,512] → [512]
+	m.mark(9)
 	biasGrad_128x512(m.dH2B, m.h2BwdReluGrad)
 	// h2 (examples/mnist/mlp.dl:8:6): matmul h2BwdReluGrad[128,512] · h2.w[512,512]ᵀ → [128,512]
 	// (computed in the fused kernel of h1BwdReluGrad below)
 	// h2 (examples/mnist/mlp.dl:8:6): matmul h1[128,512]ᵀ · h2BwdReluGrad[128,512] → [512,512]
+	m.mark(10)
 	matmulTN_512x128x512(m.dH2W, m.h1, m.h2BwdReluGrad, m.panels)
 	// h1 (examples/mnist/mlp.dl:7:27): relu_grad h1[128,512], h2.matmul24[128,512] → [128,512]
+	m.mark(11)
 	matmulNT_128x512x512_reluGrad(m.h1BwdReluGrad, m.h2BwdReluGrad, m.h2W, m.h1, m.panels)
 	// h1 (examples/mnist/mlp.dl:7:6): bias_grad h1BwdReluGrad[128,512] → [512]
+	m.mark(12)
 	biasGrad_128x512(m.dH1B, m.h1BwdReluGrad)
 	// h1 (examples/mnist/mlp.dl:7:6): matmul image[128,784]ᵀ · h1BwdReluGrad[128,512] → [784,512]
+	m.mark(13)
 	matmulTN_784x128x512(m.dH1W, m.image, m.h1BwdReluGrad, m.panels)
 }
 
@@ -86,15 +102,64 @@ func (m *Model) update() {
 		return
 	}
 	// h1 (examples/mnist/mlp.dl:7:6): adam_update h1.w[784,512], h1.w.grad[784,512], h1.w.adam_m[784,512], h1.w.adam_v[784,512]
+	m.mark(14)
 	adamUpdate_784x512(m.h1W, m.dH1W, m.h1WAdamM, m.h1WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h1 (examples/mnist/mlp.dl:7:6): adam_update h1.b[512], h1.b.grad[512], h1.b.adam_m[512], h1.b.adam_v[512]
+	m.mark(15)
 	adamUpdate_512(m.h1B, m.dH1B, m.h1BAdamM, m.h1BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h2 (examples/mnist/mlp.dl:8:6): adam_update h2.w[512,512], h2.w.grad[512,512], h2.w.adam_m[512,512], h2.w.adam_v[512,512]
+	m.mark(16)
 	adamUpdate_512x512(m.h2W, m.dH2W, m.h2WAdamM, m.h2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h2 (examples/mnist/mlp.dl:8:6): adam_update h2.b[512], h2.b.grad[512], h2.b.adam_m[512], h2.b.adam_v[512]
+	m.mark(17)
 	adamUpdate_512(m.h2B, m.dH2B, m.h2BAdamM, m.h2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits (examples/mnist/mlp.dl:9:10): adam_update logits.w[512,10], logits.w.grad[512,10], logits.w.adam_m[512,10], logits.w.adam_v[512,10]
+	m.mark(18)
 	adamUpdate_512x10(m.logitsW, m.dLogitsW, m.logitsWAdamM, m.logitsWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits (examples/mnist/mlp.dl:9:10): adam_update logits.b[10], logits.b.grad[10], logits.b.adam_m[10], logits.b.adam_v[10]
+	m.mark(19)
 	adamUpdate_10(m.logitsB, m.dLogitsB, m.logitsBAdamM, m.logitsBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "h1", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/mnist/mlp.dl:7:6", FLOPs: 102760448},
+	{Layer: "h2", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/mnist/mlp.dl:8:6", FLOPs: 67108864},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/mnist/mlp.dl:9:10", FLOPs: 1310720},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/mnist/mlp.dl:10:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/mnist/mlp.dl:10:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/mnist/mlp.dl:10:8"},
+	{Layer: "logits", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/mlp.dl:9:10"},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/mlp.dl:9:10", FLOPs: 1310720},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/mnist/mlp.dl:9:10", FLOPs: 1310720},
+	{Layer: "h2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/mlp.dl:8:6"},
+	{Layer: "h2", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/mlp.dl:8:6", FLOPs: 67108864},
+	{Layer: "h2", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/mnist/mlp.dl:8:6", FLOPs: 67108864},
+	{Layer: "h1", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/mlp.dl:7:6"},
+	{Layer: "h1", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/mlp.dl:7:6", FLOPs: 102760448},
+	{Layer: "h1", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/mlp.dl:7:6"},
+	{Layer: "h1", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/mlp.dl:7:6"},
+	{Layer: "h2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/mlp.dl:8:6"},
+	{Layer: "h2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/mlp.dl:8:6"},
+	{Layer: "logits", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/mlp.dl:9:10"},
+	{Layer: "logits", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/mlp.dl:9:10"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

@@ -2,6 +2,8 @@
 
 package mlp_small
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
@@ -10,12 +12,15 @@ func (m *Model) forward() {
 	// h1 (examples/mnist/mlp_small.dl:8:6): bias_add h1.matmul3[32,128], h1.b[128] → [32,128]
 	// (computed in the fused kernel of h1 below)
 	// h1 (examples/mnist/mlp_small.dl:8:27): relu h1.bias_add5[32,128] → [32,128]
+	m.mark(0)
 	matmulNN_32x784x128_biasAdd_relu(m.h1, m.image, m.h1W, m.h1B, m.panels)
 	// logits (examples/mnist/mlp_small.dl:9:10): matmul h1[32,128] · logits.w[128,10] → [32,10]
 	// (computed in the fused kernel of logits below)
 	// logits (examples/mnist/mlp_small.dl:9:10): bias_add logits.matmul8[32,10], logits.b[10] → [32,10]
+	m.mark(1)
 	matmulNN_32x128x10_biasAdd(m.logits, m.h1, m.logitsW, m.logitsB, m.panels)
 	// loss (examples/mnist/mlp_small.dl:10:8): softmax_xent logits[32,10], digit[32] → []
+	m.mark(2)
 	softmaxXent_32x10(m.loss, m.logits, m.digit)
 }
 
@@ -39,20 +44,27 @@ func (m *Model) infer(x []Float) {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/mnist/mlp_small.dl:10:8): fill → []
+	m.mark(3)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/mnist/mlp_small.dl:10:8): softmax_xent_grad logits[32,10], digit[32], lossBwdFill[] → [32,10]
+	m.mark(4)
 	softmaxXentGrad_32x10(m.lossBwdSoftmaxXentGrad, m.logits, m.digit, m.lossBwdFill)
 	// logits (examples/mnist/mlp_small.dl:9:10): bias_grad lossBwdSoftmaxXentGrad[32,10] → [10]
+	m.mark(5)
 	biasGrad_32x10(m.dLogitsB, m.lossBwdSoftmaxXentGrad)
 	// logits (examples/mnist/mlp_small.dl:9:10): matmul lossBwdSoftmaxXentGrad[32,10] · logits.w[128,10]ᵀ → [32,128]
 	// (computed in the fused kernel of h1BwdReluGrad below)
 	// logits (examples/mnist/mlp_small.dl:9:10): matmul h1[32,128]ᵀ · lossBwdSoftmaxXentGrad[32,10] → [128,10]
+	m.mark(6)
 	matmulTN_128x32x10(m.dLogitsW, m.h1, m.lossBwdSoftmaxXentGrad, m.panels)
 	// h1 (examples/mnist/mlp_small.dl:8:27): relu_grad h1[32,128], logits.matmul15[32,128] → [32,128]
+	m.mark(7)
 	matmulNT_32x10x128_reluGrad(m.h1BwdReluGrad, m.lossBwdSoftmaxXentGrad, m.logitsW, m.h1, m.panels)
 	// h1 (examples/mnist/mlp_small.dl:8:6): bias_grad h1BwdReluGrad[32,128] → [128]
+	m.mark(8)
 	biasGrad_32x128(m.dH1B, m.h1BwdReluGrad)
 	// h1 (examples/mnist/mlp_small.dl:8:6): matmul image[32,784]ᵀ · h1BwdReluGrad[32,128] → [784,128]
+	m.mark(9)
 	matmulTN_784x32x128(m.dH1W, m.image, m.h1BwdReluGrad, m.panels)
 }
 
@@ -66,11 +78,52 @@ func (m *Model) update() {
 		return
 	}
 	// h1 (examples/mnist/mlp_small.dl:8:6): sgd_update h1.w[784,128], h1.w.grad[784,128]
+	m.mark(10)
 	sgdUpdate_784x128(m.h1W, m.dH1W, lr)
 	// h1 (examples/mnist/mlp_small.dl:8:6): sgd_update h1.b[128], h1.b.grad[128]
+	m.mark(11)
 	sgdUpdate_128(m.h1B, m.dH1B, lr)
 	// logits (examples/mnist/mlp_small.dl:9:10): sgd_update logits.w[128,10], logits.w.grad[128,10]
+	m.mark(12)
 	sgdUpdate_128x10(m.logitsW, m.dLogitsW, lr)
 	// logits (examples/mnist/mlp_small.dl:9:10): sgd_update logits.b[10], logits.b.grad[10]
+	m.mark(13)
 	sgdUpdate_10(m.logitsB, m.dLogitsB, lr)
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "h1", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/mnist/mlp_small.dl:8:6", FLOPs: 6422528},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/mnist/mlp_small.dl:9:10", FLOPs: 81920},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/mnist/mlp_small.dl:10:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/mnist/mlp_small.dl:10:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/mnist/mlp_small.dl:10:8"},
+	{Layer: "logits", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/mlp_small.dl:9:10"},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/mlp_small.dl:9:10", FLOPs: 81920},
+	{Layer: "logits", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/mnist/mlp_small.dl:9:10", FLOPs: 81920},
+	{Layer: "h1", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/mlp_small.dl:8:6"},
+	{Layer: "h1", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/mlp_small.dl:8:6", FLOPs: 6422528},
+	{Layer: "h1", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/mnist/mlp_small.dl:8:6"},
+	{Layer: "h1", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/mnist/mlp_small.dl:8:6"},
+	{Layer: "logits", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/mnist/mlp_small.dl:9:10"},
+	{Layer: "logits", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/mnist/mlp_small.dl:9:10"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

@@ -60,6 +60,7 @@ type Model struct {
 	runLength   rt.RunLength                   // the run's length, for the learning-rate schedule
 	gradSync    func(float64) (float64, error) // called between backward and update (data-parallel runs); nil alone
 	paramUpdate func(int, float64)             // takes over the parameters' updates (ZeRO stage 1); nil alone
+	profile     func(int)                      // told which kernel of profileKernels starts (-profile); nil: not profiled
 	prepared    bool                           // the derived buffers of inference match the parameters and state
 	panels      []Float                        // the matrix products' packed panels of b: one per goroutine
 

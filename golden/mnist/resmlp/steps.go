@@ -2,6 +2,8 @@
 
 package resmlp
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
@@ -10,92 +12,123 @@ func (m *Model) forward() {
 	// h (examples/mnist/resmlp.dl:10:5): bias_add h.matmul3[128,256], h.b[256] → [128,256]
 	// (computed in the fused kernel of h below)
 	// h (examples/mnist/resmlp.dl:10:26): relu h.bias_add5[128,256] → [128,256]
+	m.mark(0)
 	matmulNN_128x784x256_biasAdd_relu(m.h, m.image, m.hW, m.hB, m.panels)
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): matmul h[128,256] · h.0.r.dense.w[256,256] → [128,256]
 	// (computed in the fused kernel of h0RDenseBiasAdd below)
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.0.r.dense.matmul8[128,256], h.0.r.dense.b[256] → [128,256]
+	m.mark(1)
 	matmulNN_128x256x256_biasAdd(m.h0RDenseBiasAdd, m.h, m.h0RDenseW, m.h0RDenseB, m.panels)
 	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm h0RDenseBiasAdd[128,256], h.0.r.batchnorm.gamma[256], h.0.r.batchnorm.beta[256] → [128,256]
+	m.mark(2)
 	batchnorm_128x256(m.h0RBatchnormBatchnorm, m.h0RDenseBiasAdd, m.h0RBatchnormGamma, m.h0RBatchnormBeta)
 	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_running h.0.r.batchnorm.running_mean[256], h.0.r.batchnorm.running_var[256], h0RDenseBiasAdd[128,256]
+	m.mark(3)
 	batchnormRunning_128x256(m.h0RBatchnormRunningMean, m.h0RBatchnormRunningVar, m.h0RDenseBiasAdd)
 	// h.0.r (examples/mnist/resmlp.dl:6:39): relu h0RBatchnormBatchnorm[128,256] → [128,256]
+	m.mark(4)
 	relu_128x256(m.h0RRelu, m.h0RBatchnormBatchnorm)
 	// h.0.r (examples/mnist/resmlp.dl:6:47): dropout_mask → [128,256]
+	m.mark(5)
 	dropoutMask_128x256(m.h0RDropoutMask, m.rng)
 	// h.0.r (examples/mnist/resmlp.dl:6:47): mul h0RRelu[128,256], h0RDropoutMask[128,256] → [128,256]
+	m.mark(6)
 	mul_128x256(m.h0R, m.h0RRelu, m.h0RDropoutMask)
 	// h.0.out (examples/mnist/resmlp.dl:7:14): matmul h.0.r[128,256] · h.0.out.w[256,256] → [128,256]
 	// (computed in the fused kernel of h.0.out below)
 	// h.0.out (examples/mnist/resmlp.dl:7:14): bias_add h.0.out.matmul21[128,256], h.0.out.b[256] → [128,256]
 	// (computed in the fused kernel of h.0.out below)
 	// h.0.out (examples/mnist/resmlp.dl:7:12): add h[128,256], h.0.out.bias_add23[128,256] → [128,256]
+	m.mark(7)
 	matmulNN_128x256x256_biasAdd_add(m.h0Out, m.h0R, m.h0OutW, m.h0OutB, m.h, m.panels)
 	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.0.out[128,256] · h.1.r.dense.w[256,256] → [128,256]
 	// (computed in the fused kernel of h1RDenseBiasAdd below)
 	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.1.r.dense.matmul26[128,256], h.1.r.dense.b[256] → [128,256]
+	m.mark(8)
 	matmulNN_128x256x256_biasAdd(m.h1RDenseBiasAdd, m.h0Out, m.h1RDenseW, m.h1RDenseB, m.panels)
 	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm h1RDenseBiasAdd[128,256], h.1.r.batchnorm.gamma[256], h.1.r.batchnorm.beta[256] → [128,256]
+	m.mark(9)
 	batchnorm_128x256(m.h1RBatchnormBatchnorm, m.h1RDenseBiasAdd, m.h1RBatchnormGamma, m.h1RBatchnormBeta)
 	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_running h.1.r.batchnorm.running_mean[256], h.1.r.batchnorm.running_var[256], h1RDenseBiasAdd[128,256]
+	m.mark(10)
 	batchnormRunning_128x256(m.h1RBatchnormRunningMean, m.h1RBatchnormRunningVar, m.h1RDenseBiasAdd)
 	// h.1.r (examples/mnist/resmlp.dl:6:39): relu h1RBatchnormBatchnorm[128,256] → [128,256]
+	m.mark(11)
 	relu_128x256(m.h1RRelu, m.h1RBatchnormBatchnorm)
 	// h.1.r (examples/mnist/resmlp.dl:6:47): dropout_mask → [128,256]
+	m.mark(12)
 	dropoutMask_128x256(m.h1RDropoutMask, m.rng)
 	// h.1.r (examples/mnist/resmlp.dl:6:47): mul h1RRelu[128,256], h1RDropoutMask[128,256] → [128,256]
+	m.mark(13)
 	mul_128x256(m.h1R, m.h1RRelu, m.h1RDropoutMask)
 	// h.1.out (examples/mnist/resmlp.dl:7:14): matmul h.1.r[128,256] · h.1.out.w[256,256] → [128,256]
 	// (computed in the fused kernel of h.1.out below)
 	// h.1.out (examples/mnist/resmlp.dl:7:14): bias_add h.1.out.matmul39[128,256], h.1.out.b[256] → [128,256]
 	// (computed in the fused kernel of h.1.out below)
 	// h.1.out (examples/mnist/resmlp.dl:7:12): add h.0.out[128,256], h.1.out.bias_add41[128,256] → [128,256]
+	m.mark(14)
 	matmulNN_128x256x256_biasAdd_add(m.h1Out, m.h1R, m.h1OutW, m.h1OutB, m.h0Out, m.panels)
 	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.1.out[128,256] · h.2.r.dense.w[256,256] → [128,256]
 	// (computed in the fused kernel of h2RDenseBiasAdd below)
 	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.2.r.dense.matmul44[128,256], h.2.r.dense.b[256] → [128,256]
+	m.mark(15)
 	matmulNN_128x256x256_biasAdd(m.h2RDenseBiasAdd, m.h1Out, m.h2RDenseW, m.h2RDenseB, m.panels)
 	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm h2RDenseBiasAdd[128,256], h.2.r.batchnorm.gamma[256], h.2.r.batchnorm.beta[256] → [128,256]
+	m.mark(16)
 	batchnorm_128x256(m.h2RBatchnormBatchnorm, m.h2RDenseBiasAdd, m.h2RBatchnormGamma, m.h2RBatchnormBeta)
 	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_running h.2.r.batchnorm.running_mean[256], h.2.r.batchnorm.running_var[256], h2RDenseBiasAdd[128,256]
+	m.mark(17)
 	batchnormRunning_128x256(m.h2RBatchnormRunningMean, m.h2RBatchnormRunningVar, m.h2RDenseBiasAdd)
 	// h.2.r (examples/mnist/resmlp.dl:6:39): relu h2RBatchnormBatchnorm[128,256] → [128,256]
+	m.mark(18)
 	relu_128x256(m.h2RRelu, m.h2RBatchnormBatchnorm)
 	// h.2.r (examples/mnist/resmlp.dl:6:47): dropout_mask → [128,256]
+	m.mark(19)
 	dropoutMask_128x256(m.h2RDropoutMask, m.rng)
 	// h.2.r (examples/mnist/resmlp.dl:6:47): mul h2RRelu[128,256], h2RDropoutMask[128,256] → [128,256]
+	m.mark(20)
 	mul_128x256(m.h2R, m.h2RRelu, m.h2RDropoutMask)
 	// h.2.out (examples/mnist/resmlp.dl:7:14): matmul h.2.r[128,256] · h.2.out.w[256,256] → [128,256]
 	// (computed in the fused kernel of h.2.out below)
 	// h.2.out (examples/mnist/resmlp.dl:7:14): bias_add h.2.out.matmul57[128,256], h.2.out.b[256] → [128,256]
 	// (computed in the fused kernel of h.2.out below)
 	// h.2.out (examples/mnist/resmlp.dl:7:12): add h.1.out[128,256], h.2.out.bias_add59[128,256] → [128,256]
+	m.mark(21)
 	matmulNN_128x256x256_biasAdd_add(m.h2Out, m.h2R, m.h2OutW, m.h2OutB, m.h1Out, m.panels)
 	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.2.out[128,256] · h.3.r.dense.w[256,256] → [128,256]
 	// (computed in the fused kernel of h3RDenseBiasAdd below)
 	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): bias_add h.3.r.dense.matmul62[128,256], h.3.r.dense.b[256] → [128,256]
+	m.mark(22)
 	matmulNN_128x256x256_biasAdd(m.h3RDenseBiasAdd, m.h2Out, m.h3RDenseW, m.h3RDenseB, m.panels)
 	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm h3RDenseBiasAdd[128,256], h.3.r.batchnorm.gamma[256], h.3.r.batchnorm.beta[256] → [128,256]
+	m.mark(23)
 	batchnorm_128x256(m.h3RBatchnormBatchnorm, m.h3RDenseBiasAdd, m.h3RBatchnormGamma, m.h3RBatchnormBeta)
 	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_running h.3.r.batchnorm.running_mean[256], h.3.r.batchnorm.running_var[256], h3RDenseBiasAdd[128,256]
+	m.mark(24)
 	batchnormRunning_128x256(m.h3RBatchnormRunningMean, m.h3RBatchnormRunningVar, m.h3RDenseBiasAdd)
 	// h.3.r (examples/mnist/resmlp.dl:6:39): relu h3RBatchnormBatchnorm[128,256] → [128,256]
+	m.mark(25)
 	relu_128x256(m.h3RRelu, m.h3RBatchnormBatchnorm)
 	// h.3.r (examples/mnist/resmlp.dl:6:47): dropout_mask → [128,256]
+	m.mark(26)
 	dropoutMask_128x256(m.h3RDropoutMask, m.rng)
 	// h.3.r (examples/mnist/resmlp.dl:6:47): mul h3RRelu[128,256], h3RDropoutMask[128,256] → [128,256]
+	m.mark(27)
 	mul_128x256(m.h3R, m.h3RRelu, m.h3RDropoutMask)
 	// h.3.out (examples/mnist/resmlp.dl:7:14): matmul h.3.r[128,256] · h.3.out.w[256,256] → [128,256]
 	// (computed in the fused kernel of h below)
 	// h.3.out (examples/mnist/resmlp.dl:7:14): bias_add h.3.out.matmul75[128,256], h.3.out.b[256] → [128,256]
 	// (computed in the fused kernel of h below)
 	// h.3.out (examples/mnist/resmlp.dl:7:12): add h.2.out[128,256], h.3.out.bias_add77[128,256] → [128,256]
+	m.mark(28)
 	matmulNN_128x256x256_biasAdd_add(m.h2, m.h3R, m.h3OutW, m.h3OutB, m.h2Out, m.panels)
 	// loss.dense (examples/mnist/resmlp.dl:12:22): matmul h[128,256] · loss.dense.w[256,10] → [128,10]
 	// (computed in the fused kernel of lossDenseBiasAdd below)
 	// loss.dense (examples/mnist/resmlp.dl:12:22): bias_add loss.dense.matmul80[128,10], loss.dense.b[10] → [128,10]
+	m.mark(29)
 	matmulNN_128x256x10_biasAdd(m.lossDenseBiasAdd, m.h2, m.lossDenseW, m.lossDenseB, m.panels)
 	// loss (examples/mnist/resmlp.dl:12:8): softmax_xent lossDenseBiasAdd[128,10], digit[128] → []
+	m.mark(30)
 	softmaxXent_128x10(m.loss, m.lossDenseBiasAdd, m.digit)
 }
 
@@ -193,124 +226,171 @@ func (m *Model) prepare() {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/mnist/resmlp.dl:12:8): fill → []
+	m.mark(31)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/mnist/resmlp.dl:12:8): softmax_xent_grad lossDenseBiasAdd[128,10], digit[128], lossBwdFill[] → [128,10]
+	m.mark(32)
 	softmaxXentGrad_128x10(m.lossBwdSoftmaxXentGrad, m.lossDenseBiasAdd, m.digit, m.lossBwdFill)
 	// loss.dense (examples/mnist/resmlp.dl:12:22): bias_grad lossBwdSoftmaxXentGrad[128,10] → [10]
+	m.mark(33)
 	biasGrad_128x10(m.dLossDenseB, m.lossBwdSoftmaxXentGrad)
 	// loss.dense (examples/mnist/resmlp.dl:12:22): matmul lossBwdSoftmaxXentGrad[128,10] · loss.dense.w[256,10]ᵀ → [128,256]
+	m.mark(34)
 	matmulNT_128x10x256(m.lossDenseBwdMatmul, m.lossBwdSoftmaxXentGrad, m.lossDenseW, m.panels)
 	// loss.dense (examples/mnist/resmlp.dl:12:22): matmul h[128,256]ᵀ · lossBwdSoftmaxXentGrad[128,10] → [256,10]
+	m.mark(35)
 	matmulTN_256x128x10(m.dLossDenseW, m.h2, m.lossBwdSoftmaxXentGrad, m.panels)
 	// h.3.out (examples/mnist/resmlp.dl:7:14): bias_grad lossDenseBwdMatmul[128,256] → [256]
+	m.mark(36)
 	biasGrad_128x256(m.dH3OutB, m.lossDenseBwdMatmul)
 	// h.3.out (examples/mnist/resmlp.dl:7:14): matmul lossDenseBwdMatmul[128,256] · h.3.out.w[256,256]ᵀ → [128,256]
 	// (computed in the fused kernel of h3RBwdReluGrad below)
 	// h.3.r (examples/mnist/resmlp.dl:6:47): mul h3RRelu[128,256], h3RDropoutMask[128,256] → [128,256]
+	m.mark(37)
 	mul_128x256(m.h3RBwdMul, m.h3RRelu, m.h3RDropoutMask)
 	// h.3.out (examples/mnist/resmlp.dl:7:14): matmul h3RBwdMul[128,256]ᵀ · lossDenseBwdMatmul[128,256] → [256,256]
+	m.mark(38)
 	matmulTN_256x128x256(m.dH3OutW, m.h3RBwdMul, m.lossDenseBwdMatmul, m.panels)
 	// h.3.r (examples/mnist/resmlp.dl:6:47): mul h.3.out.matmul90[128,256], h3RDropoutMask[128,256] → [128,256]
 	// (computed in the fused kernel of h3RBwdReluGrad below)
 	// h.3.r (examples/mnist/resmlp.dl:6:39): relu_grad h3RRelu[128,256], h.3.r.mul92[128,256] → [128,256]
+	m.mark(39)
 	matmulNT_128x256x256_mul_reluGrad(m.h3RBwdReluGrad, m.lossDenseBwdMatmul, m.h3OutW, m.h3RDropoutMask, m.h3RRelu, m.panels)
 	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_grad h3RDenseBiasAdd[128,256], h.3.r.batchnorm.gamma[256], h3RBwdReluGrad[128,256] → [128,256]
+	m.mark(40)
 	batchnormGrad_128x256(m.h3RBatchnormBwdBatchnormGrad, m.h3RDenseBiasAdd, m.h3RBatchnormGamma, m.h3RBwdReluGrad)
 	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_gamma_grad h3RDenseBiasAdd[128,256], h3RBwdReluGrad[128,256] → [256]
+	m.mark(41)
 	batchnormGammaGrad_128x256(m.dH3RBatchnormGamma, m.h3RDenseBiasAdd, m.h3RBwdReluGrad)
 	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): bias_grad h3RBwdReluGrad[128,256] → [256]
+	m.mark(42)
 	biasGrad_128x256(m.dH3RBatchnormBeta, m.h3RBwdReluGrad)
 	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): bias_grad h3RBatchnormBwdBatchnormGrad[128,256] → [256]
+	m.mark(43)
 	biasGrad_128x256(m.dH3RDenseB, m.h3RBatchnormBwdBatchnormGrad)
 	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): matmul h3RBatchnormBwdBatchnormGrad[128,256] · h.3.r.dense.w[256,256]ᵀ → [128,256]
 	// (computed in the fused kernel of h2OutBwdAdd below)
 	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.2.out[128,256]ᵀ · h3RBatchnormBwdBatchnormGrad[128,256] → [256,256]
+	m.mark(44)
 	matmulTN_256x128x256(m.dH3RDenseW, m.h2Out, m.h3RBatchnormBwdBatchnormGrad, m.panels)
 	// h.2.out (examples/mnist/resmlp.dl:7:12): add h.3.r.dense.matmul99[128,256], lossDenseBwdMatmul[128,256] → [128,256]
+	m.mark(45)
 	matmulNT_128x256x256_add(m.h2OutBwdAdd, m.h3RBatchnormBwdBatchnormGrad, m.h3RDenseW, m.lossDenseBwdMatmul, m.panels)
 	// h.2.out (examples/mnist/resmlp.dl:7:14): bias_grad h2OutBwdAdd[128,256] → [256]
+	m.mark(46)
 	biasGrad_128x256(m.dH2OutB, m.h2OutBwdAdd)
 	// h.2.out (examples/mnist/resmlp.dl:7:14): matmul h2OutBwdAdd[128,256] · h.2.out.w[256,256]ᵀ → [128,256]
 	// (computed in the fused kernel of h2RBwdReluGrad below)
 	// h.2.r (examples/mnist/resmlp.dl:6:47): mul h2RRelu[128,256], h2RDropoutMask[128,256] → [128,256]
+	m.mark(47)
 	mul_128x256(m.h2RBwdMul, m.h2RRelu, m.h2RDropoutMask)
 	// h.2.out (examples/mnist/resmlp.dl:7:14): matmul h2RBwdMul[128,256]ᵀ · h2OutBwdAdd[128,256] → [256,256]
+	m.mark(48)
 	matmulTN_256x128x256(m.dH2OutW, m.h2RBwdMul, m.h2OutBwdAdd, m.panels)
 	// h.2.r (examples/mnist/resmlp.dl:6:47): mul h.2.out.matmul103[128,256], h2RDropoutMask[128,256] → [128,256]
 	// (computed in the fused kernel of h2RBwdReluGrad below)
 	// h.2.r (examples/mnist/resmlp.dl:6:39): relu_grad h2RRelu[128,256], h.2.r.mul105[128,256] → [128,256]
+	m.mark(49)
 	matmulNT_128x256x256_mul_reluGrad(m.h2RBwdReluGrad, m.h2OutBwdAdd, m.h2OutW, m.h2RDropoutMask, m.h2RRelu, m.panels)
 	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_grad h2RDenseBiasAdd[128,256], h.2.r.batchnorm.gamma[256], h2RBwdReluGrad[128,256] → [128,256]
+	m.mark(50)
 	batchnormGrad_128x256(m.h2RBatchnormBwdBatchnormGrad, m.h2RDenseBiasAdd, m.h2RBatchnormGamma, m.h2RBwdReluGrad)
 	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_gamma_grad h2RDenseBiasAdd[128,256], h2RBwdReluGrad[128,256] → [256]
+	m.mark(51)
 	batchnormGammaGrad_128x256(m.dH2RBatchnormGamma, m.h2RDenseBiasAdd, m.h2RBwdReluGrad)
 	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): bias_grad h2RBwdReluGrad[128,256] → [256]
+	m.mark(52)
 	biasGrad_128x256(m.dH2RBatchnormBeta, m.h2RBwdReluGrad)
 	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): bias_grad h2RBatchnormBwdBatchnormGrad[128,256] → [256]
+	m.mark(53)
 	biasGrad_128x256(m.dH2RDenseB, m.h2RBatchnormBwdBatchnormGrad)
 	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): matmul h2RBatchnormBwdBatchnormGrad[128,256] · h.2.r.dense.w[256,256]ᵀ → [128,256]
 	// (computed in the fused kernel of h1OutBwdAdd below)
 	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.1.out[128,256]ᵀ · h2RBatchnormBwdBatchnormGrad[128,256] → [256,256]
+	m.mark(54)
 	matmulTN_256x128x256(m.dH2RDenseW, m.h1Out, m.h2RBatchnormBwdBatchnormGrad, m.panels)
 	// h.1.out (examples/mnist/resmlp.dl:7:12): add h.2.r.dense.matmul112[128,256], h2OutBwdAdd[128,256] → [128,256]
+	m.mark(55)
 	matmulNT_128x256x256_add(m.h1OutBwdAdd, m.h2RBatchnormBwdBatchnormGrad, m.h2RDenseW, m.h2OutBwdAdd, m.panels)
 	// h.1.out (examples/mnist/resmlp.dl:7:14): bias_grad h1OutBwdAdd[128,256] → [256]
+	m.mark(56)
 	biasGrad_128x256(m.dH1OutB, m.h1OutBwdAdd)
 	// h.1.out (examples/mnist/resmlp.dl:7:14): matmul h1OutBwdAdd[128,256] · h.1.out.w[256,256]ᵀ → [128,256]
 	// (computed in the fused kernel of h1RBwdReluGrad below)
 	// h.1.r (examples/mnist/resmlp.dl:6:47): mul h1RRelu[128,256], h1RDropoutMask[128,256] → [128,256]
+	m.mark(57)
 	mul_128x256(m.h1RBwdMul, m.h1RRelu, m.h1RDropoutMask)
 	// h.1.out (examples/mnist/resmlp.dl:7:14): matmul h1RBwdMul[128,256]ᵀ · h1OutBwdAdd[128,256] → [256,256]
+	m.mark(58)
 	matmulTN_256x128x256(m.dH1OutW, m.h1RBwdMul, m.h1OutBwdAdd, m.panels)
 	// h.1.r (examples/mnist/resmlp.dl:6:47): mul h.1.out.matmul116[128,256], h1RDropoutMask[128,256] → [128,256]
 	// (computed in the fused kernel of h1RBwdReluGrad below)
 	// h.1.r (examples/mnist/resmlp.dl:6:39): relu_grad h1RRelu[128,256], h.1.r.mul118[128,256] → [128,256]
+	m.mark(59)
 	matmulNT_128x256x256_mul_reluGrad(m.h1RBwdReluGrad, m.h1OutBwdAdd, m.h1OutW, m.h1RDropoutMask, m.h1RRelu, m.panels)
 	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_grad h1RDenseBiasAdd[128,256], h.1.r.batchnorm.gamma[256], h1RBwdReluGrad[128,256] → [128,256]
+	m.mark(60)
 	batchnormGrad_128x256(m.h1RBatchnormBwdBatchnormGrad, m.h1RDenseBiasAdd, m.h1RBatchnormGamma, m.h1RBwdReluGrad)
 	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_gamma_grad h1RDenseBiasAdd[128,256], h1RBwdReluGrad[128,256] → [256]
+	m.mark(61)
 	batchnormGammaGrad_128x256(m.dH1RBatchnormGamma, m.h1RDenseBiasAdd, m.h1RBwdReluGrad)
 	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): bias_grad h1RBwdReluGrad[128,256] → [256]
+	m.mark(62)
 	biasGrad_128x256(m.dH1RBatchnormBeta, m.h1RBwdReluGrad)
 	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): bias_grad h1RBatchnormBwdBatchnormGrad[128,256] → [256]
+	m.mark(63)
 	biasGrad_128x256(m.dH1RDenseB, m.h1RBatchnormBwdBatchnormGrad)
 	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): matmul h1RBatchnormBwdBatchnormGrad[128,256] · h.1.r.dense.w[256,256]ᵀ → [128,256]
 	// (computed in the fused kernel of h0OutBwdAdd below)
 	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): matmul h.0.out[128,256]ᵀ · h1RBatchnormBwdBatchnormGrad[128,256] → [256,256]
+	m.mark(64)
 	matmulTN_256x128x256(m.dH1RDenseW, m.h0Out, m.h1RBatchnormBwdBatchnormGrad, m.panels)
 	// h.0.out (examples/mnist/resmlp.dl:7:12): add h.1.r.dense.matmul125[128,256], h1OutBwdAdd[128,256] → [128,256]
+	m.mark(65)
 	matmulNT_128x256x256_add(m.h0OutBwdAdd, m.h1RBatchnormBwdBatchnormGrad, m.h1RDenseW, m.h1OutBwdAdd, m.panels)
 	// h.0.out (examples/mnist/resmlp.dl:7:14): bias_grad h0OutBwdAdd[128,256] → [256]
+	m.mark(66)
 	biasGrad_128x256(m.dH0OutB, m.h0OutBwdAdd)
 	// h.0.out (examples/mnist/resmlp.dl:7:14): matmul h0OutBwdAdd[128,256] · h.0.out.w[256,256]ᵀ → [128,256]
 	// (computed in the fused kernel of h0RBwdReluGrad below)
 	// h.0.r (examples/mnist/resmlp.dl:6:47): mul h0RRelu[128,256], h0RDropoutMask[128,256] → [128,256]
+	m.mark(67)
 	mul_128x256(m.h0RBwdMul, m.h0RRelu, m.h0RDropoutMask)
 	// h.0.out (examples/mnist/resmlp.dl:7:14): matmul h0RBwdMul[128,256]ᵀ · h0OutBwdAdd[128,256] → [256,256]
+	m.mark(68)
 	matmulTN_256x128x256(m.dH0OutW, m.h0RBwdMul, m.h0OutBwdAdd, m.panels)
 	// h.0.r (examples/mnist/resmlp.dl:6:47): mul h.0.out.matmul129[128,256], h0RDropoutMask[128,256] → [128,256]
 	// (computed in the fused kernel of h0RBwdReluGrad below)
 	// h.0.r (examples/mnist/resmlp.dl:6:39): relu_grad h0RRelu[128,256], h.0.r.mul131[128,256] → [128,256]
+	m.mark(69)
 	matmulNT_128x256x256_mul_reluGrad(m.h0RBwdReluGrad, m.h0OutBwdAdd, m.h0OutW, m.h0RDropoutMask, m.h0RRelu, m.panels)
 	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_grad h0RDenseBiasAdd[128,256], h.0.r.batchnorm.gamma[256], h0RBwdReluGrad[128,256] → [128,256]
+	m.mark(70)
 	batchnormGrad_128x256(m.h0RBatchnormBwdBatchnormGrad, m.h0RDenseBiasAdd, m.h0RBatchnormGamma, m.h0RBwdReluGrad)
 	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): batchnorm_gamma_grad h0RDenseBiasAdd[128,256], h0RBwdReluGrad[128,256] → [256]
+	m.mark(71)
 	batchnormGammaGrad_128x256(m.dH0RBatchnormGamma, m.h0RDenseBiasAdd, m.h0RBwdReluGrad)
 	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): bias_grad h0RBwdReluGrad[128,256] → [256]
+	m.mark(72)
 	biasGrad_128x256(m.dH0RBatchnormBeta, m.h0RBwdReluGrad)
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): bias_grad h0RBatchnormBwdBatchnormGrad[128,256] → [256]
+	m.mark(73)
 	biasGrad_128x256(m.dH0RDenseB, m.h0RBatchnormBwdBatchnormGrad)
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): matmul h0RBatchnormBwdBatchnormGrad[128,256] · h.0.r.dense.w[256,256]ᵀ → [128,256]
 	// (computed in the fused kernel of hBwdReluGrad below)
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): matmul h[128,256]ᵀ · h0RBatchnormBwdBatchnormGrad[128,256] → [256,256]
+	m.mark(74)
 	matmulTN_256x128x256(m.dH0RDenseW, m.h, m.h0RBatchnormBwdBatchnormGrad, m.panels)
 	// h (examples/mnist/resmlp.dl:10:26): add h.0.r.dense.matmul138[128,256], h0OutBwdAdd[128,256] → [128,256]
 	// (computed in the fused kernel of hBwdReluGrad below)
 	// h (examples/mnist/resmlp.dl:10:26): relu_grad h[128,256], h.add140[128,256] → [128,256]
+	m.mark(75)
 	matmulNT_128x256x256_add_reluGrad(m.hBwdReluGrad, m.h0RBatchnormBwdBatchnormGrad, m.h0RDenseW, m.h0OutBwdAdd, m.h, m.panels)
 	// h (examples/mnist/resmlp.dl:10:5): bias_grad hBwdReluGrad[128,256] → [256]
+	m.mark(76)
 	biasGrad_128x256(m.dHB, m.hBwdReluGrad)
 	// h (examples/mnist/resmlp.dl:10:5): matmul image[128,784]ᵀ · hBwdReluGrad[128,256] → [784,256]
+	m.mark(77)
 	matmulTN_784x128x256(m.dHW, m.image, m.hBwdReluGrad, m.panels)
 }
 
@@ -324,59 +404,216 @@ func (m *Model) update() {
 		return
 	}
 	// h (examples/mnist/resmlp.dl:10:5): adam_update h.w[784,256], h.w.grad[784,256], h.w.adam_m[784,256], h.w.adam_v[784,256]
+	m.mark(78)
 	adamUpdate_784x256(m.hW, m.dHW, m.hWAdamM, m.hWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h (examples/mnist/resmlp.dl:10:5): adam_update h.b[256], h.b.grad[256], h.b.adam_m[256], h.b.adam_v[256]
+	m.mark(79)
 	adamUpdate_256(m.hB, m.dHB, m.hBAdamM, m.hBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): adam_update h.0.r.dense.w[256,256], h.0.r.dense.w.grad[256,256], h.0.r.dense.w.adam_m[256,256], h.0.r.dense.w.adam_v[256,256]
+	m.mark(80)
 	adamUpdate_256x256(m.h0RDenseW, m.dH0RDenseW, m.h0RDenseWAdamM, m.h0RDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.r.dense (examples/mnist/resmlp.dl:6:7): adam_update h.0.r.dense.b[256], h.0.r.dense.b.grad[256], h.0.r.dense.b.adam_m[256], h.0.r.dense.b.adam_v[256]
+	m.mark(81)
 	adamUpdate_256(m.h0RDenseB, m.dH0RDenseB, m.h0RDenseBAdamM, m.h0RDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): adam_update h.0.r.batchnorm.gamma[256], h.0.r.batchnorm.gamma.grad[256], h.0.r.batchnorm.gamma.adam_m[256], h.0.r.batchnorm.gamma.adam_v[256]
+	m.mark(82)
 	adamUpdate_256(m.h0RBatchnormGamma, m.dH0RBatchnormGamma, m.h0RBatchnormGammaAdamM, m.h0RBatchnormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.r.batchnorm (examples/mnist/resmlp.dl:6:26): adam_update h.0.r.batchnorm.beta[256], h.0.r.batchnorm.beta.grad[256], h.0.r.batchnorm.beta.adam_m[256], h.0.r.batchnorm.beta.adam_v[256]
+	m.mark(83)
 	adamUpdate_256(m.h0RBatchnormBeta, m.dH0RBatchnormBeta, m.h0RBatchnormBetaAdamM, m.h0RBatchnormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.out (examples/mnist/resmlp.dl:7:14): adam_update h.0.out.w[256,256], h.0.out.w.grad[256,256], h.0.out.w.adam_m[256,256], h.0.out.w.adam_v[256,256]
+	m.mark(84)
 	adamUpdate_256x256(m.h0OutW, m.dH0OutW, m.h0OutWAdamM, m.h0OutWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.out (examples/mnist/resmlp.dl:7:14): adam_update h.0.out.b[256], h.0.out.b.grad[256], h.0.out.b.adam_m[256], h.0.out.b.adam_v[256]
+	m.mark(85)
 	adamUpdate_256(m.h0OutB, m.dH0OutB, m.h0OutBAdamM, m.h0OutBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): adam_update h.1.r.dense.w[256,256], h.1.r.dense.w.grad[256,256], h.1.r.dense.w.adam_m[256,256], h.1.r.dense.w.adam_v[256,256]
+	m.mark(86)
 	adamUpdate_256x256(m.h1RDenseW, m.dH1RDenseW, m.h1RDenseWAdamM, m.h1RDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.r.dense (examples/mnist/resmlp.dl:6:7): adam_update h.1.r.dense.b[256], h.1.r.dense.b.grad[256], h.1.r.dense.b.adam_m[256], h.1.r.dense.b.adam_v[256]
+	m.mark(87)
 	adamUpdate_256(m.h1RDenseB, m.dH1RDenseB, m.h1RDenseBAdamM, m.h1RDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): adam_update h.1.r.batchnorm.gamma[256], h.1.r.batchnorm.gamma.grad[256], h.1.r.batchnorm.gamma.adam_m[256], h.1.r.batchnorm.gamma.adam_v[256]
+	m.mark(88)
 	adamUpdate_256(m.h1RBatchnormGamma, m.dH1RBatchnormGamma, m.h1RBatchnormGammaAdamM, m.h1RBatchnormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.r.batchnorm (examples/mnist/resmlp.dl:6:26): adam_update h.1.r.batchnorm.beta[256], h.1.r.batchnorm.beta.grad[256], h.1.r.batchnorm.beta.adam_m[256], h.1.r.batchnorm.beta.adam_v[256]
+	m.mark(89)
 	adamUpdate_256(m.h1RBatchnormBeta, m.dH1RBatchnormBeta, m.h1RBatchnormBetaAdamM, m.h1RBatchnormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.out (examples/mnist/resmlp.dl:7:14): adam_update h.1.out.w[256,256], h.1.out.w.grad[256,256], h.1.out.w.adam_m[256,256], h.1.out.w.adam_v[256,256]
+	m.mark(90)
 	adamUpdate_256x256(m.h1OutW, m.dH1OutW, m.h1OutWAdamM, m.h1OutWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.out (examples/mnist/resmlp.dl:7:14): adam_update h.1.out.b[256], h.1.out.b.grad[256], h.1.out.b.adam_m[256], h.1.out.b.adam_v[256]
+	m.mark(91)
 	adamUpdate_256(m.h1OutB, m.dH1OutB, m.h1OutBAdamM, m.h1OutBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): adam_update h.2.r.dense.w[256,256], h.2.r.dense.w.grad[256,256], h.2.r.dense.w.adam_m[256,256], h.2.r.dense.w.adam_v[256,256]
+	m.mark(92)
 	adamUpdate_256x256(m.h2RDenseW, m.dH2RDenseW, m.h2RDenseWAdamM, m.h2RDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.2.r.dense (examples/mnist/resmlp.dl:6:7): adam_update h.2.r.dense.b[256], h.2.r.dense.b.grad[256], h.2.r.dense.b.adam_m[256], h.2.r.dense.b.adam_v[256]
+	m.mark(93)
 	adamUpdate_256(m.h2RDenseB, m.dH2RDenseB, m.h2RDenseBAdamM, m.h2RDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): adam_update h.2.r.batchnorm.gamma[256], h.2.r.batchnorm.gamma.grad[256], h.2.r.batchnorm.gamma.adam_m[256], h.2.r.batchnorm.gamma.adam_v[256]
+	m.mark(94)
 	adamUpdate_256(m.h2RBatchnormGamma, m.dH2RBatchnormGamma, m.h2RBatchnormGammaAdamM, m.h2RBatchnormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.2.r.batchnorm (examples/mnist/resmlp.dl:6:26): adam_update h.2.r.batchnorm.beta[256], h.2.r.batchnorm.beta.grad[256], h.2.r.batchnorm.beta.adam_m[256], h.2.r.batchnorm.beta.adam_v[256]
+	m.mark(95)
 	adamUpdate_256(m.h2RBatchnormBeta, m.dH2RBatchnormBeta, m.h2RBatchnormBetaAdamM, m.h2RBatchnormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.2.out (examples/mnist/resmlp.dl:7:14): adam_update h.2.out.w[256,256], h.2.out.w.grad[256,256], h.2.out.w.adam_m[256,256], h.2.out.w.adam_v[256,256]
+	m.mark(96)
 	adamUpdate_256x256(m.h2OutW, m.dH2OutW, m.h2OutWAdamM, m.h2OutWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.2.out (examples/mnist/resmlp.dl:7:14): adam_update h.2.out.b[256], h.2.out.b.grad[256], h.2.out.b.adam_m[256], h.2.out.b.adam_v[256]
+	m.mark(97)
 	adamUpdate_256(m.h2OutB, m.dH2OutB, m.h2OutBAdamM, m.h2OutBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): adam_update h.3.r.dense.w[256,256], h.3.r.dense.w.grad[256,256], h.3.r.dense.w.adam_m[256,256], h.3.r.dense.w.adam_v[256,256]
+	m.mark(98)
 	adamUpdate_256x256(m.h3RDenseW, m.dH3RDenseW, m.h3RDenseWAdamM, m.h3RDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.3.r.dense (examples/mnist/resmlp.dl:6:7): adam_update h.3.r.dense.b[256], h.3.r.dense.b.grad[256], h.3.r.dense.b.adam_m[256], h.3.r.dense.b.adam_v[256]
+	m.mark(99)
 	adamUpdate_256(m.h3RDenseB, m.dH3RDenseB, m.h3RDenseBAdamM, m.h3RDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): adam_update h.3.r.batchnorm.gamma[256], h.3.r.batchnorm.gamma.grad[256], h.3.r.batchnorm.gamma.adam_m[256], h.3.r.batchnorm.gamma.adam_v[256]
+	m.mark(100)
 	adamUpdate_256(m.h3RBatchnormGamma, m.dH3RBatchnormGamma, m.h3RBatchnormGammaAdamM, m.h3RBatchnormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.3.r.batchnorm (examples/mnist/resmlp.dl:6:26): adam_update h.3.r.batchnorm.beta[256], h.3.r.batchnorm.beta.grad[256], h.3.r.batchnorm.beta.adam_m[256], h.3.r.batchnorm.beta.adam_v[256]
+	m.mark(101)
 	adamUpdate_256(m.h3RBatchnormBeta, m.dH3RBatchnormBeta, m.h3RBatchnormBetaAdamM, m.h3RBatchnormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.3.out (examples/mnist/resmlp.dl:7:14): adam_update h.3.out.w[256,256], h.3.out.w.grad[256,256], h.3.out.w.adam_m[256,256], h.3.out.w.adam_v[256,256]
+	m.mark(102)
 	adamUpdate_256x256(m.h3OutW, m.dH3OutW, m.h3OutWAdamM, m.h3OutWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.3.out (examples/mnist/resmlp.dl:7:14): adam_update h.3.out.b[256], h.3.out.b.grad[256], h.3.out.b.adam_m[256], h.3.out.b.adam_v[256]
+	m.mark(103)
 	adamUpdate_256(m.h3OutB, m.dH3OutB, m.h3OutBAdamM, m.h3OutBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// loss.dense (examples/mnist/resmlp.dl:12:22): adam_update loss.dense.w[256,10], loss.dense.w.grad[256,10], loss.dense.w.adam_m[256,10], loss.dense.w.adam_v[256,10]
+	m.mark(104)
 	adamUpdate_256x10(m.lossDenseW, m.dLossDenseW, m.lossDenseWAdamM, m.lossDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// loss.dense (examples/mnist/resmlp.dl:12:22): adam_update loss.dense.b[10], loss.dense.b.grad[10], loss.dense.b.adam_m[10], loss.dense.b.adam_v[10]
+	m.mark(105)
 	adamUpdate_10(m.lossDenseB, m.dLossDenseB, m.lossDenseBAdamM, m.lossDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "h", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/mnist/resmlp.dl:10:5", FLOPs: 51380224},
+	{Layer: "h.0.r.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/mnist/resmlp.dl:6:7", FLOPs: 16777216},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.0.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/mnist/resmlp.dl:6:39"},
+	{Layer: "h.0.r", Kind: rt.KindElementwise, Op: "dropout_mask", Pos: "examples/mnist/resmlp.dl:6:47"},
+	{Layer: "h.0.r", Kind: rt.KindElementwise, Op: "mul", Pos: "examples/mnist/resmlp.dl:6:47"},
+	{Layer: "h.0.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/mnist/resmlp.dl:7:14", FLOPs: 16777216},
+	{Layer: "h.1.r.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/mnist/resmlp.dl:6:7", FLOPs: 16777216},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.1.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/mnist/resmlp.dl:6:39"},
+	{Layer: "h.1.r", Kind: rt.KindElementwise, Op: "dropout_mask", Pos: "examples/mnist/resmlp.dl:6:47"},
+	{Layer: "h.1.r", Kind: rt.KindElementwise, Op: "mul", Pos: "examples/mnist/resmlp.dl:6:47"},
+	{Layer: "h.1.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/mnist/resmlp.dl:7:14", FLOPs: 16777216},
+	{Layer: "h.2.r.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/mnist/resmlp.dl:6:7", FLOPs: 16777216},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.2.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/mnist/resmlp.dl:6:39"},
+	{Layer: "h.2.r", Kind: rt.KindElementwise, Op: "dropout_mask", Pos: "examples/mnist/resmlp.dl:6:47"},
+	{Layer: "h.2.r", Kind: rt.KindElementwise, Op: "mul", Pos: "examples/mnist/resmlp.dl:6:47"},
+	{Layer: "h.2.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/mnist/resmlp.dl:7:14", FLOPs: 16777216},
+	{Layer: "h.3.r.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/mnist/resmlp.dl:6:7", FLOPs: 16777216},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_running", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.3.r", Kind: rt.KindElementwise, Op: "relu", Pos: "examples/mnist/resmlp.dl:6:39"},
+	{Layer: "h.3.r", Kind: rt.KindElementwise, Op: "dropout_mask", Pos: "examples/mnist/resmlp.dl:6:47"},
+	{Layer: "h.3.r", Kind: rt.KindElementwise, Op: "mul", Pos: "examples/mnist/resmlp.dl:6:47"},
+	{Layer: "h.3.out", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/mnist/resmlp.dl:7:14", FLOPs: 16777216},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/mnist/resmlp.dl:12:22", FLOPs: 655360},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/mnist/resmlp.dl:12:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/mnist/resmlp.dl:12:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/mnist/resmlp.dl:12:8"},
+	{Layer: "loss.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:12:22"},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/resmlp.dl:12:22", FLOPs: 655360},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/resmlp.dl:12:22", FLOPs: 655360},
+	{Layer: "h.3.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:7:14"},
+	{Layer: "h.3.r", Kind: rt.KindElementwise, Op: "mul", Pos: "examples/mnist/resmlp.dl:6:47"},
+	{Layer: "h.3.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/resmlp.dl:7:14", FLOPs: 16777216},
+	{Layer: "h.3.out", Kind: rt.KindProduct, Op: "matmul+mul+relu_grad", Pos: "examples/mnist/resmlp.dl:7:14", FLOPs: 16777216},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.3.r.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:6:7"},
+	{Layer: "h.3.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/resmlp.dl:6:7", FLOPs: 16777216},
+	{Layer: "h.3.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/mnist/resmlp.dl:6:7", FLOPs: 16777216},
+	{Layer: "h.2.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:7:14"},
+	{Layer: "h.2.r", Kind: rt.KindElementwise, Op: "mul", Pos: "examples/mnist/resmlp.dl:6:47"},
+	{Layer: "h.2.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/resmlp.dl:7:14", FLOPs: 16777216},
+	{Layer: "h.2.out", Kind: rt.KindProduct, Op: "matmul+mul+relu_grad", Pos: "examples/mnist/resmlp.dl:7:14", FLOPs: 16777216},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.2.r.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:6:7"},
+	{Layer: "h.2.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/resmlp.dl:6:7", FLOPs: 16777216},
+	{Layer: "h.2.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/mnist/resmlp.dl:6:7", FLOPs: 16777216},
+	{Layer: "h.1.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:7:14"},
+	{Layer: "h.1.r", Kind: rt.KindElementwise, Op: "mul", Pos: "examples/mnist/resmlp.dl:6:47"},
+	{Layer: "h.1.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/resmlp.dl:7:14", FLOPs: 16777216},
+	{Layer: "h.1.out", Kind: rt.KindProduct, Op: "matmul+mul+relu_grad", Pos: "examples/mnist/resmlp.dl:7:14", FLOPs: 16777216},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.1.r.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:6:7"},
+	{Layer: "h.1.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/resmlp.dl:6:7", FLOPs: 16777216},
+	{Layer: "h.1.r.dense", Kind: rt.KindProduct, Op: "matmul+add", Pos: "examples/mnist/resmlp.dl:6:7", FLOPs: 16777216},
+	{Layer: "h.0.out", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:7:14"},
+	{Layer: "h.0.r", Kind: rt.KindElementwise, Op: "mul", Pos: "examples/mnist/resmlp.dl:6:47"},
+	{Layer: "h.0.out", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/resmlp.dl:7:14", FLOPs: 16777216},
+	{Layer: "h.0.out", Kind: rt.KindProduct, Op: "matmul+mul+relu_grad", Pos: "examples/mnist/resmlp.dl:7:14", FLOPs: 16777216},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_grad", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindNormalisation, Op: "batchnorm_gamma_grad", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.0.r.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:6:7"},
+	{Layer: "h.0.r.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/resmlp.dl:6:7", FLOPs: 16777216},
+	{Layer: "h.0.r.dense", Kind: rt.KindProduct, Op: "matmul+add+relu_grad", Pos: "examples/mnist/resmlp.dl:6:7", FLOPs: 16777216},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/mnist/resmlp.dl:10:5"},
+	{Layer: "h", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/mnist/resmlp.dl:10:5", FLOPs: 51380224},
+	{Layer: "h", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:10:5"},
+	{Layer: "h", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:10:5"},
+	{Layer: "h.0.r.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:7"},
+	{Layer: "h.0.r.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:7"},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.0.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.0.out", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:7:14"},
+	{Layer: "h.0.out", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:7:14"},
+	{Layer: "h.1.r.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:7"},
+	{Layer: "h.1.r.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:7"},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.1.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.1.out", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:7:14"},
+	{Layer: "h.1.out", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:7:14"},
+	{Layer: "h.2.r.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:7"},
+	{Layer: "h.2.r.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:7"},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.2.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.2.out", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:7:14"},
+	{Layer: "h.2.out", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:7:14"},
+	{Layer: "h.3.r.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:7"},
+	{Layer: "h.3.r.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:7"},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.3.r.batchnorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:6:26"},
+	{Layer: "h.3.out", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:7:14"},
+	{Layer: "h.3.out", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:7:14"},
+	{Layer: "loss.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:12:22"},
+	{Layer: "loss.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/mnist/resmlp.dl:12:22"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

@@ -2,74 +2,96 @@
 
 package gotokens
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
 	// h (examples/text/gotokens.dl:23:5): embedding text[32,64], h.tok[256,64], h.pos[64,64] → [32,64,64]
+	m.mark(0)
 	embedding_32x64x64(m.h, m.text, m.hTok, m.hPos)
 	// h.0.a.layernorm (examples/text/gotokens.dl:19:17): layernorm h[32,64,64], h.0.a.layernorm.gamma[64], h.0.a.layernorm.beta[64] → [32,64,64]
+	m.mark(1)
 	layernorm_32x64x64(m.h0ALayernormLayernorm, m.h, m.h0ALayernormGamma, m.h0ALayernormBeta)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): matmul h0ALayernormLayernorm[32,64,64] · h.0.a.attention.qkv.w[64,192] → [32,64,192]
 	// (computed in the fused kernel of h0AAttentionBiasAdd below)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): bias_add h.0.a.attention.matmul11[32,64,192], h.0.a.attention.qkv.b[192] → [32,64,192]
+	m.mark(2)
 	matmulNN_2048x64x192_biasAdd(m.h0AAttentionBiasAdd, m.h0ALayernormLayernorm, m.h0AAttentionQkvW, m.h0AAttentionQkvB, m.panels)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): attention h0AAttentionBiasAdd[32,64,192], valid[32,64] → [32,64,64]
+	m.mark(3)
 	attention_32x64x192(m.h0AAttentionAttention, m.h0AAttentionBiasAdd, m.valid, m.panels)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): matmul h0AAttentionAttention[32,64,64] · h.0.a.attention.proj.w[64,64] → [32,64,64]
 	// (computed in the fused kernel of h.0.a below)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): bias_add h.0.a.attention.matmul16[32,64,64], h.0.a.attention.proj.b[64] → [32,64,64]
 	// (computed in the fused kernel of h.0.a below)
 	// h.0.a (examples/text/gotokens.dl:19:9): add h[32,64,64], h.0.a.attention.bias_add17[32,64,64] → [32,64,64]
+	m.mark(4)
 	matmulNN_2048x64x64_biasAdd_add(m.h0A, m.h0AAttentionAttention, m.h0AAttentionProjW, m.h0AAttentionProjB, m.h, m.panels)
 	// h.0.out.layernorm (examples/text/gotokens.dl:20:20): layernorm h.0.a[32,64,64], h.0.out.layernorm.gamma[64], h.0.out.layernorm.beta[64] → [32,64,64]
+	m.mark(5)
 	layernorm_32x64x64(m.h0OutLayernormLayernorm, m.h0A, m.h0OutLayernormGamma, m.h0OutLayernormBeta)
 	// h.0.out.dense (examples/text/gotokens.dl:20:33): matmul h0OutLayernormLayernorm[32,64,64] · h.0.out.dense.w[64,256] → [32,64,256]
 	// (computed in the fused kernel of h0OutDenseBiasAdd below)
 	// h.0.out.dense (examples/text/gotokens.dl:20:33): bias_add h.0.out.dense.matmul23[32,64,256], h.0.out.dense.b[256] → [32,64,256]
+	m.mark(6)
 	matmulNN_2048x64x256_biasAdd(m.h0OutDenseBiasAdd, m.h0OutLayernormLayernorm, m.h0OutDenseW, m.h0OutDenseB, m.panels)
 	// h.0.out (examples/text/gotokens.dl:20:50): gelu h0OutDenseBiasAdd[32,64,256] → [32,64,256]
+	m.mark(7)
 	gelu_32x64x256(m.h0OutGelu, m.h0OutDenseBiasAdd)
 	// h.0.out.dense2 (examples/text/gotokens.dl:20:58): matmul h0OutGelu[32,64,256] · h.0.out.dense2.w[256,64] → [32,64,64]
 	// (computed in the fused kernel of h.0.out below)
 	// h.0.out.dense2 (examples/text/gotokens.dl:20:58): bias_add h.0.out.dense2.matmul28[32,64,64], h.0.out.dense2.b[64] → [32,64,64]
 	// (computed in the fused kernel of h.0.out below)
 	// h.0.out (examples/text/gotokens.dl:20:12): add h.0.a[32,64,64], h.0.out.dense2.bias_add30[32,64,64] → [32,64,64]
+	m.mark(8)
 	matmulNN_2048x256x64_biasAdd_add(m.h0Out, m.h0OutGelu, m.h0OutDense2W, m.h0OutDense2B, m.h0A, m.panels)
 	// h.1.a.layernorm (examples/text/gotokens.dl:19:17): layernorm h.0.out[32,64,64], h.1.a.layernorm.gamma[64], h.1.a.layernorm.beta[64] → [32,64,64]
+	m.mark(9)
 	layernorm_32x64x64(m.h1ALayernormLayernorm, m.h0Out, m.h1ALayernormGamma, m.h1ALayernormBeta)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): matmul h1ALayernormLayernorm[32,64,64] · h.1.a.attention.qkv.w[64,192] → [32,64,192]
 	// (computed in the fused kernel of h1AAttentionBiasAdd below)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): bias_add h.1.a.attention.matmul37[32,64,192], h.1.a.attention.qkv.b[192] → [32,64,192]
+	m.mark(10)
 	matmulNN_2048x64x192_biasAdd(m.h1AAttentionBiasAdd, m.h1ALayernormLayernorm, m.h1AAttentionQkvW, m.h1AAttentionQkvB, m.panels)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): attention h1AAttentionBiasAdd[32,64,192], valid[32,64] → [32,64,64]
+	m.mark(11)
 	attention_32x64x192(m.h1AAttentionAttention, m.h1AAttentionBiasAdd, m.valid, m.panels)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): matmul h1AAttentionAttention[32,64,64] · h.1.a.attention.proj.w[64,64] → [32,64,64]
 	// (computed in the fused kernel of h.1.a below)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): bias_add h.1.a.attention.matmul42[32,64,64], h.1.a.attention.proj.b[64] → [32,64,64]
 	// (computed in the fused kernel of h.1.a below)
 	// h.1.a (examples/text/gotokens.dl:19:9): add h.0.out[32,64,64], h.1.a.attention.bias_add43[32,64,64] → [32,64,64]
+	m.mark(12)
 	matmulNN_2048x64x64_biasAdd_add(m.h1A, m.h1AAttentionAttention, m.h1AAttentionProjW, m.h1AAttentionProjB, m.h0Out, m.panels)
 	// h.1.out.layernorm (examples/text/gotokens.dl:20:20): layernorm h.1.a[32,64,64], h.1.out.layernorm.gamma[64], h.1.out.layernorm.beta[64] → [32,64,64]
+	m.mark(13)
 	layernorm_32x64x64(m.h1OutLayernormLayernorm, m.h1A, m.h1OutLayernormGamma, m.h1OutLayernormBeta)
 	// h.1.out.dense (examples/text/gotokens.dl:20:33): matmul h1OutLayernormLayernorm[32,64,64] · h.1.out.dense.w[64,256] → [32,64,256]
 	// (computed in the fused kernel of h1OutDenseBiasAdd below)
 	// h.1.out.dense (examples/text/gotokens.dl:20:33): bias_add h.1.out.dense.matmul49[32,64,256], h.1.out.dense.b[256] → [32,64,256]
+	m.mark(14)
 	matmulNN_2048x64x256_biasAdd(m.h1OutDenseBiasAdd, m.h1OutLayernormLayernorm, m.h1OutDenseW, m.h1OutDenseB, m.panels)
 	// h.1.out (examples/text/gotokens.dl:20:50): gelu h1OutDenseBiasAdd[32,64,256] → [32,64,256]
+	m.mark(15)
 	gelu_32x64x256(m.h1OutGelu, m.h1OutDenseBiasAdd)
 	// h.1.out.dense2 (examples/text/gotokens.dl:20:58): matmul h1OutGelu[32,64,256] · h.1.out.dense2.w[256,64] → [32,64,64]
 	// (computed in the fused kernel of h below)
 	// h.1.out.dense2 (examples/text/gotokens.dl:20:58): bias_add h.1.out.dense2.matmul54[32,64,64], h.1.out.dense2.b[64] → [32,64,64]
 	// (computed in the fused kernel of h below)
 	// h.1.out (examples/text/gotokens.dl:20:12): add h.1.a[32,64,64], h.1.out.dense2.bias_add56[32,64,64] → [32,64,64]
+	m.mark(16)
 	matmulNN_2048x256x64_biasAdd_add(m.h2, m.h1OutGelu, m.h1OutDense2W, m.h1OutDense2B, m.h1A, m.panels)
 	// logits.layernorm (examples/text/gotokens.dl:25:15): layernorm h[32,64,64], logits.layernorm.gamma[64], logits.layernorm.beta[64] → [32,64,64]
+	m.mark(17)
 	layernorm_32x64x64(m.logitsLayernormLayernorm, m.h2, m.logitsLayernormGamma, m.logitsLayernormBeta)
 	// logits.dense (examples/text/gotokens.dl:25:28): matmul logitsLayernormLayernorm[32,64,64] · logits.dense.w[64,7] → [32,64,7]
 	// (computed in the fused kernel of logits below)
 	// logits.dense (examples/text/gotokens.dl:25:28): bias_add logits.dense.matmul62[32,64,7], logits.dense.b[7] → [32,64,7]
+	m.mark(18)
 	matmulNN_2048x64x7_biasAdd(m.logits, m.logitsLayernormLayernorm, m.logitsDenseW, m.logitsDenseB, m.panels)
 	// loss (examples/text/gotokens.dl:26:8): softmax_xent logits[32,64,7], tag[32,64] → []
+	m.mark(19)
 	softmaxXent_32x64x7(m.loss, m.logits, m.tag)
 }
 
@@ -148,112 +170,164 @@ func (m *Model) infer(x, xValid []Float) {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/text/gotokens.dl:26:8): fill → []
+	m.mark(20)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/text/gotokens.dl:26:8): softmax_xent_grad logits[32,64,7], tag[32,64], lossBwdFill[] → [32,64,7]
+	m.mark(21)
 	softmaxXentGrad_32x64x7(m.lossBwdSoftmaxXentGrad, m.logits, m.tag, m.lossBwdFill)
 	// logits.dense (examples/text/gotokens.dl:25:28): bias_grad lossBwdSoftmaxXentGrad[32,64,7] → [7]
+	m.mark(22)
 	biasGrad_32x64x7(m.dLogitsDenseB, m.lossBwdSoftmaxXentGrad)
 	// logits.dense (examples/text/gotokens.dl:25:28): matmul lossBwdSoftmaxXentGrad[32,64,7] · logits.dense.w[64,7]ᵀ → [32,64,64]
+	m.mark(23)
 	matmulNT_2048x7x64(m.logitsDenseBwdMatmul, m.lossBwdSoftmaxXentGrad, m.logitsDenseW, m.panels)
 	// logits.dense (examples/text/gotokens.dl:25:28): matmul logitsLayernormLayernorm[32,64,64]ᵀ · lossBwdSoftmaxXentGrad[32,64,7] → [64,7]
+	m.mark(24)
 	matmulTN_64x2048x7(m.dLogitsDenseW, m.logitsLayernormLayernorm, m.lossBwdSoftmaxXentGrad, m.panels)
 	// logits.layernorm (examples/text/gotokens.dl:25:15): bias_grad logitsDenseBwdMatmul[32,64,64] → [64]
+	m.mark(25)
 	biasGrad_32x64x64(m.dLogitsLayernormBeta, m.logitsDenseBwdMatmul)
 	// logits.layernorm (examples/text/gotokens.dl:25:15): layernorm_grad h[32,64,64], logits.layernorm.gamma[64], logitsDenseBwdMatmul[32,64,64] → [32,64,64]
+	m.mark(26)
 	layernormGrad_32x64x64(m.logitsLayernormBwdLayernormGrad, m.h2, m.logitsLayernormGamma, m.logitsDenseBwdMatmul)
 	// logits.layernorm (examples/text/gotokens.dl:25:15): layernorm_gamma_grad h[32,64,64], logitsDenseBwdMatmul[32,64,64] → [64]
+	m.mark(27)
 	layernormGammaGrad_32x64x64(m.dLogitsLayernormGamma, m.h2, m.logitsDenseBwdMatmul)
 	// h.1.out.dense2 (examples/text/gotokens.dl:20:58): bias_grad logitsLayernormBwdLayernormGrad[32,64,64] → [64]
+	m.mark(28)
 	biasGrad_32x64x64(m.dH1OutDense2B, m.logitsLayernormBwdLayernormGrad)
 	// h.1.out.dense2 (examples/text/gotokens.dl:20:58): matmul logitsLayernormBwdLayernormGrad[32,64,64] · h.1.out.dense2.w[256,64]ᵀ → [32,64,256]
 	// (computed in the fused kernel of h1OutBwdGeluGrad below)
 	// h.1.out.dense2 (examples/text/gotokens.dl:20:58): matmul h1OutGelu[32,64,256]ᵀ · logitsLayernormBwdLayernormGrad[32,64,64] → [256,64]
+	m.mark(29)
 	matmulTN_256x2048x64(m.dH1OutDense2W, m.h1OutGelu, m.logitsLayernormBwdLayernormGrad, m.panels)
 	// h.1.out (examples/text/gotokens.dl:20:50): gelu_grad h1OutDenseBiasAdd[32,64,256], h.1.out.dense2.matmul76[32,64,256] → [32,64,256]
+	m.mark(30)
 	matmulNT_2048x64x256_geluGrad(m.h1OutBwdGeluGrad, m.logitsLayernormBwdLayernormGrad, m.h1OutDense2W, m.h1OutDenseBiasAdd, m.panels)
 	// h.1.out.dense (examples/text/gotokens.dl:20:33): bias_grad h1OutBwdGeluGrad[32,64,256] → [256]
+	m.mark(31)
 	biasGrad_32x64x256(m.dH1OutDenseB, m.h1OutBwdGeluGrad)
 	// h.1.out.dense (examples/text/gotokens.dl:20:33): matmul h1OutBwdGeluGrad[32,64,256] · h.1.out.dense.w[64,256]ᵀ → [32,64,64]
+	m.mark(32)
 	matmulNT_2048x256x64(m.h1OutDenseBwdMatmul, m.h1OutBwdGeluGrad, m.h1OutDenseW, m.panels)
 	// h.1.out.dense (examples/text/gotokens.dl:20:33): matmul h1OutLayernormLayernorm[32,64,64]ᵀ · h1OutBwdGeluGrad[32,64,256] → [64,256]
+	m.mark(33)
 	matmulTN_64x2048x256(m.dH1OutDenseW, m.h1OutLayernormLayernorm, m.h1OutBwdGeluGrad, m.panels)
 	// h.1.out.layernorm (examples/text/gotokens.dl:20:20): bias_grad h1OutDenseBwdMatmul[32,64,64] → [64]
+	m.mark(34)
 	biasGrad_32x64x64(m.dH1OutLayernormBeta, m.h1OutDenseBwdMatmul)
 	// h.1.out.layernorm (examples/text/gotokens.dl:20:20): layernorm_grad h.1.a[32,64,64], h.1.out.layernorm.gamma[64], h1OutDenseBwdMatmul[32,64,64] → [32,64,64]
+	m.mark(35)
 	layernormGrad_32x64x64(m.h1OutLayernormBwdLayernormGrad, m.h1A, m.h1OutLayernormGamma, m.h1OutDenseBwdMatmul)
 	// h.1.out.layernorm (examples/text/gotokens.dl:20:20): layernorm_gamma_grad h.1.a[32,64,64], h1OutDenseBwdMatmul[32,64,64] → [64]
+	m.mark(36)
 	layernormGammaGrad_32x64x64(m.dH1OutLayernormGamma, m.h1A, m.h1OutDenseBwdMatmul)
 	// h.1.a (examples/text/gotokens.dl:19:9): add h1OutLayernormBwdLayernormGrad[32,64,64], logitsLayernormBwdLayernormGrad[32,64,64] → [32,64,64]
+	m.mark(37)
 	add_32x64x64(m.h1ABwdAdd, m.h1OutLayernormBwdLayernormGrad, m.logitsLayernormBwdLayernormGrad)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): bias_grad h1ABwdAdd[32,64,64] → [64]
+	m.mark(38)
 	biasGrad_32x64x64(m.dH1AAttentionProjB, m.h1ABwdAdd)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): matmul h1ABwdAdd[32,64,64] · h.1.a.attention.proj.w[64,64]ᵀ → [32,64,64]
+	m.mark(39)
 	matmulNT_2048x64x64(m.h1AAttentionBwdMatmul, m.h1ABwdAdd, m.h1AAttentionProjW, m.panels)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): matmul h1AAttentionAttention[32,64,64]ᵀ · h1ABwdAdd[32,64,64] → [64,64]
+	m.mark(40)
 	matmulTN_64x2048x64(m.dH1AAttentionProjW, m.h1AAttentionAttention, m.h1ABwdAdd, m.panels)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): attention_grad h1AAttentionBiasAdd[32,64,192], h1AAttentionBwdMatmul[32,64,64], valid[32,64] → [32,64,192]
+	m.mark(41)
 	attentionGrad_32x64x192(m.h1AAttentionBwdAttentionGrad, m.h1AAttentionBiasAdd, m.h1AAttentionBwdMatmul, m.valid, m.panels)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): bias_grad h1AAttentionBwdAttentionGrad[32,64,192] → [192]
+	m.mark(42)
 	biasGrad_32x64x192(m.dH1AAttentionQkvB, m.h1AAttentionBwdAttentionGrad)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): matmul h1AAttentionBwdAttentionGrad[32,64,192] · h.1.a.attention.qkv.w[64,192]ᵀ → [32,64,64]
+	m.mark(43)
 	matmulNT_2048x192x64(m.h1AAttentionBwdMatmul2, m.h1AAttentionBwdAttentionGrad, m.h1AAttentionQkvW, m.panels)
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): matmul h1ALayernormLayernorm[32,64,64]ᵀ · h1AAttentionBwdAttentionGrad[32,64,192] → [64,192]
+	m.mark(44)
 	matmulTN_64x2048x192(m.dH1AAttentionQkvW, m.h1ALayernormLayernorm, m.h1AAttentionBwdAttentionGrad, m.panels)
 	// h.1.a.layernorm (examples/text/gotokens.dl:19:17): bias_grad h1AAttentionBwdMatmul2[32,64,64] → [64]
+	m.mark(45)
 	biasGrad_32x64x64(m.dH1ALayernormBeta, m.h1AAttentionBwdMatmul2)
 	// h.1.a.layernorm (examples/text/gotokens.dl:19:17): layernorm_grad h.0.out[32,64,64], h.1.a.layernorm.gamma[64], h1AAttentionBwdMatmul2[32,64,64] → [32,64,64]
+	m.mark(46)
 	layernormGrad_32x64x64(m.h1ALayernormBwdLayernormGrad, m.h0Out, m.h1ALayernormGamma, m.h1AAttentionBwdMatmul2)
 	// h.1.a.layernorm (examples/text/gotokens.dl:19:17): layernorm_gamma_grad h.0.out[32,64,64], h1AAttentionBwdMatmul2[32,64,64] → [64]
+	m.mark(47)
 	layernormGammaGrad_32x64x64(m.dH1ALayernormGamma, m.h0Out, m.h1AAttentionBwdMatmul2)
 	// h.0.out (examples/text/gotokens.dl:20:12): add h1ALayernormBwdLayernormGrad[32,64,64], h1ABwdAdd[32,64,64] → [32,64,64]
+	m.mark(48)
 	add_32x64x64(m.h0OutBwdAdd, m.h1ALayernormBwdLayernormGrad, m.h1ABwdAdd)
 	// h.0.out.dense2 (examples/text/gotokens.dl:20:58): bias_grad h0OutBwdAdd[32,64,64] → [64]
+	m.mark(49)
 	biasGrad_32x64x64(m.dH0OutDense2B, m.h0OutBwdAdd)
 	// h.0.out.dense2 (examples/text/gotokens.dl:20:58): matmul h0OutBwdAdd[32,64,64] · h.0.out.dense2.w[256,64]ᵀ → [32,64,256]
 	// (computed in the fused kernel of h0OutBwdGeluGrad below)
 	// h.0.out.dense2 (examples/text/gotokens.dl:20:58): matmul h0OutGelu[32,64,256]ᵀ · h0OutBwdAdd[32,64,64] → [256,64]
+	m.mark(50)
 	matmulTN_256x2048x64(m.dH0OutDense2W, m.h0OutGelu, m.h0OutBwdAdd, m.panels)
 	// h.0.out (examples/text/gotokens.dl:20:50): gelu_grad h0OutDenseBiasAdd[32,64,256], h.0.out.dense2.matmul100[32,64,256] → [32,64,256]
+	m.mark(51)
 	matmulNT_2048x64x256_geluGrad(m.h0OutBwdGeluGrad, m.h0OutBwdAdd, m.h0OutDense2W, m.h0OutDenseBiasAdd, m.panels)
 	// h.0.out.dense (examples/text/gotokens.dl:20:33): bias_grad h0OutBwdGeluGrad[32,64,256] → [256]
+	m.mark(52)
 	biasGrad_32x64x256(m.dH0OutDenseB, m.h0OutBwdGeluGrad)
 	// h.0.out.dense (examples/text/gotokens.dl:20:33): matmul h0OutBwdGeluGrad[32,64,256] · h.0.out.dense.w[64,256]ᵀ → [32,64,64]
+	m.mark(53)
 	matmulNT_2048x256x64(m.h0OutDenseBwdMatmul, m.h0OutBwdGeluGrad, m.h0OutDenseW, m.panels)
 	// h.0.out.dense (examples/text/gotokens.dl:20:33): matmul h0OutLayernormLayernorm[32,64,64]ᵀ · h0OutBwdGeluGrad[32,64,256] → [64,256]
+	m.mark(54)
 	matmulTN_64x2048x256(m.dH0OutDenseW, m.h0OutLayernormLayernorm, m.h0OutBwdGeluGrad, m.panels)
 	// h.0.out.layernorm (examples/text/gotokens.dl:20:20): bias_grad h0OutDenseBwdMatmul[32,64,64] → [64]
+	m.mark(55)
 	biasGrad_32x64x64(m.dH0OutLayernormBeta, m.h0OutDenseBwdMatmul)
 	// h.0.out.layernorm (examples/text/gotokens.dl:20:20): layernorm_grad h.0.a[32,64,64], h.0.out.layernorm.gamma[64], h0OutDenseBwdMatmul[32,64,64] → [32,64,64]
+	m.mark(56)
 	layernormGrad_32x64x64(m.h0OutLayernormBwdLayernormGrad, m.h0A, m.h0OutLayernormGamma, m.h0OutDenseBwdMatmul)
 	// h.0.out.layernorm (examples/text/gotokens.dl:20:20): layernorm_gamma_grad h.0.a[32,64,64], h0OutDenseBwdMatmul[32,64,64] → [64]
+	m.mark(57)
 	layernormGammaGrad_32x64x64(m.dH0OutLayernormGamma, m.h0A, m.h0OutDenseBwdMatmul)
 	// h.0.a (examples/text/gotokens.dl:19:9): add h0OutLayernormBwdLayernormGrad[32,64,64], h0OutBwdAdd[32,64,64] → [32,64,64]
+	m.mark(58)
 	add_32x64x64(m.h0ABwdAdd, m.h0OutLayernormBwdLayernormGrad, m.h0OutBwdAdd)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): bias_grad h0ABwdAdd[32,64,64] → [64]
+	m.mark(59)
 	biasGrad_32x64x64(m.dH0AAttentionProjB, m.h0ABwdAdd)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): matmul h0ABwdAdd[32,64,64] · h.0.a.attention.proj.w[64,64]ᵀ → [32,64,64]
+	m.mark(60)
 	matmulNT_2048x64x64(m.h0AAttentionBwdMatmul, m.h0ABwdAdd, m.h0AAttentionProjW, m.panels)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): matmul h0AAttentionAttention[32,64,64]ᵀ · h0ABwdAdd[32,64,64] → [64,64]
+	m.mark(61)
 	matmulTN_64x2048x64(m.dH0AAttentionProjW, m.h0AAttentionAttention, m.h0ABwdAdd, m.panels)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): attention_grad h0AAttentionBiasAdd[32,64,192], h0AAttentionBwdMatmul[32,64,64], valid[32,64] → [32,64,192]
+	m.mark(62)
 	attentionGrad_32x64x192(m.h0AAttentionBwdAttentionGrad, m.h0AAttentionBiasAdd, m.h0AAttentionBwdMatmul, m.valid, m.panels)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): bias_grad h0AAttentionBwdAttentionGrad[32,64,192] → [192]
+	m.mark(63)
 	biasGrad_32x64x192(m.dH0AAttentionQkvB, m.h0AAttentionBwdAttentionGrad)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): matmul h0AAttentionBwdAttentionGrad[32,64,192] · h.0.a.attention.qkv.w[64,192]ᵀ → [32,64,64]
+	m.mark(64)
 	matmulNT_2048x192x64(m.h0AAttentionBwdMatmul2, m.h0AAttentionBwdAttentionGrad, m.h0AAttentionQkvW, m.panels)
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): matmul h0ALayernormLayernorm[32,64,64]ᵀ · h0AAttentionBwdAttentionGrad[32,64,192] → [64,192]
+	m.mark(65)
 	matmulTN_64x2048x192(m.dH0AAttentionQkvW, m.h0ALayernormLayernorm, m.h0AAttentionBwdAttentionGrad, m.panels)
 	// h.0.a.layernorm (examples/text/gotokens.dl:19:17): bias_grad h0AAttentionBwdMatmul2[32,64,64] → [64]
+	m.mark(66)
 	biasGrad_32x64x64(m.dH0ALayernormBeta, m.h0AAttentionBwdMatmul2)
 	// h.0.a.layernorm (examples/text/gotokens.dl:19:17): layernorm_grad h[32,64,64], h.0.a.layernorm.gamma[64], h0AAttentionBwdMatmul2[32,64,64] → [32,64,64]
+	m.mark(67)
 	layernormGrad_32x64x64(m.h0ALayernormBwdLayernormGrad, m.h, m.h0ALayernormGamma, m.h0AAttentionBwdMatmul2)
 	// h.0.a.layernorm (examples/text/gotokens.dl:19:17): layernorm_gamma_grad h[32,64,64], h0AAttentionBwdMatmul2[32,64,64] → [64]
+	m.mark(68)
 	layernormGammaGrad_32x64x64(m.dH0ALayernormGamma, m.h, m.h0AAttentionBwdMatmul2)
 	// h (examples/text/gotokens.dl:23:5): add h0ALayernormBwdLayernormGrad[32,64,64], h0ABwdAdd[32,64,64] → [32,64,64]
+	m.mark(69)
 	add_32x64x64(m.hBwdAdd, m.h0ALayernormBwdLayernormGrad, m.h0ABwdAdd)
 	// h (examples/text/gotokens.dl:23:5): embedding_grad text[32,64], hBwdAdd[32,64,64] → [256,64]
+	m.mark(70)
 	embeddingGrad_256x64(m.dHTok, m.text, m.hBwdAdd)
 	// h (examples/text/gotokens.dl:23:5): position_grad hBwdAdd[32,64,64] → [64,64]
+	m.mark(71)
 	positionGrad_64x64(m.dHPos, m.hBwdAdd)
 }
 
@@ -267,63 +341,218 @@ func (m *Model) update() {
 		return
 	}
 	// h (examples/text/gotokens.dl:23:5): adam_update h.tok[256,64], h.tok.grad[256,64], h.tok.adam_m[256,64], h.tok.adam_v[256,64]
+	m.mark(72)
 	adamUpdate_256x64(m.hTok, m.dHTok, m.hTokAdamM, m.hTokAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h (examples/text/gotokens.dl:23:5): adam_update h.pos[64,64], h.pos.grad[64,64], h.pos.adam_m[64,64], h.pos.adam_v[64,64]
+	m.mark(73)
 	adamUpdate_64x64(m.hPos, m.dHPos, m.hPosAdamM, m.hPosAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.a.layernorm (examples/text/gotokens.dl:19:17): adam_update h.0.a.layernorm.gamma[64], h.0.a.layernorm.gamma.grad[64], h.0.a.layernorm.gamma.adam_m[64], h.0.a.layernorm.gamma.adam_v[64]
+	m.mark(74)
 	adamUpdate_64(m.h0ALayernormGamma, m.dH0ALayernormGamma, m.h0ALayernormGammaAdamM, m.h0ALayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.a.layernorm (examples/text/gotokens.dl:19:17): adam_update h.0.a.layernorm.beta[64], h.0.a.layernorm.beta.grad[64], h.0.a.layernorm.beta.adam_m[64], h.0.a.layernorm.beta.adam_v[64]
+	m.mark(75)
 	adamUpdate_64(m.h0ALayernormBeta, m.dH0ALayernormBeta, m.h0ALayernormBetaAdamM, m.h0ALayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): adam_update h.0.a.attention.qkv.w[64,192], h.0.a.attention.qkv.w.grad[64,192], h.0.a.attention.qkv.w.adam_m[64,192], h.0.a.attention.qkv.w.adam_v[64,192]
+	m.mark(76)
 	adamUpdate_64x192(m.h0AAttentionQkvW, m.dH0AAttentionQkvW, m.h0AAttentionQkvWAdamM, m.h0AAttentionQkvWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): adam_update h.0.a.attention.qkv.b[192], h.0.a.attention.qkv.b.grad[192], h.0.a.attention.qkv.b.adam_m[192], h.0.a.attention.qkv.b.adam_v[192]
+	m.mark(77)
 	adamUpdate_192(m.h0AAttentionQkvB, m.dH0AAttentionQkvB, m.h0AAttentionQkvBAdamM, m.h0AAttentionQkvBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): adam_update h.0.a.attention.proj.w[64,64], h.0.a.attention.proj.w.grad[64,64], h.0.a.attention.proj.w.adam_m[64,64], h.0.a.attention.proj.w.adam_v[64,64]
+	m.mark(78)
 	adamUpdate_64x64_2(m.h0AAttentionProjW, m.dH0AAttentionProjW, m.h0AAttentionProjWAdamM, m.h0AAttentionProjWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.a.attention (examples/text/gotokens.dl:19:30): adam_update h.0.a.attention.proj.b[64], h.0.a.attention.proj.b.grad[64], h.0.a.attention.proj.b.adam_m[64], h.0.a.attention.proj.b.adam_v[64]
+	m.mark(79)
 	adamUpdate_64(m.h0AAttentionProjB, m.dH0AAttentionProjB, m.h0AAttentionProjBAdamM, m.h0AAttentionProjBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.out.layernorm (examples/text/gotokens.dl:20:20): adam_update h.0.out.layernorm.gamma[64], h.0.out.layernorm.gamma.grad[64], h.0.out.layernorm.gamma.adam_m[64], h.0.out.layernorm.gamma.adam_v[64]
+	m.mark(80)
 	adamUpdate_64(m.h0OutLayernormGamma, m.dH0OutLayernormGamma, m.h0OutLayernormGammaAdamM, m.h0OutLayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.out.layernorm (examples/text/gotokens.dl:20:20): adam_update h.0.out.layernorm.beta[64], h.0.out.layernorm.beta.grad[64], h.0.out.layernorm.beta.adam_m[64], h.0.out.layernorm.beta.adam_v[64]
+	m.mark(81)
 	adamUpdate_64(m.h0OutLayernormBeta, m.dH0OutLayernormBeta, m.h0OutLayernormBetaAdamM, m.h0OutLayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.out.dense (examples/text/gotokens.dl:20:33): adam_update h.0.out.dense.w[64,256], h.0.out.dense.w.grad[64,256], h.0.out.dense.w.adam_m[64,256], h.0.out.dense.w.adam_v[64,256]
+	m.mark(82)
 	adamUpdate_64x256(m.h0OutDenseW, m.dH0OutDenseW, m.h0OutDenseWAdamM, m.h0OutDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.out.dense (examples/text/gotokens.dl:20:33): adam_update h.0.out.dense.b[256], h.0.out.dense.b.grad[256], h.0.out.dense.b.adam_m[256], h.0.out.dense.b.adam_v[256]
+	m.mark(83)
 	adamUpdate_256(m.h0OutDenseB, m.dH0OutDenseB, m.h0OutDenseBAdamM, m.h0OutDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.out.dense2 (examples/text/gotokens.dl:20:58): adam_update h.0.out.dense2.w[256,64], h.0.out.dense2.w.grad[256,64], h.0.out.dense2.w.adam_m[256,64], h.0.out.dense2.w.adam_v[256,64]
+	m.mark(84)
 	adamUpdate_256x64_2(m.h0OutDense2W, m.dH0OutDense2W, m.h0OutDense2WAdamM, m.h0OutDense2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.0.out.dense2 (examples/text/gotokens.dl:20:58): adam_update h.0.out.dense2.b[64], h.0.out.dense2.b.grad[64], h.0.out.dense2.b.adam_m[64], h.0.out.dense2.b.adam_v[64]
+	m.mark(85)
 	adamUpdate_64(m.h0OutDense2B, m.dH0OutDense2B, m.h0OutDense2BAdamM, m.h0OutDense2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.a.layernorm (examples/text/gotokens.dl:19:17): adam_update h.1.a.layernorm.gamma[64], h.1.a.layernorm.gamma.grad[64], h.1.a.layernorm.gamma.adam_m[64], h.1.a.layernorm.gamma.adam_v[64]
+	m.mark(86)
 	adamUpdate_64(m.h1ALayernormGamma, m.dH1ALayernormGamma, m.h1ALayernormGammaAdamM, m.h1ALayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.a.layernorm (examples/text/gotokens.dl:19:17): adam_update h.1.a.layernorm.beta[64], h.1.a.layernorm.beta.grad[64], h.1.a.layernorm.beta.adam_m[64], h.1.a.layernorm.beta.adam_v[64]
+	m.mark(87)
 	adamUpdate_64(m.h1ALayernormBeta, m.dH1ALayernormBeta, m.h1ALayernormBetaAdamM, m.h1ALayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): adam_update h.1.a.attention.qkv.w[64,192], h.1.a.attention.qkv.w.grad[64,192], h.1.a.attention.qkv.w.adam_m[64,192], h.1.a.attention.qkv.w.adam_v[64,192]
+	m.mark(88)
 	adamUpdate_64x192(m.h1AAttentionQkvW, m.dH1AAttentionQkvW, m.h1AAttentionQkvWAdamM, m.h1AAttentionQkvWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): adam_update h.1.a.attention.qkv.b[192], h.1.a.attention.qkv.b.grad[192], h.1.a.attention.qkv.b.adam_m[192], h.1.a.attention.qkv.b.adam_v[192]
+	m.mark(89)
 	adamUpdate_192(m.h1AAttentionQkvB, m.dH1AAttentionQkvB, m.h1AAttentionQkvBAdamM, m.h1AAttentionQkvBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): adam_update h.1.a.attention.proj.w[64,64], h.1.a.attention.proj.w.grad[64,64], h.1.a.attention.proj.w.adam_m[64,64], h.1.a.attention.proj.w.adam_v[64,64]
+	m.mark(90)
 	adamUpdate_64x64_2(m.h1AAttentionProjW, m.dH1AAttentionProjW, m.h1AAttentionProjWAdamM, m.h1AAttentionProjWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.a.attention (examples/text/gotokens.dl:19:30): adam_update h.1.a.attention.proj.b[64], h.1.a.attention.proj.b.grad[64], h.1.a.attention.proj.b.adam_m[64], h.1.a.attention.proj.b.adam_v[64]
+	m.mark(91)
 	adamUpdate_64(m.h1AAttentionProjB, m.dH1AAttentionProjB, m.h1AAttentionProjBAdamM, m.h1AAttentionProjBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.out.layernorm (examples/text/gotokens.dl:20:20): adam_update h.1.out.layernorm.gamma[64], h.1.out.layernorm.gamma.grad[64], h.1.out.layernorm.gamma.adam_m[64], h.1.out.layernorm.gamma.adam_v[64]
+	m.mark(92)
 	adamUpdate_64(m.h1OutLayernormGamma, m.dH1OutLayernormGamma, m.h1OutLayernormGammaAdamM, m.h1OutLayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.out.layernorm (examples/text/gotokens.dl:20:20): adam_update h.1.out.layernorm.beta[64], h.1.out.layernorm.beta.grad[64], h.1.out.layernorm.beta.adam_m[64], h.1.out.layernorm.beta.adam_v[64]
+	m.mark(93)
 	adamUpdate_64(m.h1OutLayernormBeta, m.dH1OutLayernormBeta, m.h1OutLayernormBetaAdamM, m.h1OutLayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.out.dense (examples/text/gotokens.dl:20:33): adam_update h.1.out.dense.w[64,256], h.1.out.dense.w.grad[64,256], h.1.out.dense.w.adam_m[64,256], h.1.out.dense.w.adam_v[64,256]
+	m.mark(94)
 	adamUpdate_64x256(m.h1OutDenseW, m.dH1OutDenseW, m.h1OutDenseWAdamM, m.h1OutDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.out.dense (examples/text/gotokens.dl:20:33): adam_update h.1.out.dense.b[256], h.1.out.dense.b.grad[256], h.1.out.dense.b.adam_m[256], h.1.out.dense.b.adam_v[256]
+	m.mark(95)
 	adamUpdate_256(m.h1OutDenseB, m.dH1OutDenseB, m.h1OutDenseBAdamM, m.h1OutDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.out.dense2 (examples/text/gotokens.dl:20:58): adam_update h.1.out.dense2.w[256,64], h.1.out.dense2.w.grad[256,64], h.1.out.dense2.w.adam_m[256,64], h.1.out.dense2.w.adam_v[256,64]
+	m.mark(96)
 	adamUpdate_256x64_2(m.h1OutDense2W, m.dH1OutDense2W, m.h1OutDense2WAdamM, m.h1OutDense2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// h.1.out.dense2 (examples/text/gotokens.dl:20:58): adam_update h.1.out.dense2.b[64], h.1.out.dense2.b.grad[64], h.1.out.dense2.b.adam_m[64], h.1.out.dense2.b.adam_v[64]
+	m.mark(97)
 	adamUpdate_64(m.h1OutDense2B, m.dH1OutDense2B, m.h1OutDense2BAdamM, m.h1OutDense2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits.layernorm (examples/text/gotokens.dl:25:15): adam_update logits.layernorm.gamma[64], logits.layernorm.gamma.grad[64], logits.layernorm.gamma.adam_m[64], logits.layernorm.gamma.adam_v[64]
+	m.mark(98)
 	adamUpdate_64(m.logitsLayernormGamma, m.dLogitsLayernormGamma, m.logitsLayernormGammaAdamM, m.logitsLayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits.layernorm (examples/text/gotokens.dl:25:15): adam_update logits.layernorm.beta[64], logits.layernorm.beta.grad[64], logits.layernorm.beta.adam_m[64], logits.layernorm.beta.adam_v[64]
+	m.mark(99)
 	adamUpdate_64(m.logitsLayernormBeta, m.dLogitsLayernormBeta, m.logitsLayernormBetaAdamM, m.logitsLayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits.dense (examples/text/gotokens.dl:25:28): adam_update logits.dense.w[64,7], logits.dense.w.grad[64,7], logits.dense.w.adam_m[64,7], logits.dense.w.adam_v[64,7]
+	m.mark(100)
 	adamUpdate_64x7(m.logitsDenseW, m.dLogitsDenseW, m.logitsDenseWAdamM, m.logitsDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
 	// logits.dense (examples/text/gotokens.dl:25:28): adam_update logits.dense.b[7], logits.dense.b.grad[7], logits.dense.b.adam_m[7], logits.dense.b.adam_v[7]
+	m.mark(101)
 	adamUpdate_7(m.logitsDenseB, m.dLogitsDenseB, m.logitsDenseBAdamM, m.logitsDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "h", Kind: rt.KindElementwise, Op: "embedding", Pos: "examples/text/gotokens.dl:23:5"},
+	{Layer: "h.0.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gotokens.dl:19:17"},
+	{Layer: "h.0.a.attention", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 50331648},
+	{Layer: "h.0.a.attention", Kind: rt.KindAttention, Op: "attention", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 33554432},
+	{Layer: "h.0.a.attention", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 16777216},
+	{Layer: "h.0.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gotokens.dl:20:20"},
+	{Layer: "h.0.out.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gotokens.dl:20:33", FLOPs: 67108864},
+	{Layer: "h.0.out", Kind: rt.KindElementwise, Op: "gelu", Pos: "examples/text/gotokens.dl:20:50"},
+	{Layer: "h.0.out.dense2", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/text/gotokens.dl:20:58", FLOPs: 16777216},
+	{Layer: "h.1.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gotokens.dl:19:17"},
+	{Layer: "h.1.a.attention", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 50331648},
+	{Layer: "h.1.a.attention", Kind: rt.KindAttention, Op: "attention", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 33554432},
+	{Layer: "h.1.a.attention", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 16777216},
+	{Layer: "h.1.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gotokens.dl:20:20"},
+	{Layer: "h.1.out.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gotokens.dl:20:33", FLOPs: 67108864},
+	{Layer: "h.1.out", Kind: rt.KindElementwise, Op: "gelu", Pos: "examples/text/gotokens.dl:20:50"},
+	{Layer: "h.1.out.dense2", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/text/gotokens.dl:20:58", FLOPs: 16777216},
+	{Layer: "logits.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gotokens.dl:25:15"},
+	{Layer: "logits.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gotokens.dl:25:28", FLOPs: 1835008},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/text/gotokens.dl:26:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/text/gotokens.dl:26:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/text/gotokens.dl:26:8"},
+	{Layer: "logits.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:25:28"},
+	{Layer: "logits.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:25:28", FLOPs: 16777216},
+	{Layer: "logits.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:25:28", FLOPs: 28672},
+	{Layer: "logits.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:25:15"},
+	{Layer: "logits.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gotokens.dl:25:15"},
+	{Layer: "logits.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gotokens.dl:25:15"},
+	{Layer: "h.1.out.dense2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:20:58"},
+	{Layer: "h.1.out.dense2", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:20:58", FLOPs: 1048576},
+	{Layer: "h.1.out.dense2", Kind: rt.KindProduct, Op: "matmul+gelu_grad", Pos: "examples/text/gotokens.dl:20:58", FLOPs: 67108864},
+	{Layer: "h.1.out.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:20:33"},
+	{Layer: "h.1.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:20:33", FLOPs: 16777216},
+	{Layer: "h.1.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:20:33", FLOPs: 1048576},
+	{Layer: "h.1.out.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:20:20"},
+	{Layer: "h.1.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gotokens.dl:20:20"},
+	{Layer: "h.1.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gotokens.dl:20:20"},
+	{Layer: "h.1.a", Kind: rt.KindElementwise, Op: "add", Pos: "examples/text/gotokens.dl:19:9"},
+	{Layer: "h.1.a.attention", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:19:30"},
+	{Layer: "h.1.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 16777216},
+	{Layer: "h.1.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 262144},
+	{Layer: "h.1.a.attention", Kind: rt.KindAttention, Op: "attention_grad", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 83886080},
+	{Layer: "h.1.a.attention", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:19:30"},
+	{Layer: "h.1.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 16777216},
+	{Layer: "h.1.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 786432},
+	{Layer: "h.1.a.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:19:17"},
+	{Layer: "h.1.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gotokens.dl:19:17"},
+	{Layer: "h.1.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gotokens.dl:19:17"},
+	{Layer: "h.0.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/text/gotokens.dl:20:12"},
+	{Layer: "h.0.out.dense2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:20:58"},
+	{Layer: "h.0.out.dense2", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:20:58", FLOPs: 1048576},
+	{Layer: "h.0.out.dense2", Kind: rt.KindProduct, Op: "matmul+gelu_grad", Pos: "examples/text/gotokens.dl:20:58", FLOPs: 67108864},
+	{Layer: "h.0.out.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:20:33"},
+	{Layer: "h.0.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:20:33", FLOPs: 16777216},
+	{Layer: "h.0.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:20:33", FLOPs: 1048576},
+	{Layer: "h.0.out.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:20:20"},
+	{Layer: "h.0.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gotokens.dl:20:20"},
+	{Layer: "h.0.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gotokens.dl:20:20"},
+	{Layer: "h.0.a", Kind: rt.KindElementwise, Op: "add", Pos: "examples/text/gotokens.dl:19:9"},
+	{Layer: "h.0.a.attention", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:19:30"},
+	{Layer: "h.0.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 16777216},
+	{Layer: "h.0.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 262144},
+	{Layer: "h.0.a.attention", Kind: rt.KindAttention, Op: "attention_grad", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 83886080},
+	{Layer: "h.0.a.attention", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:19:30"},
+	{Layer: "h.0.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 16777216},
+	{Layer: "h.0.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gotokens.dl:19:30", FLOPs: 786432},
+	{Layer: "h.0.a.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gotokens.dl:19:17"},
+	{Layer: "h.0.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gotokens.dl:19:17"},
+	{Layer: "h.0.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gotokens.dl:19:17"},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "add", Pos: "examples/text/gotokens.dl:23:5"},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "embedding_grad", Pos: "examples/text/gotokens.dl:23:5"},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "position_grad", Pos: "examples/text/gotokens.dl:23:5"},
+	{Layer: "h", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:23:5"},
+	{Layer: "h", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:23:5"},
+	{Layer: "h.0.a.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:19:17"},
+	{Layer: "h.0.a.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:19:17"},
+	{Layer: "h.0.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:19:30"},
+	{Layer: "h.0.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:19:30"},
+	{Layer: "h.0.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:19:30"},
+	{Layer: "h.0.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:19:30"},
+	{Layer: "h.0.out.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:20:20"},
+	{Layer: "h.0.out.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:20:20"},
+	{Layer: "h.0.out.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:20:33"},
+	{Layer: "h.0.out.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:20:33"},
+	{Layer: "h.0.out.dense2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:20:58"},
+	{Layer: "h.0.out.dense2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:20:58"},
+	{Layer: "h.1.a.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:19:17"},
+	{Layer: "h.1.a.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:19:17"},
+	{Layer: "h.1.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:19:30"},
+	{Layer: "h.1.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:19:30"},
+	{Layer: "h.1.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:19:30"},
+	{Layer: "h.1.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:19:30"},
+	{Layer: "h.1.out.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:20:20"},
+	{Layer: "h.1.out.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:20:20"},
+	{Layer: "h.1.out.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:20:33"},
+	{Layer: "h.1.out.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:20:33"},
+	{Layer: "h.1.out.dense2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:20:58"},
+	{Layer: "h.1.out.dense2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:20:58"},
+	{Layer: "logits.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:25:15"},
+	{Layer: "logits.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:25:15"},
+	{Layer: "logits.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:25:28"},
+	{Layer: "logits.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gotokens.dl:25:28"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

@@ -2,130 +2,168 @@
 
 package gpt
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
 	// h (examples/text/gpt.dl:19:5): embedding text[32,64], h.tok[256,128], h.pos[64,128] → [32,64,128]
+	m.mark(0)
 	embedding_32x64x128(m.h, m.text, m.hTok, m.hPos)
 	// h.0.a.layernorm (examples/text/gpt.dl:15:17): layernorm h[32,64,128], h.0.a.layernorm.gamma[128], h.0.a.layernorm.beta[128] → [32,64,128]
+	m.mark(1)
 	layernorm_32x64x128(m.h0ALayernormLayernorm, m.h, m.h0ALayernormGamma, m.h0ALayernormBeta)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): matmul h0ALayernormLayernorm[32,64,128] · h.0.a.attention.qkv.w[128,384] → [32,64,384]
 	// (computed in the fused kernel of h0AAttentionBiasAdd below)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): bias_add h.0.a.attention.matmul10[32,64,384], h.0.a.attention.qkv.b[384] → [32,64,384]
+	m.mark(2)
 	matmulNN_2048x128x384_biasAdd(m.h0AAttentionBiasAdd, m.h0ALayernormLayernorm, m.h0AAttentionQkvW, m.h0AAttentionQkvB, m.panels)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): attention h0AAttentionBiasAdd[32,64,384] → [32,64,128]
+	m.mark(3)
 	attention_32x64x384(m.h0AAttentionAttention, m.h0AAttentionBiasAdd, m.panels)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): matmul h0AAttentionAttention[32,64,128] · h.0.a.attention.proj.w[128,128] → [32,64,128]
 	// (computed in the fused kernel of h.0.a below)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): bias_add h.0.a.attention.matmul15[32,64,128], h.0.a.attention.proj.b[128] → [32,64,128]
 	// (computed in the fused kernel of h.0.a below)
 	// h.0.a (examples/text/gpt.dl:15:9): add h[32,64,128], h.0.a.attention.bias_add16[32,64,128] → [32,64,128]
+	m.mark(4)
 	matmulNN_2048x128x128_biasAdd_add(m.h0A, m.h0AAttentionAttention, m.h0AAttentionProjW, m.h0AAttentionProjB, m.h, m.panels)
 	// h.0.out.layernorm (examples/text/gpt.dl:16:20): layernorm h.0.a[32,64,128], h.0.out.layernorm.gamma[128], h.0.out.layernorm.beta[128] → [32,64,128]
+	m.mark(5)
 	layernorm_32x64x128(m.h0OutLayernormLayernorm, m.h0A, m.h0OutLayernormGamma, m.h0OutLayernormBeta)
 	// h.0.out.dense (examples/text/gpt.dl:16:33): matmul h0OutLayernormLayernorm[32,64,128] · h.0.out.dense.w[128,512] → [32,64,512]
 	// (computed in the fused kernel of h0OutDenseBiasAdd below)
 	// h.0.out.dense (examples/text/gpt.dl:16:33): bias_add h.0.out.dense.matmul22[32,64,512], h.0.out.dense.b[512] → [32,64,512]
+	m.mark(6)
 	matmulNN_2048x128x512_biasAdd(m.h0OutDenseBiasAdd, m.h0OutLayernormLayernorm, m.h0OutDenseW, m.h0OutDenseB, m.panels)
 	// h.0.out (examples/text/gpt.dl:16:50): gelu h0OutDenseBiasAdd[32,64,512] → [32,64,512]
+	m.mark(7)
 	gelu_32x64x512(m.h0OutGelu, m.h0OutDenseBiasAdd)
 	// h.0.out.dense2 (examples/text/gpt.dl:16:58): matmul h0OutGelu[32,64,512] · h.0.out.dense2.w[512,128] → [32,64,128]
 	// (computed in the fused kernel of h.0.out below)
 	// h.0.out.dense2 (examples/text/gpt.dl:16:58): bias_add h.0.out.dense2.matmul27[32,64,128], h.0.out.dense2.b[128] → [32,64,128]
 	// (computed in the fused kernel of h.0.out below)
 	// h.0.out (examples/text/gpt.dl:16:12): add h.0.a[32,64,128], h.0.out.dense2.bias_add29[32,64,128] → [32,64,128]
+	m.mark(8)
 	matmulNN_2048x512x128_biasAdd_add(m.h0Out, m.h0OutGelu, m.h0OutDense2W, m.h0OutDense2B, m.h0A, m.panels)
 	// h.1.a.layernorm (examples/text/gpt.dl:15:17): layernorm h.0.out[32,64,128], h.1.a.layernorm.gamma[128], h.1.a.layernorm.beta[128] → [32,64,128]
+	m.mark(9)
 	layernorm_32x64x128(m.h1ALayernormLayernorm, m.h0Out, m.h1ALayernormGamma, m.h1ALayernormBeta)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): matmul h1ALayernormLayernorm[32,64,128] · h.1.a.attention.qkv.w[128,384] → [32,64,384]
 	// (computed in the fused kernel of h1AAttentionBiasAdd below)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): bias_add h.1.a.attention.matmul36[32,64,384], h.1.a.attention.qkv.b[384] → [32,64,384]
+	m.mark(10)
 	matmulNN_2048x128x384_biasAdd(m.h1AAttentionBiasAdd, m.h1ALayernormLayernorm, m.h1AAttentionQkvW, m.h1AAttentionQkvB, m.panels)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): attention h1AAttentionBiasAdd[32,64,384] → [32,64,128]
+	m.mark(11)
 	attention_32x64x384(m.h1AAttentionAttention, m.h1AAttentionBiasAdd, m.panels)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): matmul h1AAttentionAttention[32,64,128] · h.1.a.attention.proj.w[128,128] → [32,64,128]
 	// (computed in the fused kernel of h.1.a below)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): bias_add h.1.a.attention.matmul41[32,64,128], h.1.a.attention.proj.b[128] → [32,64,128]
 	// (computed in the fused kernel of h.1.a below)
 	// h.1.a (examples/text/gpt.dl:15:9): add h.0.out[32,64,128], h.1.a.attention.bias_add42[32,64,128] → [32,64,128]
+	m.mark(12)
 	matmulNN_2048x128x128_biasAdd_add(m.h1A, m.h1AAttentionAttention, m.h1AAttentionProjW, m.h1AAttentionProjB, m.h0Out, m.panels)
 	// h.1.out.layernorm (examples/text/gpt.dl:16:20): layernorm h.1.a[32,64,128], h.1.out.layernorm.gamma[128], h.1.out.layernorm.beta[128] → [32,64,128]
+	m.mark(13)
 	layernorm_32x64x128(m.h1OutLayernormLayernorm, m.h1A, m.h1OutLayernormGamma, m.h1OutLayernormBeta)
 	// h.1.out.dense (examples/text/gpt.dl:16:33): matmul h1OutLayernormLayernorm[32,64,128] · h.1.out.dense.w[128,512] → [32,64,512]
 	// (computed in the fused kernel of h1OutDenseBiasAdd below)
 	// h.1.out.dense (examples/text/gpt.dl:16:33): bias_add h.1.out.dense.matmul48[32,64,512], h.1.out.dense.b[512] → [32,64,512]
+	m.mark(14)
 	matmulNN_2048x128x512_biasAdd(m.h1OutDenseBiasAdd, m.h1OutLayernormLayernorm, m.h1OutDenseW, m.h1OutDenseB, m.panels)
 	// h.1.out (examples/text/gpt.dl:16:50): gelu h1OutDenseBiasAdd[32,64,512] → [32,64,512]
+	m.mark(15)
 	gelu_32x64x512(m.h1OutGelu, m.h1OutDenseBiasAdd)
 	// h.1.out.dense2 (examples/text/gpt.dl:16:58): matmul h1OutGelu[32,64,512] · h.1.out.dense2.w[512,128] → [32,64,128]
 	// (computed in the fused kernel of h.1.out below)
 	// h.1.out.dense2 (examples/text/gpt.dl:16:58): bias_add h.1.out.dense2.matmul53[32,64,128], h.1.out.dense2.b[128] → [32,64,128]
 	// (computed in the fused kernel of h.1.out below)
 	// h.1.out (examples/text/gpt.dl:16:12): add h.1.a[32,64,128], h.1.out.dense2.bias_add55[32,64,128] → [32,64,128]
+	m.mark(16)
 	matmulNN_2048x512x128_biasAdd_add(m.h1Out, m.h1OutGelu, m.h1OutDense2W, m.h1OutDense2B, m.h1A, m.panels)
 	// h.2.a.layernorm (examples/text/gpt.dl:15:17): layernorm h.1.out[32,64,128], h.2.a.layernorm.gamma[128], h.2.a.layernorm.beta[128] → [32,64,128]
+	m.mark(17)
 	layernorm_32x64x128(m.h2ALayernormLayernorm, m.h1Out, m.h2ALayernormGamma, m.h2ALayernormBeta)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): matmul h2ALayernormLayernorm[32,64,128] · h.2.a.attention.qkv.w[128,384] → [32,64,384]
 	// (computed in the fused kernel of h2AAttentionBiasAdd below)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): bias_add h.2.a.attention.matmul62[32,64,384], h.2.a.attention.qkv.b[384] → [32,64,384]
+	m.mark(18)
 	matmulNN_2048x128x384_biasAdd(m.h2AAttentionBiasAdd, m.h2ALayernormLayernorm, m.h2AAttentionQkvW, m.h2AAttentionQkvB, m.panels)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): attention h2AAttentionBiasAdd[32,64,384] → [32,64,128]
+	m.mark(19)
 	attention_32x64x384(m.h2AAttentionAttention, m.h2AAttentionBiasAdd, m.panels)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): matmul h2AAttentionAttention[32,64,128] · h.2.a.attention.proj.w[128,128] → [32,64,128]
 	// (computed in the fused kernel of h.2.a below)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): bias_add h.2.a.attention.matmul67[32,64,128], h.2.a.attention.proj.b[128] → [32,64,128]
 	// (computed in the fused kernel of h.2.a below)
 	// h.2.a (examples/text/gpt.dl:15:9): add h.1.out[32,64,128], h.2.a.attention.bias_add68[32,64,128] → [32,64,128]
+	m.mark(20)
 	matmulNN_2048x128x128_biasAdd_add(m.h2A, m.h2AAttentionAttention, m.h2AAttentionProjW, m.h2AAttentionProjB, m.h1Out, m.panels)
 	// h.2.out.layernorm (examples/text/gpt.dl:16:20): layernorm h.2.a[32,64,128], h.2.out.layernorm.gamma[128], h.2.out.layernorm.beta[128] → [32,64,128]
+	m.mark(21)
 	layernorm_32x64x128(m.h2OutLayernormLayernorm, m.h2A, m.h2OutLayernormGamma, m.h2OutLayernormBeta)
 	// h.2.out.dense (examples/text/gpt.dl:16:33): matmul h2OutLayernormLayernorm[32,64,128] · h.2.out.dense.w[128,512] → [32,64,512]
 	// (computed in the fused kernel of h2OutDenseBiasAdd below)
 	// h.2.out.dense (examples/text/gpt.dl:16:33): bias_add h.2.out.dense.matmul74[32,64,512], h.2.out.dense.b[512] → [32,64,512]
+	m.mark(22)
 	matmulNN_2048x128x512_biasAdd(m.h2OutDenseBiasAdd, m.h2OutLayernormLayernorm, m.h2OutDenseW, m.h2OutDenseB, m.panels)
 	// h.2.out (examples/text/gpt.dl:16:50): gelu h2OutDenseBiasAdd[32,64,512] → [32,64,512]
+	m.mark(23)
 	gelu_32x64x512(m.h2OutGelu, m.h2OutDenseBiasAdd)
 	// h.2.out.dense2 (examples/text/gpt.dl:16:58): matmul h2OutGelu[32,64,512] · h.2.out.dense2.w[512,128] → [32,64,128]
 	// (computed in the fused kernel of h.2.out below)
 	// h.2.out.dense2 (examples/text/gpt.dl:16:58): bias_add h.2.out.dense2.matmul79[32,64,128], h.2.out.dense2.b[128] → [32,64,128]
 	// (computed in the fused kernel of h.2.out below)
 	// h.2.out (examples/text/gpt.dl:16:12): add h.2.a[32,64,128], h.2.out.dense2.bias_add81[32,64,128] → [32,64,128]
+	m.mark(24)
 	matmulNN_2048x512x128_biasAdd_add(m.h2Out, m.h2OutGelu, m.h2OutDense2W, m.h2OutDense2B, m.h2A, m.panels)
 	// h.3.a.layernorm (examples/text/gpt.dl:15:17): layernorm h.2.out[32,64,128], h.3.a.layernorm.gamma[128], h.3.a.layernorm.beta[128] → [32,64,128]
+	m.mark(25)
 	layernorm_32x64x128(m.h3ALayernormLayernorm, m.h2Out, m.h3ALayernormGamma, m.h3ALayernormBeta)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): matmul h3ALayernormLayernorm[32,64,128] · h.3.a.attention.qkv.w[128,384] → [32,64,384]
 	// (computed in the fused kernel of h3AAttentionBiasAdd below)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): bias_add h.3.a.attention.matmul88[32,64,384], h.3.a.attention.qkv.b[384] → [32,64,384]
+	m.mark(26)
 	matmulNN_2048x128x384_biasAdd(m.h3AAttentionBiasAdd, m.h3ALayernormLayernorm, m.h3AAttentionQkvW, m.h3AAttentionQkvB, m.panels)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): attention h3AAttentionBiasAdd[32,64,384] → [32,64,128]
+	m.mark(27)
 	attention_32x64x384(m.h3AAttentionAttention, m.h3AAttentionBiasAdd, m.panels)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): matmul h3AAttentionAttention[32,64,128] · h.3.a.attention.proj.w[128,128] → [32,64,128]
 	// (computed in the fused kernel of h.3.a below)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): bias_add h.3.a.attention.matmul93[32,64,128], h.3.a.attention.proj.b[128] → [32,64,128]
 	// (computed in the fused kernel of h.3.a below)
 	// h.3.a (examples/text/gpt.dl:15:9): add h.2.out[32,64,128], h.3.a.attention.bias_add94[32,64,128] → [32,64,128]
+	m.mark(28)
 	matmulNN_2048x128x128_biasAdd_add(m.h3A, m.h3AAttentionAttention, m.h3AAttentionProjW, m.h3AAttentionProjB, m.h2Out, m.panels)
 	// h.3.out.layernorm (examples/text/gpt.dl:16:20): layernorm h.3.a[32,64,128], h.3.out.layernorm.gamma[128], h.3.out.layernorm.beta[128] → [32,64,128]
+	m.mark(29)
 	layernorm_32x64x128(m.h3OutLayernormLayernorm, m.h3A, m.h3OutLayernormGamma, m.h3OutLayernormBeta)
 	// h.3.out.dense (examples/text/gpt.dl:16:33): matmul h3OutLayernormLayernorm[32,64,128] · h.3.out.dense.w[128,512] → [32,64,512]
 	// (computed in the fused kernel of h3OutDenseBiasAdd below)
 	// h.3.out.dense (examples/text/gpt.dl:16:33): bias_add h.3.out.dense.matmul100[32,64,512], h.3.out.dense.b[512] → [32,64,512]
+	m.mark(30)
 	matmulNN_2048x128x512_biasAdd(m.h3OutDenseBiasAdd, m.h3OutLayernormLayernorm, m.h3OutDenseW, m.h3OutDenseB, m.panels)
 	// h.3.out (examples/text/gpt.dl:16:50): gelu h3OutDenseBiasAdd[32,64,512] → [32,64,512]
+	m.mark(31)
 	gelu_32x64x512(m.h3OutGelu, m.h3OutDenseBiasAdd)
 	// h.3.out.dense2 (examples/text/gpt.dl:16:58): matmul h3OutGelu[32,64,512] · h.3.out.dense2.w[512,128] → [32,64,128]
 	// (computed in the fused kernel of h below)
 	// h.3.out.dense2 (examples/text/gpt.dl:16:58): bias_add h.3.out.dense2.matmul105[32,64,128], h.3.out.dense2.b[128] → [32,64,128]
 	// (computed in the fused kernel of h below)
 	// h.3.out (examples/text/gpt.dl:16:12): add h.3.a[32,64,128], h.3.out.dense2.bias_add107[32,64,128] → [32,64,128]
+	m.mark(32)
 	matmulNN_2048x512x128_biasAdd_add(m.h2, m.h3OutGelu, m.h3OutDense2W, m.h3OutDense2B, m.h3A, m.panels)
 	// logits.layernorm (examples/text/gpt.dl:21:15): layernorm h[32,64,128], logits.layernorm.gamma[128], logits.layernorm.beta[128] → [32,64,128]
+	m.mark(33)
 	layernorm_32x64x128(m.logitsLayernormLayernorm, m.h2, m.logitsLayernormGamma, m.logitsLayernormBeta)
 	// logits.dense (examples/text/gpt.dl:21:28): matmul logitsLayernormLayernorm[32,64,128] · logits.dense.w[128,256] → [32,64,256]
 	// (computed in the fused kernel of logits below)
 	// logits.dense (examples/text/gpt.dl:21:28): bias_add logits.dense.matmul113[32,64,256], logits.dense.b[256] → [32,64,256]
+	m.mark(34)
 	matmulNN_2048x128x256_biasAdd(m.logits, m.logitsLayernormLayernorm, m.logitsDenseW, m.logitsDenseB, m.panels)
 	// loss (examples/text/gpt.dl:22:8): softmax_xent logits[32,64,256], next[32,64] → []
+	m.mark(35)
 	softmaxXent_32x64x256(m.loss, m.logits, m.next)
 }
 
@@ -259,200 +297,294 @@ func (m *Model) infer(x []Float) {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/text/gpt.dl:22:8): fill → []
+	m.mark(36)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/text/gpt.dl:22:8): softmax_xent_grad logits[32,64,256], next[32,64], lossBwdFill[] → [32,64,256]
+	m.mark(37)
 	softmaxXentGrad_32x64x256(m.lossBwdSoftmaxXentGrad, m.logits, m.next, m.lossBwdFill)
 	// logits.dense (examples/text/gpt.dl:21:28): bias_grad lossBwdSoftmaxXentGrad[32,64,256] → [256]
+	m.mark(38)
 	biasGrad_32x64x256(m.dLogitsDenseB, m.lossBwdSoftmaxXentGrad)
 	// logits.dense (examples/text/gpt.dl:21:28): matmul lossBwdSoftmaxXentGrad[32,64,256] · logits.dense.w[128,256]ᵀ → [32,64,128]
+	m.mark(39)
 	matmulNT_2048x256x128(m.logitsDenseBwdMatmul, m.lossBwdSoftmaxXentGrad, m.logitsDenseW, m.panels)
 	// logits.dense (examples/text/gpt.dl:21:28): matmul logitsLayernormLayernorm[32,64,128]ᵀ · lossBwdSoftmaxXentGrad[32,64,256] → [128,256]
+	m.mark(40)
 	matmulTN_128x2048x256(m.dLogitsDenseW, m.logitsLayernormLayernorm, m.lossBwdSoftmaxXentGrad, m.panels)
 	// logits.layernorm (examples/text/gpt.dl:21:15): bias_grad logitsDenseBwdMatmul[32,64,128] → [128]
+	m.mark(41)
 	biasGrad_32x64x128(m.dLogitsLayernormBeta, m.logitsDenseBwdMatmul)
 	// logits.layernorm (examples/text/gpt.dl:21:15): layernorm_grad h[32,64,128], logits.layernorm.gamma[128], logitsDenseBwdMatmul[32,64,128] → [32,64,128]
+	m.mark(42)
 	layernormGrad_32x64x128(m.logitsLayernormBwdLayernormGrad, m.h2, m.logitsLayernormGamma, m.logitsDenseBwdMatmul)
 	// logits.layernorm (examples/text/gpt.dl:21:15): layernorm_gamma_grad h[32,64,128], logitsDenseBwdMatmul[32,64,128] → [128]
+	m.mark(43)
 	layernormGammaGrad_32x64x128(m.dLogitsLayernormGamma, m.h2, m.logitsDenseBwdMatmul)
 	// h.3.out.dense2 (examples/text/gpt.dl:16:58): bias_grad logitsLayernormBwdLayernormGrad[32,64,128] → [128]
+	m.mark(44)
 	biasGrad_32x64x128(m.dH3OutDense2B, m.logitsLayernormBwdLayernormGrad)
 	// h.3.out.dense2 (examples/text/gpt.dl:16:58): matmul logitsLayernormBwdLayernormGrad[32,64,128] · h.3.out.dense2.w[512,128]ᵀ → [32,64,512]
 	// (computed in the fused kernel of h3OutBwdGeluGrad below)
 	// h.3.out.dense2 (examples/text/gpt.dl:16:58): matmul h3OutGelu[32,64,512]ᵀ · logitsLayernormBwdLayernormGrad[32,64,128] → [512,128]
+	m.mark(45)
 	matmulTN_512x2048x128(m.dH3OutDense2W, m.h3OutGelu, m.logitsLayernormBwdLayernormGrad, m.panels)
 	// h.3.out (examples/text/gpt.dl:16:50): gelu_grad h3OutDenseBiasAdd[32,64,512], h.3.out.dense2.matmul127[32,64,512] → [32,64,512]
+	m.mark(46)
 	matmulNT_2048x128x512_geluGrad(m.h3OutBwdGeluGrad, m.logitsLayernormBwdLayernormGrad, m.h3OutDense2W, m.h3OutDenseBiasAdd, m.panels)
 	// h.3.out.dense (examples/text/gpt.dl:16:33): bias_grad h3OutBwdGeluGrad[32,64,512] → [512]
+	m.mark(47)
 	biasGrad_32x64x512(m.dH3OutDenseB, m.h3OutBwdGeluGrad)
 	// h.3.out.dense (examples/text/gpt.dl:16:33): matmul h3OutBwdGeluGrad[32,64,512] · h.3.out.dense.w[128,512]ᵀ → [32,64,128]
+	m.mark(48)
 	matmulNT_2048x512x128(m.h3OutDenseBwdMatmul, m.h3OutBwdGeluGrad, m.h3OutDenseW, m.panels)
 	// h.3.out.dense (examples/text/gpt.dl:16:33): matmul h3OutLayernormLayernorm[32,64,128]ᵀ · h3OutBwdGeluGrad[32,64,512] → [128,512]
+	m.mark(49)
 	matmulTN_128x2048x512(m.dH3OutDenseW, m.h3OutLayernormLayernorm, m.h3OutBwdGeluGrad, m.panels)
 	// h.3.out.layernorm (examples/text/gpt.dl:16:20): bias_grad h3OutDenseBwdMatmul[32,64,128] → [128]
+	m.mark(50)
 	biasGrad_32x64x128(m.dH3OutLayernormBeta, m.h3OutDenseBwdMatmul)
 	// h.3.out.layernorm (examples/text/gpt.dl:16:20): layernorm_grad h.3.a[32,64,128], h.3.out.layernorm.gamma[128], h3OutDenseBwdMatmul[32,64,128] → [32,64,128]
+	m.mark(51)
 	layernormGrad_32x64x128(m.h3OutLayernormBwdLayernormGrad, m.h3A, m.h3OutLayernormGamma, m.h3OutDenseBwdMatmul)
 	// h.3.out.layernorm (examples/text/gpt.dl:16:20): layernorm_gamma_grad h.3.a[32,64,128], h3OutDenseBwdMatmul[32,64,128] → [128]
+	m.mark(52)
 	layernormGammaGrad_32x64x128(m.dH3OutLayernormGamma, m.h3A, m.h3OutDenseBwdMatmul)
 	// h.3.a (examples/text/gpt.dl:15:9): add h3OutLayernormBwdLayernormGrad[32,64,128], logitsLayernormBwdLayernormGrad[32,64,128] → [32,64,128]
+	m.mark(53)
 	add_32x64x128(m.h3ABwdAdd, m.h3OutLayernormBwdLayernormGrad, m.logitsLayernormBwdLayernormGrad)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): bias_grad h3ABwdAdd[32,64,128] → [128]
+	m.mark(54)
 	biasGrad_32x64x128(m.dH3AAttentionProjB, m.h3ABwdAdd)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): matmul h3ABwdAdd[32,64,128] · h.3.a.attention.proj.w[128,128]ᵀ → [32,64,128]
+	m.mark(55)
 	matmulNT_2048x128x128(m.h3AAttentionBwdMatmul, m.h3ABwdAdd, m.h3AAttentionProjW, m.panels)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): matmul h3AAttentionAttention[32,64,128]ᵀ · h3ABwdAdd[32,64,128] → [128,128]
+	m.mark(56)
 	matmulTN_128x2048x128(m.dH3AAttentionProjW, m.h3AAttentionAttention, m.h3ABwdAdd, m.panels)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): attention_grad h3AAttentionBiasAdd[32,64,384], h3AAttentionBwdMatmul[32,64,128] → [32,64,384]
+	m.mark(57)
 	attentionGrad_32x64x384(m.h3AAttentionBwdAttentionGrad, m.h3AAttentionBiasAdd, m.h3AAttentionBwdMatmul, m.panels)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): bias_grad h3AAttentionBwdAttentionGrad[32,64,384] → [384]
+	m.mark(58)
 	biasGrad_32x64x384(m.dH3AAttentionQkvB, m.h3AAttentionBwdAttentionGrad)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): matmul h3AAttentionBwdAttentionGrad[32,64,384] · h.3.a.attention.qkv.w[128,384]ᵀ → [32,64,128]
+	m.mark(59)
 	matmulNT_2048x384x128(m.h3AAttentionBwdMatmul2, m.h3AAttentionBwdAttentionGrad, m.h3AAttentionQkvW, m.panels)
 	// h.3.a.attention (examples/text/gpt.dl:15:30): matmul h3ALayernormLayernorm[32,64,128]ᵀ · h3AAttentionBwdAttentionGrad[32,64,384] → [128,384]
+	m.mark(60)
 	matmulTN_128x2048x384(m.dH3AAttentionQkvW, m.h3ALayernormLayernorm, m.h3AAttentionBwdAttentionGrad, m.panels)
 	// h.3.a.layernorm (examples/text/gpt.dl:15:17): bias_grad h3AAttentionBwdMatmul2[32,64,128] → [128]
+	m.mark(61)
 	biasGrad_32x64x128(m.dH3ALayernormBeta, m.h3AAttentionBwdMatmul2)
 	// h.3.a.layernorm (examples/text/gpt.dl:15:17): layernorm_grad h.2.out[32,64,128], h.3.a.layernorm.gamma[128], h3AAttentionBwdMatmul2[32,64,128] → [32,64,128]
+	m.mark(62)
 	layernormGrad_32x64x128(m.h3ALayernormBwdLayernormGrad, m.h2Out, m.h3ALayernormGamma, m.h3AAttentionBwdMatmul2)
 	// h.3.a.layernorm (examples/text/gpt.dl:15:17): layernorm_gamma_grad h.2.out[32,64,128], h3AAttentionBwdMatmul2[32,64,128] → [128]
+	m.mark(63)
 	layernormGammaGrad_32x64x128(m.dH3ALayernormGamma, m.h2Out, m.h3AAttentionBwdMatmul2)
 	// h.2.out (examples/text/gpt.dl:16:12): add h3ALayernormBwdLayernormGrad[32,64,128], h3ABwdAdd[32,64,128] → [32,64,128]
+	m.mark(64)
 	add_32x64x128(m.h2OutBwdAdd, m.h3ALayernormBwdLayernormGrad, m.h3ABwdAdd)
 	// h.2.out.dense2 (examples/text/gpt.dl:16:58): bias_grad h2OutBwdAdd[32,64,128] → [128]
+	m.mark(65)
 	biasGrad_32x64x128(m.dH2OutDense2B, m.h2OutBwdAdd)
 	// h.2.out.dense2 (examples/text/gpt.dl:16:58): matmul h2OutBwdAdd[32,64,128] · h.2.out.dense2.w[512,128]ᵀ → [32,64,512]
 	// (computed in the fused kernel of h2OutBwdGeluGrad below)
 	// h.2.out.dense2 (examples/text/gpt.dl:16:58): matmul h2OutGelu[32,64,512]ᵀ · h2OutBwdAdd[32,64,128] → [512,128]
+	m.mark(66)
 	matmulTN_512x2048x128(m.dH2OutDense2W, m.h2OutGelu, m.h2OutBwdAdd, m.panels)
 	// h.2.out (examples/text/gpt.dl:16:50): gelu_grad h2OutDenseBiasAdd[32,64,512], h.2.out.dense2.matmul151[32,64,512] → [32,64,512]
+	m.mark(67)
 	matmulNT_2048x128x512_geluGrad(m.h2OutBwdGeluGrad, m.h2OutBwdAdd, m.h2OutDense2W, m.h2OutDenseBiasAdd, m.panels)
 	// h.2.out.dense (examples/text/gpt.dl:16:33): bias_grad h2OutBwdGeluGrad[32,64,512] → [512]
+	m.mark(68)
 	biasGrad_32x64x512(m.dH2OutDenseB, m.h2OutBwdGeluGrad)
 	// h.2.out.dense (examples/text/gpt.dl:16:33): matmul h2OutBwdGeluGrad[32,64,512] · h.2.out.dense.w[128,512]ᵀ → [32,64,128]
+	m.mark(69)
 	matmulNT_2048x512x128(m.h2OutDenseBwdMatmul, m.h2OutBwdGeluGrad, m.h2OutDenseW, m.panels)
 	// h.2.out.dense (examples/text/gpt.dl:16:33): matmul h2OutLayernormLayernorm[32,64,128]ᵀ · h2OutBwdGeluGrad[32,64,512] → [128,512]
+	m.mark(70)
 	matmulTN_128x2048x512(m.dH2OutDenseW, m.h2OutLayernormLayernorm, m.h2OutBwdGeluGrad, m.panels)
 	// h.2.out.layernorm (examples/text/gpt.dl:16:20): bias_grad h2OutDenseBwdMatmul[32,64,128] → [128]
+	m.mark(71)
 	biasGrad_32x64x128(m.dH2OutLayernormBeta, m.h2OutDenseBwdMatmul)
 	// h.2.out.layernorm (examples/text/gpt.dl:16:20): layernorm_grad h.2.a[32,64,128], h.2.out.layernorm.gamma[128], h2OutDenseBwdMatmul[32,64,128] → [32,64,128]
+	m.mark(72)
 	layernormGrad_32x64x128(m.h2OutLayernormBwdLayernormGrad, m.h2A, m.h2OutLayernormGamma, m.h2OutDenseBwdMatmul)
 	// h.2.out.layernorm (examples/text/gpt.dl:16:20): layernorm_gamma_grad h.2.a[32,64,128], h2OutDenseBwdMatmul[32,64,128] → [128]
+	m.mark(73)
 	layernormGammaGrad_32x64x128(m.dH2OutLayernormGamma, m.h2A, m.h2OutDenseBwdMatmul)
 	// h.2.a (examples/text/gpt.dl:15:9): add h2OutLayernormBwdLayernormGrad[32,64,128], h2OutBwdAdd[32,64,128] → [32,64,128]
+	m.mark(74)
 	add_32x64x128(m.h2ABwdAdd, m.h2OutLayernormBwdLayernormGrad, m.h2OutBwdAdd)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): bias_grad h2ABwdAdd[32,64,128] → [128]
+	m.mark(75)
 	biasGrad_32x64x128(m.dH2AAttentionProjB, m.h2ABwdAdd)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): matmul h2ABwdAdd[32,64,128] · h.2.a.attention.proj.w[128,128]ᵀ → [32,64,128]
+	m.mark(76)
 	matmulNT_2048x128x128(m.h2AAttentionBwdMatmul, m.h2ABwdAdd, m.h2AAttentionProjW, m.panels)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): matmul h2AAttentionAttention[32,64,128]ᵀ · h2ABwdAdd[32,64,128] → [128,128]
+	m.mark(77)
 	matmulTN_128x2048x128(m.dH2AAttentionProjW, m.h2AAttentionAttention, m.h2ABwdAdd, m.panels)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): attention_grad h2AAttentionBiasAdd[32,64,384], h2AAttentionBwdMatmul[32,64,128] → [32,64,384]
+	m.mark(78)
 	attentionGrad_32x64x384(m.h2AAttentionBwdAttentionGrad, m.h2AAttentionBiasAdd, m.h2AAttentionBwdMatmul, m.panels)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): bias_grad h2AAttentionBwdAttentionGrad[32,64,384] → [384]
+	m.mark(79)
 	biasGrad_32x64x384(m.dH2AAttentionQkvB, m.h2AAttentionBwdAttentionGrad)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): matmul h2AAttentionBwdAttentionGrad[32,64,384] · h.2.a.attention.qkv.w[128,384]ᵀ → [32,64,128]
+	m.mark(80)
 	matmulNT_2048x384x128(m.h2AAttentionBwdMatmul2, m.h2AAttentionBwdAttentionGrad, m.h2AAttentionQkvW, m.panels)
 	// h.2.a.attention (examples/text/gpt.dl:15:30): matmul h2ALayernormLayernorm[32,64,128]ᵀ · h2AAttentionBwdAttentionGrad[32,64,384] → [128,384]
+	m.mark(81)
 	matmulTN_128x2048x384(m.dH2AAttentionQkvW, m.h2ALayernormLayernorm, m.h2AAttentionBwdAttentionGrad, m.panels)
 	// h.2.a.layernorm (examples/text/gpt.dl:15:17): bias_grad h2AAttentionBwdMatmul2[32,64,128] → [128]
+	m.mark(82)
 	biasGrad_32x64x128(m.dH2ALayernormBeta, m.h2AAttentionBwdMatmul2)
 	// h.2.a.layernorm (examples/text/gpt.dl:15:17): layernorm_grad h.1.out[32,64,128], h.2.a.layernorm.gamma[128], h2AAttentionBwdMatmul2[32,64,128] → [32,64,128]
+	m.mark(83)
 	layernormGrad_32x64x128(m.h2ALayernormBwdLayernormGrad, m.h1Out, m.h2ALayernormGamma, m.h2AAttentionBwdMatmul2)
 	// h.2.a.layernorm (examples/text/gpt.dl:15:17): layernorm_gamma_grad h.1.out[32,64,128], h2AAttentionBwdMatmul2[32,64,128] → [128]
+	m.mark(84)
 	layernormGammaGrad_32x64x128(m.dH2ALayernormGamma, m.h1Out, m.h2AAttentionBwdMatmul2)
 	// h.1.out (examples/text/gpt.dl:16:12): add h2ALayernormBwdLayernormGrad[32,64,128], h2ABwdAdd[32,64,128] → [32,64,128]
+	m.mark(85)
 	add_32x64x128(m.h1OutBwdAdd, m.h2ALayernormBwdLayernormGrad, m.h2ABwdAdd)
 	// h.1.out.dense2 (examples/text/gpt.dl:16:58): bias_grad h1OutBwdAdd[32,64,128] → [128]
+	m.mark(86)
 	biasGrad_32x64x128(m.dH1OutDense2B, m.h1OutBwdAdd)
 	// h.1.out.dense2 (examples/text/gpt.dl:16:58): matmul h1OutBwdAdd[32,64,128] · h.1.out.dense2.w[512,128]ᵀ → [32,64,512]
 	// (computed in the fused kernel of h1OutBwdGeluGrad below)
 	// h.1.out.dense2 (examples/text/gpt.dl:16:58): matmul h1OutGelu[32,64,512]ᵀ · h1OutBwdAdd[32,64,128] → [512,128]
+	m.mark(87)
 	matmulTN_512x2048x128(m.dH1OutDense2W, m.h1OutGelu, m.h1OutBwdAdd, m.panels)
 	// h.1.out (examples/text/gpt.dl:16:50): gelu_grad h1OutDenseBiasAdd[32,64,512], h.1.out.dense2.matmul175[32,64,512] → [32,64,512]
+	m.mark(88)
 	matmulNT_2048x128x512_geluGrad(m.h1OutBwdGeluGrad, m.h1OutBwdAdd, m.h1OutDense2W, m.h1OutDenseBiasAdd, m.panels)
 	// h.1.out.dense (examples/text/gpt.dl:16:33): bias_grad h1OutBwdGeluGrad[32,64,512] → [512]
+	m.mark(89)
 	biasGrad_32x64x512(m.dH1OutDenseB, m.h1OutBwdGeluGrad)
 	// h.1.out.dense (examples/text/gpt.dl:16:33): matmul h1OutBwdGeluGrad[32,64,512] · h.1.out.dense.w[128,512]ᵀ → [32,64,128]
+	m.mark(90)
 	matmulNT_2048x512x128(m.h1OutDenseBwdMatmul, m.h1OutBwdGeluGrad, m.h1OutDenseW, m.panels)
 	// h.1.out.dense (examples/text/gpt.dl:16:33): matmul h1OutLayernormLayernorm[32,64,128]ᵀ · h1OutBwdGeluGrad[32,64,512] → [128,512]
+	m.mark(91)
 	matmulTN_128x2048x512(m.dH1OutDenseW, m.h1OutLayernormLayernorm, m.h1OutBwdGeluGrad, m.panels)
 	// h.1.out.layernorm (examples/text/gpt.dl:16:20): bias_grad h1OutDenseBwdMatmul[32,64,128] → [128]
+	m.mark(92)
 	biasGrad_32x64x128(m.dH1OutLayernormBeta, m.h1OutDenseBwdMatmul)
 	// h.1.out.layernorm (examples/text/gpt.dl:16:20): layernorm_grad h.1.a[32,64,128], h.1.out.layernorm.gamma[128], h1OutDenseBwdMatmul[32,64,128] → [32,64,128]
+	m.mark(93)
 	layernormGrad_32x64x128(m.h1OutLayernormBwdLayernormGrad, m.h1A, m.h1OutLayernormGamma, m.h1OutDenseBwdMatmul)
 	// h.1.out.layernorm (examples/text/gpt.dl:16:20): layernorm_gamma_grad h.1.a[32,64,128], h1OutDenseBwdMatmul[32,64,128] → [128]
+	m.mark(94)
 	layernormGammaGrad_32x64x128(m.dH1OutLayernormGamma, m.h1A, m.h1OutDenseBwdMatmul)
 	// h.1.a (examples/text/gpt.dl:15:9): add h1OutLayernormBwdLayernormGrad[32,64,128], h1OutBwdAdd[32,64,128] → [32,64,128]
+	m.mark(95)
 	add_32x64x128(m.h1ABwdAdd, m.h1OutLayernormBwdLayernormGrad, m.h1OutBwdAdd)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): bias_grad h1ABwdAdd[32,64,128] → [128]
+	m.mark(96)
 	biasGrad_32x64x128(m.dH1AAttentionProjB, m.h1ABwdAdd)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): matmul h1ABwdAdd[32,64,128] · h.1.a.attention.proj.w[128,128]ᵀ → [32,64,128]
+	m.mark(97)
 	matmulNT_2048x128x128(m.h1AAttentionBwdMatmul, m.h1ABwdAdd, m.h1AAttentionProjW, m.panels)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): matmul h1AAttentionAttention[32,64,128]ᵀ · h1ABwdAdd[32,64,128] → [128,128]
+	m.mark(98)
 	matmulTN_128x2048x128(m.dH1AAttentionProjW, m.h1AAttentionAttention, m.h1ABwdAdd, m.panels)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): attention_grad h1AAttentionBiasAdd[32,64,384], h1AAttentionBwdMatmul[32,64,128] → [32,64,384]
+	m.mark(99)
 	attentionGrad_32x64x384(m.h1AAttentionBwdAttentionGrad, m.h1AAttentionBiasAdd, m.h1AAttentionBwdMatmul, m.panels)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): bias_grad h1AAttentionBwdAttentionGrad[32,64,384] → [384]
+	m.mark(100)
 	biasGrad_32x64x384(m.dH1AAttentionQkvB, m.h1AAttentionBwdAttentionGrad)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): matmul h1AAttentionBwdAttentionGrad[32,64,384] · h.1.a.attention.qkv.w[128,384]ᵀ → [32,64,128]
+	m.mark(101)
 	matmulNT_2048x384x128(m.h1AAttentionBwdMatmul2, m.h1AAttentionBwdAttentionGrad, m.h1AAttentionQkvW, m.panels)
 	// h.1.a.attention (examples/text/gpt.dl:15:30): matmul h1ALayernormLayernorm[32,64,128]ᵀ · h1AAttentionBwdAttentionGrad[32,64,384] → [128,384]
+	m.mark(102)
 	matmulTN_128x2048x384(m.dH1AAttentionQkvW, m.h1ALayernormLayernorm, m.h1AAttentionBwdAttentionGrad, m.panels)
 	// h.1.a.layernorm (examples/text/gpt.dl:15:17): bias_grad h1AAttentionBwdMatmul2[32,64,128] → [128]
+	m.mark(103)
 	biasGrad_32x64x128(m.dH1ALayernormBeta, m.h1AAttentionBwdMatmul2)
 	// h.1.a.layernorm (examples/text/gpt.dl:15:17): layernorm_grad h.0.out[32,64,128], h.1.a.layernorm.gamma[128], h1AAttentionBwdMatmul2[32,64,128] → [32,64,128]
+	m.mark(104)
 	layernormGrad_32x64x128(m.h1ALayernormBwdLayernormGrad, m.h0Out, m.h1ALayernormGamma, m.h1AAttentionBwdMatmul2)
 	// h.1.a.layernorm (examples/text/gpt.dl:15:17): layernorm_gamma_grad h.0.out[32,64,128], h1AAttentionBwdMatmul2[32,64,128] → [128]
+	m.mark(105)
 	layernormGammaGrad_32x64x128(m.dH1ALayernormGamma, m.h0Out, m.h1AAttentionBwdMatmul2)
 	// h.0.out (examples/text/gpt.dl:16:12): add h1ALayernormBwdLayernormGrad[32,64,128], h1ABwdAdd[32,64,128] → [32,64,128]
+	m.mark(106)
 	add_32x64x128(m.h0OutBwdAdd, m.h1ALayernormBwdLayernormGrad, m.h1ABwdAdd)
 	// h.0.out.dense2 (examples/text/gpt.dl:16:58): bias_grad h0OutBwdAdd[32,64,128] → [128]
+	m.mark(107)
 	biasGrad_32x64x128(m.dH0OutDense2B, m.h0OutBwdAdd)
 	// h.0.out.dense2 (examples/text/gpt.dl:16:58): matmul h0OutBwdAdd[32,64,128] · h.0.out.dense2.w[512,128]ᵀ → [32,64,512]
 	// (computed in the fused kernel of h0OutBwdGeluGrad below)
 	// h.0.out.dense2 (examples/text/gpt.dl:16:58): matmul h0OutGelu[32,64,512]ᵀ · h0OutBwdAdd[32,64,128] → [512,128]
+	m.mark(108)
 	matmulTN_512x2048x128(m.dH0OutDense2W, m.h0OutGelu, m.h0OutBwdAdd, m.panels)
 	// h.0.out (examples/text/gpt.dl:16:50): gelu_grad h0OutDenseBiasAdd[32,64,512], h.0.out.dense2.matmul199[32,64,512] → [32,64,512]
+	m.mark(109)
 	matmulNT_2048x128x512_geluGrad(m.h0OutBwdGeluGrad, m.h0OutBwdAdd, m.h0OutDense2W, m.h0OutDenseBiasAdd, m.panels)
 	// h.0.out.dense (examples/text/gpt.dl:16:33): bias_grad h0OutBwdGeluGrad[32,64,512] → [512]
+	m.mark(110)
 	biasGrad_32x64x512(m.dH0OutDenseB, m.h0OutBwdGeluGrad)
 	// h.0.out.dense (examples/text/gpt.dl:16:33): matmul h0OutBwdGeluGrad[32,64,512] · h.0.out.dense.w[128,512]ᵀ → [32,64,128]
+	m.mark(111)
 	matmulNT_2048x512x128(m.h0OutDenseBwdMatmul, m.h0OutBwdGeluGrad, m.h0OutDenseW, m.panels)
 	// h.0.out.dense (examples/text/gpt.dl:16:33): matmul h0OutLayernormLayernorm[32,64,128]ᵀ · h0OutBwdGeluGrad[32,64,512] → [128,512]
+	m.mark(112)
 	matmulTN_128x2048x512(m.dH0OutDenseW, m.h0OutLayernormLayernorm, m.h0OutBwdGeluGrad, m.panels)
 	// h.0.out.layernorm (examples/text/gpt.dl:16:20): bias_grad h0OutDenseBwdMatmul[32,64,128] → [128]
+	m.mark(113)
 	biasGrad_32x64x128(m.dH0OutLayernormBeta, m.h0OutDenseBwdMatmul)
 	// h.0.out.layernorm (examples/text/gpt.dl:16:20): layernorm_grad h.0.a[32,64,128], h.0.out.layernorm.gamma[128], h0OutDenseBwdMatmul[32,64,128] → [32,64,128]
+	m.mark(114)
 	layernormGrad_32x64x128(m.h0OutLayernormBwdLayernormGrad, m.h0A, m.h0OutLayernormGamma, m.h0OutDenseBwdMatmul)
 	// h.0.out.layernorm (examples/text/gpt.dl:16:20): layernorm_gamma_grad h.0.a[32,64,128], h0OutDenseBwdMatmul[32,64,128] → [128]
+	m.mark(115)
 	layernormGammaGrad_32x64x128(m.dH0OutLayernormGamma, m.h0A, m.h0OutDenseBwdMatmul)
 	// h.0.a (examples/text/gpt.dl:15:9): add h0OutLayernormBwdLayernormGrad[32,64,128], h0OutBwdAdd[32,64,128] → [32,64,128]
+	m.mark(116)
 	add_32x64x128(m.h0ABwdAdd, m.h0OutLayernormBwdLayernormGrad, m.h0OutBwdAdd)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): bias_grad h0ABwdAdd[32,64,128] → [128]
+	m.mark(117)
 	biasGrad_32x64x128(m.dH0AAttentionProjB, m.h0ABwdAdd)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): matmul h0ABwdAdd[32,64,128] · h.0.a.attention.proj.w[128,128]ᵀ → [32,64,128]
+	m.mark(118)
 	matmulNT_2048x128x128(m.h0AAttentionBwdMatmul, m.h0ABwdAdd, m.h0AAttentionProjW, m.panels)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): matmul h0AAttentionAttention[32,64,128]ᵀ · h0ABwdAdd[32,64,128] → [128,128]
+	m.mark(119)
 	matmulTN_128x2048x128(m.dH0AAttentionProjW, m.h0AAttentionAttention, m.h0ABwdAdd, m.panels)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): attention_grad h0AAttentionBiasAdd[32,64,384], h0AAttentionBwdMatmul[32,64,128] → [32,64,384]
+	m.mark(120)
 	attentionGrad_32x64x384(m.h0AAttentionBwdAttentionGrad, m.h0AAttentionBiasAdd, m.h0AAttentionBwdMatmul, m.panels)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): bias_grad h0AAttentionBwdAttentionGrad[32,64,384] → [384]
+	m.mark(121)
 	biasGrad_32x64x384(m.dH0AAttentionQkvB, m.h0AAttentionBwdAttentionGrad)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): matmul h0AAttentionBwdAttentionGrad[32,64,384] · h.0.a.attention.qkv.w[128,384]ᵀ → [32,64,128]
+	m.mark(122)
 	matmulNT_2048x384x128(m.h0AAttentionBwdMatmul2, m.h0AAttentionBwdAttentionGrad, m.h0AAttentionQkvW, m.panels)
 	// h.0.a.attention (examples/text/gpt.dl:15:30): matmul h0ALayernormLayernorm[32,64,128]ᵀ · h0AAttentionBwdAttentionGrad[32,64,384] → [128,384]
+	m.mark(123)
 	matmulTN_128x2048x384(m.dH0AAttentionQkvW, m.h0ALayernormLayernorm, m.h0AAttentionBwdAttentionGrad, m.panels)
 	// h.0.a.layernorm (examples/text/gpt.dl:15:17): bias_grad h0AAttentionBwdMatmul2[32,64,128] → [128]
+	m.mark(124)
 	biasGrad_32x64x128(m.dH0ALayernormBeta, m.h0AAttentionBwdMatmul2)
 	// h.0.a.layernorm (examples/text/gpt.dl:15:17): layernorm_grad h[32,64,128], h.0.a.layernorm.gamma[128], h0AAttentionBwdMatmul2[32,64,128] → [32,64,128]
+	m.mark(125)
 	layernormGrad_32x64x128(m.h0ALayernormBwdLayernormGrad, m.h, m.h0ALayernormGamma, m.h0AAttentionBwdMatmul2)
 	// h.0.a.layernorm (examples/text/gpt.dl:15:17): layernorm_gamma_grad h[32,64,128], h0AAttentionBwdMatmul2[32,64,128] → [128]
+	m.mark(126)
 	layernormGammaGrad_32x64x128(m.dH0ALayernormGamma, m.h, m.h0AAttentionBwdMatmul2)
 	// h (examples/text/gpt.dl:19:5): add h0ALayernormBwdLayernormGrad[32,64,128], h0ABwdAdd[32,64,128] → [32,64,128]
+	m.mark(127)
 	add_32x64x128(m.hBwdAdd, m.h0ALayernormBwdLayernormGrad, m.h0ABwdAdd)
 	// h (examples/text/gpt.dl:19:5): embedding_grad text[32,64], hBwdAdd[32,64,128] → [256,128]
+	m.mark(128)
 	embeddingGrad_256x128(m.dHTok, m.text, m.hBwdAdd)
 	// h (examples/text/gpt.dl:19:5): position_grad hBwdAdd[32,64,128] → [64,128]
+	m.mark(129)
 	positionGrad_64x128(m.dHPos, m.hBwdAdd)
 }
 
@@ -466,111 +598,372 @@ func (m *Model) update() {
 		return
 	}
 	// h (examples/text/gpt.dl:19:5): adam_update h.tok[256,128], h.tok.grad[256,128], h.tok.adam_m[256,128], h.tok.adam_v[256,128]
+	m.mark(130)
 	adamUpdate_256x128(m.hTok, m.dHTok, m.hTokAdamM, m.hTokAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h (examples/text/gpt.dl:19:5): adam_update h.pos[64,128], h.pos.grad[64,128], h.pos.adam_m[64,128], h.pos.adam_v[64,128]
+	m.mark(131)
 	adamUpdate_64x128(m.hPos, m.dHPos, m.hPosAdamM, m.hPosAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.0.a.layernorm (examples/text/gpt.dl:15:17): adam_update h.0.a.layernorm.gamma[128], h.0.a.layernorm.gamma.grad[128], h.0.a.layernorm.gamma.adam_m[128], h.0.a.layernorm.gamma.adam_v[128]
+	m.mark(132)
 	adamUpdate_128(m.h0ALayernormGamma, m.dH0ALayernormGamma, m.h0ALayernormGammaAdamM, m.h0ALayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.0.a.layernorm (examples/text/gpt.dl:15:17): adam_update h.0.a.layernorm.beta[128], h.0.a.layernorm.beta.grad[128], h.0.a.layernorm.beta.adam_m[128], h.0.a.layernorm.beta.adam_v[128]
+	m.mark(133)
 	adamUpdate_128(m.h0ALayernormBeta, m.dH0ALayernormBeta, m.h0ALayernormBetaAdamM, m.h0ALayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.0.a.attention (examples/text/gpt.dl:15:30): adam_update h.0.a.attention.qkv.w[128,384], h.0.a.attention.qkv.w.grad[128,384], h.0.a.attention.qkv.w.adam_m[128,384], h.0.a.attention.qkv.w.adam_v[128,384]
+	m.mark(134)
 	adamUpdate_128x384(m.h0AAttentionQkvW, m.dH0AAttentionQkvW, m.h0AAttentionQkvWAdamM, m.h0AAttentionQkvWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.0.a.attention (examples/text/gpt.dl:15:30): adam_update h.0.a.attention.qkv.b[384], h.0.a.attention.qkv.b.grad[384], h.0.a.attention.qkv.b.adam_m[384], h.0.a.attention.qkv.b.adam_v[384]
+	m.mark(135)
 	adamUpdate_384(m.h0AAttentionQkvB, m.dH0AAttentionQkvB, m.h0AAttentionQkvBAdamM, m.h0AAttentionQkvBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.0.a.attention (examples/text/gpt.dl:15:30): adam_update h.0.a.attention.proj.w[128,128], h.0.a.attention.proj.w.grad[128,128], h.0.a.attention.proj.w.adam_m[128,128], h.0.a.attention.proj.w.adam_v[128,128]
+	m.mark(136)
 	adamUpdate_128x128(m.h0AAttentionProjW, m.dH0AAttentionProjW, m.h0AAttentionProjWAdamM, m.h0AAttentionProjWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.0.a.attention (examples/text/gpt.dl:15:30): adam_update h.0.a.attention.proj.b[128], h.0.a.attention.proj.b.grad[128], h.0.a.attention.proj.b.adam_m[128], h.0.a.attention.proj.b.adam_v[128]
+	m.mark(137)
 	adamUpdate_128(m.h0AAttentionProjB, m.dH0AAttentionProjB, m.h0AAttentionProjBAdamM, m.h0AAttentionProjBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.0.out.layernorm (examples/text/gpt.dl:16:20): adam_update h.0.out.layernorm.gamma[128], h.0.out.layernorm.gamma.grad[128], h.0.out.layernorm.gamma.adam_m[128], h.0.out.layernorm.gamma.adam_v[128]
+	m.mark(138)
 	adamUpdate_128(m.h0OutLayernormGamma, m.dH0OutLayernormGamma, m.h0OutLayernormGammaAdamM, m.h0OutLayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.0.out.layernorm (examples/text/gpt.dl:16:20): adam_update h.0.out.layernorm.beta[128], h.0.out.layernorm.beta.grad[128], h.0.out.layernorm.beta.adam_m[128], h.0.out.layernorm.beta.adam_v[128]
+	m.mark(139)
 	adamUpdate_128(m.h0OutLayernormBeta, m.dH0OutLayernormBeta, m.h0OutLayernormBetaAdamM, m.h0OutLayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.0.out.dense (examples/text/gpt.dl:16:33): adam_update h.0.out.dense.w[128,512], h.0.out.dense.w.grad[128,512], h.0.out.dense.w.adam_m[128,512], h.0.out.dense.w.adam_v[128,512]
+	m.mark(140)
 	adamUpdate_128x512(m.h0OutDenseW, m.dH0OutDenseW, m.h0OutDenseWAdamM, m.h0OutDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.0.out.dense (examples/text/gpt.dl:16:33): adam_update h.0.out.dense.b[512], h.0.out.dense.b.grad[512], h.0.out.dense.b.adam_m[512], h.0.out.dense.b.adam_v[512]
+	m.mark(141)
 	adamUpdate_512(m.h0OutDenseB, m.dH0OutDenseB, m.h0OutDenseBAdamM, m.h0OutDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.0.out.dense2 (examples/text/gpt.dl:16:58): adam_update h.0.out.dense2.w[512,128], h.0.out.dense2.w.grad[512,128], h.0.out.dense2.w.adam_m[512,128], h.0.out.dense2.w.adam_v[512,128]
+	m.mark(142)
 	adamUpdate_512x128(m.h0OutDense2W, m.dH0OutDense2W, m.h0OutDense2WAdamM, m.h0OutDense2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.0.out.dense2 (examples/text/gpt.dl:16:58): adam_update h.0.out.dense2.b[128], h.0.out.dense2.b.grad[128], h.0.out.dense2.b.adam_m[128], h.0.out.dense2.b.adam_v[128]
+	m.mark(143)
 	adamUpdate_128(m.h0OutDense2B, m.dH0OutDense2B, m.h0OutDense2BAdamM, m.h0OutDense2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.1.a.layernorm (examples/text/gpt.dl:15:17): adam_update h.1.a.layernorm.gamma[128], h.1.a.layernorm.gamma.grad[128], h.1.a.layernorm.gamma.adam_m[128], h.1.a.layernorm.gamma.adam_v[128]
+	m.mark(144)
 	adamUpdate_128(m.h1ALayernormGamma, m.dH1ALayernormGamma, m.h1ALayernormGammaAdamM, m.h1ALayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.1.a.layernorm (examples/text/gpt.dl:15:17): adam_update h.1.a.layernorm.beta[128], h.1.a.layernorm.beta.grad[128], h.1.a.layernorm.beta.adam_m[128], h.1.a.layernorm.beta.adam_v[128]
+	m.mark(145)
 	adamUpdate_128(m.h1ALayernormBeta, m.dH1ALayernormBeta, m.h1ALayernormBetaAdamM, m.h1ALayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.1.a.attention (examples/text/gpt.dl:15:30): adam_update h.1.a.attention.qkv.w[128,384], h.1.a.attention.qkv.w.grad[128,384], h.1.a.attention.qkv.w.adam_m[128,384], h.1.a.attention.qkv.w.adam_v[128,384]
+	m.mark(146)
 	adamUpdate_128x384(m.h1AAttentionQkvW, m.dH1AAttentionQkvW, m.h1AAttentionQkvWAdamM, m.h1AAttentionQkvWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.1.a.attention (examples/text/gpt.dl:15:30): adam_update h.1.a.attention.qkv.b[384], h.1.a.attention.qkv.b.grad[384], h.1.a.attention.qkv.b.adam_m[384], h.1.a.attention.qkv.b.adam_v[384]
+	m.mark(147)
 	adamUpdate_384(m.h1AAttentionQkvB, m.dH1AAttentionQkvB, m.h1AAttentionQkvBAdamM, m.h1AAttentionQkvBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.1.a.attention (examples/text/gpt.dl:15:30): adam_update h.1.a.attention.proj.w[128,128], h.1.a.attention.proj.w.grad[128,128], h.1.a.attention.proj.w.adam_m[128,128], h.1.a.attention.proj.w.adam_v[128,128]
+	m.mark(148)
 	adamUpdate_128x128(m.h1AAttentionProjW, m.dH1AAttentionProjW, m.h1AAttentionProjWAdamM, m.h1AAttentionProjWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.1.a.attention (examples/text/gpt.dl:15:30): adam_update h.1.a.attention.proj.b[128], h.1.a.attention.proj.b.grad[128], h.1.a.attention.proj.b.adam_m[128], h.1.a.attention.proj.b.adam_v[128]
+	m.mark(149)
 	adamUpdate_128(m.h1AAttentionProjB, m.dH1AAttentionProjB, m.h1AAttentionProjBAdamM, m.h1AAttentionProjBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.1.out.layernorm (examples/text/gpt.dl:16:20): adam_update h.1.out.layernorm.gamma[128], h.1.out.layernorm.gamma.grad[128], h.1.out.layernorm.gamma.adam_m[128], h.1.out.layernorm.gamma.adam_v[128]
+	m.mark(150)
 	adamUpdate_128(m.h1OutLayernormGamma, m.dH1OutLayernormGamma, m.h1OutLayernormGammaAdamM, m.h1OutLayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.1.out.layernorm (examples/text/gpt.dl:16:20): adam_update h.1.out.layernorm.beta[128], h.1.out.layernorm.beta.grad[128], h.1.out.layernorm.beta.adam_m[128], h.1.out.layernorm.beta.adam_v[128]
+	m.mark(151)
 	adamUpdate_128(m.h1OutLayernormBeta, m.dH1OutLayernormBeta, m.h1OutLayernormBetaAdamM, m.h1OutLayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.1.out.dense (examples/text/gpt.dl:16:33): adam_update h.1.out.dense.w[128,512], h.1.out.dense.w.grad[128,512], h.1.out.dense.w.adam_m[128,512], h.1.out.dense.w.adam_v[128,512]
+	m.mark(152)
 	adamUpdate_128x512(m.h1OutDenseW, m.dH1OutDenseW, m.h1OutDenseWAdamM, m.h1OutDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.1.out.dense (examples/text/gpt.dl:16:33): adam_update h.1.out.dense.b[512], h.1.out.dense.b.grad[512], h.1.out.dense.b.adam_m[512], h.1.out.dense.b.adam_v[512]
+	m.mark(153)
 	adamUpdate_512(m.h1OutDenseB, m.dH1OutDenseB, m.h1OutDenseBAdamM, m.h1OutDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.1.out.dense2 (examples/text/gpt.dl:16:58): adam_update h.1.out.dense2.w[512,128], h.1.out.dense2.w.grad[512,128], h.1.out.dense2.w.adam_m[512,128], h.1.out.dense2.w.adam_v[512,128]
+	m.mark(154)
 	adamUpdate_512x128(m.h1OutDense2W, m.dH1OutDense2W, m.h1OutDense2WAdamM, m.h1OutDense2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.1.out.dense2 (examples/text/gpt.dl:16:58): adam_update h.1.out.dense2.b[128], h.1.out.dense2.b.grad[128], h.1.out.dense2.b.adam_m[128], h.1.out.dense2.b.adam_v[128]
+	m.mark(155)
 	adamUpdate_128(m.h1OutDense2B, m.dH1OutDense2B, m.h1OutDense2BAdamM, m.h1OutDense2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.2.a.layernorm (examples/text/gpt.dl:15:17): adam_update h.2.a.layernorm.gamma[128], h.2.a.layernorm.gamma.grad[128], h.2.a.layernorm.gamma.adam_m[128], h.2.a.layernorm.gamma.adam_v[128]
+	m.mark(156)
 	adamUpdate_128(m.h2ALayernormGamma, m.dH2ALayernormGamma, m.h2ALayernormGammaAdamM, m.h2ALayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.2.a.layernorm (examples/text/gpt.dl:15:17): adam_update h.2.a.layernorm.beta[128], h.2.a.layernorm.beta.grad[128], h.2.a.layernorm.beta.adam_m[128], h.2.a.layernorm.beta.adam_v[128]
+	m.mark(157)
 	adamUpdate_128(m.h2ALayernormBeta, m.dH2ALayernormBeta, m.h2ALayernormBetaAdamM, m.h2ALayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.2.a.attention (examples/text/gpt.dl:15:30): adam_update h.2.a.attention.qkv.w[128,384], h.2.a.attention.qkv.w.grad[128,384], h.2.a.attention.qkv.w.adam_m[128,384], h.2.a.attention.qkv.w.adam_v[128,384]
+	m.mark(158)
 	adamUpdate_128x384(m.h2AAttentionQkvW, m.dH2AAttentionQkvW, m.h2AAttentionQkvWAdamM, m.h2AAttentionQkvWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.2.a.attention (examples/text/gpt.dl:15:30): adam_update h.2.a.attention.qkv.b[384], h.2.a.attention.qkv.b.grad[384], h.2.a.attention.qkv.b.adam_m[384], h.2.a.attention.qkv.b.adam_v[384]
+	m.mark(159)
 	adamUpdate_384(m.h2AAttentionQkvB, m.dH2AAttentionQkvB, m.h2AAttentionQkvBAdamM, m.h2AAttentionQkvBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.2.a.attention (examples/text/gpt.dl:15:30): adam_update h.2.a.attention.proj.w[128,128], h.2.a.attention.proj.w.grad[128,128], h.2.a.attention.proj.w.adam_m[128,128], h.2.a.attention.proj.w.adam_v[128,128]
+	m.mark(160)
 	adamUpdate_128x128(m.h2AAttentionProjW, m.dH2AAttentionProjW, m.h2AAttentionProjWAdamM, m.h2AAttentionProjWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.2.a.attention (examples/text/gpt.dl:15:30): adam_update h.2.a.attention.proj.b[128], h.2.a.attention.proj.b.grad[128], h.2.a.attention.proj.b.adam_m[128], h.2.a.attention.proj.b.adam_v[128]
+	m.mark(161)
 	adamUpdate_128(m.h2AAttentionProjB, m.dH2AAttentionProjB, m.h2AAttentionProjBAdamM, m.h2AAttentionProjBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.2.out.layernorm (examples/text/gpt.dl:16:20): adam_update h.2.out.layernorm.gamma[128], h.2.out.layernorm.gamma.grad[128], h.2.out.layernorm.gamma.adam_m[128], h.2.out.layernorm.gamma.adam_v[128]
+	m.mark(162)
 	adamUpdate_128(m.h2OutLayernormGamma, m.dH2OutLayernormGamma, m.h2OutLayernormGammaAdamM, m.h2OutLayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.2.out.layernorm (examples/text/gpt.dl:16:20): adam_update h.2.out.layernorm.beta[128], h.2.out.layernorm.beta.grad[128], h.2.out.layernorm.beta.adam_m[128], h.2.out.layernorm.beta.adam_v[128]
+	m.mark(163)
 	adamUpdate_128(m.h2OutLayernormBeta, m.dH2OutLayernormBeta, m.h2OutLayernormBetaAdamM, m.h2OutLayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.2.out.dense (examples/text/gpt.dl:16:33): adam_update h.2.out.dense.w[128,512], h.2.out.dense.w.grad[128,512], h.2.out.dense.w.adam_m[128,512], h.2.out.dense.w.adam_v[128,512]
+	m.mark(164)
 	adamUpdate_128x512(m.h2OutDenseW, m.dH2OutDenseW, m.h2OutDenseWAdamM, m.h2OutDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.2.out.dense (examples/text/gpt.dl:16:33): adam_update h.2.out.dense.b[512], h.2.out.dense.b.grad[512], h.2.out.dense.b.adam_m[512], h.2.out.dense.b.adam_v[512]
+	m.mark(165)
 	adamUpdate_512(m.h2OutDenseB, m.dH2OutDenseB, m.h2OutDenseBAdamM, m.h2OutDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.2.out.dense2 (examples/text/gpt.dl:16:58): adam_update h.2.out.dense2.w[512,128], h.2.out.dense2.w.grad[512,128], h.2.out.dense2.w.adam_m[512,128], h.2.out.dense2.w.adam_v[512,128]
+	m.mark(166)
 	adamUpdate_512x128(m.h2OutDense2W, m.dH2OutDense2W, m.h2OutDense2WAdamM, m.h2OutDense2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.2.out.dense2 (examples/text/gpt.dl:16:58): adam_update h.2.out.dense2.b[128], h.2.out.dense2.b.grad[128], h.2.out.dense2.b.adam_m[128], h.2.out.dense2.b.adam_v[128]
+	m.mark(167)
 	adamUpdate_128(m.h2OutDense2B, m.dH2OutDense2B, m.h2OutDense2BAdamM, m.h2OutDense2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.3.a.layernorm (examples/text/gpt.dl:15:17): adam_update h.3.a.layernorm.gamma[128], h.3.a.layernorm.gamma.grad[128], h.3.a.layernorm.gamma.adam_m[128], h.3.a.layernorm.gamma.adam_v[128]
+	m.mark(168)
 	adamUpdate_128(m.h3ALayernormGamma, m.dH3ALayernormGamma, m.h3ALayernormGammaAdamM, m.h3ALayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.3.a.layernorm (examples/text/gpt.dl:15:17): adam_update h.3.a.layernorm.beta[128], h.3.a.layernorm.beta.grad[128], h.3.a.layernorm.beta.adam_m[128], h.3.a.layernorm.beta.adam_v[128]
+	m.mark(169)
 	adamUpdate_128(m.h3ALayernormBeta, m.dH3ALayernormBeta, m.h3ALayernormBetaAdamM, m.h3ALayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.3.a.attention (examples/text/gpt.dl:15:30): adam_update h.3.a.attention.qkv.w[128,384], h.3.a.attention.qkv.w.grad[128,384], h.3.a.attention.qkv.w.adam_m[128,384], h.3.a.attention.qkv.w.adam_v[128,384]
+	m.mark(170)
 	adamUpdate_128x384(m.h3AAttentionQkvW, m.dH3AAttentionQkvW, m.h3AAttentionQkvWAdamM, m.h3AAttentionQkvWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.3.a.attention (examples/text/gpt.dl:15:30): adam_update h.3.a.attention.qkv.b[384], h.3.a.attention.qkv.b.grad[384], h.3.a.attention.qkv.b.adam_m[384], h.3.a.attention.qkv.b.adam_v[384]
+	m.mark(171)
 	adamUpdate_384(m.h3AAttentionQkvB, m.dH3AAttentionQkvB, m.h3AAttentionQkvBAdamM, m.h3AAttentionQkvBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.3.a.attention (examples/text/gpt.dl:15:30): adam_update h.3.a.attention.proj.w[128,128], h.3.a.attention.proj.w.grad[128,128], h.3.a.attention.proj.w.adam_m[128,128], h.3.a.attention.proj.w.adam_v[128,128]
+	m.mark(172)
 	adamUpdate_128x128(m.h3AAttentionProjW, m.dH3AAttentionProjW, m.h3AAttentionProjWAdamM, m.h3AAttentionProjWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.3.a.attention (examples/text/gpt.dl:15:30): adam_update h.3.a.attention.proj.b[128], h.3.a.attention.proj.b.grad[128], h.3.a.attention.proj.b.adam_m[128], h.3.a.attention.proj.b.adam_v[128]
+	m.mark(173)
 	adamUpdate_128(m.h3AAttentionProjB, m.dH3AAttentionProjB, m.h3AAttentionProjBAdamM, m.h3AAttentionProjBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.3.out.layernorm (examples/text/gpt.dl:16:20): adam_update h.3.out.layernorm.gamma[128], h.3.out.layernorm.gamma.grad[128], h.3.out.layernorm.gamma.adam_m[128], h.3.out.layernorm.gamma.adam_v[128]
+	m.mark(174)
 	adamUpdate_128(m.h3OutLayernormGamma, m.dH3OutLayernormGamma, m.h3OutLayernormGammaAdamM, m.h3OutLayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.3.out.layernorm (examples/text/gpt.dl:16:20): adam_update h.3.out.layernorm.beta[128], h.3.out.layernorm.beta.grad[128], h.3.out.layernorm.beta.adam_m[128], h.3.out.layernorm.beta.adam_v[128]
+	m.mark(175)
 	adamUpdate_128(m.h3OutLayernormBeta, m.dH3OutLayernormBeta, m.h3OutLayernormBetaAdamM, m.h3OutLayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.3.out.dense (examples/text/gpt.dl:16:33): adam_update h.3.out.dense.w[128,512], h.3.out.dense.w.grad[128,512], h.3.out.dense.w.adam_m[128,512], h.3.out.dense.w.adam_v[128,512]
+	m.mark(176)
 	adamUpdate_128x512(m.h3OutDenseW, m.dH3OutDenseW, m.h3OutDenseWAdamM, m.h3OutDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.3.out.dense (examples/text/gpt.dl:16:33): adam_update h.3.out.dense.b[512], h.3.out.dense.b.grad[512], h.3.out.dense.b.adam_m[512], h.3.out.dense.b.adam_v[512]
+	m.mark(177)
 	adamUpdate_512(m.h3OutDenseB, m.dH3OutDenseB, m.h3OutDenseBAdamM, m.h3OutDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.3.out.dense2 (examples/text/gpt.dl:16:58): adam_update h.3.out.dense2.w[512,128], h.3.out.dense2.w.grad[512,128], h.3.out.dense2.w.adam_m[512,128], h.3.out.dense2.w.adam_v[512,128]
+	m.mark(178)
 	adamUpdate_512x128(m.h3OutDense2W, m.dH3OutDense2W, m.h3OutDense2WAdamM, m.h3OutDense2WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// h.3.out.dense2 (examples/text/gpt.dl:16:58): adam_update h.3.out.dense2.b[128], h.3.out.dense2.b.grad[128], h.3.out.dense2.b.adam_m[128], h.3.out.dense2.b.adam_v[128]
+	m.mark(179)
 	adamUpdate_128(m.h3OutDense2B, m.dH3OutDense2B, m.h3OutDense2BAdamM, m.h3OutDense2BAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// logits.layernorm (examples/text/gpt.dl:21:15): adam_update logits.layernorm.gamma[128], logits.layernorm.gamma.grad[128], logits.layernorm.gamma.adam_m[128], logits.layernorm.gamma.adam_v[128]
+	m.mark(180)
 	adamUpdate_128(m.logitsLayernormGamma, m.dLogitsLayernormGamma, m.logitsLayernormGammaAdamM, m.logitsLayernormGammaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// logits.layernorm (examples/text/gpt.dl:21:15): adam_update logits.layernorm.beta[128], logits.layernorm.beta.grad[128], logits.layernorm.beta.adam_m[128], logits.layernorm.beta.adam_v[128]
+	m.mark(181)
 	adamUpdate_128(m.logitsLayernormBeta, m.dLogitsLayernormBeta, m.logitsLayernormBetaAdamM, m.logitsLayernormBetaAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// logits.dense (examples/text/gpt.dl:21:28): adam_update logits.dense.w[128,256], logits.dense.w.grad[128,256], logits.dense.w.adam_m[128,256], logits.dense.w.adam_v[128,256]
+	m.mark(182)
 	adamUpdate_128x256(m.logitsDenseW, m.dLogitsDenseW, m.logitsDenseWAdamM, m.logitsDenseWAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
 	// logits.dense (examples/text/gpt.dl:21:28): adam_update logits.dense.b[256], logits.dense.b.grad[256], logits.dense.b.adam_m[256], logits.dense.b.adam_v[256]
+	m.mark(183)
 	adamUpdate_256(m.logitsDenseB, m.dLogitsDenseB, m.logitsDenseBAdamM, m.logitsDenseBAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.99, m.step))
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "h", Kind: rt.KindElementwise, Op: "embedding", Pos: "examples/text/gpt.dl:19:5"},
+	{Layer: "h.0.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.0.a.attention", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gpt.dl:15:30", FLOPs: 100663296},
+	{Layer: "h.0.a.attention", Kind: rt.KindAttention, Op: "attention", Pos: "examples/text/gpt.dl:15:30", FLOPs: 34078720},
+	{Layer: "h.0.a.attention", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/text/gpt.dl:15:30", FLOPs: 33554432},
+	{Layer: "h.0.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.0.out.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gpt.dl:16:33", FLOPs: 134217728},
+	{Layer: "h.0.out", Kind: rt.KindElementwise, Op: "gelu", Pos: "examples/text/gpt.dl:16:50"},
+	{Layer: "h.0.out.dense2", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/text/gpt.dl:16:58", FLOPs: 33554432},
+	{Layer: "h.1.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.1.a.attention", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gpt.dl:15:30", FLOPs: 100663296},
+	{Layer: "h.1.a.attention", Kind: rt.KindAttention, Op: "attention", Pos: "examples/text/gpt.dl:15:30", FLOPs: 34078720},
+	{Layer: "h.1.a.attention", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/text/gpt.dl:15:30", FLOPs: 33554432},
+	{Layer: "h.1.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.1.out.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gpt.dl:16:33", FLOPs: 134217728},
+	{Layer: "h.1.out", Kind: rt.KindElementwise, Op: "gelu", Pos: "examples/text/gpt.dl:16:50"},
+	{Layer: "h.1.out.dense2", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/text/gpt.dl:16:58", FLOPs: 33554432},
+	{Layer: "h.2.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.2.a.attention", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gpt.dl:15:30", FLOPs: 100663296},
+	{Layer: "h.2.a.attention", Kind: rt.KindAttention, Op: "attention", Pos: "examples/text/gpt.dl:15:30", FLOPs: 34078720},
+	{Layer: "h.2.a.attention", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/text/gpt.dl:15:30", FLOPs: 33554432},
+	{Layer: "h.2.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.2.out.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gpt.dl:16:33", FLOPs: 134217728},
+	{Layer: "h.2.out", Kind: rt.KindElementwise, Op: "gelu", Pos: "examples/text/gpt.dl:16:50"},
+	{Layer: "h.2.out.dense2", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/text/gpt.dl:16:58", FLOPs: 33554432},
+	{Layer: "h.3.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.3.a.attention", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gpt.dl:15:30", FLOPs: 100663296},
+	{Layer: "h.3.a.attention", Kind: rt.KindAttention, Op: "attention", Pos: "examples/text/gpt.dl:15:30", FLOPs: 34078720},
+	{Layer: "h.3.a.attention", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/text/gpt.dl:15:30", FLOPs: 33554432},
+	{Layer: "h.3.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.3.out.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gpt.dl:16:33", FLOPs: 134217728},
+	{Layer: "h.3.out", Kind: rt.KindElementwise, Op: "gelu", Pos: "examples/text/gpt.dl:16:50"},
+	{Layer: "h.3.out.dense2", Kind: rt.KindProduct, Op: "matmul+bias_add+add", Pos: "examples/text/gpt.dl:16:58", FLOPs: 33554432},
+	{Layer: "logits.layernorm", Kind: rt.KindNormalisation, Op: "layernorm", Pos: "examples/text/gpt.dl:21:15"},
+	{Layer: "logits.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/text/gpt.dl:21:28", FLOPs: 67108864},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/text/gpt.dl:22:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/text/gpt.dl:22:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/text/gpt.dl:22:8"},
+	{Layer: "logits.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:21:28"},
+	{Layer: "logits.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:21:28", FLOPs: 33554432},
+	{Layer: "logits.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:21:28", FLOPs: 2097152},
+	{Layer: "logits.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:21:15"},
+	{Layer: "logits.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gpt.dl:21:15"},
+	{Layer: "logits.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gpt.dl:21:15"},
+	{Layer: "h.3.out.dense2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:16:58"},
+	{Layer: "h.3.out.dense2", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:16:58", FLOPs: 4194304},
+	{Layer: "h.3.out.dense2", Kind: rt.KindProduct, Op: "matmul+gelu_grad", Pos: "examples/text/gpt.dl:16:58", FLOPs: 134217728},
+	{Layer: "h.3.out.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:16:33"},
+	{Layer: "h.3.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:16:33", FLOPs: 33554432},
+	{Layer: "h.3.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:16:33", FLOPs: 4194304},
+	{Layer: "h.3.out.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.3.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.3.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.3.a", Kind: rt.KindElementwise, Op: "add", Pos: "examples/text/gpt.dl:15:9"},
+	{Layer: "h.3.a.attention", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.3.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 33554432},
+	{Layer: "h.3.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 1048576},
+	{Layer: "h.3.a.attention", Kind: rt.KindAttention, Op: "attention_grad", Pos: "examples/text/gpt.dl:15:30", FLOPs: 85196800},
+	{Layer: "h.3.a.attention", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.3.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 33554432},
+	{Layer: "h.3.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 3145728},
+	{Layer: "h.3.a.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.3.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.3.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.2.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/text/gpt.dl:16:12"},
+	{Layer: "h.2.out.dense2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:16:58"},
+	{Layer: "h.2.out.dense2", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:16:58", FLOPs: 4194304},
+	{Layer: "h.2.out.dense2", Kind: rt.KindProduct, Op: "matmul+gelu_grad", Pos: "examples/text/gpt.dl:16:58", FLOPs: 134217728},
+	{Layer: "h.2.out.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:16:33"},
+	{Layer: "h.2.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:16:33", FLOPs: 33554432},
+	{Layer: "h.2.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:16:33", FLOPs: 4194304},
+	{Layer: "h.2.out.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.2.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.2.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.2.a", Kind: rt.KindElementwise, Op: "add", Pos: "examples/text/gpt.dl:15:9"},
+	{Layer: "h.2.a.attention", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.2.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 33554432},
+	{Layer: "h.2.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 1048576},
+	{Layer: "h.2.a.attention", Kind: rt.KindAttention, Op: "attention_grad", Pos: "examples/text/gpt.dl:15:30", FLOPs: 85196800},
+	{Layer: "h.2.a.attention", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.2.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 33554432},
+	{Layer: "h.2.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 3145728},
+	{Layer: "h.2.a.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.2.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.2.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.1.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/text/gpt.dl:16:12"},
+	{Layer: "h.1.out.dense2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:16:58"},
+	{Layer: "h.1.out.dense2", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:16:58", FLOPs: 4194304},
+	{Layer: "h.1.out.dense2", Kind: rt.KindProduct, Op: "matmul+gelu_grad", Pos: "examples/text/gpt.dl:16:58", FLOPs: 134217728},
+	{Layer: "h.1.out.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:16:33"},
+	{Layer: "h.1.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:16:33", FLOPs: 33554432},
+	{Layer: "h.1.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:16:33", FLOPs: 4194304},
+	{Layer: "h.1.out.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.1.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.1.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.1.a", Kind: rt.KindElementwise, Op: "add", Pos: "examples/text/gpt.dl:15:9"},
+	{Layer: "h.1.a.attention", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.1.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 33554432},
+	{Layer: "h.1.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 1048576},
+	{Layer: "h.1.a.attention", Kind: rt.KindAttention, Op: "attention_grad", Pos: "examples/text/gpt.dl:15:30", FLOPs: 85196800},
+	{Layer: "h.1.a.attention", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.1.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 33554432},
+	{Layer: "h.1.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 3145728},
+	{Layer: "h.1.a.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.1.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.1.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.0.out", Kind: rt.KindElementwise, Op: "add", Pos: "examples/text/gpt.dl:16:12"},
+	{Layer: "h.0.out.dense2", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:16:58"},
+	{Layer: "h.0.out.dense2", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:16:58", FLOPs: 4194304},
+	{Layer: "h.0.out.dense2", Kind: rt.KindProduct, Op: "matmul+gelu_grad", Pos: "examples/text/gpt.dl:16:58", FLOPs: 134217728},
+	{Layer: "h.0.out.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:16:33"},
+	{Layer: "h.0.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:16:33", FLOPs: 33554432},
+	{Layer: "h.0.out.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:16:33", FLOPs: 4194304},
+	{Layer: "h.0.out.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.0.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.0.out.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.0.a", Kind: rt.KindElementwise, Op: "add", Pos: "examples/text/gpt.dl:15:9"},
+	{Layer: "h.0.a.attention", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.0.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 33554432},
+	{Layer: "h.0.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 1048576},
+	{Layer: "h.0.a.attention", Kind: rt.KindAttention, Op: "attention_grad", Pos: "examples/text/gpt.dl:15:30", FLOPs: 85196800},
+	{Layer: "h.0.a.attention", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.0.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 33554432},
+	{Layer: "h.0.a.attention", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/text/gpt.dl:15:30", FLOPs: 3145728},
+	{Layer: "h.0.a.layernorm", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.0.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_grad", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.0.a.layernorm", Kind: rt.KindNormalisation, Op: "layernorm_gamma_grad", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "add", Pos: "examples/text/gpt.dl:19:5"},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "embedding_grad", Pos: "examples/text/gpt.dl:19:5"},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "position_grad", Pos: "examples/text/gpt.dl:19:5"},
+	{Layer: "h", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:19:5"},
+	{Layer: "h", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:19:5"},
+	{Layer: "h.0.a.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.0.a.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.0.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.0.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.0.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.0.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.0.out.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.0.out.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.0.out.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:33"},
+	{Layer: "h.0.out.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:33"},
+	{Layer: "h.0.out.dense2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:58"},
+	{Layer: "h.0.out.dense2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:58"},
+	{Layer: "h.1.a.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.1.a.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.1.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.1.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.1.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.1.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.1.out.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.1.out.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.1.out.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:33"},
+	{Layer: "h.1.out.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:33"},
+	{Layer: "h.1.out.dense2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:58"},
+	{Layer: "h.1.out.dense2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:58"},
+	{Layer: "h.2.a.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.2.a.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.2.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.2.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.2.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.2.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.2.out.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.2.out.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.2.out.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:33"},
+	{Layer: "h.2.out.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:33"},
+	{Layer: "h.2.out.dense2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:58"},
+	{Layer: "h.2.out.dense2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:58"},
+	{Layer: "h.3.a.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.3.a.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:17"},
+	{Layer: "h.3.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.3.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.3.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.3.a.attention", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:15:30"},
+	{Layer: "h.3.out.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.3.out.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:20"},
+	{Layer: "h.3.out.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:33"},
+	{Layer: "h.3.out.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:33"},
+	{Layer: "h.3.out.dense2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:58"},
+	{Layer: "h.3.out.dense2", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:16:58"},
+	{Layer: "logits.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:21:15"},
+	{Layer: "logits.layernorm", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:21:15"},
+	{Layer: "logits.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:21:28"},
+	{Layer: "logits.dense", Kind: rt.KindOptimizer, Op: "adam_update", Pos: "examples/text/gpt.dl:21:28"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

@@ -2,22 +2,28 @@
 
 package whitening_standardized
 
+import "github.com/dlc-dev/dlc/runtime/rt"
+
 // forward computes the training forward pass, from the input to the loss, with
 // training-mode behaviour (batch statistics, dropout).
 func (m *Model) forward() {
 	// x (examples/whitening/standardized.dl:5:7): feature_affine x[32,8], x.scale[8], x.shift[8] → [32,8]
+	m.mark(0)
 	featureAffine_32x8(m.xPreprocessed, m.x, m.xScale, m.xShift)
 	// h (examples/whitening/standardized.dl:8:5): matmul x.preprocessed[32,8] · h.w[8,16] → [32,16]
 	// (computed in the fused kernel of h below)
 	// h (examples/whitening/standardized.dl:8:5): bias_add h.matmul6[32,16], h.b[16] → [32,16]
 	// (computed in the fused kernel of h below)
 	// h (examples/whitening/standardized.dl:8:21): relu h.bias_add8[32,16] → [32,16]
+	m.mark(1)
 	matmulNN_32x8x16_biasAdd_relu(m.h, m.xPreprocessed, m.hW, m.hB, m.panels)
 	// loss.dense (examples/whitening/standardized.dl:9:22): matmul h[32,16] · loss.dense.w[16,2] → [32,2]
 	// (computed in the fused kernel of lossDenseBiasAdd below)
 	// loss.dense (examples/whitening/standardized.dl:9:22): bias_add loss.dense.matmul11[32,2], loss.dense.b[2] → [32,2]
+	m.mark(2)
 	matmulNN_32x16x2_biasAdd(m.lossDenseBiasAdd, m.h, m.lossDenseW, m.lossDenseB, m.panels)
 	// loss (examples/whitening/standardized.dl:9:8): softmax_xent lossDenseBiasAdd[32,2], y[32] → []
+	m.mark(3)
 	softmaxXent_32x2(m.loss, m.lossDenseBiasAdd, m.y)
 }
 
@@ -43,20 +49,27 @@ func (m *Model) infer(x []Float) {
 // backward computes every gradient, reading the activations forward left.
 func (m *Model) backward() {
 	// loss (examples/whitening/standardized.dl:9:8): fill → []
+	m.mark(4)
 	fill_scalar(m.lossBwdFill)
 	// loss (examples/whitening/standardized.dl:9:8): softmax_xent_grad lossDenseBiasAdd[32,2], y[32], lossBwdFill[] → [32,2]
+	m.mark(5)
 	softmaxXentGrad_32x2(m.lossBwdSoftmaxXentGrad, m.lossDenseBiasAdd, m.y, m.lossBwdFill)
 	// loss.dense (examples/whitening/standardized.dl:9:22): bias_grad lossBwdSoftmaxXentGrad[32,2] → [2]
+	m.mark(6)
 	biasGrad_32x2(m.dLossDenseB, m.lossBwdSoftmaxXentGrad)
 	// loss.dense (examples/whitening/standardized.dl:9:22): matmul lossBwdSoftmaxXentGrad[32,2] · loss.dense.w[16,2]ᵀ → [32,16]
 	// (computed in the fused kernel of hBwdReluGrad below)
 	// loss.dense (examples/whitening/standardized.dl:9:22): matmul h[32,16]ᵀ · lossBwdSoftmaxXentGrad[32,2] → [16,2]
+	m.mark(7)
 	matmulTN_16x32x2(m.dLossDenseW, m.h, m.lossBwdSoftmaxXentGrad, m.panels)
 	// h (examples/whitening/standardized.dl:8:21): relu_grad h[32,16], loss.dense.matmul18[32,16] → [32,16]
+	m.mark(8)
 	matmulNT_32x2x16_reluGrad(m.hBwdReluGrad, m.lossBwdSoftmaxXentGrad, m.lossDenseW, m.h, m.panels)
 	// h (examples/whitening/standardized.dl:8:5): bias_grad hBwdReluGrad[32,16] → [16]
+	m.mark(9)
 	biasGrad_32x16(m.dHB, m.hBwdReluGrad)
 	// h (examples/whitening/standardized.dl:8:5): matmul x.preprocessed[32,8]ᵀ · hBwdReluGrad[32,16] → [8,16]
+	m.mark(10)
 	matmulTN_8x32x16(m.dHW, m.xPreprocessed, m.hBwdReluGrad, m.panels)
 }
 
@@ -70,11 +83,53 @@ func (m *Model) update() {
 		return
 	}
 	// h (examples/whitening/standardized.dl:8:5): sgd_update h.w[8,16], h.w.grad[8,16], h.w.velocity[8,16]
+	m.mark(11)
 	sgdUpdate_8x16(m.hW, m.dHW, m.hWVelocity, lr)
 	// h (examples/whitening/standardized.dl:8:5): sgd_update h.b[16], h.b.grad[16], h.b.velocity[16]
+	m.mark(12)
 	sgdUpdate_16(m.hB, m.dHB, m.hBVelocity, lr)
 	// loss.dense (examples/whitening/standardized.dl:9:22): sgd_update loss.dense.w[16,2], loss.dense.w.grad[16,2], loss.dense.w.velocity[16,2]
+	m.mark(13)
 	sgdUpdate_16x2(m.lossDenseW, m.dLossDenseW, m.lossDenseWVelocity, lr)
 	// loss.dense (examples/whitening/standardized.dl:9:22): sgd_update loss.dense.b[2], loss.dense.b.grad[2], loss.dense.b.velocity[2]
+	m.mark(14)
 	sgdUpdate_2(m.lossDenseB, m.dLossDenseB, m.lossDenseBVelocity, lr)
+}
+
+// profileKernels describes the training step's kernel calls, in the order it
+// makes them: m.mark(k) comes before kernel k.
+var profileKernels = []rt.KernelInfo{
+	{Layer: "x", Kind: rt.KindElementwise, Op: "feature_affine", Pos: "examples/whitening/standardized.dl:5:7"},
+	{Layer: "h", Kind: rt.KindProduct, Op: "matmul+bias_add+relu", Pos: "examples/whitening/standardized.dl:8:5", FLOPs: 8192},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul+bias_add", Pos: "examples/whitening/standardized.dl:9:22", FLOPs: 2048},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent", Pos: "examples/whitening/standardized.dl:9:8"},
+	{Layer: "loss", Kind: rt.KindElementwise, Op: "fill", Pos: "examples/whitening/standardized.dl:9:8"},
+	{Layer: "loss", Kind: rt.KindLoss, Op: "softmax_xent_grad", Pos: "examples/whitening/standardized.dl:9:8"},
+	{Layer: "loss.dense", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/whitening/standardized.dl:9:22"},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/whitening/standardized.dl:9:22", FLOPs: 2048},
+	{Layer: "loss.dense", Kind: rt.KindProduct, Op: "matmul+relu_grad", Pos: "examples/whitening/standardized.dl:9:22", FLOPs: 2048},
+	{Layer: "h", Kind: rt.KindElementwise, Op: "bias_grad", Pos: "examples/whitening/standardized.dl:8:5"},
+	{Layer: "h", Kind: rt.KindProduct, Op: "matmul", Pos: "examples/whitening/standardized.dl:8:5", FLOPs: 8192},
+	{Layer: "h", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/whitening/standardized.dl:8:5"},
+	{Layer: "h", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/whitening/standardized.dl:8:5"},
+	{Layer: "loss.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/whitening/standardized.dl:9:22"},
+	{Layer: "loss.dense", Kind: rt.KindOptimizer, Op: "sgd_update", Pos: "examples/whitening/standardized.dl:9:22"},
+}
+
+// mark tells the trainer's profile, when it has one, that kernel k starts.
+func (m *Model) mark(k int) {
+	if m.profile != nil {
+		m.profile(k)
+	}
+}
+
+// Kernels describes the training step's kernel calls, in order.
+func (m *Model) Kernels() []rt.KernelInfo {
+	return append([]rt.KernelInfo(nil), profileKernels...)
+}
+
+// SetProfile sets the hook the training step tells which kernel of Kernels
+// starts; nil turns it off.
+func (m *Model) SetProfile(mark func(int)) {
+	m.profile = mark
 }

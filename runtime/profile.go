@@ -123,6 +123,9 @@ type profileRow struct {
 	Share     float64 `json:"share"`
 	GFLOPs    float64 `json:"gflop_per_s,omitempty"`
 	flops     float64 // per step
+	// flopMs is the time per step, waiting included, of the kernels
+	// whose FLOPs are known: a rate is over their time alone.
+	flopMs float64
 }
 
 // profileReport is what -profile prints and writes: kinds (their shares
@@ -146,10 +149,14 @@ func (p *profile) report() profileReport {
 		total += p.spent[k] + p.waited[k]
 	}
 	r := profileReport{Steps: p.steps, MsPerStep: ms(total) / float64(steps)}
-	row := func(r *profileRow, d, waiting time.Duration, flops float64) {
-		r.MsPerStep += ms(d) / float64(steps)
-		r.WaitingMs += ms(waiting) / float64(steps)
-		r.flops += flops
+	perStep := func(d time.Duration) float64 { return ms(d) / float64(steps) }
+	row := func(r *profileRow, d, waiting time.Duration, flops float64, whole time.Duration) {
+		r.MsPerStep += perStep(d)
+		r.WaitingMs += perStep(waiting)
+		if flops > 0 {
+			r.flops += flops
+			r.flopMs += perStep(whole)
+		}
 	}
 	kinds := map[string]*profileRow{}
 	for _, kind := range rt.KernelKinds {
@@ -162,9 +169,9 @@ func (p *profile) report() profileReport {
 	for k, info := range p.kernels {
 		spent, waited := p.spent[k], p.waited[k]
 		r.Kernels = append(r.Kernels, profileRow{Layer: info.Layer, Kind: info.Kind, Op: info.Op, Pos: info.Pos})
-		row(&r.Kernels[k], spent+waited, waited, info.FLOPs)
+		row(&r.Kernels[k], spent+waited, waited, info.FLOPs, spent+waited)
 		if kind, ok := kinds[info.Kind]; ok {
-			row(kind, spent, 0, info.FLOPs)
+			row(kind, spent, 0, info.FLOPs, spent+waited)
 		}
 		i, ok := layers[info.Layer]
 		if !ok {
@@ -172,46 +179,30 @@ func (p *profile) report() profileReport {
 			layers[info.Layer] = i
 			r.Layers = append(r.Layers, profileRow{Layer: info.Layer})
 		}
-		row(&r.Layers[i], spent+waited, waited, info.FLOPs)
+		row(&r.Layers[i], spent+waited, waited, info.FLOPs, spent+waited)
 	}
 	var waited time.Duration
 	for _, w := range p.waited {
 		waited += w
 	}
-	row(kinds[rt.KindWaiting], waited, 0, 0)
-	row(kinds[rt.KindData], p.data, 0, 0)
+	row(kinds[rt.KindWaiting], waited, 0, 0, 0)
+	row(kinds[rt.KindData], p.data, 0, 0, 0)
 	r.Layers = append(r.Layers, profileRow{Layer: dataLayer})
-	row(&r.Layers[len(r.Layers)-1], p.data, 0, 0)
-	for t, rows := range [][]profileRow{r.Kinds, r.Layers, r.Kernels} {
+	row(&r.Layers[len(r.Layers)-1], p.data, 0, 0, 0)
+	for _, rows := range [][]profileRow{r.Kinds, r.Layers, r.Kernels} {
 		for i := range rows {
 			x := &rows[i]
 			if r.MsPerStep > 0 {
 				x.Share = x.MsPerStep / r.MsPerStep
 			}
-			// A rate counts the kernels' waiting for the other core, as
-			// the step sees it; the kinds table (t == 0) lists it apart.
-			own := x.MsPerStep
-			if t == 0 {
-				own += kindWaiting(r.Kernels, x.Kind)
-			}
-			if x.flops > 0 && own > 0 {
-				x.GFLOPs = x.flops / (own * 1e6)
+			// A rate counts the waiting for the other core, as the
+			// step sees it.
+			if x.flopMs > 0 {
+				x.GFLOPs = x.flops / (x.flopMs * 1e6)
 			}
 		}
 	}
 	return r
-}
-
-// kindWaiting is the waiting per step of the kernels of kind, which the
-// kinds table counts apart.
-func kindWaiting(kernels []profileRow, kind string) float64 {
-	var w float64
-	for _, k := range kernels {
-		if k.Kind == kind {
-			w += k.WaitingMs
-		}
-	}
-	return w
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -223,42 +214,45 @@ const maxProfileKernels = 12
 // print writes the report's tables for a reader.
 func (r profileReport) print(w io.Writer, path string) {
 	fmt.Fprintf(w, "\nprofile of %d training steps: %.3f ms per step (every kernel in %s)\n\n", r.Steps, r.MsPerStep, path)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "kind\tms/step\tshare\tGFLOP/s\t")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "kind\t ms/step\t  share\tGFLOP/s")
 	for _, k := range r.Kinds {
 		fmt.Fprintf(tw, "%s\t%s\n", k.Kind, k.figures())
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	fmt.Fprintln(tw, "layer\tms/step\tshare\tGFLOP/s\twaiting\t")
+	fmt.Fprintln(tw, "layer\t ms/step\t  share\tGFLOP/s\twaiting")
 	for _, l := range r.Layers {
-		fmt.Fprintf(tw, "%s\t%s%s\n", l.Layer, l.figures(), waitingCell(l))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Layer, l.figures(), l.waiting())
 	}
 	tw.Flush()
 	slowest := slices.Clone(r.Kernels)
 	slices.SortStableFunc(slowest, func(a, b profileRow) int { return cmp.Compare(b.MsPerStep, a.MsPerStep) })
-	fmt.Fprintf(w, "\nkernels, slowest first (%d of %d)\n", min(len(slowest), maxProfileKernels), len(slowest))
-	fmt.Fprintln(tw, "layer\tkind\top\tms/step\tshare\tGFLOP/s\twaiting\t\tline")
-	for _, k := range slowest[:min(len(slowest), maxProfileKernels)] {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\t%s\n", k.Layer, k.Kind, k.Op, k.figures(), waitingCell(k), k.Pos)
+	slowest = slowest[:min(len(slowest), maxProfileKernels)]
+	fmt.Fprintf(w, "\nkernels, slowest first (%d of %d)\n", len(slowest), len(r.Kernels))
+	fmt.Fprintln(tw, "layer\tkind\top\t ms/step\t  share\tGFLOP/s\twaiting\tmodel line")
+	for _, k := range slowest {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Layer, k.Kind, k.Op, k.figures(), k.waiting(), k.Pos)
 	}
 	tw.Flush()
 }
 
-// figures are a row's time, share and rate cells.
+// figures are a row's time, share and rate cells, each right-aligned in
+// its width.
 func (r profileRow) figures() string {
 	rate := ""
 	if r.GFLOPs > 0 {
 		rate = fmt.Sprintf("%.1f", r.GFLOPs)
 	}
-	return fmt.Sprintf("%.3f\t%.1f%%\t%s\t", r.MsPerStep, 100*r.Share, rate)
+	return fmt.Sprintf("%8.3f\t%6.1f%%\t%7s", r.MsPerStep, 100*r.Share, rate)
 }
 
-func waitingCell(r profileRow) string {
+// waiting is a row's waiting cell, empty when it never waited.
+func (r profileRow) waiting() string {
 	if r.WaitingMs == 0 {
-		return "\t"
+		return "       "
 	}
-	return fmt.Sprintf("%.3f\t", r.WaitingMs)
+	return fmt.Sprintf("%7.3f", r.WaitingMs)
 }
 
 // write saves the report as JSON at path.

@@ -9,14 +9,16 @@ import (
 	"time"
 )
 
-const benchSynopsis = "-data PATH [-steps N] [-warmup W] [-infer S] [-sample T] [-seed S]"
+const benchSynopsis = "-data PATH [-steps N] [-warmup W] [-infer S] [-sample T] [-seed S] [-profile FILE]"
 
 const benchAbout = `Measures speed for make bench: initialises the model as training does, takes
 W warm-up training steps, times the next N steps (batching, the step and the
 trainer's per-step gradient check, as in training), then times predictions
 for S test samples in full batches and up to 1000 predictions of one sample,
 then times generating T tokens with the key/value cache and recomputing each
-token's context, and prints one JSON object. Nothing is saved; the weights are whatever N steps
+token's context, and prints one JSON object. With -profile, the timed steps
+are profiled as the trainer's -profile does: the tables go to stderr and the
+JSON to FILE, and the steps' speed includes the profile's cost. Nothing is saved; the weights are whatever N steps
 of training made of them.`
 
 // BenchResult is what the bench subcommand prints: the figures of one
@@ -52,7 +54,11 @@ func runBench(m Model, args []string, stdout, stderr io.Writer) error {
 	infer := fs.Int("infer", 0, "time predictions for `S` test samples (0: none)")
 	seed := fs.Uint64("seed", spec.Seed, "`S` fixes initialisation, the split and shuffling")
 	sample := fs.Int("sample", 0, "time generating `T` tokens, with the key/value cache and recomputing (0: none)")
+	profilePath := fs.String("profile", "", "profile the timed steps: print the tables to stderr and write them as JSON to `FILE`")
 	if err := parseSubcommand(fs, benchSynopsis, benchAbout, args, stdout, stderr); err != nil {
+		return err
+	}
+	if err := checkWritable("-profile", *profilePath); err != nil {
 		return err
 	}
 	if err := required(fs, "data"); err != nil {
@@ -75,8 +81,8 @@ func runBench(m Model, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	res := BenchResult{Model: spec.Name, Batch: spec.Batch, GOMAXPROCS: goruntime.GOMAXPROCS(0), Warmup: *warmup, Steps: *steps}
-	t := newTrainer(m, spec, options{epochs: spec.Epochs, seed: *seed}, data)
-	if err := benchTraining(t, &res); err != nil {
+	t := newTrainer(m, spec, options{epochs: spec.Epochs, seed: *seed, profilePath: *profilePath}, data)
+	if err := benchTraining(t, &res, stderr); err != nil {
 		return err
 	}
 	if *infer > 0 {
@@ -93,8 +99,9 @@ func runBench(m Model, args []string, stdout, stderr io.Writer) error {
 	return enc.Encode(res)
 }
 
-// benchTraining takes res.Warmup steps, then times res.Steps more.
-func benchTraining(t *trainer, res *BenchResult) error {
+// benchTraining takes res.Warmup steps, then times res.Steps more,
+// profiling them with -profile.
+func benchTraining(t *trainer, res *BenchResult, stderr io.Writer) (err error) {
 	t.model.Init(t.opts.seed)
 	if err := t.prepareRecipe(); err != nil {
 		return err
@@ -103,11 +110,23 @@ func benchTraining(t *trainer, res *BenchResult) error {
 	if err := s.take(res.Warmup); err != nil {
 		return err
 	}
+	if t.opts.profilePath != "" {
+		if t.prof, err = startProfile(t.model); err != nil {
+			return err
+		}
+		defer t.prof.stop()
+	}
 	start := time.Now()
 	if err := s.take(res.Steps); err != nil {
 		return err
 	}
 	res.TrainSecs = time.Since(start).Seconds()
+	if t.prof != nil {
+		t.prof.pause()
+		if err := t.prof.finish(t.opts, stderr); err != nil {
+			return err
+		}
+	}
 	res.LastLoss = s.loss
 	if res.TrainSecs > 0 {
 		res.TrainPerSec = float64(res.Steps*t.spec.Batch) / res.TrainSecs
@@ -134,7 +153,9 @@ func (s *benchStepper) take(n int) error {
 			s.nextEpoch()
 			batch, _ = t.trainB.Next() // prepareData guarantees one full batch
 		}
+		t.prof.beforeStep()
 		loss, err := t.model.TrainStep(batch)
+		t.prof.afterStep()
 		if err != nil {
 			return err
 		}

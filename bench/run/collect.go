@@ -25,6 +25,7 @@ type report struct {
 	quality             map[string]quality
 	// underLoad is the competing-load rows (-busy), nil when not measured.
 	underLoad *underLoad
+	profiles  map[string]stepProfile // by model (profile.go)
 }
 
 // cellKey is one row of the training table.

@@ -191,6 +191,10 @@ func (r *report) measureAll(root, work string, progress func(string, ...any)) er
 			return err
 		}
 	}
+	progress("profiles: one profiled run per model")
+	if err := r.measureProfiles(trainers, work); err != nil {
+		return err
+	}
 	if s.qualitySteps > 0 {
 		for _, m := range r.measuredModels(true) {
 			progress("quality: %s, %d steps each side", m.name, s.qualitySteps)

@@ -12,6 +12,9 @@ func (r *report) markdown() string {
 	var b strings.Builder
 	r.writeSetting(&b)
 	r.writeTraining(&b)
+	if len(r.profiles) > 0 {
+		r.writeProfiles(&b)
+	}
 	r.writeInference(&b)
 	r.writeText(&b)
 	if r.gemm != nil {

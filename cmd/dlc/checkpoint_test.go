@@ -29,6 +29,21 @@ func buildTestTrainer(t *testing.T, model, dir string) string {
 	return bin
 }
 
+// resumableTrainer builds testdata/resumable.dl's trainer in a new folder
+// dir, beside a data folder of blobs it trains on (skipped with -short).
+func resumableTrainer(t *testing.T) (dir, bin, data string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds a trainer binary")
+	}
+	dir = t.TempDir()
+	bin = buildTestTrainer(t, "testdata/resumable.dl", dir)
+	data = filepath.Join(dir, "data")
+	os.Mkdir(data, 0o755)
+	writeBlobs(t, data, 600, 150)
+	return dir, bin, data
+}
+
 // trainer runs the trainer binary and fails the test if it fails.
 func trainer(t *testing.T, bin string, args ...string) string {
 	t.Helper()
@@ -85,14 +100,7 @@ func sameTensors(t *testing.T, gotPath, wantPath string, atLeast int) {
 // resume, signals, SIGKILL at random moments and predict against
 // uninterrupted runs.
 func TestCheckpointsOfAGeneratedTrainer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a trainer binary")
-	}
-	dir := t.TempDir()
-	bin := buildTestTrainer(t, "testdata/resumable.dl", dir)
-	data := filepath.Join(dir, "data")
-	os.Mkdir(data, 0o755)
-	writeBlobs(t, data, 600, 150)
+	dir, bin, data := resumableTrainer(t)
 	ref := func(epochs int) string {
 		path := filepath.Join(dir, fmt.Sprintf("ref%d.safetensors", epochs))
 		trainer(t, bin, "-data", data, "-quiet", "-epochs", strconv.Itoa(epochs), "-checkpoint", path, "-metrics", path+".jsonl")

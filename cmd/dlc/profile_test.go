@@ -34,14 +34,7 @@ type profileEntry struct {
 // list, shares that make up the step; and a -profile path that cannot be
 // written stops the run before training.
 func TestTrainerProfile(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a trainer binary")
-	}
-	dir := t.TempDir()
-	bin := buildTestTrainer(t, "testdata/resumable.dl", dir)
-	data := filepath.Join(dir, "data")
-	os.Mkdir(data, 0o755)
-	writeBlobs(t, data, 600, 150)
+	dir, bin, data := resumableTrainer(t)
 
 	path := filepath.Join(dir, "profile.json")
 	out := trainer(t, bin, "-data", data, "-epochs", "2", "-runs", "", "-profile", path)

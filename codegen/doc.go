@@ -9,7 +9,8 @@
 // The generated package has three files: model.go (the Model type, its
 // buffers and the runtime.Model methods), steps.go (forward, infer,
 // backward and update, one commented kernel call per node, or per fused
-// group) and kernels.go (the shape-specialised kernels those calls use).
+// group, and the training step's table of kernels for the trainer's
+// -profile: profile.go) and kernels.go (the shape-specialised kernels those calls use).
 // A float32 model has two more, the vector half of its matrix products:
 // kernels_simd.go, built with GOEXPERIMENT=simd on amd64, and
 // kernels_generic.go, its portable stand-in (see codegen/gemm). A model

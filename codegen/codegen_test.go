@@ -99,7 +99,7 @@ func TestGeneratedCodeReadsWell(t *testing.T) {
 	}
 	for _, want := range []string{
 		"// h1 (mnist.dl:3:3): matmul image[128,784] · h1.w[784,512] → [128,512]\n\t// (computed in the fused kernel of h1.act below)",
-		"// h1.act (mnist.dl:4:3): relu h1[128,512] → [128,512]\n\tmatmulNN_128x784x512_biasAdd_relu(m.h1Act, m.image, m.h1W, m.h1B)",
+		"// h1.act (mnist.dl:4:3): relu h1[128,512] → [128,512]\n\tm.mark(0)\n\tmatmulNN_128x784x512_biasAdd_relu(m.h1Act, m.image, m.h1W, m.h1B)",
 		"matmulTN_784x128x512(m.dH1W, m.image, ",
 		"adamUpdate_784x512(m.h1W, m.dH1W, m.h1WAdamM, m.h1WAdamV, lr, biasCorrection(0.9, m.step), biasCorrection(0.999, m.step))",
 	} {
